@@ -1,0 +1,70 @@
+/**
+ * The small errors module (STYLE.md §6). A `UserError` is a mistake the user can
+ * fix: it carries a stable `code`, a message that says what to do, the HTTP status
+ * the API answers with and the exit code the CLI ends with. Anything else that
+ * escapes is a bug and becomes an `InternalError`. Only the CLI entry point and the
+ * HTTP error handler turn these into exit codes and responses.
+ */
+
+/** Exit codes of the CLI contract (DESIGN.md). */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  rolledBack: 3,
+  waiting: 4,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface UserErrorOptions {
+  /** HTTP status for the API; default 400. */
+  status?: number;
+  /** CLI exit code; default 1 (failed). */
+  exitCode?: ExitCodeValue;
+  cause?: unknown;
+  /** Extra machine-readable detail, returned with the error in JSON. */
+  details?: unknown;
+}
+
+export class UserError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly exitCode: ExitCodeValue;
+  readonly details: unknown;
+
+  constructor(code: string, message: string, options: UserErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'UserError';
+    this.code = code;
+    this.status = options.status ?? 400;
+    this.exitCode = options.exitCode ?? ExitCode.failed;
+    this.details = options.details;
+  }
+}
+
+export class InternalError extends Error {
+  readonly code = 'INTERNAL';
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'InternalError';
+  }
+}
+
+export const notFound = (what: string, hint = ''): UserError =>
+  new UserError('NOT_FOUND', `${what} not found${hint ? ` — ${hint}` : ''}`, { status: 404 });
+
+export const conflict = (message: string, details?: unknown): UserError =>
+  new UserError('CONFLICT', message, { status: 409, details });
+
+export const badRequest = (message: string, code = 'BAD_REQUEST'): UserError =>
+  new UserError(code, message, { status: 400, exitCode: ExitCode.usage });
+
+export function isUserError(error: unknown): error is UserError {
+  return error instanceof UserError;
+}
+
+/** The message of anything thrown, for journals and events. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,197 @@
+/**
+ * The domain vocabulary of DESIGN.md as types. Everything here is plain data that
+ * the store persists and the API returns; field names are part of the `--json`
+ * contract, so change them only with the README.
+ */
+
+export type ReleaseStatus =
+  /** created, instances starting, no traffic yet */
+  | 'deploying'
+  /** receiving traffic and watched during `analysis.duration` */
+  | 'analyzing'
+  /** the environment's current good release */
+  | 'live'
+  /** was live; a newer release was promoted (may still be warm) */
+  | 'superseded'
+  /** never became ready; never received traffic */
+  | 'failed'
+  /** traffic was taken away from it by a rollback */
+  | 'rolled-back';
+
+export interface Release {
+  id: string;
+  service: string;
+  environment: string;
+  /** counts up per (service, environment) like Helm's */
+  revision: number;
+  version: string;
+  status: ReleaseStatus;
+  /** where it came from: a git commit, an image, a path */
+  artifact: string | null;
+  /** sha256 of the service's config when it was deployed */
+  configHash: string | null;
+  /** the database schema version this release needs (issue 5) */
+  schemaVersion: string | null;
+  createdAt: number;
+  updatedAt: number;
+  promotedAt: number | null;
+  deployedBy: string;
+}
+
+export type RollbackKind = 'automatic' | 'manual' | 'emergency' | 'drill';
+export type RollbackScope = 'service' | 'environment' | 'database' | 'config' | 'flag';
+export type RollbackStatus =
+  | 'planned'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  /** a step with failure rule `abort` failed: a human must look */
+  | 'escalated';
+
+export const ACTIVE_ROLLBACK_STATUSES: readonly RollbackStatus[] = ['planned', 'running'];
+export const isTerminalRollback = (status: RollbackStatus): boolean =>
+  !ACTIVE_ROLLBACK_STATUSES.includes(status);
+
+export type StepName =
+  | 'hook'
+  | 'backup-database'
+  | 'read-only'
+  | 'read-write'
+  | 'start'
+  | 'await-healthy'
+  | 'shift-traffic'
+  | 'retire'
+  | 'native-undo'
+  | 'migrate-down'
+  | 'restore'
+  | 'validate-database'
+  | 'smoke'
+  | 'watch'
+  | 'notify';
+
+export type FailureRule = 'abort' | 'continue';
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+/** A planned step: what the planner produces and the executor runs. */
+export interface StepSpec {
+  name: StepName;
+  /** a short human description: "start web v1 (revision 1)" */
+  title: string;
+  /** step-specific parameters, plain JSON */
+  params: Record<string, unknown>;
+  timeoutMs: number;
+  onFailure: FailureRule;
+  /** validation steps are skipped by emergency rollbacks */
+  validation?: boolean;
+}
+
+export interface Step extends StepSpec {
+  rollbackId: string;
+  index: number;
+  status: StepStatus;
+  attempts: number;
+  output: string | null;
+  error: string | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export type AttemptStatus = 'running' | 'done' | 'failed' | 'interrupted';
+
+/** One try of one step: the journal the executor resumes from. */
+export interface JournalEntry {
+  rollbackId: string;
+  stepIndex: number;
+  attempt: number;
+  status: AttemptStatus;
+  output: string | null;
+  error: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+export interface Rollback {
+  id: string;
+  service: string;
+  environment: string;
+  kind: RollbackKind;
+  scope: RollbackScope;
+  status: RollbackStatus;
+  fromRevision: number | null;
+  toRevision: number;
+  reason: string;
+  requestedBy: string;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** why it failed or escalated */
+  error: string | null;
+}
+
+export interface RollbackDetail extends Rollback {
+  steps: Step[];
+  journal: JournalEntry[];
+}
+
+/** An append-only event: the audit log and every timeline (DESIGN.md). */
+export interface RewindEvent {
+  id: number;
+  at: number;
+  type: string;
+  service: string | null;
+  environment: string | null;
+  rollbackId: string | null;
+  revision: number | null;
+  actor: string;
+  message: string;
+  data: Record<string, unknown>;
+}
+export type NewEvent = Omit<RewindEvent, 'id' | 'at' | 'actor' | 'message' | 'data' | 'service' | 'environment' | 'rollbackId' | 'revision'> &
+  Partial<Pick<RewindEvent, 'at' | 'actor' | 'message' | 'data' | 'service' | 'environment' | 'rollbackId' | 'revision'>>;
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'timed-out';
+export type OnTimeout = 'rollback' | 'escalate' | 'ignore';
+
+export interface Approval {
+  id: string;
+  service: string;
+  environment: string;
+  /** what is being approved: an automatic decision or a manual undo */
+  action: 'rollback' | 'undo';
+  rollbackId: string | null;
+  reason: string;
+  requestedBy: string;
+  status: ApprovalStatus;
+  deadline: number;
+  onTimeout: OnTimeout;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  decisionReason: string | null;
+  createdAt: number;
+  /** what to run when approved, plain JSON */
+  payload: Record<string, unknown>;
+}
+
+export type BackupKind = 'full' | 'schema' | 'tables';
+export interface Backup {
+  id: string;
+  database: string;
+  kind: BackupKind;
+  tables: string[];
+  path: string;
+  sizeBytes: number;
+  /** sha256 of the manifest file */
+  sha256: string;
+  /** the release revision it guards, when taken for a deploy */
+  service: string | null;
+  environment: string | null;
+  revision: number | null;
+  createdAt: number;
+  manifest: Record<string, unknown>;
+}
+
+export interface Lease {
+  name: string;
+  holder: string;
+  expiresAt: number;
+}

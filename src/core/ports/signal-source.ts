@@ -1,0 +1,28 @@
+/**
+ * The SignalSource port (DESIGN.md): read a named signal for a release over a
+ * window. A source that cannot answer returns `inconclusive` rather than
+ * throwing, so policy can tell "no data" from "healthy" (issue 4 §3).
+ */
+export interface SignalQuery {
+  service: string;
+  environment: string;
+  revision: number;
+  version: string;
+  /** the signal's name: errorRate, latencyP95Ms, requestRate, … */
+  metric: string;
+  /** window end (epoch ms) and length */
+  at: number;
+  windowMs: number;
+}
+
+export type SignalReading =
+  | { status: 'ok'; value: number; samples: number }
+  | { status: 'no-data'; samples: number }
+  | { status: 'inconclusive'; error: string };
+
+export interface SignalSource {
+  readonly name: string;
+  /** metrics this source can answer; `*` means any (a query-based provider) */
+  readonly metrics: readonly string[];
+  read(query: SignalQuery, signal?: AbortSignal): Promise<SignalReading>;
+}

@@ -1,0 +1,145 @@
+import type {
+  Approval,
+  ApprovalStatus,
+  Backup,
+  JournalEntry,
+  Lease,
+  NewEvent,
+  Release,
+  ReleaseStatus,
+  Rollback,
+  RollbackDetail,
+  RollbackStatus,
+  Step,
+  StepSpec,
+  RewindEvent,
+} from '../model.js';
+
+export interface NewRelease {
+  service: string;
+  environment: string;
+  version: string;
+  artifact?: string | null;
+  configHash?: string | null;
+  schemaVersion?: string | null;
+  deployedBy: string;
+  status?: ReleaseStatus;
+}
+
+export interface NewRollback {
+  service: string;
+  environment: string;
+  kind: Rollback['kind'];
+  scope: Rollback['scope'];
+  fromRevision: number | null;
+  toRevision: number;
+  reason: string;
+  requestedBy: string;
+  steps: StepSpec[];
+}
+
+export interface EventQuery {
+  service?: string;
+  environment?: string;
+  rollbackId?: string;
+  /** events with id greater than this */
+  afterId?: number;
+  types?: string[];
+  limit?: number;
+}
+
+export interface RollbackQuery {
+  service?: string;
+  environment?: string;
+  status?: RollbackStatus[];
+  limit?: number;
+}
+
+/** One signal sample per second per release (issue 4 §7: policy replay). */
+export interface SignalSample {
+  service: string;
+  environment: string;
+  revision: number;
+  metric: string;
+  at: number;
+  value: number;
+  samples: number;
+}
+
+/** A notification waiting to be delivered (issue 6 §3). */
+export interface OutboxItem {
+  id: number;
+  eventId: number;
+  channel: string;
+  status: 'pending' | 'sent' | 'dead';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+  sentAt: number | null;
+}
+
+/**
+ * The Store port (DESIGN.md). Async so PostgreSQL can implement it; the SQLite
+ * adapter answers synchronously inside the promises. The store itself refuses a
+ * second active rollback per (service, environment): `createRollback` throws a
+ * CONFLICT UserError (HTTP 409).
+ */
+export interface Store {
+  readonly kind: string;
+
+  // releases
+  createRelease(input: NewRelease, at: number): Promise<Release>;
+  getRelease(service: string, environment: string, revision: number): Promise<Release | null>;
+  listReleases(service: string, environment: string, limit?: number): Promise<Release[]>;
+  /** every release of every service in a status, for resuming on start */
+  releasesWithStatus(statuses: ReleaseStatus[]): Promise<Release[]>;
+  setReleaseStatus(id: string, status: ReleaseStatus, at: number): Promise<Release>;
+  updateRelease(id: string, patch: Partial<Pick<Release, 'schemaVersion' | 'artifact' | 'promotedAt'>>, at: number): Promise<Release>;
+
+  // rollbacks, steps, journal
+  createRollback(input: NewRollback, at: number): Promise<RollbackDetail>;
+  getRollback(id: string): Promise<RollbackDetail | null>;
+  listRollbacks(query?: RollbackQuery): Promise<Rollback[]>;
+  setRollbackStatus(id: string, status: RollbackStatus, at: number, error?: string | null): Promise<Rollback>;
+  /** marks the step running and opens a new journal attempt; returns the attempt number */
+  beginStep(rollbackId: string, index: number, at: number): Promise<number>;
+  finishStep(rollbackId: string, index: number, attempt: number, result: { status: 'done' | 'failed' | 'skipped'; output: string | null; error: string | null }, at: number): Promise<Step>;
+  /** closes an attempt left `running` by a crash as `interrupted` */
+  interruptAttempt(rollbackId: string, index: number, attempt: number, at: number): Promise<void>;
+  journal(rollbackId: string): Promise<JournalEntry[]>;
+
+  // events (append-only)
+  appendEvent(event: NewEvent, at: number): Promise<RewindEvent>;
+  listEvents(query?: EventQuery): Promise<RewindEvent[]>;
+
+  // approvals
+  createApproval(input: Omit<Approval, 'id' | 'status' | 'decidedBy' | 'decidedAt' | 'decisionReason' | 'createdAt'>, at: number): Promise<Approval>;
+  getApproval(id: string): Promise<Approval | null>;
+  listApprovals(query?: { status?: ApprovalStatus[]; service?: string; environment?: string }): Promise<Approval[]>;
+  /** only a pending approval can be decided; returns null when it no longer was */
+  decideApproval(id: string, decision: { status: Exclude<ApprovalStatus, 'pending'>; by: string; reason: string | null }, at: number): Promise<Approval | null>;
+
+  // backups
+  addBackup(backup: Omit<Backup, 'id'> & { id?: string }): Promise<Backup>;
+  getBackup(id: string): Promise<Backup | null>;
+  listBackups(query?: { database?: string }): Promise<Backup[]>;
+  deleteBackup(id: string): Promise<void>;
+
+  // signals
+  recordSamples(samples: SignalSample[]): Promise<void>;
+  readSamples(query: { service: string; environment: string; revision?: number; from: number; to: number }): Promise<SignalSample[]>;
+  pruneSamples(before: number): Promise<number>;
+
+  // outbox
+  enqueue(items: { eventId: number; channel: string }[], at: number): Promise<number>;
+  dueOutbox(at: number, limit: number): Promise<OutboxItem[]>;
+  markOutbox(id: number, patch: Pick<OutboxItem, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt'>): Promise<void>;
+  outboxBacklog(): Promise<number>;
+
+  // leases
+  acquireLease(name: string, holder: string, ttlMs: number, at: number, canSteal?: (lease: Lease) => boolean): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+
+  close(): Promise<void>;
+}
