@@ -1,0 +1,42 @@
+/**
+ * The traffic switch's contract (issue 3 §3), shared by the proxy and the local
+ * driver. The switch fronts one service: each release (by revision) has a pool of
+ * upstream instances and a weight; weights change atomically.
+ */
+export interface Upstream {
+  host: string;
+  port: number;
+}
+
+/** Metrics the switch computes per release from its one-second buckets. */
+export type ProxyMetric = 'errorRate' | 'latencyP95Ms' | 'latencyP99Ms' | 'requestRate' | 'consecutive5xx' | 'requests' | 'errors5xx';
+
+export interface MetricValue {
+  value: number;
+  /** requests that contributed to the value */
+  samples: number;
+}
+
+export interface TelemetryReader {
+  /** a metric of one release over [at - windowMs, at) */
+  read(revision: number, metric: ProxyMetric, at: number, windowMs: number): MetricValue;
+  /** per-second rows of one release, for recording signals */
+  seconds(revision: number, from: number, to: number): { at: number; requests: number; errors5xx: number; latencyP95Ms: number }[];
+}
+
+export interface TrafficSwitch {
+  /** starts listening; resolves with the bound address */
+  listen(): Promise<Upstream>;
+  /** sets or replaces the pool of a release */
+  setUpstreams(revision: number, upstreams: Upstream[]): void;
+  removeRelease(revision: number): void;
+  /** revision → percent; replaces all weights at once; releases not named get 0 */
+  setWeights(weights: Record<number, number>): void;
+  weights(): Record<number, number>;
+  /** requests in flight on a release */
+  inFlight(revision: number): number;
+  /** resolves when the release has no request in flight (or after timeoutMs) */
+  drain(revision: number, timeoutMs: number): Promise<boolean>;
+  readonly telemetry: TelemetryReader;
+  close(): Promise<void>;
+}
