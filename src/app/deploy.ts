@@ -13,10 +13,13 @@ export interface DeployRequest {
   strategy?: 'bluegreen' | 'canary';
   /** redeploy a version that was just rolled back */
   force?: boolean;
+  /** wait for the analysis outcome (CI gate); otherwise return once traffic is on it */
+  watch?: boolean;
   actor: Actor;
 }
 
-export type DeployOutcome = 'promoted' | 'rolled-back' | 'failed' | 'waiting';
+/** `analyzing`: returned without --watch once the release has traffic. */
+export type DeployOutcome = 'promoted' | 'rolled-back' | 'failed' | 'waiting' | 'analyzing';
 
 export interface DeployResult {
   service: string;
@@ -35,7 +38,7 @@ export interface DeployResult {
 export type Analyzer = (release: Release, previous: Release | null, phase: { weight: number; final: boolean; durationMs: number }) => Promise<{ outcome: 'pass' | 'rolled-back' | 'waiting'; rollbackId: string | null; reason: string | null }>;
 
 /** new revision → start → await ready → traffic (bluegreen, or canary steps) → analysis → promoted. */
-export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: Analyzer): Promise<DeployResult> {
+export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: Analyzer, onTraffic?: (result: DeployResult) => void): Promise<DeployResult> {
   const config = serviceConfig(ctx, request.service);
   const environment = resolveEnvironment(ctx, request.service, request.environment);
   const { service, version } = request;
@@ -82,7 +85,10 @@ export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: 
   for (const [i, weight] of steps.entries()) {
     const weights: Weights = { [release.revision]: weight, ...(previous ? { [previous.revision]: 100 - weight } : {}) };
     await driver.shiftTraffic(service, environment, weights, previous ? [release, previous] : [release]);
-    if (i === 0) release = await ctx.store.setReleaseStatus(release.id, 'analyzing', ctx.clock.now());
+    if (i === 0) {
+      release = await ctx.store.setReleaseStatus(release.id, 'analyzing', ctx.clock.now());
+      onTraffic?.(result('analyzing'));
+    }
     await ctx.emit({ ...base, type: 'deploy.traffic', message: `${service} ${version} gets ${weight}% of traffic`, data: { weights } });
     const final = i === steps.length - 1;
     if (analyze) {
