@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/core/errors.js';
 import type { DecideInput } from '../../src/core/policy/decide.js';
 import { decide } from '../../src/core/policy/decide.js';
 import { explainMatrix } from '../../src/core/policy/explain.js';
 import type { DecisionMatrix } from '../../src/core/policy/matrix.js';
 import { DEFAULT_MATRIX } from '../../src/core/policy/matrix.js';
+import { validateMatrix } from '../../src/core/policy/validate-matrix.js';
 import type { Severity } from '../../src/core/policy/trigger-spec.js';
 import type { TriggerOutcome } from '../../src/core/policy/triggers.js';
 
@@ -97,6 +99,32 @@ describe('environment rules', () => {
     expect(explainMatrix(DEFAULT_MATRIX).map((r) => `${r.environment}:${r.rule}:${r.action}`)).toEqual([
       '*:data-integrity-or-security:escalate', '*:data-integrity-or-security-signal:escalate', '*:health-check-failures:rollback',
       '*:critical:rollback', '*:error-rate:rollback', '*:performance:ask', '*:low:ignore',
+    ]);
+  });
+});
+
+describe('matrix validation', () => {
+  it('accepts the default matrix', () => {
+    expect(validateMatrix(DEFAULT_MATRIX)).toBe(DEFAULT_MATRIX);
+  });
+  it('lists every problem with its key path', () => {
+    const bad = {
+      environments: { production: [{ match: { severity: ['urgent'] }, action: 'rollback', onTimeout: 'rollback' }] },
+      default: [{ match: { colour: ['red'] }, action: 'panic' }, { match: {}, action: 'ask', approvalTimeoutMs: -5 }],
+    } as unknown as DecisionMatrix;
+    let caught: unknown;
+    try {
+      validateMatrix(bad);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(UserError);
+    expect((caught as UserError).details).toEqual([
+      'policy.matrix.default[0].action: expected one of rollback, ask, alert, escalate, ignore',
+      'policy.matrix.default[0].match.colour: unknown key; expected severity, trigger, metric, environment',
+      'policy.matrix.default[1].approvalTimeoutMs: expected a positive whole number of milliseconds',
+      'policy.matrix.environments.production[0].match.severity: urgent is not one of low, medium, high, critical',
+      'policy.matrix.environments.production[0]: approvalTimeoutMs and onTimeout only apply to action ask',
     ]);
   });
 });
