@@ -57,7 +57,7 @@ export interface MetricVerdict {
 }
 
 export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = Float64Array.from(values).sort();
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
@@ -70,7 +70,7 @@ export function mean(values: readonly number[]): number {
 
 /** Type-7 (linear interpolation) quantile, q in [0, 1]. */
 export function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = Float64Array.from(values).sort();
   const h = (sorted.length - 1) * q;
   const lo = Math.floor(h);
   const a = sorted[lo] as number;

@@ -39,22 +39,35 @@ export interface MannWhitneyResult {
 
 export const EXACT_MAX_N = 30;
 
-/** Mid-ranks of the pooled sample: rank sum of the first sample and the tie term. */
+/**
+ * Mid-ranks of the pooled sample: rank sum of the first sample and the tie term.
+ * Both samples are sorted as typed arrays and merged, which keeps a judgement
+ * over tens of thousands of requests cheap enough to repeat every few seconds.
+ */
 function rankSum(x: readonly number[], y: readonly number[]): { r1: number; tieTerm: number } {
-  const pooled: { v: number; first: boolean }[] = [];
-  for (const v of x) pooled.push({ v, first: true });
-  for (const v of y) pooled.push({ v, first: false });
-  pooled.sort((a, b) => a.v - b.v);
+  const xs = Float64Array.from(x).sort();
+  const ys = Float64Array.from(y).sort();
+  let i = 0;
+  let j = 0;
+  let ranked = 0;
   let r1 = 0;
   let tieTerm = 0;
-  for (let i = 0; i < pooled.length; ) {
-    let j = i;
-    while (j + 1 < pooled.length && pooled[j + 1]?.v === pooled[i]?.v) j += 1;
-    const midRank = (i + j) / 2 + 1; // ranks are 1-based
-    const t = j - i + 1;
+  while (i < xs.length || j < ys.length) {
+    const v = Math.min(i < xs.length ? (xs[i] as number) : Infinity, j < ys.length ? (ys[j] as number) : Infinity);
+    let inX = 0;
+    while (i < xs.length && xs[i] === v) {
+      i += 1;
+      inX += 1;
+    }
+    let inY = 0;
+    while (j < ys.length && ys[j] === v) {
+      j += 1;
+      inY += 1;
+    }
+    const t = inX + inY;
+    r1 += inX * (ranked + (t + 1) / 2); // the group shares ranks ranked+1 … ranked+t
     if (t > 1) tieTerm += t * t * t - t;
-    for (let k = i; k <= j; k += 1) if (pooled[k]?.first) r1 += midRank;
-    i = j + 1;
+    ranked += t;
   }
   return { r1, tieTerm };
 }
