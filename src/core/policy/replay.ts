@@ -75,7 +75,12 @@ export function readingAt(samples: SignalSample[], at: number, windowMs: number)
   return { status: 'ok', value: count > 0 ? weighted / count : plain / n, samples: count };
 }
 
-/** Replays the episode second by second; each trigger's first fire time and decision. */
+/**
+ * Replays the episode second by second; each trigger's first fire time and the
+ * decision at that moment. Decisions after the first rollback are what policy
+ * would have said had the release stayed; cooldown and retry limits are not
+ * replayed (they depend on rollbacks that did or did not happen).
+ */
 export function replayPolicy(input: ReplayInput): ReplayResult {
   const stepMs = input.stepMs ?? 1000;
   if (!(stepMs > 0)) throw new UserError('INVALID_REPLAY', 'stepMs must be positive');
