@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { register as registerApprove } from './commands/approve.js';
+import { register as registerPolicy } from './commands/policy.js';
 import { register as registerConfig } from './commands/config-commands.js';
 import { register as registerDeploy } from './commands/deploy.js';
 import { register as registerInspect } from './commands/inspect.js';
@@ -14,6 +16,6 @@ const program = new Command('rewind')
     process.exit(error.exitCode === 0 ? 0 : 2);
   });
 
-for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect]) register(program);
+for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect, registerApprove, registerPolicy]) register(program);
 
 await program.parseAsync(process.argv);
