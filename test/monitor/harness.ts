@@ -22,6 +22,8 @@ export interface MetricsServer {
   url: string;
   /** `${metric}` or `${metric}/${revision}` → value; null answers JSON null */
   values: Map<string, number | null>;
+  /** same keys → relative noise: each answer is value × (1 ± jitter/2), uniformly */
+  jitter: Map<string, number>;
   /** smoke answers: status of /smoke, and how many more requests fail */
   smoke: { failNext: number };
   requests: string[];
@@ -30,6 +32,7 @@ export interface MetricsServer {
 
 export async function startMetricsServer(): Promise<MetricsServer> {
   const values = new Map<string, number | null>();
+  const jitter = new Map<string, number>();
   const smoke = { failNext: 0 };
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -43,7 +46,10 @@ export async function startMetricsServer(): Promise<MetricsServer> {
       return;
     }
     const [, , metric, revision] = path.split('/');
-    const value = values.get(`${metric}/${revision}`) ?? values.get(metric ?? '') ?? 0;
+    const key = values.has(`${metric}/${revision}`) ? `${metric}/${revision}` : (metric ?? '');
+    const base = values.get(key) ?? 0;
+    const spread = jitter.get(key) ?? 0;
+    const value = base === null ? null : base * (1 + (Math.random() - 0.5) * spread);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ value }));
   });
@@ -52,7 +58,7 @@ export async function startMetricsServer(): Promise<MetricsServer> {
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
-    url, values, smoke, requests,
+    url, values, jitter, smoke, requests,
     close: () => new Promise((done) => {
       server.closeAllConnections();
       server.close(() => done());
