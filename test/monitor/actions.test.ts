@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/app/controller.js';
 import type { MetricsServer } from './harness.js';
-import { actor, commandService, eventsOf, httpProvider, startMetricsServer, startTestController, tempDir, writeConfig } from './harness.js';
+import { actor, commandService, eventsOf, httpProvider, startMetricsServer, startTestController, tempDir, waitFor, writeConfig } from './harness.js';
 
 let metrics: MetricsServer;
 let controller: Controller;
@@ -27,10 +27,11 @@ beforeAll(async () => {
         smoke: [{ name: 'home', path: '/smoke', expect: { status: 200, bodyContains: 'good' } }],
         smokeBaseUrl: metrics.url,
       }),
+      web: commandService(temp.dir, { rollbackWindow: '30s', triggers: [{ name: 'web-errors', metric: 'webErrors', above: 0.1, severity: 'high' }] }),
       api2: commandService(temp.dir, { triggers: [{ name: 'prom-errors', metric: 'promErrors', source: 'prom', above: 0.1, severity: 'critical' }] }),
     },
     providers: [
-      httpProvider(metrics.url, ['errorRate', 'mAlert', 'mEscalate', 'mIgnore']),
+      httpProvider(metrics.url, ['errorRate', 'mAlert', 'mEscalate', 'mIgnore', 'webErrors']),
       // nothing listens on port 1: every query fails
       { name: 'prom', type: 'prometheus', url: 'http://127.0.0.1:1', timeout: '500ms', queries: { promErrors: 'sum(rate(errors_total{service="{service}"}[1m]))' } },
     ],
@@ -137,5 +138,23 @@ describe('matrix actions end to end', () => {
     expect(await controller.api.rollbacks({ service: 'api2' })).toHaveLength(0);
     const status = await controller.api.status('api2');
     expect(status.pendingApprovals.map((a) => a.id)).toEqual([decision?.data.approvalId]);
+  });
+
+  it('watches the live release during rollbackWindow, then the restored one with tightened thresholds', async () => {
+    for (const version of ['v1', 'v2']) {
+      expect((await controller.api.deploy({ service: 'web', version, watch: true, actor: actor('ci') })).outcome).toBe('promoted');
+    }
+    // r1 at 7 % errors: fine under 0.1, too much under the post-rollback threshold 0.1 × 0.5
+    metrics.values.set('webErrors/1', 0.07);
+    metrics.values.set('webErrors/2', 0.5);
+    const rollback = await waitFor('the rollback of the live release', async () => {
+      const [latest] = await controller.api.rollbacks({ service: 'web' });
+      return latest && (latest.status === 'escalated' || latest.status === 'succeeded') && latest;
+    });
+    expect(rollback).toMatchObject({ kind: 'automatic', fromRevision: 2, toRevision: 1, status: 'escalated' });
+    expect(rollback.error).toContain('the restored release misbehaves');
+    const restored = (await eventsOf(controller, 'trigger.fired', 'web')).find((e) => e.revision === 1);
+    expect(restored?.data).toMatchObject({ trigger: 'web-errors', threshold: 0.05, value: 0.07 });
+    expect((await controller.api.status('web')).live?.revision).toBe(1);
   });
 });
