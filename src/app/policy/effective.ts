@@ -42,8 +42,8 @@ export function effectivePolicy(config: RewindConfig, environment: string): Effe
   const merged = { ...config.policy, ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) } as RewindConfig['policy'];
   const approvalTimeoutMs = parseDuration(merged.approvalTimeout);
   const defaults = { approvalTimeoutMs, onTimeout: merged.onTimeout };
-  const withDefaults = (rule: MatrixRule): MatrixRule =>
-    rule.action === 'ask' ? { ...rule, approvalTimeoutMs: rule.approvalTimeoutMs ?? approvalTimeoutMs, onTimeout: rule.onTimeout ?? merged.onTimeout } : rule;
+  // the built-in table's deadlines are the policy's: policy.approvalTimeout / onTimeout set them
+  const withDefaults = (rule: MatrixRule): MatrixRule => (rule.action === 'ask' ? { ...rule, approvalTimeoutMs, onTimeout: merged.onTimeout } : rule);
   const base = config.policy.matrix ? config.policy.matrix.map((r) => toRule(r, defaults)) : DEFAULT_MATRIX.default.map(withDefaults);
   const matrix: DecisionMatrix = { default: base };
   // the environment's own rules are tried first (only when it declares them)
