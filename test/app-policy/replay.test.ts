@@ -105,4 +105,36 @@ describe('policy replay', () => {
     expect(text.stdout).toMatch(/data-integrity-or-security\s+trigger data-integrity\|security\s+escalate/);
     await expect(run('node', ['bin/rewind.js', 'policy', 'explain', 'nope', '-c', mainFile], { env })).rejects.toMatchObject({ code: 1 });
   });
+
+  it('the CLI: protected undo waits (exit 4), the requester cannot approve (four-eyes), someone else can', async () => {
+    const file = writeConfig(temp.dir, {
+      controller: { stateDir: `${temp.dir}/.rewind-protected`, evaluationInterval: '250ms' },
+      environments: { production: { protected: true } },
+      services: { api: commandService(temp.dir) },
+    }, 'protected.yaml');
+    const controller = await startTestController(file);
+    try {
+      for (const version of ['v1', 'v2']) await controller.api.deploy({ service: 'api', version, watch: true, actor: actor('ci') });
+      const cli = (args: string[]) =>
+        run('node', ['bin/rewind.js', ...args, '-c', file, '--controller', controller.url], { env: { ...process.env, NO_COLOR: '1' } }).then(
+          (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+          (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+        );
+      const undo = await cli(['undo', 'api', '--as', 'alice', '--reason', 'bad checkout', '--json']);
+      expect(undo.code).toBe(4);
+      const id = (JSON.parse(undo.stdout) as { approval: { id: string } }).approval.id;
+      const self = await cli(['approve', id, '--as', 'alice']);
+      expect(self.code).toBe(1);
+      expect(self.stderr).toContain('a different person must approve it');
+      expect((await cli(['reject', id, '--as', 'bob'])).code).toBe(2);
+      const listed = await cli(['approvals', '--json']);
+      expect((JSON.parse(listed.stdout) as { id: string }[]).map((a) => a.id)).toEqual([id]);
+      const ok = await cli(['approve', id, '--as', 'bob', '--json']);
+      expect(ok.code).toBe(0);
+      const approved = JSON.parse(ok.stdout) as { approval: { decidedBy: string }; rollback: { status: string; requestedBy: string } };
+      expect(approved).toMatchObject({ approval: { decidedBy: 'bob' }, rollback: { status: 'succeeded', requestedBy: 'alice' } });
+    } finally {
+      await controller.close();
+    }
+  });
 });
