@@ -13,7 +13,7 @@ let controller: Controller;
 let temp: ReturnType<typeof tempDir>;
 let flapper: NodeJS.Timeout;
 const flappy = new Set<number>();
-const COOLDOWN_MS = 3000;
+const COOLDOWN_MS = 6000;
 
 beforeAll(async () => {
   metrics = await startMetricsServer();
@@ -22,7 +22,7 @@ beforeAll(async () => {
     environments: { production: {} },
     services: { api: commandService(temp.dir, { triggers: [{ name: 'errors', metric: 'errorRate', above: 0.1, severity: 'high' }] }) },
     providers: [httpProvider(metrics.url, ['errorRate'])],
-    policy: { cooldownPeriod: '3s', maximumRetries: 2 },
+    policy: { cooldownPeriod: '6s', maximumRetries: 2 },
   });
   controller = await startTestController(file);
   expect((await controller.api.deploy({ service: 'api', version: 'v1', watch: true, actor: actor('ci') })).outcome).toBe('promoted');
