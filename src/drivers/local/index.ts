@@ -1,6 +1,7 @@
 export { createLocalDriver } from './local-driver.js';
 export type { LocalDriver, ReleaseSnapshot } from './local-driver.js';
 export type {
+  ReleaseRef,
   InstanceProbeLike,
   InstanceProbeOptionsLike,
   LocalDriverOptions,

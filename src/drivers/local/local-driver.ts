@@ -6,15 +6,12 @@
  */
 import { systemClock } from '../../core/clock.js';
 import { UserError, badRequest } from '../../core/errors.js';
-import type { Release } from '../../core/model.js';
 import type { Driver, DriverCallOptions, LiveRelease, LiveState, Weights } from '../../core/ports/driver.js';
-import type { LocalDriverOptions } from './options.js';
+import type { LocalDriverOptions, ReleaseRef } from './options.js';
 import { isAlive, processStartTime, stopGroup } from './process-group.js';
 import { createReleaseGroup, type InstanceView, type ReleaseGroup } from './release-group.js';
 import { releaseGroupSpec, serviceOptions, stopTimeoutOf } from './release-spec.js';
 import { listRunRecords, logFilePath, readRunRecord, removeRunRecord, runFilePath, type RunRecord } from './run-file.js';
-
-type ReleaseRef = Pick<Release, 'service' | 'environment' | 'revision' | 'version'>;
 
 /** What the probes' signal source reads of a release (monitor/probes `ProbedReleaseLike`). */
 export interface ReleaseSnapshot {
@@ -80,7 +77,7 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
     groups.set(key, group);
     try {
       const counts = await group.start(previous);
-      const message = `${label(release)}: ${counts.spawned} started, ${counts.adopted} adopted${counts.discarded ? `, ${counts.discarded} unusable survivors stopped` : ''}; ports ${group.upstreams().map((u) => u.port).join(', ')}`;
+      const message = `${label(release)}${spec.commit ? ` at ${spec.commit.slice(0, 12)}` : ''}: ${counts.spawned} started, ${counts.adopted} adopted${counts.discarded ? `, ${counts.discarded} unusable survivors stopped` : ''}; ports ${group.upstreams().map((u) => u.port).join(', ')}`;
       call.log?.(message);
       return message;
     } catch (error) {
@@ -97,7 +94,7 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
     if (!done) {
       done = (async () => {
         for (const record of listRunRecords(options.stateDir, service, environment)) {
-          await serial(keyOf(record), () => startGroup(record, {}, true)).catch(() => undefined);
+          await serial(keyOf(record), () => startGroup({ ...record, artifact: record.commit ?? null }, {}, true)).catch(() => undefined);
         }
       })();
       recovered.set(scope, done);

@@ -4,6 +4,7 @@
  * converted to milliseconds; the config loader builds it, this folder only reads it.
  */
 import type { Clock } from '../../core/clock.js';
+import type { Release } from '../../core/model.js';
 import type { TrafficSwitch } from '../../proxy/types.js';
 
 export interface LocalHealthOptions {
@@ -95,6 +96,12 @@ export interface LocalDriverOptions {
   /** extra variables for every instance (the controller's own env is inherited) */
   baseEnv?: Record<string, string>;
 }
+
+/**
+ * What the driver needs of a release. With git releases a full sha in `artifact`
+ * pins the commit, so a branch name as version cannot move under a running release.
+ */
+export type ReleaseRef = Pick<Release, 'service' | 'environment' | 'revision' | 'version'> & { artifact?: string | null };
 
 export interface TemplateVars {
   version: string;

@@ -18,6 +18,8 @@ export interface ReleaseGroupSpec {
   environment: string;
   revision: number;
   version: string;
+  /** the git commit it runs, null without git releases */
+  commit: string | null;
   desired: number;
   argv: string[];
   cwd: string;
@@ -72,6 +74,7 @@ export function createReleaseGroup(
       environment: spec.environment,
       revision: spec.revision,
       version: spec.version,
+      commit: spec.commit,
       controllerPid: process.pid,
       updatedAt: deps.clock.now(),
       instances: members.flatMap((m) => {

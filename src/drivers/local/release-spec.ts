@@ -6,9 +6,8 @@
 import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { UserError } from '../../core/errors.js';
-import type { Release } from '../../core/model.js';
 import { prepareGitRelease } from './git-release.js';
-import { fillTemplate, type LocalDriverOptions, type LocalServiceOptions, type TemplateVars } from './options.js';
+import { fillTemplate, type LocalDriverOptions, type LocalServiceOptions, type ReleaseRef, type TemplateVars } from './options.js';
 import type { ReleaseGroupSpec } from './release-group.js';
 
 export const DEFAULTS = {
@@ -49,8 +48,6 @@ function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-type ReleaseRef = Pick<Release, 'service' | 'environment' | 'revision' | 'version'>;
-
 export async function releaseGroupSpec(release: ReleaseRef, service: LocalServiceOptions, context: SpecContext): Promise<ReleaseGroupSpec> {
   const { options } = context;
   const vars: TemplateVars = { version: release.version, service: release.service, env: release.environment, revision: release.revision };
@@ -60,8 +57,10 @@ export async function releaseGroupSpec(release: ReleaseRef, service: LocalServic
   for (const [name, value] of Object.entries(service.env ?? {})) env[name] = fill(String(value));
 
   let root = baseDir;
+  let commit: string | null = null;
   if (service.git) {
-    const git = await prepareGitRelease(release.version, {
+    const pinned = release.artifact && /^[0-9a-f]{40}$/.test(release.artifact) ? release.artifact : release.version;
+    const git = await prepareGitRelease(pinned, {
       repo: path.resolve(baseDir, service.git.repo),
       releasesDir: path.join(options.stateDir, 'releases'),
       build: (service.git.build ?? []).map(fill),
@@ -69,6 +68,7 @@ export async function releaseGroupSpec(release: ReleaseRef, service: LocalServic
       ...(context.log ? { log: context.log } : {}),
     });
     root = git.dir;
+    commit = git.commit;
   }
   const health = { ...DEFAULTS.health, ...definedOnly(service.health ?? {}) };
   return {
@@ -77,6 +77,7 @@ export async function releaseGroupSpec(release: ReleaseRef, service: LocalServic
     environment: release.environment,
     revision: release.revision,
     version: release.version,
+    commit,
     desired: service.instances ?? DEFAULTS.instances,
     argv: service.command.map(fill),
     cwd: path.resolve(root, fill(service.cwd ?? '.')),

@@ -20,6 +20,8 @@ export interface RunRecord {
   environment: string;
   revision: number;
   version: string;
+  /** the git commit, so a recovered release runs the same tree */
+  commit?: string | null;
   /** the controller that wrote it, for humans reading the file */
   controllerPid: number;
   updatedAt: number;
