@@ -86,6 +86,44 @@ describe('local driver: process supervision', () => {
     expect(readFileSync(path.join(harness.stateDir, 'logs', 'web-test-r1-0.log'), 'utf8')).toContain('SIGTERM received and ignored');
   });
 
+  it('starts the backoff over after an instance stayed up for resetAfterMs', async () => {
+    const driver = harness.driver(
+      { web: demoService({ env: { FAULT: 'crash', FAULT_AFTER_MS: '400' } }) },
+      { backoff: { initialMs: 100, maxMs: 2000, resetAfterMs: 300 } },
+    );
+    await driver.start(release(1));
+    await eventually('two restarts', () => ((driver.snapshot('web', 'test', 1)?.restarts ?? 0) >= 2 ? true : undefined));
+    const log = readFileSync(path.join(harness.stateDir, 'logs', 'web-test-r1-0.log'), 'utf8');
+    expect([...log.matchAll(/restart \d+ in (\d+)ms/g)].map((m) => Number(m[1])).slice(0, 2)).toEqual([100, 100]);
+  });
+
+  it('validates weights and refuses traffic to a release that is not running', async () => {
+    const driver = harness.driver({ web: demoService() });
+    await driver.start(release(1));
+    await expect(driver.shiftTraffic('web', 'test', { 1: 60 }, [])).rejects.toMatchObject({ code: 'LOCAL_WEIGHTS' });
+    await expect(driver.shiftTraffic('web', 'test', { 1: 50, 2: 50 }, [])).rejects.toMatchObject({ code: 'LOCAL_NOT_RUNNING' });
+    expect(harness.switch.weights()).toEqual({});
+    await driver.shiftTraffic('web', 'test', { 1: 100, 2: 0 }, []);
+    expect(harness.switch.weights()).toEqual({ 1: 100, 2: 0 });
+  });
+
+  it('fills {version} {service} {env} {revision} in command and env', async () => {
+    const driver = harness.driver({
+      web: demoService({ command: [process.execPath, 'server.js', '--release', '{service}-{env}-r{revision}-{version}'], env: { FAULT: '{unknown}' } }),
+    });
+    await driver.start(release(4, 'v9'));
+    // `{unknown}` is left alone, so the app refuses it: proof the env reached the process.
+    await eventually('the refusal in the log', () => {
+      const log = readFileSync(path.join(harness.stateDir, 'logs', 'web-test-r4-0.log'), 'utf8');
+      return log.includes('unknown fault "{unknown}"') ? true : undefined;
+    });
+    const ok = harness.driver({ web: demoService({ command: [process.execPath, 'server.js', '--release', '{service}-{env}-r{revision}-{version}'] }) }, {});
+    await ok.start(release(5, 'v9'));
+    await ok.awaitReady(release(5, 'v9'), 15_000);
+    const port = ok.snapshot('web', 'test', 5)?.instances[0]?.port as number;
+    expect((await getJson(port)).body.release).toBe('web-test-r5-v9');
+  });
+
   it('fails start clearly when the command cannot run, leaving nothing behind', async () => {
     const driver = harness.driver({ web: demoService({ command: ['/nonexistent/rewind-binary'], instances: 2 }) });
     await expect(driver.start(release(1))).rejects.toMatchObject({ code: 'LOCAL_SPAWN' });
