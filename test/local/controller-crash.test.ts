@@ -42,7 +42,7 @@ describe('local driver: a SIGKILLed controller', () => {
 
   it('stops survivors that are no longer ready and starts fresh ones', async () => {
     // The first controller ran a release whose instances turn unhealthy soon after.
-    const failing = demoService({ instances: 2, env: { FAULT: 'unhealthy', FAULT_AFTER_MS: '1000' } });
+    const failing = demoService({ instances: 2, env: { FAULT: 'unhealthy', FAULT_AFTER_MS: '2000' } });
     controller = startControllerProcess(workDir, harness.stateDir, failing, release(2));
     const { instances } = await controller.ready;
     controller.kill();

@@ -1,13 +1,26 @@
+/**
+ * The `local` driver (issue 3): services as local processes behind Rewind's own
+ * traffic switch. The composition root wires it like this:
+ *
+ * ```ts
+ * const driver = createLocalDriver({
+ *   stateDir, baseDir: configDir, services,          // services: LocalServiceOptions by name
+ *   switchFor: (service, env) => switches.get(service, env), // listening switches, owned by the caller
+ *   createProbe: createHealthProbe,                   // from monitor/probes
+ * });
+ * const probes = createProbeSignalSource({ lookup: driver.snapshot });
+ * ```
+ */
 export { createLocalDriver } from './local-driver.js';
 export type { LocalDriver, ReleaseSnapshot } from './local-driver.js';
 export type {
-  ReleaseRef,
   InstanceProbeLike,
   InstanceProbeOptionsLike,
   LocalDriverOptions,
   LocalGitOptions,
   LocalHealthOptions,
   LocalServiceOptions,
+  ReleaseRef,
   RestartBackoff,
   TemplateVars,
 } from './options.js';

@@ -4,6 +4,7 @@
  * shiftTraffic → retire is the runbook's zero-downtime order; every call is
  * idempotent and serialised per release, so a resumed rollback can repeat one.
  */
+import path from 'node:path';
 import { systemClock } from '../../core/clock.js';
 import { UserError, badRequest } from '../../core/errors.js';
 import type { Driver, DriverCallOptions, LiveRelease, LiveState, Weights } from '../../core/ports/driver.js';
@@ -32,7 +33,9 @@ export interface LocalDriver extends Driver {
 const keyOf = (r: { service: string; environment: string; revision: number }): string => `${r.service}\u0000${r.environment}\u0000${r.revision}`;
 const label = (r: ReleaseRef): string => `${r.service} ${r.version} (r${r.revision})`;
 
-export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
+export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
+  // Absolute once: git runs in the repository, the instances in their own cwd.
+  const options: LocalDriverOptions = { ...input, stateDir: path.resolve(input.stateDir) };
   const clock = options.clock ?? systemClock;
   const groups = new Map<string, ReleaseGroup>();
   const locks = new Map<string, Promise<unknown>>();
