@@ -61,7 +61,7 @@ export function forwardHttp(context: ForwardContext, pool: ReleasePool, req: Inc
 
 function send(exchange: Exchange): void {
   const { pool, req, context } = exchange;
-  const instance = pool.next();
+  const instance = pool.next(exchange.instance);
   if (instance === undefined) {
     fail(exchange, `release ${pool.revision} has no instances`);
     return;

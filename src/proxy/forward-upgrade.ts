@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { endToEnd, upgradeRequestHeaders } from './headers.js';
 import { connectTimeoutError, errorCode, isConnectFailure, isRetryable, recordExchange } from './exchange.js';
 import type { ForwardContext } from './exchange.js';
-import type { ReleasePool } from './release-pool.js';
+import type { Instance, ReleasePool } from './release-pool.js';
 
 /** Sockets of open upgraded connections, so `close()` can end them. */
 export type OpenSockets = Set<Duplex>;
@@ -30,6 +30,7 @@ export function forwardUpgrade(context: ForwardContext, pool: ReleasePool, req: 
   const headers = upgradeRequestHeaders(req.headers, req.socket.remoteAddress, context.encrypted);
   let answered = false;
   let attempts = 0;
+  let failed: Instance | undefined;
   pool.begin();
   open.add(client);
   client.on('error', ignore);
@@ -50,7 +51,7 @@ export function forwardUpgrade(context: ForwardContext, pool: ReleasePool, req: 
   };
 
   const attempt = (): void => {
-    const instance = pool.next();
+    const instance = pool.next(failed);
     if (instance === undefined) return refuse(`release ${pool.revision} has no instances`);
     attempts += 1;
     const upstream = httpRequest({ host: instance.host, port: instance.port, method: req.method, path: req.url, headers, agent: context.freshAgent });
@@ -103,6 +104,7 @@ export function forwardUpgrade(context: ForwardContext, pool: ReleasePool, req: 
       if (answered || client.destroyed) return void client.destroy();
       const code = errorCode(error);
       if (isConnectFailure(code)) pool.markDown(instance);
+      failed = instance;
       if (attempts === 1 && isRetryable(code, false)) return attempt();
       refuse(`release ${pool.revision} is unreachable (${code})`);
     });

@@ -65,17 +65,27 @@ export class ReleasePool {
     return this.instances.length;
   }
 
-  /** Next instance by round robin, skipping instances cooling down; undefined when empty. */
-  next(): Instance | undefined {
+  /**
+   * Next instance by round robin, skipping instances cooling down and, when the
+   * pool has another, `avoid` (the instance a retry just failed on); undefined
+   * when the pool is empty.
+   */
+  next(avoid?: Instance): Instance | undefined {
     const count = this.instances.length;
     if (count === 0) return undefined;
     const now = count > 1 ? this.clock.now() : 0;
     for (let tried = 0; tried < count; tried += 1) {
       const instance = this.instances[this.cursor % count] as Instance;
       this.cursor = (this.cursor + 1) % count;
-      if (instance.downUntil <= now) return instance;
+      if (instance.downUntil <= now && instance !== avoid) return instance;
     }
-    return this.instances[this.cursor++ % count];
+    // Every instance is cooling down: try one anyway rather than refuse.
+    const instance = this.instances[this.cursor] as Instance;
+    this.cursor = (this.cursor + 1) % count;
+    if (instance !== avoid || count === 1) return instance;
+    const other = this.instances[this.cursor] as Instance;
+    this.cursor = (this.cursor + 1) % count;
+    return other;
   }
 
   /** A refused connection: skip this instance for a while. */
