@@ -3,8 +3,9 @@
  * stale keep-alive socket is retried once on the same release; only when that
  * fails does the client get a 502, and the 502 counts against the release.
  */
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createTrafficSwitch } from '../../src/proxy/index.js';
 import type { TrafficSwitch } from '../../src/proxy/index.js';
 import { deadPort, send, startUpstream, text } from './upstream-fixture.js';
@@ -93,5 +94,52 @@ describe('upstream failures', () => {
     expect(bodies.filter((body) => body === '502')).toHaveLength(5);
     expect(proxy.telemetry.read(1, 'errorRate', Date.now() + 1, 60_000).value).toBe(1);
     expect(proxy.telemetry.read(2, 'errorRate', Date.now() + 1, 60_000)).toEqual({ value: 0, samples: 5 });
+  });
+
+  it('cuts the client off and counts a 5xx when the upstream breaks mid-response', async () => {
+    const v1 = track(await startUpstream('v1'));
+    const proxy = track(createTrafficSwitch({}));
+    proxy.setUpstreams(1, [v1.upstream]);
+    proxy.setWeights({ 1: 100 });
+    const address = await proxy.listen();
+    await expect(send(address, '/break')).rejects.toThrow(/aborted|socket hang up|ECONNRESET/);
+    expect(await proxy.drain(1, 2000)).toBe(true);
+    expect(proxy.telemetry.read(1, 'errors5xx', Date.now() + 1, 60_000)).toEqual({ value: 1, samples: 1 });
+  });
+
+  it('stops the upstream request when the client goes away', async () => {
+    const v1 = track(await startUpstream('v1'));
+    const proxy = track(createTrafficSwitch({}));
+    proxy.setUpstreams(1, [v1.upstream]);
+    proxy.setWeights({ 1: 100 });
+    const address = await proxy.listen();
+    const req = request({ ...address, path: '/delay?ms=3000' });
+    req.on('error', () => undefined);
+    req.end();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(proxy.inFlight(1)).toBe(1);
+    const started = Date.now();
+    req.destroy();
+    expect(await proxy.drain(1, 2000)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1000);
+    // A client that left before any answer says nothing about the release.
+    expect(proxy.telemetry.read(1, 'requests', Date.now() + 1, 60_000).value).toBe(0);
+  });
+
+  it('answers a WebSocket upgrade to a dead release with 502', async () => {
+    const proxy = track(createTrafficSwitch({}));
+    proxy.setUpstreams(5, [{ host: '127.0.0.1', port: await deadPort() }]);
+    proxy.setWeights({ 5: 100 });
+    const address = await proxy.listen();
+    const socket = new WebSocket(`ws://${address.host}:${address.port}/`);
+    const status = await new Promise<number>((resolve, reject) => {
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.once('open', () => reject(new Error('opened')));
+      socket.once('error', () => undefined);
+    });
+    socket.terminate();
+    expect(status).toBe(502);
+    expect(await proxy.drain(5, 2000)).toBe(true);
+    expect(proxy.telemetry.read(5, 'errorRate', Date.now() + 1, 60_000)).toEqual({ value: 1, samples: 1 });
   });
 });

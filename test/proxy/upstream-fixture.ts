@@ -4,7 +4,7 @@
  * (delays, header echo, body echo, WebSocket echo).
  */
 import { createServer, request } from 'node:http';
-import type { IncomingHttpHeaders, Server , Agent} from 'node:http';
+import type { Agent, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { Upstream } from '../../src/proxy/index.js';
@@ -53,6 +53,11 @@ export async function startUpstream(name: string, options: UpstreamOptions = {})
       res.setHeader('proxy-authenticate', 'Basic realm="upstream"');
       res.setHeader('x-end-to-end', 'kept');
       res.end(JSON.stringify(req.headers));
+    } else if (url.pathname === '/break') {
+      // Promise 1000 bytes, send 7, then drop the connection.
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('partial');
+      setTimeout(() => req.socket.destroy(), 50);
     } else if (url.pathname === '/echo') {
       res.setHeader('content-type', 'application/octet-stream');
       req.pipe(res);
