@@ -14,12 +14,14 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createTrafficSwitch } from '../src/proxy/index.js';
 import { hasWrk, runWrk } from './lib/wrk-load.js';
-import type { WrkOptions } from './lib/wrk-load.js';
+import type { WrkOptions, WrkResult } from './lib/wrk-load.js';
 import { nginxBinary, startNginx } from './lib/nginx-proxy.js';
 
 export interface ProxyBenchOptions extends WrkOptions {
-  /** seconds of unmeasured load before each row; default 1 */
+  /** seconds of unmeasured load before each measurement; default 1 */
   warmupSeconds?: number;
+  /** measurements per target, interleaved; the table shows medians; default 3 */
+  rounds?: number;
 }
 
 type Row = Record<string, string | number>;
@@ -52,51 +54,69 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function measure(target: string, port: number, options: ProxyBenchOptions): Promise<Row> {
-  const url = `http://127.0.0.1:${port}/`;
-  await runWrk(url, { ...options, durationSeconds: options.warmupSeconds ?? 1 });
-  const result = await runWrk(url, options);
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+};
+
+interface Target {
+  name: string;
+  port: number;
+  results: WrkResult[];
+}
+
+function row(target: Target, direct: number): Row {
+  const rate = median(target.results.map((result) => result.requestsPerSecond));
   return {
-    target,
-    'req/s': Math.round(result.requestsPerSecond),
-    'p50 ms': Number(result.p50Ms.toFixed(2)),
-    'p99 ms': Number(result.p99Ms.toFixed(2)),
-    requests: result.requests,
-    errors: result.errors,
+    target: target.name,
+    'req/s': Math.round(rate),
+    'vs direct': `${Math.round((100 * rate) / direct)}%`,
+    'p50 ms': Number(median(target.results.map((result) => result.p50Ms)).toFixed(2)),
+    'p99 ms': Number(median(target.results.map((result) => result.p99Ms)).toFixed(2)),
+    requests: target.results.reduce((sum, result) => sum + result.requests, 0),
+    errors: target.results.reduce((sum, result) => sum + result.errors, 0),
   };
 }
 
+/**
+ * Measures every target `rounds` times, interleaved (direct, switch, nginx,
+ * direct, …) so load from elsewhere on the machine hits all rows alike; each
+ * figure is the median over rounds, requests and errors are totals.
+ */
 export async function proxyBench(options: ProxyBenchOptions = {}): Promise<Row[]> {
   if (!hasWrk()) {
     console.warn('proxy bench: wrk is not installed (Debian package `wrk`); skipping every proxy row');
     return [];
   }
-  const rows: Row[] = [];
   const upstream = await startUpstream();
   const cleanups: (() => Promise<void> | void)[] = [() => void upstream.child.kill()];
   try {
-    rows.push(await measure('direct', upstream.port, options));
-
+    const targets: Target[] = [{ name: 'direct', port: upstream.port, results: [] }];
     const traffic = createTrafficSwitch({ host: '127.0.0.1', port: 0 });
     cleanups.push(() => traffic.close());
     traffic.setUpstreams(1, [{ host: '127.0.0.1', port: upstream.port }]);
     traffic.setWeights({ 1: 100 });
-    const bound = await traffic.listen();
-    rows.push(await measure('rewind switch', bound.port, options));
-    await traffic.close();
-
+    targets.push({ name: 'rewind switch', port: (await traffic.listen()).port, results: [] });
     const binary = nginxBinary();
     if (binary === undefined) {
       console.warn('proxy bench: nginx is not installed (Debian package `nginx`); skipping the nginx row');
     } else {
       const nginx = await startNginx(binary, await freePort(), upstream.port);
       cleanups.push(() => nginx.stop());
-      rows.push(await measure('nginx (1 worker)', nginx.port, options));
+      targets.push({ name: 'nginx (1 worker)', port: nginx.port, results: [] });
     }
+    for (let round = 0; round < (options.rounds ?? 3); round += 1) {
+      for (const target of targets) {
+        const url = `http://127.0.0.1:${target.port}/`;
+        await runWrk(url, { ...options, durationSeconds: options.warmupSeconds ?? 1 });
+        target.results.push(await runWrk(url, options));
+      }
+    }
+    const direct = median(targets[0]?.results.map((result) => result.requestsPerSecond) ?? []);
+    return targets.map((target) => row(target, direct));
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
   }
-  return rows;
 }
 
 /** Prints rows as an aligned text table. */
@@ -111,7 +131,8 @@ export function printTable(rows: Row[]): void {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const rows = await proxyBench({ durationSeconds: Number(process.env.BENCH_SECONDS ?? 5) });
-  console.log(`proxy: wrk, 1 thread, 50 keep-alive connections, ${process.env.BENCH_SECONDS ?? 5} s per row`);
+  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+  const rows = await proxyBench({ durationSeconds: seconds });
+  console.log(`proxy: wrk -t1 -c50, ${seconds} s × 3 interleaved rounds per target (medians); upstream is one Node process`);
   printTable(rows);
 }

@@ -34,7 +34,7 @@ class Exchange {
   broken = false;
   connectTimer: NodeJS.Timeout | undefined;
   instance: Instance | undefined;
-  readonly headers;
+  readonly headers: string[];
 
   constructor(
     readonly context: ForwardContext,
@@ -43,7 +43,7 @@ class Exchange {
     readonly res: ServerResponse,
     readonly startedAt: number,
   ) {
-    this.headers = upstreamRequestHeaders(req.headers, req.socket.remoteAddress, context.encrypted);
+    this.headers = upstreamRequestHeaders(req.rawHeaders, req.socket.remoteAddress, context.encrypted);
   }
 }
 
@@ -143,8 +143,7 @@ function onUpstreamResponse(this: Tagged<ClientRequest>, upstreamRes: Tagged<Inc
   exchange.status = upstreamRes.statusCode ?? 502;
   upstreamRes[EXCHANGE] = exchange;
   upstreamRes.on('error', onUpstreamResponseError);
-  upstreamRes.on('aborted', onUpstreamResponseError);
-  res.writeHead(exchange.status, upstreamRes.statusMessage, endToEnd(upstreamRes.headers));
+  res.writeHead(exchange.status, upstreamRes.statusMessage, endToEnd(upstreamRes.rawHeaders));
   upstreamRes.pipe(res);
 }
 

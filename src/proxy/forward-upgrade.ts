@@ -9,7 +9,7 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { endToEnd, upgradeRequestHeaders } from './headers.js';
+import { endToEnd, upstreamRequestHeaders } from './headers.js';
 import { connectTimeoutError, errorCode, isConnectFailure, isRetryable, recordExchange } from './exchange.js';
 import type { ForwardContext } from './exchange.js';
 import type { Instance, ReleasePool } from './release-pool.js';
@@ -27,7 +27,7 @@ function rawHead(statusLine: string, rawHeaders: string[]): string {
 
 export function forwardUpgrade(context: ForwardContext, pool: ReleasePool, req: IncomingMessage, client: Duplex, head: Buffer, open: OpenSockets): void {
   const startedAt = performance.now();
-  const headers = upgradeRequestHeaders(req.headers, req.socket.remoteAddress, context.encrypted);
+  const headers = upstreamRequestHeaders(req.rawHeaders, req.socket.remoteAddress, context.encrypted, true);
   let answered = false;
   let attempts = 0;
   let failed: Instance | undefined;
@@ -88,12 +88,9 @@ export function forwardUpgrade(context: ForwardContext, pool: ReleasePool, req: 
       // The upstream declined the upgrade: relay its answer and close.
       clearTimeout(timer);
       answer(res.statusCode ?? 502);
-      const relayed = endToEnd(res.headers);
-      let text = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`;
-      for (const [name, value] of Object.entries(relayed)) {
-        for (const one of Array.isArray(value) ? value : [value]) text += `${name}: ${String(one)}\r\n`;
-      }
-      client.write(text + 'connection: close\r\n\r\n');
+      const relayed = endToEnd(res.rawHeaders);
+      relayed.push('Connection', 'close');
+      client.write(rawHead(`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`, relayed));
       res.on('error', () => client.destroy());
       res.pipe(client);
     });
