@@ -8,6 +8,9 @@
  * exactly 9 of every 10 requests to the first release with no bursts. The
  * per-entry running counters are the only mutable part and belong to this table;
  * a new table starts them afresh.
+ *
+ * Weights are percents (0–100) used as relative shares: {1: 90, 2: 10} and
+ * {1: 9, 2: 1} split alike; they need not add up to 100.
  */
 import { badRequest } from '../core/errors.js';
 
