@@ -42,6 +42,10 @@ export function redact(text: string, secrets: readonly (string | null | undefine
       // a webhook URL's path and query are the secret part (Slack, generic hooks)
       if (url.pathname.length > 4) forms.add(url.pathname);
       if (url.search.length > 4) forms.add(url.search);
+      // a receiver may echo one part alone: a path segment or a query value
+      for (const segment of url.pathname.split('/')) if (segment.length >= 6) forms.add(segment);
+      for (const value of url.searchParams.values()) if (value.length >= 4) forms.add(value);
+      if (url.password) forms.add(url.password);
     } catch {
       // not a URL: the plain forms are enough
     }
