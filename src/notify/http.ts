@@ -1,5 +1,6 @@
 import { ExitCode, UserError } from '../core/errors.js';
 import { DeliveryError, isRetryableStatus, redact } from './delivery-error.js';
+import { linkedSignal } from './linked-signal.js';
 
 /** Default time one HTTP delivery may take before it is abandoned and retried. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
@@ -33,24 +34,27 @@ export interface HttpResponse {
  */
 export async function sendHttp(request: HttpRequest): Promise<HttpResponse> {
   const timeoutMs = request.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+  const linked = linkedSignal(timeoutMs, request.signal);
   let response: Response;
-  try {
-    response = await fetch(request.url, {
-      method: request.method,
-      body: request.body,
-      headers: { 'content-type': 'application/json', ...request.headers },
-      signal,
-    });
-  } catch (error) {
-    throw networkError(request, error, timeout.aborted, timeoutMs);
-  }
   let text = '';
   try {
-    text = await response.text();
-  } catch {
-    // the status is what matters; a body cut short is not a failed delivery
+    try {
+      response = await fetch(request.url, {
+        method: request.method,
+        body: request.body,
+        headers: { 'content-type': 'application/json', ...request.headers },
+        signal: linked.signal,
+      });
+    } catch (error) {
+      throw networkError(request, error, linked.timedOut(), timeoutMs);
+    }
+    try {
+      text = await response.text();
+    } catch {
+      // the status is what matters; a body cut short is not a failed delivery
+    }
+  } finally {
+    linked.dispose();
   }
   if (response.status < 200 || response.status >= 300) {
     const snippet = redact(text.slice(0, 200).replace(/\s+/g, ' ').trim(), request.secrets);

@@ -4,6 +4,7 @@ import type { RewindEvent } from '../core/model.js';
 import type { NotificationMessage, Notifier } from '../core/ports/notifier.js';
 import type { OutboxItem, Store } from '../core/ports/store.js';
 import { isRetryable } from './delivery-error.js';
+import { linkedSignal } from './linked-signal.js';
 import { backoffDelay, type BackoffOptions } from './outbox-backoff.js';
 import { createEventCache, storeEventLoader, type EventLoader } from './outbox-events.js';
 import { routeEvent, type NotificationRoute } from './routing.js';
@@ -30,6 +31,8 @@ export interface OutboxDispatcherOptions {
   backoff?: BackoffOptions;
   /** the longest one `send` may take; default 30 000 ms */
   sendTimeoutMs?: number;
+  /** how long `stop()` lets deliveries in flight finish before aborting them; default 5 000 ms */
+  stopGraceMs?: number;
   /** how a row's event is read back after a restart; default via `store.listEvents` */
   loadEvent?: EventLoader;
   /** receives what happened; default silent (the outbox row holds the last error) */
@@ -41,7 +44,10 @@ export interface OutboxDispatcher {
   onEvent(event: RewindEvent): Promise<number>;
   /** starts the background loop; calling it again does nothing */
   start(): void;
-  /** stops the loop and aborts deliveries in flight (their rows stay pending); idempotent */
+  /**
+   * stops taking rows, lets deliveries in flight finish for `stopGraceMs`, then
+   * aborts the rest (their rows stay pending and go out after a restart); idempotent
+   */
   stop(): Promise<void>;
   /** rows still pending */
   backlog(): Promise<number>;
@@ -68,7 +74,11 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
   const notifiers = new Map(options.notifiers.map((notifier) => [notifier.name, notifier]));
   const events = createEventCache(store, options.loadEvent ?? storeEventLoader(store));
 
+  const stopGraceMs = options.stopGraceMs ?? 5_000;
+  /** no new rows once aborted */
   const stopping = new AbortController();
+  /** aborts sends in flight: only after the grace period of stop() */
+  const inFlight = new AbortController();
   let wake = new AbortController();
   let loop: Promise<void> | null = null;
   let stopped: Promise<void> | null = null;
@@ -120,8 +130,8 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
         failures.delete(channel);
         await store.markOutbox(row.id, { status: 'sent', attempts: row.attempts + 1, nextAttemptAt: row.nextAttemptAt, lastError: null, sentAt: clock.now() });
       } catch (error) {
-        // stopping aborts the send: the try does not count and the row stays due
-        if (stopping.signal.aborted) return;
+        // stop() aborted the send: the try does not count and the row stays due
+        if (inFlight.signal.aborted) return;
         const attempts = row.attempts + 1;
         const reason = errorMessage(error);
         if (!isRetryable(error) || attempts >= maxAttempts) {
@@ -154,17 +164,17 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
   }
 
   async function sendOnce(notifier: Notifier, notification: NotificationMessage): Promise<void> {
-    const timeout = AbortSignal.timeout(sendTimeoutMs);
-    const signal = AbortSignal.any([stopping.signal, timeout]);
+    const linked = linkedSignal(sendTimeoutMs, inFlight.signal);
     let timer: NodeJS.Timeout | undefined;
     // a notifier that ignores its signal still cannot hold its channel forever
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`${notifier.type} notifier "${notifier.name}" gave no answer within ${sendTimeoutMs}ms`)), sendTimeoutMs + 1_000);
     });
     try {
-      await Promise.race([notifier.send(notification, signal), deadline]);
+      await Promise.race([notifier.send(notification, linked.signal), deadline]);
     } finally {
       clearTimeout(timer);
+      linked.dispose();
     }
   }
 
@@ -181,10 +191,13 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
         wake = new AbortController();
         continue;
       }
+      const interrupt = linkedSignal(null, stopping.signal, wake.signal);
       try {
-        await clock.sleep(pollMs, AbortSignal.any([stopping.signal, wake.signal]));
+        await clock.sleep(pollMs, interrupt.signal);
       } catch {
         // woken early by a new row, a finished worker or stop()
+      } finally {
+        interrupt.dispose();
       }
     }
   }
@@ -214,7 +227,10 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
       stopped ??= (async () => {
         stopping.abort(new Error('outbox dispatcher stopped'));
         await loop;
+        // graceful first (a delivery that reached the receiver gets marked sent), then abort
+        const grace = setTimeout(() => inFlight.abort(new Error('outbox dispatcher stopped')), stopGraceMs);
         await Promise.allSettled([...workers.values()]);
+        clearTimeout(grace);
       })();
       return stopped;
     },

@@ -4,18 +4,9 @@ import type { Store } from '../core/ports/store.js';
 /** Reads one event by id; the default goes through `Store.listEvents`. */
 export type EventLoader = (id: number) => Promise<RewindEvent | null>;
 
-/**
- * The Store port has no `getEvent(id)`; ids are increasing integers, so the event
- * with id N is the first one after N − 1. A store may offer `getEvent` as an extra
- * capability and is then asked directly.
- */
+/** Reads rows' events back through the Store port's `getEvent`. */
 export function storeEventLoader(store: Store): EventLoader {
-  const direct = (store as Partial<{ getEvent(id: number): Promise<RewindEvent | null> }>).getEvent;
-  if (typeof direct === 'function') return (id) => direct.call(store, id);
-  return async (id) => {
-    const [event] = await store.listEvents({ afterId: id - 1, limit: 1 });
-    return event && event.id === id ? event : null;
-  };
+  return (id) => store.getEvent(id);
 }
 
 /**

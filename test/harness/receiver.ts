@@ -33,6 +33,8 @@ export interface Receiver {
   accepted(): ReceivedRequest[];
   /** answer every request with this status from now on (null: back to normal) */
   failWith(status: number | null): void;
+  /** record requests but never answer them (a hung receiver), until called with false */
+  hang(on: boolean): void;
   /** stop listening (connections refused) for `ms`, then listen again on the same port */
   downFor(ms: number): Promise<void>;
   /** resolves when at least `count` requests were accepted, or rejects after `timeoutMs` */
@@ -48,6 +50,7 @@ export interface Receiver {
 export async function startReceiver(handler?: ReceiverHandler): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   let forcedStatus: number | null = null;
+  let hanging = false;
   let waiters: (() => void)[] = [];
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -63,6 +66,11 @@ export async function startReceiver(handler?: ReceiverHandler): Promise<Receiver
         json = undefined;
       }
       const record: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw, body, json, status: 200, at: Date.now() };
+      if (hanging) {
+        record.status = 0; // never answered
+        requests.push(record);
+        return;
+      }
       const reply: ReceiverReply = forcedStatus !== null ? { status: forcedStatus, body: 'unavailable' } : (handler?.(record) ?? { status: 200, body: 'ok' });
       record.status = reply.status ?? 200;
       requests.push(record);
@@ -86,6 +94,9 @@ export async function startReceiver(handler?: ReceiverHandler): Promise<Receiver
     accepted,
     failWith(status) {
       forcedStatus = status;
+    },
+    hang(on) {
+      hanging = on;
     },
     async downFor(ms) {
       await shut(server);
