@@ -5,6 +5,7 @@ import type { NotificationMessage, Notifier } from '../core/ports/notifier.js';
 import type { OutboxItem, Store } from '../core/ports/store.js';
 import { isRetryable } from './delivery-error.js';
 import { linkedSignal } from './linked-signal.js';
+import { sendWithDeadline } from './send-with-deadline.js';
 import { backoffDelay, type BackoffOptions } from './outbox-backoff.js';
 import { createEventCache, storeEventLoader, type EventLoader } from './outbox-events.js';
 import { routeEvent, type NotificationRoute } from './routing.js';
@@ -85,19 +86,32 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
   const workers = new Map<string, Promise<void>>();
   /** consecutive failures per channel, for the backoff after a restart of the head row */
   const failures = new Map<string, number>();
+  /** a failing channel takes no row before this time, so its rows keep their order */
+  const blockedUntil = new Map<string, number>();
 
   const nudge = (): void => wake.abort();
 
   async function pass(): Promise<void> {
+    // a channel busy when the query starts may mark its rows while the query runs
+    // (PostgreSQL answers later): its rows in this answer can be stale, so skip it
+    const busyBefore = new Set(workers.keys());
     const due = await store.dueOutbox(clock.now(), batchSize);
     const byChannel = new Map<string, OutboxItem[]>();
     for (const row of due) {
       if (row.status !== 'pending') continue;
       byChannel.set(row.channel, [...(byChannel.get(row.channel) ?? []), row]);
     }
+    const now = clock.now();
     for (const [channel, rows] of byChannel) {
-      if (workers.has(channel)) continue;
+      if (workers.has(channel) || busyBefore.has(channel)) continue;
       rows.sort((a, b) => a.id - b.id);
+      const until = blockedUntil.get(channel) ?? 0;
+      if (until > now) {
+        // rows queued after the channel failed wait behind its head row (PagerDuty
+        // must see the trigger before the resolve), and leave the due set meanwhile
+        await defer(rows, until);
+        continue;
+      }
       // a finished worker wakes the loop for rows that arrived meanwhile; one that
       // crashed (the store failing) waits for the next poll instead of spinning
       const worker = deliver(channel, rows).then(
@@ -126,8 +140,9 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
         continue;
       }
       try {
-        await sendOnce(notifier, await message(event));
+        await sendWithDeadline(notifier, await message(event), sendTimeoutMs, inFlight.signal);
         failures.delete(channel);
+        blockedUntil.delete(channel);
         await store.markOutbox(row.id, { status: 'sent', attempts: row.attempts + 1, nextAttemptAt: row.nextAttemptAt, lastError: null, sentAt: clock.now() });
       } catch (error) {
         // stop() aborted the send: the try does not count and the row stays due
@@ -144,11 +159,17 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
         const retryAt = clock.now() + backoffDelay(failed, options.backoff);
         await store.markOutbox(row.id, { status: 'pending', attempts, nextAttemptAt: retryAt, lastError: reason, sentAt: null });
         log({ level: 'warn', message: `notification to ${channel} failed (attempt ${attempts}), retry in ${retryAt - clock.now()}ms: ${reason}`, channel, eventId: row.eventId });
-        for (const waiting of rows.slice(position + 1)) {
-          await store.markOutbox(waiting.id, { status: 'pending', attempts: waiting.attempts, nextAttemptAt: retryAt, lastError: waiting.lastError, sentAt: null });
-        }
+        blockedUntil.set(channel, retryAt);
+        await defer(rows.slice(position + 1), retryAt);
         return;
       }
+    }
+  }
+
+  /** moves rows to `until` without spending an attempt: only the head row probes */
+  async function defer(rows: readonly OutboxItem[], until: number): Promise<void> {
+    for (const row of rows) {
+      await store.markOutbox(row.id, { status: 'pending', attempts: row.attempts, nextAttemptAt: until, lastError: row.lastError, sentAt: null });
     }
   }
 
@@ -161,21 +182,6 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
     }
     const { title, text } = renderMessage(event, options.templates, context);
     return { event, title, text, dedupKey: event.rollbackId ?? `event-${event.id}` };
-  }
-
-  async function sendOnce(notifier: Notifier, notification: NotificationMessage): Promise<void> {
-    const linked = linkedSignal(sendTimeoutMs, inFlight.signal);
-    let timer: NodeJS.Timeout | undefined;
-    // a notifier that ignores its signal still cannot hold its channel forever
-    const deadline = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`${notifier.type} notifier "${notifier.name}" gave no answer within ${sendTimeoutMs}ms`)), sendTimeoutMs + 1_000);
-    });
-    try {
-      await Promise.race([notifier.send(notification, linked.signal), deadline]);
-    } finally {
-      clearTimeout(timer);
-      linked.dispose();
-    }
   }
 
   async function run(): Promise<void> {

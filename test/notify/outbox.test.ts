@@ -123,6 +123,33 @@ describe('outbox dispatcher', () => {
     expect(refusing.requests).toHaveLength(1);
   });
 
+  it('keeps per-channel order through failures: PagerDuty sees the trigger before the resolve', async () => {
+    const store = openStore();
+    const pd = await startReceiver(() => ({ status: 202, body: { status: 'success' } }));
+    cleanups.push(() => pd.close());
+    pd.failWith(503);
+    const outbox = dispatcher({ store, routes: [{ events: ['rollback.*'], channels: ['pd'] }], notifiers: [createPagerDutyNotifier({ name: 'pd', routingKey: 'KEY-1234567', url: `${pd.url}/v2/enqueue` })] });
+    outbox.start();
+    const [initiated] = await emit(store, outbox, 1, 'rb_order');
+    await waitUntil(async () => pd.requests.length >= 1, 5000); // the trigger failed once
+    await outbox.onEvent(await store.appendEvent({ type: 'rollback.step-started', rollbackId: 'rb_order', data: { index: 0, name: 'start', title: 't' } }, Date.now()));
+    await outbox.onEvent(await store.appendEvent({ type: 'rollback.completed', rollbackId: 'rb_order', service: 'api', environment: 'production', data: { durationMs: 900 } }, Date.now()));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    pd.failWith(null);
+    await pd.waitForAccepted(2, 10_000);
+    await waitUntil(async () => (await outbox.backlog()) === 0, 5000);
+    const sent = pd.accepted().map((request) => request.json as { event_action: string; dedup_key: string });
+    expect(sent.map((body) => [body.event_action, body.dedup_key])).toEqual([
+      ['trigger', 'rb_order'],
+      ['resolve', 'rb_order'],
+    ]);
+    const refused = pd.requests.filter((request) => request.status === 503);
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    // while the channel failed only its head row probed it; the resolve waited behind
+    expect(refused.map((request) => (request.json as { event_action: string }).event_action)).toEqual(refused.map(() => 'trigger'));
+    expect(initiated?.rollbackId).toBe('rb_order');
+  });
+
   it('rows survive a restart and are not sent twice; enqueue is deduplicated per (event, channel)', async () => {
     const hook = await receiver();
     const notifiers = [createWebhookNotifier({ name: 'hook', url: hook.url })];
