@@ -43,8 +43,8 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
 /** The Block Kit body for one message; exported for the docs and tests. */
 export function slackPayload(message: NotificationMessage): Record<string, unknown> {
   const { event } = message;
-  const fields = facts(message).map(([label, value]) => ({ type: 'mrkdwn', text: clip(`*${label}*\n${value}`, 2000) }));
-  const section: Record<string, unknown> = { type: 'section', text: { type: 'mrkdwn', text: clip(message.text || message.title, SECTION_MAX) } };
+  const fields = facts(message).map(([label, value]) => ({ type: 'mrkdwn', text: clip(`*${label}*\n${escapeMrkdwn(value)}`, 2000) }));
+  const section: Record<string, unknown> = { type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(message.text || message.title), SECTION_MAX) } };
   if (fields.length > 0) section.fields = fields.slice(0, 10);
   const context = [event.type, event.rollbackId ? `rollback ${event.rollbackId}` : null, new Date(event.at).toISOString(), `by ${event.actor}`]
     .filter((part): part is string => Boolean(part))
@@ -54,7 +54,7 @@ export function slackPayload(message: NotificationMessage): Record<string, unkno
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: clip(message.title, HEADER_MAX), emoji: true } },
       section,
-      { type: 'context', elements: [{ type: 'mrkdwn', text: clip(context, 2000) }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(context), 2000) }] },
     ],
   };
 }
@@ -77,6 +77,11 @@ function facts(message: NotificationMessage): [string, string][] {
   add('Approve', typeof data.approveCommand === 'string' ? `\`${data.approveCommand}\`` : undefined);
   add('Reject', typeof data.rejectCommand === 'string' ? `\`${data.rejectCommand}\`` : undefined);
   return out;
+}
+
+/** Slack reads `<…>` as links and mentions; event text must stay literal. */
+function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function clip(text: string, max: number): string {

@@ -150,6 +150,16 @@ describe('outbox dispatcher', () => {
     expect(initiated?.rollbackId).toBe('rb_order');
   });
 
+  it('onEvent never throws: a broken store is logged and the caller goes on', async () => {
+    const store = openStore();
+    const logged: string[] = [];
+    const outbox = dispatcher({ store, routes: allToHook, notifiers: [createWebhookNotifier({ name: 'hook', url: 'http://127.0.0.1:9/' })], log: (entry) => logged.push(entry.message) });
+    const [event] = await emit(store, null, 1);
+    await store.close();
+    await expect(outbox.onEvent(event!)).resolves.toBe(0);
+    expect(logged.join('\n')).toMatch(/could not queue notifications for event \d+/);
+  });
+
   it('rows survive a restart and are not sent twice; enqueue is deduplicated per (event, channel)', async () => {
     const hook = await receiver();
     const notifiers = [createWebhookNotifier({ name: 'hook', url: hook.url })];

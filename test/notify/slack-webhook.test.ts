@@ -35,6 +35,14 @@ describe('slack notifier', () => {
     expect(body.blocks[2]?.elements?.[0]?.text).toContain('2026-11-21T14:03:07.250Z');
   });
 
+  it('escapes Slack control characters in event text', async () => {
+    receiver = await startReceiver();
+    const slack = createSlackNotifier({ name: 'ops', webhookUrl: `${receiver.url}/services/T000/B000/XXXXSECRET` });
+    await slack.send(makeMessage(makeEvent('rollback.escalated', { reason: 'p95 > 800ms & <!channel> ping' })));
+    const body = receiver.accepted()[0]?.json as { blocks: { text?: { text: string } }[] };
+    expect(body.blocks[1]?.text?.text).toContain('p95 &gt; 800ms &amp; &lt;!channel&gt; ping');
+  });
+
   it('fails on 5xx as retryable, without the webhook URL in the error', async () => {
     receiver = await startReceiver(() => ({ status: 500, body: `boom at /services/T000/B000/XXXXSECRET` }));
     const webhookUrl = `${receiver.url}/services/T000/B000/XXXXSECRET`;
