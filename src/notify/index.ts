@@ -23,3 +23,5 @@ export {
 export { DEFAULT_TEMPLATES } from './default-templates.js';
 export { createOutboxDispatcher, type OutboxDispatcher, type OutboxDispatcherOptions } from './outbox-dispatcher.js';
 export { backoffDelay, type BackoffOptions } from './outbox-backoff.js';
+export { createNotifierFromChannel, type ChannelSpec, type ChannelDeps } from './from-channel.js';
+export { sendWithDeadline } from './send-with-deadline.js';
