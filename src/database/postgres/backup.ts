@@ -1,8 +1,7 @@
-import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { BackupManifest, BackupResult, DatabaseAdapter } from '../../core/ports/database.js';
-import { describeFiles, writeManifest } from '../shared/manifest.js';
+import { describeFiles, ensureEmptyDir, writeManifest } from '../shared/manifest.js';
 import { runProcess } from '../shared/run-process.js';
 import { countRows, listTables, resolveTables } from './catalog.js';
 import { ident, type PgConnection } from './connection.js';
@@ -11,11 +10,6 @@ type BackupOptions = Parameters<DatabaseAdapter['backup']>[0];
 
 /** The dump lives in `<backup dir>/dump`, the manifest beside it. */
 export const DUMP_DIR = 'dump';
-
-export async function ensureEmptyDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  if ((await readdir(dir)).length > 0) throw new UserError('BACKUP_DIR_NOT_EMPTY', `backup directory ${dir} already holds files — pick a new one`);
-}
 
 /**
  * pg_dump in directory format (`-Fd -j jobs`) under an exported snapshot, while

@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { BackupManifest, ValidationCheck } from '../../core/ports/database.js';
 
 /** The manifest lives beside the dump (issue 5 §1). */
 export const MANIFEST_FILE = 'manifest.json';
+
+/** A backup goes into its own new directory; an existing non-empty one is refused. */
+export async function ensureEmptyDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if ((await readdir(dir)).length > 0) throw new UserError('BACKUP_DIR_NOT_EMPTY', `backup directory ${dir} already holds files — pick a new one`);
+}
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
