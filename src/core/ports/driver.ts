@@ -18,6 +18,8 @@ export interface LiveState {
   releases: LiveRelease[];
   /** true when the platform reports state; false when the driver can only act */
   observed: boolean;
+  /** an overall health answer when the platform gives no per-release detail */
+  healthy?: boolean;
 }
 
 /** revision → percent; the percents add up to 100. */

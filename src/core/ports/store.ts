@@ -112,6 +112,7 @@ export interface Store {
   // events (append-only)
   appendEvent(event: NewEvent, at: number): Promise<RewindEvent>;
   listEvents(query?: EventQuery): Promise<RewindEvent[]>;
+  getEvent(id: number): Promise<RewindEvent | null>;
 
   // approvals
   createApproval(input: Omit<Approval, 'id' | 'status' | 'decidedBy' | 'decidedAt' | 'decisionReason' | 'createdAt'>, at: number): Promise<Approval>;

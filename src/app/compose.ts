@@ -1,0 +1,119 @@
+import { join, resolve } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import type { ServiceConfig } from '../config/schema/index.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import { parseDuration } from '../core/duration.js';
+import { ExitCode, UserError } from '../core/errors.js';
+import type { NewEvent, RewindEvent } from '../core/model.js';
+import type { Driver } from '../core/ports/driver.js';
+import type { Store } from '../core/ports/store.js';
+import { collectSecrets, createRedactor } from '../core/redact.js';
+import { createCommandDriver } from '../drivers/command/index.js';
+import { createSqliteStore } from '../store/sqlite/index.js';
+import type { AppContext, EventListener } from './context.js';
+
+export interface ComposeOptions {
+  /** inside `rewind serve` (a long-lived owner of processes) */
+  owner?: boolean;
+  clock?: Clock;
+  store?: Store;
+  /** extra drivers by type, e.g. the local driver that needs the controller's switches */
+  driverFactories?: Record<string, (service: string, config: ServiceConfig, ctx: AppContext) => Driver>;
+}
+
+/**
+ * The one composition root (DESIGN.md): builds the store, drivers, redactor and
+ * event fan-out from config. Adapters never import each other; they meet here.
+ */
+export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {}): AppContext {
+  const redact = createRedactor(collectSecrets(loaded.config));
+  const store = options.store ?? openStore(loaded);
+  const clock = options.clock ?? systemClock;
+  const listeners = new Set<EventListener>();
+  const drivers = new Map<string, Driver>();
+
+  const ctx: AppContext = {
+    loaded,
+    store,
+    clock,
+    redact,
+    owner: options.owner ?? false,
+    extraHandlers: [],
+    cleanup: [],
+    driver(service) {
+      const existing = drivers.get(service);
+      if (existing) return existing;
+      const config = loaded.config.services[service];
+      if (!config) throw new UserError('NOT_FOUND', `service "${service}" not found`, { status: 404 });
+      const driver = buildDriver(service, config, ctx, options.driverFactories ?? {});
+      drivers.set(service, driver);
+      return driver;
+    },
+    async emit(event: NewEvent): Promise<RewindEvent> {
+      const saved = await store.appendEvent({ ...event, message: redact(event.message ?? ''), data: JSON.parse(redact(JSON.stringify(event.data ?? {}))) }, clock.now());
+      for (const listener of listeners) {
+        try {
+          listener(saved);
+        } catch {
+          // a listener never breaks the caller (notifications must not slow a rollback)
+        }
+      }
+      return saved;
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  ctx.cleanup.push(async () => {
+    for (const driver of drivers.values()) await driver.close?.();
+  });
+  if (!options.store) ctx.cleanup.push(() => store.close());
+  return ctx;
+}
+
+export function openStore(loaded: LoadedConfig): Store {
+  const { store } = loaded.config.controller;
+  if (store.type !== 'sqlite') {
+    throw new UserError('UNSUPPORTED', `controller.store.type "${store.type}" is not available in this build; use sqlite`, { exitCode: ExitCode.usage });
+  }
+  return createSqliteStore({ path: join(loaded.stateDir, 'state.db') });
+}
+
+function buildDriver(service: string, config: ServiceConfig, ctx: AppContext, factories: NonNullable<ComposeOptions['driverFactories']>): Driver {
+  const driver = config.driver;
+  if (driver.type === 'command') {
+    return createCommandDriver({
+      start: driver.start,
+      shiftTraffic: driver.shiftTraffic,
+      retire: driver.retire,
+      ...(driver.describe ? { describe: driver.describe } : {}),
+      ...(driver.undo ? { undo: driver.undo } : {}),
+      cwd: resolve(ctx.loaded.baseDir, driver.cwd),
+      env: driver.env,
+      timeoutMs: parseDuration(driver.timeout),
+      redact: ctx.redact,
+    });
+  }
+  const factory = factories[driver.type];
+  if (!factory) {
+    throw new UserError('NO_CONTROLLER', `service "${service}" uses the ${driver.type} driver, which needs a running controller — start one with: rewind serve`, {
+      exitCode: ExitCode.failed,
+      status: 409,
+    });
+  }
+  return factory(service, config, ctx);
+}
+
+/** Unwinds the cleanup stack in reverse; safe to call twice. */
+export async function closeContext(ctx: AppContext): Promise<void> {
+  while (ctx.cleanup.length > 0) {
+    const step = ctx.cleanup.pop();
+    try {
+      await step?.();
+    } catch {
+      // keep unwinding: one failing cleanup must not leak the rest
+    }
+  }
+}

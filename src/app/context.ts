@@ -1,0 +1,61 @@
+import type { LoadedConfig } from '../config/load.js';
+import type { ServiceConfig } from '../config/schema/index.js';
+import type { Clock } from '../core/clock.js';
+import { notFound, UserError } from '../core/errors.js';
+import type { StepHandler } from '../core/executor.js';
+import type { NewEvent, RewindEvent, StepName } from '../core/model.js';
+import type { Driver } from '../core/ports/driver.js';
+import type { Store } from '../core/ports/store.js';
+import type { Redactor } from '../core/redact.js';
+
+/** Who asked: from `--as`, an API token later (auth lands in the next wave). */
+export interface Actor {
+  name: string;
+}
+
+export type EventListener = (event: RewindEvent) => void;
+
+/**
+ * Everything a use case needs, built once by compose.ts. Use cases receive the
+ * context and their own arguments; nothing else is passed through layers.
+ */
+export interface AppContext {
+  loaded: LoadedConfig;
+  store: Store;
+  clock: Clock;
+  redact: Redactor;
+  /** the driver of each service */
+  driver(service: string): Driver;
+  /** appends to the event log and tells listeners (outbox, SSE, progress) */
+  emit(event: NewEvent): Promise<RewindEvent>;
+  onEvent(listener: EventListener): () => void;
+  /** true inside `rewind serve`: a long-lived owner of processes */
+  owner: boolean;
+  /** more step handlers (database, smoke, monitored watch), later ones win */
+  extraHandlers: ((ctx: AppContext) => Partial<Record<StepName, StepHandler>>)[];
+  /** resources to release on close, unwound in reverse */
+  cleanup: (() => Promise<void> | void)[];
+}
+
+export function serviceConfig(ctx: AppContext, service: string): ServiceConfig {
+  const config = ctx.loaded.config.services[service];
+  if (!config) {
+    const known = Object.keys(ctx.loaded.config.services).join(', ') || 'none';
+    throw notFound(`service "${service}"`, `${ctx.loaded.file} declares: ${known}`);
+  }
+  return config;
+}
+
+/** The environment to act on: the one asked for, or the only/first declared one. */
+export function resolveEnvironment(ctx: AppContext, service: string, environment?: string): string {
+  const declared = Object.keys(ctx.loaded.config.environments);
+  const allowed = serviceConfig(ctx, service).environments ?? declared;
+  const env = environment ?? allowed[0];
+  if (!env || !declared.includes(env)) {
+    throw new UserError('UNKNOWN_ENVIRONMENT', `unknown environment "${environment}" (declared: ${declared.join(', ') || 'none'})`, { status: 400, exitCode: 2 });
+  }
+  if (!allowed.includes(env)) {
+    throw new UserError('UNKNOWN_ENVIRONMENT', `service "${service}" is not deployed to "${env}" (its environments: ${allowed.join(', ')})`, { status: 400, exitCode: 2 });
+  }
+  return env;
+}

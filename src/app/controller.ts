@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import type { LoadedConfig } from '../config/load.js';
+import { createServer } from '../server/index.js';
+import type { ComposeOptions } from './compose.js';
+import { closeContext, composeContext } from './compose.js';
+import type { AppContext } from './context.js';
+import type { AppOptions, RewindApi } from './index.js';
+import { createApi } from './index.js';
+import { holdControllerLease } from './lease.js';
+import { runPlanned } from './undo.js';
+
+export interface ControllerOptions extends ComposeOptions {
+  /** overrides controller.listen, e.g. 127.0.0.1:0 in tests */
+  listen?: string;
+  /** how long shutdown waits for running rollbacks before interrupting them; default 30 s */
+  drainTimeoutMs?: number;
+  /** background services (monitor, housekeeping, notifications) started with the controller */
+  services?: ((ctx: AppContext, api: RewindApi) => Promise<(() => Promise<void>) | void>)[];
+  analyzer?: AppOptions['analyzer'];
+  plugins?: ((app: FastifyInstance, ctx: AppContext) => void)[];
+}
+
+export interface Controller {
+  url: string;
+  ctx: AppContext;
+  api: RewindApi;
+  /** drains and stops; safe to call twice */
+  close(): Promise<void>;
+}
+
+/**
+ * `rewind serve`: the long-lived owner. On start it takes the lease, resumes every
+ * rollback left running (re-running the in-flight step), then serves the API.
+ */
+export async function startController(loaded: LoadedConfig, options: ControllerOptions = {}): Promise<Controller> {
+  const ctx = composeContext(loaded, { ...options, owner: true });
+  const stop = new AbortController();
+  const inflight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    inflight.add(work);
+    work.catch(() => undefined).finally(() => inflight.delete(work));
+  };
+  let server: FastifyInstance | null = null;
+  try {
+    ctx.cleanup.push(await holdControllerLease(ctx));
+    const api = createApi(ctx, { track, signal: stop.signal, ...(options.analyzer ? { analyzer: options.analyzer } : {}) });
+    for (const service of options.services ?? []) {
+      const stopService = await service(ctx, api);
+      if (stopService) ctx.cleanup.push(stopService);
+    }
+    for (const rollback of await ctx.store.listRollbacks({ status: ['planned', 'running'], limit: 1000 })) {
+      await ctx.emit({ type: 'rollback.resumed', service: rollback.service, environment: rollback.environment, rollbackId: rollback.id, message: `controller resumed rollback ${rollback.id}` });
+      track(runPlanned(ctx, rollback.id, stop.signal));
+    }
+    server = createServer({ api, redact: ctx.redact, plugins: (options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)) });
+    const [host, port] = splitListen(options.listen ?? loaded.config.controller.listen);
+    await server.listen({ host, port });
+    const address = server.server.address();
+    const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+    let closing: Promise<void> | null = null;
+    const close = () => {
+      closing ??= (async () => {
+        await server?.close();
+        const drained = Promise.allSettled([...inflight]);
+        const timeout = new Promise((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 30_000).unref());
+        await Promise.race([drained, timeout]);
+        stop.abort(new Error('controller shutting down'));
+        await Promise.race([Promise.allSettled([...inflight]), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+        await closeContext(ctx);
+      })();
+      return closing;
+    };
+    return { url, ctx, api, close };
+  } catch (error) {
+    await server?.close().catch(() => undefined);
+    await closeContext(ctx);
+    throw error;
+  }
+}
+
+export function splitListen(listen: string): [string, number] {
+  const at = listen.lastIndexOf(':');
+  return [listen.slice(0, at).replace(/^\[|\]$/g, ''), Number(listen.slice(at + 1))];
+}

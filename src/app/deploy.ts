@@ -1,0 +1,129 @@
+import { parseDuration } from '../core/duration.js';
+import { ExitCode, UserError, conflict, errorMessage } from '../core/errors.js';
+import type { Release } from '../core/model.js';
+import type { Weights } from '../core/ports/driver.js';
+import { currentRelease } from '../core/targets.js';
+import type { Actor, AppContext } from './context.js';
+import { resolveEnvironment, serviceConfig } from './context.js';
+
+export interface DeployRequest {
+  service: string;
+  environment?: string;
+  version: string;
+  strategy?: 'bluegreen' | 'canary';
+  /** redeploy a version that was just rolled back */
+  force?: boolean;
+  actor: Actor;
+}
+
+export type DeployOutcome = 'promoted' | 'rolled-back' | 'failed' | 'waiting';
+
+export interface DeployResult {
+  service: string;
+  environment: string;
+  outcome: DeployOutcome;
+  release: { revision: number; version: string; status: Release['status'] };
+  rollbackId: string | null;
+  reason: string | null;
+}
+
+/**
+ * Watches a release that has traffic (issue 3 §5): returns when it is promoted,
+ * rolled back or waiting for a human. Provided by the controller's monitor; without
+ * one, a healthy release is promoted at once.
+ */
+export type Analyzer = (release: Release, previous: Release | null, phase: { weight: number; final: boolean; durationMs: number }) => Promise<{ outcome: 'pass' | 'rolled-back' | 'waiting'; rollbackId: string | null; reason: string | null }>;
+
+/** new revision → start → await ready → traffic (bluegreen, or canary steps) → analysis → promoted. */
+export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: Analyzer): Promise<DeployResult> {
+  const config = serviceConfig(ctx, request.service);
+  const environment = resolveEnvironment(ctx, request.service, request.environment);
+  const { service, version } = request;
+  const active = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
+  if (active[0]) throw conflict(`a rollback of ${service} in ${environment} is in progress (${active[0].id}); deploy after it ends`);
+  const releases = await ctx.store.listReleases(service, environment, 1000);
+  if (releases.some((r) => r.status === 'deploying' || r.status === 'analyzing')) {
+    throw conflict(`a deploy of ${service} in ${environment} is already in progress`);
+  }
+  const lastOfVersion = releases.find((r) => r.version === version);
+  if (lastOfVersion?.status === 'rolled-back' && !request.force) {
+    throw new UserError('ROLLED_BACK_VERSION', `${service} ${version} was rolled back (revision ${lastOfVersion.revision}); deploy it again with --force`, { status: 409, exitCode: ExitCode.usage });
+  }
+  const previous = currentRelease(releases);
+  const driver = ctx.driver(service);
+  let release = await ctx.store.createRelease({ service, environment, version, deployedBy: request.actor.name }, ctx.clock.now());
+  const strategy = request.strategy ?? config.strategy;
+  const base = { service, environment, revision: release.revision, actor: request.actor.name };
+  await ctx.emit({ ...base, type: 'deploy.started', message: `deploying ${service} ${version} as revision ${release.revision} (${strategy})`, data: { version, revision: release.revision, strategy } });
+  const result = (outcome: DeployOutcome, rollbackId: string | null = null, reason: string | null = null): DeployResult => ({
+    service,
+    environment,
+    outcome,
+    release: { revision: release.revision, version, status: release.status },
+    rollbackId,
+    reason,
+  });
+
+  try {
+    await driver.start(release);
+    if (driver.capabilities.health) await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));
+  } catch (error) {
+    // a release that never gets ready never receives traffic
+    const reason = ctx.redact(errorMessage(error));
+    release = await ctx.store.setReleaseStatus(release.id, 'failed', ctx.clock.now());
+    await driver.retire(release).catch(() => undefined);
+    await ctx.emit({ ...base, type: 'deploy.failed', message: `${service} ${version} failed before getting traffic: ${reason}`, data: { revision: release.revision, reason } });
+    return result('failed', null, reason);
+  }
+  await ctx.emit({ ...base, type: 'deploy.ready', message: `${service} ${version} is ready`, data: { revision: release.revision } });
+
+  const steps = strategy === 'canary' ? config.canary.steps : [100];
+  const analysisMs = parseDuration(config.analysis.duration);
+  for (const [i, weight] of steps.entries()) {
+    const weights: Weights = { [release.revision]: weight, ...(previous ? { [previous.revision]: 100 - weight } : {}) };
+    await driver.shiftTraffic(service, environment, weights, previous ? [release, previous] : [release]);
+    if (i === 0) release = await ctx.store.setReleaseStatus(release.id, 'analyzing', ctx.clock.now());
+    await ctx.emit({ ...base, type: 'deploy.traffic', message: `${service} ${version} gets ${weight}% of traffic`, data: { weights } });
+    const final = i === steps.length - 1;
+    if (analyze) {
+      const verdict = await analyze(release, previous, { weight, final, durationMs: final ? analysisMs : parseDuration(config.canary.pause) });
+      if (verdict.outcome !== 'pass') {
+        release = (await ctx.store.getRelease(service, environment, release.revision)) ?? release;
+        return result(verdict.outcome, verdict.rollbackId, verdict.reason);
+      }
+    }
+  }
+  release = await promote(ctx, release, previous);
+  return result('promoted');
+}
+
+async function awaitReady(ctx: AppContext, release: Release, timeoutMs: number): Promise<void> {
+  const driver = ctx.driver(release.service);
+  const deadline = ctx.clock.now() + timeoutMs;
+  for (;;) {
+    const live = await driver.describe(release.service, release.environment);
+    const mine = live.releases.find((r) => r.revision === release.revision);
+    if (mine ? mine.healthy && mine.ready >= mine.desired : live.healthy === true) return;
+    if (ctx.clock.now() >= deadline) {
+      throw new Error(`not ready after ${Math.round(timeoutMs / 1000)}s${mine ? ` (${mine.ready}/${mine.desired} instances ready)` : ''}`);
+    }
+    await ctx.clock.sleep(200);
+  }
+}
+
+/** The new release becomes live; the previous stays warm for rollbackWindow. */
+export async function promote(ctx: AppContext, release: Release, previous: Release | null): Promise<Release> {
+  const now = ctx.clock.now();
+  if (previous) await ctx.store.setReleaseStatus(previous.id, 'superseded', now);
+  await ctx.store.updateRelease(release.id, { promotedAt: now }, now);
+  const promoted = await ctx.store.setReleaseStatus(release.id, 'live', now);
+  await ctx.emit({
+    type: 'deploy.promoted',
+    service: release.service,
+    environment: release.environment,
+    revision: release.revision,
+    message: `${release.service} ${release.version} (revision ${release.revision}) promoted`,
+    data: { revision: release.revision, version: release.version },
+  });
+  return promoted;
+}

@@ -1,0 +1,99 @@
+import { parseDuration } from '../core/duration.js';
+import type { StepHandler } from '../core/executor.js';
+import type { Release, StepName } from '../core/model.js';
+import type { Weights } from '../core/ports/driver.js';
+import { fillPlaceholders, runCommand } from '../drivers/command/run-command.js';
+import type { AppContext } from './context.js';
+import { serviceConfig } from './context.js';
+
+
+async function release(ctx: AppContext, service: string, environment: string, revision: unknown): Promise<Release> {
+  const found = await ctx.store.getRelease(service, environment, Number(revision));
+  if (!found) throw new Error(`release revision ${String(revision)} of ${service} in ${environment} not found`);
+  return found;
+}
+
+/** Step handlers for rollbacks: each is idempotent (DESIGN.md, the executor). */
+export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHandler>> {
+  const base: Partial<Record<StepName, StepHandler>> = {
+    async hook(step, { rollback, signal, log }) {
+      const command = (step.params.command as string[]).map((a) =>
+        fillPlaceholders(a, { service: rollback.service, env: rollback.environment, revision: rollback.toRevision, rollback: rollback.id }),
+      );
+      const result = await runCommand(command, { cwd: ctx.loaded.baseDir, timeoutMs: step.timeoutMs, signal, onLine: (l) => log(ctx.redact(l)) });
+      if (result.code !== 0) throw new Error(`hook ${String(step.params.hook)} exited with ${result.code ?? result.signal}`);
+    },
+    async start(step, { rollback, signal, log }) {
+      const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
+      return ctx.driver(rollback.service).start(target, { signal, log });
+    },
+    async 'await-healthy'(step, { rollback, signal }) {
+      const driver = ctx.driver(rollback.service);
+      const interval = Math.min(500, parseDuration(serviceConfig(ctx, rollback.service).health.interval));
+      let last = 'no answer yet';
+      for (;;) {
+        const live = await driver.describe(rollback.service, rollback.environment, { signal });
+        const target = live.releases.find((r) => r.revision === Number(step.params.revision));
+        if (target ? target.healthy && target.ready >= target.desired : live.healthy === true) {
+          return target ? `${target.ready}/${target.desired} instances ready` : 'platform reports healthy';
+        }
+        last = target ? `${target.ready}/${target.desired} ready, healthy=${target.healthy}` : 'not reported healthy';
+        if (signal.aborted) throw new Error(`target release never became healthy (${last})`);
+        await ctx.clock.sleep(interval, signal).catch(() => {
+          throw new Error(`target release never became healthy (${last})`);
+        });
+      }
+    },
+    async 'shift-traffic'(step, { rollback, signal, log }) {
+      const weights = step.params.weights as Weights;
+      const releases = await Promise.all(Object.keys(weights).map((rev) => release(ctx, rollback.service, rollback.environment, rev)));
+      const output = await ctx.driver(rollback.service).shiftTraffic(rollback.service, rollback.environment, weights, releases, { signal, log });
+      const now = ctx.clock.now();
+      for (const r of releases) {
+        if (r.revision === step.params.to) await ctx.store.setReleaseStatus(r.id, 'live', now);
+        else if (r.revision === step.params.from) await ctx.store.setReleaseStatus(r.id, 'rolled-back', now);
+      }
+      await ctx.emit({
+        type: 'rollback.traffic-restored',
+        service: rollback.service,
+        environment: rollback.environment,
+        rollbackId: rollback.id,
+        revision: Number(step.params.to),
+        message: `traffic is back on revision ${String(step.params.to)}`,
+        data: { toRevision: step.params.to, atMs: now },
+      });
+      return output;
+    },
+    async retire(step, { rollback, signal, log }) {
+      const bad = await release(ctx, rollback.service, rollback.environment, step.params.revision);
+      return ctx.driver(rollback.service).retire(bad, { signal, log });
+    },
+    async 'native-undo'(step, { rollback, signal, log }) {
+      const driver = ctx.driver(rollback.service);
+      const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
+      if (!driver.undo) throw new Error(`the ${driver.type} driver has no native undo`);
+      const output = await driver.undo(rollback.service, rollback.environment, target, { signal, log });
+      await ctx.store.setReleaseStatus(target.id, 'live', ctx.clock.now());
+      if (rollback.fromRevision !== null) {
+        const from = await release(ctx, rollback.service, rollback.environment, rollback.fromRevision);
+        await ctx.store.setReleaseStatus(from.id, 'rolled-back', ctx.clock.now());
+      }
+      return output;
+    },
+    async watch(step, { rollback, signal }) {
+      // Without a monitor (command driver): watch the platform's own health answer.
+      const driver = ctx.driver(rollback.service);
+      const until = ctx.clock.now() + Number(step.params.durationMs);
+      while (ctx.clock.now() < until) {
+        if (driver.capabilities.health) {
+          const live = await driver.describe(rollback.service, rollback.environment, { signal });
+          if (live.healthy === false) throw new Error('the restored release is not healthy');
+        }
+        await ctx.clock.sleep(Math.min(1000, Math.max(0, until - ctx.clock.now())), signal);
+      }
+      return `stable for ${Math.round(Number(step.params.durationMs) / 1000)}s`;
+    },
+  };
+  // database steps, smoke tests and the monitor's watch come from other parts of the app
+  return Object.assign(base, ...ctx.extraHandlers.map((extension) => extension(ctx)));
+}

@@ -1,0 +1,111 @@
+import { parseDuration } from '../core/duration.js';
+import { ExitCode, UserError, conflict } from '../core/errors.js';
+import { runRollback } from '../core/executor.js';
+import type { Release, RollbackDetail, RollbackKind, StepSpec } from '../core/model.js';
+import { planRollback } from '../core/planner.js';
+import { currentRelease, previousGoodRelease, targetProblem } from '../core/targets.js';
+import type { Actor, AppContext } from './context.js';
+import { resolveEnvironment, serviceConfig } from './context.js';
+import { stepHandlers } from './step-handlers.js';
+
+export interface UndoRequest {
+  service: string;
+  environment?: string;
+  toRevision?: number;
+  reason?: string;
+  emergency?: boolean;
+  dryRun?: boolean;
+  kind?: RollbackKind;
+  actor: Actor;
+}
+
+export interface UndoResult {
+  dryRun: boolean;
+  service: string;
+  environment: string;
+  from: { revision: number; version: string } | null;
+  to: { revision: number; version: string };
+  plan: StepSpec[];
+  rollback: RollbackDetail | null;
+}
+
+/** Plans a rollback and saves it (unless dry-run); `runPlanned` executes it. */
+export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<UndoResult> {
+  const service = serviceConfig(ctx, request.service);
+  const environment = resolveEnvironment(ctx, request.service, request.environment);
+  const kind: RollbackKind = request.kind ?? (request.emergency ? 'emergency' : 'manual');
+  if (request.emergency && !request.reason?.trim()) {
+    throw new UserError('REASON_REQUIRED', 'an emergency rollback skips validation and needs --reason "…"', { exitCode: ExitCode.usage });
+  }
+  const active = await ctx.store.listRollbacks({ service: request.service, environment, status: ['planned', 'running'] });
+  if (active[0]) throw conflict(`a rollback of ${request.service} in ${environment} is already in progress (${active[0].id})`, { activeRollbackId: active[0].id });
+
+  const releases = await ctx.store.listReleases(request.service, environment, 1000);
+  const from = currentRelease(releases);
+  const to = pickTarget(releases, from, request.toRevision, request.service, environment);
+  const driver = ctx.driver(request.service);
+  const live = await driver.describe(request.service, environment);
+  const hook = (h: (typeof service.hooks.preRollback)[number]) => ({ name: h.name, command: h.command, timeoutMs: parseDuration(h.timeout), onFailure: h.onFailure });
+  const plan = planRollback({
+    from,
+    to,
+    live,
+    capabilities: driver.capabilities,
+    kind,
+    emergency: Boolean(request.emergency),
+    timeouts: {
+      commandMs: service.driver.type === 'command' ? parseDuration(service.driver.timeout) : 60_000,
+      readyMs: parseDuration(service.health.readyTimeout),
+      stopMs: service.driver.type === 'local' ? parseDuration(service.driver.stopTimeout) : 0,
+    },
+    watchMs: parseDuration(service.postRollback.watch),
+    hooks: { pre: service.hooks.preRollback.map(hook), post: service.hooks.postRollback.map(hook) },
+    preferNativeUndo: service.driver.type === 'command' && Boolean(service.driver.undo),
+  });
+  const summary = {
+    dryRun: Boolean(request.dryRun),
+    service: request.service,
+    environment,
+    from: from ? { revision: from.revision, version: from.version } : null,
+    to: { revision: to.revision, version: to.version },
+    plan,
+  };
+  if (request.dryRun) return { ...summary, rollback: null };
+
+  const reason = request.reason?.trim() || `${kind} rollback requested by ${request.actor.name}`;
+  const rollback = await ctx.store.createRollback(
+    { service: request.service, environment, kind, scope: 'service', fromRevision: from?.revision ?? null, toRevision: to.revision, reason, requestedBy: request.actor.name, steps: plan },
+    ctx.clock.now(),
+  );
+  await ctx.emit({
+    type: 'rollback.initiated',
+    service: request.service,
+    environment,
+    rollbackId: rollback.id,
+    revision: from?.revision ?? null,
+    actor: request.actor.name,
+    message: `${kind} rollback of ${request.service} in ${environment}: ${from ? `${from.version} (r${from.revision})` : 'nothing'} → ${to.version} (r${to.revision}); ${reason}`,
+    data: { kind, fromRevision: from?.revision ?? null, toRevision: to.revision, fromVersion: from?.version ?? null, toVersion: to.version, reason, steps: plan.map((s) => s.title) },
+  });
+  return { ...summary, rollback };
+}
+
+function pickTarget(releases: Release[], from: Release | null, toRevision: number | undefined, service: string, environment: string): Release {
+  if (toRevision !== undefined) {
+    const target = releases.find((r) => r.revision === toRevision);
+    if (!target) throw new UserError('NOT_FOUND', `${service} in ${environment} has no revision ${toRevision} (see: rewind history ${service} --env ${environment})`, { status: 404 });
+    const problem = targetProblem(target, from);
+    if (problem) throw new UserError('BAD_TARGET', `cannot roll back to revision ${toRevision}: ${problem}`, { status: 422 });
+    return target;
+  }
+  const target = previousGoodRelease(releases, from);
+  if (!target) {
+    throw new UserError('NO_TARGET', `${service} in ${environment} has no earlier good release to roll back to`, { status: 422 });
+  }
+  return target;
+}
+
+/** Runs (or resumes) a saved rollback through the journaled executor. */
+export function runPlanned(ctx: AppContext, id: string, signal?: AbortSignal): Promise<RollbackDetail> {
+  return runRollback(id, { store: ctx.store, clock: ctx.clock, handlers: stepHandlers(ctx), emit: (e) => ctx.emit(e), redact: ctx.redact, ...(signal ? { signal } : {}) });
+}

@@ -1,0 +1,84 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ExitCode, UserError } from '../core/errors.js';
+import { fromZodIssues, issueAt } from './issues.js';
+import type { ConfigIssue } from './issues.js';
+import { formatIssue } from './issues.js';
+import { knownKeysAt } from './json-schema.js';
+import { RULES } from './rules.js';
+import { configSchema } from './schema/index.js';
+import type { RewindConfig } from './schema/index.js';
+import { interpolate, parseYaml } from './yaml-source.js';
+
+export interface LoadedConfig {
+  /** the path as the user gave it, for messages */
+  file: string;
+  /** directory of rewind.yaml: relative paths in it resolve against this */
+  baseDir: string;
+  /** absolute controller.stateDir */
+  stateDir: string;
+  config: RewindConfig;
+  warnings: ConfigIssue[];
+  /** values from the environment, redacted wherever text leaves Rewind */
+  interpolated: string[];
+}
+
+export const DEFAULT_CONFIG_FILE = 'rewind.yaml';
+
+/**
+ * Parse → interpolate → schema → rules, collecting every problem at once
+ * (STYLE.md §5). Never throws for a bad file; `loadConfig` does.
+ */
+export function checkConfig(file: string, text: string, env: NodeJS.ProcessEnv = process.env): { config: RewindConfig | null; issues: ConfigIssue[]; interpolated: string[] } {
+  const { source, syntaxErrors } = parseYaml(file, text);
+  if (syntaxErrors.length > 0) {
+    return {
+      config: null,
+      interpolated: [],
+      issues: syntaxErrors.map((e) => ({ file, line: e.position.line, column: e.position.column, path: '(yaml)', message: e.message, severity: 'error' as const })),
+    };
+  }
+  const issues: ConfigIssue[] = interpolate(source, env).map((e) =>
+    issueAt(source, e.path, `environment variable ${e.variable} is not set (write \${${e.variable}:-default} for a default)`),
+  );
+  const raw = source.doc.toJS() ?? {};
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) issues.push(...fromZodIssues(source, parsed.error.issues, knownKeysAt));
+  // Rules run even when the schema failed, on the raw data, so one run shows everything.
+  const seen = new Set(issues.map((i) => `${i.path}|${i.message}`));
+  for (const rule of RULES) {
+    let problems: ReturnType<typeof rule> = [];
+    try {
+      problems = rule(parsed.success ? parsed.data : (raw as RewindConfig));
+    } catch {
+      continue; // a section too malformed for this rule; the schema already said why
+    }
+    for (const problem of problems) {
+      const issue = issueAt(source, problem.path, problem.message, { severity: problem.severity ?? 'error' });
+      if (!seen.has(`${issue.path}|${issue.message}`)) issues.push(issue);
+      seen.add(`${issue.path}|${issue.message}`);
+    }
+  }
+  if (!parsed.success) return { config: null, issues: sortIssues(issues), interpolated: source.interpolated };
+  const hasErrors = issues.some((i) => i.severity === 'error');
+  return { config: hasErrors ? null : parsed.data, issues: sortIssues(issues), interpolated: source.interpolated };
+}
+
+const sortIssues = (issues: ConfigIssue[]): ConfigIssue[] => [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
+
+export function loadConfig(file: string = DEFAULT_CONFIG_FILE, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const path = resolve(file);
+  if (!existsSync(path)) {
+    throw new UserError('CONFIG_NOT_FOUND', `no config at ${file} — create one with: rewind init`, { exitCode: ExitCode.usage, status: 400 });
+  }
+  const { config, issues, interpolated } = checkConfig(file, readFileSync(path, 'utf8'), env);
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (!config || errors.length > 0) {
+    throw new UserError('CONFIG_INVALID', `${file} has ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.map(formatIssue).join('\n')}`, {
+      exitCode: ExitCode.usage,
+      details: { issues: errors },
+    });
+  }
+  const baseDir = dirname(path);
+  return { file, baseDir, stateDir: resolve(baseDir, config.controller.stateDir), config, warnings: issues, interpolated };
+}

@@ -1,0 +1,21 @@
+/**
+ * Signals Rewind measures itself. A trigger may also name a metric defined by a
+ * provider's `queries`.
+ */
+export const BUILTIN_METRICS = [
+  // from the traffic switch
+  'errorRate',
+  'latencyP95Ms',
+  'latencyP99Ms',
+  'requestRate',
+  'consecutive5xx',
+  // from probes and processes
+  'healthCheckFailures',
+  'restarts',
+  'cpuPercent',
+  'memoryMB',
+  // from a configured database (issue 4 §5)
+  'dbConnectionsPercent',
+  // requestRate as a fraction of the previous release's (throughput drop)
+  'throughputRatio',
+] as const;

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { argv, decisionAction, duration, name, onTimeout, severity } from './primitives.js';
+
+/** Recovery-time targets per environment (issue 6 §6). */
+export const targetsSchema = z.strictObject({
+  detectionToDecision: duration('fault detected → decision made').default('5m'),
+  decisionToExecution: duration('decision → traffic back on the good release').default('2m'),
+  executionToStable: duration('traffic restored → stable').default('10m'),
+  total: duration('detection → stable').default('17m'),
+});
+
+/** One row of the decision matrix (issue 4 §1): the first matching rule wins. */
+export const matrixRuleSchema = z.strictObject({
+  name: z.string().optional(),
+  match: z
+    .strictObject({
+      severity: z.array(severity).optional(),
+      trigger: z.array(z.string()).optional(),
+      metric: z.array(z.string()).optional(),
+      environment: z.array(z.string()).optional(),
+    })
+    .default({}),
+  action: decisionAction,
+  notify: z.array(z.string()).default([]),
+  approvalTimeout: duration('how long a human has to answer').optional(),
+  onTimeout: onTimeout.optional(),
+});
+
+export const policySchema = z.strictObject({
+  automatic: z.boolean().default(true).describe('false: a fired trigger waits for `rewind approve`'),
+  cooldownPeriod: duration('no second automatic rollback of a service within this').default('300s'),
+  maximumRetries: z.number().int().min(0).default(5).describe('automatic rollbacks per service before escalating'),
+  approvalTimeout: duration('default deadline of an approval').default('15m'),
+  onTimeout: onTimeout.default('escalate'),
+  inconclusiveLimit: z.number().int().min(1).default(5).describe('inconclusive evaluations before asking a human'),
+  matrix: z.array(matrixRuleSchema).optional().describe('decision rules; default: the runbook table'),
+});
+
+export const environmentSchema = z.strictObject({
+  protected: z.boolean().default(false).describe('a manual undo needs a second person’s approval'),
+  targets: targetsSchema.optional(),
+  policy: policySchema.partial().optional().describe('overrides of the top-level policy'),
+});
+
+export const databaseSchema = z.strictObject({
+  engine: z.enum(['postgres', 'mysql', 'sqlite']),
+  url: z.string().describe('connection URL (postgres://, mysql://) or file path for sqlite'),
+  migrations: z
+    .strictObject({
+      tool: z.enum(['sql', 'node-pg-migrate', 'knex', 'umzug']).default('sql'),
+      dir: z.string().default('./migrations'),
+    })
+    .optional(),
+  backups: z
+    .strictObject({
+      dir: z.string().default('.rewind/backups'),
+      keep: z.number().int().min(1).default(20),
+      jobs: z.number().int().min(1).max(32).default(2),
+    })
+    .default({ dir: '.rewind/backups', keep: 20, jobs: 2 }),
+  rollback: z.enum(['migrate-down', 'restore']).default('migrate-down').describe('how a coordinated rollback undoes the schema'),
+});
+
+const channelBase = { name: name('channel') };
+export const channelSchema = z.discriminatedUnion('type', [
+  z.strictObject({ ...channelBase, type: z.literal('slack'), webhookUrl: z.string() }),
+  z.strictObject({ ...channelBase, type: z.literal('pagerduty'), routingKey: z.string(), url: z.string().default('https://events.pagerduty.com/v2/enqueue') }),
+  z.strictObject({ ...channelBase, type: z.literal('webhook'), url: z.string(), secret: z.string().optional() }),
+  z.strictObject({ ...channelBase, type: z.literal('statuspage'), url: z.string(), token: z.string().optional(), componentId: z.string().optional() }),
+  z.strictObject({
+    ...channelBase,
+    type: z.literal('email'),
+    host: z.string(),
+    port: z.number().int().default(587),
+    secure: z.boolean().default(false),
+    user: z.string().optional(),
+    password: z.string().optional(),
+    from: z.string(),
+    to: z.array(z.string()).min(1),
+  }),
+]);
+
+export const notificationsSchema = z.strictObject({
+  channels: z.array(channelSchema).default([]),
+  routes: z
+    .array(
+      z.strictObject({
+        events: z.array(z.string()).min(1).describe('event types; "rollback.*" matches a family'),
+        environments: z.array(z.string()).optional(),
+        services: z.array(z.string()).optional(),
+        channels: z.array(z.string()).min(1),
+      }),
+    )
+    .default([]),
+  templates: z.record(z.string(), z.string()).default({}).describe('overrides: initiated, completed, customer'),
+});
+
+export const providerSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    name: name('provider'),
+    type: z.literal('prometheus'),
+    url: z.string(),
+    timeout: duration('query timeout').default('5s'),
+    bearerToken: z.string().optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    queries: z.record(z.string(), z.string()).describe('metric name → PromQL with {service} {env} {version} {revision} {window}'),
+  }),
+  z.strictObject({
+    name: name('provider'),
+    type: z.literal('http'),
+    timeout: duration('request timeout').default('5s'),
+    headers: z.record(z.string(), z.string()).default({}),
+    queries: z.record(z.string(), z.strictObject({ url: z.string(), path: z.string() })).describe('metric name → URL template and JSON path'),
+  }),
+]);
+
+export const drillSchema = z.strictObject({
+  env: z.string(),
+  service: z.string().optional(),
+  schedule: z.string().describe('cron expression, e.g. "0 10 1-7 * 1"'),
+  fault: z.enum(['error-rate', 'latency', 'crash', 'unhealthy']).default('error-rate'),
+  hook: argv('for drivers without a built-in fault wrapper').optional(),
+});

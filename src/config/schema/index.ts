@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { databaseSchema, drillSchema, environmentSchema, notificationsSchema, policySchema, providerSchema, targetsSchema } from './extras.js';
+import { duration, hostPort } from './primitives.js';
+import { serviceSchema } from './service.js';
+
+/**
+ * The one schema of rewind.yaml (STYLE.md §5): every key declared once with its
+ * description and default. The TypeScript types and schema/rewind.schema.json are
+ * both derived from it.
+ */
+export const configSchema = z.strictObject({
+  version: z.literal(1).describe('config format version'),
+  controller: z
+    .strictObject({
+      listen: hostPort('HTTP API address of `rewind serve`').default('127.0.0.1:7070'),
+      stateDir: z.string().default('.rewind').describe('state.db, logs, releases and incident reports, relative to rewind.yaml'),
+      store: z
+        .strictObject({ type: z.enum(['sqlite', 'postgres']).default('sqlite'), url: z.string().optional() })
+        .default({ type: 'sqlite' }),
+      evaluationInterval: duration('how often triggers are evaluated').default('250ms'),
+      signalRetention: duration('how long per-second signals are kept for `policy replay`').default('7d'),
+    })
+    .default({ listen: '127.0.0.1:7070', stateDir: '.rewind', store: { type: 'sqlite' }, evaluationInterval: '250ms', signalRetention: '7d' }),
+  environments: z.record(z.string(), environmentSchema).describe('production, staging, …'),
+  services: z.record(z.string(), serviceSchema),
+  policy: policySchema.default({ automatic: true, cooldownPeriod: '300s', maximumRetries: 5, approvalTimeout: '15m', onTimeout: 'escalate', inconclusiveLimit: 5 }),
+  targets: targetsSchema.optional().describe('default recovery-time targets'),
+  databases: z.record(z.string(), databaseSchema).default({}),
+  notifications: notificationsSchema.default({ channels: [], routes: [], templates: {} }),
+  providers: z.array(providerSchema).default([]),
+  drills: z.array(drillSchema).default([]),
+});
+
+export type RewindConfig = z.output<typeof configSchema>;
+export type ServiceConfig = RewindConfig['services'][string];
+export type DriverConfig = ServiceConfig['driver'];
+export type LocalDriverConfig = Extract<DriverConfig, { type: 'local' }>;
+export type CommandDriverConfig = Extract<DriverConfig, { type: 'command' }>;
+export type TriggerConfig = ServiceConfig['triggers'][number];
+export type EnvironmentConfig = RewindConfig['environments'][string];
+export type PolicyConfig = RewindConfig['policy'];
+export type DatabaseConfig = RewindConfig['databases'][string];
+export type ChannelConfig = RewindConfig['notifications']['channels'][number];
+export type ProviderConfig = RewindConfig['providers'][number];

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { DURATION_PATTERN } from '../../core/duration.js';
+
+/**
+ * Building blocks of the config schema. Custom checks say what was expected as
+ * "expected …"; the error formatter appends what it got, giving
+ * `expected a duration like "5s", got "fast"`.
+ */
+export const duration = (description: string) =>
+  z
+    .string()
+    .regex(new RegExp(DURATION_PATTERN), { error: 'expected a duration like "5s"' })
+    .describe(`${description} (a duration: 500ms, 5s, 5m, 1h)`);
+
+export const hostPort = (description: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]+:\d{1,5}$/, { error: 'expected host:port like "127.0.0.1:8080"' })
+    .describe(description);
+
+/** A command as an argv array: run without a shell, so no quoting surprises. */
+export const argv = (description: string) =>
+  z.array(z.string()).min(1, { error: 'expected a non-empty argv array like ["./deploy.sh", "{version}"]' }).describe(description);
+
+export const name = (what: string) =>
+  z.string().regex(/^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/, { error: `expected a ${what} name of lowercase letters, digits, "-" and "_"` });
+
+export const severity = z.enum(['low', 'medium', 'high', 'critical']);
+export const decisionAction = z.enum(['rollback', 'ask', 'alert', 'escalate', 'ignore']);
+export const onTimeout = z.enum(['rollback', 'escalate', 'ignore']);

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { argv, duration, hostPort, name, severity } from './primitives.js';
+
+/** Placeholders {service} {env} {version} {revision} work in every command. */
+const localDriver = z
+  .strictObject({
+    type: z.literal('local'),
+    command: argv('the command that starts one instance; {version} is replaced'),
+    cwd: z.string().default('.').describe('working directory, relative to rewind.yaml; {version} is replaced'),
+    env: z.record(z.string(), z.string()).default({}).describe('extra environment; {version} is replaced in values'),
+    portEnv: z.string().default('PORT').describe('environment variable that receives the instance port'),
+    instances: z.number().int().min(1).max(64).default(1).describe('processes per release'),
+    listen: hostPort('the service front door: Rewind’s traffic switch listens here'),
+    stopTimeout: duration('SIGTERM → SIGKILL grace').default('10s'),
+    git: z
+      .strictObject({
+        repo: z.string().default('.').describe('git repository, relative to rewind.yaml'),
+        build: argv('build command run once per commit in its worktree').optional(),
+      })
+      .optional()
+      .describe('deploy git commits: each version is a commit checked out under <stateDir>/releases/'),
+  })
+  .describe('run releases as local processes behind Rewind’s traffic switch');
+
+const commandDriver = z
+  .strictObject({
+    type: z.literal('command'),
+    start: argv('make a release run: {service} {env} {version} {revision}'),
+    shiftTraffic: argv('give a release its share of traffic: {weight} is 0–100; run once per release'),
+    retire: argv('drain and stop a release'),
+    describe: argv('print live state; exit 0 = healthy; JSON {"releases":[{"revision","version","weight","healthy"}]} is read when printed').optional(),
+    undo: argv('the platform’s own undo to {revision}').optional(),
+    cwd: z.string().default('.').describe('working directory, relative to rewind.yaml'),
+    env: z.record(z.string(), z.string()).default({}).describe('extra environment for every command'),
+    timeout: duration('time limit of one command').default('60s'),
+  })
+  .describe('drive any platform through your own commands');
+
+export const driverSchema = z.discriminatedUnion('type', [localDriver, commandDriver]);
+
+export const triggerSchema = z
+  .strictObject({
+    name: name('trigger').optional().describe('defaults to the metric and threshold'),
+    metric: z.string().describe('a signal: errorRate, latencyP95Ms, latencyP99Ms, requestRate, consecutive5xx, healthCheckFailures, restarts, cpuPercent, memoryMB, or a provider query name'),
+    above: z.number().optional().describe('fire when the value is above this'),
+    below: z.number().optional().describe('fire when the value is below this'),
+    for: duration('how long the breach must last').default('0s'),
+    minSamples: z.number().int().min(0).default(1).describe('ignore windows with fewer samples'),
+    consecutive: z.number().int().min(1).default(1).describe('bad evaluations in a row before firing'),
+    severity: severity.default('medium'),
+    source: z.string().optional().describe('metric provider name; default: built-in signals'),
+  })
+  .describe('a rule over a signal');
+
+export const healthSchema = z.strictObject({
+  live: z.string().optional().describe('liveness path, e.g. /health/live'),
+  ready: z.string().optional().describe('readiness path, e.g. /health/ready'),
+  interval: duration('probe interval').default('1s'),
+  timeout: duration('probe timeout').default('1s'),
+  failureThreshold: z.number().int().min(1).default(3).describe('consecutive failures before unhealthy'),
+  readyTimeout: duration('a release that is not ready by then fails').default('60s'),
+});
+
+const hookSchema = z.strictObject({
+  name: name('hook'),
+  command: argv('the hook command'),
+  timeout: duration('time limit').default('60s'),
+  onFailure: z.enum(['abort', 'continue']).default('abort'),
+});
+
+export const serviceSchema = z.strictObject({
+  driver: driverSchema,
+  environments: z.array(z.string()).optional().describe('environments this service is deployed to; default: all'),
+  strategy: z.enum(['bluegreen', 'canary']).default('bluegreen'),
+  canary: z
+    .strictObject({
+      steps: z.array(z.number().int().min(1).max(100)).min(1).default([10, 50, 100]).describe('traffic percents, ending at 100'),
+      pause: duration('pause between steps').default('10s'),
+    })
+    .default({ steps: [10, 50, 100], pause: '10s' }),
+  rollbackWindow: duration('the previous release stays warm this long after promotion').default('10m'),
+  health: healthSchema.default({ interval: '1s', timeout: '1s', failureThreshold: 3, readyTimeout: '60s' }),
+  analysis: z.strictObject({ duration: duration('how long a new release is watched before promotion').default('30s') }).default({ duration: '30s' }),
+  triggers: z.array(triggerSchema).default([]),
+  postRollback: z
+    .strictObject({
+      watch: duration('watch the restored release this long').default('2m'),
+      tighten: z.number().gt(0).max(1).default(0.5).describe('thresholds are multiplied by this (above) or divided (below) while watching'),
+    })
+    .default({ watch: '2m', tighten: 0.5 }),
+  hooks: z
+    .strictObject({
+      preRollback: z.array(hookSchema).default([]),
+      postRollback: z.array(hookSchema).default([]),
+    })
+    .default({ preRollback: [], postRollback: [] }),
+  database: z.string().optional().describe('name of a database under `databases` rolled back with this service'),
+});

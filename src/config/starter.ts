@@ -1,0 +1,57 @@
+/** The commented starter file `rewind init` writes; a test checks it validates. */
+export const STARTER_CONFIG = `# rewind.yaml — your rollback runbook as config.
+# Reference: README.md ("Configuration"); editor schema: schema/rewind.schema.json
+version: 1
+
+controller:
+  listen: 127.0.0.1:7070      # HTTP API of \`rewind serve\`
+  stateDir: .rewind           # state.db, logs, releases, incident reports
+
+environments:
+  production:
+    protected: false          # true: a manual undo needs a second person's approval
+  staging: {}
+
+services:
+  web:
+    driver:
+      type: local             # local processes behind Rewind's traffic switch
+      command: ["node", "server.js", "--release", "{version}"]
+      cwd: ./app
+      env: { APP_VERSION: "{version}" }
+      portEnv: PORT           # each instance gets a free port here
+      instances: 2
+      listen: 127.0.0.1:8080  # the service's front door
+      stopTimeout: 10s
+    strategy: bluegreen       # or canary (see canary.steps / canary.pause)
+    rollbackWindow: 10m       # the previous release stays warm this long
+    health:
+      live: /health/live
+      ready: /health/ready
+      interval: 1s
+      timeout: 1s
+      failureThreshold: 3
+    analysis:
+      duration: 30s           # watched this long before promotion
+    triggers:
+      # runbook: "error rate > 10% for 5 minutes → roll back" (shorter here)
+      - metric: errorRate
+        above: 0.10
+        for: 5s
+        minSamples: 50
+        severity: high
+      - metric: latencyP95Ms
+        above: 5000
+        for: 5s
+        minSamples: 50
+        severity: medium
+      # runbook: "3+ consecutive health check failures → roll back"
+      - metric: healthCheckFailures
+        above: 2
+        severity: critical
+
+policy:
+  automatic: true             # false: a fired trigger waits for \`rewind approve\`
+  cooldownPeriod: 300s        # no second automatic rollback within this
+  maximumRetries: 5
+`;

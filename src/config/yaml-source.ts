@@ -1,0 +1,113 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import type { Document, Node } from 'yaml';
+
+/** A parsed rewind.yaml that still knows where every value came from. */
+export interface YamlSource {
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+  /** values that came from the environment (for redaction) */
+  interpolated: string[];
+}
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export type Path = (string | number)[];
+
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+export interface InterpolationError {
+  path: Path;
+  variable: string;
+}
+
+export function parseYaml(file: string, text: string): { source: YamlSource; syntaxErrors: { position: Position; message: string }[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const syntaxErrors = doc.errors.map((e) => {
+    const p = lines.linePos(e.pos[0]);
+    return { position: { line: p.line, column: p.col }, message: e.message.split('\n')[0] ?? e.message };
+  });
+  return { source: { file, doc, lines, interpolated: [] }, syntaxErrors };
+}
+
+/**
+ * Replaces `${VAR}` and `${VAR:-default}` in string scalars, in place, so line
+ * numbers stay those of the file. `$${` is a literal `${`.
+ */
+export function interpolate(source: YamlSource, env: NodeJS.ProcessEnv): InterpolationError[] {
+  const errors: InterpolationError[] = [];
+  visit(source.doc, {
+    Scalar(_key, node, path) {
+      if (typeof node.value !== 'string' || !node.value.includes('${')) return;
+      const keyPath = pathOf(path as readonly unknown[], node);
+      const text = node.value.replace(/\$\$\{/g, '\u0000');
+      node.value = text
+        .replace(VAR, (_m, variable: string, fallback: string | undefined) => {
+          const value = env[variable];
+          if (value !== undefined && value !== '') {
+            source.interpolated.push(value);
+            return value;
+          }
+          if (fallback !== undefined) return fallback;
+          errors.push({ path: keyPath, variable });
+          return '';
+        })
+        .replace(/\u0000/g, '${');
+    },
+  });
+  return errors;
+}
+
+/** The key path of a node from the ancestry `visit` gives. */
+function pathOf(ancestry: readonly unknown[], node: Node): Path {
+  const path: Path = [];
+  const chain = [...ancestry, node];
+  for (let i = 0; i < chain.length - 1; i++) {
+    const parent = chain[i];
+    const child = chain[i + 1];
+    if (isSeq(parent)) path.push(parent.items.indexOf(child as never));
+    if (isPair(parent) && parent.value === child && isScalar(parent.key)) path.push(String(parent.key.value));
+  }
+  return path;
+}
+
+/**
+ * Where a key path points in the file: the value's position, or the key's when
+ * the value is empty, or the nearest existing parent for a missing key.
+ */
+export function locate(source: YamlSource, path: Path, preferKey = false): Position {
+  let node: unknown = source.doc.contents;
+  let offset = 0;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      const keyRange = (pair.key as Node).range;
+      const valueRange = (pair.value as Node | null)?.range;
+      offset = preferKey && segment === path.at(-1) ? (keyRange?.[0] ?? offset) : (valueRange?.[0] ?? keyRange?.[0] ?? offset);
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as Node | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  const p = source.lines.linePos(offset);
+  return { line: p.line, column: p.col };
+}
+
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out ? `.${segment}` : segment;
+  }
+  return out || '(root)';
+}

@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import type { RewindApi } from '../app/index.js';
+import type { Authenticate } from './auth.js';
+
+const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const envQuery = { type: 'object', properties: { environment: str }, additionalProperties: false } as const;
+
+/** The controller's HTTP API, version 1. Every route authenticates first. */
+export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticate: Authenticate): void {
+  app.get('/healthz', async () => ({ ok: true, pid: process.pid }));
+
+  app.post<{ Body: { service: string; environment?: string; version: string; strategy?: 'bluegreen' | 'canary'; force?: boolean } }>(
+    '/v1/deploy',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['service', 'version'],
+          additionalProperties: false,
+          properties: { service: str, environment: str, version: str, strategy: { enum: ['bluegreen', 'canary'] }, force: { type: 'boolean' } },
+        },
+      },
+    },
+    async (request) => api.deploy({ ...request.body, actor: await authenticate(request) }),
+  );
+
+  app.post<{ Body: { service: string; environment?: string; toRevision?: number; reason?: string; emergency?: boolean; dryRun?: boolean; wait?: boolean } }>(
+    '/v1/undo',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['service'],
+          additionalProperties: false,
+          properties: {
+            service: str,
+            environment: str,
+            toRevision: { type: 'integer', minimum: 1 },
+            reason: { type: 'string', maxLength: 2000 },
+            emergency: { type: 'boolean' },
+            dryRun: { type: 'boolean' },
+            wait: { type: 'boolean' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await api.undo({ ...request.body, actor: await authenticate(request) });
+      return reply.status(result.rollback && !request.body.wait ? 202 : 200).send(result);
+    },
+  );
+
+  app.get<{ Params: { service: string }; Querystring: { environment?: string } }>('/v1/status/:service', { schema: { querystring: envQuery } }, async (request) =>
+    api.status(request.params.service, request.query.environment),
+  );
+  app.get<{ Params: { service: string }; Querystring: { environment?: string } }>('/v1/history/:service', { schema: { querystring: envQuery } }, async (request) =>
+    api.history(request.params.service, request.query.environment),
+  );
+  app.get<{ Querystring: { service?: string; environment?: string; limit?: number } }>(
+    '/v1/rollbacks',
+    { schema: { querystring: { type: 'object', properties: { service: str, environment: str, limit: { type: 'integer', minimum: 1, maximum: 1000 } }, additionalProperties: false } } },
+    async (request) => api.rollbacks(request.query),
+  );
+  app.get<{ Params: { id: string } }>('/v1/rollbacks/:id', async (request) => api.rollback(request.params.id));
+  app.get<{ Querystring: { service?: string; environment?: string; rollbackId?: string; afterId?: number; limit?: number } }>(
+    '/v1/events',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { service: str, environment: str, rollbackId: str, afterId: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 5000 } },
+        },
+      },
+    },
+    async (request) => api.events(request.query),
+  );
+}

@@ -1,0 +1,68 @@
+import type { Database } from 'better-sqlite3';
+import { newId } from '../../core/ids.js';
+import type { Release, ReleaseStatus } from '../../core/model.js';
+import type { NewRelease } from '../../core/ports/store.js';
+import { toRelease } from './rows.js';
+
+type Row = Record<string, unknown>;
+
+export function releaseQueries(db: Database) {
+  const byId = db.prepare('SELECT * FROM releases WHERE id = ?');
+  const one = (id: string): Release => toRelease(byId.get(id) as Row);
+  const insert = db.transaction((input: NewRelease, at: number): Release => {
+    // revision counts up per (service, environment), like Helm's
+    const { next } = db
+      .prepare('SELECT COALESCE(MAX(revision), 0) + 1 AS next FROM releases WHERE service = ? AND environment = ?')
+      .get(input.service, input.environment) as { next: number };
+    const id = newId('rel', at);
+    db.prepare(
+      `INSERT INTO releases (id, service, environment, revision, version, status, artifact, config_hash, schema_version, deployed_by, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      id,
+      input.service,
+      input.environment,
+      next,
+      input.version,
+      input.status ?? 'deploying',
+      input.artifact ?? null,
+      input.configHash ?? null,
+      input.schemaVersion ?? null,
+      input.deployedBy,
+      at,
+      at,
+    );
+    return one(id);
+  });
+
+  return {
+    createRelease: async (input: NewRelease, at: number) => insert(input, at),
+    getRelease: async (service: string, environment: string, revision: number) => {
+      const row = db.prepare('SELECT * FROM releases WHERE service = ? AND environment = ? AND revision = ?').get(service, environment, revision);
+      return row ? toRelease(row as Row) : null;
+    },
+    listReleases: async (service: string, environment: string, limit = 100) =>
+      (db.prepare('SELECT * FROM releases WHERE service = ? AND environment = ? ORDER BY revision DESC LIMIT ?').all(service, environment, limit) as Row[]).map(
+        toRelease,
+      ),
+    releasesWithStatus: async (statuses: ReleaseStatus[]) =>
+      (db.prepare(`SELECT * FROM releases WHERE status IN (${statuses.map(() => '?').join(',')}) ORDER BY service, environment, revision`).all(...statuses) as Row[]).map(
+        toRelease,
+      ),
+    setReleaseStatus: async (id: string, status: ReleaseStatus, at: number) => {
+      db.prepare('UPDATE releases SET status = ?, updated_at = ? WHERE id = ?').run(status, at, id);
+      return one(id);
+    },
+    updateRelease: async (id: string, patch: Partial<Pick<Release, 'schemaVersion' | 'artifact' | 'promotedAt'>>, at: number) => {
+      const current = one(id);
+      db.prepare('UPDATE releases SET schema_version = ?, artifact = ?, promoted_at = ?, updated_at = ? WHERE id = ?').run(
+        patch.schemaVersion !== undefined ? patch.schemaVersion : current.schemaVersion,
+        patch.artifact !== undefined ? patch.artifact : current.artifact,
+        patch.promotedAt !== undefined ? patch.promotedAt : current.promotedAt,
+        at,
+        id,
+      );
+      return one(id);
+    },
+  };
+}
