@@ -63,6 +63,10 @@ describe('PostgreSQL read-only, status, validation and migrations', () => {
     expect(status.engineVersion).toMatch(/^\d+/);
     expect(status.connections).toBeGreaterThan(0);
     expect(status.maxConnections).toBe(50);
+    expect(status.migration.current).toBeNull();
+    // reading the status never creates Rewind's migrations table
+    const { rows: reg } = await withPg(url, (c) => c.query(`SELECT to_regclass('rewind_schema_migrations') AS t`));
+    expect(reg[0].t).toBeNull();
 
     const good = await adapter.validate({ tables: ['customers', 'orders', 'missing'], rowCounts: { orders: 500, audit: 19 } });
     expect(good.find((c) => c.name === 'table customers')?.ok).toBe(true);

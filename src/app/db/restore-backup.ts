@@ -58,18 +58,33 @@ export async function restoreBackup(deps: DbDeps, id: string, options: RestoreBa
   });
 
   const readOnly = adapter.capabilities.readOnly;
-  if (readOnly) await adapter.setReadOnly(true);
+  if (readOnly) {
+    try {
+      await adapter.setReadOnly(true);
+    } catch (error) {
+      throw new UserError('READ_ONLY_FAILED', `could not stop writes before restoring ${id}: ${errorMessage(error)} — nothing was restored`);
+    }
+  }
+  let message: string;
+  let checks: ValidationCheck[];
   try {
-    const message = await adapter.restore(backup.path, { tables, quarantineSuffix: options.quarantineSuffix });
-    const checks = await adapter.validate(expectationsOf(backup, tables));
+    message = await adapter.restore(backup.path, { tables, quarantineSuffix: options.quarantineSuffix });
+    checks = await adapter.validate(expectationsOf(backup, tables));
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) throw new UserError('VALIDATION_FAILED', `validation after the restore failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
-    if (readOnly) await adapter.setReadOnly(false);
-    await record(deps, 'restore.succeeded', `restored ${id}: ${message}`, { backupId: id, safetyId: safety.id, checks });
-    return { outcome: 'restored', backup, safety, message, checks };
   } catch (error) {
     throw await putSafetyBack(deps, { id, safety, tables, readOnly, error });
   }
+  // the restore is good: failing to lift read-only must not undo it, only be reported
+  if (readOnly) {
+    try {
+      await adapter.setReadOnly(false);
+    } catch (error) {
+      throw new UserError('READ_WRITE_FAILED', `restored ${id} and validated it, but could not turn read-only off: ${errorMessage(error)} — run \`rewind db read-only off\``);
+    }
+  }
+  await record(deps, 'restore.succeeded', `restored ${id}: ${message}`, { backupId: id, safetyId: safety.id, checks });
+  return { outcome: 'restored', backup, safety, message, checks };
 }
 
 function expectationsOf(backup: Backup, tables: string[]): { tables: string[]; rowCounts?: Record<string, number> } {

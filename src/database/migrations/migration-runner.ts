@@ -13,6 +13,7 @@ export const MIGRATIONS_TABLE = 'rewind_schema_migrations';
  */
 export interface MigrationSession {
   ensureTable(): Promise<void>;
+  /** [] when the table does not exist yet */
   appliedVersions(): Promise<string[]>;
   apply(sql: string, migration: { version: string; name: string; direction: 'up' | 'down' }): Promise<void>;
   /** null when the table does not exist */
@@ -21,8 +22,8 @@ export interface MigrationSession {
   columnHasValues(table: string, column: string): Promise<boolean | null>;
 }
 
+/** Reads only: a database Rewind never migrated has no table and nothing applied. */
 export async function migrationStatus(session: MigrationSession, dir: string | null): Promise<MigrationStatus> {
-  await session.ensureTable();
   const applied = (await session.appliedVersions()).sort(compareVersions);
   const files = dir ? await readMigrationFiles(dir) : [];
   return {

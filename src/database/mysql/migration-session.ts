@@ -26,8 +26,10 @@ export function createMyMigrationSession(conn: MyConnection): MigrationSession {
           'CREATE TABLE IF NOT EXISTS rewind_schema_migrations (version VARCHAR(64) PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)',
         );
       }),
-    appliedVersions: () =>
-      conn.withClient(async (client) => (await client.query<RowDataPacket[]>('SELECT version FROM rewind_schema_migrations'))[0].map((r) => String(r.version))),
+    appliedVersions: async () => {
+      if (!(await columnExists('rewind_schema_migrations'))) return [];
+      return conn.withClient(async (client) => (await client.query<RowDataPacket[]>('SELECT version FROM rewind_schema_migrations'))[0].map((r) => String(r.version)));
+    },
     apply: (sql, m) =>
       conn.withClient(async (client) => {
         try {

@@ -18,7 +18,11 @@ export function createPgMigrationSession(conn: PgConnection): MigrationSession {
         );
       }),
     appliedVersions: () =>
-      conn.withClient(async (client) => (await client.query<{ version: string }>('SELECT version FROM public.rewind_schema_migrations')).rows.map((r) => r.version)),
+      conn.withClient(async (client) => {
+        const exists = await client.query<{ ok: boolean }>(`SELECT to_regclass('public.rewind_schema_migrations') IS NOT NULL AS ok`);
+        if (!exists.rows[0]?.ok) return [];
+        return (await client.query<{ version: string }>('SELECT version FROM public.rewind_schema_migrations')).rows.map((r) => r.version);
+      }),
     apply: (sql, m) =>
       conn.withClient(async (client) => {
         await client.query('BEGIN');

@@ -10,7 +10,8 @@ export function createSqliteMigrationSession(db: () => Database.Database): Migra
     ensureTable: async () => {
       db().exec('CREATE TABLE IF NOT EXISTS rewind_schema_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
     },
-    appliedVersions: async () => (db().prepare('SELECT version FROM rewind_schema_migrations').all() as { version: string }[]).map((r) => r.version),
+    appliedVersions: async () =>
+      tableExists('rewind_schema_migrations') ? (db().prepare('SELECT version FROM rewind_schema_migrations').all() as { version: string }[]).map((r) => r.version) : [],
     apply: async (sql, m) => {
       const run = db().transaction(() => {
         db().exec(sql);
