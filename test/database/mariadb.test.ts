@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { restoreBackup, takeBackup } from '../../src/app/db/index.js';
+import { systemClock } from '../../src/core/clock.js';
 import { createMysqlAdapter } from '../../src/database/mysql/index.js';
+import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import { MYSQL_TEST_PASSWORD, startMariadb, type MariadbHarness } from '../harness/mariadb.js';
 
 let server: MariadbHarness | null = null;
@@ -136,5 +139,26 @@ describe('MariaDB backups, restores and read-only', () => {
     await expect(adapter.migrateDown(dir, '1', { dryRun: false, allowDataLoss: false })).rejects.toMatchObject({ code: 'DATA_LOSS' });
     expect(await adapter.migrateDown(dir, '1', { dryRun: false, allowDataLoss: true })).toHaveLength(1);
     expect((await adapter.migrationStatus(dir)).current).toBe('1');
+  });
+
+  it('runs the guarded restore use case: safety backup, read-only during the restore, validated', async (ctx) => {
+    if (!server) return ctx.skip();
+    const url = await server.createDatabase('shop_guarded');
+    await createShop(url);
+    const store = createSqliteStore({ path: join(work, 'state.db') });
+    const adapter = createMysqlAdapter({ url });
+    const deps = { adapter, store, clock: systemClock, dir: join(work, 'catalog') };
+    try {
+      const good = await checksums(url);
+      const backup = await takeBackup(deps);
+      await query(url, `DELETE FROM orders WHERE amount < 30`);
+      const result = await restoreBackup(deps, backup.id);
+      expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(await checksums(url)).toEqual(good);
+      expect((await adapter.status()).readOnly).toBe(false);
+      expect(result.safety.manifest.rowCounts).toEqual({ customers: 4, orders: 2 });
+    } finally {
+      await store.close();
+    }
   });
 });

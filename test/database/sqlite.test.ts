@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { restoreBackup, takeBackup } from '../../src/app/db/index.js';
+import { systemClock } from '../../src/core/clock.js';
 import { createSqliteAdapter } from '../../src/database/sqlite/index.js';
+import { createSqliteStore } from '../../src/store/sqlite/index.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rewind-sqlite-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -77,5 +80,27 @@ describe('SQLite backups and restores', () => {
     await expect(adapter.setReadOnly(true)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
     await adapter.close();
     expect(existsSync(path)).toBe(true);
+  });
+
+  it('runs the guarded restore use case without a read-only mode (capability off)', async () => {
+    const path = join(work, 'guarded.db');
+    shop(path);
+    const store = createSqliteStore({ path: join(work, 'state.db') });
+    const adapter = createSqliteAdapter({ path, name: 'guarded' });
+    const deps = { adapter, store, clock: systemClock, dir: join(work, 'catalog') };
+    try {
+      const good = contents(path);
+      const backup = await takeBackup(deps);
+      const writer = new Database(path);
+      writer.exec(`DELETE FROM orders`);
+      writer.close();
+      const result = await restoreBackup(deps, backup.id);
+      expect(result.checks.every((c) => c.ok)).toBe(true);
+      expect(contents(path)).toBe(good);
+      await expect(restoreBackup(deps, backup.id, { tables: ['orders'] })).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+    } finally {
+      await adapter.close();
+      await store.close();
+    }
   });
 });

@@ -18,7 +18,7 @@ export interface MyConnection {
   withOptionFile<T>(fn: (path: string) => Promise<T>): Promise<T>;
 }
 
-export function createMyConnection(url: string): MyConnection {
+export function createMyConnection(url: string, extraRedact?: (text: string) => string): MyConnection {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -34,7 +34,9 @@ export function createMyConnection(url: string): MyConnection {
     user: decodeURIComponent(parsed.username) || 'root',
     password: decodeURIComponent(parsed.password),
   };
-  const redact = createRedactor(url);
+  const own = createRedactor(url);
+  // the app's redactor (every secret of the config) runs after the connection's own
+  const redact: Redactor = extraRedact ? (text) => extraRedact(own(text)) : own;
   return {
     database,
     redact,

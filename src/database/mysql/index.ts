@@ -16,6 +16,8 @@ export interface MysqlAdapterOptions {
   url: string;
   /** the logical name in the backup catalog; default: the database name from the URL */
   name?: string;
+  /** an extra redactor (the app's, knowing every configured secret) applied to all output; default none */
+  redact?: (text: string) => string;
   /** accepted for symmetry with PostgreSQL; mysqldump has no parallel mode (default 1) */
   jobs?: number;
   /** migrations directory used by `status()`; default none */
@@ -28,7 +30,7 @@ export interface MysqlAdapterOptions {
  * super_read_only), and the validation subset: tables, row counts, foreign keys.
  */
 export function createMysqlAdapter(options: MysqlAdapterOptions): DatabaseAdapter {
-  const conn = createMyConnection(options.url);
+  const conn = createMyConnection(options.url, options.redact);
   const session = createMyMigrationSession(conn);
   const hint = 'install mariadb-client or mysql-client';
   const mysqldump = (): string => requireBinary(['mariadb-dump', 'mysqldump'], [], hint);

@@ -25,7 +25,7 @@ export interface PgConnection {
  */
 const OWN_SESSION_OPTIONS = '-c default_transaction_read_only=off -c statement_timeout=0';
 
-export function createPgConnection(url: string): PgConnection {
+export function createPgConnection(url: string, extraRedact?: (text: string) => string): PgConnection {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -36,7 +36,9 @@ export function createPgConnection(url: string): PgConnection {
     throw new UserError('BAD_DATABASE_URL', `database url ${redactUrl(url)} must start with postgres:// or postgresql://`);
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'postgres';
-  const redact = createRedactor(url);
+  const own = createRedactor(url);
+  // the app's redactor (every secret of the config) runs after the connection's own
+  const redact: Redactor = extraRedact ? (text) => extraRedact(own(text)) : own;
   const env: Record<string, string> = {
     PGHOST: parsed.searchParams.get('host') ?? (decodeURIComponent(parsed.hostname) || 'localhost'),
     PGPORT: parsed.port || '5432',

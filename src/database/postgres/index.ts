@@ -17,6 +17,8 @@ export interface PostgresAdapterOptions {
   url: string;
   /** the logical name in the backup catalog; default: the database name from the URL */
   name?: string;
+  /** an extra redactor (the app's, knowing every configured secret) applied to all output; default none */
+  redact?: (text: string) => string;
   /** parallel jobs for pg_dump/pg_restore; default 2 */
   jobs?: number;
   /** migrations directory used by `status()` to list available versions; default none */
@@ -31,7 +33,7 @@ export interface PostgresAdapterOptions {
  * `sql` migrations and catalog-driven validation.
  */
 export function createPostgresAdapter(options: PostgresAdapterOptions): DatabaseAdapter {
-  const conn = createPgConnection(options.url);
+  const conn = createPgConnection(options.url, options.redact);
   const jobs = Math.max(1, Math.floor(options.jobs ?? 2));
   const dirs = options.binDirs ?? postgresBinDirs();
   const hint = 'install postgresql-client';

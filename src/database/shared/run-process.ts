@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
 import { UserError } from '../../core/errors.js';
 import type { Redactor } from './redact.js';
 
@@ -10,12 +9,6 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** a file fed to stdin; default none */
   stdinFile?: string;
-  /** a stream fed to stdin (after `stdinPrefix`, before `stdinSuffix`) */
-  stdin?: Readable;
-  stdinPrefix?: string;
-  stdinSuffix?: string;
-  /** write stdout to this file instead of collecting it */
-  stdoutFile?: string;
   /** cleans secrets out of stderr before it goes into an error; required */
   redact: Redactor;
   /** error code of the UserError thrown on a non-zero exit; default DB_COMMAND_FAILED */
@@ -36,22 +29,12 @@ export function runProcess(binary: string, args: string[], options: RunOptions):
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, {
       env: { ...process.env, ...options.env },
-      stdio: ['pipe', options.stdoutFile ? 'pipe' : 'pipe', 'pipe'],
+      stdio: 'pipe',
     });
     let stdout = '';
     let stderr = '';
-    let outFinished: Promise<void> = Promise.resolve();
-    if (options.stdoutFile) {
-      const out = createWriteStream(options.stdoutFile);
-      child.stdout.pipe(out);
-      outFinished = new Promise((res, rej) => {
-        out.on('finish', () => res());
-        out.on('error', rej);
-      });
-    } else {
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk: string) => (stdout += chunk));
-    }
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       // keep the tail only: pg_restore can be chatty on big restores
@@ -60,40 +43,37 @@ export function runProcess(binary: string, args: string[], options: RunOptions):
     child.stdin.on('error', () => {
       /* the child may exit before reading all of stdin; its exit code tells */
     });
-    feedStdin(child.stdin, options);
+    let inputError: Error | null = null;
+    feedStdin(child.stdin, options, (error) => {
+      // an unreadable input must fail the command, never look like an empty one
+      inputError = error;
+      child.kill('SIGTERM');
+    });
     child.on('error', (error) => {
       reject(new UserError('DB_BINARY_FAILED', `could not run ${binary}: ${options.redact(error.message)}`));
     });
     child.on('close', (code, signal) => {
-      void outFinished.then(() => {
-        if (code === 0) {
-          resolve({ stdout, stderr: options.redact(stderr) });
-          return;
-        }
-        const name = binary.split('/').pop() ?? binary;
-        const why = options.redact(stderr.trim()).split('\n').slice(-8).join('\n');
-        reject(
-          new UserError(options.errorCode ?? 'DB_COMMAND_FAILED', `${name} failed (${signal ?? `exit ${code}`}): ${why || 'no output'}`),
-        );
-      }, reject);
+      if (inputError) {
+        reject(new UserError(options.errorCode ?? 'DB_COMMAND_FAILED', `could not read the input of ${binary}: ${options.redact((inputError as Error).message)}`));
+        return;
+      }
+      if (code === 0) {
+        resolve({ stdout, stderr: options.redact(stderr) });
+        return;
+      }
+      const name = binary.split('/').pop() ?? binary;
+      const why = options.redact(stderr.trim()).split('\n').slice(-8).join('\n');
+      reject(new UserError(options.errorCode ?? 'DB_COMMAND_FAILED', `${name} failed (${signal ?? `exit ${code}`}): ${why || 'no output'}`));
     });
   });
 }
 
-function feedStdin(stdin: NodeJS.WritableStream, options: RunOptions): void {
-  if (options.stdinFile) {
-    createReadStream(options.stdinFile).pipe(stdin);
+function feedStdin(stdin: NodeJS.WritableStream, options: RunOptions, onError: (error: Error) => void): void {
+  if (!options.stdinFile) {
+    stdin.end();
     return;
   }
-  if (options.stdin) {
-    if (options.stdinPrefix) stdin.write(options.stdinPrefix);
-    options.stdin.pipe(stdin, { end: false });
-    options.stdin.on('end', () => {
-      if (options.stdinSuffix) stdin.write(options.stdinSuffix);
-      stdin.end();
-    });
-    return;
-  }
-  if (options.stdinPrefix || options.stdinSuffix) stdin.write((options.stdinPrefix ?? '') + (options.stdinSuffix ?? ''));
-  stdin.end();
+  const input = createReadStream(options.stdinFile);
+  input.on('error', onError);
+  input.pipe(stdin);
 }
