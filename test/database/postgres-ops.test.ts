@@ -16,7 +16,8 @@ function writeMigrations(dir: string): string {
     '001_tickets.up.sql': 'CREATE TABLE tickets (id serial PRIMARY KEY, title text NOT NULL);',
     '001_tickets.down.sql': 'DROP TABLE tickets;',
     '002_ticket_email.up.sql': 'ALTER TABLE tickets ADD COLUMN email text;',
-    '002_ticket_email.down.sql': '-- the column goes away\nALTER TABLE tickets DROP COLUMN email;',
+    // unquoted and in capitals: PostgreSQL folds it to tickets.email, and so must the check
+    '002_ticket_email.down.sql': '-- the column goes away\nALTER TABLE Tickets DROP COLUMN Email;',
     '003_ticket_index.up.sql': 'CREATE INDEX tickets_title ON tickets (title);',
     '003_ticket_index.down.sql': 'DROP INDEX tickets_title;',
   };
@@ -102,7 +103,7 @@ describe('PostgreSQL read-only, status, validation and migrations', () => {
     const dry = await adapter.migrateDown(dir, '001', { dryRun: true, allowDataLoss: true });
     expect(dry).toHaveLength(2);
     expect(dry[0]).toContain('DROP INDEX tickets_title');
-    expect(dry[1]).toContain('DROP COLUMN email');
+    expect(dry[1]).toContain('DROP COLUMN Email');
     const status = await adapter.migrationStatus(dir);
     expect(status.current).toBe('003');
     const { rows: cols } = await withPg(url, (c) => c.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'tickets' ORDER BY 1`));

@@ -10,6 +10,11 @@ import type { PgConnection } from './connection.js';
 export function createPgMigrationSession(conn: PgConnection): MigrationSession {
   const exists = (name: string) =>
     conn.withClient(async (client) => (await client.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [tableRef(name).quoted])).rows[0]?.ok === true);
+  /** the name as written, else folded to lower case as PostgreSQL does with unquoted names */
+  const resolve = async (name: string): Promise<string | null> => {
+    for (const candidate of [name, name.toLowerCase()]) if (await exists(candidate)) return candidate;
+    return null;
+  };
   return {
     ensureTable: () =>
       conn.withClient(async (client) => {
@@ -38,18 +43,23 @@ export function createPgMigrationSession(conn: PgConnection): MigrationSession {
         }
       }),
     async tableHasRows(name) {
-      if (!(await exists(name))) return null;
-      return conn.withClient(async (client) => (await client.query(`SELECT 1 FROM ${tableRef(name).quoted} LIMIT 1`)).rowCount === 1);
+      const table = await resolve(name);
+      if (!table) return null;
+      return conn.withClient(async (client) => (await client.query(`SELECT 1 FROM ${tableRef(table).quoted} LIMIT 1`)).rowCount === 1);
     },
     async columnHasValues(name, column) {
-      const t = tableRef(name);
+      const table = await resolve(name);
+      if (!table) return null;
+      const t = tableRef(table);
       return conn.withClient(async (client) => {
-        const col = await client.query(
-          `SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3`,
+        // unquoted identifiers fold to lower case in PostgreSQL; an exact match wins
+        const { rows } = await client.query<{ c: string }>(
+          `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name IN ($3::text, lower($3::text)) ORDER BY column_name = $3::text DESC`,
           [t.schema, t.table, column],
         );
-        if (col.rowCount !== 1) return null;
-        const { rowCount } = await client.query(`SELECT 1 FROM ${t.quoted} WHERE ${quoteColumn(column, '"')} IS NOT NULL LIMIT 1`);
+        const found = rows[0]?.c;
+        if (found === undefined) return null;
+        const { rowCount } = await client.query(`SELECT 1 FROM ${t.quoted} WHERE ${quoteColumn(found, '"')} IS NOT NULL LIMIT 1`);
         return rowCount === 1;
       });
     },

@@ -5,7 +5,7 @@ import { quoteColumn, quoteName } from '../shared/identifiers.js';
 /** SQLite DDL is transactional: each file and its version row commit together. */
 export function createSqliteMigrationSession(db: () => Database.Database): MigrationSession {
   const tableExists = (table: string): boolean =>
-    db().prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) !== undefined;
+    db().prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE`).get(table) !== undefined;
   return {
     ensureTable: async () => {
       db().exec('CREATE TABLE IF NOT EXISTS rewind_schema_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
@@ -29,7 +29,8 @@ export function createSqliteMigrationSession(db: () => Database.Database): Migra
     columnHasValues: async (table, column) => {
       if (!tableExists(table)) return null;
       const columns = db().prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[];
-      if (!columns.some((c) => c.name === column)) return null;
+      // SQLite identifiers are case-insensitive
+      if (!columns.some((c) => c.name.toLowerCase() === column.toLowerCase())) return null;
       return db().prepare(`SELECT 1 FROM ${quoteName(table, '"')} WHERE ${quoteColumn(column, '"')} IS NOT NULL LIMIT 1`).get() !== undefined;
     },
   };
