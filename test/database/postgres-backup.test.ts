@@ -127,6 +127,21 @@ describe('PostgreSQL backups and restores', () => {
     await expect(adapter.backup({ kind: 'tables', tables: ['nope'], dir: join(work, 'nope') })).rejects.toMatchObject({ code: 'UNKNOWN_TABLE' });
   });
 
+  it('a full restore with a quarantine suffix keeps every table\'s previous rows', async (ctx) => {
+    if (!pgServer) return ctx.skip();
+    const url = await freshShop('full_quarantine');
+    const adapter = createPostgresAdapter({ url, jobs: 1 });
+    const good = await checksums(url);
+    const result = await adapter.backup({ kind: 'full', dir: join(work, 'full-quarantine') });
+    await damageShop(url);
+    const bad = await checksums(url);
+    const message = await adapter.restore(result.path, { quarantineSuffix: 'inc7' });
+    expect(message).toContain('orders_quarantine_inc7');
+    expect(await checksums(url)).toEqual(good);
+    const kept = await checksums(url, ['customers_quarantine_inc7', 'orders_quarantine_inc7', 'audit_quarantine_inc7']);
+    expect(Object.values(kept)).toEqual([bad.customers, bad.orders, bad.audit]);
+  });
+
   it('keeps the password out of connection errors', async (ctx) => {
     if (!pgServer) return ctx.skip();
     const url = new URL(pgServer.url);
