@@ -7,7 +7,10 @@ import { parseDuration } from '../core/duration.js';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { NewEvent, RewindEvent } from '../core/model.js';
 import type { Driver } from '../core/ports/driver.js';
+import type { SignalSource } from '../core/ports/signal-source.js';
 import type { Store } from '../core/ports/store.js';
+import { createHttpJsonSource } from '../monitor/providers/http-json.js';
+import { createPrometheusSource } from '../monitor/providers/prometheus.js';
 import { collectSecrets, createRedactor } from '../core/redact.js';
 import { createCommandDriver } from '../drivers/command/index.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
@@ -32,6 +35,7 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
   const clock = options.clock ?? systemClock;
   const listeners = new Set<EventListener>();
   const drivers = new Map<string, Driver>();
+  const providers = buildProviders(loaded);
 
   const ctx: AppContext = {
     loaded,
@@ -49,6 +53,10 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
       const driver = buildDriver(service, config, ctx, options.driverFactories ?? {});
       drivers.set(service, driver);
       return driver;
+    },
+    signalSources(service, environment) {
+      const own = ctx.driver(service).signals?.(service, environment);
+      return [...(own ? [own] : []), ...providers];
     },
     async emit(event: NewEvent): Promise<RewindEvent> {
       const saved = await store.appendEvent({ ...event, message: redact(event.message ?? ''), data: JSON.parse(redact(JSON.stringify(event.data ?? {}))) }, clock.now());
@@ -104,6 +112,25 @@ function buildDriver(service: string, config: ServiceConfig, ctx: AppContext, fa
     });
   }
   return factory(service, config, ctx);
+}
+
+/** Metric providers from config (issue 4 §4); secrets stay inside the sources. */
+function buildProviders(loaded: LoadedConfig): SignalSource[] {
+  return loaded.config.providers.flatMap((provider): SignalSource[] => {
+    const timeoutMs = parseDuration(provider.timeout);
+    if (provider.type === 'prometheus') {
+      const auth = provider.bearerToken
+        ? { bearer: provider.bearerToken }
+        : provider.username
+          ? { username: provider.username, password: provider.password ?? '' }
+          : undefined;
+      return [createPrometheusSource({ name: provider.name, url: provider.url, queries: provider.queries, timeoutMs, ...(auth ? { auth } : {}) })];
+    }
+    // one HTTP JSON source per metric: each has its own URL template and path
+    return Object.entries(provider.queries).map(([metric, query]) =>
+      createHttpJsonSource({ name: provider.name, url: query.url, path: query.path, metrics: [metric], timeoutMs, headers: provider.headers }),
+    );
+  });
 }
 
 /** Unwinds the cleanup stack in reverse; safe to call twice. */

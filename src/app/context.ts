@@ -5,6 +5,7 @@ import { notFound, UserError } from '../core/errors.js';
 import type { StepHandler } from '../core/executor.js';
 import type { NewEvent, RewindEvent, StepName } from '../core/model.js';
 import type { Driver } from '../core/ports/driver.js';
+import type { SignalSource } from '../core/ports/signal-source.js';
 import type { Store } from '../core/ports/store.js';
 import type { Redactor } from '../core/redact.js';
 
@@ -26,6 +27,8 @@ export interface AppContext {
   redact: Redactor;
   /** the driver of each service */
   driver(service: string): Driver;
+  /** where signals of a service come from: the driver's own, then config providers */
+  signalSources(service: string, environment: string): SignalSource[];
   /** appends to the event log and tells listeners (outbox, SSE, progress) */
   emit(event: NewEvent): Promise<RewindEvent>;
   onEvent(listener: EventListener): () => void;

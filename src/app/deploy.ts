@@ -13,10 +13,13 @@ export interface DeployRequest {
   strategy?: 'bluegreen' | 'canary';
   /** redeploy a version that was just rolled back */
   force?: boolean;
+  /** wait for the analysis outcome (CI gate); otherwise return once traffic is on it */
+  watch?: boolean;
   actor: Actor;
 }
 
-export type DeployOutcome = 'promoted' | 'rolled-back' | 'failed' | 'waiting';
+/** `analyzing`: returned without --watch once the release has traffic. */
+export type DeployOutcome = 'promoted' | 'rolled-back' | 'failed' | 'waiting' | 'analyzing';
 
 export interface DeployResult {
   service: string;
@@ -35,7 +38,7 @@ export interface DeployResult {
 export type Analyzer = (release: Release, previous: Release | null, phase: { weight: number; final: boolean; durationMs: number }) => Promise<{ outcome: 'pass' | 'rolled-back' | 'waiting'; rollbackId: string | null; reason: string | null }>;
 
 /** new revision → start → await ready → traffic (bluegreen, or canary steps) → analysis → promoted. */
-export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: Analyzer): Promise<DeployResult> {
+export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: Analyzer, onTraffic?: (result: DeployResult) => void): Promise<DeployResult> {
   const config = serviceConfig(ctx, request.service);
   const environment = resolveEnvironment(ctx, request.service, request.environment);
   const { service, version } = request;
@@ -82,7 +85,10 @@ export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: 
   for (const [i, weight] of steps.entries()) {
     const weights: Weights = { [release.revision]: weight, ...(previous ? { [previous.revision]: 100 - weight } : {}) };
     await driver.shiftTraffic(service, environment, weights, previous ? [release, previous] : [release]);
-    if (i === 0) release = await ctx.store.setReleaseStatus(release.id, 'analyzing', ctx.clock.now());
+    if (i === 0) {
+      release = await ctx.store.setReleaseStatus(release.id, 'analyzing', ctx.clock.now());
+      onTraffic?.(result('analyzing'));
+    }
     await ctx.emit({ ...base, type: 'deploy.traffic', message: `${service} ${version} gets ${weight}% of traffic`, data: { weights } });
     const final = i === steps.length - 1;
     if (analyze) {
@@ -117,6 +123,11 @@ export async function promote(ctx: AppContext, release: Release, previous: Relea
   if (previous) await ctx.store.setReleaseStatus(previous.id, 'superseded', now);
   await ctx.store.updateRelease(release.id, { promotedAt: now }, now);
   const promoted = await ctx.store.setReleaseStatus(release.id, 'live', now);
+  // only the previous release stays warm; older ones are stopped
+  for (const old of await ctx.store.listReleases(release.service, release.environment, 1000)) {
+    if (old.status !== 'superseded' || old.id === previous?.id) continue;
+    await retireRelease(ctx, old);
+  }
   await ctx.emit({
     type: 'deploy.promoted',
     service: release.service,
@@ -126,4 +137,14 @@ export async function promote(ctx: AppContext, release: Release, previous: Relea
     data: { revision: release.revision, version: release.version },
   });
   return promoted;
+}
+
+/** Stops a superseded release (idempotent) and marks it retired. */
+export async function retireRelease(ctx: AppContext, release: Release): Promise<void> {
+  try {
+    await ctx.driver(release.service).retire(release);
+    await ctx.store.setReleaseStatus(release.id, 'retired', ctx.clock.now());
+  } catch (error) {
+    await ctx.emit({ type: 'release.retire-failed', service: release.service, environment: release.environment, revision: release.revision, message: errorMessage(error), data: {} });
+  }
 }

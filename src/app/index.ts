@@ -31,7 +31,16 @@ export interface AppOptions {
 
 export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi {
   return {
-    deploy: (request) => deploy(ctx, request, options.analyzer?.(ctx)),
+    async deploy(request) {
+      const analyzer = options.analyzer?.(ctx);
+      if (request.watch || !analyzer) return deploy(ctx, request, analyzer);
+      // without --watch: answer once the release has traffic; analysis goes on here
+      let early: (result: DeployResult) => void = () => undefined;
+      const answered = new Promise<DeployResult>((resolve) => (early = resolve));
+      const full = deploy(ctx, request, analyzer, early);
+      options.track?.(full);
+      return Promise.race([full, answered]);
+    },
     async undo(request) {
       const planned = await planUndo(ctx, request);
       if (!planned.rollback) return planned;

@@ -1,4 +1,5 @@
 import type { Release } from '../model.js';
+import type { SignalSource } from './signal-source.js';
 
 /** What a driver sees of one release running on the platform. */
 export interface LiveRelease {
@@ -50,6 +51,8 @@ export interface Driver {
   shiftTraffic(service: string, environment: string, weights: Weights, releases: Release[], options?: DriverCallOptions): Promise<string>;
   retire(release: Release, options?: DriverCallOptions): Promise<string>;
   undo?(service: string, environment: string, to: Release, options?: DriverCallOptions): Promise<string>;
+  /** signals the platform measures itself (the local driver: traffic switch telemetry, probes, processes) */
+  signals?(service: string, environment: string): SignalSource;
   /** release resources (stop watchers, not the service's processes unless asked) */
   close?(): Promise<void>;
 }

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import type { DeployResult } from '../../app/deploy.js';
+import { ExitCode } from '../../core/errors.js';
+import { action } from '../action.js';
+import { connect } from '../connect.js';
+import type { GlobalOptions } from '../options.js';
+import { withGlobalOptions } from '../options.js';
+import { color, printJson, say } from '../output.js';
+
+export interface DeployOptions extends GlobalOptions {
+  strategy?: 'bluegreen' | 'canary';
+  watch: boolean;
+  force: boolean;
+}
+
+/** Exit codes: 0 promoted (or has traffic, without --watch), 1 failed, 3 rolled back, 4 waiting for a human. */
+export function deployExitCode(result: DeployResult): number {
+  return { promoted: ExitCode.ok, analyzing: ExitCode.ok, failed: ExitCode.failed, 'rolled-back': ExitCode.rolledBack, waiting: ExitCode.waiting }[result.outcome];
+}
+
+export async function deploy(options: DeployOptions, service: string, version: string): Promise<number> {
+  const connection = await connect(options);
+  try {
+    if (!options.json) say(color.dim(`deploying ${service} ${version}${options.watch ? ' and watching it' : ''}…`));
+    const result = await connection.api.deploy({
+      service,
+      version,
+      ...(options.env ? { environment: options.env } : {}),
+      ...(options.strategy ? { strategy: options.strategy } : {}),
+      force: options.force,
+      watch: options.watch,
+      actor: { name: options.as },
+    });
+    if (options.json) printJson(result);
+    else {
+      const paintOutcome = result.outcome === 'promoted' || result.outcome === 'analyzing' ? color.green : color.red;
+      say(`${service} ${version} revision ${result.release.revision} in ${result.environment}: ${paintOutcome(result.outcome)}${result.reason ? ` — ${result.reason}` : ''}`);
+      if (result.rollbackId) say(`rollback: rewind rollback show ${result.rollbackId}`);
+    }
+    return deployExitCode(result);
+  } finally {
+    await connection.close();
+  }
+}
+
+export function register(program: Command): void {
+  withGlobalOptions(program.command('deploy <service> <version>').description('deploy a version: start, check, shift traffic, watch'))
+    .option('--strategy <strategy>', 'bluegreen or canary (default: the service’s)')
+    .option('--watch', 'wait for the analysis outcome; exit 3 when rolled back (a CI gate)', false)
+    .option('--force', 'redeploy a version that was rolled back', false)
+    .action(action(deploy));
+}

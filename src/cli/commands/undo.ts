@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import type { RewindApi } from '../../app/index.js';
+import type { UndoResult } from '../../app/undo.js';
+import { ExitCode, UserError } from '../../core/errors.js';
+import type { RollbackDetail } from '../../core/model.js';
+import { isTerminalRollback } from '../../core/model.js';
+import { action } from '../action.js';
+import { connect } from '../connect.js';
+import type { GlobalOptions } from '../options.js';
+import { withGlobalOptions } from '../options.js';
+import { color, printJson, say } from '../output.js';
+
+export interface UndoOptions extends GlobalOptions {
+  toRevision?: string;
+  reason?: string;
+  emergency: boolean;
+  dryRun: boolean;
+  wait: boolean;
+}
+
+export function rollbackExitCode(status: RollbackDetail['status']): number {
+  if (status === 'succeeded') return ExitCode.ok;
+  if (status === 'escalated') return ExitCode.waiting;
+  if (status === 'failed') return ExitCode.failed;
+  return ExitCode.ok;
+}
+
+/** Follows a rollback until it ends, printing each step as it changes. */
+export async function follow(api: RewindApi, detail: RollbackDetail, quiet: boolean): Promise<RollbackDetail> {
+  const shown = new Map<number, string>();
+  let current = detail;
+  for (;;) {
+    if (!quiet) {
+      for (const step of current.steps) {
+        if (shown.get(step.index) === step.status || step.status === 'pending') continue;
+        shown.set(step.index, step.status);
+        const mark = { running: color.yellow('…'), done: color.green('✓'), failed: color.red('✗'), skipped: color.dim('-'), pending: ' ' }[step.status];
+        say(`  ${mark} ${step.index + 1}. ${step.title}${step.status === 'failed' && step.error ? ` — ${step.error}` : ''}`);
+      }
+    }
+    if (isTerminalRollback(current.status)) return current;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    current = await api.rollback(current.id);
+  }
+}
+
+export async function undo(options: UndoOptions, service: string): Promise<number> {
+  const toRevision = options.toRevision === undefined ? undefined : Number(options.toRevision);
+  if (toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 1)) {
+    throw new UserError('BAD_USAGE', `--to-revision expects a revision number, got "${options.toRevision}"`, { exitCode: ExitCode.usage });
+  }
+  const connection = await connect(options);
+  try {
+    const result: UndoResult = await connection.api.undo({
+      service,
+      ...(options.env ? { environment: options.env } : {}),
+      ...(toRevision !== undefined ? { toRevision } : {}),
+      ...(options.reason ? { reason: options.reason } : {}),
+      emergency: options.emergency,
+      dryRun: options.dryRun,
+      actor: { name: options.as },
+    });
+    if (result.dryRun || !result.rollback) {
+      if (options.json) printJson(result);
+      else {
+        say(`plan to roll ${service} in ${result.environment} back from ${result.from ? `${result.from.version} (r${result.from.revision})` : 'nothing'} to ${result.to.version} (r${result.to.revision}):`);
+        result.plan.forEach((step, i) => process.stdout.write(`${i + 1}. ${step.title}${step.validation ? ' [validation]' : ''}\n`));
+      }
+      return ExitCode.ok;
+    }
+    if (!options.json) say(`rollback ${result.rollback.id}: ${result.from?.version ?? '?'} → ${result.to.version}`);
+    const final = options.wait ? await follow(connection.api, result.rollback, options.json) : result.rollback;
+    if (options.json) printJson({ ...result, rollback: final });
+    else say(`rollback ${final.id}: ${final.status === 'succeeded' ? color.green(final.status) : color.red(final.status)}${final.error ? ` — ${final.error}` : ''}`);
+    return options.wait ? rollbackExitCode(final.status) : ExitCode.ok;
+  } finally {
+    await connection.close();
+  }
+}
+
+export function register(program: Command): void {
+  withGlobalOptions(program.command('undo <service>').description('roll a service back to its previous good release'))
+    .option('--to-revision <n>', 'roll back to this revision')
+    .option('--reason <text>', 'why (recorded, shown in the report)')
+    .option('--emergency', 'skip validation steps (needs --reason)', false)
+    .option('--dry-run', 'print the plan and change nothing', false)
+    .option('--no-wait', 'return once the rollback has started')
+    .option('--yes', 'do not ask for confirmation', false)
+    .action(action(undo));
+}

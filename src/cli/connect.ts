@@ -1,0 +1,62 @@
+import { closeContext, composeContext } from '../app/compose.js';
+import type { RewindApi } from '../app/index.js';
+import { createApi } from '../app/index.js';
+import type { LoadedConfig } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
+import { ExitCode, UserError, isUserError } from '../core/errors.js';
+import { controllerReachable, createHttpApi } from './http-client.js';
+import type { GlobalOptions } from './options.js';
+
+export interface Connection {
+  api: RewindApi;
+  mode: 'controller' | 'in-process';
+  url: string;
+  loaded: LoadedConfig | null;
+  close(): Promise<void>;
+}
+
+export function controllerUrl(options: GlobalOptions, loaded: LoadedConfig | null): string {
+  const explicit = options.controller ?? process.env.REWIND_CONTROLLER;
+  if (explicit) return explicit.replace(/\/$/, '');
+  return `http://${loaded?.config.controller.listen ?? '127.0.0.1:7070'}`;
+}
+
+/**
+ * Calls the controller when one answers; otherwise runs the same use cases
+ * in-process on the same store. Actions that need a long-lived owner of processes
+ * (the local driver) say how to start one instead.
+ */
+export async function connect(options: GlobalOptions): Promise<Connection> {
+  const loaded = options.controller ? tryLoad(options.config) : loadConfig(options.config);
+  const url = controllerUrl(options, loaded);
+  if (await controllerReachable(url)) {
+    return { api: createHttpApi(url, options.as), mode: 'controller', url, loaded, close: async () => undefined };
+  }
+  if (!loaded) throw new UserError('NO_CONTROLLER', `no controller at ${url} — start one with: rewind serve`, { exitCode: ExitCode.failed });
+  const ctx = composeContext(loaded, { owner: false });
+  const inner = createApi(ctx);
+  const needsController = (error: unknown): never => {
+    if (isUserError(error) && error.code === 'NO_CONTROLLER') {
+      throw new UserError('NO_CONTROLLER', `no controller at ${url} — start one with: rewind serve`, { exitCode: ExitCode.failed });
+    }
+    throw error;
+  };
+  const api: RewindApi = {
+    deploy: (r) => inner.deploy(r).catch(needsController),
+    undo: (r) => inner.undo({ ...r, wait: true }).catch(needsController),
+    status: (s, e) => inner.status(s, e).catch(needsController),
+    history: (s, e) => inner.history(s, e),
+    rollbacks: (q) => inner.rollbacks(q),
+    rollback: (id) => inner.rollback(id),
+    events: (q) => inner.events(q),
+  };
+  return { api, mode: 'in-process', url, loaded, close: () => closeContext(ctx) };
+}
+
+function tryLoad(file: string): LoadedConfig | null {
+  try {
+    return loadConfig(file);
+  } catch {
+    return null;
+  }
+}

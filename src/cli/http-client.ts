@@ -1,0 +1,52 @@
+import type { RewindApi } from '../app/index.js';
+import { ExitCode, UserError } from '../core/errors.js';
+
+/** The CLI's view of a controller: the same API over HTTP, like kubectl's. */
+export function createHttpApi(baseUrl: string, actor: string): RewindApi {
+  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-rewind-actor': actor },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new UserError('CONTROLLER_UNREACHABLE', `lost the controller at ${baseUrl}: ${(error as Error).message}`);
+    }
+    const text = await response.text();
+    const json = text ? (JSON.parse(text) as unknown) : null;
+    if (!response.ok) {
+      const e = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+      throw new UserError(e?.code ?? 'HTTP_ERROR', e?.message ?? `controller answered ${response.status}`, {
+        status: response.status,
+        exitCode: response.status === 400 ? ExitCode.usage : ExitCode.failed,
+        details: e?.details,
+      });
+    }
+    return json as T;
+  };
+  const query = (params: Record<string, string | number | undefined>): string => {
+    const entries = Object.entries(params).filter(([, v]) => v !== undefined) as [string, string][];
+    return entries.length ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
+  };
+  return {
+    deploy: ({ actor: _actor, ...request }) => call('POST', '/v1/deploy', request),
+    undo: ({ actor: _actor, ...request }) => call('POST', '/v1/undo', request),
+    status: (service, environment) => call('GET', `/v1/status/${encodeURIComponent(service)}${query({ environment })}`),
+    history: (service, environment) => call('GET', `/v1/history/${encodeURIComponent(service)}${query({ environment })}`),
+    rollbacks: (q) => call('GET', `/v1/rollbacks${query(q)}`),
+    rollback: (id) => call('GET', `/v1/rollbacks/${encodeURIComponent(id)}`),
+    events: (q) => call('GET', `/v1/events${query(q)}`),
+  };
+}
+
+/** True when a controller answers /healthz within a short time. */
+export async function controllerReachable(baseUrl: string, timeoutMs = 500): Promise<boolean> {
+  try {
+    const response = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { register as registerConfig } from './commands/config-commands.js';
+import { register as registerDeploy } from './commands/deploy.js';
+import { register as registerInspect } from './commands/inspect.js';
+import { register as registerServe } from './commands/serve.js';
+import { register as registerUndo } from './commands/undo.js';
+
+const program = new Command('rewind')
+  .description('Rollback runbooks as software: watch releases, decide by policy, roll back with a journaled plan, report.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride((error) => {
+    // usage mistakes exit 2 (CLI contract); help and version exit 0
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
+
+for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect]) register(program);
+
+await program.parseAsync(process.argv);

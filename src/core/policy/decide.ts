@@ -1,0 +1,133 @@
+/**
+ * decide() (issue 4 §2): from the triggers that fired to one Decision, by the
+ * first matching rule of the environment's matrix, then flap control.
+ */
+import { formatDuration } from '../duration.js';
+import type { OnTimeout } from '../model.js';
+import type { DecisionAction, DecisionMatrix, MatrixRule } from './matrix.js';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_ON_TIMEOUT, ruleMatches, rulesFor } from './matrix.js';
+import type { TriggerOutcome } from './triggers.js';
+
+export interface DecideInput {
+  /** outcomes of this evaluation; only `fired` and `inconclusive` ones count */
+  fired: TriggerOutcome[];
+  environment: string;
+  matrix: DecisionMatrix;
+  /** the environment allows automatic rollback; when false a rollback becomes `ask` */
+  automatic: boolean;
+  /** the last automatic rollback of this service in this environment, and the quiet period after it */
+  cooldown: { lastAutomaticAt: number | null; periodMs: number };
+  /** automatic rollbacks already made for this service in the current episode, and the maximum allowed */
+  retries: { count: number; maximum: number };
+  now: number;
+}
+
+export interface Decision {
+  action: DecisionAction;
+  /** the deciding rule's name (or `<environment>#<index>`); `none`, `no-rule` or `inconclusive` otherwise */
+  rule: string;
+  /** one human sentence: why this action */
+  reason: string;
+  /** channels to tell: the union over every rule that matched a fired trigger */
+  notify: string[];
+  /** set when the action is `ask` */
+  approvalTimeoutMs: number | null;
+  onTimeout: OnTimeout | null;
+  /** the trigger that decided, or null when none fired */
+  trigger: string | null;
+  /** what flap control changed, if anything */
+  adjustedBy: 'automatic-off' | 'cooldown' | 'retries' | null;
+}
+
+/**
+ * When several triggers fire at once the strongest action wins. Escalate ranks
+ * above rollback: a data-integrity or security problem must reach a human
+ * before anything is rolled back automatically (a rollback can lose writes).
+ */
+const RANK: Record<DecisionAction, number> = { escalate: 5, rollback: 4, ask: 3, alert: 2, ignore: 1 };
+
+interface Candidate {
+  action: DecisionAction;
+  ruleId: string;
+  rule: MatrixRule | null;
+  outcome: TriggerOutcome;
+}
+
+/** "errorRate 0.12 > 0.05 for 5m 0s (840 samples)" */
+export function describeOutcome(outcome: TriggerOutcome): string {
+  const e = outcome.evidence;
+  if (outcome.state === 'inconclusive') {
+    return `signal ${outcome.metric} for trigger ${outcome.trigger} is inconclusive${e.error ? ` (${e.error})` : ''}`;
+  }
+  const held = e.since === null ? '' : ` for ${formatDuration(e.at - e.since)}`;
+  return `trigger ${outcome.trigger} (${outcome.severity}) fired: ${outcome.metric} ${e.value ?? '?'} ${e.op} ${e.threshold}${held} (${e.samples} samples)`;
+}
+
+function candidateFor(outcome: TriggerOutcome, rules: { id: string; rule: MatrixRule }[], environment: string): Candidate {
+  if (outcome.state === 'inconclusive') {
+    // issue 4 §1: an inconclusive signal is neither healthy nor failing: ask.
+    return { action: 'ask', ruleId: 'inconclusive', rule: null, outcome };
+  }
+  const found = rules.find(({ rule }) => ruleMatches(rule.match, outcome, environment));
+  // A fired trigger that no rule covers is still told to someone, never dropped.
+  if (!found) return { action: 'alert', ruleId: 'no-rule', rule: null, outcome };
+  return { action: found.rule.action, ruleId: found.id, rule: found.rule, outcome };
+}
+
+/**
+ * Decides what to do. Flap control, applied only when the chosen action is
+ * `rollback`, in this order:
+ * 1. `retries.count >= retries.maximum` → `escalate` (rolling back again and
+ *    again will not fix it; a human must look);
+ * 2. within `cooldown.periodMs` after the last automatic rollback → `escalate`
+ *    rather than ask: a runbook would rather page a human than flip-flop
+ *    between releases, and an approval could be clicked through without looking;
+ * 3. `automatic: false` → `ask` (the environment wants a human to approve).
+ */
+export function decide(input: DecideInput): Decision {
+  const outcomes = input.fired.filter((o) => o.state === 'fired' || o.state === 'inconclusive');
+  if (outcomes.length === 0) {
+    return {
+      action: 'ignore', rule: 'none', reason: 'no trigger fired', notify: [],
+      approvalTimeoutMs: null, onTimeout: null, trigger: null, adjustedBy: null,
+    };
+  }
+  const rules = rulesFor(input.matrix, input.environment);
+  const candidates = outcomes.map((o) => candidateFor(o, rules, input.environment));
+  const chosen = candidates.reduce((best, c) => (RANK[c.action] > RANK[best.action] ? c : best));
+  const notify = [...new Set(candidates.filter((c) => c.action !== 'ignore').flatMap((c) => c.rule?.notify ?? []))];
+
+  let action = chosen.action;
+  let adjustedBy: Decision['adjustedBy'] = null;
+  let why = `${describeOutcome(chosen.outcome)}; rule ${chosen.ruleId} says ${chosen.action}`;
+  if (action === 'rollback') {
+    const { lastAutomaticAt, periodMs } = input.cooldown;
+    if (input.retries.count >= input.retries.maximum) {
+      action = 'escalate';
+      adjustedBy = 'retries';
+      why += `, but ${input.retries.count} automatic rollback(s) already ran (maximum ${input.retries.maximum}): escalating`;
+    } else if (lastAutomaticAt !== null && input.now - lastAutomaticAt < periodMs) {
+      action = 'escalate';
+      adjustedBy = 'cooldown';
+      why += `, but the last automatic rollback was ${formatDuration(input.now - lastAutomaticAt)} ago (cooldown ${formatDuration(periodMs)}): escalating instead of flip-flopping`;
+    } else if (!input.automatic) {
+      action = 'ask';
+      adjustedBy = 'automatic-off';
+      why += `, but automatic rollback is off in ${input.environment}: asking for approval`;
+    }
+  }
+  const others = outcomes.length - 1;
+  if (others > 0) why += ` (${others} other trigger(s) also fired)`;
+
+  const asking = action === 'ask';
+  return {
+    action,
+    rule: chosen.ruleId,
+    reason: `${why}.`,
+    notify,
+    approvalTimeoutMs: asking ? (chosen.rule?.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS) : null,
+    onTimeout: asking ? (chosen.rule?.onTimeout ?? DEFAULT_ON_TIMEOUT) : null,
+    trigger: chosen.outcome.trigger,
+    adjustedBy,
+  };
+}
