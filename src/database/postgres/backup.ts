@@ -23,6 +23,8 @@ export async function pgBackup(conn: PgConnection, pgDump: string, jobs: number,
   const client = await conn.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // pg_dump's workers already use the cores: a parallel count would only add coordination
+    await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
     const snapshot = (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]?.s as string;
     const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? 'unknown';
     if (options.kind === 'tables' && !options.tables?.length) throw new UserError('NO_TABLES', 'a tables backup needs at least one --table');
