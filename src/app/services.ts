@@ -1,15 +1,20 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
+import { startHousekeeping } from './housekeeping.js';
+import { localRuntime } from './local/index.js';
 import { monitorFor } from './monitor/index.js';
 
 /**
  * What `rewind serve` runs besides the API: drivers that need an owner, the
  * monitor, housekeeping and notification delivery, chosen from the config.
  */
-export function controllerServices(_loaded: LoadedConfig): Partial<ControllerOptions> {
+export function controllerServices(loaded: LoadedConfig): Partial<ControllerOptions> {
+  const local = localRuntime(loaded);
   return {
-    // the monitor watches releases, decides by policy and enforces approval deadlines (issues 3, 4)
+    ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
+    // the monitor watches releases, decides by policy and enforces approval deadlines (issues 3, 4);
+    // it starts after the local runtime has brought the live releases back
     analyzer: (ctx) => monitorFor(ctx).analyze,
-    services: [(ctx) => monitorFor(ctx).start()],
+    services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx), (ctx) => monitorFor(ctx).start()],
   };
 }

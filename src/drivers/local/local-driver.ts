@@ -1,0 +1,225 @@
+/**
+ * The `local` driver (issue 3 §1, §4): each release of a service is a set of
+ * local processes behind Rewind's own traffic switch. start → awaitReady →
+ * shiftTraffic → retire is the runbook's zero-downtime order; every call is
+ * idempotent and serialised per release, so a resumed rollback can repeat one.
+ */
+import path from 'node:path';
+import { systemClock } from '../../core/clock.js';
+import { UserError, badRequest } from '../../core/errors.js';
+import type { Driver, DriverCallOptions, LiveRelease, LiveState, Weights } from '../../core/ports/driver.js';
+import type { LocalDriverOptions, ReleaseRef } from './options.js';
+import { isAlive, processStartTime, stopGroup } from './process-group.js';
+import { createReleaseGroup, type InstanceView, type ReleaseGroup } from './release-group.js';
+import { releaseGroupSpec, serviceOptions, stopTimeoutOf } from './release-spec.js';
+import { listRunRecords, logFilePath, readRunRecord, removeRunRecord, runFilePath, type RunRecord } from './run-file.js';
+
+/** What the probes' signal source reads of a release (monitor/probes `ProbedReleaseLike`). */
+export interface ReleaseSnapshot {
+  instances: InstanceView[];
+  restarts: number;
+}
+
+export interface LocalDriver extends Driver {
+  /** resolves when every desired instance passed its ready check; UserError on timeout */
+  awaitReady(release: ReleaseRef, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** the lookup for `createProbeSignalSource` */
+  snapshot(service: string, environment: string, revision: number): ReleaseSnapshot | undefined;
+  /** stops every process this driver supervises (close() leaves them running) */
+  stopAll(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const keyOf = (r: { service: string; environment: string; revision: number }): string => `${r.service}\u0000${r.environment}\u0000${r.revision}`;
+const label = (r: ReleaseRef): string => `${r.service} ${r.version} (r${r.revision})`;
+
+export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
+  // Absolute once: git runs in the repository, the instances in their own cwd.
+  const options: LocalDriverOptions = { ...input, stateDir: path.resolve(input.stateDir) };
+  const clock = options.clock ?? systemClock;
+  const groups = new Map<string, ReleaseGroup>();
+  const locks = new Map<string, Promise<unknown>>();
+  const recovered = new Map<string, Promise<void>>();
+
+  /** One operation at a time per release: a retry waits for the call it repeats. */
+  function serial<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = locks.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    locks.set(key, next);
+    void next.catch(() => undefined).finally(() => locks.get(key) === next && locks.delete(key));
+    return next;
+  }
+
+  /** Kills what a run file lists when it cannot be adopted (another version under the same revision). */
+  async function discard(record: RunRecord, graceMs: number): Promise<void> {
+    for (const instance of record.instances) {
+      if (isAlive(instance.pid) && (instance.startTime === null || processStartTime(instance.pid) === instance.startTime)) {
+        await stopGroup(instance.pid, graceMs, clock);
+      }
+    }
+    removeRunRecord(runFilePath(options.stateDir, record.service, record.environment, record.revision));
+  }
+
+  async function startGroup(release: ReleaseRef, call: DriverCallOptions, recovering: boolean): Promise<string> {
+    const key = keyOf(release);
+    const existing = groups.get(key);
+    if (existing) return `${label(release)} already running (${existing.spec.desired} instances)`;
+    const service = serviceOptions(options, release.service, release.environment);
+    const file = runFilePath(options.stateDir, release.service, release.environment, release.revision);
+    let previous = readRunRecord(file);
+    if (previous && previous.version !== release.version) {
+      await discard(previous, stopTimeoutOf(service));
+      previous = undefined;
+    }
+    if (recovering && !previous?.instances.some((i) => isAlive(i.pid))) {
+      removeRunRecord(file);
+      return `${label(release)} has no surviving instances`;
+    }
+    const spec = await releaseGroupSpec(release, service, { options, clock, ...(call.log ? { log: call.log } : {}) });
+    const group = createReleaseGroup(spec, { clock, createProbe: options.createProbe });
+    groups.set(key, group);
+    try {
+      const counts = await group.start(previous);
+      const message = `${label(release)}${spec.commit ? ` at ${spec.commit.slice(0, 12)}` : ''}: ${counts.spawned} started, ${counts.adopted} adopted${counts.discarded ? `, ${counts.discarded} unusable survivors stopped` : ''}; ports ${group.upstreams().map((u) => u.port).join(', ')}`;
+      call.log?.(message);
+      return message;
+    } catch (error) {
+      groups.delete(key);
+      await group.stop();
+      throw error;
+    }
+  }
+
+  /** After a controller restart: adopt the releases whose run files list live processes. */
+  function recover(service: string, environment: string): Promise<void> {
+    const scope = `${service}\u0000${environment}`;
+    let done = recovered.get(scope);
+    if (!done) {
+      done = (async () => {
+        for (const record of listRunRecords(options.stateDir, service, environment)) {
+          await serial(keyOf(record), () => startGroup({ ...record, artifact: record.commit ?? null }, {}, true)).catch(() => undefined);
+        }
+      })();
+      recovered.set(scope, done);
+    }
+    return done;
+  }
+
+  const groupsOf = (service: string, environment: string): ReleaseGroup[] =>
+    [...groups.values()]
+      .filter((g) => g.spec.service === service && g.spec.environment === environment)
+      .sort((a, b) => a.spec.revision - b.spec.revision);
+
+  function live(group: ReleaseGroup, weight: number): LiveRelease {
+    const instances = group.instances();
+    const ready = instances.filter((i) => i.ready).length;
+    return {
+      revision: group.spec.revision,
+      version: group.spec.version,
+      weight,
+      ready,
+      desired: group.spec.desired,
+      healthy: ready >= group.spec.desired && instances.every((i) => i.live),
+    };
+  }
+
+  const driver: LocalDriver = {
+    type: 'local',
+    capabilities: { health: true, needsOwner: true, nativeUndo: false },
+
+    start(release, call = {}) {
+      return serial(keyOf(release), () => startGroup(release, call, false));
+    },
+
+    async describe(service, environment): Promise<LiveState> {
+      serviceOptions(options, service, environment);
+      await recover(service, environment);
+      const weights = (await options.switchFor(service, environment)).weights();
+      return {
+        service,
+        environment,
+        releases: groupsOf(service, environment).map((g) => live(g, weights[g.spec.revision] ?? 0)),
+        observed: true,
+      };
+    },
+
+    async shiftTraffic(service, environment, weights: Weights, _releases, call = {}) {
+      serviceOptions(options, service, environment);
+      const entries = Object.entries(weights).map(([revision, weight]) => [Number(revision), weight] as const);
+      if (entries.some(([revision, weight]) => !Number.isInteger(revision) || !Number.isFinite(weight) || weight < 0 || weight > 100)) {
+        throw badRequest(`weights must map revisions to percents 0–100, got ${JSON.stringify(weights)}`, 'LOCAL_WEIGHTS');
+      }
+      const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
+      if (Math.abs(total - 100) > 0.001) throw badRequest(`weights must add up to 100, got ${total}`, 'LOCAL_WEIGHTS');
+      await recover(service, environment);
+      const target = await options.switchFor(service, environment);
+      for (const [revision, weight] of entries) {
+        const group = groups.get(keyOf({ service, environment, revision }));
+        if (group) target.setUpstreams(revision, group.upstreams());
+        else if (weight > 0) {
+          throw new UserError('LOCAL_NOT_RUNNING', `${service} r${revision} is not running here; start it before sending it traffic`, { status: 409 });
+        }
+      }
+      target.setWeights(Object.fromEntries(entries));
+      const message = `${service}: traffic ${entries.map(([revision, weight]) => `r${revision}=${weight}%`).join(' ')}`;
+      call.log?.(message);
+      return message;
+    },
+
+    retire(release, call = {}) {
+      return serial(keyOf(release), async () => {
+        const service = serviceOptions(options, release.service, release.environment);
+        const target = await options.switchFor(release.service, release.environment);
+        const weights = target.weights();
+        // Runbook order: no new requests, let in-flight ones finish, then stop.
+        if ((weights[release.revision] ?? 0) > 0) target.setWeights({ ...weights, [release.revision]: 0 });
+        const drained = await target.drain(release.revision, stopTimeoutOf(service));
+        const group = groups.get(keyOf(release));
+        if (!group) {
+          const previous = readRunRecord(runFilePath(options.stateDir, release.service, release.environment, release.revision));
+          if (previous) await discard(previous, stopTimeoutOf(service));
+        }
+        const stopped = group ? await group.stop() : { killed: 0 };
+        groups.delete(keyOf(release));
+        target.removeRelease(release.revision);
+        const message = `${label(release)} retired${drained ? '' : ' (drain timed out)'}${stopped.killed ? `; ${stopped.killed} instances needed SIGKILL` : ''}`;
+        call.log?.(message);
+        return message;
+      });
+    },
+
+    async awaitReady(release, timeoutMs, signal) {
+      const deadline = clock.now() + timeoutMs;
+      for (;;) {
+        const group = groups.get(keyOf(release));
+        if (!group) throw new UserError('LOCAL_NOT_RUNNING', `${label(release)} is not running; start it first`, { status: 409 });
+        const instances = group.instances();
+        const ready = instances.filter((i) => i.ready).length;
+        if (ready >= group.spec.desired) return;
+        if (clock.now() >= deadline) {
+          const why = instances.find((i) => !i.ready)?.lastError ?? 'no answer yet';
+          const log = logFilePath(options.stateDir, release.service, release.environment, release.revision, instances.find((i) => !i.ready)?.index ?? 0);
+          throw new UserError('LOCAL_NOT_READY', `${label(release)}: ${ready}/${group.spec.desired} instances ready after ${timeoutMs}ms (last probe: ${why}); see ${log}`);
+        }
+        await clock.sleep(100, signal);
+      }
+    },
+
+    snapshot(service, environment, revision) {
+      const group = groups.get(keyOf({ service, environment, revision }));
+      return group ? { instances: group.instances(), restarts: group.restarts() } : undefined;
+    },
+
+    async stopAll() {
+      const all = [...groups.entries()];
+      await Promise.all(all.map(([key, group]) => serial(key, () => group.stop())));
+      for (const [key] of all) groups.delete(key);
+    },
+
+    async close() {
+      for (const group of groups.values()) group.detach();
+      groups.clear();
+    },
+  };
+  return driver;
+}

@@ -1,0 +1,202 @@
+/**
+ * The instances of one release (issue 3 §1, §2): spawns or adopts `instances`
+ * processes on free loopback ports, keeps one health probe per process, and keeps
+ * the release's run file current so a later controller can adopt what survives.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Clock } from '../../core/clock.js';
+import type { Upstream } from '../../proxy/types.js';
+import { createInstance, type InstanceSpec, type SupervisedInstance } from './instance.js';
+import type { InstanceProbeLike, InstanceProbeOptionsLike } from './options.js';
+import { isAlive, processStartTime, stopGroup } from './process-group.js';
+import { freePort, logFilePath, removeRunRecord, runFilePath, writeRunRecord, type RunRecord } from './run-file.js';
+
+export interface ReleaseGroupSpec {
+  stateDir: string;
+  service: string;
+  environment: string;
+  revision: number;
+  version: string;
+  /** the git commit it runs, null without git releases */
+  commit: string | null;
+  desired: number;
+  argv: string[];
+  cwd: string;
+  /** environment without the port variable */
+  env: NodeJS.ProcessEnv;
+  portEnv: string;
+  host: string;
+  stopTimeoutMs: number;
+  backoff: InstanceSpec['backoff'];
+  probe: Omit<InstanceProbeOptionsLike, 'host' | 'port' | 'clock'>;
+}
+
+export interface InstanceView {
+  index: number;
+  pid: number | null;
+  port: number;
+  ready: boolean;
+  live: boolean;
+  consecutiveFailures: number;
+  lastError: string | null;
+  restarts: number;
+}
+
+export interface ReleaseGroup {
+  readonly spec: ReleaseGroupSpec;
+  /** adopts usable survivors listed in `previous`, kills the rest, spawns what is missing */
+  start(previous: RunRecord | undefined): Promise<{ adopted: number; spawned: number; discarded: number }>;
+  stop(): Promise<{ killed: number }>;
+  /** stop probes and supervision, leave processes running */
+  detach(): void;
+  upstreams(): Upstream[];
+  instances(): InstanceView[];
+  restarts(): number;
+}
+
+export function createReleaseGroup(
+  spec: ReleaseGroupSpec,
+  deps: { clock: Clock; createProbe(options: InstanceProbeOptionsLike): InstanceProbeLike },
+): ReleaseGroup {
+  const runFile = runFilePath(spec.stateDir, spec.service, spec.environment, spec.revision);
+  const members: SupervisedInstance[] = [];
+  const probes = new Map<number, InstanceProbeLike>();
+  let active = true;
+
+  const newProbe = (port: number): InstanceProbeLike =>
+    deps.createProbe({ ...spec.probe, host: spec.host, port, clock: deps.clock });
+
+  function persist(): void {
+    if (!active) return;
+    const record: RunRecord = {
+      service: spec.service,
+      environment: spec.environment,
+      revision: spec.revision,
+      version: spec.version,
+      commit: spec.commit,
+      controllerPid: process.pid,
+      updatedAt: deps.clock.now(),
+      instances: members.flatMap((m) => {
+        const pid = m.pid();
+        return pid === null ? [] : [{ index: m.spec.index, pid, port: m.spec.port, startTime: m.startTime() }];
+      }),
+    };
+    writeRunRecord(runFile, record);
+  }
+
+  function member(index: number, port: number, adoptedProbe?: InstanceProbeLike): SupervisedInstance {
+    const instanceSpec: InstanceSpec = {
+      index,
+      argv: spec.argv,
+      cwd: spec.cwd,
+      env: { ...spec.env, [spec.portEnv]: String(port) },
+      host: spec.host,
+      port,
+      logPath: logFilePath(spec.stateDir, spec.service, spec.environment, spec.revision, index),
+      stopTimeoutMs: spec.stopTimeoutMs,
+      backoff: spec.backoff,
+    };
+    let pending = adoptedProbe;
+    return createInstance(
+      instanceSpec,
+      {
+        onProcess() {
+          // A new process starts unready: its probe starts over (issue 3 §2).
+          probes.get(index)?.stop();
+          probes.set(index, pending ?? newProbe(port));
+          pending = undefined;
+          persist();
+        },
+      },
+      deps.clock,
+    );
+  }
+
+  /** Alive, the same process (start time), and answering its ready check. */
+  async function usable(pid: number, port: number, startTime: number | null): Promise<InstanceProbeLike | undefined> {
+    if (!isAlive(pid) || (startTime !== null && processStartTime(pid) !== startTime)) return undefined;
+    const probe = newProbe(port);
+    for (let round = 0; round < spec.probe.failureThreshold; round += 1) {
+      await probe.nextRound();
+      if (probe.state().ready) return probe;
+    }
+    probe.stop();
+    return undefined;
+  }
+
+  return {
+    spec,
+    async start(previous) {
+      mkdirSync(path.join(spec.stateDir, 'logs'), { recursive: true });
+      const counts = { adopted: 0, spawned: 0, discarded: 0 };
+      const survivors = previous?.instances ?? [];
+      const checks = await Promise.all(
+        survivors.map(async (record) => ({
+          record,
+          probe: record.index < spec.desired ? await usable(record.pid, record.port, record.startTime) : undefined,
+        })),
+      );
+      const taken = new Set<number>();
+      for (const { record, probe } of checks) {
+        if (probe && !taken.has(record.index)) {
+          taken.add(record.index);
+          const adopted = member(record.index, record.port, probe);
+          members.push(adopted);
+          adopted.adopt(record.pid);
+          counts.adopted += 1;
+        } else {
+          probe?.stop();
+          // Not usable (dead, unready, a reused pid, surplus): make sure nothing leaks.
+          if (isAlive(record.pid) && (record.startTime === null || processStartTime(record.pid) === record.startTime)) {
+            await stopGroup(record.pid, spec.stopTimeoutMs, deps.clock);
+          }
+          counts.discarded += 1;
+        }
+      }
+      const usedPorts = new Set(members.map((m) => m.spec.port));
+      for (let index = 0; index < spec.desired; index += 1) {
+        if (taken.has(index)) continue;
+        let port = await freePort(spec.host);
+        while (usedPorts.has(port)) port = await freePort(spec.host);
+        usedPorts.add(port);
+        const fresh = member(index, port);
+        members.push(fresh);
+        await fresh.spawn();
+        counts.spawned += 1;
+      }
+      members.sort((a, b) => a.spec.index - b.spec.index);
+      persist();
+      return counts;
+    },
+    async stop() {
+      const results = await Promise.all(members.map((m) => m.stop()));
+      for (const probe of probes.values()) probe.stop();
+      active = false;
+      removeRunRecord(runFile);
+      return { killed: results.filter((r) => r.killed).length };
+    },
+    detach() {
+      active = false;
+      for (const m of members) m.detach();
+      for (const probe of probes.values()) probe.stop();
+    },
+    upstreams: () => members.map((m) => ({ host: spec.host, port: m.spec.port })),
+    instances: () =>
+      members.map((m) => {
+        const state = probes.get(m.spec.index)?.state();
+        const running = m.pid() !== null;
+        return {
+          index: m.spec.index,
+          pid: m.pid(),
+          port: m.spec.port,
+          ready: running && (state?.ready ?? false),
+          live: running && (state?.live ?? false),
+          consecutiveFailures: state?.consecutiveFailures ?? 0,
+          lastError: state?.lastError ?? null,
+          restarts: m.restarts(),
+        };
+      }),
+    restarts: () => members.reduce((sum, m) => sum + m.restarts(), 0),
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * One pid/port file per release under `<stateDir>/run/` (issue 3 §1). Instances
+ * live in their own process groups and survive a controller that is SIGKILLed;
+ * the next controller reads these files to adopt them instead of leaking them.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export interface RunInstanceRecord {
+  index: number;
+  pid: number;
+  port: number;
+  /** /proc start time, so a reused pid is not mistaken for ours */
+  startTime: number | null;
+}
+
+export interface RunRecord {
+  service: string;
+  environment: string;
+  revision: number;
+  version: string;
+  /** the git commit, so a recovered release runs the same tree */
+  commit?: string | null;
+  /** the controller that wrote it, for humans reading the file */
+  controllerPid: number;
+  updatedAt: number;
+  instances: RunInstanceRecord[];
+}
+
+const safe = (name: string): string => name.replace(/[^A-Za-z0-9_.-]/g, '_');
+
+export const runDir = (stateDir: string): string => path.join(stateDir, 'run');
+
+export function runFilePath(stateDir: string, service: string, environment: string, revision: number): string {
+  return path.join(runDir(stateDir), `${safe(service)}-${safe(environment)}-r${revision}.json`);
+}
+
+export function logFilePath(stateDir: string, service: string, environment: string, revision: number, index: number): string {
+  return path.join(stateDir, 'logs', `${safe(service)}-${safe(environment)}-r${revision}-${index}.log`);
+}
+
+export function readRunRecord(file: string): RunRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
+    return Array.isArray(record.instances) ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written to a temporary name and renamed, so a crash never leaves half a file. */
+export function writeRunRecord(file: string, record: RunRecord): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(temporary, file);
+}
+
+export function removeRunRecord(file: string): void {
+  rmSync(file, { force: true });
+}
+
+/** Every release of (service, environment) that has a run file. */
+export function listRunRecords(stateDir: string, service: string, environment: string): RunRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(runDir(stateDir));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => readRunRecord(path.join(runDir(stateDir), name)))
+    .filter((record): record is RunRecord => record !== undefined && record.service === service && record.environment === environment);
+}
+
+/** A port the kernel just handed out on `host`; the instance binds it right after. */
+export function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,157 @@
+/**
+ * Per-release telemetry in one-second buckets (issue 3 §3): a ring of
+ * `retentionSeconds` slots per release, each holding the second's request count,
+ * 5xx count, latency histogram and the longest 5xx streak seen in it. All storage
+ * is typed arrays allocated when the release first appears, so recording a
+ * response allocates nothing.
+ *
+ * Window rule: a read over [at - windowMs, at) includes every second whose start
+ * (second × 1000 ms) lies in that interval; the second in progress at `at` is
+ * therefore included as far as it has been recorded.
+ *
+ * consecutive5xx: the release keeps one streak counter over responses in the order
+ * they completed (a 5xx adds one, any other status resets it to zero). The metric
+ * is the highest value the counter reached at a response completed inside the
+ * window — the longest run of consecutive 5xx whose last response in the window
+ * falls inside it; the run may have started before the window.
+ */
+import { badRequest } from '../core/errors.js';
+import type { MetricValue, ProxyMetric, TelemetryReader } from './types.js';
+import { BUCKET_COUNT, percentileOf } from './latency-histogram.js';
+
+export class ReleaseTelemetry {
+  private readonly second: Float64Array;
+  readonly requests: Uint32Array;
+  readonly errors: Uint32Array;
+  readonly maxStreak: Uint32Array;
+  readonly histogram: Uint32Array;
+  private streak = 0;
+
+  constructor(readonly slots: number) {
+    this.second = new Float64Array(slots).fill(-1);
+    this.requests = new Uint32Array(slots);
+    this.errors = new Uint32Array(slots);
+    this.maxStreak = new Uint32Array(slots);
+    this.histogram = new Uint32Array(slots * BUCKET_COUNT);
+  }
+
+  /** Counts one finished response at clock time `atMs`. Hot path: no allocation. */
+  record(atMs: number, bucket: number, is5xx: boolean): void {
+    const second = Math.floor(atMs / 1000);
+    const slot = second % this.slots;
+    if (this.second[slot] !== second) {
+      // The slot still holds a second older than the retention: recycle it.
+      this.second[slot] = second;
+      this.requests[slot] = 0;
+      this.errors[slot] = 0;
+      this.maxStreak[slot] = 0;
+      this.histogram.fill(0, slot * BUCKET_COUNT, (slot + 1) * BUCKET_COUNT);
+    }
+    this.requests[slot] = (this.requests[slot] ?? 0) + 1;
+    this.histogram[slot * BUCKET_COUNT + bucket] = (this.histogram[slot * BUCKET_COUNT + bucket] ?? 0) + 1;
+    if (is5xx) {
+      this.errors[slot] = (this.errors[slot] ?? 0) + 1;
+      this.streak += 1;
+      if (this.streak > (this.maxStreak[slot] ?? 0)) this.maxStreak[slot] = this.streak;
+    } else {
+      this.streak = 0;
+    }
+  }
+
+  /** The ring slot holding `second`, or -1 when that second is not retained. */
+  slotOf(second: number): number {
+    const slot = second % this.slots;
+    return this.second[slot] === second ? slot : -1;
+  }
+}
+
+export interface TelemetryStore {
+  /** the release's ring, created on first use */
+  forRelease(revision: number): ReleaseTelemetry;
+  readonly reader: TelemetryReader;
+}
+
+const EMPTY: MetricValue = Object.freeze({ value: 0, samples: 0 });
+
+export function createTelemetryStore(retentionSeconds: number): TelemetryStore {
+  const releases = new Map<number, ReleaseTelemetry>();
+  // Reused by every percentile read; reads are not re-entrant.
+  const merged = new Uint32Array(BUCKET_COUNT);
+
+  function secondsIn(from: number, to: number, slots: number): [number, number] {
+    const first = Math.ceil(from / 1000);
+    const last = Math.ceil(to / 1000) - 1;
+    return [Math.max(first, last - slots + 1), last];
+  }
+
+  function read(revision: number, metric: ProxyMetric, at: number, windowMs: number): MetricValue {
+    if (!Number.isFinite(at) || !Number.isFinite(windowMs) || windowMs <= 0) {
+      throw badRequest(`telemetry window must be a positive number of ms (got ${windowMs}) at a finite time`);
+    }
+    const ring = releases.get(revision);
+    if (ring === undefined) return EMPTY;
+    const [first, last] = secondsIn(at - windowMs, at, ring.slots);
+    let requests = 0;
+    let errors = 0;
+    let streak = 0;
+    const percentile = metric === 'latencyP95Ms' || metric === 'latencyP99Ms';
+    if (percentile) merged.fill(0);
+    for (let s = first; s <= last; s += 1) {
+      const slot = ring.slotOf(s);
+      if (slot < 0) continue;
+      requests += ring.requests[slot] ?? 0;
+      errors += ring.errors[slot] ?? 0;
+      streak = Math.max(streak, ring.maxStreak[slot] ?? 0);
+      if (percentile) {
+        const base = slot * BUCKET_COUNT;
+        for (let b = 0; b < BUCKET_COUNT; b += 1) merged[b] = (merged[b] ?? 0) + (ring.histogram[base + b] ?? 0);
+      }
+    }
+    switch (metric) {
+      case 'requests':
+        return { value: requests, samples: requests };
+      case 'errors5xx':
+        return { value: errors, samples: requests };
+      case 'errorRate':
+        return { value: requests === 0 ? 0 : errors / requests, samples: requests };
+      case 'requestRate':
+        return { value: requests / (windowMs / 1000), samples: requests };
+      case 'consecutive5xx':
+        return { value: streak, samples: requests };
+      case 'latencyP95Ms':
+        return { value: percentileOf(merged, requests, 0.95), samples: requests };
+      case 'latencyP99Ms':
+        return { value: percentileOf(merged, requests, 0.99), samples: requests };
+      default:
+        throw badRequest(`unknown proxy metric "${String(metric)}"; expected one of errorRate, latencyP95Ms, latencyP99Ms, requestRate, consecutive5xx, requests, errors5xx`);
+    }
+  }
+
+  /** Rows only for retained seconds in [from, to) that saw at least one request. */
+  function seconds(revision: number, from: number, to: number): { at: number; requests: number; errors5xx: number; latencyP95Ms: number }[] {
+    const ring = releases.get(revision);
+    const rows: { at: number; requests: number; errors5xx: number; latencyP95Ms: number }[] = [];
+    if (ring === undefined || !(to > from)) return rows;
+    const [first, last] = secondsIn(from, to, ring.slots);
+    for (let s = first; s <= last; s += 1) {
+      const slot = ring.slotOf(s);
+      const requests = slot < 0 ? 0 : (ring.requests[slot] ?? 0);
+      if (requests === 0) continue;
+      const counts = ring.histogram.subarray(slot * BUCKET_COUNT, (slot + 1) * BUCKET_COUNT);
+      rows.push({ at: s * 1000, requests, errors5xx: ring.errors[slot] ?? 0, latencyP95Ms: percentileOf(counts, requests, 0.95) });
+    }
+    return rows;
+  }
+
+  return {
+    forRelease(revision) {
+      let ring = releases.get(revision);
+      if (ring === undefined) {
+        ring = new ReleaseTelemetry(retentionSeconds);
+        releases.set(revision, ring);
+      }
+      return ring;
+    },
+    reader: { read, seconds },
+  };
+}
