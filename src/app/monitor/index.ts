@@ -73,7 +73,12 @@ function createMonitor(ctx: AppContext): Monitor {
       const first = !firstTraffic.has(release.id);
       firstTraffic.set(release.id, since);
       const config = serviceConfig(ctx, release.service);
-      const canaryStep = config.strategy === 'canary' && phase.weight < 100 && previous !== null;
+      const canaryStep = config.strategy === 'canary' && phase.weight < 100 && previous !== null && config.canary.judge?.enabled !== false;
+      // nothing to judge the release by (no trigger, smoke test or canary judge): waiting would only delay
+      if (config.triggers.length === 0 && (config.smoke.length === 0 || !first) && !canaryStep) {
+        if (phase.final) firstTraffic.delete(release.id);
+        return { outcome: 'pass', rollbackId: null, reason: null };
+      }
       try {
         return await watchRelease(ctx, {
           release, previous, phase: 'analysis', durationMs: phase.durationMs, smoke: first,
