@@ -74,7 +74,8 @@ describe('throughputRatio', () => {
   it('a release serving under half the previous release’s requests is rolled back', async () => {
     metrics.values.set('requestRate/2', 20);
     const result = await controller.api.deploy({ service: 'api', version: 'v2', watch: true, actor: actor('ci') });
-    expect(result.outcome).toBe('rolled-back');
+    const story = async () => JSON.stringify((await controller.api.events({ service: 'api' })).slice(-12).map((e) => `${e.type}: ${e.message}`), null, 1);
+    expect(result.outcome, await story()).toBe('rolled-back');
     const fired = (await eventsOf(controller, 'trigger.fired', 'api')).find((e) => e.revision === 2);
     expect(fired?.data).toMatchObject({ metric: 'throughputRatio', op: '<', threshold: 0.5 });
     expect(Number(fired?.data.value)).toBeGreaterThan(0.1);
