@@ -110,7 +110,7 @@ describe('policy replay', () => {
     const file = writeConfig(temp.dir, {
       controller: { stateDir: `${temp.dir}/.rewind-protected`, evaluationInterval: '250ms' },
       environments: { production: { protected: true } },
-      services: { api: commandService(temp.dir) },
+      services: { api: commandService(temp.dir, {}, 'protected-platform.json') },
     }, 'protected.yaml');
     const controller = await startTestController(file);
     try {

@@ -27,8 +27,8 @@ beforeAll(async () => {
         smoke: [{ name: 'home', path: '/smoke', expect: { status: 200, bodyContains: 'good' } }],
         smokeBaseUrl: metrics.url,
       }),
-      web: commandService(temp.dir, { rollbackWindow: '30s', triggers: [{ name: 'web-errors', metric: 'webErrors', above: 0.1, severity: 'high' }] }),
-      api2: commandService(temp.dir, { triggers: [{ name: 'prom-errors', metric: 'promErrors', source: 'prom', above: 0.1, severity: 'critical' }] }),
+      web: commandService(temp.dir, { rollbackWindow: '30s', triggers: [{ name: 'web-errors', metric: 'webErrors', above: 0.1, severity: 'high' }] }, 'web.json'),
+      api2: commandService(temp.dir, { triggers: [{ name: 'prom-errors', metric: 'promErrors', source: 'prom', above: 0.1, severity: 'critical' }] }, 'api2.json'),
     },
     providers: [
       httpProvider(metrics.url, ['errorRate', 'mAlert', 'mEscalate', 'mIgnore', 'webErrors']),

@@ -71,8 +71,12 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A command-driver service reading the given provider metrics from the metrics server. */
-export function commandService(dir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+/**
+ * A command-driver service. Each service gets its own platform state file: the
+ * example platform rewrites its file without locking, and housekeeping may
+ * retire one service's release while another deploys.
+ */
+export function commandService(dir: string, extra: Record<string, unknown> = {}, stateFile = 'platform-state.json'): Record<string, unknown> {
   const op = (name: string, ...rest: string[]) => ['node', PLATFORM, name, '{service}', '{env}', ...rest];
   return {
     driver: {
@@ -81,7 +85,7 @@ export function commandService(dir: string, extra: Record<string, unknown> = {})
       shiftTraffic: op('shift', '{version}', '{revision}', '{weight}'),
       retire: op('retire', '{version}', '{revision}'),
       describe: op('describe'),
-      env: { PLATFORM_STATE: join(dir, 'platform-state.json') },
+      env: { PLATFORM_STATE: join(dir, stateFile) },
       timeout: '20s',
     },
     analysis: { duration: '2s' },

@@ -26,7 +26,7 @@ beforeAll(async () => {
         // an absolute threshold far above both releases: only the judge can catch the canary
         triggers: [{ name: 'very-slow', metric: 'latencyP95Ms', above: 5000, severity: 'medium' }],
       }),
-      api: commandService(temp.dir, { triggers: [{ name: 'throughput-drop', metric: 'throughputRatio', below: 0.5, severity: 'high' }] }),
+      api: commandService(temp.dir, { triggers: [{ name: 'throughput-drop', metric: 'throughputRatio', below: 0.5, severity: 'high' }] }, 'api.json'),
     },
     providers: [httpProvider(metrics.url, ['latencyP95Ms', 'errorRate', 'requestRate'])],
   });
