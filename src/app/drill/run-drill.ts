@@ -20,7 +20,7 @@ export interface DrillRequest {
   fault?: DrillFault;
   /** the sample app turns faulty this long after it starts; default 3 000 ms (after readiness) */
   faultAfterMs?: number;
-  /** how long the automatic path has to roll the drill back before the drill does it itself; default 5 min */
+  /** how long the automatic path has, from the fault reaching users, before the drill rolls back itself; default 5 min */
   timeoutMs?: number;
   actor: Actor;
 }
@@ -80,7 +80,8 @@ export async function runDrill(ctx: AppContext, request: DrillRequest, deps: Dri
   const faultAt = Math.max(traffic?.at ?? ctx.clock.now(), config.driver.type === 'local' ? startedAt + faultAfterMs : ctx.clock.now());
 
   const timeoutMs = request.timeoutMs ?? 5 * 60_000;
-  let rollback = await waitForRollback(ctx, service, environment, revision, startedAt, startedAt + timeoutMs);
+  // the automatic path gets `timeoutMs` from the moment there is something to detect
+  let rollback = await waitForRollback(ctx, service, environment, revision, startedAt, Math.max(faultAt, ctx.clock.now()) + timeoutMs);
   let outcome: DrillResult['outcome'];
   if (rollback) outcome = 'rolled-back';
   else {
