@@ -18,7 +18,7 @@ export interface DrillRequest {
   service?: string;
   /** default the `drills[]` entry's, else error-rate */
   fault?: DrillFault;
-  /** the sample app turns faulty this long after it starts; default 3 000 ms (after readiness) */
+  /** the sample app turns faulty this long after it starts; default 3 000 ms for crash and unhealthy (after readiness), else 0 */
   faultAfterMs?: number;
   /** how long the automatic path has, from the fault reaching users, before the drill rolls back itself; default 5 min */
   timeoutMs?: number;
@@ -57,7 +57,8 @@ export async function runDrill(ctx: AppContext, request: DrillRequest, deps: Dri
   if (active) throw conflict(`a rollback of ${service} in ${environment} is in progress (${active.id}); drill after it ends`);
 
   const drillId = newId('dr', ctx.clock.now());
-  const faultAfterMs = request.faultAfterMs ?? 3_000;
+  // a crash or failing health check before the copy is ready would only fail its deploy
+  const faultAfterMs = request.faultAfterMs ?? (fault === 'crash' || fault === 'unhealthy' ? 3_000 : 0);
   const startedAt = ctx.clock.now();
   const base = { service, environment, actor: request.actor.name };
   await ctx.emit({ ...base, type: 'drill.started', message: `drill ${drillId}: injecting ${fault} into a copy of ${service} ${live.version}`, data: { drillId, fault, faultAfterMs, version: live.version, liveRevision: live.revision } });

@@ -74,7 +74,7 @@ export function register(program: Command): void {
   withGlobalOptions(program.command('drill <env>').description('inject a fault into a copy of the live release and measure detection and recovery'))
     .option('--service <name>', 'which service (default: the drills[] entry’s, or the only one)')
     .option('--fault <fault>', `${DRILL_FAULTS.join(' | ')} (default error-rate)`)
-    .option('--fault-after <duration>', 'the fault starts this long after the copy starts (default 3s)')
+    .option('--fault-after <duration>', 'crash/unhealthy start this long after the copy starts (default 3s; others at once)')
     .option('--timeout <duration>', 'how long the automatic path has before the drill rolls back itself (default 5m)')
     .action(action(drill));
 }
