@@ -1,10 +1,9 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { startController, type Controller } from '../../src/app/controller.js';
 import { controllerServices } from '../../src/app/services.js';
 import type { Project } from '../helpers/cli.js';
-
-export const PLATFORM = resolve(import.meta.dirname, '../../examples/command-driver/platform.mjs');
+import { platformDriver } from '../helpers/configs.js';
 
 /** The command-driver example's service (examples/command-driver), with `extra` YAML appended at the top level. */
 export function commandProject(project: Project, extra = '', watch = '0s', serviceExtra = ''): string {
@@ -16,14 +15,7 @@ environments:
   production: {}
 services:
   api:
-    driver:
-      type: command
-      start: ["node", "${PLATFORM}", "start", "{service}", "{env}", "{version}", "{revision}"]
-      shiftTraffic: ["node", "${PLATFORM}", "shift", "{service}", "{env}", "{version}", "{revision}", "{weight}"]
-      retire: ["node", "${PLATFORM}", "retire", "{service}", "{env}", "{version}", "{revision}"]
-      describe: ["node", "${PLATFORM}", "describe", "{service}", "{env}"]
-      env: { PLATFORM_STATE: ${join(project.dir, 'platform.json')} }
-    postRollback: { watch: ${watch} }
+${platformDriver(join(project.dir, 'platform.json'))}    postRollback: { watch: ${watch} }
 ${serviceExtra}${extra}`,
   );
 }
