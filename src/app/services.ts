@@ -3,6 +3,7 @@ import type { ControllerOptions } from './controller.js';
 import { startHousekeeping } from './housekeeping.js';
 import { localRuntime } from './local/index.js';
 import { monitorFor } from './monitor/index.js';
+import { recordServices } from './record/index.js';
 
 /**
  * What `rewind serve` runs besides the API: drivers that need an owner, the
@@ -10,11 +11,13 @@ import { monitorFor } from './monitor/index.js';
  */
 export function controllerServices(loaded: LoadedConfig): Partial<ControllerOptions> {
   const local = localRuntime(loaded);
+  const record = recordServices(loaded);
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
     // the monitor watches releases, decides by policy and enforces approval deadlines (issues 3, 4);
     // it starts after the local runtime has brought the live releases back
     analyzer: (ctx) => monitorFor(ctx).analyze,
-    services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx), (ctx) => monitorFor(ctx).start()],
+    services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx), ...record.services, (ctx) => monitorFor(ctx).start()],
+    plugins: record.plugins,
   };
 }

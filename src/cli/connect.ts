@@ -53,6 +53,10 @@ export async function connect(options: GlobalOptions): Promise<Connection> {
     approve: (r) => inner.approve({ ...r, wait: true }).catch(needsController),
     reject: (r) => inner.reject(r),
     approvals: (q) => inner.approvals(q),
+    report: (id) => inner.report(id),
+    // without a controller the drill runs here and this command waits for it
+    drill: (r) => inner.drill({ ...r, wait: true }).catch(needsController),
+    drillStatus: (id) => inner.drillStatus(id),
   };
   return { api, mode: 'in-process', url, loaded, close: () => closeContext(ctx) };
 }

@@ -41,6 +41,10 @@ export function createHttpApi(baseUrl: string, actor: string): RewindApi {
     approve: ({ id, actor: _actor, ...body }) => call('POST', `/v1/approvals/${encodeURIComponent(id)}/approve`, body),
     reject: ({ id, actor: _actor, ...body }) => call('POST', `/v1/approvals/${encodeURIComponent(id)}/reject`, body),
     approvals: ({ status, ...q }) => call('GET', `/v1/approvals${query({ ...q, status: status?.join(',') })}`),
+    report: (id) => call('GET', `/v1/rollbacks/${encodeURIComponent(id)}/report`),
+    // a drill outlives an HTTP request: start it, then poll its status
+    drill: ({ actor: _actor, wait: _wait, ...request }) => call('POST', '/v1/drills', request),
+    drillStatus: (id) => call('GET', `/v1/drills/${encodeURIComponent(id)}`),
   };
 }
 

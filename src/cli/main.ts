@@ -3,7 +3,9 @@ import { register as registerApprove } from './commands/approve.js';
 import { register as registerPolicy } from './commands/policy.js';
 import { register as registerConfig } from './commands/config-commands.js';
 import { register as registerDeploy } from './commands/deploy.js';
+import { register as registerDrill } from './commands/drill.js';
 import { register as registerInspect } from './commands/inspect.js';
+import { register as registerReport } from './commands/report.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerUndo } from './commands/undo.js';
 
@@ -16,6 +18,6 @@ const program = new Command('rewind')
     process.exit(error.exitCode === 0 ? 0 : 2);
   });
 
-for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect, registerApprove, registerPolicy]) register(program);
+for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect, registerApprove, registerPolicy, registerReport, registerDrill]) register(program);
 
 await program.parseAsync(process.argv);
