@@ -45,7 +45,8 @@ export interface RewindApi {
 }
 
 export interface AppOptions {
-  analyzer?: (ctx: AppContext) => Analyzer | undefined;
+  /** `waits(service)` false: nothing to analyse, so a deploy without --watch answers with its final outcome */
+  analyzer?: (ctx: AppContext) => (Analyzer & { waits?(service: string): boolean }) | undefined;
   /** where background rollbacks are tracked, so shutdown can wait for them */
   track?: (work: Promise<unknown>) => void;
   signal?: AbortSignal;
@@ -55,7 +56,7 @@ export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi 
   const api: RewindApi = {
     async deploy(request) {
       const analyzer = options.analyzer?.(ctx);
-      if (request.watch || !analyzer) return deploy(ctx, request, analyzer);
+      if (request.watch || !analyzer || analyzer.waits?.(request.service) === false) return deploy(ctx, request, analyzer);
       // without --watch: answer once the release has traffic; analysis goes on here
       let early: (result: DeployResult) => void = () => undefined;
       const answered = new Promise<DeployResult>((resolve) => (early = resolve));

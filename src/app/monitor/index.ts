@@ -5,6 +5,7 @@
  * with tightened thresholds. It also enforces approval deadlines and prunes old
  * per-second samples (`controller.signalRetention`).
  */
+import type { ServiceConfig } from '../../config/schema/index.js';
 import { parseDuration } from '../../core/duration.js';
 import type { Release, RollbackDetail } from '../../core/model.js';
 import type { AppContext } from '../context.js';
@@ -14,8 +15,18 @@ import { expireApprovals } from '../approvals/index.js';
 import { runPlanned } from '../undo.js';
 import { watchRelease } from './watch.js';
 
+/**
+ * Whether analysing a release of this service takes time: canary steps pause,
+ * and otherwise there must be something to judge by (a trigger or a smoke
+ * test) and an `analysis.duration` above zero.
+ */
+export function analysisWaits(config: ServiceConfig): boolean {
+  if (config.strategy === 'canary' && config.canary.steps.length > 1) return true;
+  return parseDuration(config.analysis.duration) > 0 && (config.triggers.length > 0 || config.smoke.length > 0);
+}
+
 export interface Monitor {
-  analyze: Analyzer;
+  analyze: Analyzer & { waits(service: string): boolean };
   /** starts live watching, deadlines and retention; returns the stop function */
   start(track?: (work: Promise<unknown>) => void): Promise<() => Promise<void>>;
 }
@@ -67,28 +78,30 @@ function createMonitor(ctx: AppContext): Monitor {
   const previousOf = async (release: Release): Promise<Release | null> =>
     (await ctx.store.listReleases(release.service, release.environment, 1000)).find((r) => r.revision < release.revision && r.status === 'superseded' && r.promotedAt !== null) ?? null;
 
+  const analyze: Analyzer = async (release, previous, phase) => {
+    const since = firstTraffic.get(release.id) ?? ctx.clock.now();
+    const first = !firstTraffic.has(release.id);
+    firstTraffic.set(release.id, since);
+    const config = serviceConfig(ctx, release.service);
+    const canaryStep = config.strategy === 'canary' && phase.weight < 100 && previous !== null && config.canary.judge?.enabled !== false;
+    // nothing to judge the release by (no trigger, smoke test or canary judge): waiting would only delay
+    if (config.triggers.length === 0 && (config.smoke.length === 0 || !first) && !canaryStep) {
+      if (phase.final) firstTraffic.delete(release.id);
+      return { outcome: 'pass', rollbackId: null, reason: null };
+    }
+    try {
+      return await watchRelease(ctx, {
+        release, previous, phase: 'analysis', durationMs: phase.durationMs, smoke: first,
+        ...(canaryStep ? { judge: { since } } : {}),
+        signal: stop.signal, rollbackSignal: stop.signal,
+      });
+    } finally {
+      if (phase.final) firstTraffic.delete(release.id);
+    }
+  };
+
   return {
-    async analyze(release, previous, phase) {
-      const since = firstTraffic.get(release.id) ?? ctx.clock.now();
-      const first = !firstTraffic.has(release.id);
-      firstTraffic.set(release.id, since);
-      const config = serviceConfig(ctx, release.service);
-      const canaryStep = config.strategy === 'canary' && phase.weight < 100 && previous !== null && config.canary.judge?.enabled !== false;
-      // nothing to judge the release by (no trigger, smoke test or canary judge): waiting would only delay
-      if (config.triggers.length === 0 && (config.smoke.length === 0 || !first) && !canaryStep) {
-        if (phase.final) firstTraffic.delete(release.id);
-        return { outcome: 'pass', rollbackId: null, reason: null };
-      }
-      try {
-        return await watchRelease(ctx, {
-          release, previous, phase: 'analysis', durationMs: phase.durationMs, smoke: first,
-          ...(canaryStep ? { judge: { since } } : {}),
-          signal: stop.signal, rollbackSignal: stop.signal,
-        });
-      } finally {
-        if (phase.final) firstTraffic.delete(release.id);
-      }
-    },
+    analyze: Object.assign(analyze, { waits: (service: string) => analysisWaits(serviceConfig(ctx, service)) }),
     async start(track) {
       const run = async (id: string): Promise<RollbackDetail> => {
         const work = runPlanned(ctx, id, stop.signal);
