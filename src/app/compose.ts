@@ -15,6 +15,7 @@ import { collectSecrets, createRedactor } from '../core/redact.js';
 import { createCommandDriver } from '../drivers/command/index.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
 import type { AppContext, EventListener } from './context.js';
+import { databaseStepHandlers } from './db/step-handlers.js';
 
 export interface ComposeOptions {
   /** inside `rewind serve` (a long-lived owner of processes) */
@@ -74,6 +75,7 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
       return () => listeners.delete(listener);
     },
   };
+  ctx.extraHandlers.push(databaseStepHandlers);
   ctx.cleanup.push(async () => {
     for (const driver of drivers.values()) await driver.close?.();
   });

@@ -2,6 +2,8 @@ import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
 import { startHousekeeping } from './housekeeping.js';
 import { localRuntime } from './local/index.js';
+import { dbRoutes } from '../server/db-routes.js';
+import { createDbApi } from './db/db-api.js';
 
 /**
  * What `rewind serve` runs besides the API: drivers that need an owner, the
@@ -12,5 +14,6 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
     services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx)],
+    plugins: [(app, ctx) => dbRoutes(createDbApi(ctx))(app)],
   };
 }
