@@ -1,4 +1,4 @@
-import { ExitCode, UserError } from '../../core/errors.js';
+import { ExitCode, UserError, errorMessage } from '../../core/errors.js';
 import type { Release } from '../../core/model.js';
 import type { DatabasePlan } from '../../core/planner.js';
 import type { AppContext } from '../context.js';
@@ -57,7 +57,9 @@ export async function planDatabase(ctx: AppContext, from: Release | null, to: Re
   const dbName = serviceConfig(ctx, to.service).database;
   if (!dbName || to.schemaVersion === null) return null;
   const db = databaseFor(ctx, dbName);
-  const status = await db.adapter.migrationStatus(db.migrationsDir);
+  const status = await db.adapter.migrationStatus(db.migrationsDir).catch((error: unknown) => {
+    throw new UserError('DATABASE_UNREACHABLE', `cannot read the schema version of database ${db.name} (revision ${to.revision} needs ${to.schemaVersion}): ${ctx.redact(errorMessage(error))}`, { status: 503 });
+  });
   if (status.current === to.schemaVersion) return null;
   const newer = status.applied.filter((v) => !isAtOrBefore(v, to.schemaVersion as string, status.applied));
   const missingDown = newer.filter((v) => !status.available.some((m) => m.version === v && m.hasDown));
