@@ -91,7 +91,9 @@ describe('coordinated application + database rollback with the local driver', ()
     const { plan, rollback } = JSON.parse(undo.stdout) as { plan: StepSpec[]; rollback: RollbackDetail };
     expect(plan.map((s) => s.name)).toEqual(['read-only', 'migrate-down', 'validate-database', 'await-healthy', 'shift-traffic', 'retire', 'read-write']);
     expect(rollback.status).toBe('succeeded');
-    expect(rollback.steps.find((s) => s.name === 'validate-database')?.output).toMatch(/ok schema version: database at 1, revision 1 needs 1/);
+    const validation = rollback.steps.find((s) => s.name === 'validate-database')?.output ?? '';
+    expect(validation).toMatch(/ok schema version: database at 1, revision 1 needs 1/);
+    expect(validation).toMatch(/ok table items: present/);
 
     expect(await columns('items')).toEqual(['id', 'name']);
     await withPg(url, (c) => c.query(`INSERT INTO items (name) VALUES ('after rollback')`));

@@ -4,6 +4,7 @@ import { ExitCode, UserError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import { databaseFor } from './database-for.js';
 import type { DbEvent } from './deps.js';
+import { expectedTables } from './expected-tables.js';
 import { migrateDown } from './migrate-down.js';
 import { restoreBackup } from './restore-backup.js';
 import { applyRetention } from './retention.js';
@@ -52,7 +53,8 @@ export interface DbApi {
   verify(who: Who, id: string): Promise<{ id: string; ok: boolean; checks: ValidationCheck[] }>;
   restore(who: Who, id: string, request: { tables?: string[]; quarantine?: boolean }): Promise<{ outcome: 'restored'; backup: BackupView; safety: BackupView; message: string; checks: ValidationCheck[]; quarantineSuffix: string | null }>;
   migrateDown(who: Who, request: { to: string; dryRun?: boolean; allowDataLoss?: boolean }): Promise<{ database: string; dryRun: boolean; from: string | null; to: string; steps: string[]; backup: BackupView | null }>;
-  validate(who: Who): Promise<{ database: string; ok: boolean; checks: ValidationCheck[] }>;
+  /** `expectedFrom`: the backup whose manifest named the tables that must exist (newest full/schema backup at the current schema version) */
+  validate(who: Who): Promise<{ database: string; ok: boolean; checks: ValidationCheck[]; expectedFrom: string | null }>;
   readOnly(who: Who, on: boolean): Promise<{ database: string; readOnly: boolean }>;
 }
 
@@ -127,8 +129,10 @@ export function createDbApi(ctx: AppContext): DbApi {
     },
     async validate(who) {
       const { db } = open(who);
-      const checks = await db.adapter.validate();
-      return { database: db.name, ok: checks.every((c) => c.ok), checks };
+      const { current } = await db.adapter.migrationStatus(db.migrationsDir);
+      const expected = await expectedTables(ctx, db, current);
+      const checks = await db.adapter.validate({ tables: expected.tables });
+      return { database: db.name, ok: checks.every((c) => c.ok), checks, expectedFrom: expected.from };
     },
     async readOnly(who, on) {
       const { db } = open(who);

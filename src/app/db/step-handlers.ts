@@ -2,6 +2,7 @@ import type { StepHandler } from '../../core/executor.js';
 import type { Rollback, StepName } from '../../core/model.js';
 import type { AppContext } from '../context.js';
 import { databaseFor } from './database-for.js';
+import { expectedTables } from './expected-tables.js';
 import { migrateDown } from './migrate-down.js';
 import { restoreBackup } from './restore-backup.js';
 import { takeBackup } from './take-backup.js';
@@ -49,9 +50,11 @@ export function databaseStepHandlers(ctx: AppContext): Partial<Record<StepName, 
     },
     async 'validate-database'(step, { rollback, log }) {
       const { db } = open(step, rollback, log);
-      const checks = await db.adapter.validate();
       const target = await ctx.store.getRelease(rollback.service, rollback.environment, rollback.toRevision);
       const wanted = target?.schemaVersion ?? null;
+      const expected = await expectedTables(ctx, db, wanted);
+      if (expected.from) log(`expecting the tables of backup ${expected.from} (schema ${wanted ?? 'none'})`);
+      const checks = await db.adapter.validate({ tables: expected.tables });
       if (wanted !== null) {
         const { current } = await db.adapter.migrationStatus(db.migrationsDir);
         checks.push({ name: 'schema version', ok: current === wanted, detail: `database at ${current ?? 'nothing'}, revision ${rollback.toRevision} needs ${wanted}` });

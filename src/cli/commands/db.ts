@@ -109,7 +109,10 @@ export async function dbValidate(options: DbOptions): Promise<number> {
   return withDb(options, 'validating', async ({ api, who }) => {
     const result = await api.validate(who);
     if (options.json) printJson(result);
-    else printLines([...checkLines(result.checks), `${result.database}: ${result.ok ? color.green('valid') : color.red('FAILED validation')}`]);
+    else {
+      if (result.expectedFrom) say(color.dim(`expected tables: those of backup ${result.expectedFrom} (same schema version)`));
+      printLines([...checkLines(result.checks), `${result.database}: ${result.ok ? color.green('valid') : color.red('FAILED validation')}`]);
+    }
     return result.ok ? ExitCode.ok : ExitCode.failed;
   });
 }
