@@ -100,6 +100,10 @@ describe('coordinated application + database rollback with the local driver', ()
     expect(await whoAnswers(front)).toBe('v1');
     const status = JSON.parse((await cli('db', 'status', '--json')).stdout) as { readOnly: boolean; migration: { current: string } };
     expect(status).toMatchObject({ readOnly: false, migration: { current: '1' } });
+    // without the database URL here, only the controller's /v1/db routes can answer
+    const remote = await runCli(['db', 'status', '--json', '--controller', serve?.url ?? ''], { cwd: project.dir });
+    expect(remote.code, remote.stderr).toBe(0);
+    expect(JSON.parse(remote.stdout)).toMatchObject({ database: 'app', engine: 'postgres', backups: { count: 3 } });
     // the rows of the dropped column are not lost: migrate-down backed the database up first
     const after = JSON.parse((await cli('db', 'backups', '--json')).stdout) as { purpose: string }[];
     expect(after[0]?.purpose).toBe('pre-migrate-down');

@@ -191,3 +191,36 @@ describe('rewind db as a subprocess, in-process (no controller)', () => {
     expect(outputs.join('\n')).not.toContain(PG_TEST_PASSWORD);
   });
 });
+
+describe('rewind db with several databases (SQLite, no server needed)', () => {
+  it('--db is required when several are declared; SQLite backs up and says it has no read-only mode', async () => {
+    const p = tempProject('rewind-db-sqlite-');
+    try {
+      p.write(
+        'rewind.yaml',
+        `version: 1
+controller: { stateDir: state, listen: "127.0.0.1:${await freePort()}" }
+environments: { production: {} }
+services:
+  api: { driver: { type: command, start: ["true"], shiftTraffic: ["true"], retire: ["true"] } }
+databases:
+  a: { engine: sqlite, url: a.sqlite }
+  b: { engine: sqlite, url: b.sqlite }
+`,
+      );
+      const run = (...args: string[]) => runCli(['db', ...args], { cwd: p.dir });
+      const ambiguous = await run('status');
+      expect(ambiguous.code).toBe(2);
+      expect(ambiguous.stderr).toMatch(/several databases \(a, b\); pick one with --db/);
+      const taken = await run('backup', '--db', 'b', '--json');
+      expect(taken.code, taken.stderr).toBe(0);
+      expect(JSON.parse(taken.stdout)).toMatchObject({ database: 'b', kind: 'full' });
+      expect(JSON.parse((await run('backups', '--db', 'a', '--json')).stdout)).toEqual([]);
+      const readOnly = await run('read-only', 'on', '--db', 'a');
+      expect(readOnly.code).toBe(1);
+      expect(readOnly.stderr).toMatch(/sqlite has no server-side read-only mode/);
+    } finally {
+      p.cleanup();
+    }
+  });
+});
