@@ -11,11 +11,11 @@ import type { SignalSource } from '../core/ports/signal-source.js';
 import type { Store } from '../core/ports/store.js';
 import { createHttpJsonSource } from '../monitor/providers/http-json.js';
 import { createPrometheusSource } from '../monitor/providers/prometheus.js';
+import { databaseStepHandlers } from './db/step-handlers.js';
 import { collectSecrets, createRedactor } from '../core/redact.js';
 import { createCommandDriver } from '../drivers/command/index.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
 import type { AppContext, EventListener } from './context.js';
-import { databaseStepHandlers } from './db/step-handlers.js';
 
 export interface ComposeOptions {
   /** inside `rewind serve` (a long-lived owner of processes) */

@@ -1,9 +1,10 @@
+import { dbRoutes } from '../server/db-routes.js';
+import { createDbApi } from './db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
 import { startHousekeeping } from './housekeeping.js';
 import { localRuntime } from './local/index.js';
-import { dbRoutes } from '../server/db-routes.js';
-import { createDbApi } from './db/db-api.js';
+import { recordServices } from './record/index.js';
 
 /**
  * What `rewind serve` runs besides the API: drivers that need an owner, the
@@ -11,9 +12,11 @@ import { createDbApi } from './db/db-api.js';
  */
 export function controllerServices(loaded: LoadedConfig): Partial<ControllerOptions> {
   const local = localRuntime(loaded);
+  const record = recordServices(loaded);
+  record.plugins.push((app, ctx) => dbRoutes(createDbApi(ctx))(app)); // rewind db … over HTTP (issue 5)
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
-    services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx)],
-    plugins: [(app, ctx) => dbRoutes(createDbApi(ctx))(app)],
+    services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx), ...record.services],
+    plugins: record.plugins,
   };
 }

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { register as registerConfig } from './commands/config-commands.js';
 import { register as registerDeploy } from './commands/deploy.js';
+import { register as registerDrill } from './commands/drill.js';
 import { register as registerInspect } from './commands/inspect.js';
+import { register as registerReport } from './commands/report.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerUndo } from './commands/undo.js';
 import { register as registerDb } from './commands/db.js';
@@ -15,7 +17,7 @@ const program = new Command('rewind')
     process.exit(error.exitCode === 0 ? 0 : 2);
   });
 
-for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect]) register(program);
-registerDb(program);
+for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect, registerReport, registerDrill]) register(program);
 
+registerDb(program);
 await program.parseAsync(process.argv);
