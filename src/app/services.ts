@@ -1,3 +1,5 @@
+import { dbRoutes } from '../server/db-routes.js';
+import { createDbApi } from './db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
 import { startHousekeeping } from './housekeeping.js';
@@ -12,6 +14,7 @@ import { recordServices } from './record/index.js';
 export function controllerServices(loaded: LoadedConfig): Partial<ControllerOptions> {
   const local = localRuntime(loaded);
   const record = recordServices(loaded);
+  record.plugins.push((app, ctx) => dbRoutes(createDbApi(ctx))(app)); // rewind db … over HTTP (issue 5)
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
     // the monitor watches releases, decides by policy and enforces approval deadlines (issues 3, 4);
