@@ -53,7 +53,7 @@ export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: 
   }
   const lastOfVersion = releases.find((r) => r.version === version);
   if (lastOfVersion?.status === 'rolled-back' && !request.force) {
-    throw new UserError('ROLLED_BACK_VERSION', `${service} ${version} was rolled back (revision ${lastOfVersion.revision}); deploy it again with --force`, { status: 409, exitCode: ExitCode.usage });
+    throw new UserError('ROLLED_BACK_VERSION', `${service} ${version} was rolled back (revision ${lastOfVersion.revision}); deploy it again with --force`, { status: 400, exitCode: ExitCode.usage });
   }
   const previous = currentRelease(releases);
   if (request.migrate) assertMigratable(ctx, service);

@@ -22,7 +22,7 @@ const input = (over: Partial<DecideInput>): DecideInput => ({
 describe('decide with the default matrix (runbook table)', () => {
   it('rolls back on health-check failures and on critical triggers', () => {
     expect(decide(input({ fired: [fired('health-check', 'healthCheckFailures', 'medium')] }))).toMatchObject({ action: 'rollback', rule: 'health-check-failures' });
-    expect(decide(input({ fired: [fired('crash-loop', 'restarts', 'critical')] }))).toMatchObject({ action: 'rollback', rule: 'critical' });
+    expect(decide(input({ fired: [fired('smoke-home', 'smoke', 'critical')] }))).toMatchObject({ action: 'rollback', rule: 'critical' });
   });
 
   it('rolls back on a high error rate and notifies on-call', () => {
