@@ -123,6 +123,11 @@ export async function promote(ctx: AppContext, release: Release, previous: Relea
   if (previous) await ctx.store.setReleaseStatus(previous.id, 'superseded', now);
   await ctx.store.updateRelease(release.id, { promotedAt: now }, now);
   const promoted = await ctx.store.setReleaseStatus(release.id, 'live', now);
+  // only the previous release stays warm; older ones are stopped
+  for (const old of await ctx.store.listReleases(release.service, release.environment, 1000)) {
+    if (old.status !== 'superseded' || old.id === previous?.id) continue;
+    await retireRelease(ctx, old);
+  }
   await ctx.emit({
     type: 'deploy.promoted',
     service: release.service,
@@ -132,4 +137,14 @@ export async function promote(ctx: AppContext, release: Release, previous: Relea
     data: { revision: release.revision, version: release.version },
   });
   return promoted;
+}
+
+/** Stops a superseded release (idempotent) and marks it retired. */
+export async function retireRelease(ctx: AppContext, release: Release): Promise<void> {
+  try {
+    await ctx.driver(release.service).retire(release);
+    await ctx.store.setReleaseStatus(release.id, 'retired', ctx.clock.now());
+  } catch (error) {
+    await ctx.emit({ type: 'release.retire-failed', service: release.service, environment: release.environment, revision: release.revision, message: errorMessage(error), data: {} });
+  }
 }

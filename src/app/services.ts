@@ -1,10 +1,16 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
+import { startHousekeeping } from './housekeeping.js';
+import { localRuntime } from './local/index.js';
 
 /**
  * What `rewind serve` runs besides the API: drivers that need an owner, the
  * monitor, housekeeping and notification delivery, chosen from the config.
  */
-export function controllerServices(_loaded: LoadedConfig): Partial<ControllerOptions> {
-  return {};
+export function controllerServices(loaded: LoadedConfig): Partial<ControllerOptions> {
+  const local = localRuntime(loaded);
+  return {
+    ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
+    services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx)],
+  };
 }

@@ -13,6 +13,8 @@ export type ReleaseStatus =
   | 'live'
   /** was live; a newer release was promoted (may still be warm) */
   | 'superseded'
+  /** superseded and stopped after its rollback window; still a rollback target (cold) */
+  | 'retired'
   /** never became ready; never received traffic */
   | 'failed'
   /** traffic was taken away from it by a rollback */

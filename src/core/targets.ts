@@ -13,7 +13,7 @@ export function previousGoodRelease(releases: Release[], current: Release | null
   return (
     [...releases]
       .sort((a, b) => b.revision - a.revision)
-      .find((r) => (current ? r.revision < current.revision : true) && r.promotedAt !== null && r.status === 'superseded') ?? null
+      .find((r) => (current ? r.revision < current.revision : true) && r.promotedAt !== null && (r.status === 'superseded' || r.status === 'retired')) ?? null
   );
 }
 
@@ -21,6 +21,6 @@ export function previousGoodRelease(releases: Release[], current: Release | null
 export function targetProblem(target: Release, current: Release | null): string | null {
   if (current && target.revision === current.revision) return `revision ${target.revision} is already live`;
   if (target.status === 'failed') return `revision ${target.revision} never became ready`;
-  if (target.promotedAt === null && target.status !== 'superseded') return `revision ${target.revision} was never promoted`;
+  if (target.promotedAt === null && target.status !== 'superseded' && target.status !== 'retired') return `revision ${target.revision} was never promoted`;
   return null;
 }

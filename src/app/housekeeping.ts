@@ -1,0 +1,39 @@
+import { parseDuration } from '../core/duration.js';
+import { currentRelease } from '../core/targets.js';
+import type { AppContext } from './context.js';
+import { retireRelease } from './deploy.js';
+
+/**
+ * The previous release stays warm for `rollbackWindow` after a promotion
+ * (runbook: keep the old version running until the new one has proven itself);
+ * then it is drained and stopped. Runs in the controller every few seconds.
+ */
+export async function retireExpiredWarmReleases(ctx: AppContext): Promise<void> {
+  for (const [service, config] of Object.entries(ctx.loaded.config.services)) {
+    const windowMs = parseDuration(config.rollbackWindow);
+    for (const environment of config.environments ?? Object.keys(ctx.loaded.config.environments)) {
+      const releases = await ctx.store.listReleases(service, environment, 50);
+      const current = currentRelease(releases);
+      if (!current || current.status !== 'live' || current.promotedAt === null) continue;
+      if (ctx.clock.now() - current.promotedAt < windowMs) continue;
+      const [active] = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
+      if (active) continue;
+      for (const old of releases) if (old.status === 'superseded') await retireRelease(ctx, old);
+    }
+  }
+}
+
+export function startHousekeeping(ctx: AppContext, everyMs = 5_000): () => Promise<void> {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    void retireExpiredWarmReleases(ctx)
+      .catch(() => undefined)
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return async () => clearInterval(timer);
+}

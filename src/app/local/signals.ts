@@ -1,0 +1,24 @@
+import type { SignalQuery, SignalReading, SignalSource } from '../../core/ports/signal-source.js';
+import type { ProxyMetric, TrafficSwitch } from '../../proxy/types.js';
+
+const SWITCH_METRICS: readonly ProxyMetric[] = ['errorRate', 'latencyP95Ms', 'latencyP99Ms', 'requestRate', 'consecutive5xx', 'requests', 'errors5xx'];
+
+/**
+ * The local driver's own signals: what the traffic switch measured per release
+ * (per-second buckets), then what the probes and /proc say.
+ */
+export function createLocalSignalSource(switchOf: () => TrafficSwitch | null, probes: SignalSource): SignalSource {
+  return {
+    name: 'local',
+    metrics: [...SWITCH_METRICS, ...probes.metrics],
+    async read(query: SignalQuery, signal?: AbortSignal): Promise<SignalReading> {
+      if (!(SWITCH_METRICS as readonly string[]).includes(query.metric)) return probes.read(query, signal);
+      const sw = switchOf();
+      if (!sw) return { status: 'no-data', samples: 0 };
+      const { value, samples } = sw.telemetry.read(query.revision, query.metric as ProxyMetric, query.at, query.windowMs);
+      // a rate of zero requests is a real value; a ratio over zero requests is not
+      if (samples === 0 && query.metric !== 'requestRate' && query.metric !== 'requests') return { status: 'no-data', samples: 0 };
+      return { status: 'ok', value, samples };
+    },
+  };
+}

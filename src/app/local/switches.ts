@@ -1,0 +1,38 @@
+import type { LoadedConfig } from '../../config/load.js';
+import { createTrafficSwitch } from '../../proxy/index.js';
+import type { TrafficSwitch } from '../../proxy/types.js';
+import { splitListen } from '../controller.js';
+
+/**
+ * One traffic switch per local service, listening on its `driver.listen` (the
+ * service's front door). Created on first use; closed with the controller.
+ */
+export function createSwitchRegistry(loaded: LoadedConfig) {
+  const switches = new Map<string, Promise<TrafficSwitch>>();
+  return {
+    switchFor(service: string): Promise<TrafficSwitch> {
+      let existing = switches.get(service);
+      if (!existing) {
+        const driver = loaded.config.services[service]?.driver;
+        if (driver?.type !== 'local') throw new Error(`service ${service} does not use the local driver`);
+        const [host, port] = splitListen(driver.listen);
+        const created = createTrafficSwitch({ host, port });
+        existing = created.listen().then(() => created);
+        switches.set(service, existing);
+      }
+      return existing;
+    },
+    /** switches that were created, for telemetry reads that must not create one */
+    existing(service: string): Promise<TrafficSwitch> | undefined {
+      return switches.get(service);
+    },
+    async closeAll(): Promise<void> {
+      for (const pending of switches.values()) {
+        const sw = await pending.catch(() => null);
+        await sw?.close();
+      }
+      switches.clear();
+    },
+  };
+}
+export type SwitchRegistry = ReturnType<typeof createSwitchRegistry>;
