@@ -10,6 +10,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { triggerSchema } from '../../config/schema/service.js';
 import { InternalError } from '../../core/errors.js';
 import type { FaultPlan } from './faults.js';
 
@@ -37,10 +38,19 @@ export interface DemoConfig {
   frontDoor: string;
 }
 
+/**
+ * Readings of the switch's telemetry cover whole one-second buckets, and a 1 s
+ * window holds only the second in progress: just after a second starts it has
+ * a handful of requests, below minSamples, which ends every breach before its
+ * `for` span is over. A 2 s window always holds the last complete second too.
+ * `window` is a key of the monitor's trigger schema; older schemas lack it.
+ */
+const TWO_SECOND_WINDOW: Record<string, unknown> = 'window' in triggerSchema.shape ? { window: '2s' } : {};
+
 /** The triggers of the brief, tuned: every fault here trips at least one within ~2 s. */
 export const DEMO_TRIGGERS: Record<string, unknown>[] = [
-  { metric: 'errorRate', above: 0.1, for: '1s', minSamples: 20, severity: 'high' },
-  { metric: 'latencyP95Ms', above: 800, for: '1s', minSamples: 20, severity: 'high' },
+  { metric: 'errorRate', above: 0.1, for: '1s', minSamples: 20, severity: 'high', ...TWO_SECOND_WINDOW },
+  { metric: 'latencyP95Ms', above: 800, for: '1s', minSamples: 20, severity: 'high', ...TWO_SECOND_WINDOW },
   { metric: 'healthCheckFailures', above: 2, severity: 'critical' },
   { metric: 'restarts', above: 0, severity: 'critical' },
 ];

@@ -1,8 +1,10 @@
 /**
  * The faults `rewind demo --fault` can give release v2 (issue 3 §7), each one a
  * runbook's reason to roll back, and what the demo expects of it. The sample app
- * (examples/demo/app/server.js) injects them itself from its environment; the
- * fault starts FAULT_AFTER_MS after the app's process starts.
+ * (examples/demo/app/server.js) injects them itself from its environment.
+ * `crash` and `unhealthy` begin FAULT_AFTER_MS after the app's process starts;
+ * `error-rate` and `latency` are on from the first request, so for clients they
+ * begin when the faulty release gets its first request.
  */
 import { badRequest } from '../../core/errors.js';
 
@@ -17,6 +19,8 @@ export interface FaultPlan {
   env: Record<string, string>;
   /** one line for the terminal */
   description: string;
+  /** ms from the process start to the fault (FAULT_AFTER_MS); 0 when it is on from the start */
+  activatesAfterMs: number;
 }
 
 /** Time from the faulty process's start to its fault: long enough for v2 to be ready and get traffic first. */
@@ -43,14 +47,15 @@ export function faultPlan(fault: DemoFault, faultAfterMs = DEFAULT_FAULT_AFTER_M
         expected: 'rolled-back',
         env: { FAULT: fault, FAULT_ERROR_RATE: String(FAULT_ERROR_RATE), ...after },
         description: `v2 answers ${FAULT_ERROR_RATE * 100}% of requests with 500`,
+        activatesAfterMs: 0,
       };
     case 'latency':
-      return { fault, expected: 'rolled-back', env: { FAULT: fault, FAULT_LATENCY_MS: String(FAULT_LATENCY_MS), ...after }, description: `v2 takes ${FAULT_LATENCY_MS} ms per answer` };
+      return { fault, expected: 'rolled-back', env: { FAULT: fault, FAULT_LATENCY_MS: String(FAULT_LATENCY_MS), ...after }, description: `v2 takes ${FAULT_LATENCY_MS} ms per answer`, activatesAfterMs: 0 };
     case 'crash':
-      return { fault, expected: 'rolled-back', env: { FAULT: fault, ...after }, description: 'v2 instances crash (and crash again after each restart)' };
+      return { fault, expected: 'rolled-back', env: { FAULT: fault, ...after }, description: `v2 instances crash ${faultAfterMs} ms after they start (again after each restart)`, activatesAfterMs: faultAfterMs };
     case 'unhealthy':
-      return { fault, expected: 'rolled-back', env: { FAULT: fault, ...after }, description: 'v2 fails its live and ready checks' };
+      return { fault, expected: 'rolled-back', env: { FAULT: fault, ...after }, description: `v2 fails its live and ready checks ${faultAfterMs} ms after it starts`, activatesAfterMs: faultAfterMs };
     case 'none':
-      return { fault, expected: 'promoted', env: {}, description: 'v2 is as good as v1' };
+      return { fault, expected: 'promoted', env: {}, description: 'v2 is as good as v1', activatesAfterMs: 0 };
   }
 }

@@ -2,11 +2,12 @@
  * The demo's and the bench's measurements (issue 3 §7): when the fault started,
  * when Rewind noticed, when clients were served well again.
  *
- * - fault start: the sample app starts its fault FAULT_AFTER_MS after its own
- *   start; the local driver logs each spawn with a millisecond timestamp, so the
- *   fault starts at the earliest spawn of the faulty release + FAULT_AFTER_MS.
- *   (Node itself needs some tens of ms to boot, so the real fault starts a little
- *   later: the figures err on the long side.)
+ * - fault start: the later of (a) the fault's activation in the app — the
+ *   earliest spawn of the faulty release (the local driver logs each spawn with
+ *   a millisecond timestamp) plus FAULT_AFTER_MS for the faults that wait for it —
+ *   and (b) the start of the first request the faulty release answered: a fault
+ *   nobody is sent to hurts nobody. (Node needs some tens of ms to boot after the
+ *   spawn, so a delayed fault really starts a little later: figures err long.)
  * - detected: the first `trigger.fired` event of the faulty revision.
  * - traffic restored, as a client sees it: the start of the first request after
  *   which every request was answered 2xx by the good release.
@@ -16,12 +17,12 @@ import type { RewindEvent } from '../../core/model.js';
 import { isFailed, type RequestSample } from './load-report.js';
 
 export interface FaultClockInput {
-  stateDir: string;
-  service: string;
-  environment: string;
-  revision: number;
   instances: number;
-  faultAfterMs: number;
+  /** ms from the process start to the fault; 0 when it is on from the start */
+  activatesAfterMs: number;
+  /** the load's samples and the faulty release's label in them */
+  samples: readonly RequestSample[];
+  faultyRelease: string;
 }
 
 /** Epoch ms of the first "started pid" line in a local driver instance log, or null. */
@@ -37,14 +38,19 @@ export function firstSpawnAt(logFile: string): number | null {
   return Number.isFinite(at) ? at : null;
 }
 
-/** When the faulty release's fault began; null when no instance log names a spawn. */
+/** When clients could first meet the fault; null when no instance log names a spawn. */
 export function faultStartAt(input: FaultClockInput, logFileOf: (index: number) => string): number | null {
   const spawns: number[] = [];
   for (let index = 0; index < input.instances; index += 1) {
     const at = firstSpawnAt(logFileOf(index));
     if (at !== null) spawns.push(at);
   }
-  return spawns.length === 0 ? null : Math.min(...spawns) + input.faultAfterMs;
+  if (spawns.length === 0) return null;
+  const activated = Math.min(...spawns) + input.activatesAfterMs;
+  let firstServed = Infinity;
+  for (const sample of input.samples) if (sample.release === input.faultyRelease && sample.startedAt < firstServed) firstServed = sample.startedAt;
+  // A crash can strike before any answer came back: then activation is all we know.
+  return Number.isFinite(firstServed) ? Math.max(activated, firstServed) : activated;
 }
 
 /** The first trigger that fired on `revision` at or after `from`. */

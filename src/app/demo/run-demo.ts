@@ -113,7 +113,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     progress.stop();
 
     const faultyRevision = second.release.revision;
-    const faultClock = { stateDir: written.stateDir, service: DEMO_SERVICE, environment: DEMO_ENVIRONMENT, revision: faultyRevision, instances: DEMO_INSTANCES, faultAfterMs: Number(plan.env.FAULT_AFTER_MS) };
+    const faultClock = { instances: DEMO_INSTANCES, activatesAfterMs: plan.activatesAfterMs, samples: load.samples(), faultyRelease: 'v2' };
     const faultStart = plan.fault === 'none' ? null : faultStartAt(faultClock, (index) => logFilePath(written.stateDir, DEMO_SERVICE, DEMO_ENVIRONMENT, faultyRevision, index));
     const figures = episodeFigures({ samples: load.samples(), events, faultStartAt: faultStart, faultyRevision, goodRelease: 'v1' });
     const fired = events.find((e) => e.type === 'trigger.fired' && e.revision === faultyRevision);
