@@ -27,7 +27,7 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
       return ctx.driver(rollback.service).start(target, { signal, log });
     },
-    async 'await-healthy'(step, { rollback, signal }) {
+    async 'await-healthy'(step, { rollback, signal, log }) {
       const driver = ctx.driver(rollback.service);
       const interval = Math.min(500, parseDuration(serviceConfig(ctx, rollback.service).health.interval));
       let last = 'no answer yet';
@@ -37,7 +37,9 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
         if (target ? target.healthy && target.ready >= target.desired : live.healthy === true) {
           return target ? `${target.ready}/${target.desired} instances ready` : 'platform reports healthy';
         }
-        last = target ? `${target.ready}/${target.desired} ready, healthy=${target.healthy}` : 'not reported healthy';
+        const now = target ? `${target.ready}/${target.desired} instances ready, healthy=${target.healthy}` : 'not reported healthy';
+        if (now !== last) log(now);
+        last = now;
         if (signal.aborted) throw new Error(`target release never became healthy (${last})`);
         await ctx.clock.sleep(interval, signal).catch(() => {
           throw new Error(`target release never became healthy (${last})`);

@@ -51,7 +51,10 @@ function closest(word: string, options: string[]): string | null {
   let bestScore = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const option of options) {
     const score = distance(word.toLowerCase(), option.toLowerCase());
-    if (score < bestScore) (best = option), (bestScore = score);
+    if (score < bestScore) {
+      best = option;
+      bestScore = score;
+    }
   }
   return best;
 }

@@ -44,7 +44,8 @@ export function interpolate(source: YamlSource, env: NodeJS.ProcessEnv): Interpo
     Scalar(_key, node, path) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
       const keyPath = pathOf(path as readonly unknown[], node);
-      const text = node.value.replace(/\$\$\{/g, '\u0000');
+      const LITERAL = '\u0000';
+      const text = node.value.split('$${').join(LITERAL);
       node.value = text
         .replace(VAR, (_m, variable: string, fallback: string | undefined) => {
           const value = env[variable];
@@ -56,7 +57,8 @@ export function interpolate(source: YamlSource, env: NodeJS.ProcessEnv): Interpo
           errors.push({ path: keyPath, variable });
           return '';
         })
-        .replace(/\u0000/g, '${');
+        .split(LITERAL)
+        .join('${');
     },
   });
   return errors;

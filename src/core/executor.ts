@@ -32,8 +32,8 @@ const MAX_OUTPUT = 16_384;
 const clip = (text: string): string => (text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}\n… (${text.length - MAX_OUTPUT} more characters)` : text);
 
 class StepTimeout extends Error {
-  constructor(ms: number) {
-    super(`step timed out after ${ms}ms`);
+  constructor(ms: number, last?: string) {
+    super(`step timed out after ${ms}ms${last ? ` (last: ${last})` : ''}`);
   }
 }
 
@@ -96,7 +96,7 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
     if (!handler) throw new Error(`no handler for step "${step.name}" with this driver`);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const error = new StepTimeout(step.timeoutMs);
+        const error = new StepTimeout(step.timeoutMs, lines.at(-1));
         controller.abort(error);
         reject(error);
       }, step.timeoutMs);

@@ -50,11 +50,31 @@ export interface DatabaseStatus {
   migration: MigrationStatus;
 }
 
+/**
+ * What an engine can do; use cases branch on these, never on `engine`.
+ * - parallelBackup: `jobs` > 1 speeds backup/restore up
+ * - tableRestore: `restore(path, { tables })` and table backups are supported
+ * - schemaBackup: `backup({ kind: 'schema' })` is supported
+ * - readOnly: `setReadOnly` really stops writes from other sessions
+ * - transactionalDdl: a failed migration step or table restore rolls back whole
+ */
+export interface DatabaseCapabilities {
+  parallelBackup: boolean;
+  tableRestore: boolean;
+  schemaBackup: boolean;
+  readOnly: boolean;
+  transactionalDdl: boolean;
+}
+
 export interface DatabaseAdapter {
   readonly engine: string;
-  readonly capabilities: { parallelBackup: boolean; tableRestore: boolean; schemaBackup: boolean };
+  /** the logical database name (the backup catalog's `database`) */
+  readonly name: string;
+  readonly capabilities: DatabaseCapabilities;
+  /** `dir` is the backup's own directory: created, must not exist or be empty */
   backup(options: { kind: BackupKind; tables?: string[]; dir: string; guards?: BackupManifest['guards']; schemaVersion?: string | null }): Promise<BackupResult>;
-  verify(path: string): Promise<ValidationCheck[]>;
+  /** checksums of every file (and of manifest.json against `expectedSha256` when given), then an engine read of the dump */
+  verify(path: string, expectedSha256?: string): Promise<ValidationCheck[]>;
   restore(path: string, options: { tables?: string[]; quarantineSuffix?: string }): Promise<string>;
   setReadOnly(on: boolean): Promise<void>;
   status(): Promise<DatabaseStatus>;

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { newId } from '../../core/ids.js';
 import type { Approval, ApprovalStatus } from '../../core/model.js';
 import { toApproval } from './rows.js';
+import { where } from './where.js';
 
 type Row = Record<string, unknown>;
 type NewApproval = Omit<Approval, 'id' | 'status' | 'decidedBy' | 'decidedAt' | 'decisionReason' | 'createdAt'>;
@@ -22,13 +23,8 @@ export function approvalQueries(db: Database) {
     },
     getApproval: async (id: string) => get(id),
     listApprovals: async (query: { status?: ApprovalStatus[]; service?: string; environment?: string } = {}) => {
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (query.status?.length) (where.push(`status IN (${query.status.map(() => '?').join(',')})`), args.push(...query.status));
-      if (query.service) (where.push('service = ?'), args.push(query.service));
-      if (query.environment) (where.push('environment = ?'), args.push(query.environment));
-      const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC`;
-      return (db.prepare(sql).all(...args) as Row[]).map(toApproval);
+      const filter = where({ status: query.status, 'service =': query.service, 'environment =': query.environment });
+      return (db.prepare(`SELECT * FROM approvals ${filter.sql} ORDER BY created_at DESC`).all(...filter.args) as Row[]).map(toApproval);
     },
     // Compare-and-set on `pending`: two approvers racing decide it once.
     decideApproval: async (id: string, decision: { status: Exclude<ApprovalStatus, 'pending'>; by: string; reason: string | null }, at: number) => {

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { NewEvent, RewindEvent } from '../../core/model.js';
 import type { EventQuery } from '../../core/ports/store.js';
 import { toEvent } from './rows.js';
+import { where } from './where.js';
 
 type Row = Record<string, unknown>;
 
@@ -26,15 +27,9 @@ export function eventQueries(db: Database) {
       return { id: Number(result.lastInsertRowid), ...row };
     },
     listEvents: async (query: EventQuery = {}): Promise<RewindEvent[]> => {
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (query.service) (where.push('service = ?'), args.push(query.service));
-      if (query.environment) (where.push('environment = ?'), args.push(query.environment));
-      if (query.rollbackId) (where.push('rollback_id = ?'), args.push(query.rollbackId));
-      if (query.afterId !== undefined) (where.push('id > ?'), args.push(query.afterId));
-      if (query.types?.length) (where.push(`type IN (${query.types.map(() => '?').join(',')})`), args.push(...query.types));
-      const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
-      return (db.prepare(sql).all(...args, query.limit ?? 1000) as Row[]).map(toEvent);
+      const filter = where({ 'service =': query.service, 'environment =': query.environment, 'rollback_id =': query.rollbackId, 'id >': query.afterId, type: query.types });
+      const sql = `SELECT * FROM events ${filter.sql} ORDER BY id LIMIT ?`;
+      return (db.prepare(sql).all(...filter.args, query.limit ?? 1000) as Row[]).map(toEvent);
     },
     getEvent: async (id: number): Promise<RewindEvent | null> => {
       const row = db.prepare('SELECT * FROM events WHERE id = ?').get(id) as Row | undefined;

@@ -4,6 +4,7 @@ import { newId } from '../../core/ids.js';
 import type { RollbackDetail, RollbackStatus } from '../../core/model.js';
 import type { NewRollback, RollbackQuery } from '../../core/ports/store.js';
 import { toJournal, toRollback, toStep } from './rows.js';
+import { where } from './where.js';
 
 type Row = Record<string, unknown>;
 
@@ -94,13 +95,9 @@ export function rollbackQueries(db: Database) {
     createRollback,
     getRollback: async (id: string) => detail(id),
     listRollbacks: async (query: RollbackQuery = {}) => {
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (query.service) (where.push('service = ?'), args.push(query.service));
-      if (query.environment) (where.push('environment = ?'), args.push(query.environment));
-      if (query.status?.length) (where.push(`status IN (${query.status.map(() => '?').join(',')})`), args.push(...query.status));
-      const sql = `SELECT * FROM rollbacks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
-      return (db.prepare(sql).all(...args, query.limit ?? 100) as Row[]).map(toRollback);
+      const filter = where({ 'service =': query.service, 'environment =': query.environment, status: query.status });
+      const sql = `SELECT * FROM rollbacks ${filter.sql} ORDER BY created_at DESC, id DESC LIMIT ?`;
+      return (db.prepare(sql).all(...filter.args, query.limit ?? 100) as Row[]).map(toRollback);
     },
     setRollbackStatus: async (id: string, status: RollbackStatus, at: number, error: string | null = null) => {
       const terminal = status !== 'planned' && status !== 'running';

@@ -1,0 +1,7 @@
+/** Database use cases (issue 5 §8): plain functions over explicit dependencies. */
+export { record, type DbDeps, type DbEvent, type DbStore } from './deps.js';
+export { takeBackup, type TakeBackupOptions } from './take-backup.js';
+export { getBackup, listBackups, verifyBackup, type VerifyResult } from './verify-backup.js';
+export { restoreBackup, type RestoreBackupOptions, type RestoreBackupResult } from './restore-backup.js';
+export { migrateDown, type MigrateDownOptions, type MigrateDownResult } from './migrate-down.js';
+export { pruneBackups, type PruneResult } from './prune-backups.js';

@@ -1,0 +1,112 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import { UserError } from '../../core/errors.js';
+import type { DatabaseAdapter, ValidationCheck } from '../../core/ports/database.js';
+import { migrateDown, migrateUp, migrationStatus } from '../migrations/migration-runner.js';
+import { requireBinary } from '../shared/binaries.js';
+import { assertChecks, checkFiles } from '../shared/manifest.js';
+import { checkDumpComplete, myBackup } from './backup.js';
+import { countRows, listForeignKeys, listTables, orphanQuery } from './catalog.js';
+import { createMyConnection } from './connection.js';
+import { createMyMigrationSession } from './migration-session.js';
+import { restoreTables, restoreWhole } from './restore.js';
+
+/** Options of {@link createMysqlAdapter}. */
+export interface MysqlAdapterOptions {
+  /** mysql://user:password@host:port/database — the password never appears in output */
+  url: string;
+  /** the logical name in the backup catalog; default: the database name from the URL */
+  name?: string;
+  /** an extra redactor (the app's, knowing every configured secret) applied to all output; default none */
+  redact?: (text: string) => string;
+  /** accepted for symmetry with PostgreSQL; mysqldump has no parallel mode (default 1) */
+  jobs?: number;
+  /** migrations directory used by `status()`; default none */
+  migrationsDir?: string;
+}
+
+/**
+ * The MySQL/MariaDB DatabaseAdapter (issue 5 §7): single-file mysqldump
+ * backups, restores through the mysql/mariadb client, read_only (and MySQL's
+ * super_read_only), and the validation subset: tables, row counts, foreign keys.
+ */
+export function createMysqlAdapter(options: MysqlAdapterOptions): DatabaseAdapter {
+  const conn = createMyConnection(options.url, options.redact);
+  const session = createMyMigrationSession(conn);
+  const hint = 'install mariadb-client or mysql-client';
+  const mysqldump = (): string => requireBinary(['mariadb-dump', 'mysqldump'], [], hint);
+  const client = (): string => requireBinary(['mariadb', 'mysql'], [], hint);
+
+  return {
+    engine: 'mysql',
+    name: options.name ?? conn.database,
+    capabilities: { parallelBackup: false, tableRestore: true, schemaBackup: true, readOnly: true, transactionalDdl: false },
+    backup: (backupOptions) => myBackup(conn, mysqldump(), backupOptions),
+
+    async verify(path, expectedSha256) {
+      const { manifest, checks } = await checkFiles(path, expectedSha256);
+      if (manifest) checks.push(await checkDumpComplete(path));
+      return checks;
+    },
+
+    async restore(path, restoreOptions) {
+      const { manifest, checks } = await checkFiles(path);
+      if (manifest) checks.push(await checkDumpComplete(path));
+      assertChecks(path, checks);
+      if (!manifest) throw new UserError('BACKUP_CORRUPT', `backup ${path} has no manifest`);
+      if (manifest.engine !== 'mysql') throw new UserError('WRONG_ENGINE', `backup ${path} is a ${manifest.engine} backup, not mysql`);
+      const tables = restoreOptions.tables?.length ? restoreOptions.tables : manifest.kind === 'tables' ? manifest.tables : [];
+      if (tables.length > 0) return restoreTables(conn, manifest, path, tables, restoreOptions.quarantineSuffix);
+      return restoreWhole(conn, client(), manifest, path, restoreOptions.quarantineSuffix);
+    },
+
+    /** issue 5 §4: read_only stops ordinary users; super_read_only (MySQL) stops administrators too. */
+    setReadOnly: (on) =>
+      conn.withClient(async (c) => {
+        const [vars] = await c.query<RowDataPacket[]>(`SHOW GLOBAL VARIABLES LIKE 'super_read_only'`);
+        if (on) {
+          await c.query('SET GLOBAL read_only = ON');
+          if (vars.length > 0) await c.query('SET GLOBAL super_read_only = ON');
+        } else {
+          if (vars.length > 0) await c.query('SET GLOBAL super_read_only = OFF');
+          await c.query('SET GLOBAL read_only = OFF');
+        }
+      }),
+
+    async status() {
+      const base = await conn.withClient(async (c) => {
+        const [rows] = await c.query<RowDataPacket[]>('SELECT VERSION() AS v, @@global.max_connections AS max, @@global.read_only AS ro');
+        const [threads] = await c.query<RowDataPacket[]>(`SHOW GLOBAL STATUS LIKE 'Threads_connected'`);
+        return { version: String(rows[0]?.v), max: Number(rows[0]?.max), ro: Number(rows[0]?.ro) === 1, connections: Number(threads[0]?.Value ?? 0) };
+      });
+      return {
+        engine: 'mysql',
+        engineVersion: base.version,
+        connections: base.connections,
+        maxConnections: base.max,
+        readOnly: base.ro,
+        migration: await migrationStatus(session, options.migrationsDir ?? null),
+      };
+    },
+
+    migrationStatus: (dir) => migrationStatus(session, dir),
+    migrateUp: (dir, toVersion) => migrateUp(session, dir, toVersion),
+    migrateDown: (dir, toVersion, downOptions) => migrateDown(session, dir, toVersion, downOptions),
+
+    validate: (expected = {}) =>
+      conn.withClient(async (c) => {
+        const checks: ValidationCheck[] = [];
+        const present = new Set(await listTables(c));
+        for (const t of expected.tables ?? []) checks.push({ name: `table ${t}`, ok: present.has(t), detail: present.has(t) ? 'present' : 'missing' });
+        for (const fk of await listForeignKeys(c)) {
+          const [rows] = await c.query<RowDataPacket[]>(orphanQuery(fk));
+          const n = Number(rows[0]?.n ?? 0);
+          checks.push({ name: `foreign key ${fk.child}.${fk.name}`, ok: n === 0, detail: n === 0 ? `every ${fk.child} row has its ${fk.parent}` : `${n} rows of ${fk.child} have no match in ${fk.parent}` });
+        }
+        const wanted = Object.entries(expected.rowCounts ?? {}).filter(([t]) => present.has(t));
+        const actual = await countRows(c, wanted.map(([t]) => t));
+        for (const [t, n] of wanted) checks.push({ name: `rows ${t}`, ok: actual[t] === n, detail: actual[t] === n ? `${n} rows` : `${actual[t]} rows, expected ${n}` });
+        return checks;
+      }),
+    close: async () => {},
+  };
+}

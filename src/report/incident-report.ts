@@ -1,0 +1,214 @@
+import type { RewindEvent, RollbackDetail } from '../core/model.js';
+import { checkRecoveryTargets, measureRecoveryTimes, type RecoveryTargets, type RecoveryTimes, type TargetCheck } from './recovery-times.js';
+import { buildSteps, type ReportStep } from './report-steps.js';
+
+/** The error budget the impact is measured against; give one of the two forms. */
+export interface ErrorBudget {
+  /** the SLO, e.g. 0.999 */
+  objective?: number;
+  /** requests in the SLO period, to turn the objective into allowed failures */
+  periodRequests?: number;
+  /** failures the period allows, when known directly */
+  allowedFailures?: number;
+}
+
+export interface IncidentReportInput {
+  rollback: RollbackDetail;
+  /** the incident's events: the rollback's and the triggers/decisions before it */
+  events: RewindEvent[];
+  /** recovery targets to compare with; default none */
+  targets?: RecoveryTargets;
+  errorBudget?: ErrorBudget;
+  /** when the report is built; default the last event's time */
+  generatedAt?: number;
+}
+
+export interface TimelineEntry {
+  id: number;
+  at: number;
+  /** ISO 8601 with milliseconds */
+  time: string;
+  /** ms since the first entry */
+  offsetMs: number;
+  type: string;
+  actor: string;
+  message: string;
+}
+
+export interface Evidence {
+  at: number;
+  time: string;
+  trigger: string;
+  metric: string;
+  value: number | null;
+  threshold: number | null;
+  op: string;
+  windowMs: number | null;
+  samples: number | null;
+  severity: string;
+  revision: number | null;
+}
+
+/** The report as JSON (`rewind report --format json`); field names are a contract. */
+export interface IncidentReport {
+  version: 1;
+  generatedAt: number;
+  summary: {
+    rollbackId: string;
+    service: string;
+    environment: string;
+    kind: string;
+    scope: string;
+    status: string;
+    fromRevision: number | null;
+    toRevision: number;
+    fromVersion: string | null;
+    toVersion: string | null;
+    reason: string;
+    requestedBy: string;
+    createdAt: number;
+    startedAt: number | null;
+    finishedAt: number | null;
+    error: string | null;
+    headline: string;
+  };
+  impact: {
+    failedRequests: number | null;
+    totalRequests: number | null;
+    /** failed / total, 0–1 */
+    errorRate: number | null;
+    /** users affected: fault (or detection) → traffic restored */
+    durationMs: number | null;
+    /** the rollback itself: initiated → completed */
+    rollbackDurationMs: number | null;
+    errorBudget: { allowedFailures: number; burnedPercent: number } | null;
+  };
+  timeline: TimelineEntry[];
+  evidence: Evidence[];
+  decisions: { at: number; time: string; action: string; rule: string; reason: string; by: string }[];
+  steps: ReportStep[];
+  recovery: { times: RecoveryTimes; checks: TargetCheck[]; allTargetsMet: boolean };
+  /** to be written by people: null until then */
+  rootCause: string | null;
+  /** suggested from what the data shows; people add and assign the rest */
+  actionItems: { text: string; owner: string | null }[];
+}
+
+const iso = (at: number): string => new Date(at).toISOString();
+const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const str = (value: unknown): string | null => (typeof value === 'string' ? value : value === undefined || value === null ? null : String(value));
+
+/** Builds the incident report of one rollback (issue 6 §5). Pure: no I/O. */
+export function buildIncidentReport(input: IncidentReportInput): IncidentReport {
+  const { rollback } = input;
+  const events = [...input.events].sort((a, b) => a.at - b.at || a.id - b.id);
+  const first = (type: string): RewindEvent | undefined => events.find((event) => event.type === type);
+  const initiated = first('rollback.initiated')?.data ?? {};
+  const completed = first('rollback.completed')?.data ?? {};
+
+  const times = measureRecoveryTimes(events);
+  const checks = checkRecoveryTargets(times, input.targets);
+  const steps = buildSteps(rollback, events);
+
+  const failedRequests = num(completed.failedRequests);
+  const totalRequests = num(completed.totalRequests);
+  const impactStart = times.faultAt ?? times.detectedAt ?? times.decidedAt;
+  const rollbackDurationMs = num(completed.durationMs) ?? (rollback.startedAt !== null && rollback.finishedAt !== null ? rollback.finishedAt - rollback.startedAt : null);
+
+  const fromVersion = str(initiated.fromVersion);
+  const toVersion = str(initiated.toVersion);
+  const outcome = rollback.status === 'succeeded' ? 'rolled back' : rollback.status === 'escalated' ? 'rollback escalated' : rollback.status === 'failed' ? 'rollback failed' : `rollback ${rollback.status}`;
+  const headline = `${rollback.service} ${outcome} in ${rollback.environment}: ${fromVersion ?? `revision ${rollback.fromRevision ?? '?'}`} → ${toVersion ?? `revision ${rollback.toRevision}`}`;
+
+  const timeline = events.map((event) => ({
+    id: event.id,
+    at: event.at,
+    time: iso(event.at),
+    offsetMs: event.at - (events[0]?.at ?? event.at),
+    type: event.type,
+    actor: event.actor,
+    message: event.message,
+  }));
+
+  // evidence is the episode that led to the rollback: triggers an earlier `ignore`
+  // closed stay in the timeline but are not why this rollback happened
+  const evidence = events
+    .filter((event) => event.type === 'trigger.fired' && (times.detectedAt === null || event.at >= times.detectedAt))
+    .map((event) => ({
+      at: event.at,
+      time: iso(event.at),
+      trigger: str(event.data.trigger) ?? '',
+      metric: str(event.data.metric) ?? '',
+      value: num(event.data.value),
+      threshold: num(event.data.threshold),
+      op: str(event.data.op) ?? '',
+      windowMs: num(event.data.windowMs),
+      samples: num(event.data.samples),
+      severity: str(event.data.severity) ?? '',
+      revision: num(event.data.revision) ?? event.revision,
+    }));
+
+  const decisions = events
+    .filter((event) => ['decision.made', 'approval.approved', 'approval.rejected', 'approval.timeout'].includes(event.type))
+    .map((event) => ({
+      at: event.at,
+      time: iso(event.at),
+      action: event.type === 'decision.made' ? (str(event.data.action) ?? '') : event.type.slice('approval.'.length),
+      rule: str(event.data.rule) ?? '',
+      reason: str(event.data.reason) ?? '',
+      by: str(event.data.by) ?? event.actor,
+    }));
+
+  const actionItems = [
+    ...checks.filter((check) => check.result === 'miss').map((check) => ({ text: `Recovery target "${check.target}" missed: find what made it slow and fix it.`, owner: null })),
+    ...steps.filter((step) => step.status === 'failed').map((step) => ({ text: `Step ${step.index + 1} (${step.name}) failed: ${step.error ?? 'see the journal'}.`, owner: null })),
+  ];
+
+  return {
+    version: 1,
+    generatedAt: input.generatedAt ?? events.at(-1)?.at ?? rollback.finishedAt ?? rollback.createdAt,
+    summary: {
+      rollbackId: rollback.id,
+      service: rollback.service,
+      environment: rollback.environment,
+      kind: rollback.kind,
+      scope: rollback.scope,
+      status: rollback.status,
+      fromRevision: rollback.fromRevision,
+      toRevision: rollback.toRevision,
+      fromVersion,
+      toVersion,
+      reason: rollback.reason,
+      requestedBy: rollback.requestedBy,
+      createdAt: rollback.createdAt,
+      startedAt: rollback.startedAt,
+      finishedAt: rollback.finishedAt,
+      error: rollback.error,
+      headline,
+    },
+    impact: {
+      failedRequests,
+      totalRequests,
+      errorRate: failedRequests !== null && totalRequests ? failedRequests / totalRequests : null,
+      durationMs: impactStart !== null && times.trafficRestoredAt !== null ? times.trafficRestoredAt - impactStart : null,
+      rollbackDurationMs,
+      errorBudget: budget(failedRequests, input.errorBudget),
+    },
+    timeline,
+    evidence,
+    decisions,
+    steps,
+    recovery: { times, checks, allTargetsMet: checks.every((check) => check.result !== 'miss') },
+    rootCause: null,
+    actionItems,
+  };
+}
+
+function budget(failed: number | null, errorBudget: ErrorBudget | undefined): IncidentReport['impact']['errorBudget'] {
+  if (failed === null || !errorBudget) return null;
+  const allowed =
+    errorBudget.allowedFailures ??
+    (errorBudget.objective !== undefined && errorBudget.periodRequests !== undefined ? (1 - errorBudget.objective) * errorBudget.periodRequests : null);
+  if (allowed === null || !(allowed > 0)) return null;
+  return { allowedFailures: Math.round(allowed * 1000) / 1000, burnedPercent: Math.round((failed / allowed) * 100_000) / 1000 };
+}
