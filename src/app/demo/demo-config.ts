@@ -45,7 +45,7 @@ export interface DemoConfig {
  * `for` span is over. A 2 s window always holds the last complete second too.
  * `window` is a key of the monitor's trigger schema; older schemas lack it.
  */
-const TWO_SECOND_WINDOW: Record<string, unknown> = 'window' in triggerSchema.shape ? { window: '2s' } : {};
+export const TWO_SECOND_WINDOW: Record<string, unknown> = 'window' in triggerSchema.shape ? { window: '2s' } : {};
 
 /** The triggers of the brief, tuned: every fault here trips at least one within ~2 s. */
 export const DEMO_TRIGGERS: Record<string, unknown>[] = [

@@ -29,6 +29,12 @@ export interface DemoOptions {
   faultAfterMs?: number;
   /** replaces the demo's triggers (the bench sets its own) */
   triggers?: Record<string, unknown>[];
+  /** how long each release is analysed; default 8s */
+  analysis?: string;
+  /** the post-rollback watch; default 3s */
+  postRollbackWatch?: string;
+  /** the steady-state pause after the outcome, in ms; default 1000 */
+  settleMs?: number;
   /** live progress lines (stderr in the CLI); default none */
   progress?: (line: string) => void;
   /** aborts the run (Ctrl-C); everything started is still stopped */
@@ -70,7 +76,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const workDir = keep ? path.resolve(options.stateDir as string) : mkdtempSync(path.join(os.tmpdir(), 'rewind-demo-'));
   const cleanups: (() => Promise<unknown> | unknown)[] = keep ? [] : [() => rmSync(workDir, { recursive: true, force: true })];
   try {
-    const written = await writeDemoConfig({ workDir, plan, ...(options.triggers ? { triggers: options.triggers } : {}) });
+    const written = await writeDemoConfig({
+      workDir,
+      plan,
+      ...(options.triggers ? { triggers: options.triggers } : {}),
+      ...(options.analysis ? { analysis: options.analysis } : {}),
+      ...(options.postRollbackWatch ? { postRollbackWatch: options.postRollbackWatch } : {}),
+    });
     const loaded = loadConfig(written.configFile);
     write(`rewind demo: fault ${plan.fault} — ${plan.description}; expected outcome: ${plan.expected}`);
     write(`state in ${written.stateDir}; service front door http://${written.frontDoor}/`);
@@ -108,7 +120,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       rollbackStatus = await waitForRollback(controller.api, second.rollbackId, 30_000, options.signal);
     }
     // a second of steady state after the outcome, so the numbers show it held
-    await sleep(1000, options.signal);
+    await sleep(options.settleMs ?? 1000, options.signal);
     const report = await load.stop();
     progress.stop();
 

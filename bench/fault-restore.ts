@@ -1,0 +1,82 @@
+/**
+ * Fault to traffic restored (issue 3 "Benchmarks"): 20 episodes of the demo's
+ * real path — in-process controller, local driver, traffic switch, monitor,
+ * journaled rollback — at 200 requests/s, v2 answering 50% of requests with 500,
+ * one trigger `errorRate above 0.1 for 1s minSamples 50`. Each episode starts
+ * from a fresh state dir so cooldown and retry limits never interfere.
+ *
+ * Figures, each from the fault's start (v2's first request): detection (the
+ * trigger fired), switch flip (the rollback's shift-traffic step), traffic
+ * restored as clients saw it (every later request answered 2xx by v1); and the
+ * requests that failed per episode. Goal: median restore ≤ 1 s.
+ *
+ * Run alone: `node dist-bench/bench/fault-restore.js` (BENCH_EPISODES=5 for fewer).
+ */
+import { pathToFileURL } from 'node:url';
+import { TWO_SECOND_WINDOW } from '../src/app/demo/demo-config.js';
+import { runDemo, type DemoResult } from '../src/app/demo/run-demo.js';
+import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
+
+export interface FaultRestoreOptions {
+  /** default 20 (env BENCH_EPISODES) */
+  episodes?: number;
+  /** default 200 */
+  ratePerSecond?: number;
+}
+
+const TRIGGER = { metric: 'errorRate', above: 0.1, for: '1s', minSamples: 50, severity: 'high', ...TWO_SECOND_WINDOW };
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return (sorted[low] ?? NaN) + ((sorted[high] ?? NaN) - (sorted[low] ?? NaN)) * (position - low);
+}
+
+export async function faultRestoreBench(options: FaultRestoreOptions = {}): Promise<BenchFigure[]> {
+  const episodes = options.episodes ?? Number(process.env.BENCH_EPISODES ?? 20);
+  const rate = options.ratePerSecond ?? 200;
+  const results: DemoResult[] = [];
+  for (let episode = 1; episode <= episodes; episode += 1) {
+    const result = await runDemo({ fault: 'error-rate', ratePerSecond: rate, triggers: [TRIGGER], analysis: '4s', postRollbackWatch: '1s', settleMs: 500 });
+    results.push(result);
+    console.error(
+      `episode ${String(episode).padStart(2)}/${episodes}: ${result.outcome}, detected ${result.detectedAfterMs} ms, flipped ${result.switchFlippedAfterMs} ms, restored ${result.trafficRestoredAfterMs} ms, ${result.failedAfterFault} failed of ${result.totalRequests}`,
+    );
+  }
+  const good = results.filter((result) => result.ok && result.detectedAfterMs !== null && result.trafficRestoredAfterMs !== null);
+  const series = (pick: (result: DemoResult) => number | null): number[] => good.map(pick).filter((value): value is number => value !== null);
+  const detected = series((r) => r.detectedAfterMs);
+  const flipped = series((r) => r.switchFlippedAfterMs);
+  const restored = series((r) => r.trafficRestoredAfterMs);
+  const afterTrigger = good.map((r) => (r.trafficRestoredAfterMs as number) - (r.detectedAfterMs as number));
+  const failed = good.map((r) => r.failedAfterFault);
+  const note = `${good.length}/${episodes} episodes rolled back as expected; ${rate} req/s, 50% of v2's answers 500, errorRate > 0.1 for 1s minSamples 50${TWO_SECOND_WINDOW.window ? ' (2 s reading window)' : ''}; times from v2's first request`;
+  // The trigger must see 1 s of breach before it fires: that is the floor of detection, and
+  // of the failed requests (rate × 50% × 1 s) no reaction time can go below.
+  const floorMs = [{ name: 'floor (for: 1s)', value: 1000 }];
+  const figure = (name: string, values: number[], q: number, baselines: BenchFigure['baselines'], unit = 'ms'): BenchFigure => ({
+    bench: 'fault-restore',
+    figure: name,
+    value: values.length === 0 ? null : quantile(values, q),
+    unit,
+    baselines,
+    note,
+  });
+  return [
+    figure('detection, median', detected, 0.5, floorMs),
+    figure('detection, p95', detected, 0.95, floorMs),
+    figure('switch flipped, median', flipped, 0.5, floorMs),
+    figure('restored, median', restored, 0.5, [{ name: 'goal', value: 1000, goal: 'at most' }, ...floorMs]),
+    figure('restored, p95', restored, 0.95, [{ name: 'goal', value: 1000, goal: 'at most' }, ...floorMs]),
+    figure('trigger → restored, median', afterTrigger, 0.5, [{ name: 'goal', value: 1000, goal: 'at most' }]),
+    figure('failed requests/episode, median', failed, 0.5, [{ name: 'floor (rate × 50% × 1 s)', value: rate * 0.5 }], ''),
+    figure('failed requests/episode, max', failed, 1, [{ name: 'floor (rate × 50% × 1 s)', value: rate * 0.5 }], ''),
+  ];
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  printBenchTable(await faultRestoreBench());
+}
