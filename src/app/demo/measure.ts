@@ -86,19 +86,31 @@ export interface EpisodeFigures {
   switchFlippedAfterMs: number | null;
   /** failed requests that started after the fault began */
   failedAfterFault: number;
+  /**
+   * Requests that started after the switch flipped and were still not answered
+   * 2xx by the good release (the switch should send none of them astray), with
+   * up to five examples: start relative to the flip, status or error, release.
+   */
+  afterFlip: { bad: number; examples: { startedAfterFlipMs: number; status: number | null; error: string | null; release: string | null }[] };
 }
 
 export function episodeFigures(input: { samples: readonly RequestSample[]; events: readonly RewindEvent[]; faultStartAt: number | null; faultyRevision: number; goodRelease: string }): EpisodeFigures {
   const start = input.faultStartAt;
-  if (start === null) return { faultStartAt: null, detectedAfterMs: null, trafficRestoredAfterMs: null, switchFlippedAfterMs: null, failedAfterFault: 0 };
+  const noFlip = { bad: 0, examples: [] };
+  if (start === null) return { faultStartAt: null, detectedAfterMs: null, trafficRestoredAfterMs: null, switchFlippedAfterMs: null, failedAfterFault: 0, afterFlip: noFlip };
   const fired = firstTrigger(input.events, input.faultyRevision, 0);
   const flipped = input.events.find((event) => event.type === 'rollback.traffic-restored' && event.at >= start);
   const restored = flipped ? trafficRestoredAt(input.samples, start, input.goodRelease) : null;
+  const strays = flipped ? input.samples.filter((sample) => sample.startedAt >= flipped.at && (isFailed(sample) || sample.release !== input.goodRelease)) : [];
   return {
     faultStartAt: start,
     detectedAfterMs: fired ? fired.at - start : null,
     trafficRestoredAfterMs: restored === null ? null : restored - start,
     switchFlippedAfterMs: flipped ? flipped.at - start : null,
     failedAfterFault: input.samples.filter((sample) => sample.startedAt >= start && isFailed(sample)).length,
+    afterFlip: {
+      bad: strays.length,
+      examples: strays.slice(0, 5).map((sample) => ({ startedAfterFlipMs: sample.startedAt - (flipped?.at ?? 0), status: sample.status, error: sample.error, release: sample.release })),
+    },
   };
 }

@@ -15,7 +15,7 @@ import { logFilePath } from '../../drivers/local/run-file.js';
 import { DEMO_ENVIRONMENT, DEMO_INSTANCES, DEMO_SERVICE, writeDemoConfig } from './demo-config.js';
 import { DEFAULT_FAULT_AFTER_MS, faultPlan, type DemoFault } from './faults.js';
 import { createLoadGenerator } from './load-generator.js';
-import { episodeFigures, faultStartAt } from './measure.js';
+import { episodeFigures, faultStartAt, type EpisodeFigures } from './measure.js';
 import { createProgress } from './progress.js';
 import { sleep, waitFor, waitForRollback } from './wait.js';
 
@@ -55,6 +55,8 @@ export interface DemoResult {
   switchFlippedAfterMs: number | null;
   failedRequests: number;
   failedAfterFault: number;
+  /** requests started after the flip that were not answered 2xx by v1, with examples */
+  afterFlip: EpisodeFigures['afterFlip'];
   totalRequests: number;
   skippedRequests: number;
   rollbackId: string | null;
@@ -140,6 +142,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       switchFlippedAfterMs: figures.switchFlippedAfterMs,
       failedRequests: report.failed,
       failedAfterFault: figures.failedAfterFault,
+      afterFlip: figures.afterFlip,
       totalRequests: report.total,
       skippedRequests: report.skipped,
       rollbackId: second.rollbackId,
