@@ -77,6 +77,8 @@ export async function faultRestoreBench(options: FaultRestoreOptions = {}): Prom
     figure('trigger → restored, median', afterTrigger, 0.5, [{ name: 'goal', value: 1000, goal: 'at most' }]),
     figure('failed requests/episode, median', failed, 0.5, [{ name: 'at the floor (rate × 50% × floor)', value: Math.round((rate * 0.5 * floor) / 1000) }], ''),
     figure('failed requests/episode, max', failed, 1, [{ name: 'at the floor (rate × 50% × floor)', value: Math.round((rate * 0.5 * floor) / 1000) }], ''),
+    // issue 3: no request dropped by the switch itself — none may go astray once it flipped
+    { bench: 'fault-restore', figure: 'bad answers after the flip, all episodes', value: good.reduce((sum, r) => sum + r.afterFlip.bad, 0), unit: '', baselines: [{ name: 'goal', value: 0, goal: 'at most' }], note },
   ];
 }
 
