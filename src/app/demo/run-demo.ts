@@ -14,7 +14,7 @@ import { controllerServices } from '../services.js';
 import { logFilePath } from '../../drivers/local/run-file.js';
 import { DEMO_ENVIRONMENT, DEMO_INSTANCES, DEMO_SERVICE, writeDemoConfig } from './demo-config.js';
 import { DEFAULT_FAULT_AFTER_MS, faultPlan, type DemoFault } from './faults.js';
-import { createLoadGenerator } from './load-generator.js';
+import { createThreadedLoadGenerator } from './threaded-load.js';
 import { episodeFigures, faultStartAt, type EpisodeFigures } from './measure.js';
 import { createProgress } from './progress.js';
 import { sleep, waitFor, waitForRollback } from './wait.js';
@@ -97,7 +97,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     const events: RewindEvent[] = [];
     const versions = new Map<number, string>();
-    const load = createLoadGenerator({ url: `http://${written.frontDoor}/`, ratePerSecond: options.ratePerSecond ?? 150 });
+    const load = createThreadedLoadGenerator({ url: `http://${written.frontDoor}/`, ratePerSecond: options.ratePerSecond ?? 150 });
     cleanups.push(() => load.stop());
     const progress = createProgress({ api: controller.api, service: DEMO_SERVICE, environment: DEMO_ENVIRONMENT, load, write, versions, startedAt });
     cleanups.push(() => progress.stop());
