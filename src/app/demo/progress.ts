@@ -40,7 +40,8 @@ export function createProgress(options: ProgressOptions): Progress {
   const elapsed = (at: number): string => `${((at - options.startedAt) / 1000).toFixed(1).padStart(5)}s`;
 
   function lastSecond(now: number): { rate: number; errorRate: number } {
-    const recent = options.load.samples().filter((sample) => sample.endedAt >= now - 1000 && sample.endedAt < now);
+    // samples arrive from the load's thread in 100 ms batches: look at the last complete second
+    const recent = options.load.samples().filter((sample) => sample.endedAt >= now - 1100 && sample.endedAt < now - 100);
     const failed = recent.filter(isFailed).length;
     return { rate: recent.length, errorRate: recent.length === 0 ? 0 : failed / recent.length };
   }

@@ -17,7 +17,8 @@ const ms = (value: number | null): string => (value === null ? '—' : `${(value
 function summary(result: DemoResult): string[] {
   const verdict = result.ok ? color.green(`${result.outcome} (as expected)`) : color.red(`${result.outcome} (expected ${result.expected})`);
   const lines = [``, `${color.bold('rewind demo')}  fault ${result.fault}: ${verdict}`];
-  if (result.trigger) lines.push(`  trigger        ${result.trigger.name} (${result.trigger.metric} = ${String(result.trigger.value)})`);
+  const value = typeof result.trigger?.value === 'number' ? Number(result.trigger.value.toFixed(3)) : result.trigger?.value;
+  if (result.trigger) lines.push(`  trigger        ${result.trigger.name} (${result.trigger.metric} = ${String(value)})`);
   if (result.fault !== 'none') {
     lines.push(`  detected       ${ms(result.detectedAfterMs)} after the fault started`);
     lines.push(`  switch flipped ${ms(result.switchFlippedAfterMs)} after the fault started`);
