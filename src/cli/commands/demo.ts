@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import path from 'node:path';
 import { runDemo, type DemoResult } from '../../app/demo/run-demo.js';
 import { DEMO_FAULTS, parseFault } from '../../app/demo/faults.js';
 import { ExitCode } from '../../core/errors.js';
@@ -26,7 +27,7 @@ function summary(result: DemoResult): string[] {
   }
   lines.push(`  requests       ${result.totalRequests} sent, ${result.failedRequests} failed${result.fault !== 'none' ? ` (${result.failedAfterFault} after the fault)` : ''}${result.skippedRequests ? `, ${result.skippedRequests} not sent (too many in flight)` : ''}`);
   if (result.rollbackId) lines.push(`  rollback       ${result.rollbackId}: ${result.rollbackStatus ?? 'unknown'}`);
-  if (result.stateDir) lines.push(`  state          ${result.stateDir} (inspect with: rewind -c ${result.stateDir}/../rewind.yaml rollbacks)`);
+  if (result.stateDir) lines.push(`  state          ${result.stateDir} (inspect with: rewind -c ${path.join(path.dirname(result.stateDir), 'rewind.yaml')} rollbacks)`);
   lines.push(`  took           ${ms(result.durationMs)}`);
   return lines;
 }
