@@ -9,5 +9,6 @@ export default defineConfig({
     // in parallel but bounded so timing-sensitive tests are not starved.
     maxWorkers: 2,
     pool: 'forks',
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

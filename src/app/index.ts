@@ -6,6 +6,12 @@ import type { ServiceStatus } from './queries.js';
 import { events, history, rollbackDetail, rollbacks, status } from './queries.js';
 import type { UndoRequest, UndoResult } from './undo.js';
 import { planUndo, runPlanned } from './undo.js';
+import type { IncidentReport } from '../report/index.js';
+import type { DrillRequest } from './drill/run-drill.js';
+import { runDrill } from './drill/run-drill.js';
+import type { DrillStatus } from './drill/drill-status.js';
+import { drillStatus } from './drill/drill-status.js';
+import { incidentReport } from './record/incident.js';
 
 /**
  * The use cases as one object: what the HTTP API serves and what the CLI calls,
@@ -20,6 +26,11 @@ export interface RewindApi {
   rollbacks(query: { service?: string; environment?: string; limit?: number }): Promise<Rollback[]>;
   rollback(id: string): Promise<RollbackDetail>;
   events(query: { service?: string; environment?: string; rollbackId?: string; afterId?: number; limit?: number }): Promise<RewindEvent[]>;
+  /** the incident report of a rollback, rebuilt from the store (issue 6 §5) */
+  report(rollbackId: string): Promise<IncidentReport>;
+  /** starts a drill; with `wait` resolves when it has finished */
+  drill(request: DrillRequest & { wait?: boolean }): Promise<DrillStatus>;
+  drillStatus(drillId: string): Promise<DrillStatus>;
 }
 
 export interface AppOptions {
@@ -30,7 +41,7 @@ export interface AppOptions {
 }
 
 export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi {
-  return {
+  const api: RewindApi = {
     async deploy(request) {
       const analyzer = options.analyzer?.(ctx);
       if (request.watch || !analyzer) return deploy(ctx, request, analyzer);
@@ -55,5 +66,19 @@ export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi 
     rollbacks: (query) => rollbacks(ctx, query),
     rollback: (id) => rollbackDetail(ctx, id),
     events: (query) => events(ctx, query),
+    report: (id) => incidentReport(ctx, id),
+    async drill(request) {
+      let started: (id: string) => void = () => undefined;
+      const begun = new Promise<string>((resolve) => (started = resolve));
+      // the drill deploys and undoes through this same API (analysis, tracking)
+      const full = runDrill(ctx, request, { deploy: (r) => api.deploy(r), undo: (r) => api.undo(r) }, started);
+      options.track?.(full);
+      const finished = full.then((result): DrillStatus => ({ drillId: result.drillId, status: 'finished', result }));
+      if (request.wait) return finished;
+      finished.catch(() => undefined);
+      return Promise.race([finished, begun.then((drillId): DrillStatus => ({ drillId, status: 'running', result: null }))]);
+    },
+    drillStatus: (id) => drillStatus(ctx, id),
   };
+  return api;
 }

@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
 import { startHousekeeping } from './housekeeping.js';
 import { localRuntime } from './local/index.js';
+import { recordServices } from './record/index.js';
 
 /**
  * What `rewind serve` runs besides the API: drivers that need an owner, the
@@ -9,8 +10,10 @@ import { localRuntime } from './local/index.js';
  */
 export function controllerServices(loaded: LoadedConfig): Partial<ControllerOptions> {
   const local = localRuntime(loaded);
+  const record = recordServices(loaded);
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
-    services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx)],
+    services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx), ...record.services],
+    plugins: record.plugins,
   };
 }

@@ -49,6 +49,10 @@ export async function connect(options: GlobalOptions): Promise<Connection> {
     rollbacks: (q) => inner.rollbacks(q),
     rollback: (id) => inner.rollback(id),
     events: (q) => inner.events(q),
+    report: (id) => inner.report(id),
+    // without a controller the drill runs here and this command waits for it
+    drill: (r) => inner.drill({ ...r, wait: true }).catch(needsController),
+    drillStatus: (id) => inner.drillStatus(id),
   };
   return { api, mode: 'in-process', url, loaded, close: () => closeContext(ctx) };
 }

@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { register as registerConfig } from './commands/config-commands.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerDeploy } from './commands/deploy.js';
+import { register as registerDrill } from './commands/drill.js';
 import { register as registerInspect } from './commands/inspect.js';
+import { register as registerReport } from './commands/report.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerUndo } from './commands/undo.js';
 
@@ -15,6 +17,6 @@ const program = new Command('rewind')
     process.exit(error.exitCode === 0 ? 0 : 2);
   });
 
-for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect, registerDemo]) register(program);
+for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect, registerReport, registerDrill, registerDemo]) register(program);
 
 await program.parseAsync(process.argv);

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RewindApi } from '../app/index.js';
+import { DRILL_FAULTS, type DrillFault } from '../app/drill/fault-injection.js';
+import { renderIncidentMarkdown } from '../report/index.js';
 import type { Authenticate } from './auth.js';
 
 const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -62,6 +64,36 @@ export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticat
     async (request) => api.rollbacks(request.query),
   );
   app.get<{ Params: { id: string } }>('/v1/rollbacks/:id', async (request) => api.rollback(request.params.id));
+  app.get<{ Params: { id: string }; Querystring: { format?: 'md' | 'json' } }>(
+    '/v1/rollbacks/:id/report',
+    { schema: { querystring: { type: 'object', properties: { format: { enum: ['md', 'json'] } }, additionalProperties: false } } },
+    async (request, reply) => {
+      const report = await api.report(request.params.id);
+      if (request.query.format !== 'md') return report;
+      return reply.header('content-type', 'text/markdown; charset=utf-8').send(renderIncidentMarkdown(report));
+    },
+  );
+  app.post<{ Body: { environment: string; service?: string; fault?: DrillFault; faultAfterMs?: number; timeoutMs?: number } }>(
+    '/v1/drills',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['environment'],
+          additionalProperties: false,
+          properties: {
+            environment: str,
+            service: str,
+            fault: { enum: [...DRILL_FAULTS] },
+            faultAfterMs: { type: 'integer', minimum: 0, maximum: 3_600_000 },
+            timeoutMs: { type: 'integer', minimum: 1000, maximum: 86_400_000 },
+          },
+        },
+      },
+    },
+    async (request, reply) => reply.status(202).send(await api.drill({ ...request.body, actor: await authenticate(request) })),
+  );
+  app.get<{ Params: { id: string } }>('/v1/drills/:id', async (request) => api.drillStatus(request.params.id));
   app.get<{ Querystring: { service?: string; environment?: string; rollbackId?: string; afterId?: number; limit?: number } }>(
     '/v1/events',
     {

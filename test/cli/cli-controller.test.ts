@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject } from '../helpers/cli.js';
+import { platformDriver } from '../helpers/configs.js';
 
-const PLATFORM = join(import.meta.dirname, '../../examples/command-driver/platform.mjs');
 
 let project: Project;
 let serve: Serve | null = null;
@@ -24,13 +23,7 @@ controller: { stateDir: state, listen: "127.0.0.1:${port}" }
 environments: { production: {} }
 services:
   api:
-    driver:
-      type: command
-      start: ["node", "${PLATFORM}", "start", "{service}", "{env}", "{version}", "{revision}"]
-      shiftTraffic: ["node", "${PLATFORM}", "shift", "{service}", "{env}", "{version}", "{revision}", "{weight}"]
-      retire: ["node", "${PLATFORM}", "retire", "{service}", "{env}", "{version}", "{revision}"]
-      env: { PLATFORM_STATE: platform.json }
-    postRollback: { watch: 0s }
+${platformDriver('platform.json', false)}    postRollback: { watch: 0s }
 `,
     );
     serve = await startServe(project, port);

@@ -1,22 +1,14 @@
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Project } from '../helpers/cli.js';
 import { runCli, tempProject } from '../helpers/cli.js';
+import { platformDriver } from '../helpers/configs.js';
 
-const PLATFORM = join(import.meta.dirname, '../../examples/command-driver/platform.mjs');
 const commandConfig = `version: 1
 controller: { stateDir: state, listen: "127.0.0.1:9" }
 environments: { production: {}, staging: {} }
 services:
   api:
-    driver:
-      type: command
-      start: ["node", "${PLATFORM}", "start", "{service}", "{env}", "{version}", "{revision}"]
-      shiftTraffic: ["node", "${PLATFORM}", "shift", "{service}", "{env}", "{version}", "{revision}", "{weight}"]
-      retire: ["node", "${PLATFORM}", "retire", "{service}", "{env}", "{version}", "{revision}"]
-      describe: ["node", "${PLATFORM}", "describe", "{service}", "{env}"]
-      env: { PLATFORM_STATE: platform.json, API_TOKEN: "\${API_TOKEN:-}" }
-    postRollback: { watch: 0s }
+${platformDriver()}    postRollback: { watch: 0s }
   web:
     driver: { type: local, command: ["node", "server.js"], listen: "127.0.0.1:9" }
 `;

@@ -8,6 +8,7 @@ import type { LocalDriver, LocalServiceOptions } from '../../drivers/local/index
 import { createHealthProbe, createProbeSignalSource } from '../../monitor/probes/index.js';
 import type { AppContext } from '../context.js';
 import type { ControllerOptions } from '../controller.js';
+import { injectedEnv } from '../drill/fault-injection.js';
 import { restoreLiveReleases } from './restore.js';
 import { createLocalSignalSource } from './signals.js';
 import { createSwitchRegistry } from './switches.js';
@@ -46,9 +47,11 @@ export function localRuntime(loaded: LoadedConfig): Pick<ControllerOptions, 'dri
     driver ??= createLocalDriver({
       stateDir: ctx.loaded.stateDir,
       baseDir: ctx.loaded.baseDir,
-      services: (service) => {
+      services: (service, environment) => {
         const config = loaded.config.services[service];
-        return config ? serviceOptions(config) : undefined;
+        const options = config ? serviceOptions(config) : undefined;
+        // a drill's fault (FAULT=…) reaches only the release it is starting
+        return options && { ...options, env: injectedEnv(ctx, service, environment, options.env) };
       },
       switchFor: async (service) => {
         const sw = await switches.switchFor(service);

@@ -1,0 +1,121 @@
+import { ExitCode, UserError, conflict, errorMessage } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Rollback } from '../../core/model.js';
+import { isTerminalRollback } from '../../core/model.js';
+import { currentRelease } from '../../core/targets.js';
+import { fillPlaceholders, runCommand } from '../../drivers/command/run-command.js';
+import type { Actor, AppContext } from '../context.js';
+import { serviceConfig } from '../context.js';
+import type { DeployRequest, DeployResult } from '../deploy.js';
+import type { UndoRequest, UndoResult } from '../undo.js';
+import { allEvents } from '../record/incident.js';
+import { drillService } from './drill-target.js';
+import { finishDrill, type DrillResult } from './drill-result.js';
+import { faultEnv, withInjectedFault, type DrillFault } from './fault-injection.js';
+
+export interface DrillRequest {
+  environment: string;
+  service?: string;
+  /** default the `drills[]` entry's, else error-rate */
+  fault?: DrillFault;
+  /** the sample app turns faulty this long after it starts; default 3 000 ms for crash and unhealthy (after readiness), else 0 */
+  faultAfterMs?: number;
+  /** how long the automatic path has, from the fault reaching users, before the drill rolls back itself; default 5 min */
+  timeoutMs?: number;
+  actor: Actor;
+}
+
+/** What a drill needs of the use cases: the API's own deploy and undo. */
+export interface DrillDeps {
+  deploy(request: DeployRequest): Promise<DeployResult>;
+  undo(request: UndoRequest & { wait?: boolean }): Promise<UndoResult>;
+}
+
+/**
+ * A rollback drill (issue 6 §7): deploy a copy of the live release with a fault
+ * injected, let the automatic path detect it and roll back, and measure how long
+ * detection and recovery took against the targets. A local-driver service gets
+ * the fault through the environment of its own command (FAULT=…, which the
+ * sample app reads); any other driver needs `drills[].hook`, run after the copy
+ * is deployed with {service} {env} {version} {revision} {fault}. When nothing
+ * rolls the copy back within `timeoutMs`, the drill rolls back itself (kind
+ * `drill`) and reports the outcome `not-detected`.
+ */
+export async function runDrill(ctx: AppContext, request: DrillRequest, deps: DrillDeps, onStarted?: (drillId: string) => void): Promise<DrillResult> {
+  const { environment } = request;
+  const { service, entry } = drillService(ctx.loaded.config, environment, request.service);
+  const fault: DrillFault = request.fault ?? entry?.fault ?? 'error-rate';
+  const config = serviceConfig(ctx, service);
+  const hook = entry?.hook;
+  if (config.driver.type !== 'local' && !hook) {
+    throw new UserError('DRILL_HOOK', `service "${service}" uses the ${config.driver.type} driver: declare how to inject a fault with drills[].hook for ${environment}`, { status: 400, exitCode: ExitCode.usage });
+  }
+  const releases = await ctx.store.listReleases(service, environment, 1000);
+  const live = currentRelease(releases);
+  if (!live || live.status !== 'live') throw new UserError('DRILL_NO_LIVE', `${service} has no promoted live release in ${environment} to drill on`, { status: 409, exitCode: ExitCode.failed });
+  const [active] = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
+  if (active) throw conflict(`a rollback of ${service} in ${environment} is in progress (${active.id}); drill after it ends`);
+
+  const drillId = newId('dr', ctx.clock.now());
+  // a crash or failing health check before the copy is ready would only fail its deploy
+  const faultAfterMs = request.faultAfterMs ?? (fault === 'crash' || fault === 'unhealthy' ? 3_000 : 0);
+  const startedAt = ctx.clock.now();
+  const base = { service, environment, actor: request.actor.name };
+  await ctx.emit({ ...base, type: 'drill.started', message: `drill ${drillId}: injecting ${fault} into a copy of ${service} ${live.version}`, data: { drillId, fault, faultAfterMs, version: live.version, liveRevision: live.revision } });
+  onStarted?.(drillId);
+
+  const deployCopy = () => deps.deploy({ service, environment, version: live.version, force: true, actor: { name: `drill:${request.actor.name}` } });
+  let deployed: DeployResult;
+  try {
+    deployed = config.driver.type === 'local' ? await withInjectedFault(ctx, service, environment, faultEnv(fault, faultAfterMs), deployCopy) : await deployCopy();
+    if (hook && deployed.outcome !== 'failed') await runHook(ctx, hook, { service, env: environment, version: live.version, revision: deployed.release.revision, fault });
+  } catch (error) {
+    return finishDrill(ctx, { drillId, service, environment, fault, startedAt, faultAt: null, revision: null, rollback: null, outcome: 'failed', error: errorMessage(error), actor: request.actor.name });
+  }
+  const revision = deployed.release.revision;
+  if (deployed.outcome === 'failed') {
+    return finishDrill(ctx, { drillId, service, environment, fault, startedAt, faultAt: null, revision, rollback: null, outcome: 'failed', error: deployed.reason ?? 'the drill release never became ready', actor: request.actor.name });
+  }
+  // users meet the fault once it is active and the copy has traffic
+  const [traffic] = (await allEvents(ctx, { service, environment, types: ['deploy.traffic'] })).filter((e) => e.revision === revision);
+  const faultAt = Math.max(traffic?.at ?? ctx.clock.now(), config.driver.type === 'local' ? startedAt + faultAfterMs : ctx.clock.now());
+
+  const timeoutMs = request.timeoutMs ?? 5 * 60_000;
+  // the automatic path gets `timeoutMs` from the moment there is something to detect
+  let rollback = await waitForRollback(ctx, service, environment, revision, startedAt, Math.max(faultAt, ctx.clock.now()) + timeoutMs);
+  let outcome: DrillResult['outcome'];
+  if (rollback) outcome = 'rolled-back';
+  else {
+    const undone = await deps.undo({ service, environment, kind: 'drill', reason: `drill ${drillId}: nothing rolled the faulty copy back within ${Math.round(timeoutMs / 1000)}s`, actor: { name: `drill:${request.actor.name}` }, wait: true });
+    rollback = undone.rollback;
+    outcome = 'not-detected';
+  }
+  if (rollback) rollback = await waitForEnd(ctx, rollback.id);
+  if (rollback && rollback.status !== 'succeeded') outcome = 'escalated';
+  return finishDrill(ctx, { drillId, service, environment, fault, startedAt, faultAt, revision, rollback, outcome, error: rollback?.error ?? null, actor: request.actor.name });
+}
+
+async function runHook(ctx: AppContext, hook: string[], values: Record<string, string | number>): Promise<void> {
+  const argv = hook.map((part) => fillPlaceholders(part, values));
+  const result = await runCommand(argv, { cwd: ctx.loaded.baseDir, timeoutMs: 60_000 });
+  if (result.code !== 0) throw new Error(`drill hook exited with ${result.code ?? result.signal}: ${ctx.redact(result.stderr.trim().split('\n').at(-1) ?? '')}`);
+}
+
+/** The rollback away from the drill's release, once something (the monitor, a human) starts one. */
+async function waitForRollback(ctx: AppContext, service: string, environment: string, revision: number, since: number, deadline: number): Promise<Rollback | null> {
+  for (;;) {
+    const found = (await ctx.store.listRollbacks({ service, environment, limit: 20 })).find((r) => r.fromRevision === revision && r.createdAt >= since);
+    if (found) return found;
+    if (ctx.clock.now() >= deadline) return null;
+    await ctx.clock.sleep(200);
+  }
+}
+
+async function waitForEnd(ctx: AppContext, id: string): Promise<Rollback> {
+  for (;;) {
+    const detail = await ctx.store.getRollback(id);
+    if (!detail) throw new Error(`rollback ${id} vanished`);
+    if (isTerminalRollback(detail.status)) return detail;
+    await ctx.clock.sleep(200);
+  }
+}
