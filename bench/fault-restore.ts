@@ -45,6 +45,10 @@ export async function faultRestoreBench(options: FaultRestoreOptions = {}): Prom
     console.error(
       `episode ${String(episode).padStart(2)}/${episodes}: ${result.outcome}, detected ${result.detectedAfterMs} ms, flipped ${result.switchFlippedAfterMs} ms, restored ${result.trafficRestoredAfterMs} ms, ${result.failedAfterFault} failed of ${result.totalRequests}`,
     );
+    if (episode === 1 && !result.ok) {
+      // no point in 19 more: without the monitor (or with a broken one) nothing rolls back
+      throw new Error(`the first episode ended ${result.outcome}, not rolled back; is the monitor (src/app/monitor) in this build?`);
+    }
     if (result.afterFlip.bad > 0) console.error(`  ${result.afterFlip.bad} bad after the flip, e.g. ${JSON.stringify(result.afterFlip.examples)}`);
   }
   const good = results.filter((result) => result.ok && result.detectedAfterMs !== null && result.trafficRestoredAfterMs !== null);
