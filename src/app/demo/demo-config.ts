@@ -114,7 +114,8 @@ export async function writeDemoConfig(options: DemoConfigOptions): Promise<DemoC
         triggers: options.triggers ?? DEMO_TRIGGERS,
       },
     },
-    policy: { automatic: true, cooldownPeriod: '10s', maximumRetries: 5 },
+    // a short cooldown so a rerun on a kept --state-dir is not held back by the last run's rollback
+    policy: { automatic: true, cooldownPeriod: '1s', maximumRetries: 5 },
   };
   const configFile = path.join(workDir, 'rewind.yaml');
   writeFileSync(configFile, `# rewind demo: the bundled sample service, fault ${options.plan.fault}\n${stringify(config)}`);

@@ -17,7 +17,7 @@ import { DEFAULT_FAULT_AFTER_MS, faultPlan, type DemoFault } from './faults.js';
 import { createThreadedLoadGenerator } from './threaded-load.js';
 import { episodeFigures, faultStartAt, type EpisodeFigures } from './measure.js';
 import { createProgress } from './progress.js';
-import { sleep, waitFor, waitForRollback } from './wait.js';
+import { sleep, unlessAborted, waitFor, waitForRollback } from './wait.js';
 
 export interface DemoOptions {
   fault: DemoFault;
@@ -109,13 +109,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const target = { service: DEMO_SERVICE, environment: DEMO_ENVIRONMENT };
 
     // v1: traffic on it, then promoted after its analysis, under load from the start.
-    const first = await controller.api.deploy({ ...target, version: 'v1', force: true, watch: false, actor });
+    const first = await unlessAborted(controller.api.deploy({ ...target, version: 'v1', force: true, watch: false, actor }), options.signal);
     if (first.outcome === 'failed') throw new Error(`v1 did not start: ${first.reason ?? 'unknown reason'}`);
     load.start();
     await waitFor('v1 to be promoted', () => events.some((e) => e.type === 'deploy.promoted' && e.revision === first.release.revision), 30_000, options.signal);
 
-    // v2: the fault starts FAULT_AFTER_MS after its processes start; the monitor takes it from there.
-    const second = await controller.api.deploy({ ...target, version: 'v2', force: true, watch: true, actor });
+    // v2 carries the fault (see faults.ts for when each one starts); the monitor takes it from there.
+    const second = await unlessAborted(controller.api.deploy({ ...target, version: 'v2', force: true, watch: true, actor }), options.signal);
     let rollbackStatus: RollbackStatus | null = null;
     if (second.rollbackId) {
       progress.follow(second.rollbackId);

@@ -35,3 +35,14 @@ export async function waitForRollback(api: RewindApi, id: string, timeoutMs: num
   await waitFor(`rollback ${id} to finish`, async () => isTerminalRollback((status = (await api.rollback(id)).status)), timeoutMs, signal);
   return status;
 }
+
+/** Resolves as `work` does, or rejects as soon as `signal` aborts (Ctrl-C must not wait for a deploy). */
+export function unlessAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

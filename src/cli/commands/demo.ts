@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { runDemo, type DemoResult } from '../../app/demo/run-demo.js';
 import { DEMO_FAULTS, parseFault } from '../../app/demo/faults.js';
-import { ExitCode } from '../../core/errors.js';
+import { ExitCode, UserError } from '../../core/errors.js';
 import { action } from '../action.js';
 import type { GlobalOptions } from '../options.js';
 import { color, printJson, say } from '../output.js';
@@ -40,7 +40,11 @@ export async function demo(options: DemoCommandOptions): Promise<number> {
   const fault = parseFault(options.fault);
   const rate = options.rate === undefined ? 150 : Number(options.rate);
   const abort = new AbortController();
-  const onSignal = (): void => abort.abort(new Error('interrupted'));
+  // First Ctrl-C: stop everything the demo started, then exit; the second one is Node's default.
+  const onSignal = (): void => {
+    say('interrupted: stopping the demo’s processes…');
+    abort.abort(new UserError('INTERRUPTED', 'rewind demo was interrupted'));
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
@@ -54,6 +58,12 @@ export async function demo(options: DemoCommandOptions): Promise<number> {
     if (options.json) printJson(result);
     for (const line of summary(result)) say(line);
     return result.ok ? ExitCode.ok : ExitCode.failed;
+  } catch (error) {
+    // Interrupted mid-deploy: the demo's processes are stopped, but the controller's
+    // deploy may still be polling in the background — end the process once the
+    // error is reported rather than wait for it.
+    if (abort.signal.aborted) setTimeout(() => process.exit(), 200);
+    throw error;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
