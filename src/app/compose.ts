@@ -11,6 +11,7 @@ import type { SignalSource } from '../core/ports/signal-source.js';
 import type { Store } from '../core/ports/store.js';
 import { createHttpJsonSource } from '../monitor/providers/http-json.js';
 import { createPrometheusSource } from '../monitor/providers/prometheus.js';
+import { databaseStepHandlers } from './db/step-handlers.js';
 import { collectSecrets, createRedactor } from '../core/redact.js';
 import { createCommandDriver } from '../drivers/command/index.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
@@ -74,6 +75,7 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
       return () => listeners.delete(listener);
     },
   };
+  ctx.extraHandlers.push(databaseStepHandlers);
   ctx.cleanup.push(async () => {
     for (const driver of drivers.values()) await driver.close?.();
   });

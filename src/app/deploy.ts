@@ -5,6 +5,7 @@ import type { Weights } from '../core/ports/driver.js';
 import { currentRelease } from '../core/targets.js';
 import type { Actor, AppContext } from './context.js';
 import { resolveEnvironment, serviceConfig } from './context.js';
+import { assertMigratable, migrateForRelease } from './db/coordinated.js';
 
 export interface DeployRequest {
   service: string;
@@ -15,6 +16,8 @@ export interface DeployRequest {
   force?: boolean;
   /** wait for the analysis outcome (CI gate); otherwise return once traffic is on it */
   watch?: boolean;
+  /** back up the service's database, migrate it up and record the schema version on the release (issue 5 §6) */
+  migrate?: boolean;
   actor: Actor;
 }
 
@@ -53,6 +56,7 @@ export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: 
     throw new UserError('ROLLED_BACK_VERSION', `${service} ${version} was rolled back (revision ${lastOfVersion.revision}); deploy it again with --force`, { status: 409, exitCode: ExitCode.usage });
   }
   const previous = currentRelease(releases);
+  if (request.migrate) assertMigratable(ctx, service);
   const driver = ctx.driver(service);
   let release = await ctx.store.createRelease({ service, environment, version, deployedBy: request.actor.name }, ctx.clock.now());
   const strategy = request.strategy ?? config.strategy;
@@ -68,6 +72,7 @@ export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: 
   });
 
   try {
+    if (request.migrate) release = await migrateForRelease(ctx, release, request.actor.name);
     await driver.start(release);
     if (driver.capabilities.health) await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));
   } catch (error) {

@@ -1,3 +1,5 @@
+import { dbRoutes } from '../server/db-routes.js';
+import { createDbApi } from './db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
 import { startHousekeeping } from './housekeeping.js';
@@ -11,6 +13,7 @@ import { recordServices } from './record/index.js';
 export function controllerServices(loaded: LoadedConfig): Partial<ControllerOptions> {
   const local = localRuntime(loaded);
   const record = recordServices(loaded);
+  record.plugins.push((app, ctx) => dbRoutes(createDbApi(ctx))(app)); // rewind db … over HTTP (issue 5)
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
     services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx), ...record.services],

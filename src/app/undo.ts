@@ -7,6 +7,7 @@ import { currentRelease, previousGoodRelease, targetProblem } from '../core/targ
 import type { Actor, AppContext } from './context.js';
 import { resolveEnvironment, serviceConfig } from './context.js';
 import { stepHandlers } from './step-handlers.js';
+import { planDatabase } from './db/coordinated.js';
 
 export interface UndoRequest {
   service: string;
@@ -45,6 +46,7 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
   const to = pickTarget(releases, from, request.toRevision, request.service, environment);
   const driver = ctx.driver(request.service);
   const live = await driver.describe(request.service, environment);
+  const database = await planDatabase(ctx, from, to);
   const hook = (h: (typeof service.hooks.preRollback)[number]) => ({ name: h.name, command: h.command, timeoutMs: parseDuration(h.timeout), onFailure: h.onFailure });
   const plan = planRollback({
     from,
@@ -61,6 +63,7 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
     watchMs: parseDuration(service.postRollback.watch),
     hooks: { pre: service.hooks.preRollback.map(hook), post: service.hooks.postRollback.map(hook) },
     preferNativeUndo: service.driver.type === 'command' && Boolean(service.driver.undo),
+    database,
   });
   const summary = {
     dryRun: Boolean(request.dryRun),

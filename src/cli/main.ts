@@ -7,6 +7,7 @@ import { register as registerInspect } from './commands/inspect.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerUndo } from './commands/undo.js';
+import { register as registerDb } from './commands/db.js';
 
 const program = new Command('rewind')
   .description('Rollback runbooks as software: watch releases, decide by policy, roll back with a journaled plan, report.')
@@ -19,4 +20,5 @@ const program = new Command('rewind')
 
 for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect, registerReport, registerDrill, registerDemo]) register(program);
 
+registerDb(program);
 await program.parseAsync(process.argv);

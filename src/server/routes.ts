@@ -11,7 +11,7 @@ const envQuery = { type: 'object', properties: { environment: str }, additionalP
 export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticate: Authenticate): void {
   app.get('/healthz', async () => ({ ok: true, pid: process.pid }));
 
-  app.post<{ Body: { service: string; environment?: string; version: string; strategy?: 'bluegreen' | 'canary'; force?: boolean } }>(
+  app.post<{ Body: { service: string; environment?: string; version: string; strategy?: 'bluegreen' | 'canary'; force?: boolean; watch?: boolean; migrate?: boolean } }>(
     '/v1/deploy',
     {
       schema: {
@@ -19,7 +19,7 @@ export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticat
           type: 'object',
           required: ['service', 'version'],
           additionalProperties: false,
-          properties: { service: str, environment: str, version: str, strategy: { enum: ['bluegreen', 'canary'] }, force: { type: 'boolean' } },
+          properties: { service: str, environment: str, version: str, strategy: { enum: ['bluegreen', 'canary'] }, force: { type: 'boolean' }, watch: { type: 'boolean' }, migrate: { type: 'boolean' } },
         },
       },
     },

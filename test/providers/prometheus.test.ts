@@ -62,7 +62,8 @@ describe.skipIf(binary === null)('Prometheus source against a real Prometheus', 
     const ok = reading as Extract<SignalReading, { status: 'ok' }>;
     expect(ok.value).toBeCloseTo(0.1, 6);
     expect(ok.samples).toBeGreaterThanOrEqual(100);
-    expect(ok.samples).toBeLessThan(140);
+    // increase() extrapolates to the window edges; on a loaded machine the scrape gaps widen
+    expect(ok.samples).toBeLessThan(250);
 
     const p95 = await source.read(query('latencyP95Ms'));
     // every request took 20 ms: the quantile falls in the (10 ms, 25 ms] bucket

@@ -5,3 +5,9 @@ export { getBackup, listBackups, verifyBackup, type VerifyResult } from './verif
 export { restoreBackup, type RestoreBackupOptions, type RestoreBackupResult } from './restore-backup.js';
 export { migrateDown, type MigrateDownOptions, type MigrateDownResult } from './migrate-down.js';
 export { pruneBackups, type PruneResult } from './prune-backups.js';
+export { databaseFor, resolveDatabaseName, type DatabaseHandle } from './database-for.js';
+export { createDbApi, backupView, type DbApi, type BackupView, type DbStatusView, type Who } from './db-api.js';
+export { databaseStepHandlers } from './step-handlers.js';
+export { migrateForRelease, planDatabase } from './coordinated.js';
+export { applyRetention, backupsInUse } from './retention.js';
+export { expectedTables } from './expected-tables.js';

@@ -10,6 +10,8 @@ export interface RestoreBackupOptions {
   tables?: string[];
   /** keep the current rows of each restored table in `<table>_quarantine_<suffix>` */
   quarantineSuffix?: string;
+  /** a coordinated rollback keeps writes stopped until traffic is on the target (its read-write step lifts it); default false */
+  leaveReadOnly?: boolean;
 }
 
 export interface RestoreBackupResult {
@@ -73,10 +75,10 @@ export async function restoreBackup(deps: DbDeps, id: string, options: RestoreBa
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) throw new UserError('VALIDATION_FAILED', `validation after the restore failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
   } catch (error) {
-    throw await putSafetyBack(deps, { id, safety, tables, readOnly, error });
+    throw await putSafetyBack(deps, { id, safety, tables, readOnly: readOnly && !options.leaveReadOnly, error });
   }
   // the restore is good: failing to lift read-only must not undo it, only be reported
-  if (readOnly) {
+  if (readOnly && !options.leaveReadOnly) {
     try {
       await adapter.setReadOnly(false);
     } catch (error) {

@@ -11,6 +11,7 @@ export interface DeployOptions extends GlobalOptions {
   strategy?: 'bluegreen' | 'canary';
   watch: boolean;
   force: boolean;
+  migrate: boolean;
 }
 
 /** Exit codes: 0 promoted (or has traffic, without --watch), 1 failed, 3 rolled back, 4 waiting for a human. */
@@ -29,6 +30,7 @@ export async function deploy(options: DeployOptions, service: string, version: s
       ...(options.strategy ? { strategy: options.strategy } : {}),
       force: options.force,
       watch: options.watch,
+      ...(options.migrate ? { migrate: true } : {}),
       actor: { name: options.as },
     });
     if (options.json) printJson(result);
@@ -48,5 +50,6 @@ export function register(program: Command): void {
     .option('--strategy <strategy>', 'bluegreen or canary (default: the service’s)')
     .option('--watch', 'wait for the analysis outcome; exit 3 when rolled back (a CI gate)', false)
     .option('--force', 'redeploy a version that was rolled back', false)
+    .option('--migrate', 'back up the service’s database, migrate it up and record the schema version on the release', false)
     .action(action(deploy));
 }

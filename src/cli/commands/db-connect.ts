@@ -1,0 +1,71 @@
+import { closeContext, composeContext } from '../../app/compose.js';
+import type { DbApi, Who } from '../../app/db/db-api.js';
+import { createDbApi } from '../../app/db/db-api.js';
+import type { LoadedConfig } from '../../config/load.js';
+import { loadConfig } from '../../config/load.js';
+import { ExitCode, UserError } from '../../core/errors.js';
+import { controllerReachable } from '../http-client.js';
+import { controllerUrl } from '../connect.js';
+import type { GlobalOptions } from '../options.js';
+import { color, say } from '../output.js';
+import { createHttpDbApi } from './db-http.js';
+
+/** Options every `rewind db` command takes. */
+export interface DbOptions extends GlobalOptions {
+  /** the database under `databases`; default: the only one */
+  db?: string;
+  /** run in this process even when a controller answers (the escape hatch when it is broken) */
+  offline: boolean;
+}
+
+export interface DbConnection {
+  api: DbApi;
+  mode: 'controller' | 'in-process';
+  /** who is asking, with progress lines to stderr when in-process */
+  who: Who;
+  close(): Promise<void>;
+}
+
+/**
+ * Like `connect`: the controller when one answers, otherwise in-process on the
+ * same state.db; `--offline` always in-process. In-process runs need the
+ * database's credentials and client binaries on this machine.
+ */
+export async function connectDb(options: DbOptions): Promise<DbConnection> {
+  const who: Who = { ...(options.db ? { database: options.db } : {}), actor: options.as };
+  const loaded = options.controller && !options.offline ? tryLoad(options.config) : loadConfig(options.config);
+  if (!options.offline) {
+    const url = controllerUrl(options, loaded);
+    if (await controllerReachable(url)) return { api: createHttpDbApi(url, options.as), mode: 'controller', who, close: async () => undefined };
+    if (!loaded) throw new UserError('NO_CONTROLLER', `no controller at ${url} — start one with: rewind serve, or pass --offline`, { exitCode: ExitCode.failed });
+  }
+  const ctx = composeContext(loaded as LoadedConfig, { owner: false });
+  return {
+    api: createDbApi(ctx),
+    mode: 'in-process',
+    who: { ...who, progress: (event) => say(color.dim(`  ${event.message}`)) },
+    close: () => closeContext(ctx),
+  };
+}
+
+/** Runs `fn` on a connection and closes it; long work prints a heartbeat on stderr. */
+export async function withDb<T>(options: DbOptions, what: string, fn: (connection: DbConnection) => Promise<T>, heartbeatMs = 5_000): Promise<T> {
+  const connection = await connectDb(options);
+  const started = Date.now();
+  const timer = setInterval(() => say(color.dim(`… ${what} (${Math.round((Date.now() - started) / 1000)}s)`)), heartbeatMs);
+  timer.unref();
+  try {
+    return await fn(connection);
+  } finally {
+    clearInterval(timer);
+    await connection.close();
+  }
+}
+
+function tryLoad(file: string): LoadedConfig | null {
+  try {
+    return loadConfig(file);
+  } catch {
+    return null;
+  }
+}
