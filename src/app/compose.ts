@@ -16,6 +16,7 @@ import { collectSecrets, createRedactor } from '../core/redact.js';
 import { createCommandDriver } from '../drivers/command/index.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
 import type { AppContext, EventListener } from './context.js';
+import { smokeStepHandlers } from './monitor/smoke-step.js';
 
 export interface ComposeOptions {
   /** inside `rewind serve` (a long-lived owner of processes) */
@@ -44,7 +45,7 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
     clock,
     redact,
     owner: options.owner ?? false,
-    extraHandlers: [],
+    extraHandlers: [smokeStepHandlers],
     cleanup: [],
     driver(service) {
       const existing = drivers.get(service);

@@ -1,4 +1,7 @@
-import type { RewindEvent, Release, Rollback, RollbackDetail } from '../core/model.js';
+import type { Approval, RewindEvent, Release, Rollback, RollbackDetail } from '../core/model.js';
+import type { ApprovalDecisionRequest, ApprovalResult } from './approvals/index.js';
+import { approve, listApprovals, reject } from './approvals/index.js';
+import { requestProtectedUndo } from './approvals/protected-undo.js';
 import type { AppContext } from './context.js';
 import type { Analyzer, DeployRequest, DeployResult } from './deploy.js';
 import { deploy } from './deploy.js';
@@ -19,8 +22,16 @@ import { incidentReport } from './record/incident.js';
  */
 export interface RewindApi {
   deploy(request: DeployRequest): Promise<DeployResult>;
-  /** plans, saves and starts a rollback; with `wait` resolves when it ends */
-  undo(request: UndoRequest & { wait?: boolean }): Promise<UndoResult>;
+  /**
+   * plans, saves and starts a rollback; with `wait` resolves when it ends. In a
+   * protected environment a manual undo returns `approval` instead (rollback null).
+   */
+  undo(request: UndoRequest & { wait?: boolean }): Promise<UndoResult & { approval?: Approval }>;
+  /** approves a pending approval and starts what it stands for; with `wait` resolves when that rollback ends */
+  approve(request: ApprovalDecisionRequest & { wait?: boolean }): Promise<ApprovalResult>;
+  reject(request: ApprovalDecisionRequest): Promise<ApprovalResult>;
+  /** pending approvals by default */
+  approvals(query: { service?: string; environment?: string; status?: Approval['status'][] }): Promise<Approval[]>;
   status(service: string, environment?: string): Promise<ServiceStatus>;
   history(service: string, environment?: string): Promise<Release[]>;
   rollbacks(query: { service?: string; environment?: string; limit?: number }): Promise<Rollback[]>;
@@ -34,7 +45,8 @@ export interface RewindApi {
 }
 
 export interface AppOptions {
-  analyzer?: (ctx: AppContext) => Analyzer | undefined;
+  /** `waits(service)` false: nothing to analyse, so a deploy without --watch answers with its final outcome */
+  analyzer?: (ctx: AppContext) => (Analyzer & { waits?(service: string): boolean }) | undefined;
   /** where background rollbacks are tracked, so shutdown can wait for them */
   track?: (work: Promise<unknown>) => void;
   signal?: AbortSignal;
@@ -44,7 +56,7 @@ export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi 
   const api: RewindApi = {
     async deploy(request) {
       const analyzer = options.analyzer?.(ctx);
-      if (request.watch || !analyzer) return deploy(ctx, request, analyzer);
+      if (request.watch || !analyzer || analyzer.waits?.(request.service) === false) return deploy(ctx, request, analyzer);
       // without --watch: answer once the release has traffic; analysis goes on here
       let early: (result: DeployResult) => void = () => undefined;
       const answered = new Promise<DeployResult>((resolve) => (early = resolve));
@@ -53,6 +65,8 @@ export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi 
       return Promise.race([full, answered]);
     },
     async undo(request) {
+      const protectedUndo = await requestProtectedUndo(ctx, request);
+      if (protectedUndo) return protectedUndo;
       const planned = await planUndo(ctx, request);
       if (!planned.rollback) return planned;
       const running = runPlanned(ctx, planned.rollback.id, options.signal);
@@ -61,6 +75,16 @@ export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi 
       running.catch(() => undefined);
       return planned;
     },
+    approve: ({ wait, ...request }) =>
+      approve(ctx, request, async (id) => {
+        const running = runPlanned(ctx, id, options.signal);
+        options.track?.(running);
+        if (wait) return running;
+        running.catch(() => undefined);
+        return (await rollbackDetail(ctx, id));
+      }),
+    reject: (request) => reject(ctx, request),
+    approvals: (query) => listApprovals(ctx, query),
     status: (service, environment) => status(ctx, service, environment),
     history: (service, environment) => history(ctx, service, environment),
     rollbacks: (query) => rollbacks(ctx, query),

@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
 import { startHousekeeping } from './housekeeping.js';
 import { localRuntime } from './local/index.js';
+import { monitorFor } from './monitor/index.js';
 import { recordServices } from './record/index.js';
 
 /**
@@ -16,7 +17,10 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
   record.plugins.push((app, ctx) => dbRoutes(createDbApi(ctx))(app)); // rewind db … over HTTP (issue 5)
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
-    services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx), ...record.services],
+    // the monitor watches releases, decides by policy and enforces approval deadlines (issues 3, 4);
+    // it starts after the local runtime has brought the live releases back
+    analyzer: (ctx) => monitorFor(ctx).analyze,
+    services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx), ...record.services, (ctx) => monitorFor(ctx).start()],
     plugins: record.plugins,
   };
 }

@@ -61,6 +61,7 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
       stopMs: service.driver.type === 'local' ? parseDuration(service.driver.stopTimeout) : 0,
     },
     watchMs: parseDuration(service.postRollback.watch),
+    smoke: service.smoke.length > 0,
     hooks: { pre: service.hooks.preRollback.map(hook), post: service.hooks.postRollback.map(hook) },
     preferNativeUndo: service.driver.type === 'command' && Boolean(service.driver.undo),
     database,

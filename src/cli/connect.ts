@@ -49,6 +49,10 @@ export async function connect(options: GlobalOptions): Promise<Connection> {
     rollbacks: (q) => inner.rollbacks(q),
     rollback: (id) => inner.rollback(id),
     events: (q) => inner.events(q),
+    // in-process there is nobody to finish a rollback later: wait for it
+    approve: (r) => inner.approve({ ...r, wait: true }).catch(needsController),
+    reject: (r) => inner.reject(r),
+    approvals: (q) => inner.approvals(q),
     report: (id) => inner.report(id),
     // without a controller the drill runs here and this command waits for it
     drill: (r) => inner.drill({ ...r, wait: true }).catch(needsController),

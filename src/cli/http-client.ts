@@ -38,6 +38,9 @@ export function createHttpApi(baseUrl: string, actor: string): RewindApi {
     rollbacks: (q) => call('GET', `/v1/rollbacks${query(q)}`),
     rollback: (id) => call('GET', `/v1/rollbacks/${encodeURIComponent(id)}`),
     events: (q) => call('GET', `/v1/events${query(q)}`),
+    approve: ({ id, actor: _actor, ...body }) => call('POST', `/v1/approvals/${encodeURIComponent(id)}/approve`, body),
+    reject: ({ id, actor: _actor, ...body }) => call('POST', `/v1/approvals/${encodeURIComponent(id)}/reject`, body),
+    approvals: ({ status, ...q }) => call('GET', `/v1/approvals${query({ ...q, status: status?.join(',') })}`),
     report: (id) => call('GET', `/v1/rollbacks/${encodeURIComponent(id)}/report`),
     // a drill outlives an HTTP request: start it, then poll its status
     drill: ({ actor: _actor, wait: _wait, ...request }) => call('POST', '/v1/drills', request),

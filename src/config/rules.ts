@@ -99,4 +99,20 @@ const serviceNames: Rule = (config) =>
     .filter((name) => !/^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/.test(name))
     .map((name) => ({ path: ['services', name], message: `expected a service name of lowercase letters, digits, "-" and "_", got "${name}"` }));
 
-export const RULES: Rule[] = [unknownEnvironments, triggerRules, uniqueNames, serviceNames];
+/** Signals that need something else configured (issue 4 §5). */
+const signalNeeds: Rule = (config) => {
+  const problems: Problem[] = [];
+  for (const [name, service] of entries(config.services)) {
+    list(service?.triggers).forEach((trigger, i) => {
+      if (trigger?.metric === 'dbConnectionsPercent' && trigger.source === undefined && typeof service?.database !== 'string') {
+        problems.push({ path: ['services', name, 'triggers', i, 'metric'], message: 'dbConnectionsPercent reads the service’s PostgreSQL: set `database` on the service' });
+      }
+    });
+    if (list(service?.smoke).length > 0 && service?.driver?.type !== 'local' && typeof service?.smokeBaseUrl !== 'string') {
+      problems.push({ path: ['services', name, 'smoke'], message: 'smoke tests need `smokeBaseUrl` with this driver (only the local driver’s front door is known); they will be skipped', severity: 'warning' });
+    }
+  }
+  return problems;
+};
+
+export const RULES: Rule[] = [unknownEnvironments, triggerRules, uniqueNames, serviceNames, signalNeeds];

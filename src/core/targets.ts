@@ -8,12 +8,13 @@ export function currentRelease(releases: Release[]): Release | null {
 /**
  * The last good release before `current`: one that was promoted once and was not
  * itself rolled back or failed (runbook: "revert to the previous good version").
+ * While `current` is under analysis the previous release is still `live`.
  */
 export function previousGoodRelease(releases: Release[], current: Release | null): Release | null {
   return (
     [...releases]
       .sort((a, b) => b.revision - a.revision)
-      .find((r) => (current ? r.revision < current.revision : true) && r.promotedAt !== null && (r.status === 'superseded' || r.status === 'retired')) ?? null
+      .find((r) => (current ? r.revision < current.revision : true) && r.promotedAt !== null && (r.status === 'superseded' || r.status === 'retired' || r.status === 'live')) ?? null
   );
 }
 

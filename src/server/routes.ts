@@ -52,6 +52,27 @@ export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticat
     },
   );
 
+  const decisionBody = {
+    type: 'object',
+    additionalProperties: false,
+    properties: { reason: { type: 'string', maxLength: 2000 }, wait: { type: 'boolean' } },
+  } as const;
+  app.post<{ Params: { id: string }; Body: { reason?: string; wait?: boolean } | undefined }>('/v1/approvals/:id/approve', { schema: { body: decisionBody } }, async (request) =>
+    api.approve({ id: request.params.id, ...(request.body ?? {}), actor: await authenticate(request) }),
+  );
+  app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>('/v1/approvals/:id/reject', { schema: { body: decisionBody } }, async (request) =>
+    api.reject({ id: request.params.id, ...(request.body ?? {}), actor: await authenticate(request) }),
+  );
+  app.get<{ Querystring: { service?: string; environment?: string; status?: string } }>(
+    '/v1/approvals',
+    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { service: str, environment: str, status: str } } } },
+    async (request) => {
+      const { status, ...rest } = request.query;
+      const statuses = status?.split(',').filter((s): s is 'pending' | 'approved' | 'rejected' | 'timed-out' => ['pending', 'approved', 'rejected', 'timed-out'].includes(s));
+      return api.approvals({ ...rest, ...(statuses?.length ? { status: statuses } : {}) });
+    },
+  );
+
   app.get<{ Params: { service: string }; Querystring: { environment?: string } }>('/v1/status/:service', { schema: { querystring: envQuery } }, async (request) =>
     api.status(request.params.service, request.query.environment),
   );

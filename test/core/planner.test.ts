@@ -93,3 +93,18 @@ describe('planner (pure: no I/O)', () => {
     }
   });
 });
+
+describe('rollback targets', async () => {
+  const { previousGoodRelease, currentRelease } = await import('../../src/core/targets.js');
+  it('while a release is under analysis, the previous live one is the target', () => {
+    const releases = [release(2, 'v2', 'analyzing'), release(1, 'v1', 'live')];
+    releases[0] = { ...releases[0], promotedAt: null } as Release;
+    const current = currentRelease(releases);
+    expect(current?.revision).toBe(2);
+    expect(previousGoodRelease(releases, current)?.revision).toBe(1);
+  });
+  it('skips releases that failed or were rolled back', () => {
+    const releases = [release(4, 'v4', 'live'), release(3, 'v3', 'rolled-back'), release(2, 'v2', 'failed'), release(1, 'v1', 'retired')];
+    expect(previousGoodRelease(releases, releases[0] ?? null)?.revision).toBe(1);
+  });
+});

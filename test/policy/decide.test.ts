@@ -21,7 +21,7 @@ const input = (over: Partial<DecideInput>): DecideInput => ({
 
 describe('decide with the default matrix (runbook table)', () => {
   it('rolls back on health-check failures and on critical triggers', () => {
-    expect(decide(input({ fired: [fired('health-check', 'health', 'medium')] }))).toMatchObject({ action: 'rollback', rule: 'health-check-failures' });
+    expect(decide(input({ fired: [fired('health-check', 'healthCheckFailures', 'medium')] }))).toMatchObject({ action: 'rollback', rule: 'health-check-failures' });
     expect(decide(input({ fired: [fired('crash-loop', 'restarts', 'critical')] }))).toMatchObject({ action: 'rollback', rule: 'critical' });
   });
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { RewindApi } from '../../app/index.js';
 import type { UndoResult } from '../../app/undo.js';
 import { ExitCode, UserError } from '../../core/errors.js';
-import type { RollbackDetail } from '../../core/model.js';
+import type { Approval, RollbackDetail } from '../../core/model.js';
 import { isTerminalRollback } from '../../core/model.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
@@ -51,7 +51,7 @@ export async function undo(options: UndoOptions, service: string): Promise<numbe
   }
   const connection = await connect(options);
   try {
-    const result: UndoResult = await connection.api.undo({
+    const result: UndoResult & { approval?: Approval } = await connection.api.undo({
       service,
       ...(options.env ? { environment: options.env } : {}),
       ...(toRevision !== undefined ? { toRevision } : {}),
@@ -60,6 +60,12 @@ export async function undo(options: UndoOptions, service: string): Promise<numbe
       dryRun: options.dryRun,
       actor: { name: options.as },
     });
+    if (result.approval) {
+      // protected environment (issue 4 §2): a second person approves
+      if (options.json) printJson(result);
+      else say(`${result.environment} is protected: approval ${result.approval.id} waits for someone other than ${options.as} — rewind approve ${result.approval.id}`);
+      return ExitCode.waiting;
+    }
     if (result.dryRun || !result.rollback) {
       if (options.json) printJson(result);
       else {

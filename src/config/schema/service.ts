@@ -49,6 +49,7 @@ export const triggerSchema = z
     consecutive: z.number().int().min(1).default(1).describe('bad evaluations in a row before firing'),
     severity: severity.default('medium'),
     source: z.string().optional().describe('metric provider name; default: built-in signals'),
+    window: duration('the span each reading covers; default the `for` span, at least 1s, at most 1m').optional(),
   })
   .describe('a rule over a signal');
 
@@ -59,6 +60,21 @@ export const healthSchema = z.strictObject({
   timeout: duration('probe timeout').default('1s'),
   failureThreshold: z.number().int().min(1).default(3).describe('consecutive failures before unhealthy'),
   readyTimeout: duration('a release that is not ready by then fails').default('60s'),
+});
+
+/** A smoke test (issue 4 §5): one request and what its answer must look like. */
+export const smokeTestSchema = z.strictObject({
+  name: name('smoke test'),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH']).default('GET'),
+  path: z.string().startsWith('/', { error: 'expected a path starting with "/"' }),
+  body: z.string().optional().describe('request body'),
+  expect: z
+    .strictObject({
+      status: z.number().int().min(100).max(599).default(200),
+      bodyContains: z.string().optional(),
+      maxMs: z.number().int().min(1).optional().describe('slowest acceptable answer, in ms'),
+    })
+    .default({ status: 200 }),
 });
 
 const hookSchema = z.strictObject({
@@ -76,6 +92,14 @@ export const serviceSchema = z.strictObject({
     .strictObject({
       steps: z.array(z.number().int().min(1).max(100)).min(1).default([10, 50, 100]).describe('traffic percents, ending at 100'),
       pause: duration('pause between steps').default('10s'),
+      judge: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          severity: severity.default('high').describe('severity of the trigger a failing canary score becomes'),
+          fireOn: z.enum(['fail', 'marginal']).default('fail'),
+        })
+        .optional()
+        .describe('statistical canary judge (issue 4 §6): canary vs stable over the same seconds'),
     })
     .default({ steps: [10, 50, 100], pause: '10s' }),
   rollbackWindow: duration('the previous release stays warm this long after promotion').default('10m'),
@@ -95,4 +119,6 @@ export const serviceSchema = z.strictObject({
     })
     .default({ preRollback: [], postRollback: [] }),
   database: z.string().optional().describe('name of a database under `databases` rolled back with this service'),
+  smoke: z.array(smokeTestSchema).default([]).describe('run after a release gets traffic and after a rollback; a failure is a critical trigger'),
+  smokeBaseUrl: z.string().regex(/^https?:\/\//, { error: 'expected an http:// or https:// URL' }).optional().describe('where smoke tests send requests; default the local driver’s front door'),
 });

@@ -61,7 +61,7 @@ export const DEFAULT_MATRIX: DecisionMatrix = {
       action: 'escalate',
       notify: ['on-call'],
     },
-    { name: 'health-check-failures', match: { metric: ['health', 'probe'] }, action: 'rollback' },
+    { name: 'health-check-failures', match: { metric: ['healthCheckFailures', 'restarts'] }, action: 'rollback' },
     { name: 'critical', match: { severity: ['critical'] }, action: 'rollback' },
     { name: 'error-rate', match: { severity: ['high'] }, action: 'rollback', notify: ['on-call'] },
     {

@@ -1,0 +1,77 @@
+/**
+ * What an approval leads to (issue 4 §2): an approved or timed-out-to-rollback
+ * decision rolls the bad release back; an approved protected undo runs the
+ * undo that was asked for; a rejected (or ignored) decision taken during
+ * analysis promotes the release, since a human judged it good enough.
+ */
+import type { Approval, RollbackDetail, RollbackKind } from '../../core/model.js';
+import { currentRelease } from '../../core/targets.js';
+import type { AppContext } from '../context.js';
+import { promote } from '../deploy.js';
+import { planUndo } from '../undo.js';
+
+/** A decision the monitor asked a human about. */
+export interface DecisionPayload {
+  kind: 'decision';
+  phase: 'analysis' | 'live';
+  revision: number;
+  previousRevision: number | null;
+  trigger: string | null;
+  rule: string;
+}
+
+/** A manual undo in a protected environment, waiting for a second person. */
+export interface UndoPayload {
+  kind: 'undo';
+  request: { toRevision?: number; reason?: string; emergency?: boolean };
+}
+
+export type ApprovalPayload = DecisionPayload | UndoPayload;
+
+/** Starts (and possibly awaits) a saved rollback: the caller decides how it is tracked. */
+export type RunRollback = (rollbackId: string) => Promise<RollbackDetail>;
+
+/** Plans and runs the rollback an approval stands for; null when there is nothing left to roll back. */
+export async function runApprovedRollback(ctx: AppContext, approval: Approval, kind: RollbackKind, by: string, run: RunRollback): Promise<RollbackDetail | null> {
+  const payload = approval.payload as unknown as ApprovalPayload;
+  if (payload.kind === 'undo') {
+    const planned = await planUndo(ctx, {
+      service: approval.service,
+      environment: approval.environment,
+      ...payload.request,
+      reason: `${payload.request.reason?.trim() || `manual rollback requested by ${approval.requestedBy}`} (approved by ${by}, approval ${approval.id})`,
+      actor: { name: approval.requestedBy },
+    });
+    return planned.rollback ? run(planned.rollback.id) : null;
+  }
+  const releases = await ctx.store.listReleases(approval.service, approval.environment, 1000);
+  const current = currentRelease(releases);
+  if (current?.revision !== payload.revision) {
+    // someone already acted: rolling back whatever serves now would be wrong
+    await ctx.emit({
+      type: 'approval.stale', service: approval.service, environment: approval.environment, revision: payload.revision,
+      message: `approval ${approval.id}: revision ${payload.revision} no longer serves ${approval.service}; nothing rolled back`,
+      data: { approvalId: approval.id },
+    });
+    return null;
+  }
+  const planned = await planUndo(ctx, {
+    service: approval.service,
+    environment: approval.environment,
+    ...(payload.previousRevision !== null ? { toRevision: payload.previousRevision } : {}),
+    kind,
+    reason: `${approval.reason} (${kind === 'automatic' ? `approval ${approval.id} timed out` : `approved by ${by}`})`,
+    actor: { name: kind === 'automatic' ? 'rewind' : by },
+  });
+  return planned.rollback ? run(planned.rollback.id) : null;
+}
+
+/** A release under analysis that a human let through is promoted, so deploys are not blocked. */
+export async function promoteIfAnalyzing(ctx: AppContext, approval: Approval): Promise<void> {
+  const payload = approval.payload as unknown as ApprovalPayload;
+  if (payload.kind !== 'decision' || payload.phase !== 'analysis') return;
+  const release = await ctx.store.getRelease(approval.service, approval.environment, payload.revision);
+  if (release?.status !== 'analyzing') return;
+  const previous = payload.previousRevision === null ? null : await ctx.store.getRelease(approval.service, approval.environment, payload.previousRevision);
+  await promote(ctx, release, previous?.status === 'live' ? previous : null);
+}

@@ -1,0 +1,45 @@
+/**
+ * Protected environments (issue 4 §2): with `environments.<e>.protected: true`
+ * a manual undo does not run at once; it becomes an approval that a second
+ * person must give (`rewind approve <id> --as <someone else>`).
+ */
+import type { Approval } from '../../core/model.js';
+import type { AppContext } from '../context.js';
+import { resolveEnvironment } from '../context.js';
+import type { UndoRequest, UndoResult } from '../undo.js';
+import { planUndo } from '../undo.js';
+import { effectivePolicy } from '../policy/effective.js';
+import { requestApproval } from './index.js';
+
+export type ProtectedUndoResult = UndoResult & { approval: Approval };
+
+/** null when the undo may run now; otherwise the approval that now waits. */
+export async function requestProtectedUndo(ctx: AppContext, request: UndoRequest): Promise<ProtectedUndoResult | null> {
+  const environment = resolveEnvironment(ctx, request.service, request.environment);
+  const kind = request.kind ?? (request.emergency ? 'emergency' : 'manual');
+  if (request.dryRun || kind === 'automatic' || kind === 'drill') return null;
+  if (!ctx.loaded.config.environments[environment]?.protected) return null;
+  // plan without saving: bad targets and missing reasons are refused before anyone is asked
+  const preview = await planUndo(ctx, { ...request, environment, dryRun: true });
+  const policy = effectivePolicy(ctx.loaded.config, environment);
+  const approval = await requestApproval(ctx, {
+    service: request.service,
+    environment,
+    action: 'undo',
+    reason: `${kind} rollback of ${request.service} in ${environment} to ${preview.to.version} (r${preview.to.revision})${request.reason ? `: ${request.reason}` : ''}`,
+    requestedBy: request.actor.name,
+    timeoutMs: policy.approvalTimeoutMs,
+    // an unapproved undo lapses: nobody rolls a protected environment back on silence
+    onTimeout: 'ignore',
+    payload: {
+      kind: 'undo',
+      request: {
+        ...(request.toRevision !== undefined ? { toRevision: request.toRevision } : { toRevision: preview.to.revision }),
+        ...(request.reason ? { reason: request.reason } : {}),
+        ...(request.emergency ? { emergency: true } : {}),
+      },
+    },
+    revision: preview.from?.revision ?? null,
+  });
+  return { ...preview, dryRun: false, rollback: null, approval };
+}
