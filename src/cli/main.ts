@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { register as registerApprove } from './commands/approve.js';
 import { register as registerPolicy } from './commands/policy.js';
 import { register as registerConfig } from './commands/config-commands.js';
+import { register as registerDemo } from './commands/demo.js';
 import { register as registerDeploy } from './commands/deploy.js';
 import { register as registerDrill } from './commands/drill.js';
 import { register as registerInspect } from './commands/inspect.js';
@@ -19,7 +20,7 @@ const program = new Command('rewind')
     process.exit(error.exitCode === 0 ? 0 : 2);
   });
 
-for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect, registerApprove, registerPolicy, registerReport, registerDrill]) register(program);
+for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect, registerApprove, registerPolicy, registerReport, registerDrill, registerDemo]) register(program);
 
 registerDb(program);
 await program.parseAsync(process.argv);

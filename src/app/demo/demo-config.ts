@@ -1,0 +1,123 @@
+/**
+ * The demo's rewind.yaml (issue 3 §7): the bundled sample service behind the
+ * traffic switch, 2 instances, triggers tuned so each fault is caught within a
+ * second or two, short analysis and post-rollback watch so a run ends well under
+ * 60 s. Each release reads its own env file (`node --env-file`), which is how
+ * v2 — and only v2 — carries the fault.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { triggerSchema } from '../../config/schema/service.js';
+import { InternalError } from '../../core/errors.js';
+import type { FaultPlan } from './faults.js';
+
+export const DEMO_SERVICE = 'web';
+export const DEMO_ENVIRONMENT = 'production';
+export const DEMO_INSTANCES = 2;
+
+export interface DemoConfigOptions {
+  /** where rewind.yaml, the release env files and state go */
+  workDir: string;
+  plan: FaultPlan;
+  /** front door port; default a free one */
+  port?: number;
+  /** how long a new release is watched; default 8s (covers the fault at 3 s plus detection) */
+  analysis?: string;
+  /** the post-rollback watch; default 3s */
+  postRollbackWatch?: string;
+  /** replaces the default triggers (the bench uses its own) */
+  triggers?: Record<string, unknown>[];
+}
+
+export interface DemoConfig {
+  configFile: string;
+  stateDir: string;
+  frontDoor: string;
+}
+
+/**
+ * Readings of the switch's telemetry cover whole one-second buckets, and a 1 s
+ * window holds only the second in progress: just after a second starts it has
+ * a handful of requests, below minSamples, which ends every breach before its
+ * `for` span is over. A 2 s window always holds the last complete second too.
+ * `window` is a key of the monitor's trigger schema; older schemas lack it.
+ */
+export const TWO_SECOND_WINDOW: Record<string, unknown> = 'window' in triggerSchema.shape ? { window: '2s' } : {};
+
+/** The triggers of the brief, tuned: every fault here trips at least one within ~2 s. */
+export const DEMO_TRIGGERS: Record<string, unknown>[] = [
+  { metric: 'errorRate', above: 0.1, for: '1s', minSamples: 20, severity: 'high', ...TWO_SECOND_WINDOW },
+  { metric: 'latencyP95Ms', above: 800, for: '1s', minSamples: 20, severity: 'high', ...TWO_SECOND_WINDOW },
+  { metric: 'healthCheckFailures', above: 2, severity: 'critical' },
+  { metric: 'restarts', above: 0, severity: 'critical' },
+];
+
+/** Finds examples/demo/app from this file, compiled (dist/, dist-bench/) or not. */
+export function sampleAppDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i += 1) {
+    const candidate = path.join(dir, 'examples', 'demo', 'app');
+    if (existsSync(path.join(candidate, 'server.js'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new InternalError('the sample service examples/demo/app/server.js is missing from this installation');
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const envFile = (values: Record<string, string>): string =>
+  `# written by rewind demo\n${Object.entries(values)
+    .map(([key, value]) => `${key}=${value}\n`)
+    .join('')}`;
+
+export async function writeDemoConfig(options: DemoConfigOptions): Promise<DemoConfig> {
+  const workDir = path.resolve(options.workDir);
+  const stateDir = path.join(workDir, 'state');
+  const releasesDir = path.join(workDir, 'releases');
+  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(releasesDir, { recursive: true });
+  // v1 is the good release; v2 carries the fault. Variables already set in the
+  // environment win over an env file, so the demo clears FAULT* from its own.
+  writeFileSync(path.join(releasesDir, 'v1.env'), envFile({}));
+  writeFileSync(path.join(releasesDir, 'v2.env'), envFile(options.plan.env));
+  const frontDoor = `127.0.0.1:${options.port ?? (await freePort())}`;
+  const config = {
+    version: 1,
+    controller: { listen: `127.0.0.1:${await freePort()}`, stateDir, evaluationInterval: '250ms' },
+    environments: { [DEMO_ENVIRONMENT]: {} },
+    services: {
+      [DEMO_SERVICE]: {
+        driver: {
+          type: 'local',
+          command: [process.execPath, `--env-file=${path.join(releasesDir, '{version}.env')}`, 'server.js', '--release', '{version}'],
+          cwd: sampleAppDir(),
+          env: { APP_VERSION: '{version}' },
+          portEnv: 'PORT',
+          instances: DEMO_INSTANCES,
+          listen: frontDoor,
+          stopTimeout: '3s',
+        },
+        strategy: 'bluegreen',
+        rollbackWindow: '1m',
+        health: { live: '/health/live', ready: '/health/ready', interval: '250ms', timeout: '500ms', failureThreshold: 2, readyTimeout: '15s' },
+        analysis: { duration: options.analysis ?? '8s' },
+        postRollback: { watch: options.postRollbackWatch ?? '3s' },
+        triggers: options.triggers ?? DEMO_TRIGGERS,
+      },
+    },
+    // a short cooldown so a rerun on a kept --state-dir is not held back by the last run's rollback
+    policy: { automatic: true, cooldownPeriod: '1s', maximumRetries: 5 },
+  };
+  const configFile = path.join(workDir, 'rewind.yaml');
+  writeFileSync(configFile, `# rewind demo: the bundled sample service, fault ${options.plan.fault}\n${stringify(config)}`);
+  return { configFile, stateDir, frontDoor };
+}

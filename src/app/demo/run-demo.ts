@@ -1,0 +1,164 @@
+/**
+ * `rewind demo` (issue 3 §7) as a use case: an in-process controller with the
+ * bundled sample service, v1 deployed under steady load, then v2 with a fault,
+ * and the automatic path left to do its job. Returns what happened, measured
+ * from the fault's start. The bench runs episodes through the same function.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../config/load.js';
+import type { RewindEvent, RollbackStatus } from '../../core/model.js';
+import { startController, type Controller } from '../controller.js';
+import { controllerServices } from '../services.js';
+import { logFilePath } from '../../drivers/local/run-file.js';
+import { DEMO_ENVIRONMENT, DEMO_INSTANCES, DEMO_SERVICE, writeDemoConfig } from './demo-config.js';
+import { DEFAULT_FAULT_AFTER_MS, faultPlan, type DemoFault } from './faults.js';
+import { createThreadedLoadGenerator } from './threaded-load.js';
+import { episodeFigures, faultStartAt, type EpisodeFigures } from './measure.js';
+import { createProgress } from './progress.js';
+import { sleep, unlessAborted, waitFor, waitForRollback } from './wait.js';
+
+export interface DemoOptions {
+  fault: DemoFault;
+  /** keep all state here; default a temporary directory, removed at the end */
+  stateDir?: string;
+  /** load in requests per second; default 150 */
+  ratePerSecond?: number;
+  /** the faulty process's time to its fault; default 3000 */
+  faultAfterMs?: number;
+  /** replaces the demo's triggers (the bench sets its own) */
+  triggers?: Record<string, unknown>[];
+  /** how long each release is analysed; default 8s */
+  analysis?: string;
+  /** the post-rollback watch; default 3s */
+  postRollbackWatch?: string;
+  /** the steady-state pause after the outcome, in ms; default 1000 */
+  settleMs?: number;
+  /** live progress lines (stderr in the CLI); default none */
+  progress?: (line: string) => void;
+  /** aborts the run (Ctrl-C); everything started is still stopped */
+  signal?: AbortSignal;
+}
+
+export interface DemoResult {
+  outcome: 'rolled-back' | 'promoted' | 'failed' | 'waiting' | 'analyzing';
+  expected: 'rolled-back' | 'promoted';
+  /** the outcome is the expected one (and a rollback, if any, finished) */
+  ok: boolean;
+  fault: DemoFault;
+  /** from the fault's start to the first trigger that fired on v2 */
+  detectedAfterMs: number | null;
+  /** from the fault's start until every new request was answered well by v1 */
+  trafficRestoredAfterMs: number | null;
+  /** from the fault's start to the switch flip (the rollback's shift-traffic step) */
+  switchFlippedAfterMs: number | null;
+  failedRequests: number;
+  failedAfterFault: number;
+  /** requests started after the flip that were not answered 2xx by v1, with examples */
+  afterFlip: EpisodeFigures['afterFlip'];
+  totalRequests: number;
+  skippedRequests: number;
+  rollbackId: string | null;
+  rollbackStatus: RollbackStatus | null;
+  trigger: { name: string; metric: string; value: unknown } | null;
+  faultStartedAt: number | null;
+  durationMs: number;
+  /** the state dir when it was kept (`--state-dir`), else null */
+  stateDir: string | null;
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const startedAt = Date.now();
+  const write = options.progress ?? (() => undefined);
+  const plan = faultPlan(options.fault, options.faultAfterMs ?? DEFAULT_FAULT_AFTER_MS);
+  // Variables already in the environment would win over the releases' env files.
+  for (const key of ['FAULT', 'FAULT_AFTER_MS', 'FAULT_LATENCY_MS', 'FAULT_ERROR_RATE']) delete process.env[key];
+  const keep = options.stateDir !== undefined;
+  const workDir = keep ? path.resolve(options.stateDir as string) : mkdtempSync(path.join(os.tmpdir(), 'rewind-demo-'));
+  const cleanups: (() => Promise<unknown> | unknown)[] = keep ? [] : [() => rmSync(workDir, { recursive: true, force: true })];
+  try {
+    const written = await writeDemoConfig({
+      workDir,
+      plan,
+      ...(options.triggers ? { triggers: options.triggers } : {}),
+      ...(options.analysis ? { analysis: options.analysis } : {}),
+      ...(options.postRollbackWatch ? { postRollbackWatch: options.postRollbackWatch } : {}),
+    });
+    const loaded = loadConfig(written.configFile);
+    write(`rewind demo: fault ${plan.fault} — ${plan.description}; expected outcome: ${plan.expected}`);
+    write(`state in ${written.stateDir}; service front door http://${written.frontDoor}/`);
+    const controller: Controller = await startController(loaded, { listen: '127.0.0.1:0', drainTimeoutMs: 5_000, ...controllerServices(loaded) });
+    cleanups.push(() => controller.close());
+    cleanups.push(async () => {
+      // the local driver leaves processes running when the controller stops (for adoption): the demo stops them
+      const driver = controller.ctx.driver(DEMO_SERVICE) as { stopAll?: () => Promise<void> };
+      await driver.stopAll?.();
+    });
+    const events: RewindEvent[] = [];
+    const versions = new Map<number, string>();
+    const load = createThreadedLoadGenerator({ url: `http://${written.frontDoor}/`, ratePerSecond: options.ratePerSecond ?? 150 });
+    cleanups.push(() => load.stop());
+    const progress = createProgress({ api: controller.api, service: DEMO_SERVICE, environment: DEMO_ENVIRONMENT, load, write, versions, startedAt });
+    cleanups.push(() => progress.stop());
+    cleanups.push(controller.ctx.onEvent((event) => {
+      events.push(event);
+      progress.onEvent(event);
+    }));
+    const actor = { name: 'rewind-demo' };
+    const target = { service: DEMO_SERVICE, environment: DEMO_ENVIRONMENT };
+
+    // v1: traffic on it, then promoted after its analysis, under load from the start.
+    const first = await unlessAborted(controller.api.deploy({ ...target, version: 'v1', force: true, watch: false, actor }), options.signal);
+    if (first.outcome === 'failed') throw new Error(`v1 did not start: ${first.reason ?? 'unknown reason'}`);
+    load.start();
+    await waitFor('v1 to be promoted', () => events.some((e) => e.type === 'deploy.promoted' && e.revision === first.release.revision), 30_000, options.signal);
+
+    // v2 carries the fault (see faults.ts for when each one starts); the monitor takes it from there.
+    const second = await unlessAborted(controller.api.deploy({ ...target, version: 'v2', force: true, watch: true, actor }), options.signal);
+    let rollbackStatus: RollbackStatus | null = null;
+    if (second.rollbackId) {
+      progress.follow(second.rollbackId);
+      rollbackStatus = await waitForRollback(controller.api, second.rollbackId, 30_000, options.signal);
+    }
+    // a second of steady state after the outcome, so the numbers show it held
+    await sleep(options.settleMs ?? 1000, options.signal);
+    const report = await load.stop();
+    progress.stop();
+
+    const faultyRevision = second.release.revision;
+    const faultClock = { instances: DEMO_INSTANCES, activatesAfterMs: plan.activatesAfterMs, samples: load.samples(), faultyRelease: 'v2' };
+    const faultStart = plan.fault === 'none' ? null : faultStartAt(faultClock, (index) => logFilePath(written.stateDir, DEMO_SERVICE, DEMO_ENVIRONMENT, faultyRevision, index));
+    const figures = episodeFigures({ samples: load.samples(), events, faultStartAt: faultStart, faultyRevision, goodRelease: 'v1' });
+    const fired = events.find((e) => e.type === 'trigger.fired' && e.revision === faultyRevision);
+    const outcome = second.outcome;
+    return {
+      outcome,
+      expected: plan.expected,
+      ok: outcome === plan.expected && (rollbackStatus === null || rollbackStatus === 'succeeded'),
+      fault: plan.fault,
+      detectedAfterMs: figures.detectedAfterMs,
+      trafficRestoredAfterMs: figures.trafficRestoredAfterMs,
+      switchFlippedAfterMs: figures.switchFlippedAfterMs,
+      failedRequests: report.failed,
+      failedAfterFault: figures.failedAfterFault,
+      afterFlip: figures.afterFlip,
+      totalRequests: report.total,
+      skippedRequests: report.skipped,
+      rollbackId: second.rollbackId,
+      rollbackStatus,
+      trigger: fired ? { name: String(fired.data.trigger), metric: String(fired.data.metric), value: fired.data.value } : null,
+      faultStartedAt: faultStart,
+      durationMs: Date.now() - startedAt,
+      stateDir: keep ? written.stateDir : null,
+    };
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // keep unwinding: a failed cleanup must not leave processes behind
+      }
+    }
+  }
+}

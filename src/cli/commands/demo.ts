@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { runDemo, type DemoResult } from '../../app/demo/run-demo.js';
+import { DEMO_FAULTS, parseFault } from '../../app/demo/faults.js';
+import { ExitCode, UserError } from '../../core/errors.js';
+import { action } from '../action.js';
+import type { GlobalOptions } from '../options.js';
+import { color, printJson, say } from '../output.js';
+
+export interface DemoCommandOptions extends Pick<GlobalOptions, 'json' | 'debug'> {
+  fault?: string;
+  stateDir?: string;
+  rate?: string;
+}
+
+const ms = (value: number | null): string => (value === null ? '—' : `${(value / 1000).toFixed(2)} s`);
+
+function summary(result: DemoResult): string[] {
+  const verdict = result.ok ? color.green(`${result.outcome} (as expected)`) : color.red(`${result.outcome} (expected ${result.expected})`);
+  const lines = [``, `${color.bold('rewind demo')}  fault ${result.fault}: ${verdict}`];
+  const value = typeof result.trigger?.value === 'number' ? Number(result.trigger.value.toFixed(3)) : result.trigger?.value;
+  if (result.trigger) lines.push(`  trigger        ${result.trigger.name} (${result.trigger.metric} = ${String(value)})`);
+  if (result.fault !== 'none') {
+    lines.push(`  detected       ${ms(result.detectedAfterMs)} after the fault started`);
+    lines.push(`  switch flipped ${ms(result.switchFlippedAfterMs)} after the fault started`);
+    lines.push(`  restored       ${ms(result.trafficRestoredAfterMs)} after the fault started (every request answered by v1 from then on)`);
+  }
+  lines.push(`  requests       ${result.totalRequests} sent, ${result.failedRequests} failed${result.fault !== 'none' ? ` (${result.failedAfterFault} after the fault)` : ''}${result.skippedRequests ? `, ${result.skippedRequests} not sent (too many in flight)` : ''}`);
+  if (result.rollbackId) lines.push(`  rollback       ${result.rollbackId}: ${result.rollbackStatus ?? 'unknown'}`);
+  if (result.stateDir) lines.push(`  state          ${result.stateDir} (inspect with: rewind -c ${path.join(path.dirname(result.stateDir), 'rewind.yaml')} rollbacks)`);
+  lines.push(`  took           ${ms(result.durationMs)}`);
+  return lines;
+}
+
+/**
+ * `rewind demo` (issue 3 §7): exits 0 when the outcome was the expected one
+ * (rolled back for a fault, promoted for `none`), 1 otherwise.
+ */
+export async function demo(options: DemoCommandOptions): Promise<number> {
+  const fault = parseFault(options.fault);
+  const rate = options.rate === undefined ? 150 : Number(options.rate);
+  const abort = new AbortController();
+  // First Ctrl-C: stop everything the demo started, then exit; the second one is Node's default.
+  const onSignal = (): void => {
+    say('interrupted: stopping the demo’s processes…');
+    abort.abort(new UserError('INTERRUPTED', 'rewind demo was interrupted'));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const result = await runDemo({
+      fault,
+      ratePerSecond: rate,
+      signal: abort.signal,
+      progress: (line) => say(line.startsWith('rewind demo') ? color.bold(line) : line.includes('▸') ? line : color.dim(line)),
+      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    });
+    if (options.json) printJson(result);
+    for (const line of summary(result)) say(line);
+    return result.ok ? ExitCode.ok : ExitCode.failed;
+  } catch (error) {
+    // Interrupted mid-deploy: the demo's processes are stopped, but the controller's
+    // deploy may still be polling in the background — end the process once the
+    // error is reported rather than wait for it.
+    if (abort.signal.aborted) setTimeout(() => process.exit(), 200);
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('run the bundled sample service, deploy a faulty v2 under load and watch Rewind roll it back')
+    .option('--fault <fault>', `the fault of v2: ${DEMO_FAULTS.join(', ')}`, 'error-rate')
+    .option('--state-dir <dir>', 'keep config and state here (default: a temporary directory, removed after)')
+    .option('--rate <n>', 'requests per second of the load generator', '150')
+    .option('--json', 'print the result as one JSON object', false)
+    .option('--debug', 'print stack traces', false)
+    .action(action(demo));
+}

@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { rolledBackWell, runDemoCli } from './demo-cli.js';
+
+const alive = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+describe('rewind demo rolls back a faulty v2 (issue 3 §7)', () => {
+  it('error-rate: rolled back within seconds, state kept with --state-dir, nothing left running', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-demo-test-'));
+    try {
+      const run = await runDemoCli(['--fault', 'error-rate', '--state-dir', dir]);
+      rolledBackWell(run, 'error-rate');
+      const { json } = run;
+      expect(json.trigger?.metric).toBe('errorRate');
+      expect(json.detectedAfterMs).toBeGreaterThanOrEqual(1000); // the trigger's own `for: 1s`
+      expect(json.detectedAfterMs).toBeLessThan(4000);
+      expect(json.trafficRestoredAfterMs).toBeGreaterThanOrEqual(json.detectedAfterMs! - 50);
+      expect(json.trafficRestoredAfterMs).toBeLessThan(5000);
+      // half of v2's answers failed until the flip, none after
+      expect(json.failedRequests).toBeGreaterThan(20);
+      expect(json.failedRequests).toBeLessThan(json.totalRequests * 0.2);
+      expect(json.rollbackStatus).toBe('succeeded');
+      expect(run.wallMs).toBeLessThan(60_000);
+      // live progress went to stderr: weights, error rate, the rollback's steps
+      expect(run.stderr).toMatch(/weights v2 100%/);
+      expect(run.stderr).toMatch(/errors \d+\.\d%/);
+      expect(run.stderr).toMatch(/rollback .*shift-traffic/);
+      // the kept state is a normal Rewind state dir: the CLI reads the rollback from it
+      const listed = spawnSync(process.execPath, ['bin/rewind.js', 'rollbacks', '-c', path.join(dir, 'rewind.yaml'), '--json'], { encoding: 'utf8' });
+      expect(listed.status).toBe(0);
+      expect(listed.stdout).toContain(json.rollbackId!);
+      // every process the demo started is gone
+      const runDir = path.join(dir, 'state', 'run');
+      const records = readdirSync(runDir, { withFileTypes: true }).filter((entry) => entry.name.endsWith('.json'));
+      for (const record of records) {
+        const { instances } = JSON.parse(readFileSync(path.join(runDir, record.name), 'utf8')) as { instances: { pid: number }[] };
+        for (const instance of instances) expect(alive(instance.pid)).toBe(false);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('latency: rolled back on p95 latency', async () => {
+    const run = await runDemoCli(['--fault', 'latency']);
+    rolledBackWell(run, 'latency');
+    expect(run.json.trigger?.metric).toBe('latencyP95Ms');
+    // slow answers are only measured when they finish (1.5 s), then `for: 1s`
+    expect(run.json.detectedAfterMs).toBeGreaterThanOrEqual(1500);
+    expect(run.json.detectedAfterMs).toBeLessThan(6000);
+    expect(run.json.trafficRestoredAfterMs).toBeLessThan(7000);
+    expect(run.json.failedRequests).toBe(0);
+  });
+
+  it('none: promoted after analysis, no rollback, no failed request', async () => {
+    const run = await runDemoCli(['--fault', 'none']);
+    expect(run.code).toBe(0);
+    expect(run.json).toMatchObject({ outcome: 'promoted', fault: 'none', rollbackId: null, detectedAfterMs: null, failedRequests: 0 });
+    expect(run.json.totalRequests).toBeGreaterThan(1000);
+  });
+});
