@@ -1,6 +1,7 @@
 import type { SignalQuery, SignalReading, SignalSource } from '../../core/ports/signal-source.js';
 import type { ProxyMetric, TrafficSwitch } from '../../proxy/types.js';
 
+const BUCKET_MS = 1000;
 const SWITCH_METRICS: readonly ProxyMetric[] = ['errorRate', 'latencyP95Ms', 'latencyP99Ms', 'requestRate', 'consecutive5xx', 'requests', 'errors5xx'];
 
 /**
@@ -15,7 +16,12 @@ export function createLocalSignalSource(switchOf: () => TrafficSwitch | null, pr
       if (!(SWITCH_METRICS as readonly string[]).includes(query.metric)) return probes.read(query, signal);
       const sw = switchOf();
       if (!sw) return { status: 'no-data', samples: 0 };
-      const { value, samples } = sw.telemetry.read(query.revision, query.metric as ProxyMetric, query.at, query.windowMs);
+      // The switch counts in one-second buckets and a window takes the seconds that
+      // start inside it, so a 1 s window early in a second holds only a sliver of
+      // requests (below minSamples) and breaks a breach. One more bucket keeps a
+      // whole second in every window; the rate is per second of that longer span.
+      const windowMs = query.windowMs + BUCKET_MS;
+      const { value, samples } = sw.telemetry.read(query.revision, query.metric as ProxyMetric, query.at, windowMs);
       // a rate of zero requests is a real value; a ratio over zero requests is not
       if (samples === 0 && query.metric !== 'requestRate' && query.metric !== 'requests') return { status: 'no-data', samples: 0 };
       return { status: 'ok', value, samples };
