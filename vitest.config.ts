@@ -10,5 +10,6 @@ export default defineConfig({
     maxWorkers: 2,
     pool: 'forks',
     reporters: ['default', './test/helpers/summary-reporter.ts'],
+    globalSetup: ['./test/helpers/global-setup.ts'],
   },
 });

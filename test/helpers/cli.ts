@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { killRunFileInstances } from './leftovers.js';
 
 /** The built CLI, run as a user runs it (tests run `npm run build` first via `npm test`). */
 export const BIN = resolve(import.meta.dirname, '../../bin/rewind.js');
@@ -55,7 +56,10 @@ export function tempProject(prefix = 'rewind-test-'): Project {
       writeFileSync(path, text);
       return path;
     },
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => {
+      killRunFileInstances(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
