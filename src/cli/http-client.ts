@@ -1,31 +1,9 @@
 import type { RewindApi } from '../app/index.js';
-import { ExitCode, UserError } from '../core/errors.js';
+import { createHttpCall } from './http-call.js';
 
 /** The CLI's view of a controller: the same API over HTTP, like kubectl's. */
 export function createHttpApi(baseUrl: string, actor: string): RewindApi {
-  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
-    let response: Response;
-    try {
-      response = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', 'x-rewind-actor': actor },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (error) {
-      throw new UserError('CONTROLLER_UNREACHABLE', `lost the controller at ${baseUrl}: ${(error as Error).message}`);
-    }
-    const text = await response.text();
-    const json = text ? (JSON.parse(text) as unknown) : null;
-    if (!response.ok) {
-      const e = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
-      throw new UserError(e?.code ?? 'HTTP_ERROR', e?.message ?? `controller answered ${response.status}`, {
-        status: response.status,
-        exitCode: response.status === 400 ? ExitCode.usage : ExitCode.failed,
-        details: e?.details,
-      });
-    }
-    return json as T;
-  };
+  const call = createHttpCall(baseUrl, actor);
   const query = (params: Record<string, string | number | undefined>): string => {
     const entries = Object.entries(params).filter(([, v]) => v !== undefined) as [string, string][];
     return entries.length ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
