@@ -56,7 +56,12 @@ export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi 
   const api: RewindApi = {
     async deploy(request) {
       const analyzer = options.analyzer?.(ctx);
-      if (request.watch || !analyzer || analyzer.waits?.(request.service) === false) return deploy(ctx, request, analyzer);
+      if (request.watch || !analyzer || analyzer.waits?.(request.service) === false) {
+        // tracked too, so controller shutdown waits for (or interrupts) a watched deploy
+        const work = deploy(ctx, request, analyzer);
+        options.track?.(work);
+        return work;
+      }
       // without --watch: answer once the release has traffic; analysis goes on here
       let early: (result: DeployResult) => void = () => undefined;
       const answered = new Promise<DeployResult>((resolve) => (early = resolve));
