@@ -24,6 +24,8 @@ export interface DemoJson {
   rollbackStatus: string | null;
   trigger: { name: string; metric: string } | null;
   durationMs: number;
+  notifications: { slack: number; pagerduty: number; webhook: number; webhookRejected: number; pagerdutyEvents: { action: string; dedupKey: string }[] };
+  reportPath: string | null;
 }
 
 export interface DemoRun {

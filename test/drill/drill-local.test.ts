@@ -8,10 +8,11 @@ import { SAMPLE_APP } from '../local-app/harness.js';
 import { actor, startServe } from '../record/project.js';
 
 /*
- * Drills on the local driver with the bundled sample app. Branch `monitor` (the
- * automatic path: triggers, decisions) is not merged yet, so these tests play
- * the part of the detector with a manual undo while the drill waits, and check
- * the drill's own fallback when nothing rolls back.
+ * Drills on the local driver with the bundled sample app. This service has no
+ * triggers, so the monitor never rolls back: these tests play the part of a
+ * human detector with a manual undo while the drill waits, and check the
+ * drill's own fallback when nothing rolls back. The automatic path (triggers,
+ * the monitor's rollback) is drill-auto.test.ts.
  */
 let project: Project;
 let controller: Controller;
@@ -72,7 +73,7 @@ describe('rewind drill on a local-driver service', () => {
     expect(faulty.body).toContain('injected fault: error-rate');
     expect(JSON.parse(faulty.body)).toMatchObject({ release: 'v1' });
 
-    // the detector's part (until branch monitor is merged): a human rolls back
+    // the detector's part (no triggers here): a human rolls back
     const undo = await controller.api.undo({ service: 'web', reason: 'drill: errors seen', actor, wait: true });
     expect(undo.rollback?.status).toBe('succeeded');
     expect(undo.from?.revision).toBe(2);

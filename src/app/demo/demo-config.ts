@@ -30,6 +30,36 @@ export interface DemoConfigOptions {
   postRollbackWatch?: string;
   /** replaces the default triggers (the bench uses its own) */
   triggers?: Record<string, unknown>[];
+  /** where the demo's local receivers listen; default no notifications */
+  notifications?: DemoNotificationTargets;
+}
+
+/** The demo's loopback receivers (receivers.ts) the channels point at. */
+export interface DemoNotificationTargets {
+  slackUrl: string;
+  pagerDutyUrl: string;
+  pagerDutyRoutingKey: string;
+  webhookUrl: string;
+  webhookSecret: string;
+}
+
+/**
+ * Channels to the demo's own receivers and routes for rollbacks, deploys and
+ * drills (issue 6 "done when"). PagerDuty only acts on rollback events itself.
+ */
+export function demoNotifications(targets: DemoNotificationTargets): Record<string, unknown> {
+  const all = ['demo-slack', 'demo-pagerduty', 'demo-webhook'];
+  return {
+    channels: [
+      { name: 'demo-slack', type: 'slack', webhookUrl: targets.slackUrl },
+      { name: 'demo-pagerduty', type: 'pagerduty', routingKey: targets.pagerDutyRoutingKey, url: targets.pagerDutyUrl },
+      { name: 'demo-webhook', type: 'webhook', url: targets.webhookUrl, secret: targets.webhookSecret },
+    ],
+    routes: [
+      { events: ['rollback.*'], channels: all },
+      { events: ['deploy.*', 'drill.*'], channels: ['demo-slack', 'demo-webhook'] },
+    ],
+  };
 }
 
 export interface DemoConfig {
@@ -116,6 +146,7 @@ export async function writeDemoConfig(options: DemoConfigOptions): Promise<DemoC
     },
     // a short cooldown so a rerun on a kept --state-dir is not held back by the last run's rollback
     policy: { automatic: true, cooldownPeriod: '1s', maximumRetries: 5 },
+    ...(options.notifications ? { notifications: demoNotifications(options.notifications) } : {}),
   };
   const configFile = path.join(workDir, 'rewind.yaml');
   writeFileSync(configFile, `# rewind demo: the bundled sample service, fault ${options.plan.fault}\n${stringify(config)}`);

@@ -18,6 +18,10 @@ import { createThreadedLoadGenerator } from './threaded-load.js';
 import { episodeFigures, faultStartAt, type EpisodeFigures } from './measure.js';
 import { createProgress } from './progress.js';
 import { sleep, unlessAborted, waitFor, waitForRollback } from './wait.js';
+import { startDemoReceivers, type NotificationCounts } from './receivers.js';
+
+/** How long the demo waits for the outbox and the report writer after the outcome. */
+const RECORD_WAIT_MS = 5_000;
 
 export interface DemoOptions {
   fault: DemoFault;
@@ -66,6 +70,10 @@ export interface DemoResult {
   durationMs: number;
   /** the state dir when it was kept (`--state-dir`), else null */
   stateDir: string | null;
+  /** what the demo's local Slack, PagerDuty and webhook receivers got (issue 6) */
+  notifications: NotificationCounts;
+  /** the incident report of the rollback (`<stateDir>/incidents/…md`); removed with a temporary state dir */
+  reportPath: string | null;
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
@@ -78,9 +86,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const workDir = keep ? path.resolve(options.stateDir as string) : mkdtempSync(path.join(os.tmpdir(), 'rewind-demo-'));
   const cleanups: (() => Promise<unknown> | unknown)[] = keep ? [] : [() => rmSync(workDir, { recursive: true, force: true })];
   try {
+    const receivers = await startDemoReceivers();
+    cleanups.push(() => receivers.close());
     const written = await writeDemoConfig({
       workDir,
       plan,
+      notifications: receivers,
       ...(options.triggers ? { triggers: options.triggers } : {}),
       ...(options.analysis ? { analysis: options.analysis } : {}),
       ...(options.postRollbackWatch ? { postRollbackWatch: options.postRollbackWatch } : {}),
@@ -125,6 +136,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await sleep(options.settleMs ?? 1000, options.signal);
     const report = await load.stop();
     progress.stop();
+    // the record of what happened (issue 6): the outbox delivers and the incident
+    // report is written in the background; wait a few seconds for both, no longer
+    const reportPath = (): string | null => {
+      const written = events.find((e) => e.type === 'report.written' && e.rollbackId === second.rollbackId);
+      return written ? String(written.data.path) : null;
+    };
+    const delivered = (): boolean => {
+      const counts = receivers.counts();
+      const resolved = counts.pagerdutyEvents.some((e) => e.action === 'resolve');
+      return counts.slack > 0 && counts.webhook > 0 && (second.rollbackId === null || (resolved && reportPath() !== null));
+    };
+    await waitFor('notifications and the incident report', delivered, RECORD_WAIT_MS, options.signal).catch((error: unknown) => {
+      if (options.signal?.aborted) throw error;
+      write('notifications or the incident report were not all there in time; showing what arrived');
+    });
 
     const faultyRevision = second.release.revision;
     const faultClock = { instances: DEMO_INSTANCES, activatesAfterMs: plan.activatesAfterMs, samples: load.samples(), faultyRelease: 'v2' };
@@ -151,6 +177,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       faultStartedAt: faultStart,
       durationMs: Date.now() - startedAt,
       stateDir: keep ? written.stateDir : null,
+      notifications: receivers.counts(),
+      reportPath: reportPath(),
     };
   } finally {
     for (const cleanup of cleanups.reverse()) {

@@ -27,8 +27,23 @@ function summary(result: DemoResult): string[] {
   }
   lines.push(`  requests       ${result.totalRequests} sent, ${result.failedRequests} failed${result.fault !== 'none' ? ` (${result.failedAfterFault} after the fault)` : ''}${result.skippedRequests ? `, ${result.skippedRequests} not sent (too many in flight)` : ''}`);
   if (result.rollbackId) lines.push(`  rollback       ${result.rollbackId}: ${result.rollbackStatus ?? 'unknown'}`);
+  lines.push(...notificationLines(result));
   if (result.stateDir) lines.push(`  state          ${result.stateDir} (inspect with: rewind -c ${path.join(path.dirname(result.stateDir), 'rewind.yaml')} rollbacks)`);
   lines.push(`  took           ${ms(result.durationMs)}`);
+  return lines;
+}
+
+/** What the demo's local receivers got and where the incident report is (issue 6). */
+function notificationLines(result: DemoResult): string[] {
+  const { slack, pagerduty, webhook, webhookRejected, pagerdutyEvents } = result.notifications;
+  const actions = pagerdutyEvents.map((e) => e.action).join(', ');
+  const incidents = new Set(pagerdutyEvents.map((e) => e.dedupKey)).size;
+  const lines = [
+    `  slack          ${slack} message${slack === 1 ? '' : 's'} received`,
+    `  pagerduty      ${pagerduty} event${pagerduty === 1 ? '' : 's'}${pagerduty ? ` (${actions}; ${incidents} incident${incidents === 1 ? '' : 's'} by dedup_key)` : ''}`,
+    `  webhook        ${webhook} signed message${webhook === 1 ? '' : 's'} verified${webhookRejected ? `, ${webhookRejected} refused` : ''}`,
+  ];
+  if (result.reportPath) lines.push(`  report         ${result.reportPath}${result.stateDir ? '' : ' (removed with the temporary state; keep it with --state-dir)'}`);
   return lines;
 }
 
