@@ -3,22 +3,11 @@
  * each with a deadline and an abort signal (Ctrl-C), so the demo never hangs.
  */
 import { isTerminalRollback, type RollbackStatus } from '../../core/model.js';
+import { systemClock } from '../../core/clock.js';
 import type { RewindApi } from '../index.js';
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+/** A pause that Ctrl-C (the signal) ends early with the signal's reason. */
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => systemClock.sleep(ms, signal);
 
 /** Polls `check` every 100 ms; rejects after `timeoutMs` naming what it waited for. */
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, signal?: AbortSignal): Promise<void> {

@@ -9,7 +9,7 @@ import type { Release } from '../../core/model.js';
 import type { SignalQuery, SignalReading, SignalSource } from '../../core/ports/signal-source.js';
 import type { AppContext } from '../context.js';
 import { serviceConfig } from '../context.js';
-import { createDbConnectionsSource } from './db-connections.js';
+import { createDbConnectionsSource } from '../../monitor/providers/db-connections.js';
 
 export const serves = (source: SignalSource, metric: string): boolean => source.metrics.includes(metric) || source.metrics.includes('*');
 
