@@ -71,7 +71,11 @@ export async function dbBench(options: { scale?: number; rounds?: number; jobs?:
       run(bin('pg_dump'), ['-Fd', '-j', String(jobs), '-f', dir], conn.env);
       times.raw.backup.push(performance.now() - t);
       t = performance.now();
-      run(bin('pg_restore'), ['--clean', '--if-exists', '--exit-on-error', '-j', String(jobs), '-d', conn.database, dir], conn.env);
+      run(
+        bin('pg_restore'),
+        ['--clean', '--if-exists', '--exit-on-error', '-j', String(jobs), '-d', conn.database, dir],
+        conn.env,
+      );
       times.raw.restore.push(performance.now() - t);
       rmSync(dir, { recursive: true, force: true });
     };
@@ -98,12 +102,23 @@ export async function dbBench(options: { scale?: number; rounds?: number; jobs?:
     const rows: DbBenchRow[] = [];
     for (const phase of ['backup', 'restore', 'total'] as const) {
       const series = (tool: 'rewind' | 'raw'): number[] =>
-        phase === 'total' ? times[tool].backup.map((b, i) => b + (times[tool].restore[i] as number)) : times[tool][phase];
+        phase === 'total'
+          ? times[tool].backup.map((b, i) => b + (times[tool].restore[i] as number))
+          : times[tool][phase];
       const raw = median(series('raw'));
       const paired = median(series('rewind').map((x, i) => x / (series('raw')[i] as number)));
       for (const tool of ['raw', 'rewind'] as const) {
         const xs = series(tool);
-        rows.push({ tool, phase, medianMs: median(xs), minMs: Math.min(...xs), maxMs: Math.max(...xs), rounds, vsRaw: median(xs) / raw, pairedRatio: tool === 'raw' ? 1 : paired });
+        rows.push({
+          tool,
+          phase,
+          medianMs: median(xs),
+          minMs: Math.min(...xs),
+          maxMs: Math.max(...xs),
+          rounds,
+          vsRaw: median(xs) / raw,
+          pairedRatio: tool === 'raw' ? 1 : paired,
+        });
       }
     }
     return rows;
@@ -120,9 +135,13 @@ export function printDbBench(rows: DbBenchRow[]): void {
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const [rel, paired] = r.tool === 'raw' ? ['—', '—'] : [pct(r.vsRaw), pct(r.pairedRatio)];
-    console.log(`| ${r.phase} | ${r.tool === 'raw' ? 'pg_dump/pg_restore -j2' : 'Rewind adapter'} | ${s(r.medianMs)} | ${s(r.minMs)} | ${s(r.maxMs)} | ${rel} | ${paired} |`);
+    console.log(
+      `| ${r.phase} | ${r.tool === 'raw' ? 'pg_dump/pg_restore -j2' : 'Rewind adapter'} | ${s(r.medianMs)} | ${s(r.minMs)} | ${s(r.maxMs)} | ${rel} | ${paired} |`,
+    );
   }
-  console.log(`(${rows[0]?.rounds ?? 0} rounds; Rewind's backup also counts rows exactly under the dump's snapshot and checksums every file; its restore re-checks the checksums first)`);
+  console.log(
+    `(${rows[0]?.rounds ?? 0} rounds; Rewind's backup also counts rows exactly under the dump's snapshot and checksums every file; its restore re-checks the checksums first)`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

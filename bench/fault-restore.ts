@@ -40,19 +40,32 @@ export async function faultRestoreBench(options: FaultRestoreOptions = {}): Prom
   const rate = options.ratePerSecond ?? 200;
   const results: DemoResult[] = [];
   for (let episode = 1; episode <= episodes; episode += 1) {
-    const result = await runDemo({ fault: 'error-rate', ratePerSecond: rate, triggers: [TRIGGER], analysis: '4s', postRollbackWatch: '1s', settleMs: 500 });
+    const result = await runDemo({
+      fault: 'error-rate',
+      ratePerSecond: rate,
+      triggers: [TRIGGER],
+      analysis: '4s',
+      postRollbackWatch: '1s',
+      settleMs: 500,
+    });
     results.push(result);
     console.error(
       `episode ${String(episode).padStart(2)}/${episodes}: ${result.outcome}, detected ${result.detectedAfterMs} ms, flipped ${result.switchFlippedAfterMs} ms, restored ${result.trafficRestoredAfterMs} ms, ${result.failedAfterFault} failed of ${result.totalRequests}`,
     );
     if (episode === 1 && !result.ok) {
       // no point in 19 more: without the monitor (or with a broken one) nothing rolls back
-      throw new Error(`the first episode ended ${result.outcome}, not rolled back; is the monitor (src/app/monitor) in this build?`);
+      throw new Error(
+        `the first episode ended ${result.outcome}, not rolled back; is the monitor (src/app/monitor) in this build?`,
+      );
     }
-    if (result.afterFlip.bad > 0) console.error(`  ${result.afterFlip.bad} bad after the flip, e.g. ${JSON.stringify(result.afterFlip.examples)}`);
+    if (result.afterFlip.bad > 0)
+      console.error(`  ${result.afterFlip.bad} bad after the flip, e.g. ${JSON.stringify(result.afterFlip.examples)}`);
   }
-  const good = results.filter((result) => result.ok && result.detectedAfterMs !== null && result.trafficRestoredAfterMs !== null);
-  const series = (pick: (result: DemoResult) => number | null): number[] => good.map(pick).filter((value): value is number => value !== null);
+  const good = results.filter(
+    (result) => result.ok && result.detectedAfterMs !== null && result.trafficRestoredAfterMs !== null,
+  );
+  const series = (pick: (result: DemoResult) => number | null): number[] =>
+    good.map(pick).filter((value): value is number => value !== null);
   const detected = series((r) => r.detectedAfterMs);
   const flipped = series((r) => r.switchFlippedAfterMs);
   const restored = series((r) => r.trafficRestoredAfterMs);
@@ -64,7 +77,13 @@ export async function faultRestoreBench(options: FaultRestoreOptions = {}): Prom
   // floor about rate × 50% × floor requests fail before the flip.
   const floor = 1000 + (1000 * TRIGGER.minSamples) / rate;
   const floorMs = [{ name: 'floor (minSamples ÷ rate + for)', value: floor }];
-  const figure = (name: string, values: number[], q: number, baselines: BenchFigure['baselines'], unit = 'ms'): BenchFigure => ({
+  const figure = (
+    name: string,
+    values: number[],
+    q: number,
+    baselines: BenchFigure['baselines'],
+    unit = 'ms',
+  ): BenchFigure => ({
     bench: 'fault-restore',
     figure: name,
     value: values.length === 0 ? null : quantile(values, q),
@@ -79,10 +98,29 @@ export async function faultRestoreBench(options: FaultRestoreOptions = {}): Prom
     figure('restored, median', restored, 0.5, [{ name: 'goal', value: 1000, goal: 'at most' }, ...floorMs]),
     figure('restored, p95', restored, 0.95, [{ name: 'goal', value: 1000, goal: 'at most' }, ...floorMs]),
     figure('trigger → restored, median', afterTrigger, 0.5, [{ name: 'goal', value: 1000, goal: 'at most' }]),
-    figure('failed requests/episode, median', failed, 0.5, [{ name: 'at the floor (rate × 50% × floor)', value: Math.round((rate * 0.5 * floor) / 1000) }], ''),
-    figure('failed requests/episode, max', failed, 1, [{ name: 'at the floor (rate × 50% × floor)', value: Math.round((rate * 0.5 * floor) / 1000) }], ''),
+    figure(
+      'failed requests/episode, median',
+      failed,
+      0.5,
+      [{ name: 'at the floor (rate × 50% × floor)', value: Math.round((rate * 0.5 * floor) / 1000) }],
+      '',
+    ),
+    figure(
+      'failed requests/episode, max',
+      failed,
+      1,
+      [{ name: 'at the floor (rate × 50% × floor)', value: Math.round((rate * 0.5 * floor) / 1000) }],
+      '',
+    ),
     // issue 3: no request dropped by the switch itself — none may go astray once it flipped
-    { bench: 'fault-restore', figure: 'bad answers after the flip, all episodes', value: good.reduce((sum, r) => sum + r.afterFlip.bad, 0), unit: '', baselines: [{ name: 'goal', value: 0, goal: 'at most' }], note },
+    {
+      bench: 'fault-restore',
+      figure: 'bad answers after the flip, all episodes',
+      value: good.reduce((sum, r) => sum + r.afterFlip.bad, 0),
+      unit: '',
+      baselines: [{ name: 'goal', value: 0, goal: 'at most' }],
+      note,
+    },
   ];
 }
 

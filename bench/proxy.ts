@@ -123,8 +123,11 @@ export async function proxyBench(options: ProxyBenchOptions = {}): Promise<Row[]
 export function printTable(rows: Row[]): void {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0] as Row);
-  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => String(row[column] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+  const widths = columns.map((column) =>
+    Math.max(column.length, ...rows.map((row) => String(row[column] ?? '').length)),
+  );
+  const line = (cells: string[]): string =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
   console.log(line(columns));
   console.log(line(widths.map((width) => '-'.repeat(width))));
   for (const row of rows) console.log(line(columns.map((column) => String(row[column] ?? ''))));
@@ -133,6 +136,8 @@ export function printTable(rows: Row[]): void {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const seconds = Number(process.env.BENCH_SECONDS ?? 5);
   const rows = await proxyBench({ durationSeconds: seconds });
-  console.log(`proxy: wrk -t1 -c50, ${seconds} s × 3 interleaved rounds per target (medians); upstream is one Node process`);
+  console.log(
+    `proxy: wrk -t1 -c50, ${seconds} s × 3 interleaved rounds per target (medians); upstream is one Node process`,
+  );
   printTable(rows);
 }

@@ -44,14 +44,16 @@ function dbFigures(rows: DbRow[]): BenchFigure[] {
     const rewind = rows.find((row) => row.tool === 'rewind' && row.phase === phase);
     const raw = rows.find((row) => row.tool === 'raw' && row.phase === phase);
     if (!rewind) return [];
-    return [{
-      bench: 'db',
-      figure: `PostgreSQL ${phase} (median)`,
-      value: rewind.medianMs / 1000,
-      unit: 's',
-      baselines: raw ? [{ name: 'pg_dump/pg_restore -j2', value: raw.medianMs / 1000 }] : [],
-      note: `pgbench database, ${rewind.rounds} rounds alternating which tool goes first`,
-    }];
+    return [
+      {
+        bench: 'db',
+        figure: `PostgreSQL ${phase} (median)`,
+        value: rewind.medianMs / 1000,
+        unit: 's',
+        baselines: raw ? [{ name: 'pg_dump/pg_restore -j2', value: raw.medianMs / 1000 }] : [],
+        note: `pgbench database, ${rewind.rounds} rounds alternating which tool goes first`,
+      },
+    ];
   });
 }
 
@@ -86,7 +88,9 @@ for (const [name, run] of Object.entries(modules)) {
   try {
     const result = await run();
     if (result) figures.push(...result);
-    console.error(`bench ${name}: ${result ? 'done' : 'nothing measured'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.error(
+      `bench ${name}: ${result ? 'done' : 'nothing measured'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   } catch (error) {
     // One broken bench must not hide the others' figures; it is named and the exit code says so.
     failed.push(name);

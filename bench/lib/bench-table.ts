@@ -72,6 +72,8 @@ export function printBenchTable(figures: BenchFigure[], write: (line: string) =>
   write(line(cells[0] ?? []));
   write(line(widths.map((width) => '-'.repeat(width))));
   for (const row of cells.slice(1)) write(line(row));
-  const notes = [...new Set(figures.map((figure) => (figure.note ? `${figure.bench}: ${figure.note}` : '')).filter(Boolean))];
+  const notes = [
+    ...new Set(figures.map((figure) => (figure.note ? `${figure.bench}: ${figure.note}` : '')).filter(Boolean)),
+  ];
   for (const note of notes) write(`  ${note}`);
 }

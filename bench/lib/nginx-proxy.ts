@@ -70,7 +70,9 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000
 export async function startNginx(binary: string, port: number, upstreamPort: number): Promise<RunningNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'rewind-bench-nginx-'));
   writeFileSync(join(dir, 'nginx.conf'), config(dir, port, upstreamPort));
-  const child = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   try {

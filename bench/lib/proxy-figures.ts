@@ -25,6 +25,13 @@ export function proxyFigures(rows: Row[]): BenchFigure[] {
     figure('throughput', 'req/s', 'req/s'),
     figure('latency p50', 'p50 ms', 'ms'),
     figure('latency p99', 'p99 ms', 'ms'),
-    { bench: 'proxy', figure: 'failed requests', value: Number(rewind.errors), unit: '', baselines: others.map((row) => ({ name: String(row.target), value: Number(row.errors) })), note: NOTE },
+    {
+      bench: 'proxy',
+      figure: 'failed requests',
+      value: Number(rewind.errors),
+      unit: '',
+      baselines: others.map((row) => ({ name: String(row.target), value: Number(row.errors) })),
+      note: NOTE,
+    },
   ];
 }

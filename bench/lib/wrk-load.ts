@@ -55,7 +55,13 @@ export function parseWrk(output: string): WrkResult {
 }
 
 export function runWrk(url: string, options: WrkOptions = {}): Promise<WrkResult> {
-  const args = ['--latency', `-t${options.threads ?? 1}`, `-c${options.connections ?? 50}`, `-d${options.durationSeconds ?? 5}s`, url];
+  const args = [
+    '--latency',
+    `-t${options.threads ?? 1}`,
+    `-c${options.connections ?? 50}`,
+    `-d${options.durationSeconds ?? 5}s`,
+    url,
+  ];
   return new Promise<WrkResult>((resolve, reject) => {
     const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

@@ -61,7 +61,10 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
       return [...(own ? [own] : []), ...providers];
     },
     async emit(event: NewEvent): Promise<RewindEvent> {
-      const saved = await store.appendEvent({ ...event, message: redact(event.message ?? ''), data: JSON.parse(redact(JSON.stringify(event.data ?? {}))) }, clock.now());
+      const saved = await store.appendEvent(
+        { ...event, message: redact(event.message ?? ''), data: JSON.parse(redact(JSON.stringify(event.data ?? {}))) },
+        clock.now(),
+      );
       for (const listener of listeners) {
         try {
           listener(saved);
@@ -87,12 +90,21 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
 export function openStore(loaded: LoadedConfig): Store {
   const { store } = loaded.config.controller;
   if (store.type !== 'sqlite') {
-    throw new UserError('UNSUPPORTED', `controller.store.type "${store.type}" is not available in this build; use sqlite`, { exitCode: ExitCode.usage });
+    throw new UserError(
+      'UNSUPPORTED',
+      `controller.store.type "${store.type}" is not available in this build; use sqlite`,
+      { exitCode: ExitCode.usage },
+    );
   }
   return createSqliteStore({ path: join(loaded.stateDir, 'state.db') });
 }
 
-function buildDriver(service: string, config: ServiceConfig, ctx: AppContext, factories: NonNullable<ComposeOptions['driverFactories']>): Driver {
+function buildDriver(
+  service: string,
+  config: ServiceConfig,
+  ctx: AppContext,
+  factories: NonNullable<ComposeOptions['driverFactories']>,
+): Driver {
   const driver = config.driver;
   if (driver.type === 'command') {
     return createCommandDriver({
@@ -109,10 +121,14 @@ function buildDriver(service: string, config: ServiceConfig, ctx: AppContext, fa
   }
   const factory = factories[driver.type];
   if (!factory) {
-    throw new UserError('NO_CONTROLLER', `service "${service}" uses the ${driver.type} driver, which needs a running controller — start one with: rewind serve`, {
-      exitCode: ExitCode.failed,
-      status: 409,
-    });
+    throw new UserError(
+      'NO_CONTROLLER',
+      `service "${service}" uses the ${driver.type} driver, which needs a running controller — start one with: rewind serve`,
+      {
+        exitCode: ExitCode.failed,
+        status: 409,
+      },
+    );
   }
   return factory(service, config, ctx);
 }
@@ -127,11 +143,26 @@ function buildProviders(loaded: LoadedConfig): SignalSource[] {
         : provider.username
           ? { username: provider.username, password: provider.password ?? '' }
           : undefined;
-      return [createPrometheusSource({ name: provider.name, url: provider.url, queries: provider.queries, timeoutMs, ...(auth ? { auth } : {}) })];
+      return [
+        createPrometheusSource({
+          name: provider.name,
+          url: provider.url,
+          queries: provider.queries,
+          timeoutMs,
+          ...(auth ? { auth } : {}),
+        }),
+      ];
     }
     // one HTTP JSON source per metric: each has its own URL template and path
     return Object.entries(provider.queries).map(([metric, query]) =>
-      createHttpJsonSource({ name: provider.name, url: query.url, path: query.path, metrics: [metric], timeoutMs, headers: provider.headers }),
+      createHttpJsonSource({
+        name: provider.name,
+        url: query.url,
+        path: query.path,
+        metrics: [metric],
+        timeoutMs,
+        headers: provider.headers,
+      }),
     );
   });
 }

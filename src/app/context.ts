@@ -55,10 +55,18 @@ export function resolveEnvironment(ctx: AppContext, service: string, environment
   const allowed = serviceConfig(ctx, service).environments ?? declared;
   const env = environment ?? allowed[0];
   if (!env || !declared.includes(env)) {
-    throw new UserError('UNKNOWN_ENVIRONMENT', `unknown environment "${environment}" (declared: ${declared.join(', ') || 'none'})`, { status: 400, exitCode: 2 });
+    throw new UserError(
+      'UNKNOWN_ENVIRONMENT',
+      `unknown environment "${environment}" (declared: ${declared.join(', ') || 'none'})`,
+      { status: 400, exitCode: 2 },
+    );
   }
   if (!allowed.includes(env)) {
-    throw new UserError('UNKNOWN_ENVIRONMENT', `service "${service}" is not deployed to "${env}" (its environments: ${allowed.join(', ')})`, { status: 400, exitCode: 2 });
+    throw new UserError(
+      'UNKNOWN_ENVIRONMENT',
+      `service "${service}" is not deployed to "${env}" (its environments: ${allowed.join(', ')})`,
+      { status: 400, exitCode: 2 },
+    );
   }
   return env;
 }

@@ -43,16 +43,30 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
   let server: FastifyInstance | null = null;
   try {
     ctx.cleanup.push(await holdControllerLease(ctx));
-    const api = createApi(ctx, { track, signal: stop.signal, ...(options.analyzer ? { analyzer: options.analyzer } : {}) });
+    const api = createApi(ctx, {
+      track,
+      signal: stop.signal,
+      ...(options.analyzer ? { analyzer: options.analyzer } : {}),
+    });
     for (const service of options.services ?? []) {
       const stopService = await service(ctx, api);
       if (stopService) ctx.cleanup.push(stopService);
     }
     for (const rollback of await ctx.store.listRollbacks({ status: ['planned', 'running'], limit: 1000 })) {
-      await ctx.emit({ type: 'rollback.resumed', service: rollback.service, environment: rollback.environment, rollbackId: rollback.id, message: `controller resumed rollback ${rollback.id}` });
+      await ctx.emit({
+        type: 'rollback.resumed',
+        service: rollback.service,
+        environment: rollback.environment,
+        rollbackId: rollback.id,
+        message: `controller resumed rollback ${rollback.id}`,
+      });
       track(runPlanned(ctx, rollback.id, stop.signal));
     }
-    server = createServer({ api, redact: ctx.redact, plugins: (options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)) });
+    server = createServer({
+      api,
+      redact: ctx.redact,
+      plugins: (options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
+    });
     const [host, port] = splitListen(options.listen ?? loaded.config.controller.listen);
     await server.listen({ host, port });
     const address = server.server.address();
@@ -65,7 +79,10 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
         const timeout = new Promise((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 30_000).unref());
         await Promise.race([drained, timeout]);
         stop.abort(new Error('controller shutting down'));
-        await Promise.race([Promise.allSettled([...inflight]), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+        await Promise.race([
+          Promise.allSettled([...inflight]),
+          new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+        ]);
         await closeContext(ctx);
       })();
       return closing;

@@ -38,31 +38,57 @@ export interface DeployResult {
  * rolled back or waiting for a human. Provided by the controller's monitor; without
  * one, a healthy release is promoted at once.
  */
-export type Analyzer = (release: Release, previous: Release | null, phase: { weight: number; final: boolean; durationMs: number }) => Promise<{ outcome: 'pass' | 'rolled-back' | 'waiting'; rollbackId: string | null; reason: string | null }>;
+export type Analyzer = (
+  release: Release,
+  previous: Release | null,
+  phase: { weight: number; final: boolean; durationMs: number },
+) => Promise<{ outcome: 'pass' | 'rolled-back' | 'waiting'; rollbackId: string | null; reason: string | null }>;
 
 /** new revision → start → await ready → traffic (bluegreen, or canary steps) → analysis → promoted. */
-export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: Analyzer, onTraffic?: (result: DeployResult) => void): Promise<DeployResult> {
+export async function deploy(
+  ctx: AppContext,
+  request: DeployRequest,
+  analyze?: Analyzer,
+  onTraffic?: (result: DeployResult) => void,
+): Promise<DeployResult> {
   const config = serviceConfig(ctx, request.service);
   const environment = resolveEnvironment(ctx, request.service, request.environment);
   const { service, version } = request;
   const active = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
-  if (active[0]) throw conflict(`a rollback of ${service} in ${environment} is in progress (${active[0].id}); deploy after it ends`);
+  if (active[0])
+    throw conflict(`a rollback of ${service} in ${environment} is in progress (${active[0].id}); deploy after it ends`);
   const releases = await ctx.store.listReleases(service, environment, 1000);
   if (releases.some((r) => r.status === 'deploying' || r.status === 'analyzing')) {
     throw conflict(`a deploy of ${service} in ${environment} is already in progress`);
   }
   const lastOfVersion = releases.find((r) => r.version === version);
   if (lastOfVersion?.status === 'rolled-back' && !request.force) {
-    throw new UserError('ROLLED_BACK_VERSION', `${service} ${version} was rolled back (revision ${lastOfVersion.revision}); deploy it again with --force`, { status: 400, exitCode: ExitCode.usage });
+    throw new UserError(
+      'ROLLED_BACK_VERSION',
+      `${service} ${version} was rolled back (revision ${lastOfVersion.revision}); deploy it again with --force`,
+      { status: 400, exitCode: ExitCode.usage },
+    );
   }
   const previous = currentRelease(releases);
   if (request.migrate) assertMigratable(ctx, service);
   const driver = ctx.driver(service);
-  let release = await ctx.store.createRelease({ service, environment, version, deployedBy: request.actor.name }, ctx.clock.now());
+  let release = await ctx.store.createRelease(
+    { service, environment, version, deployedBy: request.actor.name },
+    ctx.clock.now(),
+  );
   const strategy = request.strategy ?? config.strategy;
   const base = { service, environment, revision: release.revision, actor: request.actor.name };
-  await ctx.emit({ ...base, type: 'deploy.started', message: `deploying ${service} ${version} as revision ${release.revision} (${strategy})`, data: { version, revision: release.revision, strategy } });
-  const result = (outcome: DeployOutcome, rollbackId: string | null = null, reason: string | null = null): DeployResult => ({
+  await ctx.emit({
+    ...base,
+    type: 'deploy.started',
+    message: `deploying ${service} ${version} as revision ${release.revision} (${strategy})`,
+    data: { version, revision: release.revision, strategy },
+  });
+  const result = (
+    outcome: DeployOutcome,
+    rollbackId: string | null = null,
+    reason: string | null = null,
+  ): DeployResult => ({
     service,
     environment,
     outcome,
@@ -80,10 +106,20 @@ export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: 
     const reason = ctx.redact(errorMessage(error));
     release = await ctx.store.setReleaseStatus(release.id, 'failed', ctx.clock.now());
     await driver.retire(release).catch(() => undefined);
-    await ctx.emit({ ...base, type: 'deploy.failed', message: `${service} ${version} failed before getting traffic: ${reason}`, data: { revision: release.revision, reason } });
+    await ctx.emit({
+      ...base,
+      type: 'deploy.failed',
+      message: `${service} ${version} failed before getting traffic: ${reason}`,
+      data: { revision: release.revision, reason },
+    });
     return result('failed', null, reason);
   }
-  await ctx.emit({ ...base, type: 'deploy.ready', message: `${service} ${version} is ready`, data: { revision: release.revision } });
+  await ctx.emit({
+    ...base,
+    type: 'deploy.ready',
+    message: `${service} ${version} is ready`,
+    data: { revision: release.revision },
+  });
 
   const steps = strategy === 'canary' ? config.canary.steps : [100];
   const analysisMs = parseDuration(config.analysis.duration);
@@ -94,10 +130,19 @@ export async function deploy(ctx: AppContext, request: DeployRequest, analyze?: 
       release = await ctx.store.setReleaseStatus(release.id, 'analyzing', ctx.clock.now());
       onTraffic?.(result('analyzing'));
     }
-    await ctx.emit({ ...base, type: 'deploy.traffic', message: `${service} ${version} gets ${weight}% of traffic`, data: { weights } });
+    await ctx.emit({
+      ...base,
+      type: 'deploy.traffic',
+      message: `${service} ${version} gets ${weight}% of traffic`,
+      data: { weights },
+    });
     const final = i === steps.length - 1;
     if (analyze) {
-      const verdict = await analyze(release, previous, { weight, final, durationMs: final ? analysisMs : parseDuration(config.canary.pause) });
+      const verdict = await analyze(release, previous, {
+        weight,
+        final,
+        durationMs: final ? analysisMs : parseDuration(config.canary.pause),
+      });
       if (verdict.outcome !== 'pass') {
         release = (await ctx.store.getRelease(service, environment, release.revision)) ?? release;
         return result(verdict.outcome, verdict.rollbackId, verdict.reason);
@@ -116,7 +161,9 @@ async function awaitReady(ctx: AppContext, release: Release, timeoutMs: number):
     const mine = live.releases.find((r) => r.revision === release.revision);
     if (mine ? mine.healthy && mine.ready >= mine.desired : live.healthy === true) return;
     if (ctx.clock.now() >= deadline) {
-      throw new Error(`not ready after ${Math.round(timeoutMs / 1000)}s${mine ? ` (${mine.ready}/${mine.desired} instances ready)` : ''}`);
+      throw new Error(
+        `not ready after ${Math.round(timeoutMs / 1000)}s${mine ? ` (${mine.ready}/${mine.desired} instances ready)` : ''}`,
+      );
     }
     await ctx.clock.sleep(200);
   }
@@ -150,6 +197,13 @@ export async function retireRelease(ctx: AppContext, release: Release): Promise<
     await ctx.driver(release.service).retire(release);
     await ctx.store.setReleaseStatus(release.id, 'retired', ctx.clock.now());
   } catch (error) {
-    await ctx.emit({ type: 'release.retire-failed', service: release.service, environment: release.environment, revision: release.revision, message: errorMessage(error), data: {} });
+    await ctx.emit({
+      type: 'release.retire-failed',
+      service: release.service,
+      environment: release.environment,
+      revision: release.revision,
+      message: errorMessage(error),
+      data: {},
+    });
   }
 }

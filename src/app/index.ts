@@ -36,7 +36,13 @@ export interface RewindApi {
   history(service: string, environment?: string): Promise<Release[]>;
   rollbacks(query: { service?: string; environment?: string; limit?: number }): Promise<Rollback[]>;
   rollback(id: string): Promise<RollbackDetail>;
-  events(query: { service?: string; environment?: string; rollbackId?: string; afterId?: number; limit?: number }): Promise<RewindEvent[]>;
+  events(query: {
+    service?: string;
+    environment?: string;
+    rollbackId?: string;
+    afterId?: number;
+    limit?: number;
+  }): Promise<RewindEvent[]>;
   /** the incident report of a rollback, rebuilt from the store (issue 6 §5) */
   report(rollbackId: string): Promise<IncidentReport>;
   /** starts a drill; with `wait` resolves when it has finished */
@@ -86,7 +92,7 @@ export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi 
         options.track?.(running);
         if (wait) return running;
         running.catch(() => undefined);
-        return (await rollbackDetail(ctx, id));
+        return await rollbackDetail(ctx, id);
       }),
     reject: (request) => reject(ctx, request),
     approvals: (query) => listApprovals(ctx, query),
@@ -105,7 +111,10 @@ export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi 
       const finished = full.then((result): DrillStatus => ({ drillId: result.drillId, status: 'finished', result }));
       if (request.wait) return finished;
       finished.catch(() => undefined);
-      return Promise.race([finished, begun.then((drillId): DrillStatus => ({ drillId, status: 'running', result: null }))]);
+      return Promise.race([
+        finished,
+        begun.then((drillId): DrillStatus => ({ drillId, status: 'running', result: null })),
+      ]);
     },
     drillStatus: (id) => drillStatus(ctx, id),
   };

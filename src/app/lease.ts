@@ -28,9 +28,13 @@ export async function holdControllerLease(ctx: AppContext): Promise<() => Promis
   };
   const take = () => ctx.store.acquireLease('controller', holder, TTL_MS, ctx.clock.now(), deadOnThisHost);
   if (!(await take())) {
-    throw new UserError('CONTROLLER_RUNNING', `another controller already runs on ${ctx.loaded.stateDir}; stop it first or use another controller.stateDir`, {
-      exitCode: ExitCode.failed,
-    });
+    throw new UserError(
+      'CONTROLLER_RUNNING',
+      `another controller already runs on ${ctx.loaded.stateDir}; stop it first or use another controller.stateDir`,
+      {
+        exitCode: ExitCode.failed,
+      },
+    );
   }
   const timer = setInterval(() => void take().catch(() => undefined), TTL_MS / 3);
   timer.unref();

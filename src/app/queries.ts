@@ -12,7 +12,14 @@ export interface ServiceStatus {
   live: { revision: number; version: string; status: Release['status'] } | null;
   /** revision → percent of traffic, as the platform reports it */
   weights: Record<string, number>;
-  releases: { revision: number; version: string; status: Release['status']; ready: number; desired: number; healthy: boolean }[];
+  releases: {
+    revision: number;
+    version: string;
+    status: Release['status'];
+    ready: number;
+    desired: number;
+    healthy: boolean;
+  }[];
   activeRollback: { id: string; status: Rollback['status']; kind: Rollback['kind']; toRevision: number } | null;
   pendingApprovals: { id: string; deadline: number; action: Approval['action']; reason: string }[];
 }
@@ -45,7 +52,9 @@ export async function status(ctx: AppContext, service: string, environment?: str
       desired: r.desired,
       healthy: r.healthy,
     })),
-    activeRollback: rollback ? { id: rollback.id, status: rollback.status, kind: rollback.kind, toRevision: rollback.toRevision } : null,
+    activeRollback: rollback
+      ? { id: rollback.id, status: rollback.status, kind: rollback.kind, toRevision: rollback.toRevision }
+      : null,
     pendingApprovals: approvals.map((a) => ({ id: a.id, deadline: a.deadline, action: a.action, reason: a.reason })),
   };
 }
@@ -54,7 +63,10 @@ export async function history(ctx: AppContext, service: string, environment?: st
   return ctx.store.listReleases(service, resolveEnvironment(ctx, service, environment), 200);
 }
 
-export async function rollbacks(ctx: AppContext, query: { service?: string; environment?: string; limit?: number }): Promise<Rollback[]> {
+export async function rollbacks(
+  ctx: AppContext,
+  query: { service?: string; environment?: string; limit?: number },
+): Promise<Rollback[]> {
   return ctx.store.listRollbacks({
     ...(query.service ? { service: query.service } : {}),
     ...(query.environment ? { environment: query.environment } : {}),
@@ -68,7 +80,10 @@ export async function rollbackDetail(ctx: AppContext, id: string): Promise<Rollb
   return detail;
 }
 
-export async function events(ctx: AppContext, query: { service?: string; environment?: string; rollbackId?: string; afterId?: number; limit?: number }): Promise<RewindEvent[]> {
+export async function events(
+  ctx: AppContext,
+  query: { service?: string; environment?: string; rollbackId?: string; afterId?: number; limit?: number },
+): Promise<RewindEvent[]> {
   return ctx.store.listEvents({
     ...(query.service ? { service: query.service } : {}),
     ...(query.environment ? { environment: query.environment } : {}),

@@ -20,7 +20,12 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
     // the monitor watches releases, decides by policy and enforces approval deadlines (issues 3, 4);
     // it starts after the local runtime has brought the live releases back
     analyzer: (ctx) => monitorFor(ctx).analyze,
-    services: [...(local.services ?? []), async (ctx) => startHousekeeping(ctx), ...record.services, (ctx) => monitorFor(ctx).start()],
+    services: [
+      ...(local.services ?? []),
+      async (ctx) => startHousekeeping(ctx),
+      ...record.services,
+      (ctx) => monitorFor(ctx).start(),
+    ],
     plugins: record.plugins,
   };
 }

@@ -6,7 +6,6 @@ import { fillPlaceholders, runCommand } from '../drivers/command/run-command.js'
 import type { AppContext } from './context.js';
 import { serviceConfig } from './context.js';
 
-
 async function release(ctx: AppContext, service: string, environment: string, revision: unknown): Promise<Release> {
   const found = await ctx.store.getRelease(service, environment, Number(revision));
   if (!found) throw new Error(`release revision ${String(revision)} of ${service} in ${environment} not found`);
@@ -18,10 +17,21 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
   const base: Partial<Record<StepName, StepHandler>> = {
     async hook(step, { rollback, signal, log }) {
       const command = (step.params.command as string[]).map((a) =>
-        fillPlaceholders(a, { service: rollback.service, env: rollback.environment, revision: rollback.toRevision, rollback: rollback.id }),
+        fillPlaceholders(a, {
+          service: rollback.service,
+          env: rollback.environment,
+          revision: rollback.toRevision,
+          rollback: rollback.id,
+        }),
       );
-      const result = await runCommand(command, { cwd: ctx.loaded.baseDir, timeoutMs: step.timeoutMs, signal, onLine: (l) => log(ctx.redact(l)) });
-      if (result.code !== 0) throw new Error(`hook ${String(step.params.hook)} exited with ${result.code ?? result.signal}`);
+      const result = await runCommand(command, {
+        cwd: ctx.loaded.baseDir,
+        timeoutMs: step.timeoutMs,
+        signal,
+        onLine: (l) => log(ctx.redact(l)),
+      });
+      if (result.code !== 0)
+        throw new Error(`hook ${String(step.params.hook)} exited with ${result.code ?? result.signal}`);
     },
     async start(step, { rollback, signal, log }) {
       const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
@@ -37,7 +47,9 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
         if (target ? target.healthy && target.ready >= target.desired : live.healthy === true) {
           return target ? `${target.ready}/${target.desired} instances ready` : 'platform reports healthy';
         }
-        const now = target ? `${target.ready}/${target.desired} instances ready, healthy=${target.healthy}` : 'not reported healthy';
+        const now = target
+          ? `${target.ready}/${target.desired} instances ready, healthy=${target.healthy}`
+          : 'not reported healthy';
         if (now !== last) log(now);
         last = now;
         if (signal.aborted) throw new Error(`target release never became healthy (${last})`);
@@ -48,8 +60,12 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
     },
     async 'shift-traffic'(step, { rollback, signal, log }) {
       const weights = step.params.weights as Weights;
-      const releases = await Promise.all(Object.keys(weights).map((rev) => release(ctx, rollback.service, rollback.environment, rev)));
-      const output = await ctx.driver(rollback.service).shiftTraffic(rollback.service, rollback.environment, weights, releases, { signal, log });
+      const releases = await Promise.all(
+        Object.keys(weights).map((rev) => release(ctx, rollback.service, rollback.environment, rev)),
+      );
+      const output = await ctx
+        .driver(rollback.service)
+        .shiftTraffic(rollback.service, rollback.environment, weights, releases, { signal, log });
       const now = ctx.clock.now();
       for (const r of releases) {
         if (r.revision === step.params.to) await ctx.store.setReleaseStatus(r.id, 'live', now);

@@ -36,10 +36,19 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
   const environment = resolveEnvironment(ctx, request.service, request.environment);
   const kind: RollbackKind = request.kind ?? (request.emergency ? 'emergency' : 'manual');
   if (request.emergency && !request.reason?.trim()) {
-    throw new UserError('REASON_REQUIRED', 'an emergency rollback skips validation and needs --reason "…"', { exitCode: ExitCode.usage });
+    throw new UserError('REASON_REQUIRED', 'an emergency rollback skips validation and needs --reason "…"', {
+      exitCode: ExitCode.usage,
+    });
   }
-  const active = await ctx.store.listRollbacks({ service: request.service, environment, status: ['planned', 'running'] });
-  if (active[0]) throw conflict(`a rollback of ${request.service} in ${environment} is already in progress (${active[0].id})`, { activeRollbackId: active[0].id });
+  const active = await ctx.store.listRollbacks({
+    service: request.service,
+    environment,
+    status: ['planned', 'running'],
+  });
+  if (active[0])
+    throw conflict(`a rollback of ${request.service} in ${environment} is already in progress (${active[0].id})`, {
+      activeRollbackId: active[0].id,
+    });
 
   const releases = await ctx.store.listReleases(request.service, environment, 1000);
   const from = currentRelease(releases);
@@ -47,7 +56,12 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
   const driver = ctx.driver(request.service);
   const live = await driver.describe(request.service, environment);
   const database = await planDatabase(ctx, from, to);
-  const hook = (h: (typeof service.hooks.preRollback)[number]) => ({ name: h.name, command: h.command, timeoutMs: parseDuration(h.timeout), onFailure: h.onFailure });
+  const hook = (h: (typeof service.hooks.preRollback)[number]) => ({
+    name: h.name,
+    command: h.command,
+    timeoutMs: parseDuration(h.timeout),
+    onFailure: h.onFailure,
+  });
   const plan = planRollback({
     from,
     to,
@@ -78,7 +92,17 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
 
   const reason = request.reason?.trim() || `${kind} rollback requested by ${request.actor.name}`;
   const rollback = await ctx.store.createRollback(
-    { service: request.service, environment, kind, scope: 'service', fromRevision: from?.revision ?? null, toRevision: to.revision, reason, requestedBy: request.actor.name, steps: plan },
+    {
+      service: request.service,
+      environment,
+      kind,
+      scope: 'service',
+      fromRevision: from?.revision ?? null,
+      toRevision: to.revision,
+      reason,
+      requestedBy: request.actor.name,
+      steps: plan,
+    },
     ctx.clock.now(),
   );
   await ctx.emit({
@@ -89,27 +113,56 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
     revision: from?.revision ?? null,
     actor: request.actor.name,
     message: `${kind} rollback of ${request.service} in ${environment}: ${from ? `${from.version} (r${from.revision})` : 'nothing'} → ${to.version} (r${to.revision}); ${reason}`,
-    data: { kind, fromRevision: from?.revision ?? null, toRevision: to.revision, fromVersion: from?.version ?? null, toVersion: to.version, reason, steps: plan.map((s) => s.title) },
+    data: {
+      kind,
+      fromRevision: from?.revision ?? null,
+      toRevision: to.revision,
+      fromVersion: from?.version ?? null,
+      toVersion: to.version,
+      reason,
+      steps: plan.map((s) => s.title),
+    },
   });
   return { ...summary, rollback };
 }
 
-function pickTarget(releases: Release[], from: Release | null, toRevision: number | undefined, service: string, environment: string): Release {
+function pickTarget(
+  releases: Release[],
+  from: Release | null,
+  toRevision: number | undefined,
+  service: string,
+  environment: string,
+): Release {
   if (toRevision !== undefined) {
     const target = releases.find((r) => r.revision === toRevision);
-    if (!target) throw new UserError('NOT_FOUND', `${service} in ${environment} has no revision ${toRevision} (see: rewind history ${service} --env ${environment})`, { status: 404 });
+    if (!target)
+      throw new UserError(
+        'NOT_FOUND',
+        `${service} in ${environment} has no revision ${toRevision} (see: rewind history ${service} --env ${environment})`,
+        { status: 404 },
+      );
     const problem = targetProblem(target, from);
-    if (problem) throw new UserError('BAD_TARGET', `cannot roll back to revision ${toRevision}: ${problem}`, { status: 422 });
+    if (problem)
+      throw new UserError('BAD_TARGET', `cannot roll back to revision ${toRevision}: ${problem}`, { status: 422 });
     return target;
   }
   const target = previousGoodRelease(releases, from);
   if (!target) {
-    throw new UserError('NO_TARGET', `${service} in ${environment} has no earlier good release to roll back to`, { status: 422 });
+    throw new UserError('NO_TARGET', `${service} in ${environment} has no earlier good release to roll back to`, {
+      status: 422,
+    });
   }
   return target;
 }
 
 /** Runs (or resumes) a saved rollback through the journaled executor. */
 export function runPlanned(ctx: AppContext, id: string, signal?: AbortSignal): Promise<RollbackDetail> {
-  return runRollback(id, { store: ctx.store, clock: ctx.clock, handlers: stepHandlers(ctx), emit: (e) => ctx.emit(e), redact: ctx.redact, ...(signal ? { signal } : {}) });
+  return runRollback(id, {
+    store: ctx.store,
+    clock: ctx.clock,
+    handlers: stepHandlers(ctx),
+    emit: (e) => ctx.emit(e),
+    redact: ctx.redact,
+    ...(signal ? { signal } : {}),
+  });
 }

@@ -22,7 +22,10 @@ export function action<O extends GlobalOptions>(fn: (options: O, ...positionals:
 
 export function reportError(error: unknown, options: Pick<GlobalOptions, 'json' | 'debug'>): number {
   if (isUserError(error)) {
-    if (options.json) printJson({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+    if (options.json)
+      printJson({
+        error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+      });
     process.stderr.write(`${color.red('error:')} ${error.message}\n`);
     if (options.debug && error.stack) process.stderr.write(`${error.stack}\n`);
     return error.exitCode;

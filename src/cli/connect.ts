@@ -32,12 +32,17 @@ export async function connect(options: GlobalOptions): Promise<Connection> {
   if (await controllerReachable(url)) {
     return { api: createHttpApi(url, options.as), mode: 'controller', url, loaded, close: async () => undefined };
   }
-  if (!loaded) throw new UserError('NO_CONTROLLER', `no controller at ${url} — start one with: rewind serve`, { exitCode: ExitCode.failed });
+  if (!loaded)
+    throw new UserError('NO_CONTROLLER', `no controller at ${url} — start one with: rewind serve`, {
+      exitCode: ExitCode.failed,
+    });
   const ctx = composeContext(loaded, { owner: false });
   const inner = createApi(ctx);
   const needsController = (error: unknown): never => {
     if (isUserError(error) && error.code === 'NO_CONTROLLER') {
-      throw new UserError('NO_CONTROLLER', `no controller at ${url} — start one with: rewind serve`, { exitCode: ExitCode.failed });
+      throw new UserError('NO_CONTROLLER', `no controller at ${url} — start one with: rewind serve`, {
+        exitCode: ExitCode.failed,
+      });
     }
     throw error;
   };

@@ -16,7 +16,10 @@ export function createHttpCall(baseUrl: string, actor: string, unreachableHint =
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      throw new UserError('CONTROLLER_UNREACHABLE', `lost the controller at ${baseUrl}: ${(error as Error).message}${unreachableHint}`);
+      throw new UserError(
+        'CONTROLLER_UNREACHABLE',
+        `lost the controller at ${baseUrl}: ${(error as Error).message}${unreachableHint}`,
+      );
     }
     const text = await response.text();
     const json = text ? (JSON.parse(text) as unknown) : null;

@@ -6,13 +6,16 @@ export function createHttpApi(baseUrl: string, actor: string): RewindApi {
   const call = createHttpCall(baseUrl, actor);
   const query = (params: Record<string, string | number | undefined>): string => {
     const entries = Object.entries(params).filter(([, v]) => v !== undefined) as [string, string][];
-    return entries.length ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
+    return entries.length
+      ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}`
+      : '';
   };
   return {
     deploy: ({ actor: _actor, ...request }) => call('POST', '/v1/deploy', request),
     undo: ({ actor: _actor, ...request }) => call('POST', '/v1/undo', request),
     status: (service, environment) => call('GET', `/v1/status/${encodeURIComponent(service)}${query({ environment })}`),
-    history: (service, environment) => call('GET', `/v1/history/${encodeURIComponent(service)}${query({ environment })}`),
+    history: (service, environment) =>
+      call('GET', `/v1/history/${encodeURIComponent(service)}${query({ environment })}`),
     rollbacks: (q) => call('GET', `/v1/rollbacks${query(q)}`),
     rollback: (id) => call('GET', `/v1/rollbacks/${encodeURIComponent(id)}`),
     events: (q) => call('GET', `/v1/events${query(q)}`),

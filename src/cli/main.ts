@@ -12,7 +12,9 @@ import { register as registerUndo } from './commands/undo.js';
 import { register as registerDb } from './commands/db.js';
 
 const program = new Command('rewind')
-  .description('Rollback runbooks as software: watch releases, decide by policy, roll back with a journaled plan, report.')
+  .description(
+    'Rollback runbooks as software: watch releases, decide by policy, roll back with a journaled plan, report.',
+  )
   .version('0.1.0')
   .showHelpAfterError()
   .exitOverride((error) => {
@@ -20,7 +22,19 @@ const program = new Command('rewind')
     process.exit(error.exitCode === 0 ? 0 : 2);
   });
 
-for (const register of [registerConfig, registerServe, registerDeploy, registerUndo, registerInspect, registerApprove, registerPolicy, registerReport, registerDrill, registerDemo]) register(program);
+for (const register of [
+  registerConfig,
+  registerServe,
+  registerDeploy,
+  registerUndo,
+  registerInspect,
+  registerApprove,
+  registerPolicy,
+  registerReport,
+  registerDrill,
+  registerDemo,
+])
+  register(program);
 
 registerDb(program);
 await program.parseAsync(process.argv);

@@ -19,7 +19,13 @@ export function say(text: string): void {
 export function table(rows: (string | number | null)[][], header: string[]): string[] {
   const all = [header, ...rows.map((r) => r.map((c) => (c === null ? '—' : String(c))))];
   const widths = header.map((_, i) => Math.max(...all.map((r) => String(r[i] ?? '').length)));
-  return all.map((r) => r.map((c, i) => String(c ?? '').padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  return all.map((r) =>
+    r
+      .map((c, i) => String(c ?? '').padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
-export const time = (ms: number | null): string => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').replace('Z', ''));
+export const time = (ms: number | null): string =>
+  ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').replace('Z', '');

@@ -13,9 +13,21 @@ export interface ConfigIssue {
   severity: 'error' | 'warning';
 }
 
-export function issueAt(source: YamlSource, path: Path, message: string, options: { severity?: 'error' | 'warning'; atKey?: boolean } = {}): ConfigIssue {
+export function issueAt(
+  source: YamlSource,
+  path: Path,
+  message: string,
+  options: { severity?: 'error' | 'warning'; atKey?: boolean } = {},
+): ConfigIssue {
   const pos = locate(source, path, options.atKey ?? false);
-  return { file: source.file, line: pos.line, column: pos.column, path: formatPath(path), message, severity: options.severity ?? 'error' };
+  return {
+    file: source.file,
+    line: pos.line,
+    column: pos.column,
+    path: formatPath(path),
+    message,
+    severity: options.severity ?? 'error',
+  };
 }
 
 /** `rewind.yaml:12:5 services.api.health.interval: expected a duration like "5s", got "fast"` */
@@ -33,7 +45,9 @@ const got = (input: unknown): string => {
 };
 
 const typeName = (expected: string): string =>
-  ({ object: 'a map of keys', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false' })[expected] ?? expected;
+  ({ object: 'a map of keys', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false' })[
+    expected
+  ] ?? expected;
 
 function closest(word: string, options: string[]): string | null {
   const distance = (a: string, b: string): number => {
@@ -43,7 +57,11 @@ function closest(word: string, options: string[]): string | null {
       for (let j = 1; j <= b.length; j++) {
         const row = d[i] as number[];
         const prev = d[i - 1] as number[];
-        row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+        row[j] = Math.min(
+          (prev[j] as number) + 1,
+          (row[j - 1] as number) + 1,
+          (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+        );
       }
     return (d[a.length] as number[])[b.length] as number;
   };
@@ -60,7 +78,11 @@ function closest(word: string, options: string[]): string | null {
 }
 
 /** Turns zod's issues into ConfigIssues that say what was expected and what was found. */
-export function fromZodIssues(source: YamlSource, issues: z.core.$ZodIssue[], knownKeysAt: (path: Path) => string[]): ConfigIssue[] {
+export function fromZodIssues(
+  source: YamlSource,
+  issues: z.core.$ZodIssue[],
+  knownKeysAt: (path: Path) => string[],
+): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
     const path = issue.path as Path;
@@ -69,28 +91,62 @@ export function fromZodIssues(source: YamlSource, issues: z.core.$ZodIssue[], kn
       case 'unrecognized_keys':
         for (const key of issue.keys) {
           const hint = closest(key, knownKeysAt(path));
-          out.push(issueAt(source, [...path, key], `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`, { atKey: true }));
+          out.push(
+            issueAt(source, [...path, key], `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`, {
+              atKey: true,
+            }),
+          );
         }
         break;
       case 'invalid_type':
-        out.push(issueAt(source, path, input === undefined ? `required key is missing (expected ${typeName(issue.expected)})` : `expected ${typeName(issue.expected)}, got ${got(input)}`));
+        out.push(
+          issueAt(
+            source,
+            path,
+            input === undefined
+              ? `required key is missing (expected ${typeName(issue.expected)})`
+              : `expected ${typeName(issue.expected)}, got ${got(input)}`,
+          ),
+        );
         break;
       case 'invalid_value':
-        out.push(issueAt(source, path, `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${got(input)}`));
+        out.push(
+          issueAt(
+            source,
+            path,
+            `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${got(input)}`,
+          ),
+        );
         break;
       case 'invalid_union': {
         const discriminator = (issue as { note?: string }).note?.includes('discriminator');
-        out.push(issueAt(source, path, discriminator ? `expected a known type, got ${got((input as Record<string, unknown> | undefined)?.type)}` : `expected ${issue.message}`));
+        out.push(
+          issueAt(
+            source,
+            path,
+            discriminator
+              ? `expected a known type, got ${got((input as Record<string, unknown> | undefined)?.type)}`
+              : `expected ${issue.message}`,
+          ),
+        );
         break;
       }
       case 'too_small':
       case 'too_big': {
-        const message = issue.message.startsWith('expected') ? issue.message : `expected ${issue.code === 'too_small' ? 'at least' : 'at most'} ${String((issue as { minimum?: unknown }).minimum ?? (issue as { maximum?: unknown }).maximum)}`;
+        const message = issue.message.startsWith('expected')
+          ? issue.message
+          : `expected ${issue.code === 'too_small' ? 'at least' : 'at most'} ${String((issue as { minimum?: unknown }).minimum ?? (issue as { maximum?: unknown }).maximum)}`;
         out.push(issueAt(source, path, `${message}, got ${got(input)}`));
         break;
       }
       default:
-        out.push(issueAt(source, path, issue.message.startsWith('expected') ? `${issue.message}, got ${got(input)}` : issue.message));
+        out.push(
+          issueAt(
+            source,
+            path,
+            issue.message.startsWith('expected') ? `${issue.message}, got ${got(input)}` : issue.message,
+          ),
+        );
     }
   }
   return out;

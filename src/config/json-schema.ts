@@ -27,12 +27,18 @@ export function knownKeysAt(path: Path): string[] {
     const next: JsonSchema[] = [];
     for (const node of nodes.flatMap(expand)) {
       if (typeof segment === 'number' && node.items) next.push(node.items);
-      else if (typeof segment === 'string' && node.properties?.[segment]) next.push(node.properties[segment] as JsonSchema);
-      else if (typeof segment === 'string' && typeof node.additionalProperties === 'object') next.push(node.additionalProperties);
+      else if (typeof segment === 'string' && node.properties?.[segment])
+        next.push(node.properties[segment] as JsonSchema);
+      else if (typeof segment === 'string' && typeof node.additionalProperties === 'object')
+        next.push(node.additionalProperties);
     }
     nodes = next;
   }
   return [...new Set(nodes.flatMap(expand).flatMap((n) => Object.keys(n.properties ?? {})))];
 }
 
-const expand = (node: JsonSchema): JsonSchema[] => [node, ...(node.anyOf ?? []).flatMap(expand), ...(node.oneOf ?? []).flatMap(expand)];
+const expand = (node: JsonSchema): JsonSchema[] => [
+  node,
+  ...(node.anyOf ?? []).flatMap(expand),
+  ...(node.oneOf ?? []).flatMap(expand),
+];

@@ -29,17 +29,32 @@ export const DEFAULT_CONFIG_FILE = 'rewind.yaml';
  * Parse → interpolate → schema → rules, collecting every problem at once
  * (STYLE.md §5). Never throws for a bad file; `loadConfig` does.
  */
-export function checkConfig(file: string, text: string, env: NodeJS.ProcessEnv = process.env): { config: RewindConfig | null; issues: ConfigIssue[]; interpolated: string[] } {
+export function checkConfig(
+  file: string,
+  text: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { config: RewindConfig | null; issues: ConfigIssue[]; interpolated: string[] } {
   const { source, syntaxErrors } = parseYaml(file, text);
   if (syntaxErrors.length > 0) {
     return {
       config: null,
       interpolated: [],
-      issues: syntaxErrors.map((e) => ({ file, line: e.position.line, column: e.position.column, path: '(yaml)', message: e.message, severity: 'error' as const })),
+      issues: syntaxErrors.map((e) => ({
+        file,
+        line: e.position.line,
+        column: e.position.column,
+        path: '(yaml)',
+        message: e.message,
+        severity: 'error' as const,
+      })),
     };
   }
   const issues: ConfigIssue[] = interpolate(source, env).map((e) =>
-    issueAt(source, e.path, `environment variable ${e.variable} is not set (write \${${e.variable}:-default} for a default)`),
+    issueAt(
+      source,
+      e.path,
+      `environment variable ${e.variable} is not set (write \${${e.variable}:-default} for a default)`,
+    ),
   );
   const raw = source.doc.toJS() ?? {};
   const parsed = configSchema.safeParse(raw, { reportInput: true });
@@ -64,21 +79,36 @@ export function checkConfig(file: string, text: string, env: NodeJS.ProcessEnv =
   return { config: hasErrors ? null : parsed.data, issues: sortIssues(issues), interpolated: source.interpolated };
 }
 
-const sortIssues = (issues: ConfigIssue[]): ConfigIssue[] => [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
+const sortIssues = (issues: ConfigIssue[]): ConfigIssue[] =>
+  [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
 
 export function loadConfig(file: string = DEFAULT_CONFIG_FILE, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const path = resolve(file);
   if (!existsSync(path)) {
-    throw new UserError('CONFIG_NOT_FOUND', `no config at ${file} — create one with: rewind init`, { exitCode: ExitCode.usage, status: 400 });
+    throw new UserError('CONFIG_NOT_FOUND', `no config at ${file} — create one with: rewind init`, {
+      exitCode: ExitCode.usage,
+      status: 400,
+    });
   }
   const { config, issues, interpolated } = checkConfig(file, readFileSync(path, 'utf8'), env);
   const errors = issues.filter((i) => i.severity === 'error');
   if (!config || errors.length > 0) {
-    throw new UserError('CONFIG_INVALID', `${file} has ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.map(formatIssue).join('\n')}`, {
-      exitCode: ExitCode.usage,
-      details: { issues: errors },
-    });
+    throw new UserError(
+      'CONFIG_INVALID',
+      `${file} has ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.map(formatIssue).join('\n')}`,
+      {
+        exitCode: ExitCode.usage,
+        details: { issues: errors },
+      },
+    );
   }
   const baseDir = dirname(path);
-  return { file, baseDir, stateDir: resolve(baseDir, config.controller.stateDir), config, warnings: issues, interpolated };
+  return {
+    file,
+    baseDir,
+    stateDir: resolve(baseDir, config.controller.stateDir),
+    config,
+    warnings: issues,
+    interpolated,
+  };
 }

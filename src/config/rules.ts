@@ -31,11 +31,15 @@ const unknownEnvironments: Rule = (config) => {
   const known = Object.keys(config.environments ?? {});
   const problems: Problem[] = [];
   const check = (env: string, path: Path) => {
-    if (!known.includes(env)) problems.push({ path, message: `unknown environment "${env}" (declared: ${known.join(', ') || 'none'})` });
+    if (!known.includes(env))
+      problems.push({ path, message: `unknown environment "${env}" (declared: ${known.join(', ') || 'none'})` });
   };
-  for (const [name, service] of entries(config.services)) list(service?.environments).forEach((env, i) => check(env, ['services', name, 'environments', i]));
+  for (const [name, service] of entries(config.services))
+    list(service?.environments).forEach((env, i) => check(env, ['services', name, 'environments', i]));
   list(config.drills).forEach((drill, i) => typeof drill?.env === 'string' && check(drill.env, ['drills', i, 'env']));
-  list(config.notifications?.routes).forEach((route, i) => list(route?.environments).forEach((env, j) => check(env, ['notifications', 'routes', i, 'environments', j])));
+  list(config.notifications?.routes).forEach((route, i) =>
+    list(route?.environments).forEach((env, j) => check(env, ['notifications', 'routes', i, 'environments', j])),
+  );
   return problems;
 };
 
@@ -49,24 +53,44 @@ const triggerRules: Rule = (config) => {
       if (typeof trigger?.metric !== 'string') return;
       const path: Path = ['services', name, 'triggers', i];
       if (trigger.source !== undefined && !providers.has(trigger.source)) {
-        problems.push({ path: [...path, 'source'], message: `unknown provider "${trigger.source}" (declared: ${[...providers.keys()].join(', ') || 'none'})` });
-      } else if (trigger.source !== undefined ? !providers.get(trigger.source)?.includes(trigger.metric) : !(BUILTIN_METRICS as readonly string[]).includes(trigger.metric) && !providerMetrics.includes(trigger.metric)) {
-        problems.push({ path: [...path, 'metric'], message: `unknown metric "${trigger.metric}" (expected one of ${BUILTIN_METRICS.join(', ')}, or a provider query)` });
+        problems.push({
+          path: [...path, 'source'],
+          message: `unknown provider "${trigger.source}" (declared: ${[...providers.keys()].join(', ') || 'none'})`,
+        });
+      } else if (
+        trigger.source !== undefined
+          ? !providers.get(trigger.source)?.includes(trigger.metric)
+          : !(BUILTIN_METRICS as readonly string[]).includes(trigger.metric) &&
+            !providerMetrics.includes(trigger.metric)
+      ) {
+        problems.push({
+          path: [...path, 'metric'],
+          message: `unknown metric "${trigger.metric}" (expected one of ${BUILTIN_METRICS.join(', ')}, or a provider query)`,
+        });
       }
       if ((trigger.above === undefined) === (trigger.below === undefined)) {
         problems.push({ path, message: 'expected exactly one of "above" or "below"' });
       }
     });
     for (const i of duplicates(triggers, (t) => t?.name)) {
-      problems.push({ path: ['services', name, 'triggers', i, 'name'], message: `duplicate trigger name "${triggers[i]?.name}"` });
+      problems.push({
+        path: ['services', name, 'triggers', i, 'name'],
+        message: `duplicate trigger name "${triggers[i]?.name}"`,
+      });
     }
     if (typeof service?.database === 'string' && !(service.database in (config.databases ?? {}))) {
-      problems.push({ path: ['services', name, 'database'], message: `unknown database "${service.database}" (declared: ${Object.keys(config.databases ?? {}).join(', ') || 'none'})` });
+      problems.push({
+        path: ['services', name, 'database'],
+        message: `unknown database "${service.database}" (declared: ${Object.keys(config.databases ?? {}).join(', ') || 'none'})`,
+      });
     }
     const steps = service?.canary?.steps;
     const wellFormed = Array.isArray(steps) && steps.length > 0 && steps.every((x) => typeof x === 'number');
     if (wellFormed && (steps.at(-1) !== 100 || steps.some((s, i) => i > 0 && s <= (steps[i - 1] as number)))) {
-      problems.push({ path: ['services', name, 'canary', 'steps'], message: `expected increasing percents ending at 100, got [${steps.join(', ')}]` });
+      problems.push({
+        path: ['services', name, 'canary', 'steps'],
+        message: `expected increasing percents ending at 100, got [${steps.join(', ')}]`,
+      });
     }
   }
   return problems;
@@ -75,20 +99,33 @@ const triggerRules: Rule = (config) => {
 const uniqueNames: Rule = (config) => {
   const problems: Problem[] = [];
   const channels = list(config.notifications?.channels);
-  for (const i of duplicates(channels, (c) => c?.name)) problems.push({ path: ['notifications', 'channels', i, 'name'], message: `duplicate channel name "${channels[i]?.name}"` });
+  for (const i of duplicates(channels, (c) => c?.name))
+    problems.push({
+      path: ['notifications', 'channels', i, 'name'],
+      message: `duplicate channel name "${channels[i]?.name}"`,
+    });
   const providers = list(config.providers);
-  for (const i of duplicates(providers, (p) => p?.name)) problems.push({ path: ['providers', i, 'name'], message: `duplicate provider name "${providers[i]?.name}"` });
+  for (const i of duplicates(providers, (p) => p?.name))
+    problems.push({ path: ['providers', i, 'name'], message: `duplicate provider name "${providers[i]?.name}"` });
   const names = new Set(channels.map((c) => c?.name));
   list(config.notifications?.routes).forEach((route, i) =>
     list(route?.channels).forEach((channel, j) => {
-      if (!names.has(channel)) problems.push({ path: ['notifications', 'routes', i, 'channels', j], message: `unknown channel "${channel}" (declared: ${[...names].join(', ') || 'none'})` });
+      if (!names.has(channel))
+        problems.push({
+          path: ['notifications', 'routes', i, 'channels', j],
+          message: `unknown channel "${channel}" (declared: ${[...names].join(', ') || 'none'})`,
+        });
     }),
   );
   const listens = new Map<string, string>();
   for (const [name, service] of entries(config.services)) {
     if (service?.driver?.type !== 'local' || typeof service.driver.listen !== 'string') continue;
     const other = listens.get(service.driver.listen);
-    if (other) problems.push({ path: ['services', name, 'driver', 'listen'], message: `address ${service.driver.listen} is already the front door of service "${other}"` });
+    if (other)
+      problems.push({
+        path: ['services', name, 'driver', 'listen'],
+        message: `address ${service.driver.listen} is already the front door of service "${other}"`,
+      });
     listens.set(service.driver.listen, name);
   }
   return problems;
@@ -97,19 +134,38 @@ const uniqueNames: Rule = (config) => {
 const serviceNames: Rule = (config) =>
   Object.keys(config.services ?? {})
     .filter((name) => !/^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/.test(name))
-    .map((name) => ({ path: ['services', name], message: `expected a service name of lowercase letters, digits, "-" and "_", got "${name}"` }));
+    .map((name) => ({
+      path: ['services', name],
+      message: `expected a service name of lowercase letters, digits, "-" and "_", got "${name}"`,
+    }));
 
 /** Signals that need something else configured (issue 4 §5). */
 const signalNeeds: Rule = (config) => {
   const problems: Problem[] = [];
   for (const [name, service] of entries(config.services)) {
     list(service?.triggers).forEach((trigger, i) => {
-      if (trigger?.metric === 'dbConnectionsPercent' && trigger.source === undefined && typeof service?.database !== 'string') {
-        problems.push({ path: ['services', name, 'triggers', i, 'metric'], message: 'dbConnectionsPercent reads the service’s PostgreSQL: set `database` on the service' });
+      if (
+        trigger?.metric === 'dbConnectionsPercent' &&
+        trigger.source === undefined &&
+        typeof service?.database !== 'string'
+      ) {
+        problems.push({
+          path: ['services', name, 'triggers', i, 'metric'],
+          message: 'dbConnectionsPercent reads the service’s PostgreSQL: set `database` on the service',
+        });
       }
     });
-    if (list(service?.smoke).length > 0 && service?.driver?.type !== 'local' && typeof service?.smokeBaseUrl !== 'string') {
-      problems.push({ path: ['services', name, 'smoke'], message: 'smoke tests need `smokeBaseUrl` with this driver (only the local driver’s front door is known); they will be skipped', severity: 'warning' });
+    if (
+      list(service?.smoke).length > 0 &&
+      service?.driver?.type !== 'local' &&
+      typeof service?.smokeBaseUrl !== 'string'
+    ) {
+      problems.push({
+        path: ['services', name, 'smoke'],
+        message:
+          'smoke tests need `smokeBaseUrl` with this driver (only the local driver’s front door is known); they will be skipped',
+        severity: 'warning',
+      });
     }
   }
   return problems;

@@ -24,7 +24,10 @@ export interface InterpolationError {
   variable: string;
 }
 
-export function parseYaml(file: string, text: string): { source: YamlSource; syntaxErrors: { position: Position; message: string }[] } {
+export function parseYaml(
+  file: string,
+  text: string,
+): { source: YamlSource; syntaxErrors: { position: Position; message: string }[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const syntaxErrors = doc.errors.map((e) => {
@@ -90,7 +93,8 @@ export function locate(source: YamlSource, path: Path, preferKey = false): Posit
       if (!pair) break;
       const keyRange = (pair.key as Node).range;
       const valueRange = (pair.value as Node | null)?.range;
-      offset = preferKey && segment === path.at(-1) ? (keyRange?.[0] ?? offset) : (valueRange?.[0] ?? keyRange?.[0] ?? offset);
+      offset =
+        preferKey && segment === path.at(-1) ? (keyRange?.[0] ?? offset) : (valueRange?.[0] ?? keyRange?.[0] ?? offset);
       node = pair.value;
     } else if (isSeq(node) && typeof segment === 'number') {
       const item = node.items[segment] as Node | undefined;

@@ -29,7 +29,8 @@ export interface ExecutorDeps {
 
 const MAX_OUTPUT = 16_384;
 
-const clip = (text: string): string => (text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}\n… (${text.length - MAX_OUTPUT} more characters)` : text);
+const clip = (text: string): string =>
+  text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}\n… (${text.length - MAX_OUTPUT} more characters)` : text;
 
 class StepTimeout extends Error {
   constructor(ms: number, last?: string) {
@@ -57,7 +58,12 @@ export async function runRollback(id: string, deps: ExecutorDeps): Promise<Rollb
     if (step.status === 'running') {
       // a crash happened inside this step: record that, then run it again
       await store.interruptAttempt(id, step.index, step.attempts, clock.now());
-      await deps.emit({ ...base, type: 'rollback.step-resumed', message: `resuming "${step.title}" after an interruption`, data: { index: step.index, name: step.name, attempt: step.attempts + 1 } });
+      await deps.emit({
+        ...base,
+        type: 'rollback.step-resumed',
+        message: `resuming "${step.title}" after an interruption`,
+        data: { index: step.index, name: step.name, attempt: step.attempts + 1 },
+      });
     }
     const ok = await runStep(detail, step, deps);
     if (!ok && step.onFailure === 'abort') {
@@ -65,7 +71,12 @@ export async function runRollback(id: string, deps: ExecutorDeps): Promise<Rollb
       const reason = `step ${step.index + 1} "${step.title}" failed: ${failed.steps[step.index]?.error ?? 'unknown error'}`;
       if (deps.signal?.aborted) return failed; // shutting down: resume later, do not escalate
       await store.setRollbackStatus(id, 'escalated', clock.now(), reason);
-      await deps.emit({ ...base, type: 'rollback.escalated', message: `rollback escalated: ${reason}`, data: { reason, step: step.index } });
+      await deps.emit({
+        ...base,
+        type: 'rollback.escalated',
+        message: `rollback escalated: ${reason}`,
+        data: { reason, step: step.index },
+      });
       return (await store.getRollback(id)) as RollbackDetail;
     }
   }
@@ -75,7 +86,10 @@ export async function runRollback(id: string, deps: ExecutorDeps): Promise<Rollb
     ...base,
     type: 'rollback.completed',
     message: `rollback of ${detail.service} in ${detail.environment} to revision ${detail.toRevision} completed`,
-    data: { durationMs: (finished.finishedAt ?? clock.now()) - (finished.startedAt ?? finished.createdAt), toRevision: detail.toRevision },
+    data: {
+      durationMs: (finished.finishedAt ?? clock.now()) - (finished.startedAt ?? finished.createdAt),
+      toRevision: detail.toRevision,
+    },
   });
   return (await store.getRollback(id)) as RollbackDetail;
 }
@@ -85,7 +99,12 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
   const base = { service: rollback.service, environment: rollback.environment, rollbackId: rollback.id };
   const attempt = await store.beginStep(rollback.id, step.index, clock.now());
   const started = clock.now();
-  await deps.emit({ ...base, type: 'rollback.step-started', message: step.title, data: { index: step.index, name: step.name, title: step.title, attempt } });
+  await deps.emit({
+    ...base,
+    type: 'rollback.step-started',
+    message: step.title,
+    data: { index: step.index, name: step.name, title: step.title, attempt },
+  });
   const lines: string[] = [];
   const controller = new AbortController();
   const onAbort = () => controller.abort(deps.signal?.reason);
@@ -101,11 +120,25 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
         reject(error);
       }, step.timeoutMs);
     });
-    const result = await Promise.race([handler(step, { rollback, attempt, signal: controller.signal, log: (line) => lines.push(line) }), timeout]);
+    const result = await Promise.race([
+      handler(step, { rollback, attempt, signal: controller.signal, log: (line) => lines.push(line) }),
+      timeout,
+    ]);
     if (typeof result === 'string' && result) lines.push(result);
     const output = clip(deps.redact(lines.join('\n')));
-    await store.finishStep(rollback.id, step.index, attempt, { status: 'done', output: output || null, error: null }, clock.now());
-    await deps.emit({ ...base, type: 'rollback.step-finished', message: `${step.title}: done`, data: { index: step.index, name: step.name, status: 'done', durationMs: clock.now() - started } });
+    await store.finishStep(
+      rollback.id,
+      step.index,
+      attempt,
+      { status: 'done', output: output || null, error: null },
+      clock.now(),
+    );
+    await deps.emit({
+      ...base,
+      type: 'rollback.step-finished',
+      message: `${step.title}: done`,
+      data: { index: step.index, name: step.name, status: 'done', durationMs: clock.now() - started },
+    });
     return true;
   } catch (error) {
     if (deps.signal?.aborted) {
@@ -115,8 +148,19 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
     }
     const message = deps.redact(errorMessage(error));
     const output = clip(deps.redact(lines.join('\n')));
-    await store.finishStep(rollback.id, step.index, attempt, { status: 'failed', output: output || null, error: message }, clock.now());
-    await deps.emit({ ...base, type: 'rollback.step-failed', message: `${step.title}: ${message}`, data: { index: step.index, name: step.name, error: message, durationMs: clock.now() - started } });
+    await store.finishStep(
+      rollback.id,
+      step.index,
+      attempt,
+      { status: 'failed', output: output || null, error: message },
+      clock.now(),
+    );
+    await deps.emit({
+      ...base,
+      type: 'rollback.step-failed',
+      message: `${step.title}: ${message}`,
+      data: { index: step.index, name: step.name, error: message, durationMs: clock.now() - started },
+    });
     return false;
   } finally {
     clearTimeout(timer);

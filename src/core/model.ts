@@ -51,8 +51,7 @@ export type RollbackStatus =
   | 'escalated';
 
 export const ACTIVE_ROLLBACK_STATUSES: readonly RollbackStatus[] = ['planned', 'running'];
-export const isTerminalRollback = (status: RollbackStatus): boolean =>
-  !ACTIVE_ROLLBACK_STATUSES.includes(status);
+export const isTerminalRollback = (status: RollbackStatus): boolean => !ACTIVE_ROLLBACK_STATUSES.includes(status);
 
 export type StepName =
   | 'hook'
@@ -148,8 +147,13 @@ export interface RewindEvent {
   message: string;
   data: Record<string, unknown>;
 }
-export type NewEvent = Omit<RewindEvent, 'id' | 'at' | 'actor' | 'message' | 'data' | 'service' | 'environment' | 'rollbackId' | 'revision'> &
-  Partial<Pick<RewindEvent, 'at' | 'actor' | 'message' | 'data' | 'service' | 'environment' | 'rollbackId' | 'revision'>>;
+export type NewEvent = Omit<
+  RewindEvent,
+  'id' | 'at' | 'actor' | 'message' | 'data' | 'service' | 'environment' | 'rollbackId' | 'revision'
+> &
+  Partial<
+    Pick<RewindEvent, 'at' | 'actor' | 'message' | 'data' | 'service' | 'environment' | 'rollbackId' | 'revision'>
+  >;
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'timed-out';
 export type OnTimeout = 'rollback' | 'escalate' | 'ignore';

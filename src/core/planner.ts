@@ -61,49 +61,123 @@ export function planRollback(input: PlanInput): StepSpec[] {
 
   const db = input.database;
   if (db && db.current !== db.target) {
-    steps.push({ name: 'read-only', title: `stop writes on database ${db.database}`, params: { database: db.database }, timeoutMs: 60_000, onFailure: 'abort' });
+    steps.push({
+      name: 'read-only',
+      title: `stop writes on database ${db.database}`,
+      params: { database: db.database },
+      timeoutMs: 60_000,
+      onFailure: 'abort',
+    });
     if (db.method === 'restore' && db.backupId) {
-      steps.push({ name: 'restore', title: `restore database ${db.database} from backup ${db.backupId}`, params: { database: db.database, backupId: db.backupId }, timeoutMs: 3_600_000, onFailure: 'abort' });
+      steps.push({
+        name: 'restore',
+        title: `restore database ${db.database} from backup ${db.backupId}`,
+        params: { database: db.database, backupId: db.backupId },
+        timeoutMs: 3_600_000,
+        onFailure: 'abort',
+      });
     } else {
-      steps.push({ name: 'migrate-down', title: `migrate database ${db.database} down to ${db.target ?? 'nothing'}`, params: { database: db.database, to: db.target }, timeoutMs: 600_000, onFailure: 'abort' });
+      steps.push({
+        name: 'migrate-down',
+        title: `migrate database ${db.database} down to ${db.target ?? 'nothing'}`,
+        params: { database: db.database, to: db.target },
+        timeoutMs: 600_000,
+        onFailure: 'abort',
+      });
     }
     if (!input.emergency) {
-      steps.push({ name: 'validate-database', title: `validate database ${db.database}`, params: { database: db.database }, timeoutMs: 300_000, onFailure: 'abort', validation: true });
+      steps.push({
+        name: 'validate-database',
+        title: `validate database ${db.database}`,
+        params: { database: db.database },
+        timeoutMs: 300_000,
+        onFailure: 'abort',
+        validation: true,
+      });
     }
   }
 
   const target = live.releases.find((r) => r.revision === to.revision);
   const warm = Boolean(target && target.ready >= target.desired && target.desired > 0 && target.healthy);
   if (input.preferNativeUndo && capabilities.nativeUndo) {
-    steps.push({ name: 'native-undo', title: `undo to ${label(to)} with the platform's own undo`, params: { revision: to.revision }, timeoutMs: timeouts.commandMs, onFailure: 'abort' });
+    steps.push({
+      name: 'native-undo',
+      title: `undo to ${label(to)} with the platform's own undo`,
+      params: { revision: to.revision },
+      timeoutMs: timeouts.commandMs,
+      onFailure: 'abort',
+    });
   } else {
     if (!warm) {
-      steps.push({ name: 'start', title: `start ${label(to)}`, params: { revision: to.revision }, timeoutMs: timeouts.commandMs, onFailure: 'abort' });
+      steps.push({
+        name: 'start',
+        title: `start ${label(to)}`,
+        params: { revision: to.revision },
+        timeoutMs: timeouts.commandMs,
+        onFailure: 'abort',
+      });
     }
     if (capabilities.health) {
       // runbook: "if the previous release is not healthy either, escalate instead of flip-flopping"
-      steps.push({ name: 'await-healthy', title: `check ${label(to)} is healthy${warm ? ' (still warm)' : ''}`, params: { revision: to.revision }, timeoutMs: timeouts.readyMs, onFailure: 'abort' });
+      steps.push({
+        name: 'await-healthy',
+        title: `check ${label(to)} is healthy${warm ? ' (still warm)' : ''}`,
+        params: { revision: to.revision },
+        timeoutMs: timeouts.readyMs,
+        onFailure: 'abort',
+      });
     }
     steps.push({
       name: 'shift-traffic',
       title: `shift all traffic to ${label(to)}`,
-      params: { weights: { [to.revision]: 100, ...(from ? { [from.revision]: 0 } : {}) }, to: to.revision, from: from?.revision ?? null },
+      params: {
+        weights: { [to.revision]: 100, ...(from ? { [from.revision]: 0 } : {}) },
+        to: to.revision,
+        from: from?.revision ?? null,
+      },
       timeoutMs: timeouts.commandMs,
       onFailure: 'abort',
     });
     if (from && from.revision !== to.revision) {
-      steps.push({ name: 'retire', title: `drain and stop ${label(from)}`, params: { revision: from.revision }, timeoutMs: timeouts.stopMs + timeouts.commandMs, onFailure: 'continue' });
+      steps.push({
+        name: 'retire',
+        title: `drain and stop ${label(from)}`,
+        params: { revision: from.revision },
+        timeoutMs: timeouts.stopMs + timeouts.commandMs,
+        onFailure: 'continue',
+      });
     }
   }
 
   if (db && db.current !== db.target) {
-    steps.push({ name: 'read-write', title: `restore writes on database ${db.database}`, params: { database: db.database }, timeoutMs: 60_000, onFailure: 'abort' });
+    steps.push({
+      name: 'read-write',
+      title: `restore writes on database ${db.database}`,
+      params: { database: db.database },
+      timeoutMs: 60_000,
+      onFailure: 'abort',
+    });
   }
   for (const h of input.hooks?.post ?? []) steps.push(hook(h, 'post'));
   if (!input.emergency) {
-    if (input.smoke) steps.push({ name: 'smoke', title: `smoke-test ${label(to)}`, params: { revision: to.revision }, timeoutMs: 120_000, onFailure: 'abort', validation: true });
+    if (input.smoke)
+      steps.push({
+        name: 'smoke',
+        title: `smoke-test ${label(to)}`,
+        params: { revision: to.revision },
+        timeoutMs: 120_000,
+        onFailure: 'abort',
+        validation: true,
+      });
     if (input.watchMs > 0) {
-      steps.push({ name: 'watch', title: `watch ${label(to)} closely for ${Math.round(input.watchMs / 1000)}s`, params: { revision: to.revision, durationMs: input.watchMs }, timeoutMs: input.watchMs + 30_000, onFailure: 'abort', validation: true });
+      steps.push({
+        name: 'watch',
+        title: `watch ${label(to)} closely for ${Math.round(input.watchMs / 1000)}s`,
+        params: { revision: to.revision, durationMs: input.watchMs },
+        timeoutMs: input.watchMs + 30_000,
+        onFailure: 'abort',
+        validation: true,
+      });
     }
   }
   return steps;

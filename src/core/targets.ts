@@ -2,7 +2,11 @@ import type { Release } from './model.js';
 
 /** The release serving the environment now: live, or one under analysis. */
 export function currentRelease(releases: Release[]): Release | null {
-  return [...releases].sort((a, b) => b.revision - a.revision).find((r) => r.status === 'live' || r.status === 'analyzing') ?? null;
+  return (
+    [...releases]
+      .sort((a, b) => b.revision - a.revision)
+      .find((r) => r.status === 'live' || r.status === 'analyzing') ?? null
+  );
 }
 
 /**
@@ -14,7 +18,12 @@ export function previousGoodRelease(releases: Release[], current: Release | null
   return (
     [...releases]
       .sort((a, b) => b.revision - a.revision)
-      .find((r) => (current ? r.revision < current.revision : true) && r.promotedAt !== null && (r.status === 'superseded' || r.status === 'retired' || r.status === 'live')) ?? null
+      .find(
+        (r) =>
+          (current ? r.revision < current.revision : true) &&
+          r.promotedAt !== null &&
+          (r.status === 'superseded' || r.status === 'retired' || r.status === 'live'),
+      ) ?? null
   );
 }
 
@@ -22,6 +31,7 @@ export function previousGoodRelease(releases: Release[], current: Release | null
 export function targetProblem(target: Release, current: Release | null): string | null {
   if (current && target.revision === current.revision) return `revision ${target.revision} is already live`;
   if (target.status === 'failed') return `revision ${target.revision} never became ready`;
-  if (target.promotedAt === null && target.status !== 'superseded' && target.status !== 'retired') return `revision ${target.revision} was never promoted`;
+  if (target.promotedAt === null && target.status !== 'superseded' && target.status !== 'retired')
+    return `revision ${target.revision} was never promoted`;
   return null;
 }

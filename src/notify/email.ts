@@ -34,7 +34,8 @@ export function createEmailNotifier(options: EmailNotifierOptions): Notifier {
   const name = requireText(options.name, 'email notifier name');
   const what = `email notifier "${name}"`;
   const host = requireText(options.host, `${what} host`);
-  if (!Number.isInteger(options.port) || options.port <= 0 || options.port > 65535) throw notifierConfigError(`${what} port must be a TCP port (1–65535)`);
+  if (!Number.isInteger(options.port) || options.port <= 0 || options.port > 65535)
+    throw notifierConfigError(`${what} port must be a TCP port (1–65535)`);
   const from = requireText(options.from, `${what} from`);
   const to = Array.isArray(options.to) ? options.to : [options.to];
   if (to.length === 0 || to.some((address) => typeof address !== 'string' || !address.includes('@'))) {
@@ -99,8 +100,11 @@ function smtpError(error: unknown, what: string, secrets: (string | undefined)[]
   const text = typeof detail.message === 'string' ? detail.message.slice(0, 200) : '';
   // SMTP 5xx is a permanent refusal (bad address, auth refused); 4xx and network errors pass
   const retryable = responseCode === null || responseCode < 500;
-  return new DeliveryError(redact(`${what}: ${code}${responseCode ? ` ${responseCode}` : ''}${text ? ` (${text})` : ''}`, secrets), {
-    retryable,
-    status: responseCode,
-  });
+  return new DeliveryError(
+    redact(`${what}: ${code}${responseCode ? ` ${responseCode}` : ''}${text ? ` (${text})` : ''}`, secrets),
+    {
+      retryable,
+      status: responseCode,
+    },
+  );
 }

@@ -18,7 +18,17 @@ export type ChannelSpec =
   | { name: string; type: 'pagerduty'; routingKey: string; url?: string }
   | { name: string; type: 'webhook'; url: string; secret?: string }
   | { name: string; type: 'statuspage'; url: string; token?: string; componentId?: string }
-  | { name: string; type: 'email'; host: string; port: number; secure: boolean; user?: string; password?: string; from: string; to: string[] };
+  | {
+      name: string;
+      type: 'email';
+      host: string;
+      port: number;
+      secure: boolean;
+      user?: string;
+      password?: string;
+      from: string;
+      to: string[];
+    };
 
 export interface ChannelDeps {
   /** where the status page keeps incident ids; default in memory */
@@ -36,14 +46,29 @@ export function createNotifierFromChannel(channel: ChannelSpec, deps: ChannelDep
     case 'slack':
       return createSlackNotifier({ name: channel.name, webhookUrl: channel.webhookUrl, timeoutMs });
     case 'pagerduty':
-      return createPagerDutyNotifier({ name: channel.name, routingKey: channel.routingKey, url: channel.url, timeoutMs });
+      return createPagerDutyNotifier({
+        name: channel.name,
+        routingKey: channel.routingKey,
+        url: channel.url,
+        timeoutMs,
+      });
     case 'webhook':
       return createWebhookNotifier({ name: channel.name, url: channel.url, secret: channel.secret, timeoutMs });
     case 'statuspage':
-      return createStatusPageNotifier({ name: channel.name, baseUrl: channel.url, token: channel.token, componentId: channel.componentId, state: deps.state, templates: deps.templates, timeoutMs });
+      return createStatusPageNotifier({
+        name: channel.name,
+        baseUrl: channel.url,
+        token: channel.token,
+        componentId: channel.componentId,
+        state: deps.state,
+        templates: deps.templates,
+        timeoutMs,
+      });
     case 'email':
       return createEmailNotifier({ ...channel, timeoutMs });
     default:
-      throw notifierConfigError(`unknown channel type "${(channel as { type?: unknown }).type}" (expected slack, pagerduty, webhook, statuspage or email)`);
+      throw notifierConfigError(
+        `unknown channel type "${(channel as { type?: unknown }).type}" (expected slack, pagerduty, webhook, statuspage or email)`,
+      );
   }
 }

@@ -58,10 +58,13 @@ export async function sendHttp(request: HttpRequest): Promise<HttpResponse> {
   }
   if (response.status < 200 || response.status >= 300) {
     const snippet = redact(text.slice(0, 200).replace(/\s+/g, ' ').trim(), request.secrets);
-    throw new DeliveryError(`${request.what}: the receiver answered HTTP ${response.status}${snippet ? ` (${snippet})` : ''}`, {
-      retryable: isRetryableStatus(response.status),
-      status: response.status,
-    });
+    throw new DeliveryError(
+      `${request.what}: the receiver answered HTTP ${response.status}${snippet ? ` (${snippet})` : ''}`,
+      {
+        retryable: isRetryableStatus(response.status),
+        status: response.status,
+      },
+    );
   }
   return { status: response.status, text };
 }
@@ -76,7 +79,9 @@ function networkError(request: HttpRequest, error: unknown, timedOut: boolean, t
   // undici hides the reason in `cause`; keep only its code, the message may hold the host
   const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
   const code = typeof cause?.code === 'string' ? cause.code : 'network error';
-  return new DeliveryError(redact(`${request.what}: could not reach the receiver (${code})`, request.secrets), { retryable: true });
+  return new DeliveryError(redact(`${request.what}: could not reach the receiver (${code})`, request.secrets), {
+    retryable: true,
+  });
 }
 
 /** Checks an option is an http(s) URL without ever echoing it (it may be a secret). */
@@ -88,7 +93,8 @@ export function requireHttpUrl(value: unknown, what: string): string {
   } catch {
     throw notifierConfigError(`${what} is not a valid URL (expected https://…)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw notifierConfigError(`${what} must be an http(s) URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw notifierConfigError(`${what} must be an http(s) URL`);
   return value;
 }
 

@@ -4,8 +4,20 @@
  * factories and hands them to `createOutboxDispatcher`.
  */
 export { createSlackNotifier, slackPayload, type SlackNotifierOptions } from './slack.js';
-export { createWebhookNotifier, signBody, webhookBody, SIGNATURE_HEADER, type WebhookNotifierOptions } from './webhook.js';
-export { createPagerDutyNotifier, pagerDutyAction, pagerDutyBody, PAGERDUTY_EVENTS_URL, type PagerDutyNotifierOptions } from './pagerduty.js';
+export {
+  createWebhookNotifier,
+  signBody,
+  webhookBody,
+  SIGNATURE_HEADER,
+  type WebhookNotifierOptions,
+} from './webhook.js';
+export {
+  createPagerDutyNotifier,
+  pagerDutyAction,
+  pagerDutyBody,
+  PAGERDUTY_EVENTS_URL,
+  type PagerDutyNotifierOptions,
+} from './pagerduty.js';
 export { createStatusPageNotifier, type StatusPageNotifierOptions } from './statuspage.js';
 export { createEmailNotifier, emailText, type EmailNotifierOptions } from './email.js';
 export { createMemoryState, createFileState, type NotifierState } from './notifier-state.js';

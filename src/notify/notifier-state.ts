@@ -51,12 +51,14 @@ export function createFileState(path: string): NotifierState {
       const values = await load();
       values[key] = value;
       const text = `${JSON.stringify(values, null, 2)}\n`;
-      writing = writing.catch(() => undefined).then(async () => {
-        await mkdir(dirname(path), { recursive: true });
-        const temporary = `${path}.${process.pid}.tmp`;
-        await writeFile(temporary, text, 'utf8');
-        await rename(temporary, path);
-      });
+      writing = writing
+        .catch(() => undefined)
+        .then(async () => {
+          await mkdir(dirname(path), { recursive: true });
+          const temporary = `${path}.${process.pid}.tmp`;
+          await writeFile(temporary, text, 'utf8');
+          await rename(temporary, path);
+        });
       await writing;
     },
   };

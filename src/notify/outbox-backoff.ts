@@ -12,7 +12,11 @@ export interface BackoffOptions {
   jitter?: number;
 }
 
-export function backoffDelay(failures: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
+export function backoffDelay(
+  failures: number,
+  options: BackoffOptions = {},
+  random: () => number = Math.random,
+): number {
   const base = options.baseMs ?? 1_000;
   const max = options.maxMs ?? 300_000;
   const jitter = options.jitter ?? 0.1;

@@ -135,7 +135,13 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
       const event = notifier ? await events.get(row.eventId) : null;
       if (!notifier || !event) {
         const why = notifier ? `event ${row.eventId} not found` : `no notifier named "${channel}" is configured`;
-        await store.markOutbox(row.id, { status: 'dead', attempts: row.attempts, nextAttemptAt: row.nextAttemptAt, lastError: why, sentAt: null });
+        await store.markOutbox(row.id, {
+          status: 'dead',
+          attempts: row.attempts,
+          nextAttemptAt: row.nextAttemptAt,
+          lastError: why,
+          sentAt: null,
+        });
         log({ level: 'warn', message: `outbox row ${row.id} dead: ${why}`, channel, eventId: row.eventId });
         continue;
       }
@@ -143,22 +149,50 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
         await sendWithDeadline(notifier, await message(event), sendTimeoutMs, inFlight.signal);
         failures.delete(channel);
         blockedUntil.delete(channel);
-        await store.markOutbox(row.id, { status: 'sent', attempts: row.attempts + 1, nextAttemptAt: row.nextAttemptAt, lastError: null, sentAt: clock.now() });
+        await store.markOutbox(row.id, {
+          status: 'sent',
+          attempts: row.attempts + 1,
+          nextAttemptAt: row.nextAttemptAt,
+          lastError: null,
+          sentAt: clock.now(),
+        });
       } catch (error) {
         // stop() aborted the send: the try does not count and the row stays due
         if (inFlight.signal.aborted) return;
         const attempts = row.attempts + 1;
         const reason = errorMessage(error);
         if (!isRetryable(error) || attempts >= maxAttempts) {
-          await store.markOutbox(row.id, { status: 'dead', attempts, nextAttemptAt: row.nextAttemptAt, lastError: reason, sentAt: null });
-          log({ level: 'error', message: `notification to ${channel} dead after ${attempts} attempt(s): ${reason}`, channel, eventId: row.eventId });
+          await store.markOutbox(row.id, {
+            status: 'dead',
+            attempts,
+            nextAttemptAt: row.nextAttemptAt,
+            lastError: reason,
+            sentAt: null,
+          });
+          log({
+            level: 'error',
+            message: `notification to ${channel} dead after ${attempts} attempt(s): ${reason}`,
+            channel,
+            eventId: row.eventId,
+          });
           continue; // a refused request says nothing about the channel: go on
         }
         const failed = Math.max(attempts, (failures.get(channel) ?? 0) + 1);
         failures.set(channel, failed);
         const retryAt = clock.now() + backoffDelay(failed, options.backoff);
-        await store.markOutbox(row.id, { status: 'pending', attempts, nextAttemptAt: retryAt, lastError: reason, sentAt: null });
-        log({ level: 'warn', message: `notification to ${channel} failed (attempt ${attempts}), retry in ${retryAt - clock.now()}ms: ${reason}`, channel, eventId: row.eventId });
+        await store.markOutbox(row.id, {
+          status: 'pending',
+          attempts,
+          nextAttemptAt: retryAt,
+          lastError: reason,
+          sentAt: null,
+        });
+        log({
+          level: 'warn',
+          message: `notification to ${channel} failed (attempt ${attempts}), retry in ${retryAt - clock.now()}ms: ${reason}`,
+          channel,
+          eventId: row.eventId,
+        });
         blockedUntil.set(channel, retryAt);
         await defer(rows.slice(position + 1), retryAt);
         return;
@@ -169,7 +203,13 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
   /** moves rows to `until` without spending an attempt: only the head row probes */
   async function defer(rows: readonly OutboxItem[], until: number): Promise<void> {
     for (const row of rows) {
-      await store.markOutbox(row.id, { status: 'pending', attempts: row.attempts, nextAttemptAt: until, lastError: row.lastError, sentAt: null });
+      await store.markOutbox(row.id, {
+        status: 'pending',
+        attempts: row.attempts,
+        nextAttemptAt: until,
+        lastError: row.lastError,
+        sentAt: null,
+      });
     }
   }
 
@@ -221,7 +261,11 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
         nudge();
         return added;
       } catch (error) {
-        log({ level: 'error', message: `could not queue notifications for event ${event.id}: ${errorMessage(error)}`, eventId: event.id });
+        log({
+          level: 'error',
+          message: `could not queue notifications for event ${event.id}: ${errorMessage(error)}`,
+          eventId: event.id,
+        });
         return 0;
       }
     },

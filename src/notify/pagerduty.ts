@@ -15,7 +15,8 @@ export interface PagerDutyNotifierOptions {
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
-type Action = { event_action: 'trigger'; severity: 'critical' | 'error' | 'warning' | 'info' } | { event_action: 'resolve' };
+type Action =
+  { event_action: 'trigger'; severity: 'critical' | 'error' | 'warning' | 'info' } | { event_action: 'resolve' };
 
 /**
  * Which PagerDuty action an event maps to (issue 6 §1): a rollback starting,

@@ -47,7 +47,11 @@ function matchesAny(patterns: readonly string[] | undefined, value: string | nul
  * routes naming unknown channels; here they are simply skipped so one typo
  * cannot stop the other notifications.
  */
-export function routeEvent(event: Pick<RewindEvent, 'type' | 'service' | 'environment'>, routes: readonly NotificationRoute[], channels: Iterable<string>): string[] {
+export function routeEvent(
+  event: Pick<RewindEvent, 'type' | 'service' | 'environment'>,
+  routes: readonly NotificationRoute[],
+  channels: Iterable<string>,
+): string[] {
   const known = new Set(channels);
   const out: string[] = [];
   for (const route of routes) {

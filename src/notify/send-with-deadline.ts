@@ -7,11 +7,19 @@ import { linkedSignal } from './linked-signal.js';
  * ignores its signal is still abandoned a second later, so no channel can hang
  * its worker forever (issue 6 §4: a channel that is down delays only itself).
  */
-export async function sendWithDeadline(notifier: Notifier, message: NotificationMessage, timeoutMs: number, parent: AbortSignal): Promise<void> {
+export async function sendWithDeadline(
+  notifier: Notifier,
+  message: NotificationMessage,
+  timeoutMs: number,
+  parent: AbortSignal,
+): Promise<void> {
   const linked = linkedSignal(timeoutMs, parent);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${notifier.type} notifier "${notifier.name}" gave no answer within ${timeoutMs}ms`)), timeoutMs + 1_000);
+    timer = setTimeout(
+      () => reject(new Error(`${notifier.type} notifier "${notifier.name}" gave no answer within ${timeoutMs}ms`)),
+      timeoutMs + 1_000,
+    );
   });
   try {
     await Promise.race([notifier.send(message, linked.signal), deadline]);

@@ -43,10 +43,21 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
 /** The Block Kit body for one message; exported for the docs and tests. */
 export function slackPayload(message: NotificationMessage): Record<string, unknown> {
   const { event } = message;
-  const fields = facts(message).map(([label, value]) => ({ type: 'mrkdwn', text: clip(`*${label}*\n${escapeMrkdwn(value)}`, 2000) }));
-  const section: Record<string, unknown> = { type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(message.text || message.title), SECTION_MAX) } };
+  const fields = facts(message).map(([label, value]) => ({
+    type: 'mrkdwn',
+    text: clip(`*${label}*\n${escapeMrkdwn(value)}`, 2000),
+  }));
+  const section: Record<string, unknown> = {
+    type: 'section',
+    text: { type: 'mrkdwn', text: clip(escapeMrkdwn(message.text || message.title), SECTION_MAX) },
+  };
   if (fields.length > 0) section.fields = fields.slice(0, 10);
-  const context = [event.type, event.rollbackId ? `rollback ${event.rollbackId}` : null, new Date(event.at).toISOString(), `by ${event.actor}`]
+  const context = [
+    event.type,
+    event.rollbackId ? `rollback ${event.rollbackId}` : null,
+    new Date(event.at).toISOString(),
+    `by ${event.actor}`,
+  ]
     .filter((part): part is string => Boolean(part))
     .join(' · ');
   return {
@@ -69,7 +80,8 @@ function facts(message: NotificationMessage): [string, string][] {
   };
   add('Service', event.service);
   add('Environment', event.environment);
-  if (data.fromVersion !== undefined || data.toVersion !== undefined) add('Versions', `${data.fromVersion ?? '?'} → ${data.toVersion ?? '?'}`);
+  if (data.fromVersion !== undefined || data.toVersion !== undefined)
+    add('Versions', `${data.fromVersion ?? '?'} → ${data.toVersion ?? '?'}`);
   add('Kind', data.kind);
   add('Action', data.action);
   add('Severity', data.severity);

@@ -51,8 +51,23 @@ export function createStatusPageNotifier(options: StatusPageNotifierOptions): No
   const component = (status: string): Record<string, unknown> =>
     options.componentId ? { componentId: options.componentId, componentStatus: status } : { componentStatus: status };
 
-  const call = (method: 'POST' | 'PATCH', path: string, body: unknown, extra: Record<string, string>, signal?: AbortSignal) =>
-    sendHttp({ method, url: `${baseUrl}${path}`, body: JSON.stringify(body), headers: { ...headers, ...extra }, timeoutMs: options.timeoutMs, signal, secrets, what });
+  const call = (
+    method: 'POST' | 'PATCH',
+    path: string,
+    body: unknown,
+    extra: Record<string, string>,
+    signal?: AbortSignal,
+  ) =>
+    sendHttp({
+      method,
+      url: `${baseUrl}${path}`,
+      body: JSON.stringify(body),
+      headers: { ...headers, ...extra },
+      timeoutMs: options.timeoutMs,
+      signal,
+      secrets,
+      what,
+    });
 
   return {
     name,
@@ -70,7 +85,15 @@ export function createStatusPageNotifier(options: StatusPageNotifierOptions): No
         const created = await call(
           'POST',
           '/incidents',
-          { name: customer.title, status: 'investigating', message: customer.text, externalId: rollbackId, service: event.service, environment: event.environment, ...component('degraded_performance') },
+          {
+            name: customer.title,
+            status: 'investigating',
+            message: customer.text,
+            externalId: rollbackId,
+            service: event.service,
+            environment: event.environment,
+            ...component('degraded_performance'),
+          },
           { 'idempotency-key': `rewind-${rollbackId}` },
           signal,
         );
@@ -83,7 +106,11 @@ export function createStatusPageNotifier(options: StatusPageNotifierOptions): No
       await call(
         'PATCH',
         `/incidents/${encodeURIComponent(incidentId)}`,
-        { status: resolved ? 'resolved' : 'identified', message: customer.text, ...component(resolved ? 'operational' : 'major_outage') },
+        {
+          status: resolved ? 'resolved' : 'identified',
+          message: customer.text,
+          ...component(resolved ? 'operational' : 'major_outage'),
+        },
         {},
         signal,
       );

@@ -65,7 +65,11 @@ export function templateVariables(event: RewindEvent, context: TemplateContext =
 }
 
 /** Title and text of any event, from the overrides or the built-in defaults. */
-export function renderMessage(event: RewindEvent, templates: MessageTemplates = {}, context: TemplateContext = {}): RenderedMessage {
+export function renderMessage(
+  event: RewindEvent,
+  templates: MessageTemplates = {},
+  context: TemplateContext = {},
+): RenderedMessage {
   const known = DEFAULT_TEMPLATES[event.type] !== undefined || pick(templates, event.type) !== undefined;
   const key = known ? event.type : 'default';
   return renderPair(event, templates, context, key);
@@ -76,7 +80,11 @@ export function renderMessage(event: RewindEvent, templates: MessageTemplates = 
  * one customers hear about: initiated → "degraded", escalated/failed → "still
  * working", completed → "resolved".
  */
-export function renderCustomerMessage(event: RewindEvent, templates: MessageTemplates = {}, context: TemplateContext = {}): RenderedMessage | null {
+export function renderCustomerMessage(
+  event: RewindEvent,
+  templates: MessageTemplates = {},
+  context: TemplateContext = {},
+): RenderedMessage | null {
   const stage = customerStage(event.type);
   return stage ? renderPair(event, templates, context, `customer.${stage}`) : null;
 }
@@ -88,9 +96,15 @@ export function customerStage(type: string): 'initiated' | 'escalated' | 'comple
   return null;
 }
 
-function renderPair(event: RewindEvent, templates: MessageTemplates, context: TemplateContext, key: string): RenderedMessage {
+function renderPair(
+  event: RewindEvent,
+  templates: MessageTemplates,
+  context: TemplateContext,
+  key: string,
+): RenderedMessage {
   const vars = templateVariables(event, context);
-  const title = pick(templates, `${key}.title`) ?? DEFAULT_TEMPLATES[`${key}.title`] ?? DEFAULT_TEMPLATES['default.title'] ?? '';
+  const title =
+    pick(templates, `${key}.title`) ?? DEFAULT_TEMPLATES[`${key}.title`] ?? DEFAULT_TEMPLATES['default.title'] ?? '';
   const text = pick(templates, key) ?? DEFAULT_TEMPLATES[key] ?? DEFAULT_TEMPLATES.default ?? '';
   return { title: tidy(renderTemplate(title, vars)), text: tidy(renderTemplate(text, vars)) };
 }
@@ -108,7 +122,10 @@ function pick(templates: MessageTemplates, key: string): string | undefined {
 
 /** Blank variables leave doubled spaces and dangling spaces; close them up. */
 function tidy(text: string): string {
-  return text.replace(/[ \t]{2,}/g, ' ').replace(/ +([.,:;)])/g, '$1').trim();
+  return text
+    .replace(/[ \t]{2,}/g, ' ')
+    .replace(/ +([.,:;)])/g, '$1')
+    .trim();
 }
 
 function durationVar(vars: Record<string, string>, name: string, ms: unknown): void {

@@ -22,7 +22,15 @@ export interface ForwardContext {
 }
 
 /** Errors raised while connecting: nothing reached the upstream. */
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNTIMEOUT']);
+const CONNECT_FAILURES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNTIMEOUT',
+]);
 /** Errors of a reused keep-alive socket the upstream closed while it sat idle. */
 const STALE_SOCKET_FAILURES = new Set(['ECONNRESET', 'EPIPE']);
 

@@ -47,7 +47,12 @@ class Exchange {
   }
 }
 
-export function forwardHttp(context: ForwardContext, pool: ReleasePool, req: IncomingMessage, res: ServerResponse): void {
+export function forwardHttp(
+  context: ForwardContext,
+  pool: ReleasePool,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   pool.begin();
   const exchange = new Exchange(context, pool, req, res, performance.now());
   (req as Tagged<IncomingMessage>)[EXCHANGE] = exchange;

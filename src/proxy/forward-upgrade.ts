@@ -25,7 +25,14 @@ function rawHead(statusLine: string, rawHeaders: string[]): string {
   return head + '\r\n';
 }
 
-export function forwardUpgrade(context: ForwardContext, pool: ReleasePool, req: IncomingMessage, client: Duplex, head: Buffer, open: OpenSockets): void {
+export function forwardUpgrade(
+  context: ForwardContext,
+  pool: ReleasePool,
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  open: OpenSockets,
+): void {
   const startedAt = performance.now();
   const headers = upstreamRequestHeaders(req.rawHeaders, req.socket.remoteAddress, context.encrypted, true);
   let answered = false;
@@ -47,17 +54,29 @@ export function forwardUpgrade(context: ForwardContext, pool: ReleasePool, req: 
   const refuse = (reason: string): void => {
     answer(502);
     const body = `502 Bad Gateway: rewind traffic switch: ${reason}\n`;
-    client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    client.end(
+      `HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   };
 
   const attempt = (): void => {
     const instance = pool.next(failed);
     if (instance === undefined) return refuse(`release ${pool.revision} has no instances`);
     attempts += 1;
-    const upstream = httpRequest({ host: instance.host, port: instance.port, method: req.method, path: req.url, headers, agent: context.freshAgent });
+    const upstream = httpRequest({
+      host: instance.host,
+      port: instance.port,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent: context.freshAgent,
+    });
     let timer: NodeJS.Timeout | undefined;
     upstream.on('socket', (socket) => {
-      timer = setTimeout(() => upstream.destroy(connectTimeoutError(context.connectTimeoutMs)), context.connectTimeoutMs);
+      timer = setTimeout(
+        () => upstream.destroy(connectTimeoutError(context.connectTimeoutMs)),
+        context.connectTimeoutMs,
+      );
       socket.once('connect', () => clearTimeout(timer));
     });
     const abandon = (): void => {

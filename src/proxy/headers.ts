@@ -56,7 +56,12 @@ export function endToEnd(raw: readonly string[]): string[] {
  * `upgrade` set, the `Connection: upgrade` / `Upgrade` pair is kept, because the
  * upstream answers a WebSocket handshake itself.
  */
-export function upstreamRequestHeaders(raw: readonly string[], clientAddress: string | undefined, encrypted: boolean, upgrade = false): string[] {
+export function upstreamRequestHeaders(
+  raw: readonly string[],
+  clientAddress: string | undefined,
+  encrypted: boolean,
+  upgrade = false,
+): string[] {
   const named = namedInConnection(raw);
   const out: string[] = [];
   let forwardedFor = '';

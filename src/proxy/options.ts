@@ -33,13 +33,15 @@ export type ResolvedOptions = Required<TrafficSwitchOptions>;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) throw badRequest(`traffic switch option ${name} must be an integer ≥ ${min} (got ${String(value)})`);
+  if (!Number.isInteger(value) || value < min)
+    throw badRequest(`traffic switch option ${name} must be an integer ≥ ${min} (got ${String(value)})`);
   return value;
 }
 
 export function resolveOptions(options: TrafficSwitchOptions = {}): ResolvedOptions {
   const host = options.host ?? '127.0.0.1';
-  if (typeof host !== 'string' || host === '') throw badRequest('traffic switch option host must be a non-empty address');
+  if (typeof host !== 'string' || host === '')
+    throw badRequest('traffic switch option host must be a non-empty address');
   const port = positiveInteger('port', options.port, 0, 0);
   if (port > 65535) throw badRequest(`traffic switch option port must be 0–65535 (got ${port})`);
   return {

@@ -52,11 +52,14 @@ export class ReleasePool {
   }
 
   setUpstreams(upstreams: Upstream[]): void {
-    if (!Array.isArray(upstreams)) throw badRequest(`upstreams of revision ${this.revision} must be a list of { host, port }`);
+    if (!Array.isArray(upstreams))
+      throw badRequest(`upstreams of revision ${this.revision} must be a list of { host, port }`);
     this.instances = upstreams.map((upstream, index) => {
       const { host, port } = upstream ?? {};
-      if (typeof host !== 'string' || host === '') throw badRequest(`upstream ${index} of revision ${this.revision} needs a host`);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw badRequest(`upstream ${index} of revision ${this.revision} has port ${String(port)}; expected 1–65535`);
+      if (typeof host !== 'string' || host === '')
+        throw badRequest(`upstream ${index} of revision ${this.revision} needs a host`);
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw badRequest(`upstream ${index} of revision ${this.revision} has port ${String(port)}; expected 1–65535`);
       return { host, port, downUntil: 0 };
     });
   }

@@ -123,12 +123,18 @@ export function createTelemetryStore(retentionSeconds: number): TelemetryStore {
       case 'latencyP99Ms':
         return { value: percentileOf(merged, requests, 0.99), samples: requests };
       default:
-        throw badRequest(`unknown proxy metric "${String(metric)}"; expected one of errorRate, latencyP95Ms, latencyP99Ms, requestRate, consecutive5xx, requests, errors5xx`);
+        throw badRequest(
+          `unknown proxy metric "${String(metric)}"; expected one of errorRate, latencyP95Ms, latencyP99Ms, requestRate, consecutive5xx, requests, errors5xx`,
+        );
     }
   }
 
   /** Rows only for retained seconds in [from, to) that saw at least one request. */
-  function seconds(revision: number, from: number, to: number): { at: number; requests: number; errors5xx: number; latencyP95Ms: number }[] {
+  function seconds(
+    revision: number,
+    from: number,
+    to: number,
+  ): { at: number; requests: number; errors5xx: number; latencyP95Ms: number }[] {
     const ring = releases.get(revision);
     const rows: { at: number; requests: number; errors5xx: number; latencyP95Ms: number }[] = [];
     if (ring === undefined || !(to > from)) return rows;
@@ -138,7 +144,12 @@ export function createTelemetryStore(retentionSeconds: number): TelemetryStore {
       const requests = slot < 0 ? 0 : (ring.requests[slot] ?? 0);
       if (requests === 0) continue;
       const counts = ring.histogram.subarray(slot * BUCKET_COUNT, (slot + 1) * BUCKET_COUNT);
-      rows.push({ at: s * 1000, requests, errors5xx: ring.errors[slot] ?? 0, latencyP95Ms: percentileOf(counts, requests, 0.95) });
+      rows.push({
+        at: s * 1000,
+        requests,
+        errors5xx: ring.errors[slot] ?? 0,
+        latencyP95Ms: percentileOf(counts, requests, 0.95),
+      });
     }
     return rows;
   }

@@ -22,10 +22,12 @@ import { forwardHttp } from './forward-http.js';
 import { forwardUpgrade } from './forward-upgrade.js';
 import type { OpenSockets } from './forward-upgrade.js';
 
-const NO_RELEASE_BODY = '503 Service Unavailable: rewind traffic switch: no release of this service has traffic weight > 0\n';
+const NO_RELEASE_BODY =
+  '503 Service Unavailable: rewind traffic switch: no release of this service has traffic weight > 0\n';
 
 function checkRevision(revision: number): void {
-  if (!Number.isInteger(revision) || revision < 0) throw badRequest(`revision must be a non-negative integer (got ${String(revision)})`);
+  if (!Number.isInteger(revision) || revision < 0)
+    throw badRequest(`revision must be a non-negative integer (got ${String(revision)})`);
 }
 
 export function createTrafficSwitch(options: TrafficSwitchOptions = {}): TrafficSwitch {
@@ -56,7 +58,11 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const pool = choose();
     if (pool === undefined) {
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(NO_RELEASE_BODY), 'retry-after': '1' });
+      res.writeHead(503, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': Buffer.byteLength(NO_RELEASE_BODY),
+        'retry-after': '1',
+      });
       res.end(NO_RELEASE_BODY);
       return;
     }
@@ -67,7 +73,9 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
     const pool = choose();
     if (pool === undefined) {
       socket.on('error', () => undefined);
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(NO_RELEASE_BODY)}\r\nconnection: close\r\n\r\n${NO_RELEASE_BODY}`);
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(NO_RELEASE_BODY)}\r\nconnection: close\r\n\r\n${NO_RELEASE_BODY}`,
+      );
       return;
     }
     forwardUpgrade(context, pool, req, socket, head, open);
@@ -99,7 +107,15 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
       checkRevision(revision);
       let pool = pools.get(revision);
       if (pool === undefined) {
-        pool = retired.get(revision) ?? new ReleasePool(revision, telemetry.forRelease(revision), { maxSockets: resolved.maxSocketsPerInstance, idleTimeoutMs: resolved.upstreamIdleTimeoutMs }, clock, resolved.instanceCoolDownMs);
+        pool =
+          retired.get(revision) ??
+          new ReleasePool(
+            revision,
+            telemetry.forRelease(revision),
+            { maxSockets: resolved.maxSocketsPerInstance, idleTimeoutMs: resolved.upstreamIdleTimeoutMs },
+            clock,
+            resolved.instanceCoolDownMs,
+          );
         pool.setUpstreams(upstreams);
         pool.retired = false;
         retired.delete(revision);
@@ -135,7 +151,8 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
     },
 
     drain(revision, timeoutMs) {
-      if (!Number.isFinite(timeoutMs) || timeoutMs < 0) return Promise.reject(badRequest(`drain timeout must be ≥ 0 ms (got ${String(timeoutMs)})`));
+      if (!Number.isFinite(timeoutMs) || timeoutMs < 0)
+        return Promise.reject(badRequest(`drain timeout must be ≥ 0 ms (got ${String(timeoutMs)})`));
       return poolOf(revision)?.drain(timeoutMs) ?? Promise.resolve(true);
     },
 

@@ -9,7 +9,8 @@ export interface Upstream {
 }
 
 /** Metrics the switch computes per release from its one-second buckets. */
-export type ProxyMetric = 'errorRate' | 'latencyP95Ms' | 'latencyP99Ms' | 'requestRate' | 'consecutive5xx' | 'requests' | 'errors5xx';
+export type ProxyMetric =
+  'errorRate' | 'latencyP95Ms' | 'latencyP99Ms' | 'requestRate' | 'consecutive5xx' | 'requests' | 'errors5xx';
 
 export interface MetricValue {
   value: number;
@@ -21,7 +22,11 @@ export interface TelemetryReader {
   /** a metric of one release over [at - windowMs, at) */
   read(revision: number, metric: ProxyMetric, at: number, windowMs: number): MetricValue;
   /** per-second rows of one release, for recording signals */
-  seconds(revision: number, from: number, to: number): { at: number; requests: number; errors5xx: number; latencyP95Ms: number }[];
+  seconds(
+    revision: number,
+    from: number,
+    to: number,
+  ): { at: number; requests: number; errors5xx: number; latencyP95Ms: number }[];
 }
 
 export interface TrafficSwitch {

@@ -35,16 +35,21 @@ export class WeightTable {
 
   /** Validates and builds a table; throws a UserError naming the bad entry. */
   static from(weights: Record<number, number>, knownRevision: (revision: number) => boolean): WeightTable {
-    if (weights === null || typeof weights !== 'object') throw badRequest('weights must be an object of revision → percent');
+    if (weights === null || typeof weights !== 'object')
+      throw badRequest('weights must be an object of revision → percent');
     const clean: Record<number, number> = {};
     for (const [key, weight] of Object.entries(weights)) {
       const revision = Number(key);
       if (!Number.isInteger(revision) || revision < 0) throw badRequest(`weights: "${key}" is not a revision number`);
       if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0 || weight > 100) {
-        throw badRequest(`weights: revision ${revision} has weight ${String(weight)}; expected a percent from 0 to 100`);
+        throw badRequest(
+          `weights: revision ${revision} has weight ${String(weight)}; expected a percent from 0 to 100`,
+        );
       }
       if (weight > 0 && !knownRevision(revision)) {
-        throw badRequest(`weights: revision ${revision} has no upstreams; call setUpstreams(${revision}, …) before giving it traffic`);
+        throw badRequest(
+          `weights: revision ${revision} has no upstreams; call setUpstreams(${revision}, …) before giving it traffic`,
+        );
       }
       clean[revision] = weight;
     }

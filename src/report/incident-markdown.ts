@@ -18,14 +18,24 @@ export function formatTimestamp(at: number | null): string {
 }
 
 const ms = (value: number | null): string => (value === null ? '—' : `${formatDuration(value)} (${value} ms)`);
-const cell = (value: unknown): string => (value === null || value === undefined || value === '' ? '—' : String(value).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|'));
-const table = (head: string[], rows: unknown[][]): string[] => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)];
+const cell = (value: unknown): string =>
+  value === null || value === undefined || value === ''
+    ? '—'
+    : String(value).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+const table = (head: string[], rows: unknown[][]): string[] => [
+  `| ${head.join(' | ')} |`,
+  `|${head.map(() => '---').join('|')}|`,
+  ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+];
 
 /** The report as Markdown for `<stateDir>/incidents/…md` and `rewind report`. */
 export function renderIncidentMarkdown(report: IncidentReport): string {
   const { summary, impact, recovery } = report;
   const lines: string[] = [`# Incident: ${summary.headline}`, ''];
-  lines.push(`Rollback \`${summary.rollbackId}\` · ${summary.kind} · scope ${summary.scope} · status **${summary.status}** · times in UTC`, '');
+  lines.push(
+    `Rollback \`${summary.rollbackId}\` · ${summary.kind} · scope ${summary.scope} · status **${summary.status}** · times in UTC`,
+    '',
+  );
 
   lines.push('## Summary', '');
   lines.push(
@@ -47,12 +57,19 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
   );
 
   lines.push('## Impact', '');
-  const budget = impact.errorBudget ? `${impact.errorBudget.burnedPercent}% of ${impact.errorBudget.allowedFailures} allowed failures` : '—';
+  const budget = impact.errorBudget
+    ? `${impact.errorBudget.burnedPercent}% of ${impact.errorBudget.allowedFailures} allowed failures`
+    : '—';
   lines.push(
     ...table(
       ['Measure', 'Value'],
       [
-        ['Failed requests', impact.failedRequests === null ? null : `${impact.failedRequests}${impact.totalRequests !== null ? ` of ${impact.totalRequests}` : ''}`],
+        [
+          'Failed requests',
+          impact.failedRequests === null
+            ? null
+            : `${impact.failedRequests}${impact.totalRequests !== null ? ` of ${impact.totalRequests}` : ''}`,
+        ],
         ['Error rate', impact.errorRate === null ? null : `${(impact.errorRate * 100).toFixed(2)}%`],
         ['User impact (until traffic restored)', ms(impact.durationMs)],
         ['Rollback duration', ms(impact.rollbackDurationMs)],
@@ -76,10 +93,18 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
     .filter(([phase, value]) => value !== null || recovery.checks.some((check) => check.target === phase))
     .map(([phase, value]) => {
       const check = recovery.checks.find((entry) => entry.target === phase);
-      return [PHASE_LABELS[phase], ms(value), check ? formatDuration(check.targetMs) : null, check ? check.result.toUpperCase() : null];
+      return [
+        PHASE_LABELS[phase],
+        ms(value),
+        check ? formatDuration(check.targetMs) : null,
+        check ? check.result.toUpperCase() : null,
+      ];
     });
   lines.push(...table(['Phase', 'Measured', 'Target', 'Result'], rows), '');
-  lines.push(`Moments: detected ${formatTimestamp(times.detectedAt)} · decided ${formatTimestamp(times.decidedAt)} · traffic restored ${formatTimestamp(times.trafficRestoredAt)} · stable ${formatTimestamp(times.stableAt)}`, '');
+  lines.push(
+    `Moments: detected ${formatTimestamp(times.detectedAt)} · decided ${formatTimestamp(times.decidedAt)} · traffic restored ${formatTimestamp(times.trafficRestoredAt)} · stable ${formatTimestamp(times.stableAt)}`,
+    '',
+  );
 
   lines.push('## Evidence', '');
   if (report.evidence.length === 0) lines.push('No trigger fired: the rollback was requested by hand.', '');
@@ -87,28 +112,66 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
     lines.push(
       ...table(
         ['Time', 'Trigger', 'Metric', 'Value', 'Threshold', 'Window', 'Samples', 'Severity', 'Revision'],
-        report.evidence.map((e) => [formatTimestamp(e.at), e.trigger, e.metric, e.value, `${e.op} ${e.threshold ?? '?'}`, e.windowMs === null ? null : formatDuration(e.windowMs), e.samples, e.severity, e.revision]),
+        report.evidence.map((e) => [
+          formatTimestamp(e.at),
+          e.trigger,
+          e.metric,
+          e.value,
+          `${e.op} ${e.threshold ?? '?'}`,
+          e.windowMs === null ? null : formatDuration(e.windowMs),
+          e.samples,
+          e.severity,
+          e.revision,
+        ]),
       ),
       '',
     );
   }
   if (report.decisions.length > 0) {
-    lines.push('Decisions:', '', ...report.decisions.map((d) => `- ${formatTimestamp(d.at)} **${d.action}** by ${d.by}${d.rule ? ` (rule ${d.rule})` : ''}${d.reason ? `: ${d.reason}` : ''}`), '');
+    lines.push(
+      'Decisions:',
+      '',
+      ...report.decisions.map(
+        (d) =>
+          `- ${formatTimestamp(d.at)} **${d.action}** by ${d.by}${d.rule ? ` (rule ${d.rule})` : ''}${d.reason ? `: ${d.reason}` : ''}`,
+      ),
+      '',
+    );
   }
 
   lines.push('## Timeline', '');
-  lines.push(...table(['Time (UTC)', '+ms', 'Event', 'Actor', 'Message'], report.timeline.map((t) => [formatTimestamp(t.at), `+${t.offsetMs}`, t.type, t.actor, t.message])), '');
+  lines.push(
+    ...table(
+      ['Time (UTC)', '+ms', 'Event', 'Actor', 'Message'],
+      report.timeline.map((t) => [formatTimestamp(t.at), `+${t.offsetMs}`, t.type, t.actor, t.message]),
+    ),
+    '',
+  );
 
   lines.push('## Steps', '');
   lines.push(
     ...table(
       ['#', 'Step', 'Title', 'Outcome', 'Attempts', 'Duration', 'Error'],
-      report.steps.map((s) => [s.index + 1, s.name, s.title, s.status, s.attempts, s.durationMs === null ? null : formatDuration(s.durationMs), s.error]),
+      report.steps.map((s) => [
+        s.index + 1,
+        s.name,
+        s.title,
+        s.status,
+        s.attempts,
+        s.durationMs === null ? null : formatDuration(s.durationMs),
+        s.error,
+      ]),
     ),
     '',
   );
 
-  lines.push('## Root cause', '', report.rootCause ?? '_To be written: what changed, why it failed, why the checks before production did not catch it._', '');
+  lines.push(
+    '## Root cause',
+    '',
+    report.rootCause ??
+      '_To be written: what changed, why it failed, why the checks before production did not catch it._',
+    '',
+  );
   lines.push('## Action items', '');
   for (const item of report.actionItems) lines.push(`- [ ] ${item.text}${item.owner ? ` (${item.owner})` : ''}`);
   lines.push('- [ ] _Add the follow-ups agreed in the review, each with an owner._', '');

@@ -1,5 +1,11 @@
 import type { RewindEvent, RollbackDetail } from '../core/model.js';
-import { checkRecoveryTargets, measureRecoveryTimes, type RecoveryTargets, type RecoveryTimes, type TargetCheck } from './recovery-times.js';
+import {
+  checkRecoveryTargets,
+  measureRecoveryTimes,
+  type RecoveryTargets,
+  type RecoveryTimes,
+  type TargetCheck,
+} from './recovery-times.js';
 import { buildSteps, type ReportStep } from './report-steps.js';
 
 /** The error budget the impact is measured against; give one of the two forms. */
@@ -96,7 +102,8 @@ export interface IncidentReport {
 
 const iso = (at: number): string => new Date(at).toISOString();
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-const str = (value: unknown): string | null => (typeof value === 'string' ? value : value === undefined || value === null ? null : String(value));
+const str = (value: unknown): string | null =>
+  typeof value === 'string' ? value : value === undefined || value === null ? null : String(value);
 
 /** Builds the incident report of one rollback (issue 6 §5). Pure: no I/O. */
 export function buildIncidentReport(input: IncidentReportInput): IncidentReport {
@@ -113,11 +120,20 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
   const failedRequests = num(completed.failedRequests);
   const totalRequests = num(completed.totalRequests);
   const impactStart = times.faultAt ?? times.detectedAt ?? times.decidedAt;
-  const rollbackDurationMs = num(completed.durationMs) ?? (rollback.startedAt !== null && rollback.finishedAt !== null ? rollback.finishedAt - rollback.startedAt : null);
+  const rollbackDurationMs =
+    num(completed.durationMs) ??
+    (rollback.startedAt !== null && rollback.finishedAt !== null ? rollback.finishedAt - rollback.startedAt : null);
 
   const fromVersion = str(initiated.fromVersion);
   const toVersion = str(initiated.toVersion);
-  const outcome = rollback.status === 'succeeded' ? 'rolled back' : rollback.status === 'escalated' ? 'rollback escalated' : rollback.status === 'failed' ? 'rollback failed' : `rollback ${rollback.status}`;
+  const outcome =
+    rollback.status === 'succeeded'
+      ? 'rolled back'
+      : rollback.status === 'escalated'
+        ? 'rollback escalated'
+        : rollback.status === 'failed'
+          ? 'rollback failed'
+          : `rollback ${rollback.status}`;
   const headline = `${rollback.service} ${outcome} in ${rollback.environment}: ${fromVersion ?? `revision ${rollback.fromRevision ?? '?'}`} → ${toVersion ?? `revision ${rollback.toRevision}`}`;
 
   const timeline = events.map((event) => ({
@@ -149,7 +165,9 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
     }));
 
   const decisions = events
-    .filter((event) => ['decision.made', 'approval.approved', 'approval.rejected', 'approval.timeout'].includes(event.type))
+    .filter((event) =>
+      ['decision.made', 'approval.approved', 'approval.rejected', 'approval.timeout'].includes(event.type),
+    )
     .map((event) => ({
       at: event.at,
       time: iso(event.at),
@@ -160,8 +178,18 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
     }));
 
   const actionItems = [
-    ...checks.filter((check) => check.result === 'miss').map((check) => ({ text: `Recovery target "${check.target}" missed: find what made it slow and fix it.`, owner: null })),
-    ...steps.filter((step) => step.status === 'failed').map((step) => ({ text: `Step ${step.index + 1} (${step.name}) failed: ${step.error ?? 'see the journal'}.`, owner: null })),
+    ...checks
+      .filter((check) => check.result === 'miss')
+      .map((check) => ({
+        text: `Recovery target "${check.target}" missed: find what made it slow and fix it.`,
+        owner: null,
+      })),
+    ...steps
+      .filter((step) => step.status === 'failed')
+      .map((step) => ({
+        text: `Step ${step.index + 1} (${step.name}) failed: ${step.error ?? 'see the journal'}.`,
+        owner: null,
+      })),
   ];
 
   return {
@@ -190,7 +218,8 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
       failedRequests,
       totalRequests,
       errorRate: failedRequests !== null && totalRequests ? failedRequests / totalRequests : null,
-      durationMs: impactStart !== null && times.trafficRestoredAt !== null ? times.trafficRestoredAt - impactStart : null,
+      durationMs:
+        impactStart !== null && times.trafficRestoredAt !== null ? times.trafficRestoredAt - impactStart : null,
       rollbackDurationMs,
       errorBudget: budget(failedRequests, input.errorBudget),
     },
@@ -208,7 +237,12 @@ function budget(failed: number | null, errorBudget: ErrorBudget | undefined): In
   if (failed === null || !errorBudget) return null;
   const allowed =
     errorBudget.allowedFailures ??
-    (errorBudget.objective !== undefined && errorBudget.periodRequests !== undefined ? (1 - errorBudget.objective) * errorBudget.periodRequests : null);
+    (errorBudget.objective !== undefined && errorBudget.periodRequests !== undefined
+      ? (1 - errorBudget.objective) * errorBudget.periodRequests
+      : null);
   if (allowed === null || !(allowed > 0)) return null;
-  return { allowedFailures: Math.round(allowed * 1000) / 1000, burnedPercent: Math.round((failed / allowed) * 100_000) / 1000 };
+  return {
+    allowedFailures: Math.round(allowed * 1000) / 1000,
+    burnedPercent: Math.round((failed / allowed) * 100_000) / 1000,
+  };
 }

@@ -36,7 +36,14 @@ export interface RecoveryTimes extends RecoveryMoments {
   faultToTrafficRestoredMs: number | null;
 }
 
-export const RECOVERY_PHASES = ['detectionToDecision', 'decisionToExecution', 'executionToStable', 'total', 'faultToDetection', 'faultToTrafficRestored'] as const;
+export const RECOVERY_PHASES = [
+  'detectionToDecision',
+  'decisionToExecution',
+  'executionToStable',
+  'total',
+  'faultToDetection',
+  'faultToTrafficRestored',
+] as const;
 export type RecoveryPhase = (typeof RECOVERY_PHASES)[number];
 
 /** Target per phase, in ms or as a duration string (`"60s"`); a phase without one is not checked. */
@@ -66,18 +73,36 @@ export function measureRecoveryTimes(events: readonly RewindEvent[]): RecoveryTi
   const decidedAt = decision?.at ?? null;
 
   // an `ignore` before the decision closes an earlier episode: detection starts after it
-  const episodeStart = decidedAt === null
-    ? -Infinity
-    : Math.max(-Infinity, ...before.filter((event) => event.type === 'decision.made' && event.data.action === 'ignore' && event.at <= decidedAt).map((event) => event.at));
-  const triggers = sorted.filter((event) => event.type === 'trigger.fired' && event.at > episodeStart && (decidedAt === null || event.at <= decidedAt));
+  const episodeStart =
+    decidedAt === null
+      ? -Infinity
+      : Math.max(
+          -Infinity,
+          ...before
+            .filter(
+              (event) => event.type === 'decision.made' && event.data.action === 'ignore' && event.at <= decidedAt,
+            )
+            .map((event) => event.at),
+        );
+  const triggers = sorted.filter(
+    (event) =>
+      event.type === 'trigger.fired' && event.at > episodeStart && (decidedAt === null || event.at <= decidedAt),
+  );
   const detectedAt = triggers[0]?.at ?? null;
-  const faultAt = triggers.map((event) => event.data.faultStartedAt).find((value): value is number => typeof value === 'number') ?? null;
+  const faultAt =
+    triggers.map((event) => event.data.faultStartedAt).find((value): value is number => typeof value === 'number') ??
+    null;
 
   const restored = sorted.find((event) => event.type === 'rollback.traffic-restored');
-  const trafficRestoredAt = restored ? (typeof restored.data.atMs === 'number' ? restored.data.atMs : restored.at) : null;
+  const trafficRestoredAt = restored
+    ? typeof restored.data.atMs === 'number'
+      ? restored.data.atMs
+      : restored.at
+    : null;
   const stableAt = sorted.find((event) => event.type === 'rollback.completed')?.at ?? null;
 
-  const span = (from: number | null, to: number | null): number | null => (from === null || to === null ? null : to - from);
+  const span = (from: number | null, to: number | null): number | null =>
+    from === null || to === null ? null : to - from;
   return {
     faultAt,
     detectedAt,
@@ -102,15 +127,25 @@ export function checkRecoveryTargets(times: RecoveryTimes, targets: RecoveryTarg
     if (raw === undefined) continue;
     const targetMs = targetToMs(phase, raw);
     const measuredMs = times[`${phase}Ms`];
-    checks.push({ target: phase, measuredMs, targetMs, result: measuredMs === null ? 'n/a' : measuredMs <= targetMs ? 'pass' : 'miss' });
+    checks.push({
+      target: phase,
+      measuredMs,
+      targetMs,
+      result: measuredMs === null ? 'n/a' : measuredMs <= targetMs ? 'pass' : 'miss',
+    });
   }
   return checks;
 }
 
 /** The `target.missed` event data for each missed target (issue 6 §5). */
-export function missedTargets(events: readonly RewindEvent[], targets: RecoveryTargets = {}): { target: RecoveryPhase; measuredMs: number; targetMs: number }[] {
+export function missedTargets(
+  events: readonly RewindEvent[],
+  targets: RecoveryTargets = {},
+): { target: RecoveryPhase; measuredMs: number; targetMs: number }[] {
   return checkRecoveryTargets(measureRecoveryTimes(events), targets)
-    .filter((check): check is TargetCheck & { measuredMs: number } => check.result === 'miss' && check.measuredMs !== null)
+    .filter(
+      (check): check is TargetCheck & { measuredMs: number } => check.result === 'miss' && check.measuredMs !== null,
+    )
     .map(({ target, measuredMs, targetMs }) => ({ target, measuredMs, targetMs }));
 }
 
@@ -121,5 +156,8 @@ function targetToMs(phase: RecoveryPhase, raw: number | string): number {
   } catch {
     // reported below with the phase named
   }
-  throw badRequest(`recovery target "${phase}" must be a duration like "60s" or a number of ms, got ${JSON.stringify(raw)}`, 'BAD_TARGET');
+  throw badRequest(
+    `recovery target "${phase}" must be a duration like "60s" or a number of ms, got ${JSON.stringify(raw)}`,
+    'BAD_TARGET',
+  );
 }

@@ -47,7 +47,9 @@ export function buildSteps(rollback: RollbackDetail, events: readonly RewindEven
             durationMs: entry.finishedAt === null ? null : entry.finishedAt - entry.startedAt,
             error: entry.error,
           }));
-        const finishedEvent = events.find((event) => event.type === 'rollback.step-finished' && event.data.index === step.index);
+        const finishedEvent = events.find(
+          (event) => event.type === 'rollback.step-finished' && event.data.index === step.index,
+        );
         const eventDuration = typeof finishedEvent?.data.durationMs === 'number' ? finishedEvent.data.durationMs : null;
         return {
           index: step.index,
@@ -58,7 +60,8 @@ export function buildSteps(rollback: RollbackDetail, events: readonly RewindEven
           attempts: Math.max(step.attempts, journal.length),
           startedAt: step.startedAt,
           finishedAt: step.finishedAt,
-          durationMs: step.startedAt !== null && step.finishedAt !== null ? step.finishedAt - step.startedAt : eventDuration,
+          durationMs:
+            step.startedAt !== null && step.finishedAt !== null ? step.finishedAt - step.startedAt : eventDuration,
           error: step.error,
           output: step.output,
           journal,
@@ -90,7 +93,12 @@ export function buildSteps(rollback: RollbackDetail, events: readonly RewindEven
     } else if (event.type === 'rollback.step-finished') {
       step.status = (event.data.status as StepStatus | undefined) ?? 'done';
       step.finishedAt = event.at;
-      step.durationMs = typeof event.data.durationMs === 'number' ? event.data.durationMs : step.startedAt === null ? null : event.at - step.startedAt;
+      step.durationMs =
+        typeof event.data.durationMs === 'number'
+          ? event.data.durationMs
+          : step.startedAt === null
+            ? null
+            : event.at - step.startedAt;
     } else if (event.type === 'rollback.step-failed') {
       step.status = 'failed';
       step.finishedAt = event.at;

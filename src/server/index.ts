@@ -17,7 +17,9 @@ export interface ServerOptions {
 export function createServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
   app.setErrorHandler(errorHandler(options.redact));
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }),
+  );
   registerRoutes(app, options.api, options.authenticate ?? trustActorHeader);
   for (const plugin of options.plugins ?? []) plugin(app);
   return app;

@@ -22,8 +22,20 @@ export interface ControllerMetrics {
   settled(): Promise<void>;
 }
 
-const RELEASE_STATUSES: readonly ReleaseStatus[] = ['deploying', 'analyzing', 'live', 'superseded', 'retired', 'failed', 'rolled-back'];
-const OUTCOME: Readonly<Record<string, string>> = { 'rollback.completed': 'succeeded', 'rollback.escalated': 'escalated', 'rollback.failed': 'failed' };
+const RELEASE_STATUSES: readonly ReleaseStatus[] = [
+  'deploying',
+  'analyzing',
+  'live',
+  'superseded',
+  'retired',
+  'failed',
+  'rolled-back',
+];
+const OUTCOME: Readonly<Record<string, string>> = {
+  'rollback.completed': 'succeeded',
+  'rollback.escalated': 'escalated',
+  'rollback.failed': 'failed',
+};
 
 /**
  * The controller's `/metrics` (issue 6): rollbacks by service, environment, kind
@@ -86,7 +98,12 @@ export function createControllerMetrics(options: ControllerMetricsOptions): Cont
     registry,
     observe(event) {
       if (event.type === 'trigger.fired') {
-        triggers.inc({ service: event.service ?? '', environment: event.environment ?? '', trigger: String(event.data.trigger ?? ''), severity: String(event.data.severity ?? '') });
+        triggers.inc({
+          service: event.service ?? '',
+          environment: event.environment ?? '',
+          trigger: String(event.data.trigger ?? ''),
+          severity: String(event.data.severity ?? ''),
+        });
         return;
       }
       const outcome = OUTCOME[event.type];

@@ -11,7 +11,17 @@ const envQuery = { type: 'object', properties: { environment: str }, additionalP
 export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticate: Authenticate): void {
   app.get('/healthz', async () => ({ ok: true, pid: process.pid }));
 
-  app.post<{ Body: { service: string; environment?: string; version: string; strategy?: 'bluegreen' | 'canary'; force?: boolean; watch?: boolean; migrate?: boolean } }>(
+  app.post<{
+    Body: {
+      service: string;
+      environment?: string;
+      version: string;
+      strategy?: 'bluegreen' | 'canary';
+      force?: boolean;
+      watch?: boolean;
+      migrate?: boolean;
+    };
+  }>(
     '/v1/deploy',
     {
       schema: {
@@ -19,14 +29,32 @@ export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticat
           type: 'object',
           required: ['service', 'version'],
           additionalProperties: false,
-          properties: { service: str, environment: str, version: str, strategy: { enum: ['bluegreen', 'canary'] }, force: { type: 'boolean' }, watch: { type: 'boolean' }, migrate: { type: 'boolean' } },
+          properties: {
+            service: str,
+            environment: str,
+            version: str,
+            strategy: { enum: ['bluegreen', 'canary'] },
+            force: { type: 'boolean' },
+            watch: { type: 'boolean' },
+            migrate: { type: 'boolean' },
+          },
         },
       },
     },
     async (request) => api.deploy({ ...request.body, actor: await authenticate(request) }),
   );
 
-  app.post<{ Body: { service: string; environment?: string; toRevision?: number; reason?: string; emergency?: boolean; dryRun?: boolean; wait?: boolean } }>(
+  app.post<{
+    Body: {
+      service: string;
+      environment?: string;
+      toRevision?: number;
+      reason?: string;
+      emergency?: boolean;
+      dryRun?: boolean;
+      wait?: boolean;
+    };
+  }>(
     '/v1/undo',
     {
       schema: {
@@ -57,44 +85,80 @@ export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticat
     additionalProperties: false,
     properties: { reason: { type: 'string', maxLength: 2000 }, wait: { type: 'boolean' } },
   } as const;
-  app.post<{ Params: { id: string }; Body: { reason?: string; wait?: boolean } | undefined }>('/v1/approvals/:id/approve', { schema: { body: decisionBody } }, async (request) =>
-    api.approve({ id: request.params.id, ...(request.body ?? {}), actor: await authenticate(request) }),
+  app.post<{ Params: { id: string }; Body: { reason?: string; wait?: boolean } | undefined }>(
+    '/v1/approvals/:id/approve',
+    { schema: { body: decisionBody } },
+    async (request) =>
+      api.approve({ id: request.params.id, ...(request.body ?? {}), actor: await authenticate(request) }),
   );
-  app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>('/v1/approvals/:id/reject', { schema: { body: decisionBody } }, async (request) =>
-    api.reject({ id: request.params.id, ...(request.body ?? {}), actor: await authenticate(request) }),
+  app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(
+    '/v1/approvals/:id/reject',
+    { schema: { body: decisionBody } },
+    async (request) =>
+      api.reject({ id: request.params.id, ...(request.body ?? {}), actor: await authenticate(request) }),
   );
   app.get<{ Querystring: { service?: string; environment?: string; status?: string } }>(
     '/v1/approvals',
-    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { service: str, environment: str, status: str } } } },
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { service: str, environment: str, status: str },
+        },
+      },
+    },
     async (request) => {
       const { status, ...rest } = request.query;
-      const statuses = status?.split(',').filter((s): s is 'pending' | 'approved' | 'rejected' | 'timed-out' => ['pending', 'approved', 'rejected', 'timed-out'].includes(s));
+      const statuses = status
+        ?.split(',')
+        .filter((s): s is 'pending' | 'approved' | 'rejected' | 'timed-out' =>
+          ['pending', 'approved', 'rejected', 'timed-out'].includes(s),
+        );
       return api.approvals({ ...rest, ...(statuses?.length ? { status: statuses } : {}) });
     },
   );
 
-  app.get<{ Params: { service: string }; Querystring: { environment?: string } }>('/v1/status/:service', { schema: { querystring: envQuery } }, async (request) =>
-    api.status(request.params.service, request.query.environment),
+  app.get<{ Params: { service: string }; Querystring: { environment?: string } }>(
+    '/v1/status/:service',
+    { schema: { querystring: envQuery } },
+    async (request) => api.status(request.params.service, request.query.environment),
   );
-  app.get<{ Params: { service: string }; Querystring: { environment?: string } }>('/v1/history/:service', { schema: { querystring: envQuery } }, async (request) =>
-    api.history(request.params.service, request.query.environment),
+  app.get<{ Params: { service: string }; Querystring: { environment?: string } }>(
+    '/v1/history/:service',
+    { schema: { querystring: envQuery } },
+    async (request) => api.history(request.params.service, request.query.environment),
   );
   app.get<{ Querystring: { service?: string; environment?: string; limit?: number } }>(
     '/v1/rollbacks',
-    { schema: { querystring: { type: 'object', properties: { service: str, environment: str, limit: { type: 'integer', minimum: 1, maximum: 1000 } }, additionalProperties: false } } },
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { service: str, environment: str, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+          additionalProperties: false,
+        },
+      },
+    },
     async (request) => api.rollbacks(request.query),
   );
   app.get<{ Params: { id: string } }>('/v1/rollbacks/:id', async (request) => api.rollback(request.params.id));
   app.get<{ Params: { id: string }; Querystring: { format?: 'md' | 'json' } }>(
     '/v1/rollbacks/:id/report',
-    { schema: { querystring: { type: 'object', properties: { format: { enum: ['md', 'json'] } }, additionalProperties: false } } },
+    {
+      schema: {
+        querystring: { type: 'object', properties: { format: { enum: ['md', 'json'] } }, additionalProperties: false },
+      },
+    },
     async (request, reply) => {
       const report = await api.report(request.params.id);
       if (request.query.format !== 'md') return report;
       return reply.header('content-type', 'text/markdown; charset=utf-8').send(renderIncidentMarkdown(report));
     },
   );
-  app.post<{ Body: { environment: string; service?: string; fault?: DrillFault; faultAfterMs?: number; timeoutMs?: number } }>(
+  app.post<{
+    Body: { environment: string; service?: string; fault?: DrillFault; faultAfterMs?: number; timeoutMs?: number };
+  }>(
     '/v1/drills',
     {
       schema: {
@@ -112,17 +176,26 @@ export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticat
         },
       },
     },
-    async (request, reply) => reply.status(202).send(await api.drill({ ...request.body, actor: await authenticate(request) })),
+    async (request, reply) =>
+      reply.status(202).send(await api.drill({ ...request.body, actor: await authenticate(request) })),
   );
   app.get<{ Params: { id: string } }>('/v1/drills/:id', async (request) => api.drillStatus(request.params.id));
-  app.get<{ Querystring: { service?: string; environment?: string; rollbackId?: string; afterId?: number; limit?: number } }>(
+  app.get<{
+    Querystring: { service?: string; environment?: string; rollbackId?: string; afterId?: number; limit?: number };
+  }>(
     '/v1/events',
     {
       schema: {
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { service: str, environment: str, rollbackId: str, afterId: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 5000 } },
+          properties: {
+            service: str,
+            environment: str,
+            rollbackId: str,
+            afterId: { type: 'integer', minimum: 0 },
+            limit: { type: 'integer', minimum: 1, maximum: 5000 },
+          },
         },
       },
     },

@@ -22,16 +22,23 @@ ${extra}`;
 
 describe('config for policy, smoke and signals', () => {
   it('reads smoke tests, trigger windows and the canary judge', () => {
-    const { config, issues } = checkConfig('rewind.yaml', yaml(`    smokeBaseUrl: http://127.0.0.1:9000
+    const { config, issues } = checkConfig(
+      'rewind.yaml',
+      yaml(`    smokeBaseUrl: http://127.0.0.1:9000
     smoke:
       - { name: home, path: /, expect: { status: 200, bodyContains: ok, maxMs: 500 } }
     canary: { steps: [10, 100], judge: { severity: critical } }
     triggers:
       - { metric: errorRate, above: 0.1, for: 5s, severity: high }
-      - { name: drop, metric: throughputRatio, below: 0.5, window: 30s }`));
+      - { name: drop, metric: throughputRatio, below: 0.5, window: 30s }`),
+    );
     expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
     const api = config?.services.api;
-    expect(api?.smoke[0]).toMatchObject({ name: 'home', method: 'GET', expect: { status: 200, bodyContains: 'ok', maxMs: 500 } });
+    expect(api?.smoke[0]).toMatchObject({
+      name: 'home',
+      method: 'GET',
+      expect: { status: 200, bodyContains: 'ok', maxMs: 500 },
+    });
     expect(api?.canary.judge).toEqual({ enabled: true, severity: 'critical', fireOn: 'fail' });
     const specs = triggerSpecs(api!, 0.5);
     expect(specs[0]).toMatchObject({ name: 'errorRate-above-0.1', above: 0.05, forMs: 5000, windowMs: 5000 });
@@ -50,8 +57,11 @@ describe('config for policy, smoke and signals', () => {
   });
 
   it('says what a signal needs', () => {
-    const { issues } = checkConfig('rewind.yaml', yaml(`    smoke: [{ name: home, path: / }]
-    triggers: [{ metric: dbConnectionsPercent, above: 80 }]`));
+    const { issues } = checkConfig(
+      'rewind.yaml',
+      yaml(`    smoke: [{ name: home, path: / }]
+    triggers: [{ metric: dbConnectionsPercent, above: 80 }]`),
+    );
     expect(issues.find((i) => i.path.endsWith('smoke'))).toMatchObject({ severity: 'warning' });
     expect(issues.find((i) => i.message.includes('dbConnectionsPercent'))).toMatchObject({ severity: 'error' });
     const bad = checkConfig('rewind.yaml', yaml('    smoke: [{ name: home, path: nope }]'));

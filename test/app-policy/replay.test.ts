@@ -12,7 +12,16 @@ import { replayRollback } from '../../src/app/policy/replay.js';
 import { openStore } from '../../src/app/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { MetricsServer } from '../monitor/harness.js';
-import { actor, commandService, httpProvider, startMetricsServer, startTestController, tempDir, waitFor, writeConfig } from '../monitor/harness.js';
+import {
+  actor,
+  commandService,
+  httpProvider,
+  startMetricsServer,
+  startTestController,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from '../monitor/harness.js';
 
 const run = promisify(execFile);
 let metrics: MetricsServer;
@@ -24,7 +33,12 @@ let rollbackId = '';
 
 const configWith = (above: number, extra: Record<string, unknown> = {}) => ({
   environments: { production: {} },
-  services: { api: commandService(temp.dir, { analysis: { duration: '15s' }, triggers: [{ name: 'errors', metric: 'errorRate', above, severity: 'high' }] }) },
+  services: {
+    api: commandService(temp.dir, {
+      analysis: { duration: '15s' },
+      triggers: [{ name: 'errors', metric: 'errorRate', above, severity: 'high' }],
+    }),
+  },
   providers: [httpProvider(metrics.url, ['errorRate'])],
   ...extra,
 });
@@ -91,34 +105,71 @@ describe('policy replay', () => {
   it('the CLI prints the replay and the matrix as JSON', async () => {
     expect(existsSync('dist/cli/commands/policy.js')).toBe(true);
     const env = { ...process.env, NO_COLOR: '1' };
-    const replayed = await run('node', ['bin/rewind.js', 'policy', 'replay', '--rollback', rollbackId, '-c', stricterFile, '--state', mainFile, '--json'], { env });
+    const replayed = await run(
+      'node',
+      [
+        'bin/rewind.js',
+        'policy',
+        'replay',
+        '--rollback',
+        rollbackId,
+        '-c',
+        stricterFile,
+        '--state',
+        mainFile,
+        '--json',
+      ],
+      { env },
+    );
     const parsed = JSON.parse(replayed.stdout) as { replay: { rows: { trigger: string; value: number }[] } };
     expect(parsed.replay.rows[0]).toMatchObject({ trigger: 'errors', value: 0.3 });
 
-    const explained = await run('node', ['bin/rewind.js', 'policy', 'explain', 'api', '--env', 'production', '-c', looserFile, '--json'], { env });
-    const explanation = JSON.parse(explained.stdout) as { automatic: boolean; matrixSource: string; rows: { rule: string; action: string }[]; triggers: { condition: string }[] };
+    const explained = await run(
+      'node',
+      ['bin/rewind.js', 'policy', 'explain', 'api', '--env', 'production', '-c', looserFile, '--json'],
+      { env },
+    );
+    const explanation = JSON.parse(explained.stdout) as {
+      automatic: boolean;
+      matrixSource: string;
+      rows: { rule: string; action: string }[];
+      triggers: { condition: string }[];
+    };
     expect(explanation).toMatchObject({ automatic: false, matrixSource: 'default' });
     expect(explanation.rows.map((r) => [r.rule, r.action])).toContainEqual(['error-rate', 'rollback']);
     expect(explanation.triggers[0]?.condition).toBe('> 0.6');
 
     const text = await run('node', ['bin/rewind.js', 'policy', 'explain', 'api', '-c', mainFile], { env });
     expect(text.stdout).toMatch(/data-integrity-or-security\s+trigger data-integrity\|security\s+escalate/);
-    await expect(run('node', ['bin/rewind.js', 'policy', 'explain', 'nope', '-c', mainFile], { env })).rejects.toMatchObject({ code: 1 });
+    await expect(
+      run('node', ['bin/rewind.js', 'policy', 'explain', 'nope', '-c', mainFile], { env }),
+    ).rejects.toMatchObject({ code: 1 });
   });
 
   it('the CLI: protected undo waits (exit 4), the requester cannot approve (four-eyes), someone else can', async () => {
-    const file = writeConfig(temp.dir, {
-      controller: { stateDir: `${temp.dir}/.rewind-protected`, evaluationInterval: '250ms' },
-      environments: { production: { protected: true } },
-      services: { api: commandService(temp.dir, {}, 'protected-platform.json') },
-    }, 'protected.yaml');
+    const file = writeConfig(
+      temp.dir,
+      {
+        controller: { stateDir: `${temp.dir}/.rewind-protected`, evaluationInterval: '250ms' },
+        environments: { production: { protected: true } },
+        services: { api: commandService(temp.dir, {}, 'protected-platform.json') },
+      },
+      'protected.yaml',
+    );
     const controller = await startTestController(file);
     try {
-      for (const version of ['v1', 'v2']) await controller.api.deploy({ service: 'api', version, watch: true, actor: actor('ci') });
+      for (const version of ['v1', 'v2'])
+        await controller.api.deploy({ service: 'api', version, watch: true, actor: actor('ci') });
       const cli = (args: string[]) =>
-        run('node', ['bin/rewind.js', ...args, '-c', file, '--controller', controller.url], { env: { ...process.env, NO_COLOR: '1' } }).then(
+        run('node', ['bin/rewind.js', ...args, '-c', file, '--controller', controller.url], {
+          env: { ...process.env, NO_COLOR: '1' },
+        }).then(
           (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-          (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+          (e: { code: number; stdout: string; stderr: string }) => ({
+            code: e.code,
+            stdout: e.stdout,
+            stderr: e.stderr,
+          }),
         );
       const undo = await cli(['undo', 'api', '--as', 'alice', '--reason', 'bad checkout', '--json']);
       expect(undo.code).toBe(4);
@@ -131,8 +182,14 @@ describe('policy replay', () => {
       expect((JSON.parse(listed.stdout) as { id: string }[]).map((a) => a.id)).toEqual([id]);
       const ok = await cli(['approve', id, '--as', 'bob', '--json']);
       expect(ok.code).toBe(0);
-      const approved = JSON.parse(ok.stdout) as { approval: { decidedBy: string }; rollback: { status: string; requestedBy: string } };
-      expect(approved).toMatchObject({ approval: { decidedBy: 'bob' }, rollback: { status: 'succeeded', requestedBy: 'alice' } });
+      const approved = JSON.parse(ok.stdout) as {
+        approval: { decidedBy: string };
+        rollback: { status: string; requestedBy: string };
+      };
+      expect(approved).toMatchObject({
+        approval: { decidedBy: 'bob' },
+        rollback: { status: 'succeeded', requestedBy: 'alice' },
+      });
     } finally {
       await controller.close();
     }

@@ -8,7 +8,17 @@ import type { Controller } from '../../src/app/controller.js';
 import type { RewindApi } from '../../src/app/index.js';
 import { createHttpApi } from '../../src/cli/http-client.js';
 import type { MetricsServer } from '../monitor/harness.js';
-import { actor, commandService, eventsOf, httpProvider, startMetricsServer, startTestController, tempDir, waitFor, writeConfig } from '../monitor/harness.js';
+import {
+  actor,
+  commandService,
+  eventsOf,
+  httpProvider,
+  startMetricsServer,
+  startTestController,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from '../monitor/harness.js';
 
 let metrics: MetricsServer;
 let controller: Controller;
@@ -32,15 +42,37 @@ beforeAll(async () => {
     providers: [httpProvider(metrics.url, ['latency', 'latencyShort'])],
     policy: {
       matrix: [
-        { name: 'ask-long', match: { trigger: ['slow'] }, action: 'ask', approvalTimeout: '60s', onTimeout: 'escalate' },
-        { name: 'ask-short', match: { trigger: ['slow-short'] }, action: 'ask', approvalTimeout: '1s', onTimeout: 'rollback' },
+        {
+          name: 'ask-long',
+          match: { trigger: ['slow'] },
+          action: 'ask',
+          approvalTimeout: '60s',
+          onTimeout: 'escalate',
+        },
+        {
+          name: 'ask-short',
+          match: { trigger: ['slow-short'] },
+          action: 'ask',
+          approvalTimeout: '1s',
+          onTimeout: 'rollback',
+        },
       ],
     },
   });
   controller = await startTestController(file);
   alice = createHttpApi(controller.url, 'alice');
   bob = createHttpApi(controller.url, 'bob');
-  expect((await alice.deploy({ service: 'api', version: 'v1', environment: 'production', watch: true, actor: actor('alice') })).outcome).toBe('promoted');
+  expect(
+    (
+      await alice.deploy({
+        service: 'api',
+        version: 'v1',
+        environment: 'production',
+        watch: true,
+        actor: actor('alice'),
+      })
+    ).outcome,
+  ).toBe('promoted');
 });
 
 afterAll(async () => {
@@ -51,7 +83,13 @@ afterAll(async () => {
 
 async function deployAsking(version: string, metric: string, revision: number): Promise<string> {
   metrics.values.set(`${metric}/${revision}`, 500);
-  const result = await controller.api.deploy({ service: 'api', environment: 'production', version, watch: true, actor: actor('ci') });
+  const result = await controller.api.deploy({
+    service: 'api',
+    environment: 'production',
+    version,
+    watch: true,
+    actor: actor('ci'),
+  });
   metrics.values.delete(`${metric}/${revision}`);
   expect(result.outcome).toBe('waiting');
   const decision = (await eventsOf(controller, 'decision.made', 'api')).find((e) => e.revision === revision);
@@ -77,14 +115,24 @@ describe('approvals', () => {
     expect(rollback).toMatchObject({ kind: 'manual', requestedBy: 'alice', fromRevision: 2, toRevision: 1 });
     const approved = (await eventsOf(controller, 'approval.approved', 'api')).find((e) => e.data.approvalId === id);
     expect(approved?.data).toMatchObject({ approvalId: id, by: 'alice', reason: 'p95 is bad' });
-    await expect(bob.approve({ id, actor: actor('bob') })).rejects.toMatchObject({ code: 'APPROVAL_DECIDED', status: 409 });
+    await expect(bob.approve({ id, actor: actor('bob') })).rejects.toMatchObject({
+      code: 'APPROVAL_DECIDED',
+      status: 409,
+    });
   });
 
   it('ask then reject: a reason is required, the release is promoted', async () => {
     const id = await deployAsking('v3', 'latency', 3);
-    await expect(bob.reject({ id, actor: actor('bob') })).rejects.toMatchObject({ code: 'REASON_REQUIRED', status: 400 });
+    await expect(bob.reject({ id, actor: actor('bob') })).rejects.toMatchObject({
+      code: 'REASON_REQUIRED',
+      status: 400,
+    });
     const result = await bob.reject({ id, actor: actor('bob'), reason: 'known slow cache warm-up' });
-    expect(result.approval).toMatchObject({ status: 'rejected', decidedBy: 'bob', decisionReason: 'known slow cache warm-up' });
+    expect(result.approval).toMatchObject({
+      status: 'rejected',
+      decidedBy: 'bob',
+      decisionReason: 'known slow cache warm-up',
+    });
     expect((await bob.status('api', 'production')).live).toMatchObject({ revision: 3, status: 'live' });
     const rejected = (await eventsOf(controller, 'approval.rejected', 'api')).find((e) => e.data.approvalId === id);
     expect(rejected?.data).toMatchObject({ by: 'bob', reason: 'known slow cache warm-up' });
@@ -92,7 +140,11 @@ describe('approvals', () => {
 
   it('ask then timeout: the controller enforces the deadline and carries out onTimeout (rollback)', async () => {
     const id = await deployAsking('v4', 'latencyShort', 4);
-    const timeout = await waitFor('approval.timeout', async () => (await eventsOf(controller, 'approval.timeout', 'api')).find((e) => e.data.approvalId === id), 10_000);
+    const timeout = await waitFor(
+      'approval.timeout',
+      async () => (await eventsOf(controller, 'approval.timeout', 'api')).find((e) => e.data.approvalId === id),
+      10_000,
+    );
     expect(timeout.data).toMatchObject({ approvalId: id, onTimeout: 'rollback' });
     const approval = (await alice.approvals({ service: 'api', status: ['timed-out'] })).find((a) => a.id === id);
     expect(approval?.decidedBy).toBe('rewind');
@@ -105,15 +157,26 @@ describe('approvals', () => {
 
   it('protected environment: a manual undo waits for a second person (four-eyes)', async () => {
     for (const version of ['v1', 'v2']) {
-      expect((await alice.deploy({ service: 'api', environment: 'prod-eu', version, watch: true, actor: actor('alice') })).outcome).toBe('promoted');
+      expect(
+        (await alice.deploy({ service: 'api', environment: 'prod-eu', version, watch: true, actor: actor('alice') }))
+          .outcome,
+      ).toBe('promoted');
     }
-    const asked = await alice.undo({ service: 'api', environment: 'prod-eu', reason: 'customer reports', actor: actor('alice') });
+    const asked = await alice.undo({
+      service: 'api',
+      environment: 'prod-eu',
+      reason: 'customer reports',
+      actor: actor('alice'),
+    });
     expect(asked.rollback).toBeNull();
     expect(asked.approval).toMatchObject({ action: 'undo', requestedBy: 'alice', status: 'pending' });
     expect(await alice.rollbacks({ service: 'api', environment: 'prod-eu' })).toHaveLength(0);
     const id = asked.approval?.id as string;
 
-    await expect(alice.approve({ id, actor: actor('alice') })).rejects.toMatchObject({ code: 'FOUR_EYES', status: 403 });
+    await expect(alice.approve({ id, actor: actor('alice') })).rejects.toMatchObject({
+      code: 'FOUR_EYES',
+      status: 403,
+    });
     expect((await alice.approvals({ service: 'api', environment: 'prod-eu' })).map((a) => a.id)).toContain(id);
 
     const result = await bob.approve({ id, actor: actor('bob') });

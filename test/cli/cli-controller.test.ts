@@ -3,7 +3,6 @@ import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject } from '../helpers/cli.js';
 import { platformDriver } from '../helpers/configs.js';
 
-
 let project: Project;
 let serve: Serve | null = null;
 afterEach(async () => {
@@ -36,12 +35,22 @@ ${platformDriver('platform.json', false)}    postRollback: { watch: 0s }
     expect(rollback).toMatchObject({ status: 'succeeded', requestedBy: 'ci-bot' });
     const show = await cli('rollback', 'show', rollback.id, '--json');
     const detail = JSON.parse(show.stdout);
-    expect(detail.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual(['start:done', 'shift-traffic:done', 'retire:done']);
+    expect(detail.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual([
+      'start:done',
+      'shift-traffic:done',
+      'retire:done',
+    ]);
     expect(detail.journal).toHaveLength(3);
     // bad input over the API is a 4xx with a message, never a 5xx
-    const bad = await fetch(`${serve.url}/v1/undo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: 'api', toRevision: 'two' }) });
+    const bad = await fetch(`${serve.url}/v1/undo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'api', toRevision: 'two' }),
+    });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: { code: expect.any(String), message: expect.stringContaining('toRevision') } });
+    expect(await bad.json()).toMatchObject({
+      error: { code: expect.any(String), message: expect.stringContaining('toRevision') },
+    });
     const missing = await fetch(`${serve.url}/v1/rollbacks/rb_nope`);
     expect(missing.status).toBe(404);
     const exited = new Promise<number | null>((resolve) => serve?.child.once('exit', (code) => resolve(code)));

@@ -22,13 +22,23 @@ afterEach(() => project.cleanup());
 
 describe('rewind CLI as a subprocess', () => {
   it('validate prints every error with line and key path and exits 2', async () => {
-    project.write('rewind.yaml', 'version: 1\nenvironments: { production: {} }\nservices:\n  api:\n    driver: { type: command, start: [a], shiftTraffic: [b], retire: [c], timeout: soon }\n    strategy: yolo\n');
+    project.write(
+      'rewind.yaml',
+      'version: 1\nenvironments: { production: {} }\nservices:\n  api:\n    driver: { type: command, start: [a], shiftTraffic: [b], retire: [c], timeout: soon }\n    strategy: yolo\n',
+    );
     const result = await cli('validate');
     expect(result.code).toBe(2);
-    expect(result.stdout).toContain('rewind.yaml:5:83 services.api.driver.timeout: expected a duration like "5s", got "soon"');
-    expect(result.stdout).toContain('rewind.yaml:6:15 services.api.strategy: expected one of "bluegreen", "canary", got "yolo"');
+    expect(result.stdout).toContain(
+      'rewind.yaml:5:83 services.api.driver.timeout: expected a duration like "5s", got "soon"',
+    );
+    expect(result.stdout).toContain(
+      'rewind.yaml:6:15 services.api.strategy: expected one of "bluegreen", "canary", got "yolo"',
+    );
     const json = await cli('validate', '--json');
-    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, issues: [{ line: 5, path: 'services.api.driver.timeout' }, { line: 6 }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: false,
+      issues: [{ line: 5, path: 'services.api.driver.timeout' }, { line: 6 }],
+    });
   });
 
   it('init writes a starter file that validates; a second init refuses', async () => {
@@ -49,25 +59,56 @@ describe('rewind CLI as a subprocess', () => {
     project.write('rewind.yaml', commandConfig);
     const v1 = await cli('deploy', 'api', 'v1', '--json');
     expect(v1.code, v1.stderr).toBe(0);
-    expect(JSON.parse(v1.stdout)).toEqual({ service: 'api', environment: 'production', outcome: 'promoted', release: { revision: 1, version: 'v1', status: 'live' }, rollbackId: null, reason: null });
+    expect(JSON.parse(v1.stdout)).toEqual({
+      service: 'api',
+      environment: 'production',
+      outcome: 'promoted',
+      release: { revision: 1, version: 'v1', status: 'live' },
+      rollbackId: null,
+      reason: null,
+    });
     expect((await cli('deploy', 'api', 'v2')).code).toBe(0);
 
     const dry = await cli('undo', 'api', '--dry-run', '--json');
-    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, rollback: null, from: { revision: 2 }, to: { revision: 1 } });
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      dryRun: true,
+      rollback: null,
+      from: { revision: 2 },
+      to: { revision: 1 },
+    });
 
     const undo = await cli('undo', 'api', '--json', '--reason', 'bad deploy');
     expect(undo.code, undo.stderr).toBe(0);
     const result = JSON.parse(undo.stdout);
-    expect(result.rollback).toMatchObject({ status: 'succeeded', kind: 'manual', reason: 'bad deploy', fromRevision: 2, toRevision: 1 });
-    expect(result.rollback.steps.map((s: { name: string }) => s.name)).toEqual(['await-healthy', 'shift-traffic', 'retire']);
+    expect(result.rollback).toMatchObject({
+      status: 'succeeded',
+      kind: 'manual',
+      reason: 'bad deploy',
+      fromRevision: 2,
+      toRevision: 1,
+    });
+    expect(result.rollback.steps.map((s: { name: string }) => s.name)).toEqual([
+      'await-healthy',
+      'shift-traffic',
+      'retire',
+    ]);
 
     const show = JSON.parse((await cli('rollback', 'show', result.rollback.id, '--json')).stdout);
     expect(show.journal).toHaveLength(3);
-    expect(show.journal.every((j: { status: string; attempt: number }) => j.status === 'done' && j.attempt === 1)).toBe(true);
+    expect(show.journal.every((j: { status: string; attempt: number }) => j.status === 'done' && j.attempt === 1)).toBe(
+      true,
+    );
     expect(show.steps[1].output).toContain('r1 now gets 100% of api');
 
     const status = JSON.parse((await cli('status', 'api', '--json')).stdout);
-    expect(status).toMatchObject({ service: 'api', environment: 'production', live: { revision: 1, version: 'v1' }, weights: { 1: 100 }, activeRollback: null, pendingApprovals: [] });
+    expect(status).toMatchObject({
+      service: 'api',
+      environment: 'production',
+      live: { revision: 1, version: 'v1' },
+      weights: { 1: 100 },
+      activeRollback: null,
+      pendingApprovals: [],
+    });
     const history = JSON.parse((await cli('history', 'api', '--json')).stdout);
     expect(history.map((r: { revision: number; status: string }) => [r.revision, r.status])).toEqual([
       [2, 'rolled-back'],

@@ -12,7 +12,8 @@ describe('secrets stay secret', () => {
   it('a token from the environment never reaches the journal, events, errors or the state files', async () => {
     project = tempProject();
     // the platform command prints its token and, on retire, fails with it in the message
-    const say = (what: string) => `["sh", "-c", "echo ${what} token=$API_TOKEN url=https://deploy:$API_TOKEN@example.invalid/x"]`;
+    const say = (what: string) =>
+      `["sh", "-c", "echo ${what} token=$API_TOKEN url=https://deploy:$API_TOKEN@example.invalid/x"]`;
     project.write(
       'rewind.yaml',
       `version: 1
@@ -49,7 +50,8 @@ services:
     everything.push(events.stdout);
     for (const text of everything) expect(text).not.toContain(SECRET);
     for (const file of readdirSync(join(project.dir, 'state'))) {
-      if (file.startsWith('state.db')) expect(readFileSync(join(project.dir, 'state', file)).includes(SECRET), file).toBe(false);
+      if (file.startsWith('state.db'))
+        expect(readFileSync(join(project.dir, 'state', file)).includes(SECRET), file).toBe(false);
     }
   });
 });

@@ -21,7 +21,11 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
     yaml: `${HEAD}    health:\n      interval: fast\n`,
     expect: ['r.yaml:12:17 services.api.health.interval: expected a duration like "5s", got "fast"'],
   },
-  { name: 'an unknown key with a hint', yaml: `${HEAD}    helth: {}\n`, expect: ['r.yaml:11:5 services.api.helth: unknown key "helth" (did you mean "health"?)'] },
+  {
+    name: 'an unknown key with a hint',
+    yaml: `${HEAD}    helth: {}\n`,
+    expect: ['r.yaml:11:5 services.api.helth: unknown key "helth" (did you mean "health"?)'],
+  },
   {
     name: 'an unknown metric',
     yaml: `${HEAD}    triggers:\n      - metric: errorRatio\n        above: 0.1\n`,
@@ -52,7 +56,11 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
     yaml: `version: 1\nenvironments: { production: {} }\nservices:\n  api:\n    driver:\n      type: local\n      listen: 127.0.0.1:8080\n`,
     expect: ['r.yaml:6:7 services.api.driver.command: required key is missing (expected a list)'],
   },
-  { name: 'a bad enum value', yaml: `${HEAD}    strategy: rainbow\n`, expect: ['r.yaml:11:15 services.api.strategy: expected one of "bluegreen", "canary", got "rainbow"'] },
+  {
+    name: 'a bad enum value',
+    yaml: `${HEAD}    strategy: rainbow\n`,
+    expect: ['r.yaml:11:15 services.api.strategy: expected one of "bluegreen", "canary", got "rainbow"'],
+  },
   {
     name: 'a bad host:port',
     yaml: `version: 1\ncontroller:\n  listen: localhost\nenvironments: { production: {} }\nservices: {}\n`,
@@ -96,7 +104,9 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
   {
     name: 'two services on one front door',
     yaml: `${HEAD}  web:\n    driver: { type: local, command: [x], listen: 127.0.0.1:8080 }\n`,
-    expect: ['r.yaml:12:50 services.web.driver.listen: address 127.0.0.1:8080 is already the front door of service "api"'],
+    expect: [
+      'r.yaml:12:50 services.web.driver.listen: address 127.0.0.1:8080 is already the front door of service "api"',
+    ],
   },
   { name: 'YAML syntax', yaml: `version: 1\nservices:\n  api: [unclosed\n`, expect: ['r.yaml:4:1 (yaml):'] },
 ];
@@ -106,12 +116,21 @@ describe('broken configs name the file, line, column and key path', () => {
     const { config, issues } = checkConfig('r.yaml', yaml, {});
     expect(config).toBeNull();
     const lines = issues.map(formatIssue);
-    for (const want of expected) expect(lines.some((l) => l.startsWith(want)), `${want}\n  not in:\n${lines.join('\n')}`).toBe(true);
+    for (const want of expected)
+      expect(
+        lines.some((l) => l.startsWith(want)),
+        `${want}\n  not in:\n${lines.join('\n')}`,
+      ).toBe(true);
   });
 
   it('reports every problem at once', () => {
     const yaml = `${HEAD}    health:\n      interval: fast\n      timout: 1s\n    strategy: rainbow\n    triggers:\n      - metric: nope\n        above: 1\n`;
     const { issues } = checkConfig('r.yaml', yaml, {});
-    expect(issues.map((i) => i.path)).toEqual(['services.api.health.interval', 'services.api.health.timout', 'services.api.strategy', 'services.api.triggers[0].metric']);
+    expect(issues.map((i) => i.path)).toEqual([
+      'services.api.health.interval',
+      'services.api.health.timout',
+      'services.api.strategy',
+      'services.api.triggers[0].metric',
+    ]);
   });
 });

@@ -16,14 +16,22 @@ describe('generated schema and starter file', () => {
   });
 
   it('applies defaults from the one schema', () => {
-    const { config } = checkConfig('r.yaml', 'version: 1\nenvironments: { production: {} }\nservices:\n  api:\n    driver: { type: command, start: [a], shiftTraffic: [b], retire: [c] }\n', {});
+    const { config } = checkConfig(
+      'r.yaml',
+      'version: 1\nenvironments: { production: {} }\nservices:\n  api:\n    driver: { type: command, start: [a], shiftTraffic: [b], retire: [c] }\n',
+      {},
+    );
     expect(config?.controller).toMatchObject({ listen: '127.0.0.1:7070', stateDir: '.rewind' });
     expect(config?.services.api?.health.failureThreshold).toBe(3);
     expect(config?.policy.cooldownPeriod).toBe('300s');
   });
 
   it('interpolates ${VAR} and ${VAR:-default}', () => {
-    const text = 'version: 1\ncontroller: { stateDir: "${STATE:-/tmp/x}", listen: "127.0.0.1:${PORT}" }\nenvironments: { production: {} }\nservices: {}\n';
-    expect(checkConfig('r.yaml', text, { PORT: '9000' }).config?.controller).toMatchObject({ stateDir: '/tmp/x', listen: '127.0.0.1:9000' });
+    const text =
+      'version: 1\ncontroller: { stateDir: "${STATE:-/tmp/x}", listen: "127.0.0.1:${PORT}" }\nenvironments: { production: {} }\nservices: {}\n';
+    expect(checkConfig('r.yaml', text, { PORT: '9000' }).config?.controller).toMatchObject({
+      stateDir: '/tmp/x',
+      listen: '127.0.0.1:9000',
+    });
   });
 });

@@ -42,14 +42,17 @@ afterEach(async () => {
   project?.cleanup();
 });
 
-const getRollback = async (url: string, id: string): Promise<RollbackDetail> => (await (await fetch(`${url}/v1/rollbacks/${id}`)).json()) as RollbackDetail;
+const getRollback = async (url: string, id: string): Promise<RollbackDetail> =>
+  (await (await fetch(`${url}/v1/rollbacks/${id}`)).json()) as RollbackDetail;
 
 describe('journaled executor survives a controller crash', () => {
   it('SIGKILL inside step 3: a new controller resumes, every effect happens once, the journal shows the retry', async () => {
     project = tempProject();
     project.write('rewind.yaml', config(join(project.dir, 'state')));
     for (const version of ['v1', 'v2']) {
-      const deployed = await runCli(['deploy', 'api', version, '--json', '--controller', 'http://127.0.0.1:9'], { cwd: project.dir });
+      const deployed = await runCli(['deploy', 'api', version, '--json', '--controller', 'http://127.0.0.1:9'], {
+        cwd: project.dir,
+      });
       expect(deployed.code, deployed.stderr).toBe(0);
     }
     writeFileSync(join(project.dir, 'effects.log'), '');
@@ -58,12 +61,19 @@ describe('journaled executor survives a controller crash', () => {
     const port = await freePort();
     const first = await startServe(project, port);
     serves.push(first);
-    const started = await fetch(`${first.url}/v1/undo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: 'api', reason: 'crash test' }) });
+    const started = await fetch(`${first.url}/v1/undo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'api', reason: 'crash test' }),
+    });
     expect(started.status).toBe(202);
     const { rollback } = (await started.json()) as { rollback: RollbackDetail };
     expect(rollback.steps.map((s) => s.name)).toEqual(['hook', 'hook', 'start', 'shift-traffic', 'retire', 'hook']);
 
-    await waitFor('step 3 to run', async () => (await getRollback(first.url, rollback.id)).steps[2]?.status === 'running');
+    await waitFor(
+      'step 3 to run',
+      async () => (await getRollback(first.url, rollback.id)).steps[2]?.status === 'running',
+    );
     await new Promise((r) => setTimeout(r, 500));
     await first.kill('SIGKILL');
 
@@ -78,12 +88,18 @@ describe('journaled executor survives a controller crash', () => {
     await new Promise((r) => setTimeout(r, 3500));
 
     const lines = readFileSync(join(project.dir, 'effects.log'), 'utf8').trim().split('\n');
-    expect(lines.sort()).toEqual(['hook freeze', 'hook page', 'hook thaw', 'retire r2', 'shift r1 100', 'shift r2 0', 'start v1 r1'].sort());
+    expect(lines.sort()).toEqual(
+      ['hook freeze', 'hook page', 'hook thaw', 'retire r2', 'shift r1 100', 'shift r2 0', 'start v1 r1'].sort(),
+    );
     expect(done.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
     expect(done.steps[2]?.attempts).toBe(2);
     expect(done.journal.filter((j) => j.stepIndex === 2).map((j) => j.status)).toEqual(['interrupted', 'done']);
-    expect(done.journal.filter((j) => j.stepIndex !== 2).every((j) => j.attempt === 1 && j.status === 'done')).toBe(true);
-    const events = (await (await fetch(`${second.url}/v1/events?rollbackId=${rollback.id}`)).json()) as { type: string }[];
+    expect(done.journal.filter((j) => j.stepIndex !== 2).every((j) => j.attempt === 1 && j.status === 'done')).toBe(
+      true,
+    );
+    const events = (await (await fetch(`${second.url}/v1/events?rollbackId=${rollback.id}`)).json()) as {
+      type: string;
+    }[];
     expect(events.map((e) => e.type)).toContain('rollback.step-resumed');
     expect(existsSync(join(project.dir, 'state', 'state.db'))).toBe(true);
   });
@@ -91,15 +107,25 @@ describe('journaled executor survives a controller crash', () => {
   it('two concurrent undo requests: one runs, the other gets 409', async () => {
     project = tempProject();
     project.write('rewind.yaml', config(join(project.dir, 'state')));
-    for (const version of ['v1', 'v2']) expect((await runCli(['deploy', 'api', version, '--controller', 'http://127.0.0.1:9'], { cwd: project.dir })).code).toBe(0);
+    for (const version of ['v1', 'v2'])
+      expect(
+        (await runCli(['deploy', 'api', version, '--controller', 'http://127.0.0.1:9'], { cwd: project.dir })).code,
+      ).toBe(0);
     writeFileSync(join(project.dir, 'slow'), '');
     const serve = await startServe(project, await freePort());
     serves.push(serve);
-    const undo = () => fetch(`${serve.url}/v1/undo`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-rewind-actor': 'alice' }, body: JSON.stringify({ service: 'api' }) });
+    const undo = () =>
+      fetch(`${serve.url}/v1/undo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-rewind-actor': 'alice' },
+        body: JSON.stringify({ service: 'api' }),
+      });
     const answers = await Promise.all([undo(), undo()]);
     expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
     const refused = answers.find((a) => a.status === 409);
-    expect(await refused?.json()).toMatchObject({ error: { code: 'CONFLICT', message: expect.stringContaining('already in progress') } });
+    expect(await refused?.json()).toMatchObject({
+      error: { code: 'CONFLICT', message: expect.stringContaining('already in progress') },
+    });
     const list = (await (await fetch(`${serve.url}/v1/rollbacks?service=api`)).json()) as unknown[];
     expect(list).toHaveLength(1);
   });

@@ -39,14 +39,24 @@ describe('planner (pure: no I/O)', () => {
   });
 
   it('skips start when the target is still warm, but still checks its health', () => {
-    const live = { service: 'web', environment: 'production', observed: true, releases: [{ revision: 1, version: 'v1', weight: 0, ready: 2, desired: 2, healthy: true }] };
+    const live = {
+      service: 'web',
+      environment: 'production',
+      observed: true,
+      releases: [{ revision: 1, version: 'v1', weight: 0, ready: 2, desired: 2, healthy: true }],
+    };
     const plan = planRollback(base({ live }));
     expect(plan.map((s) => s.name)).toEqual(['await-healthy', 'shift-traffic', 'retire', 'watch']);
     expect(plan[0]?.title).toContain('still warm');
   });
 
   it('does not treat a half-ready target as warm', () => {
-    const live = { service: 'web', environment: 'production', observed: true, releases: [{ revision: 1, version: 'v1', weight: 0, ready: 1, desired: 2, healthy: true }] };
+    const live = {
+      service: 'web',
+      environment: 'production',
+      observed: true,
+      releases: [{ revision: 1, version: 'v1', weight: 0, ready: 1, desired: 2, healthy: true }],
+    };
     expect(names(base({ live }))[0]).toBe('start');
   });
 
@@ -62,28 +72,60 @@ describe('planner (pure: no I/O)', () => {
   });
 
   it('wraps the switch in database steps in runbook order', () => {
-    const plan = names(base({ database: { database: 'main', current: '3', target: '2', method: 'migrate-down', backupId: null } }));
-    expect(plan).toEqual(['read-only', 'migrate-down', 'validate-database', 'start', 'await-healthy', 'shift-traffic', 'retire', 'read-write', 'watch']);
+    const plan = names(
+      base({ database: { database: 'main', current: '3', target: '2', method: 'migrate-down', backupId: null } }),
+    );
+    expect(plan).toEqual([
+      'read-only',
+      'migrate-down',
+      'validate-database',
+      'start',
+      'await-healthy',
+      'shift-traffic',
+      'retire',
+      'read-write',
+      'watch',
+    ]);
   });
 
   it('restores the pre-migration backup when the policy says so', () => {
-    const plan = names(base({ database: { database: 'main', current: '3', target: '2', method: 'restore', backupId: 'bk_1' } }));
+    const plan = names(
+      base({ database: { database: 'main', current: '3', target: '2', method: 'restore', backupId: 'bk_1' } }),
+    );
     expect(plan.slice(0, 2)).toEqual(['read-only', 'restore']);
   });
 
   it('adds no database steps when the schema versions match', () => {
-    expect(names(base({ database: { database: 'main', current: '2', target: '2', method: 'migrate-down', backupId: null } }))).not.toContain('read-only');
+    expect(
+      names(
+        base({ database: { database: 'main', current: '2', target: '2', method: 'migrate-down', backupId: null } }),
+      ),
+    ).not.toContain('read-only');
   });
 
   it('runs hooks before and after, and skips health checks a driver cannot do', () => {
     const hook = { name: 'purge-cdn', command: ['true'], timeoutMs: 1000, onFailure: 'continue' as const };
-    const plan = planRollback(base({ hooks: { pre: [hook], post: [hook] }, capabilities: { health: false, needsOwner: false, nativeUndo: false }, watchMs: 0 }));
+    const plan = planRollback(
+      base({
+        hooks: { pre: [hook], post: [hook] },
+        capabilities: { health: false, needsOwner: false, nativeUndo: false },
+        watchMs: 0,
+      }),
+    );
     expect(plan.map((s) => s.name)).toEqual(['hook', 'start', 'shift-traffic', 'retire', 'hook']);
     expect(plan[0]?.onFailure).toBe('continue');
   });
 
   it('uses the platform’s own undo when asked and available', () => {
-    expect(names(base({ preferNativeUndo: true, capabilities: { health: false, needsOwner: false, nativeUndo: true }, watchMs: 0 }))).toEqual(['native-undo']);
+    expect(
+      names(
+        base({
+          preferNativeUndo: true,
+          capabilities: { health: false, needsOwner: false, nativeUndo: true },
+          watchMs: 0,
+        }),
+      ),
+    ).toEqual(['native-undo']);
   });
 
   it('gives every step a timeout and a failure rule', () => {
@@ -104,7 +146,12 @@ describe('rollback targets', async () => {
     expect(previousGoodRelease(releases, current)?.revision).toBe(1);
   });
   it('skips releases that failed or were rolled back', () => {
-    const releases = [release(4, 'v4', 'live'), release(3, 'v3', 'rolled-back'), release(2, 'v2', 'failed'), release(1, 'v1', 'retired')];
+    const releases = [
+      release(4, 'v4', 'live'),
+      release(3, 'v3', 'rolled-back'),
+      release(2, 'v2', 'failed'),
+      release(1, 'v1', 'retired'),
+    ];
     expect(previousGoodRelease(releases, releases[0] ?? null)?.revision).toBe(1);
   });
 });

@@ -2,7 +2,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDown, pruneBackups, restoreBackup, takeBackup, listBackups, type DbDeps, type DbEvent } from '../../src/app/db/index.js';
+import {
+  migrateDown,
+  pruneBackups,
+  restoreBackup,
+  takeBackup,
+  listBackups,
+  type DbDeps,
+  type DbEvent,
+} from '../../src/app/db/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { Store } from '../../src/core/ports/store.js';
 import { createPostgresAdapter } from '../../src/database/postgres/index.js';
@@ -29,7 +37,13 @@ async function setup(name: string): Promise<{ url: string; deps: DbDeps & { stor
   const store = createSqliteStore({ path: join(work, `${name}.db`) });
   stores.push(store);
   const events: DbEvent[] = [];
-  const deps = { adapter: createPostgresAdapter({ url }), store, clock: systemClock, dir: join(work, name), emit: (e: DbEvent) => events.push(e) };
+  const deps = {
+    adapter: createPostgresAdapter({ url }),
+    store,
+    clock: systemClock,
+    dir: join(work, name),
+    emit: (e: DbEvent) => events.push(e),
+  };
   return { url, deps, events };
 }
 
@@ -53,7 +67,9 @@ describe('database use cases over PostgreSQL and the SQLite store', () => {
     await restoreBackup(deps, result.safety.id);
     expect(await checksums(url)).toEqual(bad);
 
-    const types = (await deps.store.listEvents({ types: ['backup.created', 'restore.started', 'restore.succeeded'] })).map((e) => e.type);
+    const types = (
+      await deps.store.listEvents({ types: ['backup.created', 'restore.started', 'restore.succeeded'] })
+    ).map((e) => e.type);
     expect(types.slice(0, 4)).toEqual(['backup.created', 'backup.created', 'restore.started', 'restore.succeeded']);
     expect(JSON.stringify(events)).not.toContain(PG_TEST_PASSWORD);
   });
@@ -104,7 +120,9 @@ describe('database use cases over PostgreSQL and the SQLite store', () => {
     await deps.adapter.migrateUp(dir);
     await withPg(url, (c) => c.query('UPDATE customers SET vip = true WHERE id = 1'));
 
-    await expect(migrateDown(deps, { migrationsDir: dir, toVersion: '0' })).rejects.toMatchObject({ code: 'DATA_LOSS' });
+    await expect(migrateDown(deps, { migrationsDir: dir, toVersion: '0' })).rejects.toMatchObject({
+      code: 'DATA_LOSS',
+    });
     const dry = await migrateDown(deps, { migrationsDir: dir, toVersion: '0', dryRun: true, allowDataLoss: true });
     expect(dry.steps[0]).toContain('DROP COLUMN vip');
     expect(await listBackups(deps)).toHaveLength(0);

@@ -62,11 +62,18 @@ describe('MariaDB backups, restores and read-only', () => {
     expect(readFileSync(join(result.path, 'dump.sql'), 'utf8')).not.toContain(MYSQL_TEST_PASSWORD);
     expect((await adapter.verify(result.path, result.sha256)).every((c) => c.ok)).toBe(true);
 
-    await query(url, `UPDATE customers SET name = 'BROKEN'; DELETE FROM orders WHERE amount > 20; INSERT INTO orders (customer_id, amount) VALUES (1, -1)`);
+    await query(
+      url,
+      `UPDATE customers SET name = 'BROKEN'; DELETE FROM orders WHERE amount > 20; INSERT INTO orders (customer_id, amount) VALUES (1, -1)`,
+    );
     const message = await adapter.restore(result.path, {});
     expect(message).not.toContain(MYSQL_TEST_PASSWORD);
     expect(await checksums(url)).toEqual(good);
-    expect((await adapter.validate({ tables: ['customers', 'orders'], rowCounts: result.manifest.rowCounts })).every((c) => c.ok)).toBe(true);
+    expect(
+      (await adapter.validate({ tables: ['customers', 'orders'], rowCounts: result.manifest.rowCounts })).every(
+        (c) => c.ok,
+      ),
+    ).toBe(true);
 
     await query(url, `UPDATE customers SET name = 'AGAIN'`);
     const changed = await checksums(url);
@@ -96,9 +103,14 @@ describe('MariaDB backups, restores and read-only', () => {
     expect((await checksums(url, ['orders_quarantine_q1'])).orders_quarantine_q1).toBe(bad.orders);
 
     // restoring customers alone would orphan an order of a newer customer: refused, nothing changed
-    await query(url, `INSERT INTO customers (id, name) VALUES (99, 'new'); INSERT INTO orders (customer_id, amount) VALUES (99, 1)`);
+    await query(
+      url,
+      `INSERT INTO customers (id, name) VALUES (99, 'new'); INSERT INTO orders (customer_id, amount) VALUES (99, 1)`,
+    );
     const before = await checksums(url);
-    await expect(adapter.restore(result.path, { tables: ['customers'] })).rejects.toMatchObject({ code: 'RESTORE_FAILED' });
+    await expect(adapter.restore(result.path, { tables: ['customers'] })).rejects.toMatchObject({
+      code: 'RESTORE_FAILED',
+    });
     expect(await checksums(url)).toEqual(before);
   });
 
@@ -106,7 +118,9 @@ describe('MariaDB backups, restores and read-only', () => {
     if (!server) return ctx.skip();
     const url = await server.createDatabase('shop_ro');
     await createShop(url);
-    await server.admin(`CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'; GRANT ALL ON shop_ro.* TO 'app'@'127.0.0.1'`);
+    await server.admin(
+      `CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'; GRANT ALL ON shop_ro.* TO 'app'@'127.0.0.1'`,
+    );
     const appUrl = new URL(url);
     appUrl.username = 'app';
     appUrl.password = 'app-pw';
@@ -114,7 +128,9 @@ describe('MariaDB backups, restores and read-only', () => {
     try {
       await adapter.setReadOnly(true);
       expect((await adapter.status()).readOnly).toBe(true);
-      await expect(query(appUrl.toString(), `INSERT INTO customers (name) VALUES ('blocked')`)).rejects.toThrow(/read-only|READ.ONLY/i);
+      await expect(query(appUrl.toString(), `INSERT INTO customers (name) VALUES ('blocked')`)).rejects.toThrow(
+        /read-only|READ.ONLY/i,
+      );
     } finally {
       await adapter.setReadOnly(false);
     }
@@ -122,7 +138,14 @@ describe('MariaDB backups, restores and read-only', () => {
     expect(status.readOnly).toBe(false);
     expect(status.engineVersion).toMatch(/MariaDB|^\d/);
     await query(appUrl.toString(), `INSERT INTO customers (name) VALUES ('allowed')`);
-    expect((await query<mysql.RowDataPacket[]>(url, `SELECT COUNT(*) AS n FROM customers WHERE name IN ('blocked', 'allowed')`))[0]?.n).toBe(1);
+    expect(
+      (
+        await query<mysql.RowDataPacket[]>(
+          url,
+          `SELECT COUNT(*) AS n FROM customers WHERE name IN ('blocked', 'allowed')`,
+        )
+      )[0]?.n,
+    ).toBe(1);
   });
 
   it('migrates down with the data-loss check', async (ctx) => {
@@ -136,7 +159,9 @@ describe('MariaDB backups, restores and read-only', () => {
     const adapter = createMysqlAdapter({ url });
     await adapter.migrateUp(dir);
     await query(url, `INSERT INTO notes VALUES (1, 'x', 'urgent')`);
-    await expect(adapter.migrateDown(dir, '1', { dryRun: false, allowDataLoss: false })).rejects.toMatchObject({ code: 'DATA_LOSS' });
+    await expect(adapter.migrateDown(dir, '1', { dryRun: false, allowDataLoss: false })).rejects.toMatchObject({
+      code: 'DATA_LOSS',
+    });
     expect(await adapter.migrateDown(dir, '1', { dryRun: false, allowDataLoss: true })).toHaveLength(1);
     expect((await adapter.migrationStatus(dir)).current).toBe('1');
   });

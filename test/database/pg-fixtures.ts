@@ -27,11 +27,16 @@ export async function createShop(url: string): Promise<void> {
 }
 
 /** md5 of every row of each table, in a stable order. */
-export async function checksums(url: string, tables = ['customers', 'orders', 'audit']): Promise<Record<string, string>> {
+export async function checksums(
+  url: string,
+  tables = ['customers', 'orders', 'audit'],
+): Promise<Record<string, string>> {
   return withPg(url, async (c) => {
     const out: Record<string, string> = {};
     for (const t of tables) {
-      const { rows } = await c.query<{ h: string | null }>(`SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h FROM ${t} t`);
+      const { rows } = await c.query<{ h: string | null }>(
+        `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h FROM ${t} t`,
+      );
       out[t] = rows[0]?.h ?? '';
     }
     return out;

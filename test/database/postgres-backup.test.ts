@@ -29,7 +29,12 @@ describe('PostgreSQL backups and restores', () => {
     const url = await freshShop('full_restore');
     const adapter = createPostgresAdapter({ url, jobs: 2 });
     const before = await checksums(url);
-    const result = await adapter.backup({ kind: 'full', dir: join(work, 'full'), schemaVersion: '3', guards: { service: 'api', environment: 'production', revision: 7 } });
+    const result = await adapter.backup({
+      kind: 'full',
+      dir: join(work, 'full'),
+      schemaVersion: '3',
+      guards: { service: 'api', environment: 'production', revision: 7 },
+    });
 
     expect(result.manifest.tables).toEqual(['audit', 'customers', 'orders']);
     expect(result.manifest.rowCounts).toEqual({ audit: 20, customers: 50, orders: 500 });
@@ -57,7 +62,8 @@ describe('PostgreSQL backups and restores', () => {
     const result = await adapter.backup({ kind: 'full', dir: join(work, 'corrupt') });
     await damageShop(url);
     const damaged = await checksums(url);
-    const victim = result.manifest.files.find((f) => f.name.endsWith('.dat.gz') && f.sizeBytes > 20) ?? result.manifest.files[0];
+    const victim =
+      result.manifest.files.find((f) => f.name.endsWith('.dat.gz') && f.sizeBytes > 20) ?? result.manifest.files[0];
     const path = join(result.path, victim!.name);
     const bytes = readFileSync(path);
     const at = Math.floor(bytes.length / 2);
@@ -99,9 +105,15 @@ describe('PostgreSQL backups and restores', () => {
     const adapter = createPostgresAdapter({ url });
     const result = await adapter.backup({ kind: 'full', dir: join(work, 'midway') });
     // a customer created after the backup, with orders: restoring customers alone would orphan them
-    await withPg(url, (c) => c.query(`INSERT INTO customers (id, name) VALUES (999, 'new'); INSERT INTO orders (customer_id, amount) VALUES (999, 5)`));
+    await withPg(url, (c) =>
+      c.query(
+        `INSERT INTO customers (id, name) VALUES (999, 'new'); INSERT INTO orders (customer_id, amount) VALUES (999, 5)`,
+      ),
+    );
     const before = await checksums(url);
-    await expect(adapter.restore(result.path, { tables: ['customers'], quarantineSuffix: 'x1' })).rejects.toMatchObject({ code: 'RESTORE_FAILED' });
+    await expect(adapter.restore(result.path, { tables: ['customers'], quarantineSuffix: 'x1' })).rejects.toMatchObject(
+      { code: 'RESTORE_FAILED' },
+    );
     expect(await checksums(url)).toEqual(before);
     await withPg(url, async (c) => {
       const { rows } = await c.query(`SELECT to_regclass('customers_quarantine_x1') AS q`);
@@ -124,10 +136,12 @@ describe('PostgreSQL backups and restores', () => {
     const after = await checksums(url);
     expect(after.customers).toBe(before.customers);
     expect(after.audit).not.toBe(before.audit);
-    await expect(adapter.backup({ kind: 'tables', tables: ['nope'], dir: join(work, 'nope') })).rejects.toMatchObject({ code: 'UNKNOWN_TABLE' });
+    await expect(adapter.backup({ kind: 'tables', tables: ['nope'], dir: join(work, 'nope') })).rejects.toMatchObject({
+      code: 'UNKNOWN_TABLE',
+    });
   });
 
-  it('a full restore with a quarantine suffix keeps every table\'s previous rows', async (ctx) => {
+  it("a full restore with a quarantine suffix keeps every table's previous rows", async (ctx) => {
     if (!pgServer) return ctx.skip();
     const url = await freshShop('full_quarantine');
     const adapter = createPostgresAdapter({ url, jobs: 1 });

@@ -46,12 +46,16 @@ describe('PostgreSQL read-only, status, validation and migrations', () => {
     await adapter.setReadOnly(true);
     await ended; // the session that was open is terminated so the default takes effect
     expect((await adapter.status()).readOnly).toBe(true);
-    await expect(withPg(url, (c) => c.query(`INSERT INTO audit (note) VALUES ('blocked')`))).rejects.toThrow(/read-only/);
+    await expect(withPg(url, (c) => c.query(`INSERT INTO audit (note) VALUES ('blocked')`))).rejects.toThrow(
+      /read-only/,
+    );
 
     await adapter.setReadOnly(false);
     expect((await adapter.status()).readOnly).toBe(false);
     await withPg(url, (c) => c.query(`INSERT INTO audit (note) VALUES ('allowed')`));
-    const { rows } = await withPg(url, (c) => c.query(`SELECT count(*)::int AS n FROM audit WHERE note IN ('blocked', 'allowed')`));
+    const { rows } = await withPg(url, (c) =>
+      c.query(`SELECT count(*)::int AS n FROM audit WHERE note IN ('blocked', 'allowed')`),
+    );
     expect(rows[0].n).toBe(1);
   });
 
@@ -69,7 +73,10 @@ describe('PostgreSQL read-only, status, validation and migrations', () => {
     const { rows: reg } = await withPg(url, (c) => c.query(`SELECT to_regclass('rewind_schema_migrations') AS t`));
     expect(reg[0].t).toBeNull();
 
-    const good = await adapter.validate({ tables: ['customers', 'orders', 'missing'], rowCounts: { orders: 500, audit: 19 } });
+    const good = await adapter.validate({
+      tables: ['customers', 'orders', 'missing'],
+      rowCounts: { orders: 500, audit: 19 },
+    });
     expect(good.find((c) => c.name === 'table customers')?.ok).toBe(true);
     expect(good.find((c) => c.name === 'table missing')?.ok).toBe(false);
     expect(good.find((c) => c.name.startsWith('foreign key orders.'))?.ok).toBe(true);
@@ -77,13 +84,18 @@ describe('PostgreSQL read-only, status, validation and migrations', () => {
     expect(good.find((c) => c.name === 'rows audit')).toMatchObject({ ok: false, detail: '20 rows, expected 19' });
 
     // an orphan slipped in with constraints bypassed, and an index build that failed
-    await withPg(url, (c) => c.query(`SET session_replication_role = replica; INSERT INTO orders (customer_id, amount) VALUES (4242, 1)`));
+    await withPg(url, (c) =>
+      c.query(`SET session_replication_role = replica; INSERT INTO orders (customer_id, amount) VALUES (4242, 1)`),
+    );
     await withPg(url, async (c) => {
       await c.query(`INSERT INTO audit (note) VALUES ('dup'), ('dup')`);
       await c.query('CREATE UNIQUE INDEX CONCURRENTLY audit_note_unique ON audit (note)').catch(() => {});
     });
     const bad = await adapter.validate();
-    expect(bad.find((c) => c.name.startsWith('foreign key orders.'))).toMatchObject({ ok: false, detail: '1 rows of orders have no match in customers' });
+    expect(bad.find((c) => c.name.startsWith('foreign key orders.'))).toMatchObject({
+      ok: false,
+      detail: '1 rows of orders have no match in customers',
+    });
     expect(bad.find((c) => c.name === 'indexes valid')).toMatchObject({ ok: false });
   });
 
@@ -98,15 +110,21 @@ describe('PostgreSQL read-only, status, validation and migrations', () => {
 
     // already there: nothing to do
     expect(await adapter.migrateDown(dir, '003', { dryRun: false, allowDataLoss: false })).toEqual([]);
-    await expect(adapter.migrateDown(dir, '001', { dryRun: false, allowDataLoss: false })).rejects.toMatchObject({ code: 'DATA_LOSS' });
-    await expect(adapter.migrateDown(dir, '001', { dryRun: true, allowDataLoss: false })).rejects.toMatchObject({ code: 'DATA_LOSS' });
+    await expect(adapter.migrateDown(dir, '001', { dryRun: false, allowDataLoss: false })).rejects.toMatchObject({
+      code: 'DATA_LOSS',
+    });
+    await expect(adapter.migrateDown(dir, '001', { dryRun: true, allowDataLoss: false })).rejects.toMatchObject({
+      code: 'DATA_LOSS',
+    });
     const dry = await adapter.migrateDown(dir, '001', { dryRun: true, allowDataLoss: true });
     expect(dry).toHaveLength(2);
     expect(dry[0]).toContain('DROP INDEX tickets_title');
     expect(dry[1]).toContain('DROP COLUMN Email');
     const status = await adapter.migrationStatus(dir);
     expect(status.current).toBe('003');
-    const { rows: cols } = await withPg(url, (c) => c.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'tickets' ORDER BY 1`));
+    const { rows: cols } = await withPg(url, (c) =>
+      c.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'tickets' ORDER BY 1`),
+    );
     expect(cols.map((r) => r.column_name)).toEqual(['email', 'id', 'title']);
 
     // emptying the column makes the step safe without allowDataLoss
@@ -115,7 +133,9 @@ describe('PostgreSQL read-only, status, validation and migrations', () => {
     expect((await adapter.migrationStatus(dir)).applied).toEqual(['001']);
 
     // the table holds rows: dropping it needs allowDataLoss
-    await expect(adapter.migrateDown(dir, '0', { dryRun: false, allowDataLoss: false })).rejects.toThrow(/drops table tickets, which has rows/);
+    await expect(adapter.migrateDown(dir, '0', { dryRun: false, allowDataLoss: false })).rejects.toThrow(
+      /drops table tickets, which has rows/,
+    );
     await adapter.migrateDown(dir, '0', { dryRun: false, allowDataLoss: true });
     expect((await adapter.migrationStatus(dir)).current).toBeNull();
     const { rows } = await withPg(url, (c) => c.query(`SELECT to_regclass('tickets') AS t`));
@@ -129,8 +149,12 @@ describe('PostgreSQL read-only, status, validation and migrations', () => {
     const adapter = createPostgresAdapter({ url });
     await adapter.migrateUp(dir);
     rmSync(join(dir, '002_ticket_email.down.sql'));
-    await expect(adapter.migrateDown(dir, '001', { dryRun: false, allowDataLoss: true })).rejects.toMatchObject({ code: 'MIGRATION_MISSING_DOWN' });
+    await expect(adapter.migrateDown(dir, '001', { dryRun: false, allowDataLoss: true })).rejects.toMatchObject({
+      code: 'MIGRATION_MISSING_DOWN',
+    });
     expect((await adapter.migrationStatus(dir)).current).toBe('003');
-    await expect(adapter.migrateDown(dir, '999', { dryRun: true, allowDataLoss: false })).rejects.toMatchObject({ code: 'UNKNOWN_VERSION' });
+    await expect(adapter.migrateDown(dir, '999', { dryRun: true, allowDataLoss: false })).rejects.toMatchObject({
+      code: 'UNKNOWN_VERSION',
+    });
   });
 });

@@ -25,7 +25,10 @@ function shop(path: string): void {
 
 const contents = (path: string): string => {
   const db = new Database(path, { readonly: true });
-  const out = JSON.stringify([db.prepare('SELECT * FROM customers ORDER BY id').all(), db.prepare('SELECT * FROM orders ORDER BY id').all()]);
+  const out = JSON.stringify([
+    db.prepare('SELECT * FROM customers ORDER BY id').all(),
+    db.prepare('SELECT * FROM orders ORDER BY id').all(),
+  ]);
   db.close();
   return out;
 };
@@ -46,7 +49,9 @@ describe('SQLite backups and restores', () => {
     const bad = contents(path);
     const message = await adapter.restore(result.path, {});
     expect(contents(path)).toBe(good);
-    const kept = readdirSync(work).find((f) => f.startsWith('app.db.before-restore-') && !f.endsWith('-wal') && !f.endsWith('-shm'));
+    const kept = readdirSync(work).find(
+      (f) => f.startsWith('app.db.before-restore-') && !f.endsWith('-wal') && !f.endsWith('-shm'),
+    );
     expect(kept).toBeDefined();
     expect(message).toContain(kept);
     expect(contents(join(work, kept as string))).toBe(bad);
@@ -75,7 +80,10 @@ describe('SQLite backups and restores', () => {
     raw.exec('INSERT INTO orders (customer_id, amount) VALUES (77, 1)');
     raw.close();
     const checks = await adapter.validate();
-    expect(checks.find((c) => c.name === 'foreign keys')).toMatchObject({ ok: false, detail: '1 rows without parent: orders→customers' });
+    expect(checks.find((c) => c.name === 'foreign keys')).toMatchObject({
+      ok: false,
+      detail: '1 rows without parent: orders→customers',
+    });
     expect(adapter.capabilities.readOnly).toBe(false);
     await expect(adapter.setReadOnly(true)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
     await adapter.close();
@@ -97,7 +105,9 @@ describe('SQLite backups and restores', () => {
       const result = await restoreBackup(deps, backup.id);
       expect(result.checks.every((c) => c.ok)).toBe(true);
       expect(contents(path)).toBe(good);
-      await expect(restoreBackup(deps, backup.id, { tables: ['orders'] })).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+      await expect(restoreBackup(deps, backup.id, { tables: ['orders'] })).rejects.toMatchObject({
+        code: 'NOT_SUPPORTED',
+      });
     } finally {
       await adapter.close();
       await store.close();

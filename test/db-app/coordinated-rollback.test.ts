@@ -21,7 +21,14 @@ async function cli(...args: string[]) {
 }
 
 const columns = (table: string): Promise<string[]> =>
-  withPg(url, async (c) => (await c.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position', [table])).rows.map((r) => r.column_name));
+  withPg(url, async (c) =>
+    (
+      await c.query<{ column_name: string }>(
+        'SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position',
+        [table],
+      )
+    ).rows.map((r) => r.column_name),
+  );
 
 beforeAll(async () => {
   pgServer = await startPostgres();
@@ -76,7 +83,11 @@ describe('coordinated application + database rollback with the local driver', ()
       [1, '1'],
     ]);
     // the pre-migration backups guard their releases, through the controller's /v1/db routes
-    const backups = JSON.parse((await cli('db', 'backups', '--json')).stdout) as { purpose: string; schemaVersion: string | null; guards: { revision: number } }[];
+    const backups = JSON.parse((await cli('db', 'backups', '--json')).stdout) as {
+      purpose: string;
+      schemaVersion: string | null;
+      guards: { revision: number };
+    }[];
     expect(backups.map((b) => [b.purpose, b.guards.revision, b.schemaVersion])).toEqual([
       ['pre-migrate', 2, '1'],
       ['pre-migrate', 1, null],
@@ -84,12 +95,22 @@ describe('coordinated application + database rollback with the local driver', ()
 
     const dry = await cli('undo', 'web', '--dry-run');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(/1\. stop writes on database app\n2\. migrate database app down to 1\n3\. validate database app \[validation\]/);
+    expect(dry.stdout).toMatch(
+      /1\. stop writes on database app\n2\. migrate database app down to 1\n3\. validate database app \[validation\]/,
+    );
 
     const undo = await cli('undo', 'web', '--json');
     expect(undo.code, undo.stderr).toBe(0);
     const { plan, rollback } = JSON.parse(undo.stdout) as { plan: StepSpec[]; rollback: RollbackDetail };
-    expect(plan.map((s) => s.name)).toEqual(['read-only', 'migrate-down', 'validate-database', 'await-healthy', 'shift-traffic', 'retire', 'read-write']);
+    expect(plan.map((s) => s.name)).toEqual([
+      'read-only',
+      'migrate-down',
+      'validate-database',
+      'await-healthy',
+      'shift-traffic',
+      'retire',
+      'read-write',
+    ]);
     expect(rollback.status).toBe('succeeded');
     const validation = rollback.steps.find((s) => s.name === 'validate-database')?.output ?? '';
     expect(validation).toMatch(/ok schema version: database at 1, revision 1 needs 1/);
@@ -98,7 +119,10 @@ describe('coordinated application + database rollback with the local driver', ()
     expect(await columns('items')).toEqual(['id', 'name']);
     await withPg(url, (c) => c.query(`INSERT INTO items (name) VALUES ('after rollback')`));
     expect(await whoAnswers(front)).toBe('v1');
-    const status = JSON.parse((await cli('db', 'status', '--json')).stdout) as { readOnly: boolean; migration: { current: string } };
+    const status = JSON.parse((await cli('db', 'status', '--json')).stdout) as {
+      readOnly: boolean;
+      migration: { current: string };
+    };
     expect(status).toMatchObject({ readOnly: false, migration: { current: '1' } });
     // without the database URL here, only the controller's /v1/db routes can answer
     const remote = await runCli(['db', 'status', '--json', '--controller', serve?.url ?? ''], { cwd: project.dir });
@@ -145,11 +169,24 @@ databases:
       const undo = await run('undo', 'api', '--emergency', '--reason', 'v2 corrupts items', '--json');
       expect(undo.code, undo.stderr).toBe(0);
       const { plan, rollback } = JSON.parse(undo.stdout) as { plan: StepSpec[]; rollback: RollbackDetail };
-      expect(plan.map((s) => s.name)).toEqual(['read-only', 'restore', 'start', 'shift-traffic', 'retire', 'read-write']);
+      expect(plan.map((s) => s.name)).toEqual([
+        'read-only',
+        'restore',
+        'start',
+        'shift-traffic',
+        'retire',
+        'read-write',
+      ]);
       expect(rollback.status).toBe('succeeded');
-      const rows = await withPg(dbUrl, async (c) => (await c.query<{ name: string }>('SELECT name FROM items ORDER BY id')).rows.map((r) => r.name));
+      const rows = await withPg(dbUrl, async (c) =>
+        (await c.query<{ name: string }>('SELECT name FROM items ORDER BY id')).rows.map((r) => r.name),
+      );
       expect(rows).toEqual(['before v2']);
-      expect(await withPg(dbUrl, async (c) => (await c.query('SELECT version FROM rewind_schema_migrations ORDER BY version')).rows.map((r) => r.version))).toEqual(['1']);
+      expect(
+        await withPg(dbUrl, async (c) =>
+          (await c.query('SELECT version FROM rewind_schema_migrations ORDER BY version')).rows.map((r) => r.version),
+        ),
+      ).toEqual(['1']);
       await withPg(dbUrl, (c) => c.query(`INSERT INTO items (name) VALUES ('writes work')`));
     } finally {
       p.cleanup();

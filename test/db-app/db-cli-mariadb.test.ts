@@ -16,7 +16,13 @@ async function db(...args: string[]): Promise<CliResult> {
 
 /** An ordinary application user: MariaDB's read_only stops it (administrators keep writing). */
 async function asApp<T>(fn: (c: mysql.Connection) => Promise<T>): Promise<T> {
-  const c = await mysql.createConnection({ host: '127.0.0.1', port: Number(new URL(url).port), database: 'shop', user: 'app', password: 'app-pw' });
+  const c = await mysql.createConnection({
+    host: '127.0.0.1',
+    port: Number(new URL(url).port),
+    database: 'shop',
+    user: 'app',
+    password: 'app-pw',
+  });
   try {
     return await fn(c);
   } finally {
@@ -63,7 +69,9 @@ describe('rewind db against MariaDB', () => {
     await asApp((c) => c.query('DELETE FROM orders WHERE id = 2'));
     const restored = await db('restore', backup.id, '--yes', '--json');
     expect(restored.code, restored.stderr).toBe(0);
-    expect(await asApp(async (c) => ((await c.query('SELECT count(*) AS n FROM orders'))[0] as { n: number }[])[0]?.n)).toBe(3);
+    expect(
+      await asApp(async (c) => ((await c.query('SELECT count(*) AS n FROM orders'))[0] as { n: number }[])[0]?.n),
+    ).toBe(3);
 
     expect((await db('read-only', 'on')).code).toBe(0);
     await expect(asApp((c) => c.query('INSERT INTO orders (amount) VALUES (4)'))).rejects.toThrow(/read-only/);

@@ -89,7 +89,9 @@ describe('rewind db as a subprocess, in-process (no controller)', () => {
 
     const list = json<BackupJson[]>(await db('backups', '--json'));
     expect(list.map((b) => b.id)).toEqual([tables.id, schema.id, full.id]);
-    expect(Object.keys(list[0] as object)).toEqual(expect.arrayContaining(['id', 'kind', 'tables', 'sizeBytes', 'sha256', 'path']));
+    expect(Object.keys(list[0] as object)).toEqual(
+      expect.arrayContaining(['id', 'kind', 'tables', 'sizeBytes', 'sha256', 'path']),
+    );
 
     const verified = await db('verify', full.id, '--json');
     expect(verified.code).toBe(0);
@@ -138,7 +140,11 @@ describe('rewind db as a subprocess, in-process (no controller)', () => {
 
     const dry = await db('migrate-down', '--to', '1', '--dry-run', '--json');
     expect(dry.code, dry.stderr).toBe(0);
-    expect(json<{ dryRun: boolean; from: string; steps: string[] }>(dry)).toMatchObject({ dryRun: true, from: '2', steps: [expect.stringContaining('DROP COLUMN color')] });
+    expect(json<{ dryRun: boolean; from: string; steps: string[] }>(dry)).toMatchObject({
+      dryRun: true,
+      from: '2',
+      steps: [expect.stringContaining('DROP COLUMN color')],
+    });
     // with data in the column, the dry run already says it would refuse
     await withPg(url, (c) => c.query(`INSERT INTO notes (body, color) VALUES ('x', 'red')`));
     expect((await db('migrate-down', '--to', '1', '--dry-run')).code).toBe(1);
@@ -147,14 +153,18 @@ describe('rewind db as a subprocess, in-process (no controller)', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/notes\.color, which holds non-null values.*--allow-data-loss/);
 
-    const status = json<{ migration: { current: string; pending: string[] }; readOnly: boolean }>(await db('status', '--json'));
+    const status = json<{ migration: { current: string; pending: string[] }; readOnly: boolean }>(
+      await db('status', '--json'),
+    );
     expect(status).toMatchObject({ migration: { current: '2', pending: [] }, readOnly: false });
   });
 
   it('read-only on blocks a write from another connection; off lets it through', async (ctx) => {
     if (!pgServer) return ctx.skip();
     expect((await db('read-only', 'on')).code).toBe(0);
-    await expect(withPg(url, (c) => c.query(`INSERT INTO audit (note) VALUES ('blocked')`))).rejects.toThrow(/read-only transaction/);
+    await expect(withPg(url, (c) => c.query(`INSERT INTO audit (note) VALUES ('blocked')`))).rejects.toThrow(
+      /read-only transaction/,
+    );
     expect(json<{ readOnly: boolean }>(await db('status', '--json')).readOnly).toBe(true);
     expect((await db('read-only', 'off')).code).toBe(0);
     await withPg(url, (c) => c.query(`INSERT INTO audit (note) VALUES ('allowed')`));

@@ -31,6 +31,12 @@ describe('which pre-migration backup a restore-based rollback uses', () => {
 
   it('never a manual backup, nor one of another service or outside the range', () => {
     expect(preMigrationBackup(catalog, { ...guard, afterRevision: 3, upToRevision: 4 }, '2')).toBeNull();
-    expect(preMigrationBackup(catalog, { service: 'api', environment: 'production', afterRevision: 0, upToRevision: 9 }, '1')).toBeNull();
+    expect(
+      preMigrationBackup(
+        catalog,
+        { service: 'api', environment: 'production', afterRevision: 0, upToRevision: 9 },
+        '1',
+      ),
+    ).toBeNull();
   });
 });

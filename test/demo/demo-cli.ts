@@ -24,7 +24,13 @@ export interface DemoJson {
   rollbackStatus: string | null;
   trigger: { name: string; metric: string } | null;
   durationMs: number;
-  notifications: { slack: number; pagerduty: number; webhook: number; webhookRejected: number; pagerdutyEvents: { action: string; dedupKey: string }[] };
+  notifications: {
+    slack: number;
+    pagerduty: number;
+    webhook: number;
+    webhookRejected: number;
+    pagerdutyEvents: { action: string; dedupKey: string }[];
+  };
   reportPath: string | null;
 }
 
@@ -36,10 +42,15 @@ export interface DemoRun {
 }
 
 export function runDemoCli(args: string[]): Promise<DemoRun> {
-  if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` before these tests (npm test does)');
+  if (!existsSync(path.join(ROOT, 'dist/cli/main.js')))
+    throw new Error('dist/ is missing: run `npm run build` before these tests (npm test does)');
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'demo', ...args, '--json'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'demo', ...args, '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -59,6 +70,8 @@ export function runDemoCli(args: string[]): Promise<DemoRun> {
 export function rolledBackWell(run: DemoRun, fault: string): void {
   const { json } = run;
   if (run.code !== 0 || json.outcome !== 'rolled-back' || json.fault !== fault || !json.ok) {
-    throw new Error(`fault ${fault}: expected a rollback and exit 0, got exit ${run.code}:\n${JSON.stringify(json, null, 2)}\n${run.stderr}`);
+    throw new Error(
+      `fault ${fault}: expected a rollback and exit 0, got exit ${run.code}:\n${JSON.stringify(json, null, 2)}\n${run.stderr}`,
+    );
   }
 }

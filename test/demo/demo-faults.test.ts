@@ -36,14 +36,20 @@ describe('rewind demo rolls back a faulty v2 (issue 3 §7)', () => {
       expect(run.stderr).toMatch(/errors \d+\.\d%/);
       expect(run.stderr).toMatch(/rollback .*shift-traffic/);
       // the kept state is a normal Rewind state dir: the CLI reads the rollback from it
-      const listed = spawnSync(process.execPath, ['bin/rewind.js', 'rollbacks', '-c', path.join(dir, 'rewind.yaml'), '--json'], { encoding: 'utf8' });
+      const listed = spawnSync(
+        process.execPath,
+        ['bin/rewind.js', 'rollbacks', '-c', path.join(dir, 'rewind.yaml'), '--json'],
+        { encoding: 'utf8' },
+      );
       expect(listed.status).toBe(0);
       expect(listed.stdout).toContain(json.rollbackId!);
       // every process the demo started is gone
       const runDir = path.join(dir, 'state', 'run');
       const records = readdirSync(runDir, { withFileTypes: true }).filter((entry) => entry.name.endsWith('.json'));
       for (const record of records) {
-        const { instances } = JSON.parse(readFileSync(path.join(runDir, record.name), 'utf8')) as { instances: { pid: number }[] };
+        const { instances } = JSON.parse(readFileSync(path.join(runDir, record.name), 'utf8')) as {
+          instances: { pid: number }[];
+        };
         for (const instance of instances) expect(alive(instance.pid)).toBe(false);
       }
     } finally {
@@ -65,7 +71,13 @@ describe('rewind demo rolls back a faulty v2 (issue 3 §7)', () => {
   it('none: promoted after analysis, no rollback, no failed request', async () => {
     const run = await runDemoCli(['--fault', 'none']);
     expect(run.code).toBe(0);
-    expect(run.json).toMatchObject({ outcome: 'promoted', fault: 'none', rollbackId: null, detectedAfterMs: null, failedRequests: 0 });
+    expect(run.json).toMatchObject({
+      outcome: 'promoted',
+      fault: 'none',
+      rollbackId: null,
+      detectedAfterMs: null,
+      failedRequests: 0,
+    });
     expect(run.json.totalRequests).toBeGreaterThan(1000);
   });
 });

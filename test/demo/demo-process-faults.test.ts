@@ -22,6 +22,8 @@ describe('rewind demo rolls back a v2 whose processes fail (issue 3 §7)', () =>
   it('refuses an unknown fault with a usage error', async () => {
     const run = await runDemoCli(['--fault', 'gremlins']);
     expect(run.code).toBe(2);
-    expect((run.json as unknown as { error: { message: string } }).error.message).toMatch(/unknown fault "gremlins": expected one of error-rate, latency, crash, unhealthy, none/);
+    expect((run.json as unknown as { error: { message: string } }).error.message).toMatch(
+      /unknown fault "gremlins": expected one of error-rate, latency, crash, unhealthy, none/,
+    );
   });
 });

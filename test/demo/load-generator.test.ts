@@ -17,7 +17,10 @@ afterEach(async () => {
 
 /** The real sample service on a kernel-chosen port. */
 async function startApp(release: string, env: Record<string, string> = {}): Promise<number> {
-  const child: ChildProcess = spawn(process.execPath, [APP, '--release', release], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [APP, '--release', release], {
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   cleanups.push(() => child.kill('SIGKILL'));
   return new Promise<number>((resolve, reject) => {
     let output = '';

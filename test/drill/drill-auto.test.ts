@@ -64,7 +64,15 @@ services:
     await load;
     expect(drill.code, `${drill.stdout}${drill.stderr}`).toBe(0);
     const result = JSON.parse(drill.stdout);
-    expect(result).toMatchObject({ outcome: 'rolled-back', fault: 'error-rate', service: 'web', environment: 'production', revision: 2, rollbackKind: 'automatic', rollbackId: expect.stringMatching(/^rb_/) });
+    expect(result).toMatchObject({
+      outcome: 'rolled-back',
+      fault: 'error-rate',
+      service: 'web',
+      environment: 'production',
+      revision: 2,
+      rollbackKind: 'automatic',
+      rollbackId: expect.stringMatching(/^rb_/),
+    });
     // users met the fault, and the trigger's `for: 1s` bounds detection from below
     expect(answers).toContain('status 500');
     expect(result.detectedAfterMs).toBeGreaterThanOrEqual(900);
@@ -80,7 +88,12 @@ services:
 
     // the rollback is the monitor's, back to the live release, which never had the fault
     const shown = await cli('rollback', 'show', result.rollbackId, '--json');
-    expect(JSON.parse(shown.stdout)).toMatchObject({ kind: 'automatic', status: 'succeeded', fromRevision: 2, toRevision: 1 });
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      kind: 'automatic',
+      status: 'succeeded',
+      fromRevision: 2,
+      toRevision: 1,
+    });
     const after = await Promise.all(Array.from({ length: 20 }, () => whoAnswers(ports.front)));
     expect(after).toEqual(Array(20).fill('v1'));
   });

@@ -54,22 +54,38 @@ async function hit(): Promise<{ status: number; body: string }> {
 }
 
 async function finished(drillId: string): Promise<NonNullable<DrillStatus['result']>> {
-  const status = await waitFor('the drill to finish', async () => {
-    const s = await controller.api.drillStatus(drillId);
-    return s.status === 'finished' ? s : null;
-  }, 45_000, 200);
+  const status = await waitFor(
+    'the drill to finish',
+    async () => {
+      const s = await controller.api.drillStatus(drillId);
+      return s.status === 'finished' ? s : null;
+    },
+    45_000,
+    200,
+  );
   return status.result as NonNullable<DrillStatus['result']>;
 }
 
 describe('rewind drill on a local-driver service', () => {
   it('injects FAULT into a copy of the live release only; a rollback restores it and the drill measures and reports', async () => {
-    const started = await controller.api.drill({ environment: 'production', fault: 'error-rate', faultAfterMs: 0, timeoutMs: 60_000, actor });
+    const started = await controller.api.drill({
+      environment: 'production',
+      fault: 'error-rate',
+      faultAfterMs: 0,
+      timeoutMs: 60_000,
+      actor,
+    });
     expect(started.status).toBe('running');
     // the copy (same version v1) gets traffic and fails about half its requests
-    const faulty = await waitFor('the injected fault to reach users', async () => {
-      const answer = await hit();
-      return answer.status === 500 ? answer : null;
-    }, 20_000, 20);
+    const faulty = await waitFor(
+      'the injected fault to reach users',
+      async () => {
+        const answer = await hit();
+        return answer.status === 500 ? answer : null;
+      },
+      20_000,
+      20,
+    );
     expect(faulty.body).toContain('injected fault: error-rate');
     expect(JSON.parse(faulty.body)).toMatchObject({ release: 'v1' });
 
@@ -80,7 +96,14 @@ describe('rewind drill on a local-driver service', () => {
     expect(undo.to.revision).toBe(1);
 
     const result = await finished(started.drillId);
-    expect(result).toMatchObject({ outcome: 'rolled-back', fault: 'error-rate', revision: 2, rollbackId: undo.rollback?.id, rollbackKind: 'manual', detectedAfterMs: null });
+    expect(result).toMatchObject({
+      outcome: 'rolled-back',
+      fault: 'error-rate',
+      revision: 2,
+      rollbackId: undo.rollback?.id,
+      rollbackKind: 'manual',
+      detectedAfterMs: null,
+    });
     expect(result.trafficRestoredAfterMs).toBeGreaterThanOrEqual(0);
     expect(result.totalMs).toBeGreaterThanOrEqual(result.trafficRestoredAfterMs ?? 0);
     expect(result.targetsMissed).toEqual(['decisionToExecution']);
@@ -95,22 +118,43 @@ describe('rewind drill on a local-driver service', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(30).fill(200));
     const events = await controller.api.events({ service: 'web', limit: 1000 });
     const finishedEvent = events.find((e) => e.type === 'drill.finished');
-    expect(finishedEvent?.data).toMatchObject({ drillId: started.drillId, fault: 'error-rate', outcome: 'rolled-back', targetsMissed: ['decisionToExecution'], detectedAfterMs: null });
+    expect(finishedEvent?.data).toMatchObject({
+      drillId: started.drillId,
+      fault: 'error-rate',
+      outcome: 'rolled-back',
+      targetsMissed: ['decisionToExecution'],
+      detectedAfterMs: null,
+    });
     expect(finishedEvent?.data.trafficRestoredAfterMs).toEqual(result.trafficRestoredAfterMs);
     expect(events.some((e) => e.type === 'drill.started' && e.data.drillId === started.drillId)).toBe(true);
   });
 
   it('when nothing rolls the copy back in time, the drill rolls back itself (kind drill) and says not-detected', async () => {
-    const started = await controller.api.drill({ environment: 'production', fault: 'unhealthy', faultAfterMs: 2_000, timeoutMs: 1_500, actor });
+    const started = await controller.api.drill({
+      environment: 'production',
+      fault: 'unhealthy',
+      faultAfterMs: 2_000,
+      timeoutMs: 1_500,
+      actor,
+    });
     const result = await finished(started.drillId);
-    expect(result).toMatchObject({ outcome: 'not-detected', fault: 'unhealthy', rollbackKind: 'drill', detectedAfterMs: null });
+    expect(result).toMatchObject({
+      outcome: 'not-detected',
+      fault: 'unhealthy',
+      rollbackKind: 'drill',
+      detectedAfterMs: null,
+    });
     const status = await controller.api.status('web', 'production');
     expect(status.live).toMatchObject({ revision: 1, version: 'v1' });
     expect((await hit()).status).toBe(200);
   });
 
   it('refuses a drill it cannot run, with a clear error', async () => {
-    await expect(controller.api.drill({ environment: 'staging', actor })).rejects.toThrow(/unknown environment "staging"/);
-    await expect(controller.api.drill({ environment: 'production', service: 'db', actor })).rejects.toThrow(/not deployed to production/);
+    await expect(controller.api.drill({ environment: 'staging', actor })).rejects.toThrow(
+      /unknown environment "staging"/,
+    );
+    await expect(controller.api.drill({ environment: 'production', service: 'db', actor })).rejects.toThrow(
+      /not deployed to production/,
+    );
   });
 });

@@ -44,16 +44,34 @@ export async function startMariadb(): Promise<MariadbHarness | null> {
   const userArgs = asRoot ? ['--user=mysql'] : [];
   const installed = spawnSync(
     install,
-    ['--no-defaults', `--datadir=${data}`, ...userArgs, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'],
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      ...userArgs,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      '--skip-name-resolve',
+    ],
     { encoding: 'utf8' },
   );
   if (installed.status !== 0) throw new Error(`mariadb-install-db failed: ${installed.stderr}`);
   const port = await freePort();
   const child: ChildProcess = spawn(
     server,
-    ['--no-defaults', `--datadir=${data}`, `--port=${port}`, `--socket=${socket}`, ...userArgs, '--bind-address=127.0.0.1',
-      `--pid-file=${join(root, 'pid')}`, `--log-error=${join(root, 'err.log')}`, '--skip-name-resolve', '--innodb-flush-log-at-trx-commit=0',
-      '--innodb-buffer-pool-size=64M', '--skip-log-bin'],
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--port=${port}`,
+      `--socket=${socket}`,
+      ...userArgs,
+      '--bind-address=127.0.0.1',
+      `--pid-file=${join(root, 'pid')}`,
+      `--log-error=${join(root, 'err.log')}`,
+      '--skip-name-resolve',
+      '--innodb-flush-log-at-trx-commit=0',
+      '--innodb-buffer-pool-size=64M',
+      '--skip-log-bin',
+    ],
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -27,10 +27,16 @@ export interface PostgresHarness {
  */
 export async function startPostgres(): Promise<PostgresHarness | null> {
   const override = process.env.REWIND_TEST_PG_URL;
-  if (override) return { url: override, binDir: null, createDatabase: (name) => createDatabase(override, name), stop: async () => {} };
+  if (override)
+    return {
+      url: override,
+      binDir: null,
+      createDatabase: (name) => createDatabase(override, name),
+      stop: async () => {},
+    };
   const initdb = findBinary(['initdb'], postgresBinDirs());
   if (!initdb) {
-    missingPart("PostgreSQL (initdb)");
+    missingPart('PostgreSQL (initdb)');
     return null;
   }
   const binDir = initdb.slice(0, -'/initdb'.length);
@@ -50,7 +56,19 @@ export async function startPostgres(): Promise<PostgresHarness | null> {
   writeFileSync(join(root, 'pw'), PG_TEST_PASSWORD);
   if (asRoot) execFileSync('chown', ['postgres', join(root, 'pw')]);
   const data = join(root, 'data');
-  run(initdb, ['-D', data, '-U', 'postgres', '--pwfile', join(root, 'pw'), '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-sync']);
+  run(initdb, [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--pwfile',
+    join(root, 'pw'),
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ]);
   const port = await freePort();
   const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50`;
   run(pgCtl, ['-D', data, '-l', join(root, 'log'), '-o', options, '-w', '-t', '60', 'start']);

@@ -71,7 +71,11 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number, lo
   throw new Error(`prometheus not ready after ${timeoutMs} ms:\n${logs()}`);
 }
 
-export async function startPrometheus(options: { binary: string; targets: string[]; scrapeIntervalMs?: number }): Promise<PrometheusServer> {
+export async function startPrometheus(options: {
+  binary: string;
+  targets: string[];
+  scrapeIntervalMs?: number;
+}): Promise<PrometheusServer> {
   const dir = await mkdtemp(join(tmpdir(), 'rewind-prom-'));
   const interval = `${Math.round((options.scrapeIntervalMs ?? 1000) / 1000)}s`;
   const config = [

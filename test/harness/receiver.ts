@@ -65,17 +65,31 @@ export async function startReceiver(handler?: ReceiverHandler): Promise<Receiver
       } catch {
         json = undefined;
       }
-      const record: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw, body, json, status: 200, at: Date.now() };
+      const record: ReceivedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        raw,
+        body,
+        json,
+        status: 200,
+        at: Date.now(),
+      };
       if (hanging) {
         record.status = 0; // never answered
         requests.push(record);
         return;
       }
-      const reply: ReceiverReply = forcedStatus !== null ? { status: forcedStatus, body: 'unavailable' } : (handler?.(record) ?? { status: 200, body: 'ok' });
+      const reply: ReceiverReply =
+        forcedStatus !== null
+          ? { status: forcedStatus, body: 'unavailable' }
+          : (handler?.(record) ?? { status: 200, body: 'ok' });
       record.status = reply.status ?? 200;
       requests.push(record);
       const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {});
-      res.writeHead(record.status, { 'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json' });
+      res.writeHead(record.status, {
+        'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json',
+      });
       res.end(text);
       for (const wake of waiters) wake();
     });

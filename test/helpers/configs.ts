@@ -5,7 +5,8 @@ export const PLATFORM = join(import.meta.dirname, '../../examples/command-driver
 
 /** The `driver:` block of a command-driver service using the example platform (indented for `services.<name>`). */
 export function platformDriver(stateFile = 'platform.json', withDescribe = true): string {
-  const op = (name: string, ...args: string[]) => `["node", "${PLATFORM}", "${name}", ${args.map((a) => `"${a}"`).join(', ')}]`;
+  const op = (name: string, ...args: string[]) =>
+    `["node", "${PLATFORM}", "${name}", ${args.map((a) => `"${a}"`).join(', ')}]`;
   return `    driver:
       type: command
       start: ${op('start', '{service}', '{env}', '{version}', '{revision}')}

@@ -12,7 +12,11 @@ function bruteForceTwoSided(n1: number, n2: number, u: number): number {
   for (let mask = 0; mask < 1 << n; mask += 1) {
     let bits = 0;
     let rankSum = 0;
-    for (let i = 0; i < n; i += 1) if (mask & (1 << i)) { bits += 1; rankSum += i + 1; }
+    for (let i = 0; i < n; i += 1)
+      if (mask & (1 << i)) {
+        bits += 1;
+        rankSum += i + 1;
+      }
     if (bits !== n1) continue;
     total += 1;
     const u1 = rankSum - (n1 * (n1 + 1)) / 2;
@@ -73,7 +77,13 @@ describe('Mann–Whitney U', () => {
   it('matches brute force over every split for several sizes and shifts', () => {
     expect(exactUDistribution(4, 7).at(-1)).toBeCloseTo(1, 14);
     const random = seededRandom(7);
-    for (const [n1, n2] of [[4, 7], [3, 8], [7, 7], [5, 6], [2, 10]] as const) {
+    for (const [n1, n2] of [
+      [4, 7],
+      [3, 8],
+      [7, 7],
+      [5, 6],
+      [2, 10],
+    ] as const) {
       for (let shift = -1; shift <= 1; shift += 0.5) {
         const x = Array.from({ length: n1 }, () => random() + shift);
         const y = Array.from({ length: n2 }, () => random());

@@ -24,7 +24,10 @@ describe('deploy --watch as a CI gate', () => {
     localProject(project, ports, '');
     // replace the default analysis with a watched one
     const { readFileSync, writeFileSync } = await import('node:fs');
-    writeFileSync(project.config, readFileSync(project.config, 'utf8').replace('    analysis: { duration: 0s }\n', WATCHED));
+    writeFileSync(
+      project.config,
+      readFileSync(project.config, 'utf8').replace('    analysis: { duration: 0s }\n', WATCHED),
+    );
     serve = await startServe(project, ports.controller);
     const cli = (...args: string[]) => runCli(args, { cwd: project.dir });
     expect((await cli('deploy', 'web', 'v1', '--watch')).code).toBe(0);
@@ -44,7 +47,11 @@ describe('deploy --watch as a CI gate', () => {
     await load;
     expect(watched.code, `${watched.stdout}${watched.stderr}`).toBe(3);
     const result = JSON.parse(watched.stdout);
-    expect(result).toMatchObject({ outcome: 'rolled-back', release: { revision: 2, version: 'v2' }, rollbackId: expect.stringMatching(/^rb_/) });
+    expect(result).toMatchObject({
+      outcome: 'rolled-back',
+      release: { revision: 2, version: 'v2' },
+      rollbackId: expect.stringMatching(/^rb_/),
+    });
     expect(answers).toContain('status 500');
     const rollback = await waitFor('the automatic rollback to finish', async () => {
       const detail = JSON.parse((await cli('rollback', 'show', result.rollbackId, '--json')).stdout);

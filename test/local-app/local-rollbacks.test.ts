@@ -36,7 +36,10 @@ describe('local driver behind the traffic switch', () => {
     loading = false;
     await load;
     expect(deployed.code).toBe(1);
-    expect(JSON.parse(deployed.stdout)).toMatchObject({ outcome: 'failed', release: { revision: 2, status: 'failed' } });
+    expect(JSON.parse(deployed.stdout)).toMatchObject({
+      outcome: 'failed',
+      release: { revision: 2, status: 'failed' },
+    });
     expect(answers.length).toBeGreaterThan(10);
     expect(new Set(answers)).toEqual(new Set(['v1']));
     const status = JSON.parse((await cli('status', 'web', '--json')).stdout);
@@ -48,16 +51,32 @@ describe('local driver behind the traffic switch', () => {
     expect((await cli('deploy', 'web', 'v1')).code).toBe(0);
     expect((await cli('deploy', 'web', 'v2')).code).toBe(0);
     // housekeeping stops v1 once its rollback window is over
-    await waitFor('v1 to be retired', async () => JSON.parse((await cli('history', 'web', '--json')).stdout).find((r: { revision: number }) => r.revision === 1)?.status === 'retired', 20_000, 500);
+    await waitFor(
+      'v1 to be retired',
+      async () =>
+        JSON.parse((await cli('history', 'web', '--json')).stdout).find((r: { revision: number }) => r.revision === 1)
+          ?.status === 'retired',
+      20_000,
+      500,
+    );
     setFault(project, 'v1', 'never-ready');
     const undo = await cli('undo', 'web', '--json');
     expect(undo.code).toBe(4);
     const { rollback } = JSON.parse(undo.stdout) as { rollback: RollbackDetail };
     expect(rollback.status).toBe('escalated');
-    expect(rollback.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['start:done', 'await-healthy:failed', 'shift-traffic:pending', 'retire:pending', 'watch:pending']);
+    expect(rollback.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'start:done',
+      'await-healthy:failed',
+      'shift-traffic:pending',
+      'retire:pending',
+      'watch:pending',
+    ]);
     expect(rollback.error).toMatch(/timed out after 4000ms \(last: 0\/2 instances ready/);
     expect(await whoAnswers(ports.front)).toBe('v2');
-    expect(JSON.parse((await cli('status', 'web', '--json')).stdout)).toMatchObject({ live: { revision: 2, version: 'v2' }, weights: { 2: 100 } });
+    expect(JSON.parse((await cli('status', 'web', '--json')).stdout)).toMatchObject({
+      live: { revision: 2, version: 'v2' },
+      weights: { 2: 100 },
+    });
   });
 
   it('SIGKILL the controller mid-rollback: the restarted controller finishes it and the service answers', async () => {
@@ -68,7 +87,11 @@ describe('local driver behind the traffic switch', () => {
     const started = await cli('undo', 'web', '--no-wait', '--json');
     const id = (JSON.parse(started.stdout) as { rollback: RollbackDetail }).rollback.id;
     const show = async () => JSON.parse((await cli('rollback', 'show', id, '--json')).stdout) as RollbackDetail;
-    await waitFor('the watch step', async () => (await show()).steps.find((s) => s.name === 'watch')?.status === 'running', 20_000);
+    await waitFor(
+      'the watch step',
+      async () => (await show()).steps.find((s) => s.name === 'watch')?.status === 'running',
+      20_000,
+    );
     await serve.kill('SIGKILL');
     expect(await whoAnswers(ports.front)).toMatch(/^error/);
 

@@ -47,7 +47,11 @@ describe('local driver: a SIGKILLed controller', () => {
     const { instances } = await controller.ready;
     controller.kill();
     const old = instances.map((i) => i.pid);
-    const readiness = (port: number) => getJson(port, '/health/ready').then((r) => r.status, () => 0);
+    const readiness = (port: number) =>
+      getJson(port, '/health/ready').then(
+        (r) => r.status,
+        () => 0,
+      );
     await eventually('the fault on both survivors', async () => {
       const statuses = await Promise.all(instances.map((i) => readiness(i.port)));
       return statuses.every((status) => status === 503) ? true : undefined;

@@ -22,7 +22,11 @@ function transpileTree(outDir: string): void {
         if (entry.isDirectory()) walk(relative);
         else if (entry.name.endsWith('.ts')) {
           const output = ts.transpileModule(readFileSync(path.join(ROOT, relative), 'utf8'), {
-            compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+            compilerOptions: {
+              module: ts.ModuleKind.ESNext,
+              target: ts.ScriptTarget.ES2022,
+              verbatimModuleSyntax: true,
+            },
           });
           const target = path.join(outDir, relative.replace(/\.ts$/, '.js'));
           mkdirSync(path.dirname(target), { recursive: true });
@@ -65,7 +69,10 @@ export function startControllerProcess(
 ): ControllerProcess {
   transpileTree(workDir);
   writeFileSync(path.join(workDir, 'controller.js'), CONTROLLER);
-  const child = spawn(process.execPath, ['controller.js', JSON.stringify({ stateDir, service, release })], { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['controller.js', JSON.stringify({ stateDir, service, release })], {
+    cwd: workDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const ready = new Promise<{ instances: { pid: number; port: number }[] }>((resolve, reject) => {

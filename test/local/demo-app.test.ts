@@ -6,12 +6,19 @@ import { APP_DIR, eventually, getJson } from './harness.js';
 
 const running: ChildProcess[] = [];
 afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of running.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 /** Starts the sample service on a kernel-chosen port and reads the port from its first line. */
-async function startApp(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(process.execPath, [path.join(APP_DIR, 'server.js'), ...args], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startApp(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const child = spawn(process.execPath, [path.join(APP_DIR, 'server.js'), ...args], {
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.push(child);
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -62,7 +69,11 @@ describe('the sample service (examples/demo/app/server.js)', () => {
   it('turns unhealthy after FAULT_AFTER_MS and never-ready never passes ready', async () => {
     const unhealthy = await startApp(['--release', 'v2'], { FAULT: 'unhealthy', FAULT_AFTER_MS: '1500' });
     expect((await getJson(unhealthy.port, '/health/ready')).status).toBe(200);
-    await eventually('live to fail', async () => ((await getJson(unhealthy.port, '/health/live')).status === 503 ? true : undefined), 10_000);
+    await eventually(
+      'live to fail',
+      async () => ((await getJson(unhealthy.port, '/health/live')).status === 503 ? true : undefined),
+      10_000,
+    );
     expect((await getJson(unhealthy.port, '/health/ready')).status).toBe(503);
     const never = await startApp(['--release', 'v2', '--fault=never-ready']);
     expect((await getJson(never.port, '/health/ready')).status).toBe(503);

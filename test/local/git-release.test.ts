@@ -22,7 +22,10 @@ if (!hasGit) {
 let harness: Harness;
 let repo: string;
 const git = (...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=Rewind Test', '-c', 'user.email=test@rewind.invalid', ...args], { cwd: repo, encoding: 'utf8' }).trim();
+  execFileSync('git', ['-c', 'user.name=Rewind Test', '-c', 'user.email=test@rewind.invalid', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+  }).trim();
 
 // The build counts its runs in a file outside the repository.
 const BUILD_SCRIPT = `import { appendFileSync } from 'node:fs';
@@ -55,7 +58,13 @@ describe.skipIf(!hasGit)('local driver: git releases', () => {
     const counter = path.join(harness.stateDir, 'builds.txt');
     const builds = (): string[] => (existsSync(counter) ? readFileSync(counter, 'utf8').trim().split('\n') : []);
     const driver = harness.driver(
-      { web: demoService({ cwd: '.', git: { repo, build: [process.execPath, 'build.js'] }, env: { BUILD_COUNTER: counter } }) },
+      {
+        web: demoService({
+          cwd: '.',
+          git: { repo, build: [process.execPath, 'build.js'] },
+          env: { BUILD_COUNTER: counter },
+        }),
+      },
       { baseDir: harness.stateDir },
     );
 
@@ -91,7 +100,10 @@ describe.skipIf(!hasGit)('local driver: git releases', () => {
     writeFileSync(path.join(repo, 'build.js'), "console.error('compile error: boom'); process.exit(3);\n");
     git('add', '.');
     git('commit', '-qm', 'broken build');
-    const driver = harness.driver({ web: demoService({ cwd: '.', git: { repo, build: [process.execPath, 'build.js'] } }) }, { baseDir: harness.stateDir });
+    const driver = harness.driver(
+      { web: demoService({ cwd: '.', git: { repo, build: [process.execPath, 'build.js'] } }) },
+      { baseDir: harness.stateDir },
+    );
 
     const attempt = driver.start(release(1, 'main'));
     await expect(attempt).rejects.toMatchObject({ code: 'LOCAL_BUILD' });

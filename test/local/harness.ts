@@ -10,7 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Release } from '../../src/core/model.js';
-import { createLocalDriver, type LocalDriver, type LocalDriverOptions, type LocalServiceOptions } from '../../src/drivers/local/index.js';
+import {
+  createLocalDriver,
+  type LocalDriver,
+  type LocalDriverOptions,
+  type LocalServiceOptions,
+} from '../../src/drivers/local/index.js';
 import { createHealthProbe } from '../../src/monitor/probes/index.js';
 import type { TrafficSwitch, Upstream } from '../../src/proxy/types.js';
 
@@ -136,14 +141,20 @@ export function getJson(port: number, pathname = '/'): Promise<{ status: number;
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }),
+        );
       })
       .on('error', reject);
   });
 }
 
 /** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

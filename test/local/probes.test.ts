@@ -11,7 +11,15 @@ afterEach(async () => {
   await harness.cleanup();
 });
 
-const query = (metric: string) => ({ service: 'web', environment: 'test', revision: 1, version: 'v1', metric, at: Date.now(), windowMs: 60_000 });
+const query = (metric: string) => ({
+  service: 'web',
+  environment: 'test',
+  revision: 1,
+  version: 'v1',
+  metric,
+  at: Date.now(),
+  windowMs: 60_000,
+});
 const value = (reading: SignalReading): number => (reading.status === 'ok' ? reading.value : Number.NaN);
 
 describe('local driver: health probes and signals', () => {
@@ -21,13 +29,17 @@ describe('local driver: health probes and signals', () => {
     await driver.start(release(1));
     await expect(driver.awaitReady(release(1), 1500)).rejects.toMatchObject({ code: 'LOCAL_NOT_READY' });
     expect(value(await signals.read(query('ready')))).toBe(0);
-    await eventually('failing ready checks', async () => (value(await signals.read(query('healthCheckFailures'))) >= 3 ? true : undefined));
+    await eventually('failing ready checks', async () =>
+      value(await signals.read(query('healthCheckFailures'))) >= 3 ? true : undefined,
+    );
     const [live] = (await driver.describe('web', 'test')).releases;
     expect(live).toMatchObject({ ready: 0, desired: 1, healthy: false });
   });
 
   it('counts consecutive failures of an instance that turns unhealthy up to the threshold', async () => {
-    const driver = harness.driver({ web: demoService({ instances: 2, env: { FAULT: 'unhealthy', FAULT_AFTER_MS: '2500' } }) });
+    const driver = harness.driver({
+      web: demoService({ instances: 2, env: { FAULT: 'unhealthy', FAULT_AFTER_MS: '2500' } }),
+    });
     const signals = createProbeSignalSource({ lookup: driver.snapshot });
     await driver.start(release(1));
     await driver.awaitReady(release(1), 15_000);
@@ -38,7 +50,9 @@ describe('local driver: health probes and signals', () => {
     });
     expect((await driver.describe('web', 'test')).releases[0]).toMatchObject({ healthy: false });
     // Each instance drops out of the pool once it fails the threshold on its own.
-    await eventually('both instances unready', async () => ((await driver.describe('web', 'test')).releases[0]?.ready === 0 ? true : undefined));
+    await eventually('both instances unready', async () =>
+      (await driver.describe('web', 'test')).releases[0]?.ready === 0 ? true : undefined,
+    );
     // Health failures are not crashes: nothing was restarted.
     expect(value(await signals.read(query('restarts')))).toBe(0);
   });

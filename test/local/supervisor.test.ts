@@ -57,7 +57,15 @@ describe('local driver: process supervision', () => {
     const signals = createProbeSignalSource({ lookup: driver.snapshot });
     const r1 = release(1);
     await driver.start(r1);
-    const query = { service: 'web', environment: 'test', revision: 1, version: 'v1', metric: 'restarts', at: Date.now(), windowMs: 60_000 };
+    const query = {
+      service: 'web',
+      environment: 'test',
+      revision: 1,
+      version: 'v1',
+      metric: 'restarts',
+      at: Date.now(),
+      windowMs: 60_000,
+    };
     await eventually('three restarts', async () => {
       const reading = await signals.read(query);
       return reading.status === 'ok' && reading.value >= 3 ? reading : undefined;
@@ -69,7 +77,9 @@ describe('local driver: process supervision', () => {
   });
 
   it('SIGKILLs a process group that ignores SIGTERM after stopTimeout', async () => {
-    const driver = harness.driver({ web: demoService({ stopTimeoutMs: 1000, env: { IGNORE_SIGTERM: '1', SPAWN_CHILD: '1' } }) });
+    const driver = harness.driver({
+      web: demoService({ stopTimeoutMs: 1000, env: { IGNORE_SIGTERM: '1', SPAWN_CHILD: '1' } }),
+    });
     const r1 = release(1);
     await driver.start(r1);
     await driver.awaitReady(r1, 15_000);
@@ -83,7 +93,9 @@ describe('local driver: process supervision', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(message).toContain('SIGKILL');
     for (const pid of pids) expect(alive(pid)).toBe(false);
-    expect(readFileSync(path.join(harness.stateDir, 'logs', 'web-test-r1-0.log'), 'utf8')).toContain('SIGTERM received and ignored');
+    expect(readFileSync(path.join(harness.stateDir, 'logs', 'web-test-r1-0.log'), 'utf8')).toContain(
+      'SIGTERM received and ignored',
+    );
   });
 
   it('starts the backoff over after an instance stayed up for resetAfterMs', async () => {
@@ -92,7 +104,9 @@ describe('local driver: process supervision', () => {
       { backoff: { initialMs: 100, maxMs: 2000, resetAfterMs: 300 } },
     );
     await driver.start(release(1));
-    await eventually('two restarts', () => ((driver.snapshot('web', 'test', 1)?.restarts ?? 0) >= 2 ? true : undefined));
+    await eventually('two restarts', () =>
+      (driver.snapshot('web', 'test', 1)?.restarts ?? 0) >= 2 ? true : undefined,
+    );
     const log = readFileSync(path.join(harness.stateDir, 'logs', 'web-test-r1-0.log'), 'utf8');
     expect([...log.matchAll(/restart \d+ in (\d+)ms/g)].map((m) => Number(m[1])).slice(0, 2)).toEqual([100, 100]);
   });
@@ -101,7 +115,9 @@ describe('local driver: process supervision', () => {
     const driver = harness.driver({ web: demoService() });
     await driver.start(release(1));
     await expect(driver.shiftTraffic('web', 'test', { 1: 60 }, [])).rejects.toMatchObject({ code: 'LOCAL_WEIGHTS' });
-    await expect(driver.shiftTraffic('web', 'test', { 1: 50, 2: 50 }, [])).rejects.toMatchObject({ code: 'LOCAL_NOT_RUNNING' });
+    await expect(driver.shiftTraffic('web', 'test', { 1: 50, 2: 50 }, [])).rejects.toMatchObject({
+      code: 'LOCAL_NOT_RUNNING',
+    });
     expect(harness.switch.weights()).toEqual({});
     await driver.shiftTraffic('web', 'test', { 1: 100, 2: 0 }, []);
     expect(harness.switch.weights()).toEqual({ 1: 100, 2: 0 });
@@ -109,7 +125,10 @@ describe('local driver: process supervision', () => {
 
   it('fills {version} {service} {env} {revision} in command and env', async () => {
     const driver = harness.driver({
-      web: demoService({ command: [process.execPath, 'server.js', '--release', '{service}-{env}-r{revision}-{version}'], env: { FAULT: '{unknown}' } }),
+      web: demoService({
+        command: [process.execPath, 'server.js', '--release', '{service}-{env}-r{revision}-{version}'],
+        env: { FAULT: '{unknown}' },
+      }),
     });
     await driver.start(release(4, 'v9'));
     // `{unknown}` is left alone, so the app refuses it: proof the env reached the process.
@@ -117,7 +136,14 @@ describe('local driver: process supervision', () => {
       const log = readFileSync(path.join(harness.stateDir, 'logs', 'web-test-r4-0.log'), 'utf8');
       return log.includes('unknown fault "{unknown}"') ? true : undefined;
     });
-    const ok = harness.driver({ web: demoService({ command: [process.execPath, 'server.js', '--release', '{service}-{env}-r{revision}-{version}'] }) }, {});
+    const ok = harness.driver(
+      {
+        web: demoService({
+          command: [process.execPath, 'server.js', '--release', '{service}-{env}-r{revision}-{version}'],
+        }),
+      },
+      {},
+    );
     await ok.start(release(5, 'v9'));
     await ok.awaitReady(release(5, 'v9'), 15_000);
     const port = ok.snapshot('web', 'test', 5)?.instances[0]?.port as number;

@@ -5,7 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/app/controller.js';
 import type { MetricsServer } from './harness.js';
-import { actor, commandService, eventsOf, httpProvider, startMetricsServer, startTestController, tempDir, waitFor, writeConfig } from './harness.js';
+import {
+  actor,
+  commandService,
+  eventsOf,
+  httpProvider,
+  startMetricsServer,
+  startTestController,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from './harness.js';
 
 let metrics: MetricsServer;
 let controller: Controller;
@@ -27,13 +37,30 @@ beforeAll(async () => {
         smoke: [{ name: 'home', path: '/smoke', expect: { status: 200, bodyContains: 'good' } }],
         smokeBaseUrl: metrics.url,
       }),
-      web: commandService(temp.dir, { rollbackWindow: '30s', triggers: [{ name: 'web-errors', metric: 'webErrors', above: 0.1, severity: 'high' }] }, 'web.json'),
-      api2: commandService(temp.dir, { triggers: [{ name: 'prom-errors', metric: 'promErrors', source: 'prom', above: 0.1, severity: 'critical' }] }, 'api2.json'),
+      web: commandService(
+        temp.dir,
+        {
+          rollbackWindow: '30s',
+          triggers: [{ name: 'web-errors', metric: 'webErrors', above: 0.1, severity: 'high' }],
+        },
+        'web.json',
+      ),
+      api2: commandService(
+        temp.dir,
+        { triggers: [{ name: 'prom-errors', metric: 'promErrors', source: 'prom', above: 0.1, severity: 'critical' }] },
+        'api2.json',
+      ),
     },
     providers: [
       httpProvider(metrics.url, ['errorRate', 'mAlert', 'mEscalate', 'mIgnore', 'webErrors']),
       // nothing listens on port 1: every query fails
-      { name: 'prom', type: 'prometheus', url: 'http://127.0.0.1:1', timeout: '500ms', queries: { promErrors: 'sum(rate(errors_total{service="{service}"}[1m]))' } },
+      {
+        name: 'prom',
+        type: 'prometheus',
+        url: 'http://127.0.0.1:1',
+        timeout: '500ms',
+        queries: { promErrors: 'sum(rate(errors_total{service="{service}"}[1m]))' },
+      },
     ],
     policy: {
       cooldownPeriod: '0s',
@@ -59,7 +86,8 @@ afterAll(async () => {
   temp?.remove();
 });
 
-const decisions = async (revision: number) => (await eventsOf(controller, 'decision.made', 'api')).filter((e) => e.revision === revision);
+const decisions = async (revision: number) =>
+  (await eventsOf(controller, 'decision.made', 'api')).filter((e) => e.revision === revision);
 
 describe('matrix actions end to end', () => {
   it('rollback: a high error rate rolls the release back automatically, with evidence', async () => {
@@ -69,10 +97,24 @@ describe('matrix actions end to end', () => {
     expect(result.outcome).toBe('rolled-back');
     expect(result.rollbackId).toBeTruthy();
     const rollback = await controller.api.rollback(result.rollbackId as string);
-    expect(rollback).toMatchObject({ kind: 'automatic', status: 'succeeded', requestedBy: 'rewind', fromRevision: 2, toRevision: 1 });
+    expect(rollback).toMatchObject({
+      kind: 'automatic',
+      status: 'succeeded',
+      requestedBy: 'rewind',
+      fromRevision: 2,
+      toRevision: 1,
+    });
     expect(rollback.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['shift-traffic', 'smoke', 'watch']));
     const fired = (await eventsOf(controller, 'trigger.fired', 'api')).find((e) => e.revision === 2);
-    expect(fired?.data).toMatchObject({ trigger: 'errors', metric: 'errorRate', value: 0.5, threshold: 0.1, op: '>', severity: 'high', revision: 2 });
+    expect(fired?.data).toMatchObject({
+      trigger: 'errors',
+      metric: 'errorRate',
+      value: 0.5,
+      threshold: 0.1,
+      op: '>',
+      severity: 'high',
+      revision: 2,
+    });
     expect(fired?.data.windowMs).toBeGreaterThan(0);
     expect(fired?.data.samples).toBe(1);
     const [decision] = await decisions(2);
@@ -142,7 +184,9 @@ describe('matrix actions end to end', () => {
 
   it('watches the live release during rollbackWindow, then the restored one with tightened thresholds', async () => {
     for (const version of ['v1', 'v2']) {
-      expect((await controller.api.deploy({ service: 'web', version, watch: true, actor: actor('ci') })).outcome).toBe('promoted');
+      expect((await controller.api.deploy({ service: 'web', version, watch: true, actor: actor('ci') })).outcome).toBe(
+        'promoted',
+      );
     }
     // r1 at 7 % errors: fine under 0.1, too much under the post-rollback threshold 0.1 × 0.5
     metrics.values.set('webErrors/1', 0.07);

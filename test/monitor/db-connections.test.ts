@@ -22,7 +22,12 @@ beforeAll(async () => {
   const file = writeConfig(temp.dir, {
     environments: { production: {} },
     databases: { main: { engine: 'postgres', url: postgres.url } },
-    services: { api: commandService(temp.dir, { database: 'main', triggers: [{ name: 'pool-exhausted', metric: 'dbConnectionsPercent', above: 50, severity: 'high' }] }) },
+    services: {
+      api: commandService(temp.dir, {
+        database: 'main',
+        triggers: [{ name: 'pool-exhausted', metric: 'dbConnectionsPercent', above: 50, severity: 'high' }],
+      }),
+    },
   });
   controller = await startTestController(file);
 }, 60_000);
@@ -37,8 +42,16 @@ afterAll(async () => {
 describe('dbConnectionsPercent', () => {
   it('is low for a quiet database and rolls back a release that holds most connections', async (test) => {
     if (!postgres) return test.skip();
-    expect((await controller.api.deploy({ service: 'api', version: 'v1', watch: true, actor: actor('ci') })).outcome).toBe('promoted');
-    const quiet = await controller.ctx.store.readSamples({ service: 'api', environment: 'production', revision: 1, from: 0, to: Date.now() + 1 });
+    expect(
+      (await controller.api.deploy({ service: 'api', version: 'v1', watch: true, actor: actor('ci') })).outcome,
+    ).toBe('promoted');
+    const quiet = await controller.ctx.store.readSamples({
+      service: 'api',
+      environment: 'production',
+      revision: 1,
+      from: 0,
+      to: Date.now() + 1,
+    });
     expect(quiet.length).toBeGreaterThan(0);
     expect(Math.max(...quiet.map((s) => s.value))).toBeLessThan(25);
 

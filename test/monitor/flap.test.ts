@@ -6,7 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/app/controller.js';
 import type { MetricsServer } from './harness.js';
-import { actor, commandService, eventsOf, httpProvider, startMetricsServer, startTestController, tempDir, writeConfig } from './harness.js';
+import {
+  actor,
+  commandService,
+  eventsOf,
+  httpProvider,
+  startMetricsServer,
+  startTestController,
+  tempDir,
+  writeConfig,
+} from './harness.js';
 
 let metrics: MetricsServer;
 let controller: Controller;
@@ -20,12 +29,18 @@ beforeAll(async () => {
   temp = tempDir('flap');
   const file = writeConfig(temp.dir, {
     environments: { production: {} },
-    services: { api: commandService(temp.dir, { triggers: [{ name: 'errors', metric: 'errorRate', above: 0.1, severity: 'high' }] }) },
+    services: {
+      api: commandService(temp.dir, {
+        triggers: [{ name: 'errors', metric: 'errorRate', above: 0.1, severity: 'high' }],
+      }),
+    },
     providers: [httpProvider(metrics.url, ['errorRate'])],
     policy: { cooldownPeriod: '6s', maximumRetries: 2 },
   });
   controller = await startTestController(file);
-  expect((await controller.api.deploy({ service: 'api', version: 'v1', watch: true, actor: actor('ci') })).outcome).toBe('promoted');
+  expect(
+    (await controller.api.deploy({ service: 'api', version: 'v1', watch: true, actor: actor('ci') })).outcome,
+  ).toBe('promoted');
   // bad releases flap between 40 % errors and none every 300 ms
   let bad = true;
   flapper = setInterval(() => {
@@ -44,12 +59,18 @@ afterAll(async () => {
 async function deployBad(revision: number) {
   flappy.add(revision);
   metrics.values.set(`errorRate/${revision}`, 0.4);
-  const result = await controller.api.deploy({ service: 'api', version: `v${revision}`, watch: true, actor: actor('ci') });
+  const result = await controller.api.deploy({
+    service: 'api',
+    version: `v${revision}`,
+    watch: true,
+    actor: actor('ci'),
+  });
   const decision = (await eventsOf(controller, 'decision.made', 'api')).find((e) => e.revision === revision);
   return { result, decision: decision?.data ?? {} };
 }
 
-const automatic = async () => (await controller.api.rollbacks({ service: 'api' })).filter((r) => r.kind === 'automatic');
+const automatic = async () =>
+  (await controller.api.rollbacks({ service: 'api' })).filter((r) => r.kind === 'automatic');
 
 describe('flap control', () => {
   it('rolls back, escalates within the cooldown, rolls back after it, escalates past maximumRetries', async () => {
@@ -61,7 +82,10 @@ describe('flap control', () => {
     expect(second.result.outcome).toBe('waiting');
     expect(second.decision).toMatchObject({ action: 'escalate', adjustedBy: 'cooldown' });
     expect(await automatic()).toHaveLength(1);
-    expect((await controller.api.undo({ service: 'api', toRevision: 1, wait: true, actor: actor('oncall') })).rollback?.status).toBe('succeeded');
+    expect(
+      (await controller.api.undo({ service: 'api', toRevision: 1, wait: true, actor: actor('oncall') })).rollback
+        ?.status,
+    ).toBe('succeeded');
 
     const [last] = await automatic();
     await new Promise((r) => setTimeout(r, Math.max(0, (last?.createdAt ?? 0) + COOLDOWN_MS + 200 - Date.now())));

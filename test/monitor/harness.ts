@@ -58,11 +58,16 @@ export async function startMetricsServer(): Promise<MetricsServer> {
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
-    url, values, jitter, smoke, requests,
-    close: () => new Promise((done) => {
-      server.closeAllConnections();
-      server.close(() => done());
-    }),
+    url,
+    values,
+    jitter,
+    smoke,
+    requests,
+    close: () =>
+      new Promise((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }
 
@@ -76,7 +81,11 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
  * example platform rewrites its file without locking, and housekeeping may
  * retire one service's release while another deploys.
  */
-export function commandService(dir: string, extra: Record<string, unknown> = {}, stateFile = 'platform-state.json'): Record<string, unknown> {
+export function commandService(
+  dir: string,
+  extra: Record<string, unknown> = {},
+  stateFile = 'platform-state.json',
+): Record<string, unknown> {
   const op = (name: string, ...rest: string[]) => ['node', PLATFORM, name, '{service}', '{env}', ...rest];
   return {
     driver: {
@@ -108,7 +117,14 @@ export function httpProvider(metricsUrl: string, metrics: string[], name = 'app'
 /** Writes rewind.yaml (JSON is YAML) and returns its path. */
 export function writeConfig(dir: string, config: Record<string, unknown>, file = 'rewind.yaml'): string {
   const path = join(dir, file);
-  writeFileSync(path, JSON.stringify({ version: 1, controller: { stateDir: join(dir, '.rewind'), evaluationInterval: '250ms' }, ...config }, null, 2));
+  writeFileSync(
+    path,
+    JSON.stringify(
+      { version: 1, controller: { stateDir: join(dir, '.rewind'), evaluationInterval: '250ms' }, ...config },
+      null,
+      2,
+    ),
+  );
   return path;
 }
 
@@ -117,7 +133,11 @@ export async function startTestController(configFile: string): Promise<Controlle
   return startController(loaded, { listen: '127.0.0.1:0', drainTimeoutMs: 5000, ...controllerServices(loaded) });
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();

@@ -41,7 +41,8 @@ export async function startPostgres(options: { maxConnections?: number } = {}): 
   }
   const dir = mkdtempSync(join(tmpdir(), 'rewind-pg-'));
   const asRoot = process.getuid?.() === 0;
-  const as = (argv: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', ...argv]] : [argv[0] as string, argv.slice(1)]);
+  const as = (argv: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', ...argv]] : [argv[0] as string, argv.slice(1)];
   if (asRoot) {
     const { stdout } = await run('id', ['-u', 'postgres']);
     const { stdout: gid } = await run('id', ['-g', 'postgres']);

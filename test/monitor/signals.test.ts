@@ -7,7 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/app/controller.js';
 import type { MetricsServer } from './harness.js';
-import { actor, commandService, eventsOf, httpProvider, startMetricsServer, startTestController, tempDir, writeConfig } from './harness.js';
+import {
+  actor,
+  commandService,
+  eventsOf,
+  httpProvider,
+  startMetricsServer,
+  startTestController,
+  tempDir,
+  writeConfig,
+} from './harness.js';
 
 let metrics: MetricsServer;
 let controller: Controller;
@@ -26,7 +35,11 @@ beforeAll(async () => {
         // an absolute threshold far above both releases: only the judge can catch the canary
         triggers: [{ name: 'very-slow', metric: 'latencyP95Ms', above: 5000, severity: 'medium' }],
       }),
-      api: commandService(temp.dir, { triggers: [{ name: 'throughput-drop', metric: 'throughputRatio', below: 0.5, severity: 'high' }] }, 'api.json'),
+      api: commandService(
+        temp.dir,
+        { triggers: [{ name: 'throughput-drop', metric: 'throughputRatio', below: 0.5, severity: 'high' }] },
+        'api.json',
+      ),
     },
     providers: [httpProvider(metrics.url, ['latencyP95Ms', 'errorRate', 'requestRate'])],
   });
@@ -35,8 +48,20 @@ beforeAll(async () => {
   metrics.jitter.set('latencyP95Ms', 0.3);
   metrics.values.set('requestRate', 100);
   metrics.jitter.set('requestRate', 0.1);
-  expect((await controller.api.deploy({ service: 'web', version: 'v1', strategy: 'bluegreen', watch: true, actor: actor('ci') })).outcome).toBe('promoted');
-  expect((await controller.api.deploy({ service: 'api', version: 'v1', watch: true, actor: actor('ci') })).outcome).toBe('promoted');
+  expect(
+    (
+      await controller.api.deploy({
+        service: 'web',
+        version: 'v1',
+        strategy: 'bluegreen',
+        watch: true,
+        actor: actor('ci'),
+      })
+    ).outcome,
+  ).toBe('promoted');
+  expect(
+    (await controller.api.deploy({ service: 'api', version: 'v1', watch: true, actor: actor('ci') })).outcome,
+  ).toBe('promoted');
 });
 
 afterAll(async () => {
@@ -51,8 +76,14 @@ describe('canary judge in the watch', () => {
     expect(result.outcome).toBe('promoted');
     expect((await eventsOf(controller, 'trigger.fired', 'web')).filter((e) => e.revision === 2)).toHaveLength(0);
     // both releases' per-second samples were recorded over the same seconds
-    const samples = await controller.ctx.store.readSamples({ service: 'web', environment: 'production', from: 0, to: Date.now() + 1 });
-    const seconds = (revision: number) => new Set(samples.filter((s) => s.revision === revision && s.metric === 'latencyP95Ms').map((s) => s.at));
+    const samples = await controller.ctx.store.readSamples({
+      service: 'web',
+      environment: 'production',
+      from: 0,
+      to: Date.now() + 1,
+    });
+    const seconds = (revision: number) =>
+      new Set(samples.filter((s) => s.revision === revision && s.metric === 'latencyP95Ms').map((s) => s.at));
     expect([...seconds(2)].filter((s) => seconds(1).has(s)).length).toBeGreaterThanOrEqual(8);
   });
 
@@ -74,7 +105,12 @@ describe('throughputRatio', () => {
   it('a release serving under half the previous release’s requests is rolled back', async () => {
     metrics.values.set('requestRate/2', 20);
     const result = await controller.api.deploy({ service: 'api', version: 'v2', watch: true, actor: actor('ci') });
-    const story = async () => JSON.stringify((await controller.api.events({ service: 'api' })).slice(-12).map((e) => `${e.type}: ${e.message}`), null, 1);
+    const story = async () =>
+      JSON.stringify(
+        (await controller.api.events({ service: 'api' })).slice(-12).map((e) => `${e.type}: ${e.message}`),
+        null,
+        1,
+      );
     expect(result.outcome, await story()).toBe('rolled-back');
     const fired = (await eventsOf(controller, 'trigger.fired', 'api')).find((e) => e.revision === 2);
     expect(fired?.data).toMatchObject({ metric: 'throughputRatio', op: '<', threshold: 0.5 });

@@ -18,7 +18,9 @@ afterEach(async () => {
 });
 
 /** A real SMTP server on loopback that keeps every message (no TLS, optional AUTH). */
-async function startSmtp(options: { password?: string; rejectRcpt?: boolean } = {}): Promise<{ port: number; mails: Mail[] }> {
+async function startSmtp(
+  options: { password?: string; rejectRcpt?: boolean } = {},
+): Promise<{ port: number; mails: Mail[] }> {
   const mails: Mail[] = [];
   server = new SMTPServer({
     secure: false,
@@ -93,8 +95,20 @@ describe('email notifier', () => {
 
   it('a wrong password fails without the password in the error', async () => {
     const smtp = await startSmtp({ password: 'pa55word' });
-    const email = createEmailNotifier({ name: 'mail', host: '127.0.0.1', port: smtp.port, secure: false, user: 'rewind', password: 'wrong-pa55', from: 'rewind@example.test', to: 'oncall@example.test', timeoutMs: 5000 });
-    const error = (await email.send(makeMessage(makeEvent('rollback.failed', { error: 'x' }))).catch((caught: unknown) => caught)) as Error & { retryable: boolean };
+    const email = createEmailNotifier({
+      name: 'mail',
+      host: '127.0.0.1',
+      port: smtp.port,
+      secure: false,
+      user: 'rewind',
+      password: 'wrong-pa55',
+      from: 'rewind@example.test',
+      to: 'oncall@example.test',
+      timeoutMs: 5000,
+    });
+    const error = (await email
+      .send(makeMessage(makeEvent('rollback.failed', { error: 'x' })))
+      .catch((caught: unknown) => caught)) as Error & { retryable: boolean };
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toContain('EAUTH');
     expect(error.message).not.toContain('wrong-pa55');
@@ -103,13 +117,25 @@ describe('email notifier', () => {
 
   it('a refused recipient (550) is permanent', async () => {
     const smtp = await startSmtp({ rejectRcpt: true });
-    const email = createEmailNotifier({ name: 'mail', host: '127.0.0.1', port: smtp.port, secure: false, from: 'rewind@example.test', to: 'nobody@example.test', timeoutMs: 5000 });
-    const error = (await email.send(makeMessage(makeEvent('rollback.completed', { durationMs: 1 }))).catch((caught: unknown) => caught)) as Error & { retryable: boolean };
+    const email = createEmailNotifier({
+      name: 'mail',
+      host: '127.0.0.1',
+      port: smtp.port,
+      secure: false,
+      from: 'rewind@example.test',
+      to: 'nobody@example.test',
+      timeoutMs: 5000,
+    });
+    const error = (await email
+      .send(makeMessage(makeEvent('rollback.completed', { durationMs: 1 })))
+      .catch((caught: unknown) => caught)) as Error & { retryable: boolean };
     expect(error.retryable).toBe(false);
   });
 
   it('rejects options without recipients', () => {
-    expect(() => createEmailNotifier({ name: 'mail', host: 'localhost', port: 25, secure: false, from: 'a@b.c', to: [] })).toThrow(/to must be one or more e-mail addresses/);
+    expect(() =>
+      createEmailNotifier({ name: 'mail', host: 'localhost', port: 25, secure: false, from: 'a@b.c', to: [] }),
+    ).toThrow(/to must be one or more e-mail addresses/);
   });
 });
 
@@ -118,7 +144,9 @@ function decodeWords(text: string): string {
   return text
     .replace(/\?=\s+=\?/g, '?==?')
     .replace(/=\?UTF-8\?([QB])\?([^?]*)\?=/gi, (_m, kind: string, data: string) =>
-      kind.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : decodeQuotedPrintable(data.replace(/_/g, ' ')),
+      kind.toUpperCase() === 'B'
+        ? Buffer.from(data, 'base64').toString('utf8')
+        : decodeQuotedPrintable(data.replace(/_/g, ' ')),
     );
 }
 

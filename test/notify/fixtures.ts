@@ -5,7 +5,11 @@ import { renderMessage } from '../../src/notify/templates.js';
 let nextId = 1;
 
 /** A RewindEvent as the store returns it, for the rollback `rb_test1` of api/production. */
-export function makeEvent(type: string, data: Record<string, unknown> = {}, patch: Partial<RewindEvent> = {}): RewindEvent {
+export function makeEvent(
+  type: string,
+  data: Record<string, unknown> = {},
+  patch: Partial<RewindEvent> = {},
+): RewindEvent {
   return {
     id: nextId++,
     at: Date.UTC(2026, 10, 21, 14, 3, 7, 250),

@@ -6,7 +6,9 @@ import { makeEvent, makeMessage } from './fixtures.js';
 
 describe('createNotifierFromChannel', () => {
   it('builds each channel type of rewind.yaml; the status page uses `url` as its base', async () => {
-    const receiver = await startReceiver((request) => (request.path === '/sp/incidents' ? { status: 201, body: { id: 'i1' } } : undefined));
+    const receiver = await startReceiver((request) =>
+      request.path === '/sp/incidents' ? { status: 201, body: { id: 'i1' } } : undefined,
+    );
     try {
       const channels: ChannelConfig[] = [
         { name: 's', type: 'slack', webhookUrl: `${receiver.url}/slack/abcdef` },
@@ -25,7 +27,12 @@ describe('createNotifierFromChannel', () => {
       ]);
       const message = makeMessage(makeEvent('rollback.initiated', { fromVersion: 'v2', toVersion: 'v1' }));
       for (const notifier of notifiers.slice(0, 4)) await notifier.send(message);
-      expect(receiver.accepted().map((request) => request.path)).toEqual(['/slack/abcdef', '/pd', '/hook', '/sp/incidents']);
+      expect(receiver.accepted().map((request) => request.path)).toEqual([
+        '/slack/abcdef',
+        '/pd',
+        '/hook',
+        '/sp/incidents',
+      ]);
     } finally {
       await receiver.close();
     }

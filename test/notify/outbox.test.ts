@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RewindEvent } from '../../src/core/model.js';
 import type { Store } from '../../src/core/ports/store.js';
-import { createOutboxDispatcher, type OutboxDispatcher, type OutboxDispatcherOptions } from '../../src/notify/outbox-dispatcher.js';
+import {
+  createOutboxDispatcher,
+  type OutboxDispatcher,
+  type OutboxDispatcherOptions,
+} from '../../src/notify/outbox-dispatcher.js';
 import { createPagerDutyNotifier } from '../../src/notify/pagerduty.js';
 import { createSlackNotifier } from '../../src/notify/slack.js';
 import { createWebhookNotifier } from '../../src/notify/webhook.js';
@@ -35,17 +39,35 @@ async function receiver(): Promise<Receiver> {
 }
 
 function dispatcher(options: OutboxDispatcherOptions): OutboxDispatcher {
-  const created = createOutboxDispatcher({ pollMs: 100, stopGraceMs: 500, backoff: { baseMs: 200, maxMs: 800, jitter: 0 }, maxAttempts: 50, ...options });
+  const created = createOutboxDispatcher({
+    pollMs: 100,
+    stopGraceMs: 500,
+    backoff: { baseMs: 200, maxMs: 800, jitter: 0 },
+    maxAttempts: 50,
+    ...options,
+  });
   cleanups.push(() => created.stop());
   return created;
 }
 
 /** Appends `count` rollback events the way the rest of Rewind does, and hands them over. */
-async function emit(store: Store, outbox: OutboxDispatcher | null, count: number, rollbackId = 'rb_outbox1'): Promise<RewindEvent[]> {
+async function emit(
+  store: Store,
+  outbox: OutboxDispatcher | null,
+  count: number,
+  rollbackId = 'rb_outbox1',
+): Promise<RewindEvent[]> {
   const events: RewindEvent[] = [];
   for (let i = 0; i < count; i++) {
     const event = await store.appendEvent(
-      { type: i === 0 ? 'rollback.initiated' : 'rollback.step-finished', service: 'api', environment: 'production', rollbackId, message: `event ${i}`, data: i === 0 ? initiatedData : { index: i - 1, name: 'start', status: 'done', durationMs: 10 * i } },
+      {
+        type: i === 0 ? 'rollback.initiated' : 'rollback.step-finished',
+        service: 'api',
+        environment: 'production',
+        rollbackId,
+        message: `event ${i}`,
+        data: i === 0 ? initiatedData : { index: i - 1, name: 'start', status: 'done', durationMs: 10 * i },
+      },
       Date.now(),
     );
     events.push(event);
@@ -55,13 +77,18 @@ async function emit(store: Store, outbox: OutboxDispatcher | null, count: number
 }
 
 const allToHook = [{ events: ['rollback.*'], channels: ['hook'] }];
-const deliveries = (target: Receiver): string[] => target.accepted().map((request) => String(request.headers['x-rewind-delivery']));
+const deliveries = (target: Receiver): string[] =>
+  target.accepted().map((request) => String(request.headers['x-rewind-delivery']));
 
 describe('outbox dispatcher', () => {
   it('a receiver down for 3 s then back gets every message exactly once, in order', async () => {
     const store = openStore();
     const hook = await receiver();
-    const outbox = dispatcher({ store, routes: allToHook, notifiers: [createWebhookNotifier({ name: 'hook', url: `${hook.url}/in`, timeoutMs: 2000 })] });
+    const outbox = dispatcher({
+      store,
+      routes: allToHook,
+      notifiers: [createWebhookNotifier({ name: 'hook', url: `${hook.url}/in`, timeoutMs: 2000 })],
+    });
     outbox.start();
     await hook.downFor(3000);
     const downSince = Date.now();
@@ -73,7 +100,9 @@ describe('outbox dispatcher', () => {
     expect(deliveries(hook)).toEqual(events.map((event) => String(event.id)));
     expect(await outbox.backlog()).toBe(0);
     // the completed message carries the versions of its rollback's initiated event
-    expect((hook.accepted()[0]!.json as { title: string }).title).toBe('Rolling back api in production: v1.4.0 → v1.3.2');
+    expect((hook.accepted()[0]!.json as { title: string }).title).toBe(
+      'Rolling back api in production: v1.4.0 → v1.3.2',
+    );
   });
 
   it('a hung channel delays only itself, and onEvent returns at once', async () => {
@@ -84,7 +113,10 @@ describe('outbox dispatcher', () => {
     const outbox = dispatcher({
       store,
       routes: [{ events: ['rollback.*'], channels: ['hung', 'ok'] }],
-      notifiers: [createSlackNotifier({ name: 'hung', webhookUrl: `${hung.url}/services/T/B/hungsecret`, timeoutMs: 5000 }), createSlackNotifier({ name: 'ok', webhookUrl: `${healthy.url}/services/T/B/oksecret` })],
+      notifiers: [
+        createSlackNotifier({ name: 'hung', webhookUrl: `${hung.url}/services/T/B/hungsecret`, timeoutMs: 5000 }),
+        createSlackNotifier({ name: 'ok', webhookUrl: `${healthy.url}/services/T/B/oksecret` }),
+      ],
     });
     outbox.start();
     const started = Date.now();
@@ -128,12 +160,32 @@ describe('outbox dispatcher', () => {
     const pd = await startReceiver(() => ({ status: 202, body: { status: 'success' } }));
     cleanups.push(() => pd.close());
     pd.failWith(503);
-    const outbox = dispatcher({ store, routes: [{ events: ['rollback.*'], channels: ['pd'] }], notifiers: [createPagerDutyNotifier({ name: 'pd', routingKey: 'KEY-1234567', url: `${pd.url}/v2/enqueue` })] });
+    const outbox = dispatcher({
+      store,
+      routes: [{ events: ['rollback.*'], channels: ['pd'] }],
+      notifiers: [createPagerDutyNotifier({ name: 'pd', routingKey: 'KEY-1234567', url: `${pd.url}/v2/enqueue` })],
+    });
     outbox.start();
     const [initiated] = await emit(store, outbox, 1, 'rb_order');
     await waitUntil(async () => pd.requests.length >= 1, 5000); // the trigger failed once
-    await outbox.onEvent(await store.appendEvent({ type: 'rollback.step-started', rollbackId: 'rb_order', data: { index: 0, name: 'start', title: 't' } }, Date.now()));
-    await outbox.onEvent(await store.appendEvent({ type: 'rollback.completed', rollbackId: 'rb_order', service: 'api', environment: 'production', data: { durationMs: 900 } }, Date.now()));
+    await outbox.onEvent(
+      await store.appendEvent(
+        { type: 'rollback.step-started', rollbackId: 'rb_order', data: { index: 0, name: 'start', title: 't' } },
+        Date.now(),
+      ),
+    );
+    await outbox.onEvent(
+      await store.appendEvent(
+        {
+          type: 'rollback.completed',
+          rollbackId: 'rb_order',
+          service: 'api',
+          environment: 'production',
+          data: { durationMs: 900 },
+        },
+        Date.now(),
+      ),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500));
     pd.failWith(null);
     await pd.waitForAccepted(2, 10_000);
@@ -146,14 +198,21 @@ describe('outbox dispatcher', () => {
     const refused = pd.requests.filter((request) => request.status === 503);
     expect(refused.length).toBeGreaterThanOrEqual(2);
     // while the channel failed only its head row probed it; the resolve waited behind
-    expect(refused.map((request) => (request.json as { event_action: string }).event_action)).toEqual(refused.map(() => 'trigger'));
+    expect(refused.map((request) => (request.json as { event_action: string }).event_action)).toEqual(
+      refused.map(() => 'trigger'),
+    );
     expect(initiated?.rollbackId).toBe('rb_order');
   });
 
   it('onEvent never throws: a broken store is logged and the caller goes on', async () => {
     const store = openStore();
     const logged: string[] = [];
-    const outbox = dispatcher({ store, routes: allToHook, notifiers: [createWebhookNotifier({ name: 'hook', url: 'http://127.0.0.1:9/' })], log: (entry) => logged.push(entry.message) });
+    const outbox = dispatcher({
+      store,
+      routes: allToHook,
+      notifiers: [createWebhookNotifier({ name: 'hook', url: 'http://127.0.0.1:9/' })],
+      log: (entry) => logged.push(entry.message),
+    });
     const [event] = await emit(store, null, 1);
     await store.close();
     await expect(outbox.onEvent(event!)).resolves.toBe(0);

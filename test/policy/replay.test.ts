@@ -34,7 +34,13 @@ const loose: TriggerSpec[] = [
 
 describe('policy replay', () => {
   it('gives a stricter and a looser policy different, correct fire times', () => {
-    const a = replayPolicy({ samples: episode(), triggers: strict, matrix: DEFAULT_MATRIX, environment: 'production', revision: 7 });
+    const a = replayPolicy({
+      samples: episode(),
+      triggers: strict,
+      matrix: DEFAULT_MATRIX,
+      environment: 'production',
+      revision: 7,
+    });
     // 8% from 30 s, sustained 10 s → 40 s; 300 ms from 45 s, sustained 5 s → 50 s
     expect(a.rows.map((r) => [r.trigger, r.offsetMs, r.value])).toEqual([
       ['error-rate', 40_000, 0.08],
@@ -45,7 +51,13 @@ describe('policy replay', () => {
     expect(a.rows[1]?.decision?.action).toBe('rollback');
     expect(a.first).toMatchObject({ at: T0 + 40_000, decision: { action: 'rollback' } });
 
-    const b = replayPolicy({ samples: episode(), triggers: loose, matrix: DEFAULT_MATRIX, environment: 'production', revision: 7 });
+    const b = replayPolicy({
+      samples: episode(),
+      triggers: loose,
+      matrix: DEFAULT_MATRIX,
+      environment: 'production',
+      revision: 7,
+    });
     // 20% from 60 s, sustained 30 s → 90 s; latency never above 500 ms
     expect(b.rows.map((r) => [r.trigger, r.offsetMs])).toEqual([
       ['error-rate', 90_000],
@@ -57,23 +69,47 @@ describe('policy replay', () => {
   it('aggregates a window weighted by samples, and respects minSamples', () => {
     const samples = episode().filter((s) => s.revision === 7 && s.metric === 'errorRate');
     // window (29 s, 31 s] holds 30 s (8%) and 31 s (8%) — (28 s, 30 s] holds 1% and 8%
-    expect(readingAt(samples, T0 + 30_000, 2000)).toEqual({ status: 'ok', value: (0.01 * 100 + 0.08 * 100) / 200, samples: 200 });
+    expect(readingAt(samples, T0 + 30_000, 2000)).toEqual({
+      status: 'ok',
+      value: (0.01 * 100 + 0.08 * 100) / 200,
+      samples: 200,
+    });
     expect(readingAt(samples, T0 - 5000, 1000)).toEqual({ status: 'no-data', samples: 0 });
     const thin = samples.map((s) => ({ ...s, samples: 10 }));
-    const r = replayPolicy({ samples: thin, triggers: strict.slice(0, 1), matrix: DEFAULT_MATRIX, environment: 'production' });
+    const r = replayPolicy({
+      samples: thin,
+      triggers: strict.slice(0, 1),
+      matrix: DEFAULT_MATRIX,
+      environment: 'production',
+    });
     expect(r.rows[0]?.firedAt).toBeNull();
-    const windowed = replayPolicy({ samples: thin, triggers: strict.slice(0, 1), matrix: DEFAULT_MATRIX, environment: 'production', windowMs: 5000 });
+    const windowed = replayPolicy({
+      samples: thin,
+      triggers: strict.slice(0, 1),
+      matrix: DEFAULT_MATRIX,
+      environment: 'production',
+      windowMs: 5000,
+    });
     // 5 one-second samples of 10 requests reach minSamples 50. The window (27 s, 32 s]
     // holds two 1% and three 8% seconds: 0.26/5 = 5.2% > 5% → bad from 32 s, fired 10 s later
     expect(windowed.rows[0]?.offsetMs).toBe(42_000);
   });
 
   it('turns a rollback into ask when the environment is not automatic', () => {
-    const r = replayPolicy({ samples: episode(), triggers: strict, matrix: DEFAULT_MATRIX, environment: 'production', revision: 7, automatic: false });
+    const r = replayPolicy({
+      samples: episode(),
+      triggers: strict,
+      matrix: DEFAULT_MATRIX,
+      environment: 'production',
+      revision: 7,
+      automatic: false,
+    });
     expect(r.first?.decision).toMatchObject({ action: 'ask', adjustedBy: 'automatic-off' });
   });
 
   it('refuses an empty episode with a clear error', () => {
-    expect(() => replayPolicy({ samples: [], triggers: strict, matrix: DEFAULT_MATRIX, environment: 'production' })).toThrow(/no samples/);
+    expect(() =>
+      replayPolicy({ samples: [], triggers: strict, matrix: DEFAULT_MATRIX, environment: 'production' }),
+    ).toThrow(/no samples/);
   });
 });

@@ -4,7 +4,14 @@ import type { SignalReading } from '../../src/core/ports/signal-source.js';
 import type { TriggerSpec } from '../../src/core/policy/trigger-spec.js';
 import { createTriggerEvaluator } from '../../src/core/policy/triggers.js';
 
-const errorRate: TriggerSpec = { name: 'error-rate', metric: 'errorRate', above: 0.1, forMs: 5_000, minSamples: 20, severity: 'high' };
+const errorRate: TriggerSpec = {
+  name: 'error-rate',
+  metric: 'errorRate',
+  above: 0.1,
+  forMs: 5_000,
+  minSamples: 20,
+  severity: 'high',
+};
 const ok = (value: number, samples = 100): SignalReading => ({ status: 'ok', value, samples });
 const broken: SignalReading = { status: 'inconclusive', error: 'prometheus unreachable' };
 
@@ -22,7 +29,19 @@ describe('trigger evaluator', () => {
   });
 
   it('restarts the breach after one healthy evaluation', () => {
-    const states = run(errorRate, [ok(0.2), ok(0.2), ok(0.2), ok(0.2), ok(0.05), ok(0.2), ok(0.2), ok(0.2), ok(0.2), ok(0.2), ok(0.2)]);
+    const states = run(errorRate, [
+      ok(0.2),
+      ok(0.2),
+      ok(0.2),
+      ok(0.2),
+      ok(0.05),
+      ok(0.2),
+      ok(0.2),
+      ok(0.2),
+      ok(0.2),
+      ok(0.2),
+      ok(0.2),
+    ]);
     expect(states.indexOf('fired')).toBe(10);
   });
 
@@ -42,10 +61,25 @@ describe('trigger evaluator', () => {
   });
 
   it('needs `consecutive` bad evaluations (runbook: 3+ consecutive health check failures)', () => {
-    const health: TriggerSpec = { name: 'health-check', metric: 'health', below: 1, forMs: 0, minSamples: 1, severity: 'critical', consecutive: 3 };
+    const health: TriggerSpec = {
+      name: 'health-check',
+      metric: 'health',
+      below: 1,
+      forMs: 0,
+      minSamples: 1,
+      severity: 'critical',
+      consecutive: 3,
+    };
     const down = ok(0, 1);
     const up = ok(1, 1);
-    expect(run(health, [down, down, up, down, down, down])).toEqual(['pending', 'pending', 'ok', 'pending', 'pending', 'fired']);
+    expect(run(health, [down, down, up, down, down, down])).toEqual([
+      'pending',
+      'pending',
+      'ok',
+      'pending',
+      'pending',
+      'fired',
+    ]);
   });
 
   it('treats no-data as not bad', () => {
@@ -72,10 +106,21 @@ describe('trigger evaluator', () => {
     ev.evaluate(ok(0.3, 400), 10_000);
     const out = ev.evaluate(ok(0.25, 410), 15_000);
     expect(out).toEqual({
-      trigger: 'error-rate', metric: 'errorRate', severity: 'high', state: 'fired',
+      trigger: 'error-rate',
+      metric: 'errorRate',
+      severity: 'high',
+      state: 'fired',
       evidence: { value: 0.25, threshold: 0.1, op: '>', windowMs: 30_000, samples: 410, since: 10_000, at: 15_000 },
     });
-    const low = createTriggerEvaluator({ name: 'throughput', metric: 'requestRate', above: 1000, below: 5, forMs: 0, minSamples: 0, severity: 'medium' });
+    const low = createTriggerEvaluator({
+      name: 'throughput',
+      metric: 'requestRate',
+      above: 1000,
+      below: 5,
+      forMs: 0,
+      minSamples: 0,
+      severity: 'medium',
+    });
     expect(low.evaluate(ok(2), 1).evidence).toMatchObject({ op: '<', threshold: 5, value: 2 });
   });
 

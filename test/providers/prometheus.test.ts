@@ -8,7 +8,8 @@ import { freePort, requirePrometheus, startPrometheus } from '../harness/prometh
 
 const binary = requirePrometheus();
 
-const requests = (matcher: string): string => `sum(increase(http_requests_total{service="{service}",version="{version}"${matcher}}[{window}]))`;
+const requests = (matcher: string): string =>
+  `sum(increase(http_requests_total{service="{service}",version="{version}"${matcher}}[{window}]))`;
 const QUERIES = {
   errorRate: { value: `${requests(',status=~"5.."')} / ${requests('')}`, samples: requests('') },
   latencyP95Ms: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{service="{service}",version="{version}"}[{window}]))) * 1000`,
@@ -16,7 +17,14 @@ const QUERIES = {
   broken: 'sum(rate(http_requests_total[{window}]',
 };
 const query = (metric: string, over: Partial<SignalQuery> = {}): SignalQuery => ({
-  service: 'checkout', environment: 'production', revision: 3, version: 'v2', metric, at: Date.now(), windowMs: 60_000, ...over,
+  service: 'checkout',
+  environment: 'production',
+  revision: 3,
+  version: 'v2',
+  metric,
+  at: Date.now(),
+  windowMs: 60_000,
+  ...over,
 });
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
@@ -35,10 +43,16 @@ describe.skipIf(binary === null)('Prometheus source against a real Prometheus', 
 
   beforeAll(async () => {
     app = await startMetricsApp('checkout', 'v2');
-    prometheus = await startPrometheus({ binary: binary as string, targets: [`127.0.0.1:${app.port}`], scrapeIntervalMs: 1000 });
+    prometheus = await startPrometheus({
+      binary: binary as string,
+      targets: [`127.0.0.1:${app.port}`],
+      scrapeIntervalMs: 1000,
+    });
     // wait for a scrape of the zero-initialised series, so increase() counts every request we send
     await until('the first scrape', 20_000, async () => {
-      const r = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('count(http_requests_total{service="checkout"})')}`);
+      const r = await fetch(
+        `${prometheus.url}/api/v1/query?query=${encodeURIComponent('count(http_requests_total{service="checkout"})')}`,
+      );
       const body = (await r.json()) as { data: { result: { value: [number, string] }[] } };
       return body.data.result[0]?.value[1] === '2' ? true : null;
     });
@@ -81,19 +95,31 @@ describe.skipIf(binary === null)('Prometheus source against a real Prometheus', 
     expect((broken as { error: string }).error).toMatch(/HTTP 400.*parse error/);
     const many = await source.read(query('everySeries'));
     expect(many).toMatchObject({ status: 'inconclusive', error: expect.stringMatching(/2 series; aggregate/) });
-    expect(await source.read(query('cpu'))).toMatchObject({ status: 'inconclusive', error: expect.stringMatching(/no query configured/) });
+    expect(await source.read(query('cpu'))).toMatchObject({
+      status: 'inconclusive',
+      error: expect.stringMatching(/no query configured/),
+    });
   });
 
   it('answers inconclusive, without secrets, when Prometheus is unreachable', async () => {
     const port = await freePort(); // nothing listens there
     const token = 'tok-5ecret-abcdef';
-    const source = createPrometheusSource({ url: `http://127.0.0.1:${port}`, queries: QUERIES, auth: { bearer: token }, timeoutMs: 2000 });
+    const source = createPrometheusSource({
+      url: `http://127.0.0.1:${port}`,
+      queries: QUERIES,
+      auth: { bearer: token },
+      timeoutMs: 2000,
+    });
     const reading = await source.read(query('errorRate'));
     expect(reading.status).toBe('inconclusive');
     const error = (reading as { error: string }).error;
     expect(error).toMatch(/unreachable: ECONNREFUSED/);
     expect(error).not.toContain(token);
-    const basic = createPrometheusSource({ url: `http://admin:pa55word@127.0.0.1:${port}`, queries: QUERIES, auth: { username: 'admin', password: 'hunter22' } });
+    const basic = createPrometheusSource({
+      url: `http://admin:pa55word@127.0.0.1:${port}`,
+      queries: QUERIES,
+      auth: { username: 'admin', password: 'hunter22' },
+    });
     const err2 = ((await basic.read(query('errorRate'))) as { error: string }).error;
     expect(err2).not.toMatch(/pa55word|hunter22/);
   });

@@ -52,7 +52,8 @@ describe('forwarding', () => {
     });
     expect(answer.status).toBe(200);
     const seen = JSON.parse(text(answer)) as Record<string, string>;
-    for (const name of ['x-client-hop', 'keep-alive', 'proxy-authorization', 'te', 'trailer', 'upgrade']) expect(seen[name], name).toBeUndefined();
+    for (const name of ['x-client-hop', 'keep-alive', 'proxy-authorization', 'te', 'trailer', 'upgrade'])
+      expect(seen[name], name).toBeUndefined();
     // The switch's own hop to the upstream is keep-alive; the client's tokens are gone.
     expect(seen.connection).toBe('keep-alive');
     expect(seen['x-end-to-end']).toBe('kept');
@@ -74,21 +75,26 @@ describe('forwarding', () => {
   it('streams a body of several MB both ways with the right bytes', async () => {
     const payload = randomBytes(8 * 1024 * 1024);
     const result = await new Promise<{ status: number; digest: string; length: number }>((resolve, reject) => {
-      const req = request({ ...address, path: '/echo', method: 'POST', headers: { 'content-type': 'application/octet-stream' } }, (res) => {
-        const hash = createHash('sha256');
-        let length = 0;
-        res.on('data', (chunk: Buffer) => {
-          hash.update(chunk);
-          length += chunk.length;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, digest: hash.digest('hex'), length }));
-        res.on('error', reject);
-      });
+      const req = request(
+        { ...address, path: '/echo', method: 'POST', headers: { 'content-type': 'application/octet-stream' } },
+        (res) => {
+          const hash = createHash('sha256');
+          let length = 0;
+          res.on('data', (chunk: Buffer) => {
+            hash.update(chunk);
+            length += chunk.length;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, digest: hash.digest('hex'), length }));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       // Chunked upload in 64 KiB pieces: the switch must pass it on as a stream.
-      Readable.from((function* () {
-        for (let offset = 0; offset < payload.length; offset += 65536) yield payload.subarray(offset, offset + 65536);
-      })()).pipe(req);
+      Readable.from(
+        (function* () {
+          for (let offset = 0; offset < payload.length; offset += 65536) yield payload.subarray(offset, offset + 65536);
+        })(),
+      ).pipe(req);
     });
     expect(result.status).toBe(200);
     expect(result.length).toBe(payload.length);

@@ -59,7 +59,8 @@ describe('telemetry ring', () => {
     at(10, [200, 500, 502, 503, 200]);
     at(11, [500, 500]);
     at(12, [504, 200]);
-    const streak = (from: number, to: number): number => store.reader.read(2, 'consecutive5xx', to * 1000, (to - from) * 1000).value;
+    const streak = (from: number, to: number): number =>
+      store.reader.read(2, 'consecutive5xx', to * 1000, (to - from) * 1000).value;
     expect(streak(10, 11)).toBe(3);
     expect(streak(11, 12)).toBe(2);
     // The run that began in second 11 reaches 3 in second 12.
@@ -92,7 +93,9 @@ describe('telemetry through the switch', () => {
     const address = await proxy.listen();
     const agent = new Agent({ keepAlive: true, maxSockets: 200 });
     // 100 concurrent requests the upstream holds 5, 10, …, 500 ms.
-    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => send(address, `/delay?ms=${(i + 1) * 5}`, { agent })));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => send(address, `/delay?ms=${(i + 1) * 5}`, { agent })),
+    );
     agent.destroy();
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
     const p95 = proxy.telemetry.read(1, 'latencyP95Ms', 1_000_001, 1000);
@@ -105,7 +108,9 @@ describe('telemetry through the switch', () => {
     expect(p99.value).toBeLessThanOrEqual(495 * (1 + PRECISION) + 25);
     // Nothing recorded outside the manual clock's second.
     expect(proxy.telemetry.read(1, 'requests', 1_000_000, 60_000).value).toBe(0);
-    expect(proxy.telemetry.seconds(1, 1_000_000, 1_001_000)).toEqual([{ at: 1_000_000, requests: 100, errors5xx: 0, latencyP95Ms: p95.value }]);
+    expect(proxy.telemetry.seconds(1, 1_000_000, 1_001_000)).toEqual([
+      { at: 1_000_000, requests: 100, errors5xx: 0, latencyP95Ms: p95.value },
+    ]);
     await proxy.close();
   });
 });

@@ -111,14 +111,30 @@ export interface Answer {
 }
 
 /** One request through a (keep-alive) agent; rejects on transport errors. */
-export function send(target: Upstream, path: string, options: { agent?: Agent; method?: string; headers?: Record<string, string>; body?: Buffer } = {}): Promise<Answer> {
+export function send(
+  target: Upstream,
+  path: string,
+  options: { agent?: Agent; method?: string; headers?: Record<string, string>; body?: Buffer } = {},
+): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
-    const req = request({ host: target.host, port: target.port, path, method: options.method ?? 'GET', headers: options.headers, agent: options.agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: target.host,
+        port: target.port,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: options.agent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });

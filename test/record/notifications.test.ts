@@ -50,7 +50,11 @@ async function serveProcess(extra: string): Promise<string> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function post(url: string, path: string, body: unknown): Promise<any> {
-  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = await response.json();
   if (!response.ok) throw new Error(`${path}: ${JSON.stringify(json)}`);
   return json;
@@ -81,7 +85,9 @@ describe('notifications from rewind serve', () => {
     expect((await controller.api.deploy({ service: 'api', version: 'v1', actor })).outcome).toBe('promoted');
     const { id } = await deployAndUndo(controller, 'v2');
     const arrived = await receiver.waitForAccepted(2, 20_000);
-    const bodies = arrived.map((r) => r.json as { type: string; rollbackId: string; data: Record<string, unknown>; text: string });
+    const bodies = arrived.map(
+      (r) => r.json as { type: string; rollbackId: string; data: Record<string, unknown>; text: string },
+    );
     expect(bodies.map((b) => b.type)).toEqual(['rollback.initiated', 'rollback.completed']);
     expect(bodies[0]).toMatchObject({ rollbackId: id, data: { kind: 'manual', fromVersion: 'v2', toVersion: 'v1' } });
     // the configured template, with its variables filled
@@ -109,18 +115,24 @@ describe('notifications from rewind serve', () => {
     - { events: ["*"], channels: [refused, hung, failing] }
 `);
     const none = await serveProcess('');
-    for (const url of [down, none]) expect((await post(url, '/v1/deploy', { service: 'api', version: 'v0' })).outcome).toBe('promoted');
+    for (const url of [down, none])
+      expect((await post(url, '/v1/deploy', { service: 'api', version: 'v0' })).outcome).toBe('promoted');
     const times = { down: [] as number[], none: [] as number[] };
     // interleaved rounds so both see the same machine load; the time is the rollback's own (started → finished)
     for (const version of ['v1', 'v2', 'v3']) {
-      for (const [url, into] of [[down, times.down], [none, times.none]] as const) {
+      for (const [url, into] of [
+        [down, times.down],
+        [none, times.none],
+      ] as const) {
         expect((await post(url, '/v1/deploy', { service: 'api', version })).outcome).toBe('promoted');
         const { rollback } = await post(url, '/v1/undo', { service: 'api', wait: true });
         expect(rollback.status).toBe('succeeded');
         into.push(rollback.finishedAt - rollback.startedAt);
       }
     }
-    console.log(`rollback with every channel down: median ${median(times.down)} ms ${JSON.stringify(times.down)}; with no channels: median ${median(times.none)} ms ${JSON.stringify(times.none)}`);
+    console.log(
+      `rollback with every channel down: median ${median(times.down)} ms ${JSON.stringify(times.down)}; with no channels: median ${median(times.none)} ms ${JSON.stringify(times.none)}`,
+    );
     // the outbox really tried (and failed) while the rollbacks ran
     expect(hung.requests.length).toBeGreaterThan(0);
     expect(failing.requests.length).toBeGreaterThan(0);

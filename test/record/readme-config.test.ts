@@ -30,7 +30,13 @@ afterEach(() => {
 describe('the README configuration works as written', () => {
   it('channels, routes, templates, targets and drills of the README load, build their notifiers and schedules', async () => {
     project = tempProject('rewind-readme-');
-    const secrets = { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/readme', PAGERDUTY_ROUTING_KEY: 'rk-readme', REWIND_WEBHOOK_SECRET: 'whsec-readme', STATUSPAGE_TOKEN: 'sp-readme', SMTP_PASSWORD: 'smtp-readme' };
+    const secrets = {
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/readme',
+      PAGERDUTY_ROUTING_KEY: 'rk-readme',
+      REWIND_WEBHOOK_SECRET: 'whsec-readme',
+      STATUSPAGE_TOKEN: 'sp-readme',
+      SMTP_PASSWORD: 'smtp-readme',
+    };
     Object.assign(process.env, secrets);
     const targets = yamlAfter('## Incident reports and recovery targets')
       .replace(/environments:[\s\S]*$/, '')
@@ -38,10 +44,19 @@ describe('the README configuration works as written', () => {
     const drills = yamlAfter('## Drills');
     const path = commandProject(project, `${yamlAfter('## Notifications')}${targets}\n${drills}`);
     // the README's production/staging environments beside the project's own
-    const text = readFileSync(path, 'utf8').replace('environments:\n  production: {}', `environments:\n  production:\n    targets: { detectionToDecision: 1m, decisionToExecution: 30s, executionToStable: 5m, total: 7m }\n  staging: {}`);
+    const text = readFileSync(path, 'utf8').replace(
+      'environments:\n  production: {}',
+      `environments:\n  production:\n    targets: { detectionToDecision: 1m, decisionToExecution: 30s, executionToStable: 5m, total: 7m }\n  staging: {}`,
+    );
     project.write('rewind.yaml', text);
     const loaded = loadConfig(path);
-    expect(loaded.config.notifications.channels.map((c) => c.type)).toEqual(['slack', 'pagerduty', 'webhook', 'statuspage', 'email']);
+    expect(loaded.config.notifications.channels.map((c) => c.type)).toEqual([
+      'slack',
+      'pagerduty',
+      'webhook',
+      'statuspage',
+      'email',
+    ]);
     expect(loaded.config.notifications.templates.initiated).toContain('{{fromVersion}}');
     expect(targetsFor(loaded.config, 'production')).toMatchObject({ decisionToExecution: '30s' });
     expect(targetsFor(loaded.config, 'staging')).toMatchObject({ decisionToExecution: '2m', total: '17m' });

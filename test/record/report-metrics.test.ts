@@ -57,7 +57,14 @@ describe('incident report, targets and metrics at each rollback end', () => {
       return found.length ? found : null;
     });
     const path = String(written?.data.path);
-    expect(path).toBe(join(project.dir, 'state', 'incidents', `${new Date(rollback?.createdAt ?? 0).toISOString().slice(0, 10)}-api-${id}.md`));
+    expect(path).toBe(
+      join(
+        project.dir,
+        'state',
+        'incidents',
+        `${new Date(rollback?.createdAt ?? 0).toISOString().slice(0, 10)}-api-${id}.md`,
+      ),
+    );
     const markdown = readFileSync(path, 'utf8');
     expect(markdown).toContain('v2 breaks checkout');
     expect(markdown).toContain('decisionToExecution');
@@ -66,24 +73,42 @@ describe('incident report, targets and metrics at each rollback end', () => {
     expect(missed?.data).toMatchObject({ target: 'decisionToExecution', targetMs: 1 });
     expect(Number(missed?.data.measuredMs)).toBeGreaterThan(1);
     const [delivered] = await receiver.waitForAccepted(1, 15_000);
-    expect(delivered?.json).toMatchObject({ type: 'target.missed', rollbackId: id, data: { target: 'decisionToExecution' } });
+    expect(delivered?.json).toMatchObject({
+      type: 'target.missed',
+      rollbackId: id,
+      data: { target: 'decisionToExecution' },
+    });
 
     const json = (await (await fetch(`${controller.url}/v1/rollbacks/${id}/report`)).json()) as IncidentReport;
-    expect(json.summary).toMatchObject({ rollbackId: id, status: 'succeeded', kind: 'manual', fromVersion: 'v2', toVersion: 'v1' });
-    expect(json.recovery.checks).toContainEqual(expect.objectContaining({ target: 'decisionToExecution', result: 'miss' }));
+    expect(json.summary).toMatchObject({
+      rollbackId: id,
+      status: 'succeeded',
+      kind: 'manual',
+      fromVersion: 'v2',
+      toVersion: 'v1',
+    });
+    expect(json.recovery.checks).toContainEqual(
+      expect.objectContaining({ target: 'decisionToExecution', result: 'miss' }),
+    );
     expect(json.recovery.times.trafficRestoredAt).toBeGreaterThan(0);
     const md = await fetch(`${controller.url}/v1/rollbacks/${id}/report?format=md`);
     expect(md.headers.get('content-type')).toContain('text/markdown');
     expect(await md.text()).toContain(id);
 
-    const cli = await runCli(['report', id, '--format', 'json', '--controller', controller.url, '-c', project.config], { cwd: project.dir });
+    const cli = await runCli(['report', id, '--format', 'json', '--controller', controller.url, '-c', project.config], {
+      cwd: project.dir,
+    });
     expect(cli.code, cli.stderr).toBe(0);
     expect(JSON.parse(cli.stdout)).toMatchObject({ summary: { rollbackId: id } });
-    const cliMd = await runCli(['report', id, '--controller', controller.url, '-c', project.config], { cwd: project.dir });
+    const cliMd = await runCli(['report', id, '--controller', controller.url, '-c', project.config], {
+      cwd: project.dir,
+    });
     expect(cliMd.stdout).toContain('v2 breaks checkout');
     const bad = await runCli(['report', id, '--format', 'pdf', '-c', project.config], { cwd: project.dir });
     expect(bad.code).toBe(2);
-    const missing = await runCli(['report', 'rb_nope', '--controller', controller.url, '-c', project.config], { cwd: project.dir });
+    const missing = await runCli(['report', 'rb_nope', '--controller', controller.url, '-c', project.config], {
+      cwd: project.dir,
+    });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('rb_nope');
   });
@@ -105,10 +130,18 @@ describe('incident report, targets and metrics at each rollback end', () => {
     expect(scrape.status).toBe(200);
     expect(scrape.headers.get('content-type')).toContain('text/plain');
     const text = await scrape.text();
-    expect(text).toContain('rewind_rollbacks_total{service="api",environment="production",kind="manual",outcome="succeeded"} 1');
-    expect(text).toContain('rewind_rollbacks_total{service="api",environment="production",kind="manual",outcome="escalated"} 1');
-    expect(text).toMatch(/rewind_rollback_duration_seconds_count\{service="api",environment="production",kind="manual",outcome="succeeded"\} 1/);
-    expect(text).toMatch(/rewind_rollback_duration_seconds_bucket\{le="\+Inf",service="api",environment="production",kind="manual",outcome="succeeded"\} 1/);
+    expect(text).toContain(
+      'rewind_rollbacks_total{service="api",environment="production",kind="manual",outcome="succeeded"} 1',
+    );
+    expect(text).toContain(
+      'rewind_rollbacks_total{service="api",environment="production",kind="manual",outcome="escalated"} 1',
+    );
+    expect(text).toMatch(
+      /rewind_rollback_duration_seconds_count\{service="api",environment="production",kind="manual",outcome="succeeded"\} 1/,
+    );
+    expect(text).toMatch(
+      /rewind_rollback_duration_seconds_bucket\{le="\+Inf",service="api",environment="production",kind="manual",outcome="succeeded"\} 1/,
+    );
     expect(text).toContain('# TYPE rewind_triggers_fired_total counter');
     // v2 rolled back; v3 live (its rollback escalated before traffic moved), v1 superseded by it
     expect(text).toContain('rewind_releases{status="rolled-back"} 1');

@@ -32,7 +32,11 @@ describe('measureRecoveryTimes', () => {
   it('an automatic decision counts from decision.made; a manual rollback has no detection', () => {
     const automatic = incidentEvents()
       .filter((event) => !event.type.startsWith('approval.'))
-      .map((event) => (event.type === 'decision.made' && event.data.action === 'ask' ? { ...event, data: { ...event.data, action: 'rollback' } } : event));
+      .map((event) =>
+        event.type === 'decision.made' && event.data.action === 'ask'
+          ? { ...event, data: { ...event.data, action: 'rollback' } }
+          : event,
+      );
     expect(measureRecoveryTimes(automatic).detectionToDecisionMs).toBe(43_120 - 42_350);
 
     const manual = incidentEvents().filter((event) => event.type.startsWith('rollback.'));
@@ -41,17 +45,28 @@ describe('measureRecoveryTimes', () => {
     expect(times.detectionToDecisionMs).toBeNull();
     expect(times.decidedAt).toBe(T0 + 61_500);
     expect(times.totalMs).toBe(97_060 - 61_500);
-    expect(checkRecoveryTargets(times, targets).find((check) => check.target === 'detectionToDecision')?.result).toBe('n/a');
+    expect(checkRecoveryTargets(times, targets).find((check) => check.target === 'detectionToDecision')?.result).toBe(
+      'n/a',
+    );
   });
 
   it('missedTargets yields the target.missed data', () => {
-    expect(missedTargets(incidentEvents(), targets)).toEqual([{ target: 'decisionToExecution', measuredMs: 5_055, targetMs: 5_000 }]);
-    expect(() => checkRecoveryTargets(measureRecoveryTimes([]), { total: 'soon' })).toThrow(/recovery target "total" must be a duration/);
+    expect(missedTargets(incidentEvents(), targets)).toEqual([
+      { target: 'decisionToExecution', measuredMs: 5_055, targetMs: 5_000 },
+    ]);
+    expect(() => checkRecoveryTargets(measureRecoveryTimes([]), { total: 'soon' })).toThrow(
+      /recovery target "total" must be a duration/,
+    );
   });
 });
 
 describe('buildIncidentReport', () => {
-  const report = buildIncidentReport({ rollback: incidentRollback(), events: incidentEvents(), targets, errorBudget: { objective: 0.999, periodRequests: 1_000_000 } });
+  const report = buildIncidentReport({
+    rollback: incidentRollback(),
+    events: incidentEvents(),
+    targets,
+    errorBudget: { objective: 0.999, periodRequests: 1_000_000 },
+  });
 
   it('summary and impact', () => {
     expect(report.summary).toMatchObject({
@@ -75,7 +90,11 @@ describe('buildIncidentReport', () => {
 
   it('timeline with ms times, evidence of the episode (not the ignored one), decisions', () => {
     expect(report.timeline).toHaveLength(22);
-    expect(report.timeline[4]).toMatchObject({ type: 'trigger.fired', time: '2026-11-21T14:00:42.350Z', offsetMs: 42_350 });
+    expect(report.timeline[4]).toMatchObject({
+      type: 'trigger.fired',
+      time: '2026-11-21T14:00:42.350Z',
+      offsetMs: 42_350,
+    });
     expect(report.evidence.map((e) => [e.trigger, e.value, e.threshold, e.op, e.windowMs])).toEqual([
       ['error-rate', 0.14, 0.1, 'above', 60_000],
       ['latency-p95', 1840, 800, 'above', 60_000],
@@ -110,12 +129,17 @@ describe('buildIncidentReport', () => {
     ]);
     expect(report.recovery.allTargetsMet).toBe(false);
     expect(report.rootCause).toBeNull();
-    expect(report.actionItems.map((item) => item.text)).toEqual(['Recovery target "decisionToExecution" missed: find what made it slow and fix it.']);
+    expect(report.actionItems.map((item) => item.text)).toEqual([
+      'Recovery target "decisionToExecution" missed: find what made it slow and fix it.',
+    ]);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
 
   it('falls back to the step events when the detail has no steps', () => {
-    const bare = buildIncidentReport({ rollback: { ...incidentRollback(), steps: [], journal: [] }, events: incidentEvents() });
+    const bare = buildIncidentReport({
+      rollback: { ...incidentRollback(), steps: [], journal: [] },
+      events: incidentEvents(),
+    });
     expect(bare.steps.map((s) => [s.name, s.status, s.durationMs])).toEqual([
       ['start', 'done', 1500],
       ['await-healthy', 'done', 3000],
@@ -132,7 +156,17 @@ describe('renderIncidentMarkdown and writeIncidentReport', () => {
   it('renders every section with millisecond times and writes <stateDir>/incidents/<date>-<service>-<id>.md', async () => {
     const report = buildIncidentReport({ rollback: incidentRollback(), events: incidentEvents(), targets });
     const markdown = renderIncidentMarkdown(report);
-    for (const heading of ['# Incident: api rolled back in production: v1.4.0 → v1.3.2', '## Summary', '## Impact', '## Recovery times', '## Evidence', '## Timeline', '## Steps', '## Root cause', '## Action items']) {
+    for (const heading of [
+      '# Incident: api rolled back in production: v1.4.0 → v1.3.2',
+      '## Summary',
+      '## Impact',
+      '## Recovery times',
+      '## Evidence',
+      '## Timeline',
+      '## Steps',
+      '## Root cause',
+      '## Action items',
+    ]) {
       expect(markdown).toContain(heading);
     }
     expect(markdown).toContain('| 2026-11-21 14:00:42.350 | +42350 | trigger.fired | rewind |');

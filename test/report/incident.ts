@@ -11,7 +11,13 @@ const ID = 'rb_0q3xk2abcde';
  */
 export function incidentEvents(): RewindEvent[] {
   let id = 100;
-  const ev = (offset: number, type: string, data: Record<string, unknown>, actor = 'rewind', extra: Partial<RewindEvent> = {}): RewindEvent => ({
+  const ev = (
+    offset: number,
+    type: string,
+    data: Record<string, unknown>,
+    actor = 'rewind',
+    extra: Partial<RewindEvent> = {},
+  ): RewindEvent => ({
     id: id++,
     at: T0 + offset,
     type,
@@ -24,8 +30,26 @@ export function incidentEvents(): RewindEvent[] {
     data,
     ...extra,
   });
-  const trigger = (offset: number, name: string, metric: string, value: number, threshold: number, extra: Record<string, unknown> = {}) =>
-    ev(offset, 'trigger.fired', { trigger: name, metric, value, threshold, op: 'above', windowMs: 60_000, samples: 12, severity: 'critical', revision: 7, ...extra });
+  const trigger = (
+    offset: number,
+    name: string,
+    metric: string,
+    value: number,
+    threshold: number,
+    extra: Record<string, unknown> = {},
+  ) =>
+    ev(offset, 'trigger.fired', {
+      trigger: name,
+      metric,
+      value,
+      threshold,
+      op: 'above',
+      windowMs: 60_000,
+      samples: 12,
+      severity: 'critical',
+      revision: 7,
+      ...extra,
+    });
   return [
     ev(0, 'deploy.started', { version: 'v1.4.0', revision: 7, strategy: 'bluegreen' }, 'alice'),
     ev(20_000, 'deploy.ready', { revision: 7 }),
@@ -33,10 +57,25 @@ export function incidentEvents(): RewindEvent[] {
     ev(25_100, 'decision.made', { action: 'ignore', rule: 'cpu-noise', reason: 'cpu only, below error budget' }),
     trigger(42_350, 'error-rate', 'error_rate', 0.14, 0.1, { faultStartedAt: T0 + 30_000 }),
     trigger(43_000, 'latency-p95', 'p95_ms', 1840, 800, { faultStartedAt: T0 + 30_000 }),
-    ev(43_120, 'decision.made', { action: 'ask', rule: 'prod-ask', reason: 'error rate 14% > 10% for 1m', approvalId: 'ap_1', approveCommand: 'rewind approve ap_1', rejectCommand: 'rewind reject ap_1' }),
+    ev(43_120, 'decision.made', {
+      action: 'ask',
+      rule: 'prod-ask',
+      reason: 'error rate 14% > 10% for 1m',
+      approvalId: 'ap_1',
+      approveCommand: 'rewind approve ap_1',
+      rejectCommand: 'rewind reject ap_1',
+    }),
     ev(43_130, 'approval.requested', { approvalId: 'ap_1', deadline: T0 + 343_130, onTimeout: 'rollback' }),
     ev(61_480, 'approval.approved', { approvalId: 'ap_1', by: 'alice', reason: 'confirmed in dashboards' }, 'alice'),
-    ev(61_500, 'rollback.initiated', { kind: 'automatic', fromRevision: 7, toRevision: 6, fromVersion: 'v1.4.0', toVersion: 'v1.3.2', reason: 'error rate 14% > 10% for 1m', steps: ['start', 'await-healthy', 'shift-traffic', 'retire', 'watch'] }),
+    ev(61_500, 'rollback.initiated', {
+      kind: 'automatic',
+      fromRevision: 7,
+      toRevision: 6,
+      fromVersion: 'v1.4.0',
+      toVersion: 'v1.3.2',
+      reason: 'error rate 14% > 10% for 1m',
+      steps: ['start', 'await-healthy', 'shift-traffic', 'retire', 'watch'],
+    }),
     ev(61_510, 'rollback.step-started', { index: 0, name: 'start', title: 'start api v1.3.2 (revision 6)' }),
     ev(63_010, 'rollback.step-finished', { index: 0, name: 'start', status: 'done', durationMs: 1500 }),
     ev(63_020, 'rollback.step-started', { index: 1, name: 'await-healthy', title: 'await healthy revision 6' }),
@@ -85,7 +124,16 @@ export function incidentRollback(): RollbackDetail {
     startedAt: step.startedAt ?? 0,
     finishedAt: step.finishedAt,
   }));
-  journal.push({ rollbackId: ID, stepIndex: 2, attempt: 1, status: 'interrupted', output: null, error: 'controller restarted', startedAt: T0 + 66_030, finishedAt: T0 + 66_100 });
+  journal.push({
+    rollbackId: ID,
+    stepIndex: 2,
+    attempt: 1,
+    status: 'interrupted',
+    output: null,
+    error: 'controller restarted',
+    startedAt: T0 + 66_030,
+    finishedAt: T0 + 66_100,
+  });
   return {
     id: ID,
     service: 'api',

@@ -30,24 +30,83 @@ describe('sqlite store', () => {
 
   it('refuses a second active rollback for the same service and environment', async () => {
     const first = await store.createRollback(
-      { service: 'web', environment: 'prod', kind: 'manual', scope: 'service', fromRevision: 2, toRevision: 1, reason: 'r', requestedBy: 't', steps: plan },
+      {
+        service: 'web',
+        environment: 'prod',
+        kind: 'manual',
+        scope: 'service',
+        fromRevision: 2,
+        toRevision: 1,
+        reason: 'r',
+        requestedBy: 't',
+        steps: plan,
+      },
       10,
     );
     await expect(
-      store.createRollback({ service: 'web', environment: 'prod', kind: 'manual', scope: 'service', fromRevision: 2, toRevision: 1, reason: 'r', requestedBy: 't', steps: plan }, 11),
+      store.createRollback(
+        {
+          service: 'web',
+          environment: 'prod',
+          kind: 'manual',
+          scope: 'service',
+          fromRevision: 2,
+          toRevision: 1,
+          reason: 'r',
+          requestedBy: 't',
+          steps: plan,
+        },
+        11,
+      ),
     ).rejects.toMatchObject({ code: 'CONFLICT', status: 409 });
     // another environment is independent
-    await store.createRollback({ service: 'web', environment: 'staging', kind: 'manual', scope: 'service', fromRevision: 2, toRevision: 1, reason: 'r', requestedBy: 't', steps: plan }, 12);
+    await store.createRollback(
+      {
+        service: 'web',
+        environment: 'staging',
+        kind: 'manual',
+        scope: 'service',
+        fromRevision: 2,
+        toRevision: 1,
+        reason: 'r',
+        requestedBy: 't',
+        steps: plan,
+      },
+      12,
+    );
     await store.setRollbackStatus(first.id, 'succeeded', 20);
     const again = await store.createRollback(
-      { service: 'web', environment: 'prod', kind: 'manual', scope: 'service', fromRevision: 2, toRevision: 1, reason: 'r', requestedBy: 't', steps: plan },
+      {
+        service: 'web',
+        environment: 'prod',
+        kind: 'manual',
+        scope: 'service',
+        fromRevision: 2,
+        toRevision: 1,
+        reason: 'r',
+        requestedBy: 't',
+        steps: plan,
+      },
       21,
     );
     expect(again.status).toBe('planned');
   });
 
   it('journals each attempt of a step, including interrupted ones', async () => {
-    const rb = await store.createRollback({ service: 'web', environment: 'prod', kind: 'manual', scope: 'service', fromRevision: 2, toRevision: 1, reason: 'r', requestedBy: 't', steps: plan }, 1);
+    const rb = await store.createRollback(
+      {
+        service: 'web',
+        environment: 'prod',
+        kind: 'manual',
+        scope: 'service',
+        fromRevision: 2,
+        toRevision: 1,
+        reason: 'r',
+        requestedBy: 't',
+        steps: plan,
+      },
+      1,
+    );
     const a1 = await store.beginStep(rb.id, 0, 2);
     await store.interruptAttempt(rb.id, 0, a1, 3);
     const a2 = await store.beginStep(rb.id, 0, 4);
@@ -63,7 +122,11 @@ describe('sqlite store', () => {
   it('keeps events append-only', async () => {
     const e = await store.appendEvent({ type: 'deploy.started', service: 'web', data: { v: 1 } }, 5);
     expect(e.id).toBeGreaterThan(0);
-    expect((await store.listEvents({ service: 'web' }))[0]).toMatchObject({ type: 'deploy.started', data: { v: 1 }, at: 5 });
+    expect((await store.listEvents({ service: 'web' }))[0]).toMatchObject({
+      type: 'deploy.started',
+      data: { v: 1 },
+      at: 5,
+    });
     const Database = (await import('better-sqlite3')).default;
     const raw = new Database(join(dir, 'state.db'));
     expect(() => raw.prepare('DELETE FROM events').run()).toThrow(/append-only/);
@@ -72,16 +135,38 @@ describe('sqlite store', () => {
 
   it('decides an approval once', async () => {
     const ap = await store.createApproval(
-      { service: 'web', environment: 'prod', action: 'rollback', rollbackId: null, reason: 'r', requestedBy: 'alice', deadline: 100, onTimeout: 'escalate', payload: {} },
+      {
+        service: 'web',
+        environment: 'prod',
+        action: 'rollback',
+        rollbackId: null,
+        reason: 'r',
+        requestedBy: 'alice',
+        deadline: 100,
+        onTimeout: 'escalate',
+        payload: {},
+      },
       1,
     );
-    expect(await store.decideApproval(ap.id, { status: 'approved', by: 'bob', reason: null }, 2)).toMatchObject({ status: 'approved', decidedBy: 'bob' });
+    expect(await store.decideApproval(ap.id, { status: 'approved', by: 'bob', reason: null }, 2)).toMatchObject({
+      status: 'approved',
+      decidedBy: 'bob',
+    });
     expect(await store.decideApproval(ap.id, { status: 'rejected', by: 'carol', reason: 'no' }, 3)).toBeNull();
   });
 
   it('deduplicates outbox rows per event and channel', async () => {
     const e = await store.appendEvent({ type: 'rollback.initiated' }, 1);
-    expect(await store.enqueue([{ eventId: e.id, channel: 'slack' }, { eventId: e.id, channel: 'slack' }, { eventId: e.id, channel: 'pd' }], 1)).toBe(2);
+    expect(
+      await store.enqueue(
+        [
+          { eventId: e.id, channel: 'slack' },
+          { eventId: e.id, channel: 'slack' },
+          { eventId: e.id, channel: 'pd' },
+        ],
+        1,
+      ),
+    ).toBe(2);
     expect(await store.outboxBacklog()).toBe(2);
   });
 

@@ -32,7 +32,13 @@ export type ApprovalPayload = DecisionPayload | UndoPayload;
 export type RunRollback = (rollbackId: string) => Promise<RollbackDetail>;
 
 /** Plans and runs the rollback an approval stands for; null when there is nothing left to roll back. */
-export async function runApprovedRollback(ctx: AppContext, approval: Approval, kind: RollbackKind, by: string, run: RunRollback): Promise<RollbackDetail | null> {
+export async function runApprovedRollback(
+  ctx: AppContext,
+  approval: Approval,
+  kind: RollbackKind,
+  by: string,
+  run: RunRollback,
+): Promise<RollbackDetail | null> {
   const payload = approval.payload as unknown as ApprovalPayload;
   if (payload.kind === 'undo') {
     const planned = await planUndo(ctx, {
@@ -49,7 +55,10 @@ export async function runApprovedRollback(ctx: AppContext, approval: Approval, k
   if (current?.revision !== payload.revision) {
     // someone already acted: rolling back whatever serves now would be wrong
     await ctx.emit({
-      type: 'approval.stale', service: approval.service, environment: approval.environment, revision: payload.revision,
+      type: 'approval.stale',
+      service: approval.service,
+      environment: approval.environment,
+      revision: payload.revision,
       message: `approval ${approval.id}: revision ${payload.revision} no longer serves ${approval.service}; nothing rolled back`,
       data: { approvalId: approval.id },
     });
@@ -72,6 +81,9 @@ export async function promoteIfAnalyzing(ctx: AppContext, approval: Approval): P
   if (payload.kind !== 'decision' || payload.phase !== 'analysis') return;
   const release = await ctx.store.getRelease(approval.service, approval.environment, payload.revision);
   if (release?.status !== 'analyzing') return;
-  const previous = payload.previousRevision === null ? null : await ctx.store.getRelease(approval.service, approval.environment, payload.previousRevision);
+  const previous =
+    payload.previousRevision === null
+      ? null
+      : await ctx.store.getRelease(approval.service, approval.environment, payload.previousRevision);
   await promote(ctx, release, previous?.status === 'live' ? previous : null);
 }

@@ -30,16 +30,33 @@ export async function requestApproval(ctx: AppContext, input: NewApprovalRequest
   const now = ctx.clock.now();
   const approval = await ctx.store.createApproval(
     {
-      service: input.service, environment: input.environment, action: input.action, rollbackId: null, reason: input.reason,
-      requestedBy: input.requestedBy, deadline: now + input.timeoutMs, onTimeout: input.onTimeout,
+      service: input.service,
+      environment: input.environment,
+      action: input.action,
+      rollbackId: null,
+      reason: input.reason,
+      requestedBy: input.requestedBy,
+      deadline: now + input.timeoutMs,
+      onTimeout: input.onTimeout,
       payload: input.payload as unknown as Record<string, unknown>,
     },
     now,
   );
   await ctx.emit({
-    type: 'approval.requested', service: input.service, environment: input.environment, revision: input.revision ?? null, actor: input.requestedBy,
+    type: 'approval.requested',
+    service: input.service,
+    environment: input.environment,
+    revision: input.revision ?? null,
+    actor: input.requestedBy,
     message: `approval ${approval.id} needed by ${new Date(approval.deadline).toISOString()} (then ${approval.onTimeout}): ${input.reason} — ${approveCommand(approval.id)}`,
-    data: { approvalId: approval.id, deadline: approval.deadline, onTimeout: approval.onTimeout, action: input.action, approveCommand: approveCommand(approval.id), rejectCommand: rejectCommand(approval.id) },
+    data: {
+      approvalId: approval.id,
+      deadline: approval.deadline,
+      onTimeout: approval.onTimeout,
+      action: input.action,
+      approveCommand: approveCommand(approval.id),
+      rejectCommand: rejectCommand(approval.id),
+    },
   });
   return approval;
 }
@@ -60,28 +77,49 @@ async function pending(ctx: AppContext, id: string): Promise<Approval> {
   const approval = await ctx.store.getApproval(id);
   if (!approval) throw notFound(`approval ${id}`, 'list pending ones with: rewind status <service>');
   if (approval.status !== 'pending') {
-    throw new UserError('APPROVAL_DECIDED', `approval ${id} is already ${approval.status}${approval.decidedBy ? ` (by ${approval.decidedBy})` : ''}`, { status: 409 });
+    throw new UserError(
+      'APPROVAL_DECIDED',
+      `approval ${id} is already ${approval.status}${approval.decidedBy ? ` (by ${approval.decidedBy})` : ''}`,
+      { status: 409 },
+    );
   }
   return approval;
 }
 
 /** Records the decision once (compare-and-set in the store), or says who was first. */
-async function record(ctx: AppContext, approval: Approval, status: 'approved' | 'rejected', by: string, reason: string | null): Promise<Approval> {
+async function record(
+  ctx: AppContext,
+  approval: Approval,
+  status: 'approved' | 'rejected',
+  by: string,
+  reason: string | null,
+): Promise<Approval> {
   const decided = await ctx.store.decideApproval(approval.id, { status, by, reason }, ctx.clock.now());
   if (!decided) return pending(ctx, approval.id); // throws: someone decided in between
   await ctx.emit({
-    type: `approval.${status}`, service: approval.service, environment: approval.environment, actor: by,
+    type: `approval.${status}`,
+    service: approval.service,
+    environment: approval.environment,
+    actor: by,
     message: `approval ${approval.id} ${status} by ${by}${reason ? `: ${reason}` : ''}`,
     data: { approvalId: approval.id, by, reason },
   });
   return decided;
 }
 
-export async function approve(ctx: AppContext, request: ApprovalDecisionRequest, run: RunRollback): Promise<ApprovalResult> {
+export async function approve(
+  ctx: AppContext,
+  request: ApprovalDecisionRequest,
+  run: RunRollback,
+): Promise<ApprovalResult> {
   const approval = await pending(ctx, request.id);
   // four-eyes (issue 4 §2): a protected undo is approved by someone else than who asked
   if (approval.action === 'undo' && approval.requestedBy === request.actor.name) {
-    throw new UserError('FOUR_EYES', `approval ${approval.id} was requested by ${approval.requestedBy}; a different person must approve it`, { status: 403, exitCode: ExitCode.failed });
+    throw new UserError(
+      'FOUR_EYES',
+      `approval ${approval.id} was requested by ${approval.requestedBy}; a different person must approve it`,
+      { status: 403, exitCode: ExitCode.failed },
+    );
   }
   const decided = await record(ctx, approval, 'approved', request.actor.name, request.reason?.trim() || null);
   const rollback = await runApprovedRollback(ctx, decided, 'manual', request.actor.name, run);
@@ -89,7 +127,11 @@ export async function approve(ctx: AppContext, request: ApprovalDecisionRequest,
 }
 
 export async function reject(ctx: AppContext, request: ApprovalDecisionRequest): Promise<ApprovalResult> {
-  if (!request.reason?.trim()) throw new UserError('REASON_REQUIRED', 'rejecting needs --reason "…" (it is recorded and shown in the report)', { exitCode: ExitCode.usage, status: 400 });
+  if (!request.reason?.trim())
+    throw new UserError('REASON_REQUIRED', 'rejecting needs --reason "…" (it is recorded and shown in the report)', {
+      exitCode: ExitCode.usage,
+      status: 400,
+    });
   const approval = await pending(ctx, request.id);
   const decided = await record(ctx, approval, 'rejected', request.actor.name, request.reason.trim());
   await promoteIfAnalyzing(ctx, decided);
@@ -104,10 +146,16 @@ export async function expireApprovals(ctx: AppContext, run: RunRollback): Promis
   const now = ctx.clock.now();
   const due = (await ctx.store.listApprovals({ status: ['pending'] })).filter((a) => a.deadline <= now);
   for (const approval of due) {
-    const closed = await ctx.store.decideApproval(approval.id, { status: 'timed-out', by: 'rewind', reason: `no answer by the deadline; ${approval.onTimeout}` }, now);
+    const closed = await ctx.store.decideApproval(
+      approval.id,
+      { status: 'timed-out', by: 'rewind', reason: `no answer by the deadline; ${approval.onTimeout}` },
+      now,
+    );
     if (!closed) continue;
     await ctx.emit({
-      type: 'approval.timeout', service: approval.service, environment: approval.environment,
+      type: 'approval.timeout',
+      service: approval.service,
+      environment: approval.environment,
       message: `approval ${approval.id} timed out: ${approval.onTimeout}`,
       data: { approvalId: approval.id, onTimeout: approval.onTimeout },
     });
@@ -115,14 +163,18 @@ export async function expireApprovals(ctx: AppContext, run: RunRollback): Promis
       if (approval.onTimeout === 'rollback') await runApprovedRollback(ctx, closed, 'automatic', 'rewind', run);
       else if (approval.onTimeout === 'escalate') {
         await ctx.emit({
-          type: 'policy.escalated', service: approval.service, environment: approval.environment,
+          type: 'policy.escalated',
+          service: approval.service,
+          environment: approval.environment,
           message: `nobody answered approval ${approval.id} in time: escalating (${approval.reason})`,
           data: { approvalId: approval.id, reason: approval.reason },
         });
       } else await promoteIfAnalyzing(ctx, closed);
     } catch (error) {
       await ctx.emit({
-        type: 'policy.escalated', service: approval.service, environment: approval.environment,
+        type: 'policy.escalated',
+        service: approval.service,
+        environment: approval.environment,
         message: `approval ${approval.id} timed out and its ${approval.onTimeout} failed: ${ctx.redact((error as Error).message)}`,
         data: { approvalId: approval.id, error: ctx.redact((error as Error).message) },
       });
@@ -131,7 +183,10 @@ export async function expireApprovals(ctx: AppContext, run: RunRollback): Promis
   return due.length;
 }
 
-export async function listApprovals(ctx: AppContext, query: { service?: string; environment?: string; status?: Approval['status'][] }): Promise<Approval[]> {
+export async function listApprovals(
+  ctx: AppContext,
+  query: { service?: string; environment?: string; status?: Approval['status'][] },
+): Promise<Approval[]> {
   return ctx.store.listApprovals({
     ...(query.service ? { service: query.service } : {}),
     ...(query.environment ? { environment: query.environment } : {}),

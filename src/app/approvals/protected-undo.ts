@@ -34,7 +34,9 @@ export async function requestProtectedUndo(ctx: AppContext, request: UndoRequest
     payload: {
       kind: 'undo',
       request: {
-        ...(request.toRevision !== undefined ? { toRevision: request.toRevision } : { toRevision: preview.to.revision }),
+        ...(request.toRevision !== undefined
+          ? { toRevision: request.toRevision }
+          : { toRevision: preview.to.revision }),
         ...(request.reason ? { reason: request.reason } : {}),
         ...(request.emergency ? { emergency: true } : {}),
       },

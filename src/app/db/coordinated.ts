@@ -13,7 +13,12 @@ import { takeBackup } from './take-backup.js';
  * release needs is recorded on it. Runs before the release starts, so a failed
  * migration means the release never gets traffic.
  */
-export async function migrateForRelease(ctx: AppContext, release: Release, actor: string, log: (line: string) => void = () => undefined): Promise<Release> {
+export async function migrateForRelease(
+  ctx: AppContext,
+  release: Release,
+  actor: string,
+  log: (line: string) => void = () => undefined,
+): Promise<Release> {
   const db = databaseFor(ctx, assertMigratable(ctx, release.service));
   const deps = db.deps({ actor, emit: (e) => log(e.message) });
   const before = await db.adapter.migrationStatus(db.migrationsDir);
@@ -21,7 +26,12 @@ export async function migrateForRelease(ctx: AppContext, release: Release, actor
   const pending = before.available.filter((m) => !applied.has(m.version));
   if (pending.length > 0) {
     const guards = { service: release.service, environment: release.environment, revision: release.revision };
-    const backup = await takeBackup(deps, { kind: 'full', guards, schemaVersion: before.current, purpose: PRE_MIGRATE });
+    const backup = await takeBackup(deps, {
+      kind: 'full',
+      guards,
+      schemaVersion: before.current,
+      purpose: PRE_MIGRATE,
+    });
     log(`pre-migration backup ${backup.id} of ${db.name} (schema ${before.current ?? 'empty'})`);
     const done = await db.adapter.migrateUp(db.migrationsDir);
     await ctx.emit({
@@ -42,7 +52,12 @@ export async function migrateForRelease(ctx: AppContext, release: Release, actor
 /** The database `deploy --migrate` migrates; a usage error when the service has none. */
 export function assertMigratable(ctx: AppContext, service: string): string {
   const dbName = serviceConfig(ctx, service).database;
-  if (!dbName) throw new UserError('NO_DATABASE', `service "${service}" has no \`database\` in ${ctx.loaded.file}; --migrate needs one`, { exitCode: ExitCode.usage, status: 400 });
+  if (!dbName)
+    throw new UserError(
+      'NO_DATABASE',
+      `service "${service}" has no \`database\` in ${ctx.loaded.file}; --migrate needs one`,
+      { exitCode: ExitCode.usage, status: 400 },
+    );
   return dbName;
 }
 
@@ -58,17 +73,34 @@ export async function planDatabase(ctx: AppContext, from: Release | null, to: Re
   if (!dbName || to.schemaVersion === null) return null;
   const db = databaseFor(ctx, dbName);
   const status = await db.adapter.migrationStatus(db.migrationsDir).catch((error: unknown) => {
-    throw new UserError('DATABASE_UNREACHABLE', `cannot read the schema version of database ${db.name} (revision ${to.revision} needs ${to.schemaVersion}): ${ctx.redact(errorMessage(error))}`, { status: 503 });
+    throw new UserError(
+      'DATABASE_UNREACHABLE',
+      `cannot read the schema version of database ${db.name} (revision ${to.revision} needs ${to.schemaVersion}): ${ctx.redact(errorMessage(error))}`,
+      { status: 503 },
+    );
   });
   if (status.current === to.schemaVersion) return null;
   const newer = status.applied.filter((v) => !isAtOrBefore(v, to.schemaVersion as string, status.applied));
   const missingDown = newer.filter((v) => !status.available.some((m) => m.version === v && m.hasDown));
   const base = { database: db.name, current: status.current, target: to.schemaVersion };
-  if (db.config.rollback === 'migrate-down' && missingDown.length === 0) return { ...base, method: 'migrate-down', backupId: null };
+  if (db.config.rollback === 'migrate-down' && missingDown.length === 0)
+    return { ...base, method: 'migrate-down', backupId: null };
   const backups = await ctx.store.listBackups({ database: db.name });
-  const backup = preMigrationBackup(backups, { service: to.service, environment: to.environment, afterRevision: to.revision, upToRevision: from?.revision ?? Number.MAX_SAFE_INTEGER }, to.schemaVersion);
+  const backup = preMigrationBackup(
+    backups,
+    {
+      service: to.service,
+      environment: to.environment,
+      afterRevision: to.revision,
+      upToRevision: from?.revision ?? Number.MAX_SAFE_INTEGER,
+    },
+    to.schemaVersion,
+  );
   if (!backup) {
-    const why = missingDown.length > 0 ? `migration ${missingDown.join(', ')} has no .down.sql` : `databases.${db.name}.rollback is restore`;
+    const why =
+      missingDown.length > 0
+        ? `migration ${missingDown.join(', ')} has no .down.sql`
+        : `databases.${db.name}.rollback is restore`;
     throw new UserError(
       'NO_DATABASE_ROLLBACK',
       `cannot put database ${db.name} back to schema ${to.schemaVersion}: ${why} and no pre-migration backup of a release after revision ${to.revision} is in the catalog — write the down file, or restore a backup by hand (rewind db backups)`,

@@ -29,13 +29,24 @@ export function resolveDatabaseName(ctx: AppContext, name?: string): string {
   const declared = Object.keys(ctx.loaded.config.databases);
   if (name !== undefined) {
     if (!declared.includes(name)) {
-      throw new UserError('UNKNOWN_DATABASE', `unknown database "${name}" (${ctx.loaded.file} declares: ${declared.join(', ') || 'none'})`, { status: 400, exitCode: ExitCode.usage });
+      throw new UserError(
+        'UNKNOWN_DATABASE',
+        `unknown database "${name}" (${ctx.loaded.file} declares: ${declared.join(', ') || 'none'})`,
+        { status: 400, exitCode: ExitCode.usage },
+      );
     }
     return name;
   }
   if (declared.length === 1) return declared[0] as string;
-  if (declared.length === 0) throw new UserError('NO_DATABASE', `${ctx.loaded.file} declares no databases — add one under \`databases:\``, { exitCode: ExitCode.usage });
-  throw new UserError('DATABASE_REQUIRED', `${ctx.loaded.file} declares several databases (${declared.join(', ')}); pick one with --db`, { exitCode: ExitCode.usage });
+  if (declared.length === 0)
+    throw new UserError('NO_DATABASE', `${ctx.loaded.file} declares no databases — add one under \`databases:\``, {
+      exitCode: ExitCode.usage,
+    });
+  throw new UserError(
+    'DATABASE_REQUIRED',
+    `${ctx.loaded.file} declares several databases (${declared.join(', ')}); pick one with --db`,
+    { exitCode: ExitCode.usage },
+  );
 }
 
 /**
@@ -75,7 +86,9 @@ export function databaseFor(ctx: AppContext, name?: string): DatabaseHandle {
         deleteBackup: (id) => ctx.store.deleteBackup(id),
         appendEvent: (event) => ctx.emit(event),
       },
-      ...(options.emit ? { emit: (event: DbEvent) => options.emit?.({ ...event, message: ctx.redact(event.message) }) } : {}),
+      ...(options.emit
+        ? { emit: (event: DbEvent) => options.emit?.({ ...event, message: ctx.redact(event.message) }) }
+        : {}),
       ...(options.actor ? { actor: options.actor } : {}),
     }),
   };
@@ -85,7 +98,11 @@ export function databaseFor(ctx: AppContext, name?: string): DatabaseHandle {
 
 function buildAdapter(name: string, config: DatabaseConfig, migrationsDir: string, ctx: AppContext): DatabaseAdapter {
   if (config.migrations && config.migrations.tool !== 'sql') {
-    throw new UserError('UNSUPPORTED', `databases.${name}.migrations.tool "${config.migrations.tool}" is not available in this build; use sql`, { exitCode: ExitCode.usage });
+    throw new UserError(
+      'UNSUPPORTED',
+      `databases.${name}.migrations.tool "${config.migrations.tool}" is not available in this build; use sql`,
+      { exitCode: ExitCode.usage },
+    );
   }
   const common = { name, migrationsDir, redact: ctx.redact };
   switch (config.engine) {

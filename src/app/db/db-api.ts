@@ -51,10 +51,33 @@ export interface DbApi {
   backup(who: Who, request: { kind?: BackupKind; tables?: string[] }): Promise<BackupView & { pruned: string[] }>;
   backups(who: Who): Promise<BackupView[]>;
   verify(who: Who, id: string): Promise<{ id: string; ok: boolean; checks: ValidationCheck[] }>;
-  restore(who: Who, id: string, request: { tables?: string[]; quarantine?: boolean }): Promise<{ outcome: 'restored'; backup: BackupView; safety: BackupView; message: string; checks: ValidationCheck[]; quarantineSuffix: string | null }>;
-  migrateDown(who: Who, request: { to: string; dryRun?: boolean; allowDataLoss?: boolean }): Promise<{ database: string; dryRun: boolean; from: string | null; to: string; steps: string[]; backup: BackupView | null }>;
+  restore(
+    who: Who,
+    id: string,
+    request: { tables?: string[]; quarantine?: boolean },
+  ): Promise<{
+    outcome: 'restored';
+    backup: BackupView;
+    safety: BackupView;
+    message: string;
+    checks: ValidationCheck[];
+    quarantineSuffix: string | null;
+  }>;
+  migrateDown(
+    who: Who,
+    request: { to: string; dryRun?: boolean; allowDataLoss?: boolean },
+  ): Promise<{
+    database: string;
+    dryRun: boolean;
+    from: string | null;
+    to: string;
+    steps: string[];
+    backup: BackupView | null;
+  }>;
   /** `expectedFrom`: the backup whose manifest named the tables that must exist (newest full/schema backup at the current schema version) */
-  validate(who: Who): Promise<{ database: string; ok: boolean; checks: ValidationCheck[]; expectedFrom: string | null }>;
+  validate(
+    who: Who,
+  ): Promise<{ database: string; ok: boolean; checks: ValidationCheck[]; expectedFrom: string | null }>;
   readOnly(who: Who, on: boolean): Promise<{ database: string; readOnly: boolean }>;
 }
 
@@ -71,7 +94,10 @@ export function backupView(backup: Backup): BackupView {
     createdAt: backup.createdAt,
     schemaVersion: (manifest.schemaVersion as string | null | undefined) ?? null,
     purpose: typeof manifest.purpose === 'string' ? manifest.purpose : 'manual',
-    guards: backup.service && backup.environment && backup.revision !== null ? { service: backup.service, environment: backup.environment, revision: backup.revision } : null,
+    guards:
+      backup.service && backup.environment && backup.revision !== null
+        ? { service: backup.service, environment: backup.environment, revision: backup.revision }
+        : null,
   };
 }
 
@@ -83,7 +109,10 @@ export function quarantineSuffix(now: number): string {
 export function createDbApi(ctx: AppContext): DbApi {
   const open = (who: Who) => {
     const db = databaseFor(ctx, who.database);
-    return { db, deps: db.deps({ ...(who.progress ? { emit: who.progress } : {}), ...(who.actor ? { actor: who.actor } : {}) }) };
+    return {
+      db,
+      deps: db.deps({ ...(who.progress ? { emit: who.progress } : {}), ...(who.actor ? { actor: who.actor } : {}) }),
+    };
   };
   return {
     async status(who) {
@@ -94,7 +123,10 @@ export function createDbApi(ctx: AppContext): DbApi {
       return {
         database: db.name,
         ...status,
-        migration: { ...status.migration, pending: status.migration.available.filter((m) => !applied.has(m.version)).map((m) => m.version) },
+        migration: {
+          ...status.migration,
+          pending: status.migration.available.filter((m) => !applied.has(m.version)).map((m) => m.version),
+        },
         backups: { count: backups.length, latest: backups[0] ? backupView(backups[0]) : null },
       };
     },
@@ -102,7 +134,8 @@ export function createDbApi(ctx: AppContext): DbApi {
       const { db, deps } = open(who);
       const tables = request.tables ?? [];
       const kind: BackupKind = request.kind ?? (tables.length > 0 ? 'tables' : 'full');
-      if (kind === 'schema' && tables.length > 0) throw new UserError('BAD_USAGE', '--schema-only and --table cannot be combined', { exitCode: ExitCode.usage });
+      if (kind === 'schema' && tables.length > 0)
+        throw new UserError('BAD_USAGE', '--schema-only and --table cannot be combined', { exitCode: ExitCode.usage });
       const backup = await takeBackup(deps, { kind, tables, purpose: 'manual' });
       const { deleted } = await applyRetention(ctx, db, who.actor);
       return { ...backupView(backup), pruned: deleted };
@@ -119,13 +152,35 @@ export function createDbApi(ctx: AppContext): DbApi {
     async restore(who, id, request) {
       const { deps } = open(who);
       const suffix = request.quarantine ? quarantineSuffix(ctx.clock.now()) : null;
-      const result = await restoreBackup(deps, id, { ...(request.tables?.length ? { tables: request.tables } : {}), ...(suffix ? { quarantineSuffix: suffix } : {}) });
-      return { outcome: result.outcome, backup: backupView(result.backup), safety: backupView(result.safety), message: result.message, checks: result.checks, quarantineSuffix: suffix };
+      const result = await restoreBackup(deps, id, {
+        ...(request.tables?.length ? { tables: request.tables } : {}),
+        ...(suffix ? { quarantineSuffix: suffix } : {}),
+      });
+      return {
+        outcome: result.outcome,
+        backup: backupView(result.backup),
+        safety: backupView(result.safety),
+        message: result.message,
+        checks: result.checks,
+        quarantineSuffix: suffix,
+      };
     },
     async migrateDown(who, request) {
       const { db, deps } = open(who);
-      const result = await migrateDown(deps, { migrationsDir: db.migrationsDir, toVersion: request.to, dryRun: request.dryRun ?? false, allowDataLoss: request.allowDataLoss ?? false });
-      return { database: db.name, dryRun: result.dryRun, from: result.from, to: result.to, steps: result.steps, backup: result.backup ? backupView(result.backup) : null };
+      const result = await migrateDown(deps, {
+        migrationsDir: db.migrationsDir,
+        toVersion: request.to,
+        dryRun: request.dryRun ?? false,
+        allowDataLoss: request.allowDataLoss ?? false,
+      });
+      return {
+        database: db.name,
+        dryRun: result.dryRun,
+        from: result.from,
+        to: result.to,
+        steps: result.steps,
+        backup: result.backup ? backupView(result.backup) : null,
+      };
     },
     async validate(who) {
       const { db } = open(who);
@@ -137,10 +192,19 @@ export function createDbApi(ctx: AppContext): DbApi {
     async readOnly(who, on) {
       const { db } = open(who);
       if (!db.adapter.capabilities.readOnly) {
-        throw new UserError('NOT_SUPPORTED', `${db.adapter.engine} has no server-side read-only mode; stop the writers instead`, { exitCode: ExitCode.failed });
+        throw new UserError(
+          'NOT_SUPPORTED',
+          `${db.adapter.engine} has no server-side read-only mode; stop the writers instead`,
+          { exitCode: ExitCode.failed },
+        );
       }
       await db.adapter.setReadOnly(on);
-      await ctx.emit({ type: on ? 'database.read-only' : 'database.read-write', actor: who.actor ?? 'rewind', message: `database ${db.name}: writes ${on ? 'stopped (read-only)' : 'allowed again'}`, data: { database: db.name } });
+      await ctx.emit({
+        type: on ? 'database.read-only' : 'database.read-write',
+        actor: who.actor ?? 'rewind',
+        message: `database ${db.name}: writes ${on ? 'stopped (read-only)' : 'allowed again'}`,
+        data: { database: db.name },
+      });
       return { database: db.name, readOnly: on };
     },
   };

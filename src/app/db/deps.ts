@@ -29,7 +29,12 @@ export interface DbDeps {
 }
 
 /** Emits an event and appends it to the audit log; the audit write never hides the real error. */
-export async function record(deps: DbDeps, type: string, message: string, data: Record<string, unknown> = {}): Promise<void> {
+export async function record(
+  deps: DbDeps,
+  type: string,
+  message: string,
+  data: Record<string, unknown> = {},
+): Promise<void> {
   const event = { type, message, data: { database: deps.adapter.name, ...data } };
   deps.emit?.(event);
   await deps.store.appendEvent({ ...event, actor: deps.actor ?? 'rewind' }, deps.clock.now()).catch(() => {});

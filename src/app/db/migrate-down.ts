@@ -37,18 +37,35 @@ export async function migrateDown(deps: DbDeps, options: MigrateDownOptions): Pr
   const planned = await adapter.migrateDown(options.migrationsDir, options.toVersion, { dryRun: true, allowDataLoss });
   if (planned.length === 0) return { ...base, steps: [], dryRun: options.dryRun ?? false };
   if (options.dryRun) return { ...base, steps: planned, dryRun: true };
-  const backup = options.backupFirst === false ? null : await takeBackup(deps, { kind: 'full', purpose: 'pre-migrate-down' });
+  const backup =
+    options.backupFirst === false ? null : await takeBackup(deps, { kind: 'full', purpose: 'pre-migrate-down' });
   try {
     const steps = await adapter.migrateDown(options.migrationsDir, options.toVersion, { dryRun: false, allowDataLoss });
-    await record(deps, 'migrate-down.done', `migrated ${adapter.name} down from ${status.current} to ${options.toVersion} (${steps.length} steps)`, {
-      from: status.current,
-      to: options.toVersion,
-      backupId: backup?.id ?? null,
-    });
+    await record(
+      deps,
+      'migrate-down.done',
+      `migrated ${adapter.name} down from ${status.current} to ${options.toVersion} (${steps.length} steps)`,
+      {
+        from: status.current,
+        to: options.toVersion,
+        backupId: backup?.id ?? null,
+      },
+    );
     return { ...base, steps, dryRun: false, backup };
   } catch (error) {
-    await record(deps, 'migrate-down.failed', `migrating ${adapter.name} down to ${options.toVersion} failed: ${errorMessage(error)}`, { backupId: backup?.id ?? null });
-    const hint = backup ? ` — the backup ${backup.id} taken just before holds the previous state (rewind db restore ${backup.id})` : '';
-    throw new UserError(error instanceof UserError ? error.code : 'MIGRATE_DOWN_FAILED', `${errorMessage(error)}${hint}`, { details: { backupId: backup?.id ?? null } });
+    await record(
+      deps,
+      'migrate-down.failed',
+      `migrating ${adapter.name} down to ${options.toVersion} failed: ${errorMessage(error)}`,
+      { backupId: backup?.id ?? null },
+    );
+    const hint = backup
+      ? ` — the backup ${backup.id} taken just before holds the previous state (rewind db restore ${backup.id})`
+      : '';
+    throw new UserError(
+      error instanceof UserError ? error.code : 'MIGRATE_DOWN_FAILED',
+      `${errorMessage(error)}${hint}`,
+      { details: { backupId: backup?.id ?? null } },
+    );
   }
 }

@@ -27,10 +27,17 @@ export async function pruneBackups(deps: DbDeps, keep: number, protectedIds: str
       continue;
     }
     const rel = relative(root, resolve(backup.path));
-    if (rel && !rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep)) await rm(resolve(backup.path), { recursive: true, force: true });
+    if (rel && !rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep))
+      await rm(resolve(backup.path), { recursive: true, force: true });
     await deps.store.deleteBackup(backup.id);
     deleted.push(backup.id);
   }
-  if (deleted.length > 0) await record(deps, 'backup.pruned', `pruned ${deleted.length} backups of ${deps.adapter.name}, kept ${kept.length}`, { deleted, kept });
+  if (deleted.length > 0)
+    await record(
+      deps,
+      'backup.pruned',
+      `pruned ${deleted.length} backups of ${deps.adapter.name}, kept ${kept.length}`,
+      { deleted, kept },
+    );
   return { deleted, kept };
 }

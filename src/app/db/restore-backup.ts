@@ -32,39 +32,67 @@ export interface RestoreBackupResult {
  * left read-only and the error names the safety backup. Data is never lost: the
  * safety backup stays in the catalog either way.
  */
-export async function restoreBackup(deps: DbDeps, id: string, options: RestoreBackupOptions = {}): Promise<RestoreBackupResult> {
+export async function restoreBackup(
+  deps: DbDeps,
+  id: string,
+  options: RestoreBackupOptions = {},
+): Promise<RestoreBackupResult> {
   const { adapter } = deps;
   const verified = await verifyBackup(deps, id);
   const backup = verified.backup;
   if (!verified.ok) {
     const failed = verified.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
-    await record(deps, 'restore.refused', `restore of ${id} refused: the backup failed verification; nothing was changed`, { backupId: id });
-    throw new UserError('BACKUP_CORRUPT', `backup ${id} failed verification (${failed.join('; ')}) — refused; nothing was changed`, { details: verified.checks });
+    await record(
+      deps,
+      'restore.refused',
+      `restore of ${id} refused: the backup failed verification; nothing was changed`,
+      { backupId: id },
+    );
+    throw new UserError(
+      'BACKUP_CORRUPT',
+      `backup ${id} failed verification (${failed.join('; ')}) — refused; nothing was changed`,
+      { details: verified.checks },
+    );
   }
   const tables = options.tables?.length ? options.tables : backup.kind === 'tables' ? backup.tables : [];
   if (tables.length > 0 && !adapter.capabilities.tableRestore) {
-    throw new UserError('NOT_SUPPORTED', `${adapter.engine} cannot restore single tables; restore the whole backup instead`);
+    throw new UserError(
+      'NOT_SUPPORTED',
+      `${adapter.engine} cannot restore single tables; restore the whole backup instead`,
+    );
   }
-  if (backup.kind === 'schema' && tables.length > 0) throw new UserError('NO_DATA_IN_BACKUP', `backup ${id} is schema-only: it holds no rows to restore tables from`);
+  if (backup.kind === 'schema' && tables.length > 0)
+    throw new UserError('NO_DATA_IN_BACKUP', `backup ${id} is schema-only: it holds no rows to restore tables from`);
 
   let safety: Backup;
   try {
     safety = await takeBackup(deps, { kind: tables.length > 0 ? 'tables' : 'full', tables, purpose: 'safety' });
   } catch (error) {
-    throw new UserError('SAFETY_BACKUP_FAILED', `could not take the safety backup before restoring ${id}: ${errorMessage(error)} — nothing was changed`);
+    throw new UserError(
+      'SAFETY_BACKUP_FAILED',
+      `could not take the safety backup before restoring ${id}: ${errorMessage(error)} — nothing was changed`,
+    );
   }
-  await record(deps, 'restore.started', `restoring ${id}${tables.length ? ` (tables ${tables.join(', ')})` : ''}; safety backup ${safety.id}`, {
-    backupId: id,
-    safetyId: safety.id,
-    tables,
-  });
+  await record(
+    deps,
+    'restore.started',
+    `restoring ${id}${tables.length ? ` (tables ${tables.join(', ')})` : ''}; safety backup ${safety.id}`,
+    {
+      backupId: id,
+      safetyId: safety.id,
+      tables,
+    },
+  );
 
   const readOnly = adapter.capabilities.readOnly;
   if (readOnly) {
     try {
       await adapter.setReadOnly(true);
     } catch (error) {
-      throw new UserError('READ_ONLY_FAILED', `could not stop writes before restoring ${id}: ${errorMessage(error)} — nothing was restored`);
+      throw new UserError(
+        'READ_ONLY_FAILED',
+        `could not stop writes before restoring ${id}: ${errorMessage(error)} — nothing was restored`,
+      );
     }
   }
   let message: string;
@@ -73,7 +101,11 @@ export async function restoreBackup(deps: DbDeps, id: string, options: RestoreBa
     message = await adapter.restore(backup.path, { tables, quarantineSuffix: options.quarantineSuffix });
     checks = await adapter.validate(expectationsOf(backup, tables));
     const failed = checks.filter((c) => !c.ok);
-    if (failed.length > 0) throw new UserError('VALIDATION_FAILED', `validation after the restore failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
+    if (failed.length > 0)
+      throw new UserError(
+        'VALIDATION_FAILED',
+        `validation after the restore failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+      );
   } catch (error) {
     throw await putSafetyBack(deps, { id, safety, tables, readOnly: readOnly && !options.leaveReadOnly, error });
   }
@@ -82,7 +114,10 @@ export async function restoreBackup(deps: DbDeps, id: string, options: RestoreBa
     try {
       await adapter.setReadOnly(false);
     } catch (error) {
-      throw new UserError('READ_WRITE_FAILED', `restored ${id} and validated it, but could not turn read-only off: ${errorMessage(error)} — run \`rewind db read-only off\``);
+      throw new UserError(
+        'READ_WRITE_FAILED',
+        `restored ${id} and validated it, but could not turn read-only off: ${errorMessage(error)} — run \`rewind db read-only off\``,
+      );
     }
   }
   await record(deps, 'restore.succeeded', `restored ${id}: ${message}`, { backupId: id, safetyId: safety.id, checks });
@@ -93,22 +128,33 @@ function expectationsOf(backup: Backup, tables: string[]): { tables: string[]; r
   const restored = tables.length > 0 ? tables : backup.tables;
   if (backup.kind === 'schema') return { tables: restored };
   const counts = (backup.manifest.rowCounts ?? {}) as Record<string, number>;
-  return { tables: restored, rowCounts: Object.fromEntries(restored.filter((t) => t in counts).map((t) => [t, counts[t] as number])) };
+  return {
+    tables: restored,
+    rowCounts: Object.fromEntries(restored.filter((t) => t in counts).map((t) => [t, counts[t] as number])),
+  };
 }
 
 /** Undo a failed restore with the safety backup; returns the error to throw, which says which happened. */
-async function putSafetyBack(deps: DbDeps, ctx: { id: string; safety: Backup; tables: string[]; readOnly: boolean; error: unknown }): Promise<UserError> {
+async function putSafetyBack(
+  deps: DbDeps,
+  ctx: { id: string; safety: Backup; tables: string[]; readOnly: boolean; error: unknown },
+): Promise<UserError> {
   const why = errorMessage(ctx.error);
   try {
     await deps.adapter.restore(ctx.safety.path, { tables: ctx.tables });
     if (ctx.readOnly) await deps.adapter.setReadOnly(false);
   } catch (revertError) {
-    await record(deps, 'restore.revert-failed', `restore of ${ctx.id} failed and putting safety backup ${ctx.safety.id} back failed too`, {
-      backupId: ctx.id,
-      safetyId: ctx.safety.id,
-      error: why,
-      revertError: errorMessage(revertError),
-    });
+    await record(
+      deps,
+      'restore.revert-failed',
+      `restore of ${ctx.id} failed and putting safety backup ${ctx.safety.id} back failed too`,
+      {
+        backupId: ctx.id,
+        safetyId: ctx.safety.id,
+        error: why,
+        revertError: errorMessage(revertError),
+      },
+    );
     return new UserError(
       'RESTORE_AND_REVERT_FAILED',
       `restore of ${ctx.id} failed (${why}) and putting the safety backup ${ctx.safety.id} back ALSO failed (${errorMessage(revertError)}); ` +
@@ -116,7 +162,11 @@ async function putSafetyBack(deps: DbDeps, ctx: { id: string; safety: Backup; ta
       { details: { outcome: 'revert-failed', safetyId: ctx.safety.id, safetyPath: ctx.safety.path } },
     );
   }
-  await record(deps, 'restore.reverted', `restore of ${ctx.id} failed; safety backup ${ctx.safety.id} put back`, { backupId: ctx.id, safetyId: ctx.safety.id, error: why });
+  await record(deps, 'restore.reverted', `restore of ${ctx.id} failed; safety backup ${ctx.safety.id} put back`, {
+    backupId: ctx.id,
+    safetyId: ctx.safety.id,
+    error: why,
+  });
   return new UserError(
     'RESTORE_FAILED',
     `restore of ${ctx.id} failed (${why}); the safety backup ${ctx.safety.id} was put back, so the database is as it was before the restore`,

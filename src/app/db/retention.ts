@@ -38,10 +38,19 @@ export async function applyRetention(ctx: AppContext, db: DatabaseHandle, actor?
 }
 
 /** The pre-migration backup that puts the schema back to `schemaVersion`, taken for a release in (afterRevision, upToRevision]. */
-export function preMigrationBackup(backups: Backup[], guard: { service: string; environment: string; afterRevision: number; upToRevision: number }, schemaVersion: string | null): Backup | null {
+export function preMigrationBackup(
+  backups: Backup[],
+  guard: { service: string; environment: string; afterRevision: number; upToRevision: number },
+  schemaVersion: string | null,
+): Backup | null {
   const candidates = backups
     .filter((b) => b.service === guard.service && b.environment === guard.environment && b.revision !== null)
-    .filter((b) => (b.revision as number) > guard.afterRevision && (b.revision as number) <= guard.upToRevision && b.manifest.purpose === PRE_MIGRATE)
+    .filter(
+      (b) =>
+        (b.revision as number) > guard.afterRevision &&
+        (b.revision as number) <= guard.upToRevision &&
+        b.manifest.purpose === PRE_MIGRATE,
+    )
     .sort((a, b) => (a.revision as number) - (b.revision as number) || a.createdAt - b.createdAt);
   // the state just before the first migration past the target is the target's schema
   return candidates.find((b) => (b.manifest.schemaVersion ?? null) === schemaVersion) ?? candidates[0] ?? null;

@@ -7,7 +7,8 @@ import { migrateDown } from './migrate-down.js';
 import { restoreBackup } from './restore-backup.js';
 import { takeBackup } from './take-backup.js';
 
-const nameOf = (params: Record<string, unknown>): string | undefined => (typeof params.database === 'string' ? params.database : undefined);
+const nameOf = (params: Record<string, unknown>): string | undefined =>
+  typeof params.database === 'string' ? params.database : undefined;
 
 /**
  * The database steps of a coordinated rollback (issue 5 §6), registered through
@@ -25,7 +26,8 @@ export function databaseStepHandlers(ctx: AppContext): Partial<Record<StepName, 
     async 'read-only'(step, { rollback, log }) {
       const { db } = open(step, rollback, log);
       // runbook: "stop writes" — an engine without a server-side switch says so instead of pretending
-      if (!db.adapter.capabilities.readOnly) return `${db.adapter.engine} has no read-only mode: writes were NOT stopped`;
+      if (!db.adapter.capabilities.readOnly)
+        return `${db.adapter.engine} has no read-only mode: writes were NOT stopped`;
       await db.adapter.setReadOnly(true);
       return `database ${db.name} is read-only (other sessions were disconnected)`;
     },
@@ -39,9 +41,17 @@ export function databaseStepHandlers(ctx: AppContext): Partial<Record<StepName, 
       const { db, deps } = open(step, rollback, log);
       const to = step.params.to === null || step.params.to === undefined ? '0' : String(step.params.to);
       // the data of the dropped columns is not lost: migrateDown takes a full backup first
-      const result = await migrateDown(deps, { migrationsDir: db.migrationsDir, toVersion: to, allowDataLoss: true, backupFirst: true });
+      const result = await migrateDown(deps, {
+        migrationsDir: db.migrationsDir,
+        toVersion: to,
+        allowDataLoss: true,
+        backupFirst: true,
+      });
       if (result.steps.length === 0) return `already at ${to}`;
-      return [`migrated ${db.name} from ${result.from ?? 'nothing'} down to ${to}${result.backup ? ` (backup ${result.backup.id} taken first)` : ''}`, ...result.steps].join('\n');
+      return [
+        `migrated ${db.name} from ${result.from ?? 'nothing'} down to ${to}${result.backup ? ` (backup ${result.backup.id} taken first)` : ''}`,
+        ...result.steps,
+      ].join('\n');
     },
     async restore(step, { rollback, log }) {
       const { deps } = open(step, rollback, log);
@@ -57,17 +67,25 @@ export function databaseStepHandlers(ctx: AppContext): Partial<Record<StepName, 
       const checks = await db.adapter.validate({ tables: expected.tables });
       if (wanted !== null) {
         const { current } = await db.adapter.migrationStatus(db.migrationsDir);
-        checks.push({ name: 'schema version', ok: current === wanted, detail: `database at ${current ?? 'nothing'}, revision ${rollback.toRevision} needs ${wanted}` });
+        checks.push({
+          name: 'schema version',
+          ok: current === wanted,
+          detail: `database at ${current ?? 'nothing'}, revision ${rollback.toRevision} needs ${wanted}`,
+        });
       }
       for (const c of checks) log(`${c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
       const failed = checks.filter((c) => !c.ok);
-      if (failed.length > 0) throw new Error(`database ${db.name} failed validation: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
+      if (failed.length > 0)
+        throw new Error(
+          `database ${db.name} failed validation: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+        );
       return `${checks.length} checks passed`;
     },
     async 'backup-database'(step, { rollback, log }) {
       const { deps } = open(step, rollback, log);
       const revision = rollback.fromRevision;
-      const guards = revision === null ? null : { service: rollback.service, environment: rollback.environment, revision };
+      const guards =
+        revision === null ? null : { service: rollback.service, environment: rollback.environment, revision };
       const backup = await takeBackup(deps, { kind: 'full', guards, purpose: 'pre-rollback' });
       return `backup ${backup.id} (${backup.sizeBytes} bytes)`;
     },

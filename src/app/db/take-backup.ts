@@ -27,7 +27,13 @@ export async function takeBackup(deps: DbDeps, options: TakeBackupOptions = {}):
   const path = join(deps.dir, id);
   let result;
   try {
-    result = await deps.adapter.backup({ kind, tables: options.tables, dir: path, guards: options.guards ?? null, schemaVersion: options.schemaVersion });
+    result = await deps.adapter.backup({
+      kind,
+      tables: options.tables,
+      dir: path,
+      guards: options.guards ?? null,
+      schemaVersion: options.schemaVersion,
+    });
   } catch (error) {
     await rm(path, { recursive: true, force: true });
     throw error;
@@ -46,12 +52,17 @@ export async function takeBackup(deps: DbDeps, options: TakeBackupOptions = {}):
     createdAt: deps.clock.now(),
     manifest: { ...result.manifest, purpose: options.purpose ?? 'manual' },
   });
-  await record(deps, 'backup.created', `${kind} backup ${id} of ${deps.adapter.name} (${result.tables.length} tables, ${result.sizeBytes} bytes)`, {
-    backupId: id,
-    kind,
-    sizeBytes: result.sizeBytes,
-    durationMs: deps.clock.now() - startedAt,
-    purpose: options.purpose ?? 'manual',
-  });
+  await record(
+    deps,
+    'backup.created',
+    `${kind} backup ${id} of ${deps.adapter.name} (${result.tables.length} tables, ${result.sizeBytes} bytes)`,
+    {
+      backupId: id,
+      kind,
+      sizeBytes: result.sizeBytes,
+      durationMs: deps.clock.now() - startedAt,
+      purpose: options.purpose ?? 'manual',
+    },
+  );
   return backup;
 }

@@ -13,7 +13,10 @@ export async function getBackup(deps: DbDeps, id: string): Promise<Backup> {
   const backup = await deps.store.getBackup(id);
   if (!backup) throw notFound(`backup ${id}`, 'list them with `rewind db backups`');
   if (backup.database !== deps.adapter.name) {
-    throw new UserError('WRONG_DATABASE', `backup ${id} belongs to database ${backup.database}, not ${deps.adapter.name}`);
+    throw new UserError(
+      'WRONG_DATABASE',
+      `backup ${id} belongs to database ${backup.database}, not ${deps.adapter.name}`,
+    );
   }
   return backup;
 }
@@ -23,7 +26,12 @@ export async function verifyBackup(deps: DbDeps, id: string): Promise<VerifyResu
   const backup = await getBackup(deps, id);
   const checks = await deps.adapter.verify(backup.path, backup.sha256);
   const ok = checks.length > 0 && checks.every((c) => c.ok);
-  await record(deps, ok ? 'backup.verified' : 'backup.corrupt', ok ? `backup ${id} verified` : `backup ${id} FAILED verification`, { backupId: id, checks });
+  await record(
+    deps,
+    ok ? 'backup.verified' : 'backup.corrupt',
+    ok ? `backup ${id} verified` : `backup ${id} FAILED verification`,
+    { backupId: id, checks },
+  );
   return { backup, ok, checks };
 }
 

@@ -128,7 +128,13 @@ export async function writeDemoConfig(options: DemoConfigOptions): Promise<DemoC
       [DEMO_SERVICE]: {
         driver: {
           type: 'local',
-          command: [process.execPath, `--env-file=${path.join(releasesDir, '{version}.env')}`, 'server.js', '--release', '{version}'],
+          command: [
+            process.execPath,
+            `--env-file=${path.join(releasesDir, '{version}.env')}`,
+            'server.js',
+            '--release',
+            '{version}',
+          ],
           cwd: sampleAppDir(),
           env: { APP_VERSION: '{version}' },
           portEnv: 'PORT',
@@ -138,7 +144,14 @@ export async function writeDemoConfig(options: DemoConfigOptions): Promise<DemoC
         },
         strategy: 'bluegreen',
         rollbackWindow: '1m',
-        health: { live: '/health/live', ready: '/health/ready', interval: '250ms', timeout: '500ms', failureThreshold: 2, readyTimeout: '15s' },
+        health: {
+          live: '/health/live',
+          ready: '/health/ready',
+          interval: '250ms',
+          timeout: '500ms',
+          failureThreshold: 2,
+          readyTimeout: '15s',
+        },
         analysis: { duration: options.analysis ?? '8s' },
         postRollback: { watch: options.postRollbackWatch ?? '3s' },
         triggers: options.triggers ?? DEMO_TRIGGERS,
@@ -149,6 +162,9 @@ export async function writeDemoConfig(options: DemoConfigOptions): Promise<DemoC
     ...(options.notifications ? { notifications: demoNotifications(options.notifications) } : {}),
   };
   const configFile = path.join(workDir, 'rewind.yaml');
-  writeFileSync(configFile, `# rewind demo: the bundled sample service, fault ${options.plan.fault}\n${stringify(config)}`);
+  writeFileSync(
+    configFile,
+    `# rewind demo: the bundled sample service, fault ${options.plan.fault}\n${stringify(config)}`,
+  );
   return { configFile, stateDir, frontDoor };
 }

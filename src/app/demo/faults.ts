@@ -50,11 +50,29 @@ export function faultPlan(fault: DemoFault, faultAfterMs = DEFAULT_FAULT_AFTER_M
         activatesAfterMs: 0,
       };
     case 'latency':
-      return { fault, expected: 'rolled-back', env: { FAULT: fault, FAULT_LATENCY_MS: String(FAULT_LATENCY_MS), ...after }, description: `v2 takes ${FAULT_LATENCY_MS} ms per answer`, activatesAfterMs: 0 };
+      return {
+        fault,
+        expected: 'rolled-back',
+        env: { FAULT: fault, FAULT_LATENCY_MS: String(FAULT_LATENCY_MS), ...after },
+        description: `v2 takes ${FAULT_LATENCY_MS} ms per answer`,
+        activatesAfterMs: 0,
+      };
     case 'crash':
-      return { fault, expected: 'rolled-back', env: { FAULT: fault, ...after }, description: `v2 instances crash ${faultAfterMs} ms after they start (again after each restart)`, activatesAfterMs: faultAfterMs };
+      return {
+        fault,
+        expected: 'rolled-back',
+        env: { FAULT: fault, ...after },
+        description: `v2 instances crash ${faultAfterMs} ms after they start (again after each restart)`,
+        activatesAfterMs: faultAfterMs,
+      };
     case 'unhealthy':
-      return { fault, expected: 'rolled-back', env: { FAULT: fault, ...after }, description: `v2 fails its live and ready checks ${faultAfterMs} ms after it starts`, activatesAfterMs: faultAfterMs };
+      return {
+        fault,
+        expected: 'rolled-back',
+        env: { FAULT: fault, ...after },
+        description: `v2 fails its live and ready checks ${faultAfterMs} ms after it starts`,
+        activatesAfterMs: faultAfterMs,
+      };
     case 'none':
       return { fault, expected: 'promoted', env: {}, description: 'v2 is as good as v1', activatesAfterMs: 0 };
   }

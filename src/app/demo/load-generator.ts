@@ -62,11 +62,14 @@ function defaultReleaseOf(_status: number, body: string): string | null {
 
 export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerator {
   const target = new URL(options.url);
-  if (target.protocol !== 'http:') throw badRequest(`load generator: only http:// URLs are supported, got ${target.protocol}`);
+  if (target.protocol !== 'http:')
+    throw badRequest(`load generator: only http:// URLs are supported, got ${target.protocol}`);
   const rate = options.ratePerSecond ?? 150;
-  if (!(rate > 0 && rate <= 100_000)) throw badRequest(`load generator: ratePerSecond must be in (0, 100000], got ${rate}`);
+  if (!(rate > 0 && rate <= 100_000))
+    throw badRequest(`load generator: ratePerSecond must be in (0, 100000], got ${rate}`);
   const maxInFlight = options.maxInFlight ?? 256;
-  if (!(Number.isInteger(maxInFlight) && maxInFlight > 0)) throw badRequest(`load generator: maxInFlight must be a positive integer, got ${maxInFlight}`);
+  if (!(Number.isInteger(maxInFlight) && maxInFlight > 0))
+    throw badRequest(`load generator: maxInFlight must be a positive integer, got ${maxInFlight}`);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const releaseOf = options.releaseOf ?? defaultReleaseOf;
   const clock = options.clock ?? systemClock;
@@ -91,7 +94,14 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
         resolve();
       };
       const req = http.request(
-        { host: target.hostname, port: target.port || 80, path: `${target.pathname}${target.search}`, method: 'GET', agent, timeout: timeoutMs },
+        {
+          host: target.hostname,
+          port: target.port || 80,
+          path: `${target.pathname}${target.search}`,
+          method: 'GET',
+          agent,
+          timeout: timeoutMs,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -133,7 +143,8 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
     timer = setTimeout(tick, Math.max(1, nextAt - (performance.now() - originMono)));
   }
 
-  const report = (): LoadReport => summarize(done, { startedAt, stoppedAt: stoppedAt ?? clock.now(), skipped, ratePerSecond: rate });
+  const report = (): LoadReport =>
+    summarize(done, { startedAt, stoppedAt: stoppedAt ?? clock.now(), skipped, ratePerSecond: rate });
 
   return {
     start() {

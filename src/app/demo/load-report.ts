@@ -49,7 +49,8 @@ export interface LoadReport {
 }
 
 /** A failure as the demo and bench count it: no answer, or any non-2xx status. */
-export const isFailed = (sample: RequestSample): boolean => sample.status === null || sample.status < 200 || sample.status > 299;
+export const isFailed = (sample: RequestSample): boolean =>
+  sample.status === null || sample.status < 200 || sample.status > 299;
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return 0;
@@ -74,13 +75,19 @@ export function summarize(samples: readonly RequestSample[], context: SummaryCon
     if (bad) failed += 1;
     latencies.push(sample.endedAt - sample.startedAt);
     const index = Math.max(0, Math.floor((sample.startedAt - origin) / 1000));
-    while (perSecond.length <= index) perSecond.push({ second: perSecond.length, requests: 0, failed: 0, byRelease: {} });
+    while (perSecond.length <= index)
+      perSecond.push({ second: perSecond.length, requests: 0, failed: 0, byRelease: {} });
     const bucket = perSecond[index]!;
     bucket.requests += 1;
     if (bad) bucket.failed += 1;
     if (sample.release !== null) {
       bucket.byRelease[sample.release] = (bucket.byRelease[sample.release] ?? 0) + 1;
-      const span = (releases[sample.release] ??= { firstAt: sample.endedAt, lastAt: sample.endedAt, requests: 0, failed: 0 });
+      const span = (releases[sample.release] ??= {
+        firstAt: sample.endedAt,
+        lastAt: sample.endedAt,
+        requests: 0,
+        failed: 0,
+      });
       span.firstAt = Math.min(span.firstAt, sample.endedAt);
       span.lastAt = Math.max(span.lastAt, sample.endedAt);
       span.requests += 1;
@@ -95,7 +102,12 @@ export function summarize(samples: readonly RequestSample[], context: SummaryCon
     failed,
     skipped: context.skipped,
     ratePerSecond: context.ratePerSecond,
-    latencyMs: { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), p99: quantile(latencies, 0.99), max: latencies.at(-1) ?? 0 },
+    latencyMs: {
+      p50: quantile(latencies, 0.5),
+      p95: quantile(latencies, 0.95),
+      p99: quantile(latencies, 0.99),
+      max: latencies.at(-1) ?? 0,
+    },
     perSecond,
     releases,
   };
@@ -106,7 +118,11 @@ export function summarize(samples: readonly RequestSample[], context: SummaryCon
  * failed or wrong-release answer at or after `from`, where `good(sample)` says
  * what a good answer is. Null when nothing bad happened after `from`.
  */
-export function lastBadAnswerAt(samples: readonly RequestSample[], from: number, good: (sample: RequestSample) => boolean): number | null {
+export function lastBadAnswerAt(
+  samples: readonly RequestSample[],
+  from: number,
+  good: (sample: RequestSample) => boolean,
+): number | null {
   let last: number | null = null;
   for (const sample of samples) {
     if (sample.endedAt < from || good(sample)) continue;

@@ -8,7 +8,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createLoadGenerator, type LoadGeneratorOptions } from './load-generator.js';
 import type { RequestSample } from './load-report.js';
 
-export type WorkerMessage = { type: 'samples'; samples: RequestSample[]; inFlight: number } | { type: 'stopped'; samples: RequestSample[]; skipped: number };
+export type WorkerMessage =
+  | { type: 'samples'; samples: RequestSample[]; inFlight: number }
+  | { type: 'stopped'; samples: RequestSample[]; skipped: number };
 
 const port = parentPort;
 if (port) {
@@ -20,7 +22,10 @@ if (port) {
     sent = all.length;
     return fresh;
   };
-  const timer = setInterval(() => port.postMessage({ type: 'samples', samples: flush(), inFlight: load.inFlight() } satisfies WorkerMessage), 100);
+  const timer = setInterval(
+    () => port.postMessage({ type: 'samples', samples: flush(), inFlight: load.inFlight() } satisfies WorkerMessage),
+    100,
+  );
   port.on('message', (message: { type: string }) => {
     if (message.type === 'start') load.start();
     if (message.type === 'stop') {

@@ -48,14 +48,17 @@ export function faultStartAt(input: FaultClockInput, logFileOf: (index: number) 
   if (spawns.length === 0) return null;
   const activated = Math.min(...spawns) + input.activatesAfterMs;
   let firstServed = Infinity;
-  for (const sample of input.samples) if (sample.release === input.faultyRelease && sample.startedAt < firstServed) firstServed = sample.startedAt;
+  for (const sample of input.samples)
+    if (sample.release === input.faultyRelease && sample.startedAt < firstServed) firstServed = sample.startedAt;
   // A crash can strike before any answer came back: then activation is all we know.
   return Number.isFinite(firstServed) ? Math.max(activated, firstServed) : activated;
 }
 
 /** The first trigger that fired on `revision` at or after `from`. */
 export function firstTrigger(events: readonly RewindEvent[], revision: number, from: number): RewindEvent | null {
-  return events.find((event) => event.type === 'trigger.fired' && event.revision === revision && event.at >= from) ?? null;
+  return (
+    events.find((event) => event.type === 'trigger.fired' && event.revision === revision && event.at >= from) ?? null
+  );
 }
 
 /**
@@ -91,17 +94,38 @@ export interface EpisodeFigures {
    * 2xx by the good release (the switch should send none of them astray), with
    * up to five examples: start relative to the flip, status or error, release.
    */
-  afterFlip: { bad: number; examples: { startedAfterFlipMs: number; status: number | null; error: string | null; release: string | null }[] };
+  afterFlip: {
+    bad: number;
+    examples: { startedAfterFlipMs: number; status: number | null; error: string | null; release: string | null }[];
+  };
 }
 
-export function episodeFigures(input: { samples: readonly RequestSample[]; events: readonly RewindEvent[]; faultStartAt: number | null; faultyRevision: number; goodRelease: string }): EpisodeFigures {
+export function episodeFigures(input: {
+  samples: readonly RequestSample[];
+  events: readonly RewindEvent[];
+  faultStartAt: number | null;
+  faultyRevision: number;
+  goodRelease: string;
+}): EpisodeFigures {
   const start = input.faultStartAt;
   const noFlip = { bad: 0, examples: [] };
-  if (start === null) return { faultStartAt: null, detectedAfterMs: null, trafficRestoredAfterMs: null, switchFlippedAfterMs: null, failedAfterFault: 0, afterFlip: noFlip };
+  if (start === null)
+    return {
+      faultStartAt: null,
+      detectedAfterMs: null,
+      trafficRestoredAfterMs: null,
+      switchFlippedAfterMs: null,
+      failedAfterFault: 0,
+      afterFlip: noFlip,
+    };
   const fired = firstTrigger(input.events, input.faultyRevision, 0);
   const flipped = input.events.find((event) => event.type === 'rollback.traffic-restored' && event.at >= start);
   const restored = flipped ? trafficRestoredAt(input.samples, start, input.goodRelease) : null;
-  const strays = flipped ? input.samples.filter((sample) => sample.startedAt >= flipped.at && (isFailed(sample) || sample.release !== input.goodRelease)) : [];
+  const strays = flipped
+    ? input.samples.filter(
+        (sample) => sample.startedAt >= flipped.at && (isFailed(sample) || sample.release !== input.goodRelease),
+      )
+    : [];
   return {
     faultStartAt: start,
     detectedAfterMs: fired ? fired.at - start : null,
@@ -110,7 +134,12 @@ export function episodeFigures(input: { samples: readonly RequestSample[]; event
     failedAfterFault: input.samples.filter((sample) => sample.startedAt >= start && isFailed(sample)).length,
     afterFlip: {
       bad: strays.length,
-      examples: strays.slice(0, 5).map((sample) => ({ startedAfterFlipMs: sample.startedAt - (flipped?.at ?? 0), status: sample.status, error: sample.error, release: sample.release })),
+      examples: strays.slice(0, 5).map((sample) => ({
+        startedAfterFlipMs: sample.startedAt - (flipped?.at ?? 0),
+        status: sample.status,
+        error: sample.error,
+        release: sample.release,
+      })),
     },
   };
 }

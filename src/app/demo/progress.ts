@@ -30,7 +30,22 @@ export interface Progress {
   stop(): void;
 }
 
-const STORY = new Set(['deploy.started', 'deploy.ready', 'deploy.traffic', 'deploy.promoted', 'deploy.failed', 'trigger.fired', 'decision.made', 'rollback.initiated', 'rollback.step-finished', 'rollback.step-failed', 'rollback.traffic-restored', 'rollback.completed', 'rollback.escalated', 'policy.escalated']);
+const STORY = new Set([
+  'deploy.started',
+  'deploy.ready',
+  'deploy.traffic',
+  'deploy.promoted',
+  'deploy.failed',
+  'trigger.fired',
+  'decision.made',
+  'rollback.initiated',
+  'rollback.step-finished',
+  'rollback.step-failed',
+  'rollback.traffic-restored',
+  'rollback.completed',
+  'rollback.escalated',
+  'policy.escalated',
+]);
 
 const mark: Record<Step['status'], string> = { done: '✓', running: '…', failed: '✗', pending: '·', skipped: '-' };
 
@@ -41,7 +56,9 @@ export function createProgress(options: ProgressOptions): Progress {
 
   function lastSecond(now: number): { rate: number; errorRate: number } {
     // samples arrive from the load's thread in 100 ms batches: look at the last complete second
-    const recent = options.load.samples().filter((sample) => sample.endedAt >= now - 1100 && sample.endedAt < now - 100);
+    const recent = options.load
+      .samples()
+      .filter((sample) => sample.endedAt >= now - 1100 && sample.endedAt < now - 100);
     const failed = recent.filter(isFailed).length;
     return { rate: recent.length, errorRate: recent.length === 0 ? 0 : failed / recent.length };
   }
@@ -61,7 +78,9 @@ export function createProgress(options: ProgressOptions): Progress {
         const detail = await options.api.rollback(rollbackId);
         steps = `  rollback ${detail.steps.map((step) => `${mark[step.status]}${step.name}`).join(' ')}`;
       }
-      options.write(`${elapsed(now)}  weights ${weights || '—'}  ${rate} req/s  errors ${(errorRate * 100).toFixed(1)}%${steps}`);
+      options.write(
+        `${elapsed(now)}  weights ${weights || '—'}  ${rate} req/s  errors ${(errorRate * 100).toFixed(1)}%${steps}`,
+      );
     } catch {
       // progress is decoration: a failed read must not disturb the demo
     } finally {

@@ -53,7 +53,9 @@ async function listen(handler: Handler): Promise<{ server: Server; url: string }
       } catch {
         // a body that is not JSON is refused; the count stays as it was
       }
-      response.writeHead(status, { 'content-type': 'application/json' }).end(status < 300 ? '{"ok":true}' : '{"ok":false}');
+      response
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(status < 300 ? '{"ok":true}' : '{"ok":false}');
     });
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
@@ -83,13 +85,15 @@ export async function startDemoReceivers(): Promise<DemoReceivers> {
     return url;
   };
   const close = (): Promise<void> =>
-    Promise.all(servers.map(
+    Promise.all(
+      servers.map(
         (server) =>
           new Promise<void>((resolve) => {
             server.close(() => resolve());
             server.closeAllConnections(); // keep-alive sockets of the notifiers must not hold the demo open
           }),
-      )).then(() => undefined);
+      ),
+    ).then(() => undefined);
   try {
     const slackUrl = await start((body) => {
       const message = JSON.parse(body) as { text?: unknown };
@@ -118,7 +122,13 @@ export async function startDemoReceivers(): Promise<DemoReceivers> {
       pagerDutyRoutingKey,
       webhookUrl,
       webhookSecret,
-      counts: () => ({ slack, pagerduty: pagerdutyEvents.length, webhook, webhookRejected, pagerdutyEvents: [...pagerdutyEvents] }),
+      counts: () => ({
+        slack,
+        pagerduty: pagerdutyEvents.length,
+        webhook,
+        webhookRejected,
+        pagerdutyEvents: [...pagerdutyEvents],
+      }),
       close,
     };
   } catch (error) {

@@ -84,7 +84,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   for (const key of ['FAULT', 'FAULT_AFTER_MS', 'FAULT_LATENCY_MS', 'FAULT_ERROR_RATE']) delete process.env[key];
   const keep = options.stateDir !== undefined;
   const workDir = keep ? path.resolve(options.stateDir as string) : mkdtempSync(path.join(os.tmpdir(), 'rewind-demo-'));
-  const cleanups: (() => Promise<unknown> | unknown)[] = keep ? [] : [() => rmSync(workDir, { recursive: true, force: true })];
+  const cleanups: (() => Promise<unknown> | unknown)[] = keep
+    ? []
+    : [() => rmSync(workDir, { recursive: true, force: true })];
   try {
     const receivers = await startDemoReceivers();
     cleanups.push(() => receivers.close());
@@ -99,7 +101,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const loaded = loadConfig(written.configFile);
     write(`rewind demo: fault ${plan.fault} — ${plan.description}; expected outcome: ${plan.expected}`);
     write(`state in ${written.stateDir}; service front door http://${written.frontDoor}/`);
-    const controller: Controller = await startController(loaded, { listen: '127.0.0.1:0', drainTimeoutMs: 5_000, ...controllerServices(loaded) });
+    const controller: Controller = await startController(loaded, {
+      listen: '127.0.0.1:0',
+      drainTimeoutMs: 5_000,
+      ...controllerServices(loaded),
+    });
     cleanups.push(() => controller.close());
     cleanups.push(async () => {
       // the local driver leaves processes running when the controller stops (for adoption): the demo stops them
@@ -108,25 +114,49 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     const events: RewindEvent[] = [];
     const versions = new Map<number, string>();
-    const load = createThreadedLoadGenerator({ url: `http://${written.frontDoor}/`, ratePerSecond: options.ratePerSecond ?? 150 });
+    const load = createThreadedLoadGenerator({
+      url: `http://${written.frontDoor}/`,
+      ratePerSecond: options.ratePerSecond ?? 150,
+    });
     cleanups.push(() => load.stop());
-    const progress = createProgress({ api: controller.api, service: DEMO_SERVICE, environment: DEMO_ENVIRONMENT, load, write, versions, startedAt });
+    const progress = createProgress({
+      api: controller.api,
+      service: DEMO_SERVICE,
+      environment: DEMO_ENVIRONMENT,
+      load,
+      write,
+      versions,
+      startedAt,
+    });
     cleanups.push(() => progress.stop());
-    cleanups.push(controller.ctx.onEvent((event) => {
-      events.push(event);
-      progress.onEvent(event);
-    }));
+    cleanups.push(
+      controller.ctx.onEvent((event) => {
+        events.push(event);
+        progress.onEvent(event);
+      }),
+    );
     const actor = { name: 'rewind-demo' };
     const target = { service: DEMO_SERVICE, environment: DEMO_ENVIRONMENT };
 
     // v1: traffic on it, then promoted after its analysis, under load from the start.
-    const first = await unlessAborted(controller.api.deploy({ ...target, version: 'v1', force: true, watch: false, actor }), options.signal);
+    const first = await unlessAborted(
+      controller.api.deploy({ ...target, version: 'v1', force: true, watch: false, actor }),
+      options.signal,
+    );
     if (first.outcome === 'failed') throw new Error(`v1 did not start: ${first.reason ?? 'unknown reason'}`);
     load.start();
-    await waitFor('v1 to be promoted', () => events.some((e) => e.type === 'deploy.promoted' && e.revision === first.release.revision), 30_000, options.signal);
+    await waitFor(
+      'v1 to be promoted',
+      () => events.some((e) => e.type === 'deploy.promoted' && e.revision === first.release.revision),
+      30_000,
+      options.signal,
+    );
 
     // v2 carries the fault (see faults.ts for when each one starts); the monitor takes it from there.
-    const second = await unlessAborted(controller.api.deploy({ ...target, version: 'v2', force: true, watch: true, actor }), options.signal);
+    const second = await unlessAborted(
+      controller.api.deploy({ ...target, version: 'v2', force: true, watch: true, actor }),
+      options.signal,
+    );
     let rollbackStatus: RollbackStatus | null = null;
     if (second.rollbackId) {
       progress.follow(second.rollbackId);
@@ -145,17 +175,37 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const delivered = (): boolean => {
       const counts = receivers.counts();
       const resolved = counts.pagerdutyEvents.some((e) => e.action === 'resolve');
-      return counts.slack > 0 && counts.webhook > 0 && (second.rollbackId === null || (resolved && reportPath() !== null));
+      return (
+        counts.slack > 0 && counts.webhook > 0 && (second.rollbackId === null || (resolved && reportPath() !== null))
+      );
     };
-    await waitFor('notifications and the incident report', delivered, RECORD_WAIT_MS, options.signal).catch((error: unknown) => {
-      if (options.signal?.aborted) throw error;
-      write('notifications or the incident report were not all there in time; showing what arrived');
-    });
+    await waitFor('notifications and the incident report', delivered, RECORD_WAIT_MS, options.signal).catch(
+      (error: unknown) => {
+        if (options.signal?.aborted) throw error;
+        write('notifications or the incident report were not all there in time; showing what arrived');
+      },
+    );
 
     const faultyRevision = second.release.revision;
-    const faultClock = { instances: DEMO_INSTANCES, activatesAfterMs: plan.activatesAfterMs, samples: load.samples(), faultyRelease: 'v2' };
-    const faultStart = plan.fault === 'none' ? null : faultStartAt(faultClock, (index) => logFilePath(written.stateDir, DEMO_SERVICE, DEMO_ENVIRONMENT, faultyRevision, index));
-    const figures = episodeFigures({ samples: load.samples(), events, faultStartAt: faultStart, faultyRevision, goodRelease: 'v1' });
+    const faultClock = {
+      instances: DEMO_INSTANCES,
+      activatesAfterMs: plan.activatesAfterMs,
+      samples: load.samples(),
+      faultyRelease: 'v2',
+    };
+    const faultStart =
+      plan.fault === 'none'
+        ? null
+        : faultStartAt(faultClock, (index) =>
+            logFilePath(written.stateDir, DEMO_SERVICE, DEMO_ENVIRONMENT, faultyRevision, index),
+          );
+    const figures = episodeFigures({
+      samples: load.samples(),
+      events,
+      faultStartAt: faultStart,
+      faultyRevision,
+      goodRelease: 'v1',
+    });
     const fired = events.find((e) => e.type === 'trigger.fired' && e.revision === faultyRevision);
     const outcome = second.outcome;
     return {
@@ -173,7 +223,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       skippedRequests: report.skipped,
       rollbackId: second.rollbackId,
       rollbackStatus,
-      trigger: fired ? { name: String(fired.data.trigger), metric: String(fired.data.metric), value: fired.data.value } : null,
+      trigger: fired
+        ? { name: String(fired.data.trigger), metric: String(fired.data.metric), value: fired.data.value }
+        : null,
       faultStartedAt: faultStart,
       durationMs: Date.now() - startedAt,
       stateDir: keep ? written.stateDir : null,

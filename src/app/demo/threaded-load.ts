@@ -39,7 +39,13 @@ export function createThreadedLoadGenerator(options: Omit<LoadGeneratorOptions, 
   });
   worker.on('error', () => onStopped());
   worker.on('exit', () => onStopped());
-  const report = (): LoadReport => summarize(samples, { startedAt, stoppedAt: stoppedAt ?? systemClock.now(), skipped, ratePerSecond: options.ratePerSecond ?? 150 });
+  const report = (): LoadReport =>
+    summarize(samples, {
+      startedAt,
+      stoppedAt: stoppedAt ?? systemClock.now(),
+      skipped,
+      ratePerSecond: options.ratePerSecond ?? 150,
+    });
   return {
     start() {
       if (startedAt !== null) return;

@@ -10,7 +10,12 @@ import type { RewindApi } from '../index.js';
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => systemClock.sleep(ms, signal);
 
 /** Polls `check` every 100 ms; rejects after `timeoutMs` naming what it waited for. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
@@ -19,9 +24,19 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 }
 
 /** Resolves with the rollback's final status; rejects when it is still running after `timeoutMs`. */
-export async function waitForRollback(api: RewindApi, id: string, timeoutMs: number, signal?: AbortSignal): Promise<RollbackStatus> {
+export async function waitForRollback(
+  api: RewindApi,
+  id: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<RollbackStatus> {
   let status: RollbackStatus = 'planned';
-  await waitFor(`rollback ${id} to finish`, async () => isTerminalRollback((status = (await api.rollback(id)).status)), timeoutMs, signal);
+  await waitFor(
+    `rollback ${id} to finish`,
+    async () => isTerminalRollback((status = (await api.rollback(id)).status)),
+    timeoutMs,
+    signal,
+  );
   return status;
 }
 

@@ -30,7 +30,8 @@ export function renderDrillMarkdown(result: DrillResult): string {
   ];
   if (result.targets.length) {
     lines.push('## Targets', '', '| target | measured | target | result |', '|---|---|---|---|');
-    for (const check of result.targets) lines.push(`| ${check.target} | ${ms(check.measuredMs)} | ${ms(check.targetMs)} | ${check.result} |`);
+    for (const check of result.targets)
+      lines.push(`| ${check.target} | ${ms(check.measuredMs)} | ${ms(check.targetMs)} | ${check.result} |`);
     lines.push('');
   }
   if (result.error) lines.push('## Problems', '', result.error, '');

@@ -63,10 +63,13 @@ export async function finishDrill(ctx: AppContext, end: DrillEnd): Promise<Drill
     const events = await incidentEvents(ctx, rollback.id);
     const detail = await ctx.store.getRollback(rollback.id);
     const envTargets = targetsFor(ctx.loaded.config, end.environment);
-    if (detail) targets = buildIncidentReport({ rollback: detail, events, ...(envTargets ? { targets: envTargets } : {}) }).recovery.checks;
+    if (detail)
+      targets = buildIncidentReport({ rollback: detail, events, ...(envTargets ? { targets: envTargets } : {}) })
+        .recovery.checks;
     const times = measureRecoveryTimes(events);
     const detected = events.find((e) => e.type === 'trigger.fired' && e.at >= end.startedAt);
-    const after = (at: number | null | undefined): number | null => (faultAt === null || at === null || at === undefined ? null : Math.max(0, at - faultAt));
+    const after = (at: number | null | undefined): number | null =>
+      faultAt === null || at === null || at === undefined ? null : Math.max(0, at - faultAt);
     detectedAfterMs = after(detected?.at);
     trafficRestoredAfterMs = after(times.trafficRestoredAt);
     totalMs = after(times.stableAt);
@@ -112,7 +115,10 @@ async function writeDrillReport(stateDir: string, result: DrillResult): Promise<
   const directory = join(stateDir, 'drills');
   await mkdir(directory, { recursive: true });
   const safe = (text: string): string => text.replace(/[^A-Za-z0-9._-]+/g, '-');
-  const stem = join(directory, `${new Date(result.startedAt).toISOString().slice(0, 10)}-${safe(result.environment)}-${safe(result.service)}-${safe(result.drillId)}`);
+  const stem = join(
+    directory,
+    `${new Date(result.startedAt).toISOString().slice(0, 10)}-${safe(result.environment)}-${safe(result.service)}-${safe(result.drillId)}`,
+  );
   const path = `${stem}.md`;
   await writeFile(`${stem}.json.tmp`, `${JSON.stringify({ ...result, reportPath: path }, null, 2)}\n`, 'utf8');
   await rename(`${stem}.json.tmp`, `${stem}.json`);

@@ -17,7 +17,13 @@ const keyOf = (service: string, environment: string): string => `${service}\u000
  * so the live release and later restarts never see it; the local driver keeps
  * the environment of a release for its whole life, including restarts.
  */
-export async function withInjectedFault<T>(ctx: AppContext, service: string, environment: string, env: Overlay, work: () => Promise<T>): Promise<T> {
+export async function withInjectedFault<T>(
+  ctx: AppContext,
+  service: string,
+  environment: string,
+  env: Overlay,
+  work: () => Promise<T>,
+): Promise<T> {
   let byService = overlays.get(ctx);
   if (!byService) overlays.set(ctx, (byService = new Map()));
   const key = keyOf(service, environment);
@@ -33,7 +39,12 @@ export async function withInjectedFault<T>(ctx: AppContext, service: string, env
  * For the local runtime's service lookup: the service's own environment plus a
  * drill's fault while one is being injected.
  */
-export function injectedEnv(ctx: AppContext, service: string, environment: string, base: Readonly<Record<string, string>> | undefined): Record<string, string> {
+export function injectedEnv(
+  ctx: AppContext,
+  service: string,
+  environment: string,
+  base: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
   const overlay = overlays.get(ctx)?.get(keyOf(service, environment));
   return { ...(base ?? {}), ...(overlay ?? {}) };
 }

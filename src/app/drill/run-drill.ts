@@ -41,70 +41,173 @@ export interface DrillDeps {
  * rolls the copy back within `timeoutMs`, the drill rolls back itself (kind
  * `drill`) and reports the outcome `not-detected`.
  */
-export async function runDrill(ctx: AppContext, request: DrillRequest, deps: DrillDeps, onStarted?: (drillId: string) => void): Promise<DrillResult> {
+export async function runDrill(
+  ctx: AppContext,
+  request: DrillRequest,
+  deps: DrillDeps,
+  onStarted?: (drillId: string) => void,
+): Promise<DrillResult> {
   const { environment } = request;
   const { service, entry } = drillService(ctx.loaded.config, environment, request.service);
   const fault: DrillFault = request.fault ?? entry?.fault ?? 'error-rate';
   const config = serviceConfig(ctx, service);
   const hook = entry?.hook;
   if (config.driver.type !== 'local' && !hook) {
-    throw new UserError('DRILL_HOOK', `service "${service}" uses the ${config.driver.type} driver: declare how to inject a fault with drills[].hook for ${environment}`, { status: 400, exitCode: ExitCode.usage });
+    throw new UserError(
+      'DRILL_HOOK',
+      `service "${service}" uses the ${config.driver.type} driver: declare how to inject a fault with drills[].hook for ${environment}`,
+      { status: 400, exitCode: ExitCode.usage },
+    );
   }
   const releases = await ctx.store.listReleases(service, environment, 1000);
   const live = currentRelease(releases);
-  if (!live || live.status !== 'live') throw new UserError('DRILL_NO_LIVE', `${service} has no promoted live release in ${environment} to drill on`, { status: 409, exitCode: ExitCode.failed });
+  if (!live || live.status !== 'live')
+    throw new UserError('DRILL_NO_LIVE', `${service} has no promoted live release in ${environment} to drill on`, {
+      status: 409,
+      exitCode: ExitCode.failed,
+    });
   const [active] = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
-  if (active) throw conflict(`a rollback of ${service} in ${environment} is in progress (${active.id}); drill after it ends`);
+  if (active)
+    throw conflict(`a rollback of ${service} in ${environment} is in progress (${active.id}); drill after it ends`);
 
   const drillId = newId('dr', ctx.clock.now());
   // a crash or failing health check before the copy is ready would only fail its deploy
   const faultAfterMs = request.faultAfterMs ?? (fault === 'crash' || fault === 'unhealthy' ? 3_000 : 0);
   const startedAt = ctx.clock.now();
   const base = { service, environment, actor: request.actor.name };
-  await ctx.emit({ ...base, type: 'drill.started', message: `drill ${drillId}: injecting ${fault} into a copy of ${service} ${live.version}`, data: { drillId, fault, faultAfterMs, version: live.version, liveRevision: live.revision } });
+  await ctx.emit({
+    ...base,
+    type: 'drill.started',
+    message: `drill ${drillId}: injecting ${fault} into a copy of ${service} ${live.version}`,
+    data: { drillId, fault, faultAfterMs, version: live.version, liveRevision: live.revision },
+  });
   onStarted?.(drillId);
 
-  const deployCopy = () => deps.deploy({ service, environment, version: live.version, force: true, actor: { name: `drill:${request.actor.name}` } });
+  const deployCopy = () =>
+    deps.deploy({
+      service,
+      environment,
+      version: live.version,
+      force: true,
+      actor: { name: `drill:${request.actor.name}` },
+    });
   let deployed: DeployResult;
   try {
-    deployed = config.driver.type === 'local' ? await withInjectedFault(ctx, service, environment, faultEnv(fault, faultAfterMs), deployCopy) : await deployCopy();
-    if (hook && deployed.outcome !== 'failed') await runHook(ctx, hook, { service, env: environment, version: live.version, revision: deployed.release.revision, fault });
+    deployed =
+      config.driver.type === 'local'
+        ? await withInjectedFault(ctx, service, environment, faultEnv(fault, faultAfterMs), deployCopy)
+        : await deployCopy();
+    if (hook && deployed.outcome !== 'failed')
+      await runHook(ctx, hook, {
+        service,
+        env: environment,
+        version: live.version,
+        revision: deployed.release.revision,
+        fault,
+      });
   } catch (error) {
-    return finishDrill(ctx, { drillId, service, environment, fault, startedAt, faultAt: null, revision: null, rollback: null, outcome: 'failed', error: errorMessage(error), actor: request.actor.name });
+    return finishDrill(ctx, {
+      drillId,
+      service,
+      environment,
+      fault,
+      startedAt,
+      faultAt: null,
+      revision: null,
+      rollback: null,
+      outcome: 'failed',
+      error: errorMessage(error),
+      actor: request.actor.name,
+    });
   }
   const revision = deployed.release.revision;
   if (deployed.outcome === 'failed') {
-    return finishDrill(ctx, { drillId, service, environment, fault, startedAt, faultAt: null, revision, rollback: null, outcome: 'failed', error: deployed.reason ?? 'the drill release never became ready', actor: request.actor.name });
+    return finishDrill(ctx, {
+      drillId,
+      service,
+      environment,
+      fault,
+      startedAt,
+      faultAt: null,
+      revision,
+      rollback: null,
+      outcome: 'failed',
+      error: deployed.reason ?? 'the drill release never became ready',
+      actor: request.actor.name,
+    });
   }
   // users meet the fault once it is active and the copy has traffic
-  const [traffic] = (await allEvents(ctx, { service, environment, types: ['deploy.traffic'] })).filter((e) => e.revision === revision);
-  const faultAt = Math.max(traffic?.at ?? ctx.clock.now(), config.driver.type === 'local' ? startedAt + faultAfterMs : ctx.clock.now());
+  const [traffic] = (await allEvents(ctx, { service, environment, types: ['deploy.traffic'] })).filter(
+    (e) => e.revision === revision,
+  );
+  const faultAt = Math.max(
+    traffic?.at ?? ctx.clock.now(),
+    config.driver.type === 'local' ? startedAt + faultAfterMs : ctx.clock.now(),
+  );
 
   const timeoutMs = request.timeoutMs ?? 5 * 60_000;
   // the automatic path gets `timeoutMs` from the moment there is something to detect
-  let rollback = await waitForRollback(ctx, service, environment, revision, startedAt, Math.max(faultAt, ctx.clock.now()) + timeoutMs);
+  let rollback = await waitForRollback(
+    ctx,
+    service,
+    environment,
+    revision,
+    startedAt,
+    Math.max(faultAt, ctx.clock.now()) + timeoutMs,
+  );
   let outcome: DrillResult['outcome'];
   if (rollback) outcome = 'rolled-back';
   else {
-    const undone = await deps.undo({ service, environment, kind: 'drill', reason: `drill ${drillId}: nothing rolled the faulty copy back within ${Math.round(timeoutMs / 1000)}s`, actor: { name: `drill:${request.actor.name}` }, wait: true });
+    const undone = await deps.undo({
+      service,
+      environment,
+      kind: 'drill',
+      reason: `drill ${drillId}: nothing rolled the faulty copy back within ${Math.round(timeoutMs / 1000)}s`,
+      actor: { name: `drill:${request.actor.name}` },
+      wait: true,
+    });
     rollback = undone.rollback;
     outcome = 'not-detected';
   }
   if (rollback) rollback = await waitForEnd(ctx, rollback.id);
   if (rollback && rollback.status !== 'succeeded') outcome = 'escalated';
-  return finishDrill(ctx, { drillId, service, environment, fault, startedAt, faultAt, revision, rollback, outcome, error: rollback?.error ?? null, actor: request.actor.name });
+  return finishDrill(ctx, {
+    drillId,
+    service,
+    environment,
+    fault,
+    startedAt,
+    faultAt,
+    revision,
+    rollback,
+    outcome,
+    error: rollback?.error ?? null,
+    actor: request.actor.name,
+  });
 }
 
 async function runHook(ctx: AppContext, hook: string[], values: Record<string, string | number>): Promise<void> {
   const argv = hook.map((part) => fillPlaceholders(part, values));
   const result = await runCommand(argv, { cwd: ctx.loaded.baseDir, timeoutMs: 60_000 });
-  if (result.code !== 0) throw new Error(`drill hook exited with ${result.code ?? result.signal}: ${ctx.redact(result.stderr.trim().split('\n').at(-1) ?? '')}`);
+  if (result.code !== 0)
+    throw new Error(
+      `drill hook exited with ${result.code ?? result.signal}: ${ctx.redact(result.stderr.trim().split('\n').at(-1) ?? '')}`,
+    );
 }
 
 /** The rollback away from the drill's release, once something (the monitor, a human) starts one. */
-async function waitForRollback(ctx: AppContext, service: string, environment: string, revision: number, since: number, deadline: number): Promise<Rollback | null> {
+async function waitForRollback(
+  ctx: AppContext,
+  service: string,
+  environment: string,
+  revision: number,
+  since: number,
+  deadline: number,
+): Promise<Rollback | null> {
   for (;;) {
-    const found = (await ctx.store.listRollbacks({ service, environment, limit: 20 })).find((r) => r.fromRevision === revision && r.createdAt >= since);
+    const found = (await ctx.store.listRollbacks({ service, environment, limit: 20 })).find(
+      (r) => r.fromRevision === revision && r.createdAt >= since,
+    );
     if (found) return found;
     if (ctx.clock.now() >= deadline) return null;
     await ctx.clock.sleep(200);

@@ -15,16 +15,32 @@ export function scheduleDrills(loaded: LoadedConfig, ctx: AppContext, api: Rewin
   for (const [index, drill] of loaded.config.drills.entries()) {
     const run = async (): Promise<void> => {
       await api
-        .drill({ environment: drill.env, ...(drill.service ? { service: drill.service } : {}), fault: drill.fault, actor: { name: 'schedule' }, wait: true })
+        .drill({
+          environment: drill.env,
+          ...(drill.service ? { service: drill.service } : {}),
+          fault: drill.fault,
+          actor: { name: 'schedule' },
+          wait: true,
+        })
         .catch((error: unknown) =>
-          ctx.emit({ type: 'drill.skipped', environment: drill.env, service: drill.service ?? null, message: `scheduled drill did not run: ${errorMessage(error)}`, data: { schedule: drill.schedule } }),
+          ctx.emit({
+            type: 'drill.skipped',
+            environment: drill.env,
+            service: drill.service ?? null,
+            message: `scheduled drill did not run: ${errorMessage(error)}`,
+            data: { schedule: drill.schedule },
+          }),
         );
     };
     try {
       jobs.push(new Cron(drill.schedule, { name: `drill-${index}`, protect: true }, run));
     } catch (error) {
       for (const job of jobs) job.stop();
-      throw new UserError('BAD_SCHEDULE', `${loaded.file}: drills[${index}].schedule "${drill.schedule}" is not a cron expression: ${errorMessage(error)}`, { exitCode: ExitCode.usage });
+      throw new UserError(
+        'BAD_SCHEDULE',
+        `${loaded.file}: drills[${index}].schedule "${drill.schedule}" is not a cron expression: ${errorMessage(error)}`,
+        { exitCode: ExitCode.usage },
+      );
     }
   }
   // a drill in progress ends with the controller (its rollback resumes on the next start)

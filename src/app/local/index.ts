@@ -71,7 +71,10 @@ export function localRuntime(loaded: LoadedConfig): Pick<ControllerOptions, 'dri
         const probes = createProbeSignalSource({ lookup: local.snapshot });
         const source = createLocalSignalSource(() => resolved.get(service) ?? null, probes);
         // one driver object per service, sharing the processes' supervisor
-        return Object.assign(Object.create(local) as LocalDriver, { signals: () => source, close: async () => undefined });
+        return Object.assign(Object.create(local) as LocalDriver, {
+          signals: () => source,
+          close: async () => undefined,
+        });
       },
     },
     services: hasLocal

@@ -23,7 +23,8 @@ export async function restoreLiveReleases(ctx: AppContext): Promise<void> {
       const previous = previousGoodRelease(releases, current);
       const windowMs = parseDuration(config.rollbackWindow);
       if (previous && current.promotedAt === null) keep.push(previous);
-      else if (previous && current.promotedAt !== null && ctx.clock.now() - current.promotedAt < windowMs) keep.push(previous);
+      else if (previous && current.promotedAt !== null && ctx.clock.now() - current.promotedAt < windowMs)
+        keep.push(previous);
       const [active] = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
       const target = active ? releases.find((r) => r.revision === active.toRevision) : undefined;
       if (target && !keep.includes(target)) keep.push(target);
@@ -40,7 +41,13 @@ export async function restoreLiveReleases(ctx: AppContext): Promise<void> {
           data: { revisions: keep.map((r) => r.revision) },
         });
       } catch (error) {
-        await ctx.emit({ type: 'controller.restore-failed', service, environment, message: `could not bring ${service} back: ${errorMessage(error)}`, data: {} });
+        await ctx.emit({
+          type: 'controller.restore-failed',
+          service,
+          environment,
+          message: `could not bring ${service} back: ${errorMessage(error)}`,
+          data: {},
+        });
       }
     }
   }

@@ -2,7 +2,15 @@ import type { SignalQuery, SignalReading, SignalSource } from '../../core/ports/
 import type { ProxyMetric, TrafficSwitch } from '../../proxy/types.js';
 
 const BUCKET_MS = 1000;
-const SWITCH_METRICS: readonly ProxyMetric[] = ['errorRate', 'latencyP95Ms', 'latencyP99Ms', 'requestRate', 'consecutive5xx', 'requests', 'errors5xx'];
+const SWITCH_METRICS: readonly ProxyMetric[] = [
+  'errorRate',
+  'latencyP95Ms',
+  'latencyP99Ms',
+  'requestRate',
+  'consecutive5xx',
+  'requests',
+  'errors5xx',
+];
 
 /**
  * The local driver's own signals: what the traffic switch measured per release
@@ -23,7 +31,8 @@ export function createLocalSignalSource(switchOf: () => TrafficSwitch | null, pr
       const windowMs = query.windowMs + BUCKET_MS;
       const { value, samples } = sw.telemetry.read(query.revision, query.metric as ProxyMetric, query.at, windowMs);
       // a rate of zero requests is a real value; a ratio over zero requests is not
-      if (samples === 0 && query.metric !== 'requestRate' && query.metric !== 'requests') return { status: 'no-data', samples: 0 };
+      if (samples === 0 && query.metric !== 'requestRate' && query.metric !== 'requests')
+        return { status: 'no-data', samples: 0 };
       return { status: 'ok', value, samples };
     },
   };

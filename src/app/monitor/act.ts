@@ -15,9 +15,19 @@ import type { EffectivePolicy } from '../policy/effective.js';
 export const EPISODE_MS = 60 * 60_000;
 
 /** From the store's history: the last automatic rollback and how many ran in this episode. */
-export async function flapHistory(ctx: AppContext, service: string, environment: string, now: number): Promise<{ lastAutomaticAt: number | null; count: number }> {
-  const automatic = (await ctx.store.listRollbacks({ service, environment, limit: 1000 })).filter((r) => r.kind === 'automatic');
-  const last = automatic.reduce<number | null>((max, r) => (max === null || r.createdAt > max ? r.createdAt : max), null);
+export async function flapHistory(
+  ctx: AppContext,
+  service: string,
+  environment: string,
+  now: number,
+): Promise<{ lastAutomaticAt: number | null; count: number }> {
+  const automatic = (await ctx.store.listRollbacks({ service, environment, limit: 1000 })).filter(
+    (r) => r.kind === 'automatic',
+  );
+  const last = automatic.reduce<number | null>(
+    (max, r) => (max === null || r.createdAt > max ? r.createdAt : max),
+    null,
+  );
   return { lastAutomaticAt: last, count: automatic.filter((r) => now - r.createdAt < EPISODE_MS).length };
 }
 
@@ -39,13 +49,23 @@ export type ActResult =
 
 async function escalate(ctx: AppContext, release: Release, reason: string): Promise<void> {
   await ctx.emit({
-    type: 'policy.escalated', service: release.service, environment: release.environment, revision: release.revision,
-    message: `escalated to a human: ${reason}`, data: { reason },
+    type: 'policy.escalated',
+    service: release.service,
+    environment: release.environment,
+    revision: release.revision,
+    message: `escalated to a human: ${reason}`,
+    data: { reason },
   });
 }
 
 /** The automatic rollback of a watched release to the one before it. */
-export async function automaticRollback(ctx: AppContext, release: Release, previous: Release | null, reason: string, signal?: AbortSignal): Promise<RollbackDetail | null> {
+export async function automaticRollback(
+  ctx: AppContext,
+  release: Release,
+  previous: Release | null,
+  reason: string,
+  signal?: AbortSignal,
+): Promise<RollbackDetail | null> {
   const planned = await planUndo(ctx, {
     service: release.service,
     environment: release.environment,
@@ -62,24 +82,51 @@ export async function act(ctx: AppContext, input: ActInput): Promise<ActResult> 
   const base = { service: release.service, environment: release.environment, revision: release.revision };
   const made = (extra: Record<string, unknown> = {}) =>
     ctx.emit({
-      ...base, type: 'decision.made',
+      ...base,
+      type: 'decision.made',
       message: `decision: ${decision.action} (rule ${decision.rule}) — ${decision.reason}`,
-      data: { action: decision.action, rule: decision.rule, reason: decision.reason, notify: decision.notify, trigger: decision.trigger, adjustedBy: decision.adjustedBy, phase, ...extra },
+      data: {
+        action: decision.action,
+        rule: decision.rule,
+        reason: decision.reason,
+        notify: decision.notify,
+        trigger: decision.trigger,
+        adjustedBy: decision.adjustedBy,
+        phase,
+        ...extra,
+      },
     });
 
   if (decision.action === 'ask' && phase !== 'post-rollback') {
     const approval = await requestApproval(ctx, {
-      service: release.service, environment: release.environment, action: 'rollback', reason: decision.reason, requestedBy: 'rewind',
+      service: release.service,
+      environment: release.environment,
+      action: 'rollback',
+      reason: decision.reason,
+      requestedBy: 'rewind',
       timeoutMs: decision.approvalTimeoutMs ?? input.policy.approvalTimeoutMs,
       onTimeout: decision.onTimeout ?? input.policy.onTimeout,
-      payload: { kind: 'decision', phase, revision: release.revision, previousRevision: input.previous?.revision ?? null, trigger: decision.trigger, rule: decision.rule },
+      payload: {
+        kind: 'decision',
+        phase,
+        revision: release.revision,
+        previousRevision: input.previous?.revision ?? null,
+        trigger: decision.trigger,
+        rule: decision.rule,
+      },
       revision: release.revision,
     }).catch(async (error: unknown) => {
       await made();
       throw error;
     });
-    await made({ approvalId: approval.id, approveCommand: approveCommand(approval.id), rejectCommand: rejectCommand(approval.id) });
-    return phase === 'analysis' ? { next: 'stop', outcome: 'waiting', rollbackId: null, reason: decision.reason } : { next: 'continue' };
+    await made({
+      approvalId: approval.id,
+      approveCommand: approveCommand(approval.id),
+      rejectCommand: rejectCommand(approval.id),
+    });
+    return phase === 'analysis'
+      ? { next: 'stop', outcome: 'waiting', rollbackId: null, reason: decision.reason }
+      : { next: 'continue' };
   }
   await made();
   if (decision.action === 'alert' || decision.action === 'ignore') return { next: 'continue' };
@@ -89,13 +136,20 @@ export async function act(ctx: AppContext, input: ActInput): Promise<ActResult> 
   }
   if (decision.action === 'escalate') {
     await escalate(ctx, release, decision.reason);
-    return phase === 'analysis' ? { next: 'stop', outcome: 'waiting', rollbackId: null, reason: decision.reason } : { next: 'continue' };
+    return phase === 'analysis'
+      ? { next: 'stop', outcome: 'waiting', rollbackId: null, reason: decision.reason }
+      : { next: 'continue' };
   }
   try {
     const rollback = await automaticRollback(ctx, release, input.previous, decision.reason, input.signal);
     if (!rollback) throw new Error('the rollback was not saved');
     // a rollback that escalated (target unhealthy too) leaves a human to decide
-    return { next: 'stop', outcome: rollback.status === 'succeeded' ? 'rolled-back' : 'waiting', rollbackId: rollback.id, reason: decision.reason };
+    return {
+      next: 'stop',
+      outcome: rollback.status === 'succeeded' ? 'rolled-back' : 'waiting',
+      rollbackId: rollback.id,
+      reason: decision.reason,
+    };
   } catch (error) {
     // no target, or another rollback is already running: a human must look
     const why = ctx.redact((error as Error).message);

@@ -18,8 +18,18 @@ import type { Store } from '../../core/ports/store.js';
  * under the judge's 0.001); error rates must also differ by one point.
  */
 export const JUDGE_METRICS: JudgeMetricSpec[] = [
-  { name: 'errorRate', failOn: 'increase', effect: { statistic: 'mean', minRelative: 0.25, minAbsolute: 0.01 }, minSamples: 8 },
-  { name: 'latencyP95Ms', failOn: 'increase', effect: { statistic: 'median', minRelative: 0.25, minAbsolute: 5 }, minSamples: 8 },
+  {
+    name: 'errorRate',
+    failOn: 'increase',
+    effect: { statistic: 'mean', minRelative: 0.25, minAbsolute: 0.01 },
+    minSamples: 8,
+  },
+  {
+    name: 'latencyP95Ms',
+    failOn: 'increase',
+    effect: { statistic: 'median', minRelative: 0.25, minAbsolute: 5 },
+    minSamples: 8,
+  },
 ];
 
 export interface CanaryJudgeOptions {
@@ -35,8 +45,17 @@ export interface CanaryJudgeOptions {
 export async function judgeNow(options: CanaryJudgeOptions, at: number): Promise<TriggerOutcome | null> {
   if (options.config && !options.config.enabled) return null;
   const { store, canary, stable } = options;
-  const samples = await store.readSamples({ service: canary.service, environment: canary.environment, from: options.since, to: at + 1 });
-  const aligned = alignPerSecond(samples, { canaryRevision: canary.revision, stableRevision: stable.revision, metrics: JUDGE_METRICS.map((m) => m.name) });
+  const samples = await store.readSamples({
+    service: canary.service,
+    environment: canary.environment,
+    from: options.since,
+    to: at + 1,
+  });
+  const aligned = alignPerSecond(samples, {
+    canaryRevision: canary.revision,
+    stableRevision: stable.revision,
+    metrics: JUDGE_METRICS.map((m) => m.name),
+  });
   const judgement = judgeCanary({ metrics: JUDGE_METRICS }, aligned);
   const outcome = canaryTrigger(judgement, {
     severity: options.config?.severity ?? 'high',

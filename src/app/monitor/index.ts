@@ -69,21 +69,31 @@ function createMonitor(ctx: AppContext): Monitor {
     const own = new AbortController();
     live.set(key, own);
     keep(
-      watchRelease(ctx, { release, previous, phase: 'live', durationMs, signal: AbortSignal.any([own.signal, stop.signal]), rollbackSignal: stop.signal }).finally(() => {
+      watchRelease(ctx, {
+        release,
+        previous,
+        phase: 'live',
+        durationMs,
+        signal: AbortSignal.any([own.signal, stop.signal]),
+        rollbackSignal: stop.signal,
+      }).finally(() => {
         if (live.get(key) === own) live.delete(key);
       }),
     );
   };
 
   const previousOf = async (release: Release): Promise<Release | null> =>
-    (await ctx.store.listReleases(release.service, release.environment, 1000)).find((r) => r.revision < release.revision && r.status === 'superseded' && r.promotedAt !== null) ?? null;
+    (await ctx.store.listReleases(release.service, release.environment, 1000)).find(
+      (r) => r.revision < release.revision && r.status === 'superseded' && r.promotedAt !== null,
+    ) ?? null;
 
   const analyze: Analyzer = async (release, previous, phase) => {
     const since = firstTraffic.get(release.id) ?? ctx.clock.now();
     const first = !firstTraffic.has(release.id);
     firstTraffic.set(release.id, since);
     const config = serviceConfig(ctx, release.service);
-    const canaryStep = config.strategy === 'canary' && phase.weight < 100 && previous !== null && config.canary.judge?.enabled !== false;
+    const canaryStep =
+      config.strategy === 'canary' && phase.weight < 100 && previous !== null && config.canary.judge?.enabled !== false;
     // nothing to judge the release by (no trigger, smoke test or canary judge): waiting would only delay
     if (config.triggers.length === 0 && (config.smoke.length === 0 || !first) && !canaryStep) {
       if (phase.final) firstTraffic.delete(release.id);
@@ -91,9 +101,14 @@ function createMonitor(ctx: AppContext): Monitor {
     }
     try {
       return await watchRelease(ctx, {
-        release, previous, phase: 'analysis', durationMs: phase.durationMs, smoke: first,
+        release,
+        previous,
+        phase: 'analysis',
+        durationMs: phase.durationMs,
+        smoke: first,
         ...(canaryStep ? { judge: { since } } : {}),
-        signal: stop.signal, rollbackSignal: stop.signal,
+        signal: stop.signal,
+        rollbackSignal: stop.signal,
       });
     } finally {
       if (phase.final) firstTraffic.delete(release.id);
@@ -112,12 +127,21 @@ function createMonitor(ctx: AppContext): Monitor {
       const unsubscribe = ctx.onEvent((event) => {
         if (!event.service || !event.environment) return;
         const key = `${event.service}/${event.environment}`;
-        if (event.type === 'deploy.started' || (event.type === 'rollback.initiated' && event.actor !== 'rewind')) live.get(key)?.abort();
+        if (event.type === 'deploy.started' || (event.type === 'rollback.initiated' && event.actor !== 'rewind'))
+          live.get(key)?.abort();
         if (event.type === 'deploy.promoted' && event.revision !== null) {
           void (async () => {
-            const release = await ctx.store.getRelease(event.service as string, event.environment as string, event.revision as number);
+            const release = await ctx.store.getRelease(
+              event.service as string,
+              event.environment as string,
+              event.revision as number,
+            );
             if (!release) return;
-            watchLive(release, await previousOf(release), parseDuration(serviceConfig(ctx, release.service).rollbackWindow));
+            watchLive(
+              release,
+              await previousOf(release),
+              parseDuration(serviceConfig(ctx, release.service).rollbackWindow),
+            );
           })().catch(() => undefined);
         }
       });
@@ -147,7 +171,10 @@ function createMonitor(ctx: AppContext): Monitor {
       return async () => {
         unsubscribe();
         stop.abort(new Error('controller shutting down'));
-        await Promise.race([Promise.allSettled([...background]), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+        await Promise.race([
+          Promise.allSettled([...background]),
+          new Promise((resolve) => setTimeout(resolve, 5000).unref()),
+        ]);
       };
     },
   };

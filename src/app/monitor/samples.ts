@@ -23,7 +23,15 @@ export function createSampleRecorder(store: Store, service: string, environment:
       const key = `${revision}|${metric}`;
       const open = current.get(key);
       if (open && open.at !== second) done.push(open);
-      current.set(key, { service, environment, revision, metric, at: second, value: reading.value, samples: reading.samples });
+      current.set(key, {
+        service,
+        environment,
+        revision,
+        metric,
+        at: second,
+        value: reading.value,
+        samples: reading.samples,
+      });
     },
     async flush(all = false) {
       if (all) {

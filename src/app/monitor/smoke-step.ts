@@ -21,9 +21,23 @@ export function smokeStepHandlers(ctx: AppContext): Partial<Record<StepName, Ste
       if (outcome.state === 'fired') {
         const revision = Number(step.params.revision);
         await ctx.emit({
-          type: 'trigger.fired', service: rollback.service, environment: rollback.environment, rollbackId: rollback.id, revision,
+          type: 'trigger.fired',
+          service: rollback.service,
+          environment: rollback.environment,
+          rollbackId: rollback.id,
+          revision,
           message: `smoke tests failed on ${rollback.service} r${revision}: ${describeSmoke(results)}`,
-          data: { trigger: outcome.trigger, metric: 'smoke', value: outcome.evidence.value, threshold: 0, op: '>', windowMs: 0, samples: results.length, severity: 'critical', revision },
+          data: {
+            trigger: outcome.trigger,
+            metric: 'smoke',
+            value: outcome.evidence.value,
+            threshold: 0,
+            op: '>',
+            windowMs: 0,
+            samples: results.length,
+            severity: 'critical',
+            revision,
+          },
         });
         throw new Error(`smoke tests failed: ${describeSmoke(results.filter((r) => !r.ok))}`);
       }

@@ -37,12 +37,27 @@ async function runOne(base: string, test: SmokeTest, signal?: AbortSignal): Prom
     const body = await response.text();
     const ms = Math.round(performance.now() - started);
     const problems: string[] = [];
-    if (response.status !== test.expect.status) problems.push(`status ${response.status}, expected ${test.expect.status}`);
-    if (test.expect.bodyContains !== undefined && !body.includes(test.expect.bodyContains)) problems.push(`body lacks "${test.expect.bodyContains}"`);
-    if (test.expect.maxMs !== undefined && ms > test.expect.maxMs) problems.push(`took ${ms}ms, limit ${test.expect.maxMs}ms`);
-    return { name: test.name, ok: problems.length === 0, status: response.status, ms, problem: problems.join(', ') || null };
+    if (response.status !== test.expect.status)
+      problems.push(`status ${response.status}, expected ${test.expect.status}`);
+    if (test.expect.bodyContains !== undefined && !body.includes(test.expect.bodyContains))
+      problems.push(`body lacks "${test.expect.bodyContains}"`);
+    if (test.expect.maxMs !== undefined && ms > test.expect.maxMs)
+      problems.push(`took ${ms}ms, limit ${test.expect.maxMs}ms`);
+    return {
+      name: test.name,
+      ok: problems.length === 0,
+      status: response.status,
+      ms,
+      problem: problems.join(', ') || null,
+    };
   } catch (error) {
-    return { name: test.name, ok: false, status: null, ms: Math.round(performance.now() - started), problem: `no answer: ${(error as Error).message}` };
+    return {
+      name: test.name,
+      ok: false,
+      status: null,
+      ms: Math.round(performance.now() - started),
+      problem: `no answer: ${(error as Error).message}`,
+    };
   }
 }
 
@@ -61,7 +76,15 @@ export function smokeOutcome(results: SmokeResult[], at: number): TriggerOutcome
     metric: 'smoke',
     severity: 'critical',
     state: failed.length > 0 ? 'fired' : 'ok',
-    evidence: { value: failed.length, threshold: 0, op: '>', windowMs: 0, samples: results.length, since: failed.length > 0 ? at : null, at },
+    evidence: {
+      value: failed.length,
+      threshold: 0,
+      op: '>',
+      windowMs: 0,
+      samples: results.length,
+      since: failed.length > 0 ? at : null,
+      at,
+    },
   };
 }
 

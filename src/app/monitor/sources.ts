@@ -11,7 +11,8 @@ import type { AppContext } from '../context.js';
 import { serviceConfig } from '../context.js';
 import { createDbConnectionsSource } from '../../monitor/providers/db-connections.js';
 
-export const serves = (source: SignalSource, metric: string): boolean => source.metrics.includes(metric) || source.metrics.includes('*');
+export const serves = (source: SignalSource, metric: string): boolean =>
+  source.metrics.includes(metric) || source.metrics.includes('*');
 
 /** The first source serving `metric` (by provider name when `name` is given), or null. */
 export function pickSource(sources: SignalSource[], metric: string, name?: string): SignalSource | null {
@@ -21,19 +22,44 @@ export function pickSource(sources: SignalSource[], metric: string, name?: strin
 
 export interface WatchedSources {
   /** reads `metric` for a release; never throws (no source → inconclusive) */
-  read(metric: string, release: Release, at: number, windowMs: number, sourceName?: string, signal?: AbortSignal): Promise<SignalReading>;
+  read(
+    metric: string,
+    release: Release,
+    at: number,
+    windowMs: number,
+    sourceName?: string,
+    signal?: AbortSignal,
+  ): Promise<SignalReading>;
   close(): Promise<void>;
 }
 
 /** Sources of one (service, environment) as the monitor sees them. */
-export function watchedSources(ctx: AppContext, service: string, environment: string, previous: Release | null): WatchedSources {
+export function watchedSources(
+  ctx: AppContext,
+  service: string,
+  environment: string,
+  previous: Release | null,
+): WatchedSources {
   const sources = ctx.signalSources(service, environment);
   const config = serviceConfig(ctx, service);
   const database = config.database ? ctx.loaded.config.databases[config.database] : undefined;
-  const db = database ? createDbConnectionsSource({ name: config.database as string, engine: database.engine, url: database.url, redact: ctx.redact }) : null;
+  const db = database
+    ? createDbConnectionsSource({
+        name: config.database as string,
+        engine: database.engine,
+        url: database.url,
+        redact: ctx.redact,
+      })
+    : null;
 
   const query = (metric: string, release: Release, at: number, windowMs: number): SignalQuery => ({
-    service, environment, revision: release.revision, version: release.version, metric, at, windowMs,
+    service,
+    environment,
+    revision: release.revision,
+    version: release.version,
+    metric,
+    at,
+    windowMs,
   });
   const readFrom = async (source: SignalSource, q: SignalQuery, signal?: AbortSignal): Promise<SignalReading> => {
     try {
@@ -50,7 +76,8 @@ export function watchedSources(ctx: AppContext, service: string, environment: st
       if (own) return readFrom(own, query(metric, release, at, windowMs), signal);
       if (metric === 'throughputRatio') {
         const rateSource = pickSource(sources, 'requestRate', sourceName);
-        if (!rateSource) return { status: 'inconclusive', error: 'no source measures requestRate, which throughputRatio needs' };
+        if (!rateSource)
+          return { status: 'inconclusive', error: 'no source measures requestRate, which throughputRatio needs' };
         if (!previous) return { status: 'no-data', samples: 0 };
         const [mine, theirs] = await Promise.all([
           readFrom(rateSource, query('requestRate', release, at, windowMs), signal),
@@ -58,14 +85,22 @@ export function watchedSources(ctx: AppContext, service: string, environment: st
         ]);
         if (mine.status === 'inconclusive') return mine;
         if (theirs.status === 'inconclusive') return theirs;
-        if (mine.status !== 'ok' || theirs.status !== 'ok' || theirs.value <= 0) return { status: 'no-data', samples: 0 };
+        if (mine.status !== 'ok' || theirs.status !== 'ok' || theirs.value <= 0)
+          return { status: 'no-data', samples: 0 };
         return { status: 'ok', value: mine.value / theirs.value, samples: Math.min(mine.samples, theirs.samples) };
       }
       if (metric === 'dbConnectionsPercent') {
-        if (!db) return { status: 'inconclusive', error: `service ${service} has no \`database\`, which dbConnectionsPercent needs` };
+        if (!db)
+          return {
+            status: 'inconclusive',
+            error: `service ${service} has no \`database\`, which dbConnectionsPercent needs`,
+          };
         return readFrom(db, query(metric, release, at, windowMs), signal);
       }
-      return { status: 'inconclusive', error: `no source measures ${metric}${sourceName ? ` in provider ${sourceName}` : ''}` };
+      return {
+        status: 'inconclusive',
+        error: `no source measures ${metric}${sourceName ? ` in provider ${sourceName}` : ''}`,
+      };
     },
     async close() {
       await db?.close();

@@ -38,7 +38,11 @@ export interface WatchOptions {
   rollbackSignal?: AbortSignal;
 }
 
-export type WatchVerdict = { outcome: 'pass' | 'rolled-back' | 'waiting'; rollbackId: string | null; reason: string | null };
+export type WatchVerdict = {
+  outcome: 'pass' | 'rolled-back' | 'waiting';
+  rollbackId: string | null;
+  reason: string | null;
+};
 
 const JUDGE_EVERY_MS = 2000;
 
@@ -47,7 +51,9 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
   const { service, environment } = release;
   const config = serviceConfig(ctx, service);
   const policy = effectivePolicy(ctx.loaded.config, environment);
-  const evaluators = triggerSpecs(config, options.tighten ?? 1).map((spec) => createTriggerEvaluator(spec, { inconclusiveLimit: policy.inconclusiveLimit }));
+  const evaluators = triggerSpecs(config, options.tighten ?? 1).map((spec) =>
+    createTriggerEvaluator(spec, { inconclusiveLimit: policy.inconclusiveLimit }),
+  );
   const sources = watchedSources(ctx, service, environment, phase === 'post-rollback' ? null : previous);
   const recorder = createSampleRecorder(ctx.store, service, environment);
   const interval = Math.max(50, parseDuration(ctx.loaded.config.controller.evaluationInterval));
@@ -62,10 +68,19 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
       const url = smokeBaseUrl(config);
       if (url) {
         const results = await runSmokeTests(url, config.smoke, signal);
-        await ctx.emit({ ...base, type: 'smoke.finished', message: `smoke tests of ${service} r${release.revision}: ${describeSmoke(results)}`, data: { results } });
+        await ctx.emit({
+          ...base,
+          type: 'smoke.finished',
+          message: `smoke tests of ${service} r${release.revision}: ${describeSmoke(results)}`,
+          data: { results },
+        });
         extra = [smokeOutcome(results, ctx.clock.now())];
       } else {
-        await ctx.emit({ ...base, type: 'smoke.skipped', message: `smoke tests of ${service} skipped: set smokeBaseUrl (the ${config.driver.type} driver has no front door Rewind knows)` });
+        await ctx.emit({
+          ...base,
+          type: 'smoke.skipped',
+          message: `smoke tests of ${service} skipped: set smokeBaseUrl (the ${config.driver.type} driver has no front door Rewind knows)`,
+        });
       }
     }
     for (;;) {
@@ -73,7 +88,14 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
       if (signal?.aborted) break;
       const outcomes = await Promise.all(
         evaluators.map(async (evaluator) => {
-          const reading = await sources.read(evaluator.spec.metric, release, at, evaluator.spec.windowMs ?? 1000, evaluator.spec.source, signal);
+          const reading = await sources.read(
+            evaluator.spec.metric,
+            release,
+            at,
+            evaluator.spec.windowMs ?? 1000,
+            evaluator.spec.source,
+            signal,
+          );
           recorder.add(release.revision, evaluator.spec.metric, reading, at);
           return evaluator.evaluate(reading, at);
         }),
@@ -82,24 +104,46 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
         // per-second values of both releases, for the judge and for replay
         await Promise.all(
           JUDGE_METRICS.flatMap((m) =>
-            [release, previous].map(async (r) => recorder.add(r.revision, m.name, await sources.read(m.name, r, at, 1000, undefined, signal), at)),
+            [release, previous].map(async (r) =>
+              recorder.add(r.revision, m.name, await sources.read(m.name, r, at, 1000, undefined, signal), at),
+            ),
           ),
         );
         if (at - lastJudged >= JUDGE_EVERY_MS) {
           lastJudged = at;
           await recorder.flush();
-          const judged = await judgeNow({ store: ctx.store, canary: release, stable: previous, since: options.judge.since, config: config.canary.judge }, at);
+          const judged = await judgeNow(
+            {
+              store: ctx.store,
+              canary: release,
+              stable: previous,
+              since: options.judge.since,
+              config: config.canary.judge,
+            },
+            at,
+          );
           extra = [...extra.filter((o) => o.metric !== 'canaryScore'), ...(judged ? [judged] : [])];
         }
       }
       outcomes.push(...extra);
-      const verdict = await consider(ctx, { outcomes, active, release, previous, phase, policy, signal: options.rollbackSignal });
+      const verdict = await consider(ctx, {
+        outcomes,
+        active,
+        release,
+        previous,
+        phase,
+        policy,
+        signal: options.rollbackSignal,
+      });
       active = new Set(outcomes.filter((o) => o.state === 'fired' || o.state === 'inconclusive').map((o) => o.trigger));
-      if (verdict.next === 'stop') return { outcome: verdict.outcome, rollbackId: verdict.rollbackId, reason: verdict.reason };
+      if (verdict.next === 'stop')
+        return { outcome: verdict.outcome, rollbackId: verdict.rollbackId, reason: verdict.reason };
       await recorder.flush();
       const left = until - ctx.clock.now();
       if (left <= 0) break;
-      await ctx.clock.sleep(Math.min(left, Math.max(0, interval - (ctx.clock.now() - at))), signal).catch(() => undefined);
+      await ctx.clock
+        .sleep(Math.min(left, Math.max(0, interval - (ctx.clock.now() - at))), signal)
+        .catch(() => undefined);
     }
     return { outcome: 'pass', rollbackId: null, reason: null };
   } finally {
@@ -127,14 +171,33 @@ async function consider(ctx: AppContext, input: ConsiderInput): Promise<ActResul
   for (const o of fresh.filter((f) => f.state === 'fired')) {
     const e = o.evidence;
     await ctx.emit({
-      type: 'trigger.fired', service: release.service, environment: release.environment, revision: release.revision,
+      type: 'trigger.fired',
+      service: release.service,
+      environment: release.environment,
+      revision: release.revision,
       message: `trigger ${o.trigger} (${o.severity}) fired on ${release.service} r${release.revision}: ${o.metric} ${e.value ?? '?'} ${e.op} ${e.threshold}`,
-      data: { trigger: o.trigger, metric: o.metric, value: e.value, threshold: e.threshold, op: e.op, windowMs: e.windowMs, samples: e.samples, severity: o.severity, revision: release.revision, since: e.since, phase: input.phase },
+      data: {
+        trigger: o.trigger,
+        metric: o.metric,
+        value: e.value,
+        threshold: e.threshold,
+        op: e.op,
+        windowMs: e.windowMs,
+        samples: e.samples,
+        severity: o.severity,
+        revision: release.revision,
+        since: e.since,
+        phase: input.phase,
+      },
     });
   }
   if (input.phase === 'live') {
     // one open question at a time: while a human decides, do not ask again
-    const waiting = await ctx.store.listApprovals({ service: release.service, environment: release.environment, status: ['pending'] });
+    const waiting = await ctx.store.listApprovals({
+      service: release.service,
+      environment: release.environment,
+      status: ['pending'],
+    });
     if (waiting.length > 0) return { next: 'continue' };
   }
   const now = ctx.clock.now();
@@ -148,5 +211,12 @@ async function consider(ctx: AppContext, input: ConsiderInput): Promise<ActResul
     retries: { count: history.count, maximum: input.policy.maximumRetries },
     now,
   });
-  return act(ctx, { release, previous: input.previous, phase: input.phase, decision, policy: input.policy, ...(input.signal ? { signal: input.signal } : {}) });
+  return act(ctx, {
+    release,
+    previous: input.previous,
+    phase: input.phase,
+    decision,
+    policy: input.policy,
+    ...(input.signal ? { signal: input.signal } : {}),
+  });
 }

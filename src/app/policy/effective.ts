@@ -31,7 +31,9 @@ function toRule(rule: RuleConfig, defaults: { approvalTimeoutMs: number; onTimeo
     action: rule.action,
     notify: rule.notify,
     // an `ask` rule without its own deadline takes the policy's (policy.approvalTimeout)
-    ...(asking ? { approvalTimeoutMs: rule.approvalTimeout ? parseDuration(rule.approvalTimeout) : defaults.approvalTimeoutMs } : {}),
+    ...(asking
+      ? { approvalTimeoutMs: rule.approvalTimeout ? parseDuration(rule.approvalTimeout) : defaults.approvalTimeoutMs }
+      : {}),
     ...(asking ? { onTimeout: rule.onTimeout ?? defaults.onTimeout } : {}),
   };
 }
@@ -39,12 +41,18 @@ function toRule(rule: RuleConfig, defaults: { approvalTimeoutMs: number; onTimeo
 /** Top-level policy, then `environments.<e>.policy` overrides key by key. */
 export function effectivePolicy(config: RewindConfig, environment: string): EffectivePolicy {
   const own = config.environments[environment]?.policy ?? {};
-  const merged = { ...config.policy, ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) } as RewindConfig['policy'];
+  const merged = {
+    ...config.policy,
+    ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)),
+  } as RewindConfig['policy'];
   const approvalTimeoutMs = parseDuration(merged.approvalTimeout);
   const defaults = { approvalTimeoutMs, onTimeout: merged.onTimeout };
   // the built-in table's deadlines are the policy's: policy.approvalTimeout / onTimeout set them
-  const withDefaults = (rule: MatrixRule): MatrixRule => (rule.action === 'ask' ? { ...rule, approvalTimeoutMs, onTimeout: merged.onTimeout } : rule);
-  const base = config.policy.matrix ? config.policy.matrix.map((r) => toRule(r, defaults)) : DEFAULT_MATRIX.default.map(withDefaults);
+  const withDefaults = (rule: MatrixRule): MatrixRule =>
+    rule.action === 'ask' ? { ...rule, approvalTimeoutMs, onTimeout: merged.onTimeout } : rule;
+  const base = config.policy.matrix
+    ? config.policy.matrix.map((r) => toRule(r, defaults))
+    : DEFAULT_MATRIX.default.map(withDefaults);
   const matrix: DecisionMatrix = { default: base };
   // the environment's own rules are tried first (only when it declares them)
   if (own.matrix) matrix.environments = { [environment]: own.matrix.map((r) => toRule(r, defaults)) };
@@ -61,7 +69,10 @@ export function effectivePolicy(config: RewindConfig, environment: string): Effe
 
 /** "errorRate-above-0.1" when a trigger has no name. */
 export function triggerName(trigger: TriggerConfig): string {
-  return trigger.name ?? `${trigger.metric}-${trigger.above !== undefined ? `above-${trigger.above}` : `below-${trigger.below}`}`;
+  return (
+    trigger.name ??
+    `${trigger.metric}-${trigger.above !== undefined ? `above-${trigger.above}` : `below-${trigger.below}`}`
+  );
 }
 
 /**

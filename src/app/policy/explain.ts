@@ -23,17 +23,34 @@ export interface PolicyExplanation {
   /** where the rules come from: config `policy.matrix` or the built-in runbook table */
   matrixSource: 'config' | 'default';
   rows: MatrixRow[];
-  triggers: { name: string; metric: string; condition: string; for: string; minSamples: number; consecutive: number; severity: string; source: string }[];
+  triggers: {
+    name: string;
+    metric: string;
+    condition: string;
+    for: string;
+    minSamples: number;
+    consecutive: number;
+    severity: string;
+    source: string;
+  }[];
 }
 
 export function explainPolicy(loaded: LoadedConfig, service: string, environment?: string): PolicyExplanation {
   const config = loaded.config.services[service];
-  if (!config) throw notFound(`service "${service}"`, `${loaded.file} declares: ${Object.keys(loaded.config.services).join(', ') || 'none'}`);
+  if (!config)
+    throw notFound(
+      `service "${service}"`,
+      `${loaded.file} declares: ${Object.keys(loaded.config.services).join(', ') || 'none'}`,
+    );
   const declared = Object.keys(loaded.config.environments);
   const allowed = config.environments ?? declared;
   const env = environment ?? allowed[0];
   if (!env || !allowed.includes(env)) {
-    throw new UserError('UNKNOWN_ENVIRONMENT', `service "${service}" is not deployed to "${environment}" (its environments: ${allowed.join(', ')})`, { status: 400, exitCode: ExitCode.usage });
+    throw new UserError(
+      'UNKNOWN_ENVIRONMENT',
+      `service "${service}" is not deployed to "${environment}" (its environments: ${allowed.join(', ')})`,
+      { status: 400, exitCode: ExitCode.usage },
+    );
   }
   const policy = effectivePolicy(loaded.config, env);
   return {

@@ -28,16 +28,33 @@ export interface EpisodeReplay {
 export async function replayRollback(store: Store, rollbackId: string, other: LoadedConfig): Promise<EpisodeReplay> {
   const rollback = await store.getRollback(rollbackId);
   if (!rollback) throw notFound(`rollback ${rollbackId}`, 'list them with: rewind rollbacks');
-  if (rollback.fromRevision === null) throw new UserError('NOTHING_TO_REPLAY', `rollback ${rollbackId} has no release it rolled back from`, { exitCode: 2 });
+  if (rollback.fromRevision === null)
+    throw new UserError('NOTHING_TO_REPLAY', `rollback ${rollbackId} has no release it rolled back from`, {
+      exitCode: 2,
+    });
   const release = await store.getRelease(rollback.service, rollback.environment, rollback.fromRevision);
   if (!release) throw notFound(`revision ${rollback.fromRevision} of ${rollback.service}`);
   const service = other.config.services[rollback.service];
-  if (!service) throw new UserError('NOT_FOUND', `${other.file} has no service "${rollback.service}" to replay`, { exitCode: 2, status: 404 });
+  if (!service)
+    throw new UserError('NOT_FOUND', `${other.file} has no service "${rollback.service}" to replay`, {
+      exitCode: 2,
+      status: 404,
+    });
   const from = release.createdAt;
   const to = rollback.finishedAt ?? rollback.createdAt;
-  const samples = await store.readSamples({ service: rollback.service, environment: rollback.environment, revision: release.revision, from, to: to + 1 });
+  const samples = await store.readSamples({
+    service: rollback.service,
+    environment: rollback.environment,
+    revision: release.revision,
+    from,
+    to: to + 1,
+  });
   if (samples.length === 0) {
-    throw new UserError('NOTHING_TO_REPLAY', `no signal samples were recorded for ${rollback.service} r${release.revision} (only releases watched by \`rewind serve\` have them, and retention may have removed them)`, { exitCode: 1 });
+    throw new UserError(
+      'NOTHING_TO_REPLAY',
+      `no signal samples were recorded for ${rollback.service} r${release.revision} (only releases watched by \`rewind serve\` have them, and retention may have removed them)`,
+      { exitCode: 1 },
+    );
   }
   const policy = effectivePolicy(other.config, rollback.environment);
   const replay = replayPolicy({
@@ -50,10 +67,25 @@ export async function replayRollback(store: Store, rollbackId: string, other: Lo
     from: samples[0]?.at ?? from,
     to: samples.at(-1)?.at ?? to,
   });
-  const fired = await store.listEvents({ service: rollback.service, environment: rollback.environment, types: ['trigger.fired'], limit: 5000 });
+  const fired = await store.listEvents({
+    service: rollback.service,
+    environment: rollback.environment,
+    types: ['trigger.fired'],
+    limit: 5000,
+  });
   const start = replay.from;
   const recorded = fired
     .filter((e) => e.revision === release.revision && e.at >= from && e.at <= to)
     .map((e) => ({ trigger: String(e.data.trigger), at: e.at, offsetMs: e.at - start }));
-  return { rollbackId, service: rollback.service, environment: rollback.environment, revision: release.revision, from, to, samples: samples.length, recorded, replay };
+  return {
+    rollbackId,
+    service: rollback.service,
+    environment: rollback.environment,
+    revision: release.revision,
+    from,
+    to,
+    samples: samples.length,
+    recorded,
+    replay,
+  };
 }

@@ -6,7 +6,15 @@ import type { AppContext } from '../context.js';
 import { targetsFor } from './targets.js';
 
 /** What happened before a rollback and explains it: the monitor's findings and the humans' answers. */
-const EPISODE_TYPES = ['trigger.fired', 'decision.made', 'approval.requested', 'approval.approved', 'approval.rejected', 'approval.timeout', 'drill.started'];
+const EPISODE_TYPES = [
+  'trigger.fired',
+  'decision.made',
+  'approval.requested',
+  'approval.approved',
+  'approval.rejected',
+  'approval.timeout',
+  'drill.started',
+];
 
 /** Every event matching a query, page by page (the store answers oldest first). */
 export async function allEvents(ctx: AppContext, query: Omit<EventQuery, 'limit'>): Promise<RewindEvent[]> {

@@ -16,7 +16,10 @@ export { targetsFor } from './targets.js';
  * `/metrics`, and scheduled drills. Every part listens to events and works in
  * the background, so none of it can slow a rollback.
  */
-export function recordServices(loaded: LoadedConfig, options: NotificationOptions = {}): Required<Pick<ControllerOptions, 'services' | 'plugins'>> {
+export function recordServices(
+  loaded: LoadedConfig,
+  options: NotificationOptions = {},
+): Required<Pick<ControllerOptions, 'services' | 'plugins'>> {
   let metrics: ReturnType<typeof createControllerMetrics> | null = null;
   return {
     services: [

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from '../../config/load.js';
-import { createFileState, createNotifierFromChannel, createOutboxDispatcher, type OutboxDispatcher } from '../../notify/index.js';
+import {
+  createFileState,
+  createNotifierFromChannel,
+  createOutboxDispatcher,
+  type OutboxDispatcher,
+} from '../../notify/index.js';
 import type { AppContext } from '../context.js';
 
 /** Options of `startNotifications`. */
@@ -18,7 +23,11 @@ export interface NotificationOptions {
  * incident ids live in `<stateDir>/notify-state.json` so a restart updates the
  * same incident. Returns null when no channel is configured.
  */
-export function startNotifications(ctx: AppContext, loaded: LoadedConfig, options: NotificationOptions = {}): OutboxDispatcher | null {
+export function startNotifications(
+  ctx: AppContext,
+  loaded: LoadedConfig,
+  options: NotificationOptions = {},
+): OutboxDispatcher | null {
   const { channels, routes, templates } = loaded.config.notifications;
   if (channels.length === 0) return null;
   const state = createFileState(join(loaded.stateDir, 'notify-state.json'));

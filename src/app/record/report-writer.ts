@@ -41,9 +41,21 @@ export function createReportWriter(ctx: AppContext): ReportWriter {
           data: { target: check.target, measuredMs: check.measuredMs, targetMs: check.targetMs },
         });
       }
-      await ctx.emit({ ...base, type: 'report.written', message: `incident report written to ${path}`, data: { path, allTargetsMet: report.recovery.allTargetsMet } });
+      await ctx.emit({
+        ...base,
+        type: 'report.written',
+        message: `incident report written to ${path}`,
+        data: { path, allTargetsMet: report.recovery.allTargetsMet },
+      });
     } catch (error) {
-      await ctx.emit({ ...base, type: 'report.failed', message: `could not write the incident report: ${errorMessage(error)}`, data: {} }).catch(() => undefined);
+      await ctx
+        .emit({
+          ...base,
+          type: 'report.failed',
+          message: `could not write the incident report: ${errorMessage(error)}`,
+          data: {},
+        })
+        .catch(() => undefined);
     }
   }
 

@@ -6,6 +6,9 @@ import type { RecoveryTargets } from '../../report/index.js';
  * `environments.<e>.targets`, else the top-level `targets`, else none (nothing
  * is checked and no `target.missed` is emitted).
  */
-export function targetsFor(config: Pick<RewindConfig, 'environments' | 'targets'>, environment: string): RecoveryTargets | undefined {
+export function targetsFor(
+  config: Pick<RewindConfig, 'environments' | 'targets'>,
+  environment: string,
+): RecoveryTargets | undefined {
   return config.environments[environment]?.targets ?? config.targets ?? undefined;
 }

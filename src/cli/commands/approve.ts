@@ -17,11 +17,22 @@ export interface ApproveOptions extends GlobalOptions {
 export async function approveCommand(options: ApproveOptions, id: string): Promise<number> {
   const connection = await connect(options);
   try {
-    const result: ApprovalResult = await connection.api.approve({ id, actor: { name: options.as }, ...(options.reason ? { reason: options.reason } : {}) });
-    if (!options.json) say(`approval ${id} approved by ${options.as}${result.rollback ? `: rollback ${result.rollback.id} started` : ''}`);
-    const final = result.rollback && options.wait ? await follow(connection.api, result.rollback, options.json) : result.rollback;
+    const result: ApprovalResult = await connection.api.approve({
+      id,
+      actor: { name: options.as },
+      ...(options.reason ? { reason: options.reason } : {}),
+    });
+    if (!options.json)
+      say(
+        `approval ${id} approved by ${options.as}${result.rollback ? `: rollback ${result.rollback.id} started` : ''}`,
+      );
+    const final =
+      result.rollback && options.wait ? await follow(connection.api, result.rollback, options.json) : result.rollback;
     if (options.json) printJson({ ...result, rollback: final });
-    else if (final && options.wait) say(`rollback ${final.id}: ${final.status === 'succeeded' ? color.green(final.status) : color.red(final.status)}`);
+    else if (final && options.wait)
+      say(
+        `rollback ${final.id}: ${final.status === 'succeeded' ? color.green(final.status) : color.red(final.status)}`,
+      );
     return final && options.wait ? rollbackExitCode(final.status) : ExitCode.ok;
   } finally {
     await connection.close();
@@ -31,7 +42,11 @@ export async function approveCommand(options: ApproveOptions, id: string): Promi
 export async function rejectCommand(options: ApproveOptions, id: string): Promise<number> {
   const connection = await connect(options);
   try {
-    const result = await connection.api.reject({ id, actor: { name: options.as }, ...(options.reason ? { reason: options.reason } : {}) });
+    const result = await connection.api.reject({
+      id,
+      actor: { name: options.as },
+      ...(options.reason ? { reason: options.reason } : {}),
+    });
     if (options.json) printJson(result);
     else say(`approval ${id} rejected by ${options.as}: ${options.reason}`);
     return ExitCode.ok;
@@ -49,7 +64,23 @@ export async function approvalsCommand(options: GlobalOptions & { service?: stri
       ...(options.all ? { status: ['pending', 'approved', 'rejected', 'timed-out'] } : {}),
     });
     if (options.json) printJson(list);
-    else printLines(table(list.map((a) => [a.id, a.service, a.environment, a.status, time(a.deadline), a.onTimeout, a.requestedBy, a.decidedBy, a.reason]), ['ID', 'SERVICE', 'ENV', 'STATUS', 'DEADLINE', 'ON TIMEOUT', 'REQUESTED BY', 'DECIDED BY', 'REASON']));
+    else
+      printLines(
+        table(
+          list.map((a) => [
+            a.id,
+            a.service,
+            a.environment,
+            a.status,
+            time(a.deadline),
+            a.onTimeout,
+            a.requestedBy,
+            a.decidedBy,
+            a.reason,
+          ]),
+          ['ID', 'SERVICE', 'ENV', 'STATUS', 'DEADLINE', 'ON TIMEOUT', 'REQUESTED BY', 'DECIDED BY', 'REASON'],
+        ),
+      );
     return ExitCode.ok;
   } finally {
     await connection.close();
@@ -57,7 +88,11 @@ export async function approvalsCommand(options: GlobalOptions & { service?: stri
 }
 
 export function register(program: Command): void {
-  withGlobalOptions(program.command('approve <id>').description('approve a pending approval (a rollback the policy asked about, or a protected undo)'))
+  withGlobalOptions(
+    program
+      .command('approve <id>')
+      .description('approve a pending approval (a rollback the policy asked about, or a protected undo)'),
+  )
     .option('--reason <text>', 'why (recorded)')
     .option('--no-wait', 'return once the rollback has started')
     .action(action(approveCommand));

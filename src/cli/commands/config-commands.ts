@@ -13,13 +13,20 @@ import { printJson, say } from '../output.js';
 /** `rewind validate`: every problem at once, `file:line:col key.path: message`; exit 2 on errors. */
 export async function validate(options: GlobalOptions): Promise<number> {
   const path = resolve(options.config);
-  if (!existsSync(path)) throw new UserError('CONFIG_NOT_FOUND', `no config at ${options.config} — create one with: rewind init`, { exitCode: ExitCode.usage });
+  if (!existsSync(path))
+    throw new UserError('CONFIG_NOT_FOUND', `no config at ${options.config} — create one with: rewind init`, {
+      exitCode: ExitCode.usage,
+    });
   const { issues } = checkConfig(options.config, readFileSync(path, 'utf8'));
   const errors = issues.filter((i) => i.severity === 'error');
   if (options.json) printJson({ valid: errors.length === 0, issues });
   else {
     for (const issue of issues) process.stdout.write(`${formatIssue(issue)}\n`);
-    say(errors.length ? `${options.config}: ${errors.length} error${errors.length === 1 ? '' : 's'}` : `${options.config} is valid`);
+    say(
+      errors.length
+        ? `${options.config}: ${errors.length} error${errors.length === 1 ? '' : 's'}`
+        : `${options.config} is valid`,
+    );
   }
   return errors.length ? ExitCode.usage : ExitCode.ok;
 }
@@ -28,7 +35,9 @@ export async function validate(options: GlobalOptions): Promise<number> {
 export async function init(options: GlobalOptions & { force?: boolean }): Promise<number> {
   const path = resolve(options.config);
   if (existsSync(path) && !options.force) {
-    throw new UserError('EXISTS', `${options.config} already exists; pass --force to overwrite it`, { exitCode: ExitCode.usage });
+    throw new UserError('EXISTS', `${options.config} already exists; pass --force to overwrite it`, {
+      exitCode: ExitCode.usage,
+    });
   }
   writeFileSync(path, STARTER_CONFIG);
   if (options.json) printJson({ written: options.config });
@@ -37,7 +46,9 @@ export async function init(options: GlobalOptions & { force?: boolean }): Promis
 }
 
 export function register(program: Command): void {
-  withGlobalOptions(program.command('validate').description('check rewind.yaml and print every problem at once')).action(action(validate));
+  withGlobalOptions(
+    program.command('validate').description('check rewind.yaml and print every problem at once'),
+  ).action(action(validate));
   withGlobalOptions(program.command('init').description('write a commented starter rewind.yaml'))
     .option('--force', 'overwrite an existing file', false)
     .action(action(init));

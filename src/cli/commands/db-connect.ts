@@ -36,8 +36,14 @@ export async function connectDb(options: DbOptions): Promise<DbConnection> {
   const loaded = options.controller && !options.offline ? tryLoad(options.config) : loadConfig(options.config);
   if (!options.offline) {
     const url = controllerUrl(options, loaded);
-    if (await controllerReachable(url)) return { api: createHttpDbApi(url, options.as), mode: 'controller', who, close: async () => undefined };
-    if (!loaded) throw new UserError('NO_CONTROLLER', `no controller at ${url} — start one with: rewind serve, or pass --offline`, { exitCode: ExitCode.failed });
+    if (await controllerReachable(url))
+      return { api: createHttpDbApi(url, options.as), mode: 'controller', who, close: async () => undefined };
+    if (!loaded)
+      throw new UserError(
+        'NO_CONTROLLER',
+        `no controller at ${url} — start one with: rewind serve, or pass --offline`,
+        { exitCode: ExitCode.failed },
+      );
   }
   const ctx = composeContext(loaded as LoadedConfig, { owner: false });
   return {
@@ -49,10 +55,18 @@ export async function connectDb(options: DbOptions): Promise<DbConnection> {
 }
 
 /** Runs `fn` on a connection and closes it; long work prints a heartbeat on stderr. */
-export async function withDb<T>(options: DbOptions, what: string, fn: (connection: DbConnection) => Promise<T>, heartbeatMs = 5_000): Promise<T> {
+export async function withDb<T>(
+  options: DbOptions,
+  what: string,
+  fn: (connection: DbConnection) => Promise<T>,
+  heartbeatMs = 5_000,
+): Promise<T> {
   const connection = await connectDb(options);
   const started = Date.now();
-  const timer = setInterval(() => say(color.dim(`… ${what} (${Math.round((Date.now() - started) / 1000)}s)`)), heartbeatMs);
+  const timer = setInterval(
+    () => say(color.dim(`… ${what} (${Math.round((Date.now() - started) / 1000)}s)`)),
+    heartbeatMs,
+  );
   timer.unref();
   try {
     return await fn(connection);

@@ -12,7 +12,8 @@ export function createHttpDbApi(baseUrl: string, actor: string): DbApi {
     backups: (who) => call('GET', `/v1/db/backups${query(who.database)}`),
     backup: (who, request) => call('POST', '/v1/db/backups', { ...db(who.database), ...request }),
     verify: (who, backupId) => call('POST', `/v1/db/backups/${id(backupId)}/verify`, db(who.database)),
-    restore: (who, backupId, request) => call('POST', `/v1/db/backups/${id(backupId)}/restore`, { ...db(who.database), ...request }),
+    restore: (who, backupId, request) =>
+      call('POST', `/v1/db/backups/${id(backupId)}/restore`, { ...db(who.database), ...request }),
     migrateDown: (who, request) => call('POST', '/v1/db/migrate-down', { ...db(who.database), ...request }),
     validate: (who) => call('POST', '/v1/db/validate', db(who.database)),
     readOnly: (who, on) => call('POST', '/v1/db/read-only', { ...db(who.database), on }),

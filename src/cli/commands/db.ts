@@ -10,9 +10,19 @@ import { withDb } from './db-connect.js';
 
 type Tables = { table?: string[] };
 
-const backupRow = (b: BackupView): (string | number | null)[] => [b.id, b.kind, b.tables.length, b.sizeBytes, b.schemaVersion, b.purpose, b.guards ? `${b.guards.service}/${b.guards.environment} r${b.guards.revision}` : null, time(b.createdAt)];
+const backupRow = (b: BackupView): (string | number | null)[] => [
+  b.id,
+  b.kind,
+  b.tables.length,
+  b.sizeBytes,
+  b.schemaVersion,
+  b.purpose,
+  b.guards ? `${b.guards.service}/${b.guards.environment} r${b.guards.revision}` : null,
+  time(b.createdAt),
+];
 const BACKUP_HEADER = ['ID', 'KIND', 'TABLES', 'BYTES', 'SCHEMA', 'PURPOSE', 'GUARDS', 'CREATED'];
-const checkLines = (checks: ValidationCheck[]): string[] => checks.map((c) => `${c.ok ? color.green('ok') : color.red('FAILED')}  ${c.name}: ${c.detail}`);
+const checkLines = (checks: ValidationCheck[]): string[] =>
+  checks.map((c) => `${c.ok ? color.green('ok') : color.red('FAILED')}  ${c.name}: ${c.detail}`);
 
 export async function dbStatus(options: DbOptions): Promise<number> {
   return withDb(options, 'reading status', async ({ api, who }) => {
@@ -31,11 +41,20 @@ export async function dbStatus(options: DbOptions): Promise<number> {
 export async function dbBackup(options: DbOptions & Tables & { schemaOnly: boolean }): Promise<number> {
   const tables = options.table ?? [];
   return withDb(options, 'backing up', async ({ api, who, mode }) => {
-    say(color.dim(`backing up ${options.db ?? 'the database'}${tables.length ? ` (tables ${tables.join(', ')})` : options.schemaOnly ? ' (schema only)' : ''}${mode === 'controller' ? ' through the controller' : ''}…`));
-    const b = await api.backup(who, { ...(options.schemaOnly ? { kind: 'schema' as const } : {}), ...(tables.length ? { tables } : {}) });
+    say(
+      color.dim(
+        `backing up ${options.db ?? 'the database'}${tables.length ? ` (tables ${tables.join(', ')})` : options.schemaOnly ? ' (schema only)' : ''}${mode === 'controller' ? ' through the controller' : ''}…`,
+      ),
+    );
+    const b = await api.backup(who, {
+      ...(options.schemaOnly ? { kind: 'schema' as const } : {}),
+      ...(tables.length ? { tables } : {}),
+    });
     if (options.json) printJson(b);
     else {
-      printLines([`${b.id}  ${b.kind}  ${b.tables.length} tables  ${b.sizeBytes} bytes  sha256 ${b.sha256}  ${b.path}`]);
+      printLines([
+        `${b.id}  ${b.kind}  ${b.tables.length} tables  ${b.sizeBytes} bytes  sha256 ${b.sha256}  ${b.path}`,
+      ]);
       if (b.pruned.length) say(color.dim(`retention removed ${b.pruned.length} old backups: ${b.pruned.join(', ')}`));
     }
     return ExitCode.ok;
@@ -55,19 +74,33 @@ export async function dbVerify(options: DbOptions, id: string): Promise<number> 
   return withDb(options, `verifying ${id}`, async ({ api, who }) => {
     const result = await api.verify(who, id);
     if (options.json) printJson(result);
-    else printLines([...checkLines(result.checks), `${id}: ${result.ok ? color.green('verified') : color.red('FAILED verification')}`]);
+    else
+      printLines([
+        ...checkLines(result.checks),
+        `${id}: ${result.ok ? color.green('verified') : color.red('FAILED verification')}`,
+      ]);
     return result.ok ? ExitCode.ok : ExitCode.failed;
   });
 }
 
-export async function dbRestore(options: DbOptions & Tables & { quarantine: boolean; yes: boolean }, id: string): Promise<number> {
+export async function dbRestore(
+  options: DbOptions & Tables & { quarantine: boolean; yes: boolean },
+  id: string,
+): Promise<number> {
   const tables = options.table ?? [];
   return withDb(options, `restoring ${id}`, async ({ api, who }) => {
     if (!options.yes) {
       // a restore replaces rows: say exactly what would happen, change nothing (exit 2)
       const backup = (await api.backups(who)).find((b) => b.id === id);
-      if (!backup) throw new UserError('NOT_FOUND', `backup ${id} not found — list them with \`rewind db backups\``, { status: 404 });
-      const what = tables.length ? `tables ${tables.join(', ')}` : backup.kind === 'tables' ? `tables ${backup.tables.join(', ')}` : `the whole database (${backup.tables.length} tables)`;
+      if (!backup)
+        throw new UserError('NOT_FOUND', `backup ${id} not found — list them with \`rewind db backups\``, {
+          status: 404,
+        });
+      const what = tables.length
+        ? `tables ${tables.join(', ')}`
+        : backup.kind === 'tables'
+          ? `tables ${backup.tables.join(', ')}`
+          : `the whole database (${backup.tables.length} tables)`;
       const plan = [
         `verify the checksums of ${id} (${backup.kind}, ${time(backup.createdAt)}, schema ${backup.schemaVersion ?? 'none'})`,
         `take a safety backup of the current ${tables.length ? 'tables' : 'database'}`,
@@ -75,31 +108,48 @@ export async function dbRestore(options: DbOptions & Tables & { quarantine: bool
         `restore ${what} into ${backup.database}${options.quarantine ? ', keeping the current rows in <table>_quarantine_<time>' : ''}`,
         'validate (tables, row counts, foreign keys), then allow writes again',
       ];
-      throw new UserError('CONFIRMATION_REQUIRED', `restore would:\n${plan.map((p, i) => `  ${i + 1}. ${p}`).join('\n')}\nnothing was changed — run again with --yes to go ahead`, {
-        exitCode: ExitCode.usage,
-        details: { backup: id, plan },
-      });
+      throw new UserError(
+        'CONFIRMATION_REQUIRED',
+        `restore would:\n${plan.map((p, i) => `  ${i + 1}. ${p}`).join('\n')}\nnothing was changed — run again with --yes to go ahead`,
+        {
+          exitCode: ExitCode.usage,
+          details: { backup: id, plan },
+        },
+      );
     }
     say(color.dim(`restoring ${id}${tables.length ? ` (tables ${tables.join(', ')})` : ''}…`));
     const result = await api.restore(who, id, { ...(tables.length ? { tables } : {}), quarantine: options.quarantine });
     if (options.json) printJson(result);
     else {
       printLines([...checkLines(result.checks), `${id}: ${color.green('restored')} — ${result.message}`]);
-      say(`safety backup of the state before: ${result.safety.id} (undo with: rewind db restore ${result.safety.id} --yes)`);
+      say(
+        `safety backup of the state before: ${result.safety.id} (undo with: rewind db restore ${result.safety.id} --yes)`,
+      );
       if (result.quarantineSuffix) say(`previous rows kept in <table>_quarantine_${result.quarantineSuffix}`);
     }
     return ExitCode.ok;
   });
 }
 
-export async function dbMigrateDown(options: DbOptions & { to: string; dryRun: boolean; allowDataLoss: boolean }): Promise<number> {
+export async function dbMigrateDown(
+  options: DbOptions & { to: string; dryRun: boolean; allowDataLoss: boolean },
+): Promise<number> {
   return withDb(options, `migrating down to ${options.to}`, async ({ api, who }) => {
-    const result = await api.migrateDown(who, { to: options.to, dryRun: options.dryRun, allowDataLoss: options.allowDataLoss });
+    const result = await api.migrateDown(who, {
+      to: options.to,
+      dryRun: options.dryRun,
+      allowDataLoss: options.allowDataLoss,
+    });
     if (options.json) printJson(result);
     else {
       if (result.steps.length === 0) say(`${result.database} is already at ${result.to}: nothing to do`);
       else printLines(result.steps);
-      if (result.steps.length) say(result.dryRun ? `dry run: ${result.steps.length} steps from ${result.from} to ${result.to}, nothing changed` : `${result.database} migrated down from ${result.from} to ${result.to}${result.backup ? ` (backup ${result.backup.id} taken first)` : ''}`);
+      if (result.steps.length)
+        say(
+          result.dryRun
+            ? `dry run: ${result.steps.length} steps from ${result.from} to ${result.to}, nothing changed`
+            : `${result.database} migrated down from ${result.from} to ${result.to}${result.backup ? ` (backup ${result.backup.id} taken first)` : ''}`,
+        );
     }
     return ExitCode.ok;
   });
@@ -110,19 +160,27 @@ export async function dbValidate(options: DbOptions): Promise<number> {
     const result = await api.validate(who);
     if (options.json) printJson(result);
     else {
-      if (result.expectedFrom) say(color.dim(`expected tables: those of backup ${result.expectedFrom} (same schema version)`));
-      printLines([...checkLines(result.checks), `${result.database}: ${result.ok ? color.green('valid') : color.red('FAILED validation')}`]);
+      if (result.expectedFrom)
+        say(color.dim(`expected tables: those of backup ${result.expectedFrom} (same schema version)`));
+      printLines([
+        ...checkLines(result.checks),
+        `${result.database}: ${result.ok ? color.green('valid') : color.red('FAILED validation')}`,
+      ]);
     }
     return result.ok ? ExitCode.ok : ExitCode.failed;
   });
 }
 
 export async function dbReadOnly(options: DbOptions, state: string): Promise<number> {
-  if (state !== 'on' && state !== 'off') throw new UserError('BAD_USAGE', `read-only expects on or off, got "${state}"`, { exitCode: ExitCode.usage });
+  if (state !== 'on' && state !== 'off')
+    throw new UserError('BAD_USAGE', `read-only expects on or off, got "${state}"`, { exitCode: ExitCode.usage });
   return withDb(options, `read-only ${state}`, async ({ api, who }) => {
     const result = await api.readOnly(who, state === 'on');
     if (options.json) printJson(result);
-    else say(`${result.database}: ${result.readOnly ? 'read-only — new transactions refuse writes (a session can still SET default_transaction_read_only = off)' : 'writes allowed again'}`);
+    else
+      say(
+        `${result.database}: ${result.readOnly ? 'read-only — new transactions refuse writes (a session can still SET default_transaction_read_only = off)' : 'writes allowed again'}`,
+      );
     return ExitCode.ok;
   });
 }

@@ -16,19 +16,30 @@ export interface DemoCommandOptions extends Pick<GlobalOptions, 'json' | 'debug'
 const ms = (value: number | null): string => (value === null ? '—' : `${(value / 1000).toFixed(2)} s`);
 
 function summary(result: DemoResult): string[] {
-  const verdict = result.ok ? color.green(`${result.outcome} (as expected)`) : color.red(`${result.outcome} (expected ${result.expected})`);
+  const verdict = result.ok
+    ? color.green(`${result.outcome} (as expected)`)
+    : color.red(`${result.outcome} (expected ${result.expected})`);
   const lines = [``, `${color.bold('rewind demo')}  fault ${result.fault}: ${verdict}`];
-  const value = typeof result.trigger?.value === 'number' ? Number(result.trigger.value.toFixed(3)) : result.trigger?.value;
-  if (result.trigger) lines.push(`  trigger        ${result.trigger.name} (${result.trigger.metric} = ${String(value)})`);
+  const value =
+    typeof result.trigger?.value === 'number' ? Number(result.trigger.value.toFixed(3)) : result.trigger?.value;
+  if (result.trigger)
+    lines.push(`  trigger        ${result.trigger.name} (${result.trigger.metric} = ${String(value)})`);
   if (result.fault !== 'none') {
     lines.push(`  detected       ${ms(result.detectedAfterMs)} after the fault started`);
     lines.push(`  switch flipped ${ms(result.switchFlippedAfterMs)} after the fault started`);
-    lines.push(`  restored       ${ms(result.trafficRestoredAfterMs)} after the fault started (every request answered by v1 from then on)`);
+    lines.push(
+      `  restored       ${ms(result.trafficRestoredAfterMs)} after the fault started (every request answered by v1 from then on)`,
+    );
   }
-  lines.push(`  requests       ${result.totalRequests} sent, ${result.failedRequests} failed${result.fault !== 'none' ? ` (${result.failedAfterFault} after the fault)` : ''}${result.skippedRequests ? `, ${result.skippedRequests} not sent (too many in flight)` : ''}`);
+  lines.push(
+    `  requests       ${result.totalRequests} sent, ${result.failedRequests} failed${result.fault !== 'none' ? ` (${result.failedAfterFault} after the fault)` : ''}${result.skippedRequests ? `, ${result.skippedRequests} not sent (too many in flight)` : ''}`,
+  );
   if (result.rollbackId) lines.push(`  rollback       ${result.rollbackId}: ${result.rollbackStatus ?? 'unknown'}`);
   lines.push(...notificationLines(result));
-  if (result.stateDir) lines.push(`  state          ${result.stateDir} (inspect with: rewind -c ${path.join(path.dirname(result.stateDir), 'rewind.yaml')} rollbacks)`);
+  if (result.stateDir)
+    lines.push(
+      `  state          ${result.stateDir} (inspect with: rewind -c ${path.join(path.dirname(result.stateDir), 'rewind.yaml')} rollbacks)`,
+    );
   lines.push(`  took           ${ms(result.durationMs)}`);
   return lines;
 }
@@ -43,7 +54,10 @@ function notificationLines(result: DemoResult): string[] {
     `  pagerduty      ${pagerduty} event${pagerduty === 1 ? '' : 's'}${pagerduty ? ` (${actions}; ${incidents} incident${incidents === 1 ? '' : 's'} by dedup_key)` : ''}`,
     `  webhook        ${webhook} signed message${webhook === 1 ? '' : 's'} verified${webhookRejected ? `, ${webhookRejected} refused` : ''}`,
   ];
-  if (result.reportPath) lines.push(`  report         ${result.reportPath}${result.stateDir ? '' : ' (removed with the temporary state; keep it with --state-dir)'}`);
+  if (result.reportPath)
+    lines.push(
+      `  report         ${result.reportPath}${result.stateDir ? '' : ' (removed with the temporary state; keep it with --state-dir)'}`,
+    );
   return lines;
 }
 
@@ -67,7 +81,8 @@ export async function demo(options: DemoCommandOptions): Promise<number> {
       fault,
       ratePerSecond: rate,
       signal: abort.signal,
-      progress: (line) => say(line.startsWith('rewind demo') ? color.bold(line) : line.includes('▸') ? line : color.dim(line)),
+      progress: (line) =>
+        say(line.startsWith('rewind demo') ? color.bold(line) : line.includes('▸') ? line : color.dim(line)),
       ...(options.stateDir ? { stateDir: options.stateDir } : {}),
     });
     if (options.json) printJson(result);

@@ -16,7 +16,13 @@ export interface DeployOptions extends GlobalOptions {
 
 /** Exit codes: 0 promoted (or has traffic, without --watch), 1 failed, 3 rolled back, 4 waiting for a human. */
 export function deployExitCode(result: DeployResult): number {
-  return { promoted: ExitCode.ok, analyzing: ExitCode.ok, failed: ExitCode.failed, 'rolled-back': ExitCode.rolledBack, waiting: ExitCode.waiting }[result.outcome];
+  return {
+    promoted: ExitCode.ok,
+    analyzing: ExitCode.ok,
+    failed: ExitCode.failed,
+    'rolled-back': ExitCode.rolledBack,
+    waiting: ExitCode.waiting,
+  }[result.outcome];
 }
 
 export async function deploy(options: DeployOptions, service: string, version: string): Promise<number> {
@@ -36,7 +42,9 @@ export async function deploy(options: DeployOptions, service: string, version: s
     if (options.json) printJson(result);
     else {
       const paintOutcome = result.outcome === 'promoted' || result.outcome === 'analyzing' ? color.green : color.red;
-      say(`${service} ${version} revision ${result.release.revision} in ${result.environment}: ${paintOutcome(result.outcome)}${result.reason ? ` — ${result.reason}` : ''}`);
+      say(
+        `${service} ${version} revision ${result.release.revision} in ${result.environment}: ${paintOutcome(result.outcome)}${result.reason ? ` — ${result.reason}` : ''}`,
+      );
       if (result.rollbackId) say(`rollback: rewind rollback show ${result.rollbackId}`);
     }
     return deployExitCode(result);
@@ -46,10 +54,16 @@ export async function deploy(options: DeployOptions, service: string, version: s
 }
 
 export function register(program: Command): void {
-  withGlobalOptions(program.command('deploy <service> <version>').description('deploy a version: start, check, shift traffic, watch'))
+  withGlobalOptions(
+    program.command('deploy <service> <version>').description('deploy a version: start, check, shift traffic, watch'),
+  )
     .option('--strategy <strategy>', 'bluegreen or canary (default: the service’s)')
     .option('--watch', 'wait for the analysis outcome; exit 3 when rolled back (a CI gate)', false)
     .option('--force', 'redeploy a version that was rolled back', false)
-    .option('--migrate', 'back up the service’s database, migrate it up and record the schema version on the release', false)
+    .option(
+      '--migrate',
+      'back up the service’s database, migrate it up and record the schema version on the release',
+      false,
+    )
     .action(action(deploy));
 }

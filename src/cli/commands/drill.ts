@@ -23,7 +23,9 @@ function duration(flag: string, value: string | undefined): number | undefined {
   try {
     return parseDuration(value);
   } catch {
-    throw new UserError('BAD_USAGE', `${flag} expects a duration like "5s", got "${value}"`, { exitCode: ExitCode.usage });
+    throw new UserError('BAD_USAGE', `${flag} expects a duration like "5s", got "${value}"`, {
+      exitCode: ExitCode.usage,
+    });
   }
 }
 
@@ -35,7 +37,9 @@ export function drillExitCode(result: DrillResult): number {
 /** `rewind drill <env>`: inject a fault into a copy of the live release and measure the recovery. */
 export async function drill(options: DrillOptions, environment: string): Promise<number> {
   if (options.fault !== undefined && !(DRILL_FAULTS as readonly string[]).includes(options.fault)) {
-    throw new UserError('BAD_USAGE', `--fault expects one of ${DRILL_FAULTS.join(', ')}, got "${options.fault}"`, { exitCode: ExitCode.usage });
+    throw new UserError('BAD_USAGE', `--fault expects one of ${DRILL_FAULTS.join(', ')}, got "${options.fault}"`, {
+      exitCode: ExitCode.usage,
+    });
   }
   const faultAfterMs = duration('--fault-after', options.faultAfter);
   const timeoutMs = duration('--timeout', options.timeout);
@@ -58,9 +62,16 @@ export async function drill(options: DrillOptions, environment: string): Promise
     if (options.json) printJson(result);
     else {
       const paint = drillExitCode(result) === ExitCode.ok ? color.green : color.red;
-      say(`drill ${result.drillId} (${result.fault}) on ${result.service} in ${result.environment}: ${paint(result.outcome)}`);
-      say(`  detected after ${ms(result.detectedAfterMs)}, traffic restored after ${ms(result.trafficRestoredAfterMs)}, total ${ms(result.totalMs)}`);
-      for (const check of result.targets) say(`  target ${check.target}: ${ms(check.measuredMs)} of ${ms(check.targetMs)} — ${check.result === 'miss' ? color.red('missed') : check.result}`);
+      say(
+        `drill ${result.drillId} (${result.fault}) on ${result.service} in ${result.environment}: ${paint(result.outcome)}`,
+      );
+      say(
+        `  detected after ${ms(result.detectedAfterMs)}, traffic restored after ${ms(result.trafficRestoredAfterMs)}, total ${ms(result.totalMs)}`,
+      );
+      for (const check of result.targets)
+        say(
+          `  target ${check.target}: ${ms(check.measuredMs)} of ${ms(check.targetMs)} — ${check.result === 'miss' ? color.red('missed') : check.result}`,
+        );
       if (result.error) say(`  ${result.error}`);
       if (result.reportPath) say(`  report: ${result.reportPath}`);
     }
@@ -71,10 +82,17 @@ export async function drill(options: DrillOptions, environment: string): Promise
 }
 
 export function register(program: Command): void {
-  withGlobalOptions(program.command('drill <env>').description('inject a fault into a copy of the live release and measure detection and recovery'))
+  withGlobalOptions(
+    program
+      .command('drill <env>')
+      .description('inject a fault into a copy of the live release and measure detection and recovery'),
+  )
     .option('--service <name>', 'which service (default: the drills[] entry’s, or the only one)')
     .option('--fault <fault>', `${DRILL_FAULTS.join(' | ')} (default error-rate)`)
-    .option('--fault-after <duration>', 'crash/unhealthy start this long after the copy starts (default 3s; others at once)')
+    .option(
+      '--fault-after <duration>',
+      'crash/unhealthy start this long after the copy starts (default 3s; others at once)',
+    )
     .option('--timeout <duration>', 'how long the automatic path has before the drill rolls back itself (default 5m)')
     .action(action(drill));
 }

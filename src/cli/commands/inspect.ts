@@ -8,7 +8,10 @@ import { printJson, printLines, table, time } from '../output.js';
 
 /** Read-only commands: status, history, rollbacks, rollback show. */
 type Connection = Awaited<ReturnType<typeof connect>>;
-async function withApi<T>(options: GlobalOptions, fn: (api: Connection['api'], connection: Connection) => Promise<T>): Promise<T> {
+async function withApi<T>(
+  options: GlobalOptions,
+  fn: (api: Connection['api'], connection: Connection) => Promise<T>,
+): Promise<T> {
   const connection = await connect(options);
   try {
     return await fn(connection.api, connection);
@@ -24,7 +27,10 @@ export async function status(options: GlobalOptions, service?: string): Promise<
     if (options.json) printJson(service ? results[0] : results);
     else
       for (const s of results) {
-        const weights = Object.entries(s.weights).map(([rev, w]) => `r${rev}=${w}%`).join(' ') || 'none';
+        const weights =
+          Object.entries(s.weights)
+            .map(([rev, w]) => `r${rev}=${w}%`)
+            .join(' ') || 'none';
         printLines([
           `${s.service} in ${s.environment} (${s.driver}): live ${s.live ? `${s.live.version} (r${s.live.revision}, ${s.live.status})` : 'none'}; traffic ${weights}`,
           ...(s.activeRollback ? [`  rollback in progress: ${s.activeRollback.id} (${s.activeRollback.status})`] : []),
@@ -39,19 +45,36 @@ export async function history(options: GlobalOptions, service: string): Promise<
   return withApi(options, async (api) => {
     const releases = await api.history(service, options.env);
     if (options.json) printJson(releases);
-    else printLines(table(releases.map((r) => [r.revision, r.version, r.status, time(r.createdAt), r.deployedBy]), ['REVISION', 'VERSION', 'STATUS', 'CREATED', 'BY']));
+    else
+      printLines(
+        table(
+          releases.map((r) => [r.revision, r.version, r.status, time(r.createdAt), r.deployedBy]),
+          ['REVISION', 'VERSION', 'STATUS', 'CREATED', 'BY'],
+        ),
+      );
     return ExitCode.ok;
   });
 }
 
 export async function rollbacks(options: GlobalOptions & { service?: string }): Promise<number> {
   return withApi(options, async (api) => {
-    const list = await api.rollbacks({ ...(options.service ? { service: options.service } : {}), ...(options.env ? { environment: options.env } : {}) });
+    const list = await api.rollbacks({
+      ...(options.service ? { service: options.service } : {}),
+      ...(options.env ? { environment: options.env } : {}),
+    });
     if (options.json) printJson(list);
     else
       printLines(
         table(
-          list.map((r) => [r.id, r.service, r.environment, r.kind, r.status, `r${r.fromRevision ?? '?'}→r${r.toRevision}`, time(r.createdAt)]),
+          list.map((r) => [
+            r.id,
+            r.service,
+            r.environment,
+            r.kind,
+            r.status,
+            `r${r.fromRevision ?? '?'}→r${r.toRevision}`,
+            time(r.createdAt),
+          ]),
           ['ID', 'SERVICE', 'ENV', 'KIND', 'STATUS', 'REVISIONS', 'CREATED'],
         ),
       );
@@ -70,12 +93,21 @@ export async function rollbackShow(options: GlobalOptions, id: string): Promise<
         ...(detail.error ? [`error: ${detail.error}`] : []),
         '',
         ...table(
-          detail.steps.map((s) => [s.index + 1, s.name, s.status, s.attempts, s.startedAt && s.finishedAt ? `${s.finishedAt - s.startedAt}ms` : null, s.title]),
+          detail.steps.map((s) => [
+            s.index + 1,
+            s.name,
+            s.status,
+            s.attempts,
+            s.startedAt && s.finishedAt ? `${s.finishedAt - s.startedAt}ms` : null,
+            s.title,
+          ]),
           ['#', 'STEP', 'STATUS', 'TRIES', 'TOOK', 'WHAT'],
         ),
         '',
         'journal:',
-        ...detail.journal.map((j) => `  step ${j.stepIndex + 1} attempt ${j.attempt}: ${j.status}${j.error ? ` — ${j.error}` : ''}`),
+        ...detail.journal.map(
+          (j) => `  step ${j.stepIndex + 1} attempt ${j.attempt}: ${j.status}${j.error ? ` — ${j.error}` : ''}`,
+        ),
       ]);
     }
     return ExitCode.ok;
@@ -83,9 +115,17 @@ export async function rollbackShow(options: GlobalOptions, id: string): Promise<
 }
 
 export function register(program: Command): void {
-  withGlobalOptions(program.command('status [service]').description('live release, traffic, active rollback and pending approvals')).action(action(status));
-  withGlobalOptions(program.command('history <service>').description('releases of a service, newest first')).action(action(history));
-  withGlobalOptions(program.command('rollbacks').description('rollbacks, newest first')).option('--service <name>', 'only this service').action(action(rollbacks));
+  withGlobalOptions(
+    program.command('status [service]').description('live release, traffic, active rollback and pending approvals'),
+  ).action(action(status));
+  withGlobalOptions(program.command('history <service>').description('releases of a service, newest first')).action(
+    action(history),
+  );
+  withGlobalOptions(program.command('rollbacks').description('rollbacks, newest first'))
+    .option('--service <name>', 'only this service')
+    .action(action(rollbacks));
   const rollback = program.command('rollback').description('one rollback');
-  withGlobalOptions(rollback.command('show <id>').description('a rollback with its steps and journal')).action(action(rollbackShow));
+  withGlobalOptions(rollback.command('show <id>').description('a rollback with its steps and journal')).action(
+    action(rollbackShow),
+  );
 }

@@ -18,12 +18,43 @@ export async function explain(options: GlobalOptions, service: string): Promise<
     printJson(result);
     return ExitCode.ok;
   }
-  say(`policy of ${service} in ${result.environment}${result.protected ? ' (protected: manual undo needs a second person)' : ''}: automatic ${result.automatic ? 'on' : 'off'}, cooldown ${result.cooldownPeriod}, at most ${result.maximumRetries} automatic rollbacks, approvals ${result.approvalTimeout} then ${result.onTimeout}, ask after ${result.inconclusiveLimit} inconclusive readings`);
-  say(`matrix (${result.matrixSource === 'config' ? 'from policy.matrix' : 'the built-in runbook table'}), first match wins:`);
-  printLines(table(result.rows.map((r) => [r.order, r.rule, r.when, r.action, r.notify.join(',') || null, r.approval || null, r.from]), ['#', 'RULE', 'WHEN', 'ACTION', 'NOTIFY', 'APPROVAL', 'FROM']));
+  say(
+    `policy of ${service} in ${result.environment}${result.protected ? ' (protected: manual undo needs a second person)' : ''}: automatic ${result.automatic ? 'on' : 'off'}, cooldown ${result.cooldownPeriod}, at most ${result.maximumRetries} automatic rollbacks, approvals ${result.approvalTimeout} then ${result.onTimeout}, ask after ${result.inconclusiveLimit} inconclusive readings`,
+  );
+  say(
+    `matrix (${result.matrixSource === 'config' ? 'from policy.matrix' : 'the built-in runbook table'}), first match wins:`,
+  );
+  printLines(
+    table(
+      result.rows.map((r) => [
+        r.order,
+        r.rule,
+        r.when,
+        r.action,
+        r.notify.join(',') || null,
+        r.approval || null,
+        r.from,
+      ]),
+      ['#', 'RULE', 'WHEN', 'ACTION', 'NOTIFY', 'APPROVAL', 'FROM'],
+    ),
+  );
   if (result.triggers.length) {
     say('triggers:');
-    printLines(table(result.triggers.map((t) => [t.name, t.metric, t.condition, t.for, t.minSamples, t.consecutive, t.severity, t.source]), ['TRIGGER', 'METRIC', 'FIRES WHEN', 'FOR', 'MIN SAMPLES', 'IN A ROW', 'SEVERITY', 'SOURCE']));
+    printLines(
+      table(
+        result.triggers.map((t) => [
+          t.name,
+          t.metric,
+          t.condition,
+          t.for,
+          t.minSamples,
+          t.consecutive,
+          t.severity,
+          t.source,
+        ]),
+        ['TRIGGER', 'METRIC', 'FIRES WHEN', 'FOR', 'MIN SAMPLES', 'IN A ROW', 'SEVERITY', 'SOURCE'],
+      ),
+    );
   }
   return ExitCode.ok;
 }
@@ -35,7 +66,8 @@ export interface ReplayOptions extends GlobalOptions {
 }
 
 export async function replay(options: ReplayOptions): Promise<number> {
-  if (!options.rollback) throw new UserError('BAD_USAGE', 'policy replay needs --rollback <id>', { exitCode: ExitCode.usage });
+  if (!options.rollback)
+    throw new UserError('BAD_USAGE', 'policy replay needs --rollback <id>', { exitCode: ExitCode.usage });
   const other = loadConfig(options.config);
   // the recorded episode lives in the store of the current state dir (--state-config, default the same file)
   const stateFile = options.state ?? process.env.REWIND_CONFIG ?? 'rewind.yaml';
@@ -47,16 +79,30 @@ export async function replay(options: ReplayOptions): Promise<number> {
       printJson(result);
       return ExitCode.ok;
     }
-    say(`replaying ${result.samples} samples of ${result.service} r${result.revision} (${time(result.from)} → ${time(result.to)}) with ${other.file}`);
-    for (const r of result.recorded) say(`  recorded: ${r.trigger} fired at +${formatDuration(Math.max(0, r.offsetMs))}`);
+    say(
+      `replaying ${result.samples} samples of ${result.service} r${result.revision} (${time(result.from)} → ${time(result.to)}) with ${other.file}`,
+    );
+    for (const r of result.recorded)
+      say(`  recorded: ${r.trigger} fired at +${formatDuration(Math.max(0, r.offsetMs))}`);
     printLines(
       table(
-        result.replay.rows.map((r) => [r.trigger, r.metric, r.severity, r.offsetMs === null ? 'never' : `+${formatDuration(r.offsetMs)}`, r.value, r.decision ? `${r.decision.action} (${r.decision.rule})` : null]),
+        result.replay.rows.map((r) => [
+          r.trigger,
+          r.metric,
+          r.severity,
+          r.offsetMs === null ? 'never' : `+${formatDuration(r.offsetMs)}`,
+          r.value,
+          r.decision ? `${r.decision.action} (${r.decision.rule})` : null,
+        ]),
         ['TRIGGER', 'METRIC', 'SEVERITY', 'WOULD FIRE', 'VALUE', 'DECISION'],
       ),
     );
     const first = result.replay.first;
-    say(first ? `first decision: ${first.decision.action} at +${formatDuration(first.at - result.replay.from)} — ${first.decision.reason}` : 'this policy would not have acted');
+    say(
+      first
+        ? `first decision: ${first.decision.action} at +${formatDuration(first.at - result.replay.from)} — ${first.decision.reason}`
+        : 'this policy would not have acted',
+    );
     return ExitCode.ok;
   } finally {
     await store.close();
@@ -65,8 +111,14 @@ export async function replay(options: ReplayOptions): Promise<number> {
 
 export function register(program: Command): void {
   const policy = program.command('policy').description('the decision matrix: explain it, replay it on a past episode');
-  withGlobalOptions(policy.command('explain <service>').description('print the decision matrix as Rewind reads it')).action(action(explain));
-  withGlobalOptions(policy.command('replay').description('run -c <config>’s triggers and matrix over a past rollback’s recorded signals'))
+  withGlobalOptions(
+    policy.command('explain <service>').description('print the decision matrix as Rewind reads it'),
+  ).action(action(explain));
+  withGlobalOptions(
+    policy
+      .command('replay')
+      .description('run -c <config>’s triggers and matrix over a past rollback’s recorded signals'),
+  )
     .option('--rollback <id>', 'the episode: a rollback id')
     .option('--state <config>', 'config file whose state dir holds the episode (default: REWIND_CONFIG or rewind.yaml)')
     .action(action(replay));

@@ -15,7 +15,9 @@ export interface ReportOptions extends GlobalOptions {
 export async function report(options: ReportOptions, rollbackId: string): Promise<number> {
   const format = options.json ? 'json' : options.format;
   if (format !== 'md' && format !== 'json') {
-    throw new UserError('BAD_USAGE', `--format expects md or json, got "${options.format}"`, { exitCode: ExitCode.usage });
+    throw new UserError('BAD_USAGE', `--format expects md or json, got "${options.format}"`, {
+      exitCode: ExitCode.usage,
+    });
   }
   const connection = await connect(options);
   try {
@@ -29,7 +31,11 @@ export async function report(options: ReportOptions, rollbackId: string): Promis
 }
 
 export function register(program: Command): void {
-  withGlobalOptions(program.command('report <rollback-id>').description('the incident report of a rollback: timeline, evidence, steps, recovery times'))
+  withGlobalOptions(
+    program
+      .command('report <rollback-id>')
+      .description('the incident report of a rollback: timeline, evidence, steps, recovery times'),
+  )
     .option('--format <format>', 'md or json', 'md')
     .action(action(report));
 }

@@ -18,7 +18,10 @@ export interface ServeOptions extends GlobalOptions {
  */
 export async function serve(options: ServeOptions): Promise<number> {
   const loaded = loadConfig(options.config);
-  const controller = await startController(loaded, { ...(options.listen ? { listen: options.listen } : {}), ...controllerServices(loaded) });
+  const controller = await startController(loaded, {
+    ...(options.listen ? { listen: options.listen } : {}),
+    ...controllerServices(loaded),
+  });
   say(`rewind controller listening on ${controller.url} (state: ${loaded.stateDir})`);
   await new Promise<void>((resolve) => {
     let signals = 0;

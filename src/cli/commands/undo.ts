@@ -34,8 +34,16 @@ export async function follow(api: RewindApi, detail: RollbackDetail, quiet: bool
       for (const step of current.steps) {
         if (shown.get(step.index) === step.status || step.status === 'pending') continue;
         shown.set(step.index, step.status);
-        const mark = { running: color.yellow('…'), done: color.green('✓'), failed: color.red('✗'), skipped: color.dim('-'), pending: ' ' }[step.status];
-        say(`  ${mark} ${step.index + 1}. ${step.title}${step.status === 'failed' && step.error ? ` — ${step.error}` : ''}`);
+        const mark = {
+          running: color.yellow('…'),
+          done: color.green('✓'),
+          failed: color.red('✗'),
+          skipped: color.dim('-'),
+          pending: ' ',
+        }[step.status];
+        say(
+          `  ${mark} ${step.index + 1}. ${step.title}${step.status === 'failed' && step.error ? ` — ${step.error}` : ''}`,
+        );
       }
     }
     if (isTerminalRollback(current.status)) return current;
@@ -47,7 +55,9 @@ export async function follow(api: RewindApi, detail: RollbackDetail, quiet: bool
 export async function undo(options: UndoOptions, service: string): Promise<number> {
   const toRevision = options.toRevision === undefined ? undefined : Number(options.toRevision);
   if (toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 1)) {
-    throw new UserError('BAD_USAGE', `--to-revision expects a revision number, got "${options.toRevision}"`, { exitCode: ExitCode.usage });
+    throw new UserError('BAD_USAGE', `--to-revision expects a revision number, got "${options.toRevision}"`, {
+      exitCode: ExitCode.usage,
+    });
   }
   const connection = await connect(options);
   try {
@@ -63,21 +73,31 @@ export async function undo(options: UndoOptions, service: string): Promise<numbe
     if (result.approval) {
       // protected environment (issue 4 §2): a second person approves
       if (options.json) printJson(result);
-      else say(`${result.environment} is protected: approval ${result.approval.id} waits for someone other than ${options.as} — rewind approve ${result.approval.id}`);
+      else
+        say(
+          `${result.environment} is protected: approval ${result.approval.id} waits for someone other than ${options.as} — rewind approve ${result.approval.id}`,
+        );
       return ExitCode.waiting;
     }
     if (result.dryRun || !result.rollback) {
       if (options.json) printJson(result);
       else {
-        say(`plan to roll ${service} in ${result.environment} back from ${result.from ? `${result.from.version} (r${result.from.revision})` : 'nothing'} to ${result.to.version} (r${result.to.revision}):`);
-        result.plan.forEach((step, i) => process.stdout.write(`${i + 1}. ${step.title}${step.validation ? ' [validation]' : ''}\n`));
+        say(
+          `plan to roll ${service} in ${result.environment} back from ${result.from ? `${result.from.version} (r${result.from.revision})` : 'nothing'} to ${result.to.version} (r${result.to.revision}):`,
+        );
+        result.plan.forEach((step, i) =>
+          process.stdout.write(`${i + 1}. ${step.title}${step.validation ? ' [validation]' : ''}\n`),
+        );
       }
       return ExitCode.ok;
     }
     if (!options.json) say(`rollback ${result.rollback.id}: ${result.from?.version ?? '?'} → ${result.to.version}`);
     const final = options.wait ? await follow(connection.api, result.rollback, options.json) : result.rollback;
     if (options.json) printJson({ ...result, rollback: final });
-    else say(`rollback ${final.id}: ${final.status === 'succeeded' ? color.green(final.status) : color.red(final.status)}${final.error ? ` — ${final.error}` : ''}`);
+    else
+      say(
+        `rollback ${final.id}: ${final.status === 'succeeded' ? color.green(final.status) : color.red(final.status)}${final.error ? ` — ${final.error}` : ''}`,
+      );
     return options.wait ? rollbackExitCode(final.status) : ExitCode.ok;
   } finally {
     await connection.close();

@@ -58,15 +58,29 @@ export const databaseSchema = z.strictObject({
       jobs: z.number().int().min(1).max(32).default(2),
     })
     .default({ dir: '.rewind/backups', keep: 20, jobs: 2 }),
-  rollback: z.enum(['migrate-down', 'restore']).default('migrate-down').describe('how a coordinated rollback undoes the schema'),
+  rollback: z
+    .enum(['migrate-down', 'restore'])
+    .default('migrate-down')
+    .describe('how a coordinated rollback undoes the schema'),
 });
 
 const channelBase = { name: name('channel') };
 export const channelSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...channelBase, type: z.literal('slack'), webhookUrl: z.string() }),
-  z.strictObject({ ...channelBase, type: z.literal('pagerduty'), routingKey: z.string(), url: z.string().default('https://events.pagerduty.com/v2/enqueue') }),
+  z.strictObject({
+    ...channelBase,
+    type: z.literal('pagerduty'),
+    routingKey: z.string(),
+    url: z.string().default('https://events.pagerduty.com/v2/enqueue'),
+  }),
   z.strictObject({ ...channelBase, type: z.literal('webhook'), url: z.string(), secret: z.string().optional() }),
-  z.strictObject({ ...channelBase, type: z.literal('statuspage'), url: z.string(), token: z.string().optional(), componentId: z.string().optional() }),
+  z.strictObject({
+    ...channelBase,
+    type: z.literal('statuspage'),
+    url: z.string(),
+    token: z.string().optional(),
+    componentId: z.string().optional(),
+  }),
   z.strictObject({
     ...channelBase,
     type: z.literal('email'),
@@ -104,14 +118,18 @@ export const providerSchema = z.discriminatedUnion('type', [
     bearerToken: z.string().optional(),
     username: z.string().optional(),
     password: z.string().optional(),
-    queries: z.record(z.string(), z.string()).describe('metric name → PromQL with {service} {env} {version} {revision} {window}'),
+    queries: z
+      .record(z.string(), z.string())
+      .describe('metric name → PromQL with {service} {env} {version} {revision} {window}'),
   }),
   z.strictObject({
     name: name('provider'),
     type: z.literal('http'),
     timeout: duration('request timeout').default('5s'),
     headers: z.record(z.string(), z.string()).default({}),
-    queries: z.record(z.string(), z.strictObject({ url: z.string(), path: z.string() })).describe('metric name → URL template and JSON path'),
+    queries: z
+      .record(z.string(), z.strictObject({ url: z.string(), path: z.string() }))
+      .describe('metric name → URL template and JSON path'),
   }),
 ]);
 

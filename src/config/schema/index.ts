@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { databaseSchema, drillSchema, environmentSchema, notificationsSchema, policySchema, providerSchema, targetsSchema } from './extras.js';
+import {
+  databaseSchema,
+  drillSchema,
+  environmentSchema,
+  notificationsSchema,
+  policySchema,
+  providerSchema,
+  targetsSchema,
+} from './extras.js';
 import { duration, hostPort } from './primitives.js';
 import { serviceSchema } from './service.js';
 
@@ -13,17 +21,33 @@ export const configSchema = z.strictObject({
   controller: z
     .strictObject({
       listen: hostPort('HTTP API address of `rewind serve`').default('127.0.0.1:7070'),
-      stateDir: z.string().default('.rewind').describe('state.db, logs, releases and incident reports, relative to rewind.yaml'),
+      stateDir: z
+        .string()
+        .default('.rewind')
+        .describe('state.db, logs, releases and incident reports, relative to rewind.yaml'),
       store: z
         .strictObject({ type: z.enum(['sqlite', 'postgres']).default('sqlite'), url: z.string().optional() })
         .default({ type: 'sqlite' }),
       evaluationInterval: duration('how often triggers are evaluated').default('250ms'),
       signalRetention: duration('how long per-second signals are kept for `policy replay`').default('7d'),
     })
-    .default({ listen: '127.0.0.1:7070', stateDir: '.rewind', store: { type: 'sqlite' }, evaluationInterval: '250ms', signalRetention: '7d' }),
+    .default({
+      listen: '127.0.0.1:7070',
+      stateDir: '.rewind',
+      store: { type: 'sqlite' },
+      evaluationInterval: '250ms',
+      signalRetention: '7d',
+    }),
   environments: z.record(z.string(), environmentSchema).describe('production, staging, …'),
   services: z.record(z.string(), serviceSchema),
-  policy: policySchema.default({ automatic: true, cooldownPeriod: '300s', maximumRetries: 5, approvalTimeout: '15m', onTimeout: 'escalate', inconclusiveLimit: 5 }),
+  policy: policySchema.default({
+    automatic: true,
+    cooldownPeriod: '300s',
+    maximumRetries: 5,
+    approvalTimeout: '15m',
+    onTimeout: 'escalate',
+    inconclusiveLimit: 5,
+  }),
   targets: targetsSchema.optional().describe('default recovery-time targets'),
   databases: z.record(z.string(), databaseSchema).default({}),
   notifications: notificationsSchema.default({ channels: [], routes: [], templates: {} }),

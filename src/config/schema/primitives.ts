@@ -20,10 +20,15 @@ export const hostPort = (description: string) =>
 
 /** A command as an argv array: run without a shell, so no quoting surprises. */
 export const argv = (description: string) =>
-  z.array(z.string()).min(1, { error: 'expected a non-empty argv array like ["./deploy.sh", "{version}"]' }).describe(description);
+  z
+    .array(z.string())
+    .min(1, { error: 'expected a non-empty argv array like ["./deploy.sh", "{version}"]' })
+    .describe(description);
 
 export const name = (what: string) =>
-  z.string().regex(/^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/, { error: `expected a ${what} name of lowercase letters, digits, "-" and "_"` });
+  z.string().regex(/^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/, {
+    error: `expected a ${what} name of lowercase letters, digits, "-" and "_"`,
+  });
 
 export const severity = z.enum(['low', 'medium', 'high', 'critical']);
 export const decisionAction = z.enum(['rollback', 'ask', 'alert', 'escalate', 'ignore']);

@@ -28,7 +28,9 @@ const commandDriver = z
     start: argv('make a release run: {service} {env} {version} {revision}'),
     shiftTraffic: argv('give a release its share of traffic: {weight} is 0–100; run once per release'),
     retire: argv('drain and stop a release'),
-    describe: argv('print live state; exit 0 = healthy; JSON {"releases":[{"revision","version","weight","healthy"}]} is read when printed').optional(),
+    describe: argv(
+      'print live state; exit 0 = healthy; JSON {"releases":[{"revision","version","weight","healthy"}]} is read when printed',
+    ).optional(),
     undo: argv('the platform’s own undo to {revision}').optional(),
     cwd: z.string().default('.').describe('working directory, relative to rewind.yaml'),
     env: z.record(z.string(), z.string()).default({}).describe('extra environment for every command'),
@@ -41,7 +43,11 @@ export const driverSchema = z.discriminatedUnion('type', [localDriver, commandDr
 export const triggerSchema = z
   .strictObject({
     name: name('trigger').optional().describe('defaults to the metric and threshold'),
-    metric: z.string().describe('a signal: errorRate, latencyP95Ms, latencyP99Ms, requestRate, consecutive5xx, healthCheckFailures, restarts, cpuPercent, memoryMB, or a provider query name'),
+    metric: z
+      .string()
+      .describe(
+        'a signal: errorRate, latencyP95Ms, latencyP99Ms, requestRate, consecutive5xx, healthCheckFailures, restarts, cpuPercent, memoryMB, or a provider query name',
+      ),
     above: z.number().optional().describe('fire when the value is above this'),
     below: z.number().optional().describe('fire when the value is below this'),
     for: duration('how long the breach must last').default('0s'),
@@ -90,7 +96,11 @@ export const serviceSchema = z.strictObject({
   strategy: z.enum(['bluegreen', 'canary']).default('bluegreen'),
   canary: z
     .strictObject({
-      steps: z.array(z.number().int().min(1).max(100)).min(1).default([10, 50, 100]).describe('traffic percents, ending at 100'),
+      steps: z
+        .array(z.number().int().min(1).max(100))
+        .min(1)
+        .default([10, 50, 100])
+        .describe('traffic percents, ending at 100'),
       pause: duration('pause between steps').default('10s'),
       judge: z
         .strictObject({
@@ -104,12 +114,19 @@ export const serviceSchema = z.strictObject({
     .default({ steps: [10, 50, 100], pause: '10s' }),
   rollbackWindow: duration('the previous release stays warm this long after promotion').default('10m'),
   health: healthSchema.default({ interval: '1s', timeout: '1s', failureThreshold: 3, readyTimeout: '60s' }),
-  analysis: z.strictObject({ duration: duration('how long a new release is watched before promotion').default('30s') }).default({ duration: '30s' }),
+  analysis: z
+    .strictObject({ duration: duration('how long a new release is watched before promotion').default('30s') })
+    .default({ duration: '30s' }),
   triggers: z.array(triggerSchema).default([]),
   postRollback: z
     .strictObject({
       watch: duration('watch the restored release this long').default('2m'),
-      tighten: z.number().gt(0).max(1).default(0.5).describe('thresholds are multiplied by this (above) or divided (below) while watching'),
+      tighten: z
+        .number()
+        .gt(0)
+        .max(1)
+        .default(0.5)
+        .describe('thresholds are multiplied by this (above) or divided (below) while watching'),
     })
     .default({ watch: '2m', tighten: 0.5 }),
   hooks: z
@@ -119,6 +136,13 @@ export const serviceSchema = z.strictObject({
     })
     .default({ preRollback: [], postRollback: [] }),
   database: z.string().optional().describe('name of a database under `databases` rolled back with this service'),
-  smoke: z.array(smokeTestSchema).default([]).describe('run after a release gets traffic and after a rollback; a failure is a critical trigger'),
-  smokeBaseUrl: z.string().regex(/^https?:\/\//, { error: 'expected an http:// or https:// URL' }).optional().describe('where smoke tests send requests; default the local driver’s front door'),
+  smoke: z
+    .array(smokeTestSchema)
+    .default([])
+    .describe('run after a release gets traffic and after a rollback; a failure is a critical trigger'),
+  smokeBaseUrl: z
+    .string()
+    .regex(/^https?:\/\//, { error: 'expected an http:// or https:// URL' })
+    .optional()
+    .describe('where smoke tests send requests; default the local driver’s front door'),
 });

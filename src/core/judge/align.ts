@@ -23,7 +23,9 @@ export interface AlignOptions {
 export function alignPerSecond(samples: readonly SignalSample[], options: AlignOptions): CanarySamples {
   const minCount = options.minSamplesPerSecond ?? 1;
   const inRange = (s: SignalSample): boolean =>
-    (options.from === undefined || s.at >= options.from) && (options.to === undefined || s.at <= options.to) && s.samples >= minCount;
+    (options.from === undefined || s.at >= options.from) &&
+    (options.to === undefined || s.at <= options.to) &&
+    s.samples >= minCount;
   const bySecond = (revision: number): Map<string, Map<number, number>> => {
     const out = new Map<string, Map<number, number>>();
     for (const s of samples) {

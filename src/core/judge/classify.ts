@@ -59,7 +59,9 @@ export interface MetricVerdict {
 export function median(values: readonly number[]): number {
   const sorted = Float64Array.from(values).sort();
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export function mean(values: readonly number[]): number {
@@ -81,14 +83,27 @@ export function quantile(values: readonly number[], q: number): number {
 const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString());
 
 /** Classifies one metric from the canary's and the stable release's samples over the same seconds. */
-export function classifyMetric(spec: JudgeMetricSpec, canary: readonly number[], stable: readonly number[]): MetricVerdict {
+export function classifyMetric(
+  spec: JudgeMetricSpec,
+  canary: readonly number[],
+  stable: readonly number[],
+): MetricVerdict {
   const minSamples = spec.minSamples ?? 20;
   const statistic = spec.effect?.statistic ?? 'median';
   const stat = statistic === 'median' ? median : mean;
-  const base = { name: spec.name, canary: { n: canary.length, statistic: null }, stable: { n: stable.length, statistic: null } };
+  const base = {
+    name: spec.name,
+    canary: { n: canary.length, statistic: null },
+    stable: { n: stable.length, statistic: null },
+  };
   if (canary.length < minSamples || stable.length < minSamples) {
     return {
-      ...base, classification: 'nodata', failed: false, pValue: null, u: null, relativeChange: null,
+      ...base,
+      classification: 'nodata',
+      failed: false,
+      pValue: null,
+      u: null,
+      relativeChange: null,
       reason: `${spec.name}: too few samples (canary ${canary.length}, stable ${stable.length}; need ${minSamples})`,
     };
   }
@@ -105,7 +120,10 @@ export function classifyMetric(spec: JudgeMetricSpec, canary: readonly number[],
   const failed =
     (classification === 'high' && failOn !== 'decrease') || (classification === 'low' && failOn !== 'increase');
   const relativeChange = s === 0 ? null : c / s - 1;
-  const change = relativeChange === null ? `${fmt(s)} → ${fmt(c)}` : `${relativeChange >= 0 ? '+' : ''}${(relativeChange * 100).toFixed(0)} %`;
+  const change =
+    relativeChange === null
+      ? `${fmt(s)} → ${fmt(c)}`
+      : `${relativeChange >= 0 ? '+' : ''}${(relativeChange * 100).toFixed(0)} %`;
   const reason =
     classification === 'pass'
       ? `${spec.name}: ${statistic} ${fmt(c)} vs ${fmt(s)} (${change}, p=${test.pValue.toPrecision(2)}): no significant difference past the floor`
@@ -114,6 +132,11 @@ export function classifyMetric(spec: JudgeMetricSpec, canary: readonly number[],
     ...base,
     canary: { n: canary.length, statistic: c },
     stable: { n: stable.length, statistic: s },
-    classification, failed, pValue: test.pValue, u: test.u1, relativeChange, reason,
+    classification,
+    failed,
+    pValue: test.pValue,
+    u: test.u1,
+    relativeChange,
+    reason,
   };
 }

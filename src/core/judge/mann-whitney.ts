@@ -103,18 +103,24 @@ export function exactUDistribution(n1: number, n2: number): number[] {
 }
 
 /** Runs the two-sided test of x against y. Each sample needs at least one value. */
-export function mannWhitneyU(x: readonly number[], y: readonly number[], options: MannWhitneyOptions = {}): MannWhitneyResult {
+export function mannWhitneyU(
+  x: readonly number[],
+  y: readonly number[],
+  options: MannWhitneyOptions = {},
+): MannWhitneyResult {
   const n1 = x.length;
   const n2 = y.length;
   if (n1 === 0 || n2 === 0) throw new RangeError('Mann–Whitney needs at least one value in each sample');
-  if ([...x, ...y].some((v) => !Number.isFinite(v))) throw new RangeError('Mann–Whitney samples must be finite numbers');
+  if ([...x, ...y].some((v) => !Number.isFinite(v)))
+    throw new RangeError('Mann–Whitney samples must be finite numbers');
   const { r1, tieTerm } = rankSum(x, y);
   const u1 = r1 - (n1 * (n1 + 1)) / 2;
   const u2 = n1 * n2 - u1;
   const u = Math.min(u1, u2);
   const method = options.method ?? 'auto';
   const exact = method === 'exact' || (method === 'auto' && tieTerm === 0 && n1 <= EXACT_MAX_N && n2 <= EXACT_MAX_N);
-  if (exact && tieTerm !== 0) throw new RangeError('the exact Mann–Whitney distribution assumes no ties: use the normal method');
+  if (exact && tieTerm !== 0)
+    throw new RangeError('the exact Mann–Whitney distribution assumes no ties: use the normal method');
   const base = { n1, n2, u1, u2, u, probabilityGreater: u1 / (n1 * n2), tieTerm };
 
   if (exact) {

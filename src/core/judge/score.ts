@@ -39,13 +39,22 @@ export interface CanaryJudgement {
 /** Scores a canary against the stable release. */
 export function judgeCanary(options: CanaryJudgeOptions, samples: CanarySamples): CanaryJudgement {
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
-  if (!(thresholds.marginal <= thresholds.pass)) throw new RangeError('the marginal threshold must not exceed the pass threshold');
+  if (!(thresholds.marginal <= thresholds.pass))
+    throw new RangeError('the marginal threshold must not exceed the pass threshold');
   const metrics = options.metrics.map((spec) =>
     classifyMetric(spec, samples[spec.name]?.canary ?? [], samples[spec.name]?.stable ?? []),
   );
-  const counted = options.metrics.map((spec, i) => ({ spec, verdict: metrics[i] as MetricVerdict })).filter((m) => m.verdict.classification !== 'nodata');
+  const counted = options.metrics
+    .map((spec, i) => ({ spec, verdict: metrics[i] as MetricVerdict }))
+    .filter((m) => m.verdict.classification !== 'nodata');
   if (counted.length === 0) {
-    return { score: null, result: 'nodata', metrics, thresholds, reason: 'no metric had enough samples to judge the canary' };
+    return {
+      score: null,
+      result: 'nodata',
+      metrics,
+      thresholds,
+      reason: 'no metric had enough samples to judge the canary',
+    };
   }
   const weight = (spec: JudgeMetricSpec): number => spec.weight ?? 1;
   const total = counted.reduce((sum, m) => sum + weight(m.spec), 0);

@@ -63,7 +63,11 @@ export function describeOutcome(outcome: TriggerOutcome): string {
   return `trigger ${outcome.trigger} (${outcome.severity}) fired: ${outcome.metric} ${e.value ?? '?'} ${e.op} ${e.threshold}${held} (${e.samples} samples)`;
 }
 
-function candidateFor(outcome: TriggerOutcome, rules: { id: string; rule: MatrixRule }[], environment: string): Candidate {
+function candidateFor(
+  outcome: TriggerOutcome,
+  rules: { id: string; rule: MatrixRule }[],
+  environment: string,
+): Candidate {
   if (outcome.state === 'inconclusive') {
     // issue 4 §1: an inconclusive signal is neither healthy nor failing: ask.
     return { action: 'ask', ruleId: 'inconclusive', rule: null, outcome };
@@ -88,8 +92,14 @@ export function decide(input: DecideInput): Decision {
   const outcomes = input.fired.filter((o) => o.state === 'fired' || o.state === 'inconclusive');
   if (outcomes.length === 0) {
     return {
-      action: 'ignore', rule: 'none', reason: 'no trigger fired', notify: [],
-      approvalTimeoutMs: null, onTimeout: null, trigger: null, adjustedBy: null,
+      action: 'ignore',
+      rule: 'none',
+      reason: 'no trigger fired',
+      notify: [],
+      approvalTimeoutMs: null,
+      onTimeout: null,
+      trigger: null,
+      adjustedBy: null,
     };
   }
   const rules = rulesFor(input.matrix, input.environment);

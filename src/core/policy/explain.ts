@@ -30,7 +30,8 @@ export function explainMatrix(matrix: DecisionMatrix, environments?: string[]): 
   const rows: MatrixRow[] = [];
   for (const environment of names) {
     const ownCount = environment === '*' ? 0 : (matrix.environments?.[environment]?.length ?? 0);
-    const rules = environment === '*' ? rulesFor({ default: matrix.default }, environment) : rulesFor(matrix, environment);
+    const rules =
+      environment === '*' ? rulesFor({ default: matrix.default }, environment) : rulesFor(matrix, environment);
     rules.forEach(({ id, rule }, index) => {
       const asking = rule.action === 'ask';
       rows.push({

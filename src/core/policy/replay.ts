@@ -100,8 +100,13 @@ export function replayPolicy(input: ReplayInput): ReplayResult {
 
   const evaluators = input.triggers.map((spec) => createTriggerEvaluator(spec));
   const rows: ReplayRow[] = evaluators.map(({ spec }) => ({
-    trigger: spec.name, metric: spec.metric, severity: spec.severity,
-    firedAt: null, offsetMs: null, value: null, decision: null,
+    trigger: spec.name,
+    metric: spec.metric,
+    severity: spec.severity,
+    firedAt: null,
+    offsetMs: null,
+    value: null,
+    decision: null,
   }));
   let first: ReplayResult['first'] = null;
   let lastAutomaticAt: number | null = null;

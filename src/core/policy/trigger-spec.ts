@@ -45,7 +45,9 @@ const isFiniteNumber = (value: unknown): value is number => typeof value === 'nu
  * Throws a `UserError` (code `INVALID_TRIGGER`) naming the trigger and the field
  * when a spec cannot be evaluated; returns the spec with defaults filled in.
  */
-export function validateTrigger(spec: TriggerSpec): Required<Omit<TriggerSpec, 'above' | 'below' | 'source'>> & TriggerSpec {
+export function validateTrigger(
+  spec: TriggerSpec,
+): Required<Omit<TriggerSpec, 'above' | 'below' | 'source'>> & TriggerSpec {
   const label = typeof spec?.name === 'string' && spec.name !== '' ? `trigger "${spec.name}"` : 'a trigger';
   const fail = (what: string): never => {
     throw new UserError('INVALID_TRIGGER', `${label}: ${what}`, { status: 400, exitCode: 2 });

@@ -94,7 +94,11 @@ export function createTriggerEvaluator(spec: TriggerSpec, options: TriggerEvalua
     return null;
   };
 
-  const outcome = (state: TriggerState, evidence: Omit<TriggerEvidence, 'windowMs' | 'since' | 'at'>, at: number): TriggerOutcome => ({
+  const outcome = (
+    state: TriggerState,
+    evidence: Omit<TriggerEvidence, 'windowMs' | 'since' | 'at'>,
+    at: number,
+  ): TriggerOutcome => ({
     trigger: valid.name,
     metric: valid.metric,
     severity: valid.severity,
@@ -105,12 +109,14 @@ export function createTriggerEvaluator(spec: TriggerSpec, options: TriggerEvalua
   return {
     spec: valid,
     evaluate(reading, at) {
-      if (!Number.isFinite(at) || at < lastAt) throw new RangeError(`evaluation time went backwards (${at} < ${lastAt})`);
+      if (!Number.isFinite(at) || at < lastAt)
+        throw new RangeError(`evaluation time went backwards (${at} < ${lastAt})`);
       lastAt = at;
 
       if (reading.status === 'inconclusive') {
         inconclusiveCount += 1;
-        const state: TriggerState = inconclusiveCount >= inconclusiveLimit ? 'inconclusive' : since !== null ? 'pending' : 'ok';
+        const state: TriggerState =
+          inconclusiveCount >= inconclusiveLimit ? 'inconclusive' : since !== null ? 'pending' : 'ok';
         return outcome(state, { value: null, samples: 0, error: reading.error, ...defaultSide() }, at);
       }
       inconclusiveCount = 0;

@@ -14,28 +14,36 @@ const MATCH_KEYS = ['severity', 'trigger', 'metric', 'environment'];
 function ruleProblems(rule: MatrixRule, at: string): string[] {
   const problems: string[] = [];
   if (rule === null || typeof rule !== 'object') return [`${at}: expected a rule object`];
-  if (!DECISION_ACTIONS.includes(rule.action)) problems.push(`${at}.action: expected one of ${DECISION_ACTIONS.join(', ')}`);
-  if (rule.name !== undefined && (typeof rule.name !== 'string' || rule.name === '')) problems.push(`${at}.name: expected a non-empty string`);
+  if (!DECISION_ACTIONS.includes(rule.action))
+    problems.push(`${at}.action: expected one of ${DECISION_ACTIONS.join(', ')}`);
+  if (rule.name !== undefined && (typeof rule.name !== 'string' || rule.name === ''))
+    problems.push(`${at}.name: expected a non-empty string`);
   if (rule.match === null || typeof rule.match !== 'object') {
     problems.push(`${at}.match: expected an object (use {} to match every trigger)`);
   } else {
     for (const [key, list] of Object.entries(rule.match)) {
-      if (!MATCH_KEYS.includes(key)) problems.push(`${at}.match.${key}: unknown key; expected ${MATCH_KEYS.join(', ')}`);
+      if (!MATCH_KEYS.includes(key))
+        problems.push(`${at}.match.${key}: unknown key; expected ${MATCH_KEYS.join(', ')}`);
       else if (!Array.isArray(list) || list.length === 0 || list.some((v) => typeof v !== 'string')) {
         problems.push(`${at}.match.${key}: expected a non-empty list of strings`);
       } else if (key === 'severity') {
         const bad = list.filter((v) => !(SEVERITIES as readonly string[]).includes(v));
-        if (bad.length > 0) problems.push(`${at}.match.severity: ${bad.join(', ')} is not one of ${SEVERITIES.join(', ')}`);
+        if (bad.length > 0)
+          problems.push(`${at}.match.severity: ${bad.join(', ')} is not one of ${SEVERITIES.join(', ')}`);
       }
     }
   }
   if (rule.notify !== undefined && (!Array.isArray(rule.notify) || rule.notify.some((v) => typeof v !== 'string'))) {
     problems.push(`${at}.notify: expected a list of channel names`);
   }
-  if (rule.approvalTimeoutMs !== undefined && !(Number.isInteger(rule.approvalTimeoutMs) && rule.approvalTimeoutMs > 0)) {
+  if (
+    rule.approvalTimeoutMs !== undefined &&
+    !(Number.isInteger(rule.approvalTimeoutMs) && rule.approvalTimeoutMs > 0)
+  ) {
     problems.push(`${at}.approvalTimeoutMs: expected a positive whole number of milliseconds`);
   }
-  if (rule.onTimeout !== undefined && !ON_TIMEOUT.includes(rule.onTimeout)) problems.push(`${at}.onTimeout: expected one of ${ON_TIMEOUT.join(', ')}`);
+  if (rule.onTimeout !== undefined && !ON_TIMEOUT.includes(rule.onTimeout))
+    problems.push(`${at}.onTimeout: expected one of ${ON_TIMEOUT.join(', ')}`);
   if (rule.action !== 'ask' && (rule.approvalTimeoutMs !== undefined || rule.onTimeout !== undefined)) {
     problems.push(`${at}: approvalTimeoutMs and onTimeout only apply to action ask`);
   }
@@ -52,10 +60,14 @@ export function validateMatrix(matrix: DecisionMatrix, path = 'policy.matrix'): 
     else rules.forEach((rule, i) => problems.push(...ruleProblems(rule, `${path}.environments.${environment}[${i}]`)));
   }
   if (problems.length > 0) {
-    throw new UserError('INVALID_POLICY', `the decision matrix has ${problems.length} problem(s):\n  ${problems.join('\n  ')}`, {
-      exitCode: 2,
-      details: problems,
-    });
+    throw new UserError(
+      'INVALID_POLICY',
+      `the decision matrix has ${problems.length} problem(s):\n  ${problems.join('\n  ')}`,
+      {
+        exitCode: 2,
+        details: problems,
+      },
+    );
   }
   return matrix;
 }

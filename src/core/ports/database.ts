@@ -72,7 +72,13 @@ export interface DatabaseAdapter {
   readonly name: string;
   readonly capabilities: DatabaseCapabilities;
   /** `dir` is the backup's own directory: created, must not exist or be empty */
-  backup(options: { kind: BackupKind; tables?: string[]; dir: string; guards?: BackupManifest['guards']; schemaVersion?: string | null }): Promise<BackupResult>;
+  backup(options: {
+    kind: BackupKind;
+    tables?: string[];
+    dir: string;
+    guards?: BackupManifest['guards'];
+    schemaVersion?: string | null;
+  }): Promise<BackupResult>;
   /** checksums of every file (and of manifest.json against `expectedSha256` when given), then an engine read of the dump */
   verify(path: string, expectedSha256?: string): Promise<ValidationCheck[]>;
   restore(path: string, options: { tables?: string[]; quarantineSuffix?: string }): Promise<string>;

@@ -48,7 +48,13 @@ export interface Driver {
   };
   describe(service: string, environment: string, options?: DriverCallOptions): Promise<LiveState>;
   start(release: Release, options?: DriverCallOptions): Promise<string>;
-  shiftTraffic(service: string, environment: string, weights: Weights, releases: Release[], options?: DriverCallOptions): Promise<string>;
+  shiftTraffic(
+    service: string,
+    environment: string,
+    weights: Weights,
+    releases: Release[],
+    options?: DriverCallOptions,
+  ): Promise<string>;
   retire(release: Release, options?: DriverCallOptions): Promise<string>;
   undo?(service: string, environment: string, to: Release, options?: DriverCallOptions): Promise<string>;
   /** signals the platform measures itself (the local driver: traffic switch telemetry, probes, processes) */

@@ -95,7 +95,11 @@ export interface Store {
   /** every release of every service in a status, for resuming on start */
   releasesWithStatus(statuses: ReleaseStatus[]): Promise<Release[]>;
   setReleaseStatus(id: string, status: ReleaseStatus, at: number): Promise<Release>;
-  updateRelease(id: string, patch: Partial<Pick<Release, 'schemaVersion' | 'artifact' | 'promotedAt'>>, at: number): Promise<Release>;
+  updateRelease(
+    id: string,
+    patch: Partial<Pick<Release, 'schemaVersion' | 'artifact' | 'promotedAt'>>,
+    at: number,
+  ): Promise<Release>;
 
   // rollbacks, steps, journal
   createRollback(input: NewRollback, at: number): Promise<RollbackDetail>;
@@ -104,7 +108,13 @@ export interface Store {
   setRollbackStatus(id: string, status: RollbackStatus, at: number, error?: string | null): Promise<Rollback>;
   /** marks the step running and opens a new journal attempt; returns the attempt number */
   beginStep(rollbackId: string, index: number, at: number): Promise<number>;
-  finishStep(rollbackId: string, index: number, attempt: number, result: { status: 'done' | 'failed' | 'skipped'; output: string | null; error: string | null }, at: number): Promise<Step>;
+  finishStep(
+    rollbackId: string,
+    index: number,
+    attempt: number,
+    result: { status: 'done' | 'failed' | 'skipped'; output: string | null; error: string | null },
+    at: number,
+  ): Promise<Step>;
   /** closes an attempt left `running` by a crash as `interrupted` */
   interruptAttempt(rollbackId: string, index: number, attempt: number, at: number): Promise<void>;
   journal(rollbackId: string): Promise<JournalEntry[]>;
@@ -115,11 +125,18 @@ export interface Store {
   getEvent(id: number): Promise<RewindEvent | null>;
 
   // approvals
-  createApproval(input: Omit<Approval, 'id' | 'status' | 'decidedBy' | 'decidedAt' | 'decisionReason' | 'createdAt'>, at: number): Promise<Approval>;
+  createApproval(
+    input: Omit<Approval, 'id' | 'status' | 'decidedBy' | 'decidedAt' | 'decisionReason' | 'createdAt'>,
+    at: number,
+  ): Promise<Approval>;
   getApproval(id: string): Promise<Approval | null>;
   listApprovals(query?: { status?: ApprovalStatus[]; service?: string; environment?: string }): Promise<Approval[]>;
   /** only a pending approval can be decided; returns null when it no longer was */
-  decideApproval(id: string, decision: { status: Exclude<ApprovalStatus, 'pending'>; by: string; reason: string | null }, at: number): Promise<Approval | null>;
+  decideApproval(
+    id: string,
+    decision: { status: Exclude<ApprovalStatus, 'pending'>; by: string; reason: string | null },
+    at: number,
+  ): Promise<Approval | null>;
 
   // backups
   addBackup(backup: Omit<Backup, 'id'> & { id?: string }): Promise<Backup>;
@@ -129,17 +146,32 @@ export interface Store {
 
   // signals
   recordSamples(samples: SignalSample[]): Promise<void>;
-  readSamples(query: { service: string; environment: string; revision?: number; from: number; to: number }): Promise<SignalSample[]>;
+  readSamples(query: {
+    service: string;
+    environment: string;
+    revision?: number;
+    from: number;
+    to: number;
+  }): Promise<SignalSample[]>;
   pruneSamples(before: number): Promise<number>;
 
   // outbox
   enqueue(items: { eventId: number; channel: string }[], at: number): Promise<number>;
   dueOutbox(at: number, limit: number): Promise<OutboxItem[]>;
-  markOutbox(id: number, patch: Pick<OutboxItem, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt'>): Promise<void>;
+  markOutbox(
+    id: number,
+    patch: Pick<OutboxItem, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt'>,
+  ): Promise<void>;
   outboxBacklog(): Promise<number>;
 
   // leases
-  acquireLease(name: string, holder: string, ttlMs: number, at: number, canSteal?: (lease: Lease) => boolean): Promise<boolean>;
+  acquireLease(
+    name: string,
+    holder: string,
+    ttlMs: number,
+    at: number,
+    canSteal?: (lease: Lease) => boolean,
+  ): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
 
   close(): Promise<void>;

@@ -9,7 +9,20 @@ export type Drop = { kind: 'table'; table: string } | { kind: 'column'; table: s
 
 /** ALTER TABLE … DROP <word> forms that do not remove a column. */
 const NOT_COLUMNS = new Set([
-  'CONSTRAINT', 'DEFAULT', 'NOT', 'INDEX', 'KEY', 'PRIMARY', 'FOREIGN', 'CHECK', 'PARTITION', 'IDENTITY', 'EXPRESSION', 'TRIGGER', 'UNIQUE', 'SYSTEM',
+  'CONSTRAINT',
+  'DEFAULT',
+  'NOT',
+  'INDEX',
+  'KEY',
+  'PRIMARY',
+  'FOREIGN',
+  'CHECK',
+  'PARTITION',
+  'IDENTITY',
+  'EXPRESSION',
+  'TRIGGER',
+  'UNIQUE',
+  'SYSTEM',
 ]);
 
 export function stripSql(sql: string): string {

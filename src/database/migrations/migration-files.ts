@@ -36,7 +36,10 @@ export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> 
     const [, version, name, direction] = match as unknown as [string, string, string, 'up' | 'down'];
     const entry = byVersion.get(version) ?? { version, name, upPath: null, downPath: null };
     if (entry.name !== name) {
-      throw new UserError('MIGRATION_CONFLICT', `migration ${version} has two names: ${entry.name} and ${name} — rename one of the files in ${dir}`);
+      throw new UserError(
+        'MIGRATION_CONFLICT',
+        `migration ${version} has two names: ${entry.name} and ${name} — rename one of the files in ${dir}`,
+      );
     }
     if (direction === 'up') entry.upPath = join(dir, file);
     else entry.downPath = join(dir, file);

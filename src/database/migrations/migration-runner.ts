@@ -45,7 +45,8 @@ export async function migrateUp(session: MigrationSession, dir: string, toVersio
   for (const file of files) {
     if (toVersion !== undefined && compareVersions(file.version, toVersion) > 0) break;
     if (applied.has(file.version)) continue;
-    if (!file.upPath) throw new UserError('MIGRATION_MISSING_UP', `migration ${file.version}_${file.name} has no .up.sql file`);
+    if (!file.upPath)
+      throw new UserError('MIGRATION_MISSING_UP', `migration ${file.version}_${file.name} has no .up.sql file`);
     await session.apply(await readSql(file.upPath), { version: file.version, name: file.name, direction: 'up' });
     done.push(`${file.version}_${file.name}`);
   }
@@ -70,20 +71,31 @@ interface PlannedDown {
  * run returns the SQL after the same checks. Returns one entry per step:
  * `-- <version>_<name>.down.sql` followed by its SQL.
  */
-export async function migrateDown(session: MigrationSession, dir: string, toVersion: string, options: DownOptions): Promise<string[]> {
+export async function migrateDown(
+  session: MigrationSession,
+  dir: string,
+  toVersion: string,
+  options: DownOptions,
+): Promise<string[]> {
   await session.ensureTable();
   const files = await readMigrationFiles(dir);
   const applied = (await session.appliedVersions()).sort(compareVersions);
   const isBase = toVersion === '0' || toVersion === '';
   if (!isBase && !files.some((f) => f.version === toVersion) && !applied.includes(toVersion)) {
-    throw new UserError('UNKNOWN_VERSION', `no migration ${toVersion} in ${dir} — use a version listed by \`rewind db status\`, or 0 for none`);
+    throw new UserError(
+      'UNKNOWN_VERSION',
+      `no migration ${toVersion} in ${dir} — use a version listed by \`rewind db status\`, or 0 for none`,
+    );
   }
   const newer = applied.filter((v) => isBase || compareVersions(v, toVersion) > 0).reverse();
   const plan: PlannedDown[] = [];
   for (const version of newer) {
     const file = files.find((f) => f.version === version);
     if (!file?.downPath) {
-      throw new UserError('MIGRATION_MISSING_DOWN', `applied migration ${version} has no .down.sql file in ${dir} — write one or roll back by restoring a backup`);
+      throw new UserError(
+        'MIGRATION_MISSING_DOWN',
+        `applied migration ${version} has no .down.sql file in ${dir} — write one or roll back by restoring a backup`,
+      );
     }
     const sql = await readSql(file.downPath);
     plan.push({ file, sql, drops: findDrops(sql) });

@@ -12,7 +12,8 @@ export async function listTables(client: mysql.Connection): Promise<string[]> {
 
 export async function resolveTables(client: mysql.Connection, names: string[]): Promise<string[]> {
   const all = new Set(await listTables(client));
-  for (const name of names) if (!all.has(name)) throw new UserError('UNKNOWN_TABLE', `table ${name} does not exist in the database`);
+  for (const name of names)
+    if (!all.has(name)) throw new UserError('UNKNOWN_TABLE', `table ${name} does not exist in the database`);
   return names;
 }
 
@@ -43,7 +44,13 @@ export async function listForeignKeys(client: mysql.Connection): Promise<MyForei
   const byName = new Map<string, MyForeignKey>();
   for (const r of rows) {
     const key = `${r.child}.${r.name}`;
-    const fk = byName.get(key) ?? { name: String(r.name), child: String(r.child), parent: String(r.parent), childColumns: [], parentColumns: [] };
+    const fk = byName.get(key) ?? {
+      name: String(r.name),
+      child: String(r.child),
+      parent: String(r.parent),
+      childColumns: [],
+      parentColumns: [],
+    };
     fk.childColumns.push(String(r.col));
     fk.parentColumns.push(String(r.ref));
     byName.set(key, fk);

@@ -25,9 +25,14 @@ export function createMyConnection(url: string, extraRedact?: (text: string) => 
   } catch {
     throw new UserError('BAD_DATABASE_URL', 'database url is not a valid mysql:// URL');
   }
-  if (!/^(mysql|mariadb):$/.test(parsed.protocol)) throw new UserError('BAD_DATABASE_URL', `database url ${redactUrl(url)} must start with mysql://`);
+  if (!/^(mysql|mariadb):$/.test(parsed.protocol))
+    throw new UserError('BAD_DATABASE_URL', `database url ${redactUrl(url)} must start with mysql://`);
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (!database) throw new UserError('BAD_DATABASE_URL', `database url ${redactUrl(url)} names no database (mysql://user:pass@host:port/<database>)`);
+  if (!database)
+    throw new UserError(
+      'BAD_DATABASE_URL',
+      `database url ${redactUrl(url)} names no database (mysql://user:pass@host:port/<database>)`,
+    );
   const settings = {
     host: decodeURIComponent(parsed.hostname) || '127.0.0.1',
     port: Number(parsed.port || 3306),
@@ -43,9 +48,18 @@ export function createMyConnection(url: string, extraRedact?: (text: string) => 
     async withClient(fn) {
       let client: mysql.Connection;
       try {
-        client = await mysql.createConnection({ ...settings, database, multipleStatements: true, charset: 'utf8mb4', dateStrings: true });
+        client = await mysql.createConnection({
+          ...settings,
+          database,
+          multipleStatements: true,
+          charset: 'utf8mb4',
+          dateStrings: true,
+        });
       } catch (error) {
-        throw new UserError('DB_CONNECT_FAILED', `cannot connect to ${redactUrl(url)}: ${redact((error as Error).message)}`);
+        throw new UserError(
+          'DB_CONNECT_FAILED',
+          `cannot connect to ${redactUrl(url)}: ${redact((error as Error).message)}`,
+        );
       }
       client.on('error', () => {});
       try {

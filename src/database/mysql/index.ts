@@ -39,7 +39,13 @@ export function createMysqlAdapter(options: MysqlAdapterOptions): DatabaseAdapte
   return {
     engine: 'mysql',
     name: options.name ?? conn.database,
-    capabilities: { parallelBackup: false, tableRestore: true, schemaBackup: true, readOnly: true, transactionalDdl: false },
+    capabilities: {
+      parallelBackup: false,
+      tableRestore: true,
+      schemaBackup: true,
+      readOnly: true,
+      transactionalDdl: false,
+    },
     backup: (backupOptions) => myBackup(conn, mysqldump(), backupOptions),
 
     async verify(path, expectedSha256) {
@@ -53,8 +59,13 @@ export function createMysqlAdapter(options: MysqlAdapterOptions): DatabaseAdapte
       if (manifest) checks.push(await checkDumpComplete(path));
       assertChecks(path, checks);
       if (!manifest) throw new UserError('BACKUP_CORRUPT', `backup ${path} has no manifest`);
-      if (manifest.engine !== 'mysql') throw new UserError('WRONG_ENGINE', `backup ${path} is a ${manifest.engine} backup, not mysql`);
-      const tables = restoreOptions.tables?.length ? restoreOptions.tables : manifest.kind === 'tables' ? manifest.tables : [];
+      if (manifest.engine !== 'mysql')
+        throw new UserError('WRONG_ENGINE', `backup ${path} is a ${manifest.engine} backup, not mysql`);
+      const tables = restoreOptions.tables?.length
+        ? restoreOptions.tables
+        : manifest.kind === 'tables'
+          ? manifest.tables
+          : [];
       if (tables.length > 0) return restoreTables(conn, manifest, path, tables, restoreOptions.quarantineSuffix);
       return restoreWhole(conn, client(), manifest, path, restoreOptions.quarantineSuffix);
     },
@@ -74,9 +85,16 @@ export function createMysqlAdapter(options: MysqlAdapterOptions): DatabaseAdapte
 
     async status() {
       const base = await conn.withClient(async (c) => {
-        const [rows] = await c.query<RowDataPacket[]>('SELECT VERSION() AS v, @@global.max_connections AS max, @@global.read_only AS ro');
+        const [rows] = await c.query<RowDataPacket[]>(
+          'SELECT VERSION() AS v, @@global.max_connections AS max, @@global.read_only AS ro',
+        );
         const [threads] = await c.query<RowDataPacket[]>(`SHOW GLOBAL STATUS LIKE 'Threads_connected'`);
-        return { version: String(rows[0]?.v), max: Number(rows[0]?.max), ro: Number(rows[0]?.ro) === 1, connections: Number(threads[0]?.Value ?? 0) };
+        return {
+          version: String(rows[0]?.v),
+          max: Number(rows[0]?.max),
+          ro: Number(rows[0]?.ro) === 1,
+          connections: Number(threads[0]?.Value ?? 0),
+        };
       });
       return {
         engine: 'mysql',
@@ -96,15 +114,31 @@ export function createMysqlAdapter(options: MysqlAdapterOptions): DatabaseAdapte
       conn.withClient(async (c) => {
         const checks: ValidationCheck[] = [];
         const present = new Set(await listTables(c));
-        for (const t of expected.tables ?? []) checks.push({ name: `table ${t}`, ok: present.has(t), detail: present.has(t) ? 'present' : 'missing' });
+        for (const t of expected.tables ?? [])
+          checks.push({ name: `table ${t}`, ok: present.has(t), detail: present.has(t) ? 'present' : 'missing' });
         for (const fk of await listForeignKeys(c)) {
           const [rows] = await c.query<RowDataPacket[]>(orphanQuery(fk));
           const n = Number(rows[0]?.n ?? 0);
-          checks.push({ name: `foreign key ${fk.child}.${fk.name}`, ok: n === 0, detail: n === 0 ? `every ${fk.child} row has its ${fk.parent}` : `${n} rows of ${fk.child} have no match in ${fk.parent}` });
+          checks.push({
+            name: `foreign key ${fk.child}.${fk.name}`,
+            ok: n === 0,
+            detail:
+              n === 0
+                ? `every ${fk.child} row has its ${fk.parent}`
+                : `${n} rows of ${fk.child} have no match in ${fk.parent}`,
+          });
         }
         const wanted = Object.entries(expected.rowCounts ?? {}).filter(([t]) => present.has(t));
-        const actual = await countRows(c, wanted.map(([t]) => t));
-        for (const [t, n] of wanted) checks.push({ name: `rows ${t}`, ok: actual[t] === n, detail: actual[t] === n ? `${n} rows` : `${actual[t]} rows, expected ${n}` });
+        const actual = await countRows(
+          c,
+          wanted.map(([t]) => t),
+        );
+        for (const [t, n] of wanted)
+          checks.push({
+            name: `rows ${t}`,
+            ok: actual[t] === n,
+            detail: actual[t] === n ? `${n} rows` : `${actual[t]} rows, expected ${n}`,
+          });
         return checks;
       }),
     close: async () => {},

@@ -28,27 +28,40 @@ export function createMyMigrationSession(conn: MyConnection): MigrationSession {
       }),
     appliedVersions: async () => {
       if (!(await columnExists('rewind_schema_migrations'))) return [];
-      return conn.withClient(async (client) => (await client.query<RowDataPacket[]>('SELECT version FROM rewind_schema_migrations'))[0].map((r) => String(r.version)));
+      return conn.withClient(async (client) =>
+        (await client.query<RowDataPacket[]>('SELECT version FROM rewind_schema_migrations'))[0].map((r) =>
+          String(r.version),
+        ),
+      );
     },
     apply: (sql, m) =>
       conn.withClient(async (client) => {
         try {
           await client.query(sql);
         } catch (error) {
-          (error as Error).message = `migration ${m.version}_${m.name} (${m.direction}) failed; MySQL DDL is not transactional, statements before the failing one stay applied: ${(error as Error).message}`;
+          (error as Error).message =
+            `migration ${m.version}_${m.name} (${m.direction}) failed; MySQL DDL is not transactional, statements before the failing one stay applied: ${(error as Error).message}`;
           throw error;
         }
-        if (m.direction === 'up') await client.query('INSERT INTO rewind_schema_migrations (version, name) VALUES (?, ?)', [m.version, m.name]);
+        if (m.direction === 'up')
+          await client.query('INSERT INTO rewind_schema_migrations (version, name) VALUES (?, ?)', [m.version, m.name]);
         else await client.query('DELETE FROM rewind_schema_migrations WHERE version = ?', [m.version]);
       }),
     async tableHasRows(table) {
       if (!(await columnExists(table))) return null;
-      return conn.withClient(async (client) => (await client.query<RowDataPacket[]>(`SELECT 1 FROM ${tick(table)} LIMIT 1`))[0].length > 0);
+      return conn.withClient(
+        async (client) => (await client.query<RowDataPacket[]>(`SELECT 1 FROM ${tick(table)} LIMIT 1`))[0].length > 0,
+      );
     },
     async columnHasValues(table, column) {
       if (!(await columnExists(table, column))) return null;
       return conn.withClient(
-        async (client) => (await client.query<RowDataPacket[]>(`SELECT 1 FROM ${tick(table)} WHERE ${quoteColumn(column, '`')} IS NOT NULL LIMIT 1`))[0].length > 0,
+        async (client) =>
+          (
+            await client.query<RowDataPacket[]>(
+              `SELECT 1 FROM ${tick(table)} WHERE ${quoteColumn(column, '`')} IS NOT NULL LIMIT 1`,
+            )
+          )[0].length > 0,
       );
     },
   };

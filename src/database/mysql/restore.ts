@@ -17,7 +17,8 @@ async function quarantine(client: mysql.Connection, tables: string[], suffix: st
   for (const t of tables.filter((name) => existing.has(name))) {
     const q = quarantineName(t, suffix);
     // idempotent: a re-run must not overwrite the rows kept by the first run
-    if (!existing.has(q)) await client.query(`CREATE TABLE ${tick(q)} LIKE ${tick(t)}; INSERT INTO ${tick(q)} SELECT * FROM ${tick(t)}`);
+    if (!existing.has(q))
+      await client.query(`CREATE TABLE ${tick(q)} LIKE ${tick(t)}; INSERT INTO ${tick(q)} SELECT * FROM ${tick(t)}`);
     kept.push(q);
   }
   return kept;
@@ -29,7 +30,13 @@ async function quarantine(client: mysql.Connection, tables: string[], suffix: st
  * a failure midway. `super_read_only` (MySQL only) would block even Rewind, so it
  * is lifted for the restore and put back; plain `read_only` stays on.
  */
-export async function restoreWhole(conn: MyConnection, client: string, manifest: BackupManifest, path: string, suffix?: string): Promise<string> {
+export async function restoreWhole(
+  conn: MyConnection,
+  client: string,
+  manifest: BackupManifest,
+  path: string,
+  suffix?: string,
+): Promise<string> {
   const kept = suffix ? await conn.withClient((c) => quarantine(c, manifest.tables, suffix)) : [];
   const superReadOnly = await conn.withClient(async (c) => {
     const [rows] = await c.query<RowDataPacket[]>(`SHOW GLOBAL VARIABLES LIKE 'super_read_only'`);
@@ -39,7 +46,11 @@ export async function restoreWhole(conn: MyConnection, client: string, manifest:
   });
   try {
     await conn.withOptionFile((cnf) =>
-      runProcess(client, [`--defaults-extra-file=${cnf}`, '--binary-mode', conn.database], { stdinFile: join(path, DUMP_FILE), redact: conn.redact, errorCode: 'RESTORE_FAILED' }),
+      runProcess(client, [`--defaults-extra-file=${cnf}`, '--binary-mode', conn.database], {
+        stdinFile: join(path, DUMP_FILE),
+        redact: conn.redact,
+        errorCode: 'RESTORE_FAILED',
+      }),
     );
   } finally {
     if (superReadOnly) await conn.withClient((c) => c.query('SET GLOBAL super_read_only = ON'));
@@ -59,8 +70,13 @@ async function insertsFor(path: string, tables: Set<string>): Promise<Map<string
     if (statement !== null) {
       statement += `\n${line}`;
     } else {
-      const section = /^-- (?:Dumping data for table|Table structure for table|Dumping routines|Dumping events) `?([^`]*)`?/.exec(line);
-      if (section) current = line.startsWith('-- Dumping data') && tables.has(section[1] as string) ? (section[1] as string) : null;
+      const section =
+        /^-- (?:Dumping data for table|Table structure for table|Dumping routines|Dumping events) `?([^`]*)`?/.exec(
+          line,
+        );
+      if (section)
+        current =
+          line.startsWith('-- Dumping data') && tables.has(section[1] as string) ? (section[1] as string) : null;
       else if (current && line.startsWith('INSERT INTO ')) statement = line;
     }
     if (statement !== null && current && /;\s*$/.test(line)) {
@@ -77,15 +93,28 @@ async function insertsFor(path: string, tables: Set<string>): Promise<Map<string
  * session (no cascade reaches another table) empty each table, insert the
  * dump's rows, check every foreign key touching them, and COMMIT — or ROLLBACK.
  */
-export async function restoreTables(conn: MyConnection, manifest: BackupManifest, path: string, tables: string[], suffix?: string): Promise<string> {
-  if (manifest.kind === 'schema') throw new UserError('NO_DATA_IN_BACKUP', 'a schema-only backup holds no rows to restore tables from');
+export async function restoreTables(
+  conn: MyConnection,
+  manifest: BackupManifest,
+  path: string,
+  tables: string[],
+  suffix?: string,
+): Promise<string> {
+  if (manifest.kind === 'schema')
+    throw new UserError('NO_DATA_IN_BACKUP', 'a schema-only backup holds no rows to restore tables from');
   for (const t of tables) {
-    if (!manifest.tables.includes(t)) throw new UserError('TABLE_NOT_IN_BACKUP', `table ${t} is not in backup ${path} (it holds: ${manifest.tables.join(', ')})`);
+    if (!manifest.tables.includes(t))
+      throw new UserError(
+        'TABLE_NOT_IN_BACKUP',
+        `table ${t} is not in backup ${path} (it holds: ${manifest.tables.join(', ')})`,
+      );
   }
   const inserts = await insertsFor(path, new Set(tables));
   return conn.withClient(async (client) => {
     const kept = suffix ? await quarantine(client, tables, suffix) : [];
-    await client.query(`SET SESSION time_zone = '+00:00', SESSION sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO'), SESSION foreign_key_checks = 0`);
+    await client.query(
+      `SET SESSION time_zone = '+00:00', SESSION sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO'), SESSION foreign_key_checks = 0`,
+    );
     await client.query('START TRANSACTION');
     try {
       for (const t of tables) {
@@ -96,7 +125,11 @@ export async function restoreTables(conn: MyConnection, manifest: BackupManifest
       for (const fk of (await listForeignKeys(client)).filter((f) => names.has(f.child) || names.has(f.parent))) {
         const [rows] = await client.query<RowDataPacket[]>(orphanQuery(fk));
         const n = Number(rows[0]?.n ?? 0);
-        if (n > 0) throw new UserError('RESTORE_FAILED', `restore would break foreign key ${fk.name}: ${n} rows of ${fk.child} have no match in ${fk.parent} — nothing was changed`);
+        if (n > 0)
+          throw new UserError(
+            'RESTORE_FAILED',
+            `restore would break foreign key ${fk.name}: ${n} rows of ${fk.child} have no match in ${fk.parent} — nothing was changed`,
+          );
       }
       await client.query('COMMIT');
     } catch (error) {

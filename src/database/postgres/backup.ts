@@ -17,7 +17,12 @@ export const DUMP_DIR = 'dump';
  * rows in the dump (issue 5 §1), and counting overlaps the dump instead of
  * adding to it.
  */
-export async function pgBackup(conn: PgConnection, pgDump: string, jobs: number, options: BackupOptions): Promise<BackupResult> {
+export async function pgBackup(
+  conn: PgConnection,
+  pgDump: string,
+  jobs: number,
+  options: BackupOptions,
+): Promise<BackupResult> {
   const startedAt = Date.now();
   await ensureEmptyDir(options.dir);
   const client = await conn.connect();
@@ -26,11 +31,22 @@ export async function pgBackup(conn: PgConnection, pgDump: string, jobs: number,
     // pg_dump's workers already use the cores: a parallel count would only add coordination
     await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
     const snapshot = (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]?.s as string;
-    const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? 'unknown';
-    if (options.kind === 'tables' && !options.tables?.length) throw new UserError('NO_TABLES', 'a tables backup needs at least one --table');
-    const tables = options.kind === 'tables' ? await resolveTables(client, options.tables ?? []) : await listTables(client);
+    const version =
+      (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? 'unknown';
+    if (options.kind === 'tables' && !options.tables?.length)
+      throw new UserError('NO_TABLES', 'a tables backup needs at least one --table');
+    const tables =
+      options.kind === 'tables' ? await resolveTables(client, options.tables ?? []) : await listTables(client);
     const schemaVersion = options.schemaVersion !== undefined ? options.schemaVersion : await readHead(client);
-    const args = ['-Fd', '-f', join(options.dir, DUMP_DIR), '-j', String(jobs), '--no-password', `--snapshot=${snapshot}`];
+    const args = [
+      '-Fd',
+      '-f',
+      join(options.dir, DUMP_DIR),
+      '-j',
+      String(jobs),
+      '--no-password',
+      `--snapshot=${snapshot}`,
+    ];
     if (options.kind === 'schema') args.push('--schema-only');
     for (const t of options.kind === 'tables' ? tables : []) args.push('-t', `${ident(t.schema)}.${ident(t.table)}`);
     const [rowCounts] = await Promise.all([

@@ -65,7 +65,15 @@ export interface PgForeignKey {
 
 /** Every foreign key constraint of the user schemas, read from pg_constraint. */
 export async function listForeignKeys(client: pg.Client): Promise<PgForeignKey[]> {
-  const { rows } = await client.query<{ name: string; cs: string; ct: string; ps: string; pt: string; ccols: string[]; pcols: string[] }>(
+  const { rows } = await client.query<{
+    name: string;
+    cs: string;
+    ct: string;
+    ps: string;
+    pt: string;
+    ccols: string[];
+    pcols: string[];
+  }>(
     `SELECT con.conname AS name, cn.nspname AS cs, cc.relname AS ct, pn.nspname AS ps, pc.relname AS pt,
             ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
                     JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord) AS ccols,
@@ -77,7 +85,13 @@ export async function listForeignKeys(client: pg.Client): Promise<PgForeignKey[]
       WHERE con.contype = 'f' AND cn.nspname NOT IN ('pg_catalog', 'information_schema')
       ORDER BY 1`,
   );
-  return rows.map((r) => ({ name: r.name, child: toTable(r.cs, r.ct), parent: toTable(r.ps, r.pt), childColumns: r.ccols, parentColumns: r.pcols }));
+  return rows.map((r) => ({
+    name: r.name,
+    child: toTable(r.cs, r.ct),
+    parent: toTable(r.ps, r.pt),
+    childColumns: r.ccols,
+    parentColumns: r.pcols,
+  }));
 }
 
 /**

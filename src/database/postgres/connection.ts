@@ -33,7 +33,10 @@ export function createPgConnection(url: string, extraRedact?: (text: string) => 
     throw new UserError('BAD_DATABASE_URL', 'database url is not a valid postgres:// URL');
   }
   if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
-    throw new UserError('BAD_DATABASE_URL', `database url ${redactUrl(url)} must start with postgres:// or postgresql://`);
+    throw new UserError(
+      'BAD_DATABASE_URL',
+      `database url ${redactUrl(url)} must start with postgres:// or postgresql://`,
+    );
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'postgres';
   const own = createRedactor(url);
@@ -58,7 +61,10 @@ export function createPgConnection(url: string, extraRedact?: (text: string) => 
     try {
       await client.connect();
     } catch (error) {
-      throw new UserError('DB_CONNECT_FAILED', `cannot connect to ${redactUrl(url)}: ${redact((error as Error).message)}`);
+      throw new UserError(
+        'DB_CONNECT_FAILED',
+        `cannot connect to ${redactUrl(url)}: ${redact((error as Error).message)}`,
+      );
     }
     return client;
   };
@@ -74,7 +80,9 @@ export function createPgConnection(url: string, extraRedact?: (text: string) => 
         return await fn(client);
       } catch (error) {
         if (error instanceof UserError) throw error;
-        throw new UserError('DB_QUERY_FAILED', `${database}: ${redact((error as Error).message)}`, { cause: undefined });
+        throw new UserError('DB_QUERY_FAILED', `${database}: ${redact((error as Error).message)}`, {
+          cause: undefined,
+        });
       } finally {
         await client.end().catch(() => {});
       }

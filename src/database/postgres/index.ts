@@ -43,7 +43,13 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): Database
   return {
     engine: 'postgres',
     name: options.name ?? conn.database,
-    capabilities: { parallelBackup: true, tableRestore: true, schemaBackup: true, readOnly: true, transactionalDdl: true },
+    capabilities: {
+      parallelBackup: true,
+      tableRestore: true,
+      schemaBackup: true,
+      readOnly: true,
+      transactionalDdl: true,
+    },
 
     backup: (backupOptions) => pgBackup(conn, bin('pg_dump'), jobs, backupOptions),
 
@@ -64,12 +70,22 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): Database
       const { manifest, checks } = await checkFiles(path);
       assertChecks(path, checks);
       if (!manifest) throw new UserError('BACKUP_CORRUPT', `backup ${path} has no manifest`);
-      if (manifest.engine !== 'postgres') throw new UserError('WRONG_ENGINE', `backup ${path} is a ${manifest.engine} backup, not postgres`);
+      if (manifest.engine !== 'postgres')
+        throw new UserError('WRONG_ENGINE', `backup ${path} is a ${manifest.engine} backup, not postgres`);
       const binaries = { pgRestore: bin('pg_restore'), psql: bin('psql') };
-      const request = { path, manifest, tables: restoreOptions.tables ?? [], quarantineSuffix: restoreOptions.quarantineSuffix, jobs };
+      const request = {
+        path,
+        manifest,
+        tables: restoreOptions.tables ?? [],
+        quarantineSuffix: restoreOptions.quarantineSuffix,
+        jobs,
+      };
       // a tables backup is always restored table by table: it must not --clean the rest
       if (request.tables.length > 0 || manifest.kind === 'tables') {
-        return restoreTables(conn, binaries, { ...request, tables: request.tables.length > 0 ? request.tables : manifest.tables });
+        return restoreTables(conn, binaries, {
+          ...request,
+          tables: request.tables.length > 0 ? request.tables : manifest.tables,
+        });
       }
       return restoreWhole(conn, binaries, request);
     },
@@ -81,8 +97,12 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): Database
      */
     setReadOnly: (on) =>
       conn.withClient(async (client) => {
-        await client.query(`ALTER DATABASE ${ident(conn.database)} SET default_transaction_read_only = ${on ? 'on' : 'off'}`);
-        await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        await client.query(
+          `ALTER DATABASE ${ident(conn.database)} SET default_transaction_read_only = ${on ? 'on' : 'off'}`,
+        );
+        await client.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        );
       }),
 
     async status(): Promise<DatabaseStatus> {

@@ -9,7 +9,11 @@ import type { PgConnection } from './connection.js';
  */
 export function createPgMigrationSession(conn: PgConnection): MigrationSession {
   const exists = (name: string) =>
-    conn.withClient(async (client) => (await client.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [tableRef(name).quoted])).rows[0]?.ok === true);
+    conn.withClient(
+      async (client) =>
+        (await client.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [tableRef(name).quoted]))
+          .rows[0]?.ok === true,
+    );
   /** the name as written, else folded to lower case as PostgreSQL does with unquoted names */
   const resolve = async (name: string): Promise<string | null> => {
     for (const candidate of [name, name.toLowerCase()]) if (await exists(candidate)) return candidate;
@@ -24,28 +28,39 @@ export function createPgMigrationSession(conn: PgConnection): MigrationSession {
       }),
     appliedVersions: () =>
       conn.withClient(async (client) => {
-        const exists = await client.query<{ ok: boolean }>(`SELECT to_regclass('public.rewind_schema_migrations') IS NOT NULL AS ok`);
+        const exists = await client.query<{ ok: boolean }>(
+          `SELECT to_regclass('public.rewind_schema_migrations') IS NOT NULL AS ok`,
+        );
         if (!exists.rows[0]?.ok) return [];
-        return (await client.query<{ version: string }>('SELECT version FROM public.rewind_schema_migrations')).rows.map((r) => r.version);
+        return (
+          await client.query<{ version: string }>('SELECT version FROM public.rewind_schema_migrations')
+        ).rows.map((r) => r.version);
       }),
     apply: (sql, m) =>
       conn.withClient(async (client) => {
         await client.query('BEGIN');
         try {
           await client.query(sql);
-          if (m.direction === 'up') await client.query('INSERT INTO public.rewind_schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+          if (m.direction === 'up')
+            await client.query('INSERT INTO public.rewind_schema_migrations (version, name) VALUES ($1, $2)', [
+              m.version,
+              m.name,
+            ]);
           else await client.query('DELETE FROM public.rewind_schema_migrations WHERE version = $1', [m.version]);
           await client.query('COMMIT');
         } catch (error) {
           await client.query('ROLLBACK').catch(() => {});
-          (error as Error).message = `migration ${m.version}_${m.name} (${m.direction}) failed, nothing of it was applied: ${(error as Error).message}`;
+          (error as Error).message =
+            `migration ${m.version}_${m.name} (${m.direction}) failed, nothing of it was applied: ${(error as Error).message}`;
           throw error;
         }
       }),
     async tableHasRows(name) {
       const table = await resolve(name);
       if (!table) return null;
-      return conn.withClient(async (client) => (await client.query(`SELECT 1 FROM ${tableRef(table).quoted} LIMIT 1`)).rowCount === 1);
+      return conn.withClient(
+        async (client) => (await client.query(`SELECT 1 FROM ${tableRef(table).quoted} LIMIT 1`)).rowCount === 1,
+      );
     },
     async columnHasValues(name, column) {
       const table = await resolve(name);
@@ -59,7 +74,9 @@ export function createPgMigrationSession(conn: PgConnection): MigrationSession {
         );
         const found = rows[0]?.c;
         if (found === undefined) return null;
-        const { rowCount } = await client.query(`SELECT 1 FROM ${t.quoted} WHERE ${quoteColumn(found, '"')} IS NOT NULL LIMIT 1`);
+        const { rowCount } = await client.query(
+          `SELECT 1 FROM ${t.quoted} WHERE ${quoteColumn(found, '"')} IS NOT NULL LIMIT 1`,
+        );
         return rowCount === 1;
       });
     },

@@ -28,7 +28,9 @@ export interface PgRestoreRequest {
  * the use case's safety backup is what undoes a failure midway.
  */
 export async function restoreWhole(conn: PgConnection, bin: PgBinaries, request: PgRestoreRequest): Promise<string> {
-  const quarantined = request.quarantineSuffix ? await quarantineExisting(conn, request.manifest.tables, request.quarantineSuffix) : [];
+  const quarantined = request.quarantineSuffix
+    ? await quarantineExisting(conn, request.manifest.tables, request.quarantineSuffix)
+    : [];
   const args = ['--clean', '--if-exists', '--exit-on-error', '--no-password', '-d', conn.database];
   if (request.jobs > 1) args.push('-j', String(request.jobs));
   else args.push('--single-transaction');
@@ -63,11 +65,15 @@ async function quarantineExisting(conn: PgConnection, names: string[], suffix: s
  * any failure rolls the whole thing back.
  */
 export async function restoreTables(conn: PgConnection, bin: PgBinaries, request: PgRestoreRequest): Promise<string> {
-  if (request.manifest.kind === 'schema') throw new UserError('NO_DATA_IN_BACKUP', 'a schema-only backup holds no rows to restore tables from');
+  if (request.manifest.kind === 'schema')
+    throw new UserError('NO_DATA_IN_BACKUP', 'a schema-only backup holds no rows to restore tables from');
   const targets = request.tables.map((name) => {
     const t = tableRef(name);
     if (!request.manifest.tables.includes(t.name)) {
-      throw new UserError('TABLE_NOT_IN_BACKUP', `table ${name} is not in backup ${request.path} (it holds: ${request.manifest.tables.join(', ')})`);
+      throw new UserError(
+        'TABLE_NOT_IN_BACKUP',
+        `table ${name} is not in backup ${request.path} (it holds: ${request.manifest.tables.join(', ')})`,
+      );
     }
     return t;
   });
@@ -82,17 +88,29 @@ export async function restoreTables(conn: PgConnection, bin: PgBinaries, request
     });
     await writeFile(join(work, 'list'), `${lines.join('\n')}\n`);
     const dataSql = join(work, 'data.sql');
-    await runProcess(bin.pgRestore, ['--data-only', '-L', join(work, 'list'), '-f', dataSql, dump], { redact: conn.redact, errorCode: 'RESTORE_FAILED' });
+    await runProcess(bin.pgRestore, ['--data-only', '-L', join(work, 'list'), '-f', dataSql, dump], {
+      redact: conn.redact,
+      errorCode: 'RESTORE_FAILED',
+    });
     const fks = await conn.withClient((client) => listForeignKeys(client));
     const names = new Set(targets.map((t) => t.name));
     const touching = fks.filter((fk) => names.has(fk.child.name) || names.has(fk.parent.name));
     // TRUNCATE refuses tables another table references; those are emptied with DELETE
-    const referencedFromOutside = new Set(fks.filter((fk) => names.has(fk.parent.name) && !names.has(fk.child.name)).map((fk) => fk.parent.name));
+    const referencedFromOutside = new Set(
+      fks.filter((fk) => names.has(fk.parent.name) && !names.has(fk.child.name)).map((fk) => fk.parent.name),
+    );
     const prelude = [
       'BEGIN;',
       'SET LOCAL session_replication_role = replica;',
-      ...(request.quarantineSuffix ? targets.map((t) => `CREATE TABLE IF NOT EXISTS ${tableRef(quarantineName(t.name, request.quarantineSuffix as string)).quoted} AS TABLE ${t.quoted};`) : []),
-      ...targets.map((t: PgTable) => (referencedFromOutside.has(t.name) ? `DELETE FROM ${t.quoted};` : `TRUNCATE ONLY ${t.quoted};`)),
+      ...(request.quarantineSuffix
+        ? targets.map(
+            (t) =>
+              `CREATE TABLE IF NOT EXISTS ${tableRef(quarantineName(t.name, request.quarantineSuffix as string)).quoted} AS TABLE ${t.quoted};`,
+          )
+        : []),
+      ...targets.map((t: PgTable) =>
+        referencedFromOutside.has(t.name) ? `DELETE FROM ${t.quoted};` : `TRUNCATE ONLY ${t.quoted};`,
+      ),
       '',
     ].join('\n');
     const postlude = [
@@ -108,9 +126,25 @@ export async function restoreTables(conn: PgConnection, bin: PgBinaries, request
     ].join('\n');
     await writeFile(join(work, 'prelude.sql'), prelude);
     await writeFile(join(work, 'postlude.sql'), postlude);
-    const args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', '-d', conn.database, '-f', join(work, 'prelude.sql'), '-f', dataSql, '-f', join(work, 'postlude.sql')];
+    const args = [
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '--no-password',
+      '-d',
+      conn.database,
+      '-f',
+      join(work, 'prelude.sql'),
+      '-f',
+      dataSql,
+      '-f',
+      join(work, 'postlude.sql'),
+    ];
     await runProcess(bin.psql, args, { env: conn.env, redact: conn.redact, errorCode: 'RESTORE_FAILED' });
-    const kept = request.quarantineSuffix ? `; previous rows kept in ${targets.map((t) => tableRef(quarantineName(t.name, request.quarantineSuffix as string)).name).join(', ')}` : '';
+    const kept = request.quarantineSuffix
+      ? `; previous rows kept in ${targets.map((t) => tableRef(quarantineName(t.name, request.quarantineSuffix as string)).name).join(', ')}`
+      : '';
     return `restored ${targets.map((t) => t.name).join(', ')} of ${conn.database} from ${request.path} in one transaction${kept}`;
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -17,7 +17,11 @@ export async function pgValidate(client: pg.Client, expected: Expected = {}): Pr
   const present = new Set((await listTables(client)).map((t) => t.name));
   for (const name of expected.tables ?? []) {
     const t = tableRef(name);
-    checks.push({ name: `table ${t.name}`, ok: present.has(t.name), detail: present.has(t.name) ? 'present' : 'missing' });
+    checks.push({
+      name: `table ${t.name}`,
+      ok: present.has(t.name),
+      detail: present.has(t.name) ? 'present' : 'missing',
+    });
   }
   for (const fk of await listForeignKeys(client)) {
     const { rows } = await client.query<{ n: string }>(orphanQuery(fk));
@@ -25,7 +29,10 @@ export async function pgValidate(client: pg.Client, expected: Expected = {}): Pr
     checks.push({
       name: `foreign key ${fk.child.name}.${fk.name}`,
       ok: orphans === 0,
-      detail: orphans === 0 ? `every ${fk.child.name} row has its ${fk.parent.name}` : `${orphans} rows of ${fk.child.name} have no match in ${fk.parent.name}`,
+      detail:
+        orphans === 0
+          ? `every ${fk.child.name} row has its ${fk.parent.name}`
+          : `${orphans} rows of ${fk.child.name} have no match in ${fk.parent.name}`,
     });
   }
   const { rows: invalid } = await client.query<{ name: string }>(
@@ -36,13 +43,21 @@ export async function pgValidate(client: pg.Client, expected: Expected = {}): Pr
   checks.push({
     name: 'indexes valid',
     ok: invalid.length === 0,
-    detail: invalid.length === 0 ? 'no invalid index' : `invalid: ${invalid.map((r) => r.name).join(', ')} — REINDEX them`,
+    detail:
+      invalid.length === 0 ? 'no invalid index' : `invalid: ${invalid.map((r) => r.name).join(', ')} — REINDEX them`,
   });
   const wanted = Object.entries(expected.rowCounts ?? {}).filter(([name]) => present.has(tableRef(name).name));
-  const actual = await countRows(client, wanted.map(([name]) => tableRef(name)));
+  const actual = await countRows(
+    client,
+    wanted.map(([name]) => tableRef(name)),
+  );
   for (const [name, count] of wanted) {
     const got = actual[tableRef(name).name];
-    checks.push({ name: `rows ${name}`, ok: got === count, detail: got === count ? `${count} rows` : `${got} rows, expected ${count}` });
+    checks.push({
+      name: `rows ${name}`,
+      ok: got === count,
+      detail: got === count ? `${count} rows` : `${got} rows, expected ${count}`,
+    });
   }
   return checks;
 }

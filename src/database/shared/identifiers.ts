@@ -15,9 +15,14 @@ export interface TableName {
 export function parseTableName(name: string): TableName {
   const parts = name.split('.');
   if (parts.length > 2 || parts.some((p) => !PART.test(p))) {
-    throw new UserError('BAD_TABLE_NAME', `"${name}" is not a table name Rewind accepts (letters, digits, _ and $; optionally schema.table)`);
+    throw new UserError(
+      'BAD_TABLE_NAME',
+      `"${name}" is not a table name Rewind accepts (letters, digits, _ and $; optionally schema.table)`,
+    );
   }
-  return parts.length === 2 ? { schema: parts[0] as string, table: parts[1] as string } : { schema: null, table: parts[0] as string };
+  return parts.length === 2
+    ? { schema: parts[0] as string, table: parts[1] as string }
+    : { schema: null, table: parts[0] as string };
 }
 
 /** Quotes a (possibly schema-qualified) name with the engine's quote character. */

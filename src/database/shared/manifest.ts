@@ -11,7 +11,8 @@ export const MANIFEST_FILE = 'manifest.json';
 /** A backup goes into its own new directory; an existing non-empty one is refused. */
 export async function ensureEmptyDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  if ((await readdir(dir)).length > 0) throw new UserError('BACKUP_DIR_NOT_EMPTY', `backup directory ${dir} already holds files — pick a new one`);
+  if ((await readdir(dir)).length > 0)
+    throw new UserError('BACKUP_DIR_NOT_EMPTY', `backup directory ${dir} already holds files — pick a new one`);
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -43,7 +44,10 @@ export async function describeFiles(dir: string): Promise<BackupManifest['files'
 }
 
 /** Writes manifest.json; returns its sha256 and the backup's total size. */
-export async function writeManifest(dir: string, manifest: BackupManifest): Promise<{ sha256: string; sizeBytes: number }> {
+export async function writeManifest(
+  dir: string,
+  manifest: BackupManifest,
+): Promise<{ sha256: string; sizeBytes: number }> {
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   const path = join(dir, MANIFEST_FILE);
   await writeFile(path, text, { mode: 0o600 });
@@ -56,7 +60,9 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
   try {
     text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
   } catch {
-    throw new UserError('BACKUP_NOT_FOUND', `no ${MANIFEST_FILE} in ${dir} — is this a Rewind backup directory?`, { status: 404 });
+    throw new UserError('BACKUP_NOT_FOUND', `no ${MANIFEST_FILE} in ${dir} — is this a Rewind backup directory?`, {
+      status: 404,
+    });
   }
   try {
     return JSON.parse(text) as BackupManifest;
@@ -69,7 +75,10 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
  * The checksum half of `verify(path)`: the manifest's own sha256 (when the
  * catalog knows it), then size and sha256 of every file, and no stray files.
  */
-export async function checkFiles(dir: string, expectedManifestSha?: string): Promise<{ manifest: BackupManifest | null; checks: ValidationCheck[] }> {
+export async function checkFiles(
+  dir: string,
+  expectedManifestSha?: string,
+): Promise<{ manifest: BackupManifest | null; checks: ValidationCheck[] }> {
   const checks: ValidationCheck[] = [];
   let manifest: BackupManifest;
   try {
@@ -83,7 +92,10 @@ export async function checkFiles(dir: string, expectedManifestSha?: string): Pro
     checks.push({
       name: 'manifest checksum',
       ok: actual === expectedManifestSha,
-      detail: actual === expectedManifestSha ? `sha256 ${actual.slice(0, 12)}…` : `sha256 ${actual.slice(0, 12)}… but the catalog recorded ${expectedManifestSha.slice(0, 12)}…`,
+      detail:
+        actual === expectedManifestSha
+          ? `sha256 ${actual.slice(0, 12)}…`
+          : `sha256 ${actual.slice(0, 12)}… but the catalog recorded ${expectedManifestSha.slice(0, 12)}…`,
     });
   }
   const bad: string[] = [];
@@ -111,8 +123,12 @@ export async function checkFiles(dir: string, expectedManifestSha?: string): Pro
 export function assertChecks(dir: string, checks: ValidationCheck[]): void {
   const failed = checks.filter((c) => !c.ok);
   if (failed.length > 0) {
-    throw new UserError('BACKUP_CORRUPT', `backup ${dir} failed verification — refusing to use it: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`, {
-      details: checks,
-    });
+    throw new UserError(
+      'BACKUP_CORRUPT',
+      `backup ${dir} failed verification — refusing to use it: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+      {
+        details: checks,
+      },
+    );
   }
 }

@@ -54,7 +54,12 @@ export function runProcess(binary: string, args: string[], options: RunOptions):
     });
     child.on('close', (code, signal) => {
       if (inputError) {
-        reject(new UserError(options.errorCode ?? 'DB_COMMAND_FAILED', `could not read the input of ${binary}: ${options.redact((inputError as Error).message)}`));
+        reject(
+          new UserError(
+            options.errorCode ?? 'DB_COMMAND_FAILED',
+            `could not read the input of ${binary}: ${options.redact((inputError as Error).message)}`,
+          ),
+        );
         return;
       }
       if (code === 0) {
@@ -63,7 +68,12 @@ export function runProcess(binary: string, args: string[], options: RunOptions):
       }
       const name = binary.split('/').pop() ?? binary;
       const why = options.redact(stderr.trim()).split('\n').slice(-8).join('\n');
-      reject(new UserError(options.errorCode ?? 'DB_COMMAND_FAILED', `${name} failed (${signal ?? `exit ${code}`}): ${why || 'no output'}`));
+      reject(
+        new UserError(
+          options.errorCode ?? 'DB_COMMAND_FAILED',
+          `${name} failed (${signal ?? `exit ${code}`}): ${why || 'no output'}`,
+        ),
+      );
     });
   });
 }

@@ -43,18 +43,33 @@ export function createSqliteAdapter(options: SqliteAdapterOptions): DatabaseAdap
     handle = null;
   };
   const tables = (d: Database.Database): string[] =>
-    (d.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
-  const count = (d: Database.Database, t: string): number => (d.prepare(`SELECT count(*) AS n FROM ${quoteName(t, '"')}`).get() as { n: number }).n;
+    (
+      d
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+        .all() as { name: string }[]
+    ).map((r) => r.name);
+  const count = (d: Database.Database, t: string): number =>
+    (d.prepare(`SELECT count(*) AS n FROM ${quoteName(t, '"')}`).get() as { n: number }).n;
   const session = createSqliteMigrationSession(db);
 
   return {
     engine: 'sqlite',
     name: options.name ?? options.path,
-    capabilities: { parallelBackup: false, tableRestore: false, schemaBackup: true, readOnly: false, transactionalDdl: true },
+    capabilities: {
+      parallelBackup: false,
+      tableRestore: false,
+      schemaBackup: true,
+      readOnly: false,
+      transactionalDdl: true,
+    },
 
     async backup(backupOptions) {
       const startedAt = Date.now();
-      if (backupOptions.kind === 'tables') throw new UserError('NOT_SUPPORTED', 'SQLite backups are whole-file (full) or schema-only; table backups are not supported');
+      if (backupOptions.kind === 'tables')
+        throw new UserError(
+          'NOT_SUPPORTED',
+          'SQLite backups are whole-file (full) or schema-only; table backups are not supported',
+        );
       await ensureEmptyDir(backupOptions.dir);
       const target = join(backupOptions.dir, BACKUP_FILE);
       const names = tables(db());
@@ -65,7 +80,11 @@ export function createSqliteAdapter(options: SqliteAdapterOptions): DatabaseAdap
         rowCounts = Object.fromEntries(names.map((t) => [t, count(copy, t)]));
         copy.close();
       } else {
-        const schema = db().prepare(`SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type = 'table' DESC, rowid`).all() as { sql: string }[];
+        const schema = db()
+          .prepare(
+            `SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type = 'table' DESC, rowid`,
+          )
+          .all() as { sql: string }[];
         const copy = new Database(target);
         copy.exec(schema.map((s) => `${s.sql};`).join('\n'));
         copy.close();
@@ -81,7 +100,10 @@ export function createSqliteAdapter(options: SqliteAdapterOptions): DatabaseAdap
         files: await describeFiles(backupOptions.dir),
         startedAt,
         durationMs: Date.now() - startedAt,
-        schemaVersion: backupOptions.schemaVersion !== undefined ? backupOptions.schemaVersion : (applied.sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).at(-1) ?? null),
+        schemaVersion:
+          backupOptions.schemaVersion !== undefined
+            ? backupOptions.schemaVersion
+            : (applied.sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).at(-1) ?? null),
         guards: backupOptions.guards ?? null,
       };
       const { sha256, sizeBytes } = await writeManifest(backupOptions.dir, manifest);
@@ -104,14 +126,18 @@ export function createSqliteAdapter(options: SqliteAdapterOptions): DatabaseAdap
 
     /** Swaps the file: the current one is kept as `<path>.before-restore-<time>` (never deleted). */
     async restore(path, restoreOptions) {
-      if (restoreOptions.tables?.length) throw new UserError('NOT_SUPPORTED', 'SQLite restores swap the whole file; per-table restore is not supported');
+      if (restoreOptions.tables?.length)
+        throw new UserError('NOT_SUPPORTED', 'SQLite restores swap the whole file; per-table restore is not supported');
       const { checks } = await checkFiles(path);
       assertChecks(path, checks);
       close();
       const kept = `${options.path}.before-restore-${Date.now()}`;
       const staged = `${options.path}.restoring`;
       await copyFile(join(path, BACKUP_FILE), staged);
-      const exists = await stat(options.path).then(() => true, () => false);
+      const exists = await stat(options.path).then(
+        () => true,
+        () => false,
+      );
       if (exists) await rename(options.path, kept);
       for (const side of ['-wal', '-shm']) await rename(`${options.path}${side}`, `${kept}${side}`).catch(() => {});
       await rename(staged, options.path);
@@ -119,7 +145,10 @@ export function createSqliteAdapter(options: SqliteAdapterOptions): DatabaseAdap
     },
 
     async setReadOnly() {
-      throw new UserError('NOT_SUPPORTED', 'SQLite has no server-wide read-only mode (capability readOnly is false); stop the writers instead');
+      throw new UserError(
+        'NOT_SUPPORTED',
+        'SQLite has no server-wide read-only mode (capability readOnly is false); stop the writers instead',
+      );
     },
 
     async status() {
@@ -140,19 +169,27 @@ export function createSqliteAdapter(options: SqliteAdapterOptions): DatabaseAdap
     async validate(expected = {}) {
       const checks: ValidationCheck[] = [];
       const present = new Set(tables(db()));
-      for (const t of expected.tables ?? []) checks.push({ name: `table ${t}`, ok: present.has(t), detail: present.has(t) ? 'present' : 'missing' });
+      for (const t of expected.tables ?? [])
+        checks.push({ name: `table ${t}`, ok: present.has(t), detail: present.has(t) ? 'present' : 'missing' });
       const broken = db().pragma('foreign_key_check') as { table: string; parent: string }[];
       checks.push({
         name: 'foreign keys',
         ok: broken.length === 0,
-        detail: broken.length === 0 ? 'foreign_key_check found nothing' : `${broken.length} rows without parent: ${[...new Set(broken.map((b) => `${b.table}→${b.parent}`))].join(', ')}`,
+        detail:
+          broken.length === 0
+            ? 'foreign_key_check found nothing'
+            : `${broken.length} rows without parent: ${[...new Set(broken.map((b) => `${b.table}→${b.parent}`))].join(', ')}`,
       });
       const integrity = db().pragma('integrity_check', { simple: true });
       checks.push({ name: 'integrity_check', ok: integrity === 'ok', detail: String(integrity) });
       for (const [t, n] of Object.entries(expected.rowCounts ?? {})) {
         if (!present.has(t)) continue;
         const got = count(db(), t);
-        checks.push({ name: `rows ${t}`, ok: got === n, detail: got === n ? `${n} rows` : `${got} rows, expected ${n}` });
+        checks.push({
+          name: `rows ${t}`,
+          ok: got === n,
+          detail: got === n ? `${n} rows` : `${got} rows, expected ${n}`,
+        });
       }
       return checks;
     },

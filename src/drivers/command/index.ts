@@ -26,7 +26,11 @@ export interface CommandDriverOptions {
  * its output (redacted) goes to the journal.
  */
 export function createCommandDriver(options: CommandDriverOptions): Driver {
-  const run = async (argv: string[], values: Record<string, string | number>, call: DriverCallOptions = {}): Promise<string> => {
+  const run = async (
+    argv: string[],
+    values: Record<string, string | number>,
+    call: DriverCallOptions = {},
+  ): Promise<string> => {
     const filled = argv.map((a) => fillPlaceholders(a, values));
     const env = Object.fromEntries(Object.entries(options.env).map(([k, v]) => [k, fillPlaceholders(v, values)]));
     const result = await runCommand(filled, {
@@ -43,7 +47,13 @@ export function createCommandDriver(options: CommandDriverOptions): Driver {
     }
     return output;
   };
-  const releaseValues = (r: Release, weight = 0) => ({ service: r.service, env: r.environment, version: r.version, revision: r.revision, weight });
+  const releaseValues = (r: Release, weight = 0) => ({
+    service: r.service,
+    env: r.environment,
+    version: r.version,
+    revision: r.revision,
+    weight,
+  });
 
   return {
     type: 'command',
@@ -51,7 +61,11 @@ export function createCommandDriver(options: CommandDriverOptions): Driver {
     async describe(service, environment, call): Promise<LiveState> {
       if (!options.describe) return { service, environment, releases: [], observed: false };
       try {
-        const out = await run(options.describe, { service, env: environment, version: '', revision: '', weight: '' }, call);
+        const out = await run(
+          options.describe,
+          { service, env: environment, version: '', revision: '', weight: '' },
+          call,
+        );
         const parsed = parseDescribe(out);
         return { service, environment, releases: parsed, observed: true, healthy: true };
       } catch {
@@ -71,7 +85,12 @@ export function createCommandDriver(options: CommandDriverOptions): Driver {
       return outputs.filter(Boolean).join('\n');
     },
     retire: (release, call) => run(options.retire, releaseValues(release), call),
-    ...(options.undo ? { undo: (_s: string, _e: string, to: Release, call?: DriverCallOptions) => run(options.undo as string[], releaseValues(to, 100), call) } : {}),
+    ...(options.undo
+      ? {
+          undo: (_s: string, _e: string, to: Release, call?: DriverCallOptions) =>
+            run(options.undo as string[], releaseValues(to, 100), call),
+        }
+      : {}),
   };
 }
 

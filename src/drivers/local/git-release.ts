@@ -35,7 +35,12 @@ export interface GitRelease {
 const OUTPUT_TAIL = 4000;
 const MAX_BUFFER = 64 * 1024 * 1024;
 
-function run(file: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+function run(
+  file: string,
+  args: string[],
+  cwd: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { cwd, env, maxBuffer: MAX_BUFFER }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
@@ -49,11 +54,15 @@ const tail = (text: string): string => (text.length > OUTPUT_TAIL ? `…${text.s
 
 /** The full sha of a commit-ish, or a UserError naming what was not found. */
 export async function resolveCommit(repo: string, commitish: string): Promise<string> {
-  if (commitish.startsWith('-')) throw new UserError('GIT_VERSION', `version ${JSON.stringify(commitish)} is not a commit-ish`);
+  if (commitish.startsWith('-'))
+    throw new UserError('GIT_VERSION', `version ${JSON.stringify(commitish)} is not a commit-ish`);
   const result = await run('git', ['rev-parse', '--verify', '--quiet', `${commitish}^{commit}`], repo);
   const sha = result.output.trim();
   if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(sha)) {
-    throw new UserError('GIT_VERSION', `version ${JSON.stringify(commitish)} is not a commit in ${repo}; push or fetch it first`);
+    throw new UserError(
+      'GIT_VERSION',
+      `version ${JSON.stringify(commitish)} is not a commit in ${repo}; push or fetch it first`,
+    );
   }
   return sha;
 }
@@ -92,9 +101,13 @@ async function checkoutAndBuild(commit: string, dir: string, options: GitRelease
   log(`building ${commit.slice(0, 12)}: ${build.join(' ')}`);
   const result = await run(file as string, args, dir, options.env);
   if (result.code !== 0) {
-    throw new UserError('LOCAL_BUILD', `build of ${commit.slice(0, 12)} (${build.join(' ')}) failed with code ${result.code}:\n${tail(result.output)}`, {
-      details: { commit, output: tail(result.output) },
-    });
+    throw new UserError(
+      'LOCAL_BUILD',
+      `build of ${commit.slice(0, 12)} (${build.join(' ')}) failed with code ${result.code}:\n${tail(result.output)}`,
+      {
+        details: { commit, output: tail(result.output) },
+      },
+    );
   }
   writeFileSync(marker, `${JSON.stringify({ commit, build, at: new Date().toISOString() })}\n`);
   return { commit, dir, built: true };

@@ -84,7 +84,11 @@ export function createInstance(spec: InstanceSpec, events: InstanceEvents, clock
     if (child.pid === undefined) {
       const error = await new Promise<Error>((resolve) => child.once('error', resolve));
       note(`cannot start ${file}: ${error.message}`);
-      throw new UserError('LOCAL_SPAWN', `cannot start ${JSON.stringify(spec.argv.join(' '))} in ${spec.cwd}: ${error.message}`, { cause: error });
+      throw new UserError(
+        'LOCAL_SPAWN',
+        `cannot start ${JSON.stringify(spec.argv.join(' '))} in ${spec.cwd}: ${error.message}`,
+        { cause: error },
+      );
     }
     child.on('error', () => undefined);
     // The controller may exit and a later one adopt the process (issue 3 §1).
@@ -157,7 +161,9 @@ export function createInstance(spec: InstanceSpec, events: InstanceEvents, clock
       const current = pid;
       if (current === null) return { killed: false, elapsedMs: 0 };
       const result = await stopGroup(current, spec.stopTimeoutMs, clock);
-      note(`instance ${spec.index} pid ${current} stopped${result.killed ? ` with SIGKILL after ${spec.stopTimeoutMs}ms` : ''}`);
+      note(
+        `instance ${spec.index} pid ${current} stopped${result.killed ? ` with SIGKILL after ${spec.stopTimeoutMs}ms` : ''}`,
+      );
       pid = null;
       return result;
     },

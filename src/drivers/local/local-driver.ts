@@ -12,7 +12,14 @@ import type { LocalDriverOptions, ReleaseRef } from './options.js';
 import { isAlive, processStartTime, stopGroup } from './process-group.js';
 import { createReleaseGroup, type InstanceView, type ReleaseGroup } from './release-group.js';
 import { releaseGroupSpec, serviceOptions, stopTimeoutOf } from './release-spec.js';
-import { listRunRecords, logFilePath, readRunRecord, removeRunRecord, runFilePath, type RunRecord } from './run-file.js';
+import {
+  listRunRecords,
+  logFilePath,
+  readRunRecord,
+  removeRunRecord,
+  runFilePath,
+  type RunRecord,
+} from './run-file.js';
 
 /** What the probes' signal source reads of a release (monitor/probes `ProbedReleaseLike`). */
 export interface ReleaseSnapshot {
@@ -30,7 +37,8 @@ export interface LocalDriver extends Driver {
   close(): Promise<void>;
 }
 
-const keyOf = (r: { service: string; environment: string; revision: number }): string => `${r.service}\u0000${r.environment}\u0000${r.revision}`;
+const keyOf = (r: { service: string; environment: string; revision: number }): string =>
+  `${r.service}\u0000${r.environment}\u0000${r.revision}`;
 const label = (r: ReleaseRef): string => `${r.service} ${r.version} (r${r.revision})`;
 
 export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
@@ -53,7 +61,10 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
   /** Kills what a run file lists when it cannot be adopted (another version under the same revision). */
   async function discard(record: RunRecord, graceMs: number): Promise<void> {
     for (const instance of record.instances) {
-      if (isAlive(instance.pid) && (instance.startTime === null || processStartTime(instance.pid) === instance.startTime)) {
+      if (
+        isAlive(instance.pid) &&
+        (instance.startTime === null || processStartTime(instance.pid) === instance.startTime)
+      ) {
         await stopGroup(instance.pid, graceMs, clock);
       }
     }
@@ -80,7 +91,10 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
     groups.set(key, group);
     try {
       const counts = await group.start(previous);
-      const message = `${label(release)}${spec.commit ? ` at ${spec.commit.slice(0, 12)}` : ''}: ${counts.spawned} started, ${counts.adopted} adopted${counts.discarded ? `, ${counts.discarded} unusable survivors stopped` : ''}; ports ${group.upstreams().map((u) => u.port).join(', ')}`;
+      const message = `${label(release)}${spec.commit ? ` at ${spec.commit.slice(0, 12)}` : ''}: ${counts.spawned} started, ${counts.adopted} adopted${counts.discarded ? `, ${counts.discarded} unusable survivors stopped` : ''}; ports ${group
+        .upstreams()
+        .map((u) => u.port)
+        .join(', ')}`;
       call.log?.(message);
       return message;
     } catch (error) {
@@ -97,7 +111,9 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
     if (!done) {
       done = (async () => {
         for (const record of listRunRecords(options.stateDir, service, environment)) {
-          await serial(keyOf(record), () => startGroup({ ...record, artifact: record.commit ?? null }, {}, true)).catch(() => undefined);
+          await serial(keyOf(record), () => startGroup({ ...record, artifact: record.commit ?? null }, {}, true)).catch(
+            () => undefined,
+          );
         }
       })();
       recovered.set(scope, done);
@@ -146,8 +162,15 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
     async shiftTraffic(service, environment, weights: Weights, _releases, call = {}) {
       serviceOptions(options, service, environment);
       const entries = Object.entries(weights).map(([revision, weight]) => [Number(revision), weight] as const);
-      if (entries.some(([revision, weight]) => !Number.isInteger(revision) || !Number.isFinite(weight) || weight < 0 || weight > 100)) {
-        throw badRequest(`weights must map revisions to percents 0–100, got ${JSON.stringify(weights)}`, 'LOCAL_WEIGHTS');
+      if (
+        entries.some(
+          ([revision, weight]) => !Number.isInteger(revision) || !Number.isFinite(weight) || weight < 0 || weight > 100,
+        )
+      ) {
+        throw badRequest(
+          `weights must map revisions to percents 0–100, got ${JSON.stringify(weights)}`,
+          'LOCAL_WEIGHTS',
+        );
       }
       const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
       if (Math.abs(total - 100) > 0.001) throw badRequest(`weights must add up to 100, got ${total}`, 'LOCAL_WEIGHTS');
@@ -157,7 +180,11 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
         const group = groups.get(keyOf({ service, environment, revision }));
         if (group) target.setUpstreams(revision, group.upstreams());
         else if (weight > 0) {
-          throw new UserError('LOCAL_NOT_RUNNING', `${service} r${revision} is not running here; start it before sending it traffic`, { status: 409 });
+          throw new UserError(
+            'LOCAL_NOT_RUNNING',
+            `${service} r${revision} is not running here; start it before sending it traffic`,
+            { status: 409 },
+          );
         }
       }
       target.setWeights(Object.fromEntries(entries));
@@ -176,7 +203,9 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
         const drained = await target.drain(release.revision, stopTimeoutOf(service));
         const group = groups.get(keyOf(release));
         if (!group) {
-          const previous = readRunRecord(runFilePath(options.stateDir, release.service, release.environment, release.revision));
+          const previous = readRunRecord(
+            runFilePath(options.stateDir, release.service, release.environment, release.revision),
+          );
           if (previous) await discard(previous, stopTimeoutOf(service));
         }
         const stopped = group ? await group.stop() : { killed: 0 };
@@ -192,14 +221,24 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
       const deadline = clock.now() + timeoutMs;
       for (;;) {
         const group = groups.get(keyOf(release));
-        if (!group) throw new UserError('LOCAL_NOT_RUNNING', `${label(release)} is not running; start it first`, { status: 409 });
+        if (!group)
+          throw new UserError('LOCAL_NOT_RUNNING', `${label(release)} is not running; start it first`, { status: 409 });
         const instances = group.instances();
         const ready = instances.filter((i) => i.ready).length;
         if (ready >= group.spec.desired) return;
         if (clock.now() >= deadline) {
           const why = instances.find((i) => !i.ready)?.lastError ?? 'no answer yet';
-          const log = logFilePath(options.stateDir, release.service, release.environment, release.revision, instances.find((i) => !i.ready)?.index ?? 0);
-          throw new UserError('LOCAL_NOT_READY', `${label(release)}: ${ready}/${group.spec.desired} instances ready after ${timeoutMs}ms (last probe: ${why}); see ${log}`);
+          const log = logFilePath(
+            options.stateDir,
+            release.service,
+            release.environment,
+            release.revision,
+            instances.find((i) => !i.ready)?.index ?? 0,
+          );
+          throw new UserError(
+            'LOCAL_NOT_READY',
+            `${label(release)}: ${ready}/${group.spec.desired} instances ready after ${timeoutMs}ms (last probe: ${why}); see ${log}`,
+          );
         }
         await clock.sleep(100, signal);
       }

@@ -82,7 +82,8 @@ export interface LocalDriverOptions {
   /** relative `cwd` and `git.repo` resolve against it; default process.cwd() */
   baseDir?: string;
   /** the services this driver runs, by name, or a lookup per (service, environment) */
-  services: Record<string, LocalServiceOptions> | ((service: string, environment: string) => LocalServiceOptions | undefined);
+  services:
+    Record<string, LocalServiceOptions> | ((service: string, environment: string) => LocalServiceOptions | undefined);
   /**
    * The traffic switch fronting a service. The caller owns its lifecycle (it has
    * called `listen()` and closes it); the driver only sets pools and weights.
@@ -101,7 +102,9 @@ export interface LocalDriverOptions {
  * What the driver needs of a release. With git releases a full sha in `artifact`
  * pins the commit, so a branch name as version cannot move under a running release.
  */
-export type ReleaseRef = Pick<Release, 'service' | 'environment' | 'revision' | 'version'> & { artifact?: string | null };
+export type ReleaseRef = Pick<Release, 'service' | 'environment' | 'revision' | 'version'> & {
+  artifact?: string | null;
+};
 
 export interface TemplateVars {
   version: string;

@@ -7,7 +7,13 @@ import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { UserError } from '../../core/errors.js';
 import { prepareGitRelease } from './git-release.js';
-import { fillTemplate, type LocalDriverOptions, type LocalServiceOptions, type ReleaseRef, type TemplateVars } from './options.js';
+import {
+  fillTemplate,
+  type LocalDriverOptions,
+  type LocalServiceOptions,
+  type ReleaseRef,
+  type TemplateVars,
+} from './options.js';
 import type { ReleaseGroupSpec } from './release-group.js';
 
 export const DEFAULTS = {
@@ -21,16 +27,30 @@ export const DEFAULTS = {
 
 /** The service's options, or a UserError that says where to declare them. */
 export function serviceOptions(options: LocalDriverOptions, service: string, environment: string): LocalServiceOptions {
-  const found = typeof options.services === 'function' ? options.services(service, environment) : options.services[service];
+  const found =
+    typeof options.services === 'function' ? options.services(service, environment) : options.services[service];
   if (!found) {
-    throw new UserError('LOCAL_SERVICE', `service ${JSON.stringify(service)} has no local driver settings for environment ${JSON.stringify(environment)}; declare it in rewind.yaml under services.${service}.driver`);
+    throw new UserError(
+      'LOCAL_SERVICE',
+      `service ${JSON.stringify(service)} has no local driver settings for environment ${JSON.stringify(environment)}; declare it in rewind.yaml under services.${service}.driver`,
+    );
   }
-  if (!Array.isArray(found.command) || found.command.length === 0 || found.command.some((part) => typeof part !== 'string')) {
-    throw new UserError('LOCAL_COMMAND', `services.${service}.driver.command must be a non-empty list of strings (argv, no shell)`);
+  if (
+    !Array.isArray(found.command) ||
+    found.command.length === 0 ||
+    found.command.some((part) => typeof part !== 'string')
+  ) {
+    throw new UserError(
+      'LOCAL_COMMAND',
+      `services.${service}.driver.command must be a non-empty list of strings (argv, no shell)`,
+    );
   }
   const instances = found.instances ?? DEFAULTS.instances;
   if (!Number.isInteger(instances) || instances < 1) {
-    throw new UserError('LOCAL_INSTANCES', `services.${service}.driver.instances must be a whole number ≥ 1, got ${String(instances)}`);
+    throw new UserError(
+      'LOCAL_INSTANCES',
+      `services.${service}.driver.instances must be a whole number ≥ 1, got ${String(instances)}`,
+    );
   }
   return found;
 }
@@ -48,9 +68,18 @@ function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export async function releaseGroupSpec(release: ReleaseRef, service: LocalServiceOptions, context: SpecContext): Promise<ReleaseGroupSpec> {
+export async function releaseGroupSpec(
+  release: ReleaseRef,
+  service: LocalServiceOptions,
+  context: SpecContext,
+): Promise<ReleaseGroupSpec> {
   const { options } = context;
-  const vars: TemplateVars = { version: release.version, service: release.service, env: release.environment, revision: release.revision };
+  const vars: TemplateVars = {
+    version: release.version,
+    service: release.service,
+    env: release.environment,
+    revision: release.revision,
+  };
   const fill = (text: string): string => fillTemplate(text, vars);
   const baseDir = path.resolve(options.baseDir ?? process.cwd());
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.baseEnv };

@@ -36,7 +36,13 @@ export function runFilePath(stateDir: string, service: string, environment: stri
   return path.join(runDir(stateDir), `${safe(service)}-${safe(environment)}-r${revision}.json`);
 }
 
-export function logFilePath(stateDir: string, service: string, environment: string, revision: number, index: number): string {
+export function logFilePath(
+  stateDir: string,
+  service: string,
+  environment: string,
+  revision: number,
+  index: number,
+): string {
   return path.join(stateDir, 'logs', `${safe(service)}-${safe(environment)}-r${revision}-${index}.log`);
 }
 
@@ -72,7 +78,10 @@ export function listRunRecords(stateDir: string, service: string, environment: s
   return names
     .filter((name) => name.endsWith('.json'))
     .map((name) => readRunRecord(path.join(runDir(stateDir), name)))
-    .filter((record): record is RunRecord => record !== undefined && record.service === service && record.environment === environment);
+    .filter(
+      (record): record is RunRecord =>
+        record !== undefined && record.service === service && record.environment === environment,
+    );
 }
 
 /** A port the kernel just handed out on `host`; the instance binds it right after. */

@@ -27,9 +27,19 @@ export function createDbConnectionsSource(options: DbConnectionsOptions): Signal
     name: `database:${options.name}`,
     metrics: ['dbConnectionsPercent'],
     async read(): Promise<SignalReading> {
-      if (options.engine !== 'postgres') return { status: 'inconclusive', error: `dbConnectionsPercent needs a postgres database; ${options.name} is ${options.engine}` };
+      if (options.engine !== 'postgres')
+        return {
+          status: 'inconclusive',
+          error: `dbConnectionsPercent needs a postgres database; ${options.name} is ${options.engine}`,
+        };
       if (!pool) {
-        pool = new pg.Pool({ connectionString: options.url, max: 1, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, idleTimeoutMillis: 30_000 });
+        pool = new pg.Pool({
+          connectionString: options.url,
+          max: 1,
+          connectionTimeoutMillis: timeoutMs,
+          statement_timeout: timeoutMs,
+          idleTimeoutMillis: 30_000,
+        });
         pool.on('error', () => undefined); // a dropped idle connection is retried on the next read
       }
       try {
@@ -38,7 +48,10 @@ export function createDbConnectionsSource(options: DbConnectionsOptions): Signal
         if (!row || !(row.max > 0)) return { status: 'no-data', samples: 0 };
         return { status: 'ok', value: (row.used / row.max) * 100, samples: 1 };
       } catch (error) {
-        return { status: 'inconclusive', error: options.redact(`database ${options.name}: ${(error as Error).message}`) };
+        return {
+          status: 'inconclusive',
+          error: options.redact(`database ${options.name}: ${(error as Error).message}`),
+        };
       }
     },
     async close() {

@@ -42,16 +42,25 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
   try {
     text = await response.text();
   } catch (error) {
-    return { ok: false, status: response.status, error: clean(`${where} answered ${response.status} but the body could not be read: ${String(error)}`) };
+    return {
+      ok: false,
+      status: response.status,
+      error: clean(`${where} answered ${response.status} but the body could not be read: ${String(error)}`),
+    };
   }
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 120);
-    return { ok: false, status: response.status, error: clean(`${where} answered ${response.status} with a body that is not JSON: ${snippet}`) };
+    return {
+      ok: false,
+      status: response.status,
+      error: clean(`${where} answered ${response.status} with a body that is not JSON: ${snippet}`),
+    };
   }
-  if (!response.ok) return { ok: false, status: response.status, body, error: clean(`${where} answered HTTP ${response.status}`) };
+  if (!response.ok)
+    return { ok: false, status: response.status, body, error: clean(`${where} answered HTTP ${response.status}`) };
   return { ok: true, status: response.status, body };
 }
 

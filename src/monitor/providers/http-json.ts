@@ -42,7 +42,9 @@ function toNumber(raw: unknown): number | null | undefined {
 export function createHttpJsonSource(options: HttpJsonSourceOptions): SignalSource {
   const name = options.name ?? 'http-json';
   if (typeof options.url !== 'string' || !/^https?:\/\//.test(options.url)) {
-    throw new UserError('INVALID_HTTP_JSON_URL', `${name}: \`url\` must start with http:// or https://`, { exitCode: 2 });
+    throw new UserError('INVALID_HTTP_JSON_URL', `${name}: \`url\` must start with http:// or https://`, {
+      exitCode: 2,
+    });
   }
   const valuePath: PathPart[] = parseJsonPath(options.path);
   const samplesPath: PathPart[] | null = options.samplesPath === undefined ? null : parseJsonPath(options.samplesPath);
@@ -61,10 +63,12 @@ export function createHttpJsonSource(options: HttpJsonSourceOptions): SignalSour
       let samples = 1;
       if (samplesPath !== null) {
         const count = toNumber(readJsonPath(answer.body, samplesPath));
-        if (count === undefined) return { status: 'inconclusive', error: `${name}: the value at ${options.samplesPath} is not a number` };
+        if (count === undefined)
+          return { status: 'inconclusive', error: `${name}: the value at ${options.samplesPath} is not a number` };
         samples = count === null ? 0 : Math.max(0, Math.round(count));
       }
-      if (value === undefined) return { status: 'inconclusive', error: `${name}: the value at ${options.path} is not a number` };
+      if (value === undefined)
+        return { status: 'inconclusive', error: `${name}: the value at ${options.path} is not a number` };
       if (value === null) return { status: 'no-data', samples: samplesPath === null ? 0 : samples };
       return { status: 'ok', value, samples };
     },

@@ -16,7 +16,11 @@ export function parseJsonPath(path: string): PathPart[] {
     pattern.lastIndex = index;
     const match = pattern.exec(path);
     if (!match || (index === 0 && path.startsWith('.'))) {
-      throw new UserError('INVALID_JSON_PATH', `cannot read JSON path "${path}" at position ${index}: use forms like data.errorRate or items[0].value`, { exitCode: 2 });
+      throw new UserError(
+        'INVALID_JSON_PATH',
+        `cannot read JSON path "${path}" at position ${index}: use forms like data.errorRate or items[0].value`,
+        { exitCode: 2 },
+      );
     }
     if (match[1] !== undefined) parts.push(match[1]);
     else if (match[2] !== undefined) parts.push(Number(match[2]));

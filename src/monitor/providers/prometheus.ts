@@ -39,17 +39,25 @@ type Parsed = { kind: 'value'; value: number } | { kind: 'empty' } | { kind: 'er
 /** Reads an instant-query answer: one series or a scalar. */
 function parseInstant(body: unknown): Parsed {
   const data = (body as { status?: unknown; data?: { resultType?: unknown; result?: unknown } } | null)?.data;
-  if ((body as { status?: unknown })?.status !== 'success' || !data) return { kind: 'error', error: 'answer is not a successful query result' };
+  if ((body as { status?: unknown })?.status !== 'success' || !data)
+    return { kind: 'error', error: 'answer is not a successful query result' };
   let raw: unknown;
   if (data.resultType === 'scalar') {
     raw = (data.result as unknown[] | undefined)?.[1];
   } else if (data.resultType === 'vector') {
     const series = Array.isArray(data.result) ? data.result : [];
     if (series.length === 0) return { kind: 'empty' };
-    if (series.length > 1) return { kind: 'error', error: `query returned ${series.length} series; aggregate it to one (sum(), avg(), max())` };
+    if (series.length > 1)
+      return {
+        kind: 'error',
+        error: `query returned ${series.length} series; aggregate it to one (sum(), avg(), max())`,
+      };
     raw = (series[0] as { value?: unknown[] }).value?.[1];
   } else {
-    return { kind: 'error', error: `query returned a ${String(data.resultType)}; an instant vector or scalar is needed` };
+    return {
+      kind: 'error',
+      error: `query returned a ${String(data.resultType)}; an instant vector or scalar is needed`,
+    };
   }
   const value = Number(raw);
   if (typeof raw !== 'string' || raw === '') return { kind: 'error', error: 'series has no value' };
@@ -63,13 +71,19 @@ export function createPrometheusSource(options: PrometheusSourceOptions): Signal
   try {
     base = new URL(options.url);
   } catch {
-    throw new UserError('INVALID_PROMETHEUS_URL', 'prometheus: `url` must be an absolute URL such as http://127.0.0.1:9090', { exitCode: 2 });
+    throw new UserError(
+      'INVALID_PROMETHEUS_URL',
+      'prometheus: `url` must be an absolute URL such as http://127.0.0.1:9090',
+      { exitCode: 2 },
+    );
   }
   const queries = new Map<string, PrometheusQuery>();
   for (const [metric, spec] of Object.entries(options.queries)) {
     const query = typeof spec === 'string' ? { value: spec } : spec;
     if (typeof query.value !== 'string' || query.value.trim() === '') {
-      throw new UserError('INVALID_PROMETHEUS_QUERY', `prometheus: the query for metric "${metric}" is empty`, { exitCode: 2 });
+      throw new UserError('INVALID_PROMETHEUS_QUERY', `prometheus: the query for metric "${metric}" is empty`, {
+        exitCode: 2,
+      });
     }
     queries.set(metric, query);
   }
@@ -94,7 +108,10 @@ export function createPrometheusSource(options: PrometheusSourceOptions): Signal
     const answer = await fetchJson(url.href, { headers, timeoutMs, signal, secrets });
     if (!answer.ok) {
       const detail = (answer.body as { error?: unknown } | undefined)?.error;
-      return { kind: 'error', error: typeof detail === 'string' ? cleanMessage(`${answer.error}: ${detail}`, secrets) : answer.error };
+      return {
+        kind: 'error',
+        error: typeof detail === 'string' ? cleanMessage(`${answer.error}: ${detail}`, secrets) : answer.error,
+      };
     }
     const parsed = parseInstant(answer.body);
     return parsed.kind === 'error' ? { kind: 'error', error: cleanMessage(parsed.error, secrets) } : parsed;
@@ -110,10 +127,13 @@ export function createPrometheusSource(options: PrometheusSourceOptions): Signal
       const fill = (template: string): string => fillTemplate(template, values, escapePromQLString);
       const [value, samples] = await Promise.all([
         instant(fill(spec.value), query.at, signal),
-        spec.samples === undefined ? Promise.resolve<Parsed | null>(null) : instant(fill(spec.samples), query.at, signal),
+        spec.samples === undefined
+          ? Promise.resolve<Parsed | null>(null)
+          : instant(fill(spec.samples), query.at, signal),
       ]);
       if (value.kind === 'error') return { status: 'inconclusive', error: `${name}: ${value.error}` };
-      if (samples?.kind === 'error') return { status: 'inconclusive', error: `${name}: samples query: ${samples.error}` };
+      if (samples?.kind === 'error')
+        return { status: 'inconclusive', error: `${name}: samples query: ${samples.error}` };
       const count = samples === null ? 1 : samples.kind === 'value' ? Math.max(0, Math.round(samples.value)) : 0;
       if (value.kind === 'empty') return { status: 'no-data', samples: samples === null ? 0 : count };
       return { status: 'ok', value: value.value, samples: count };

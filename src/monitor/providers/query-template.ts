@@ -26,7 +26,11 @@ export function placeholderValues(query: SignalQuery): Record<string, string> {
 }
 
 /** Replaces `{name}` with `escape(value)`. */
-export function fillTemplate(template: string, values: Record<string, string>, escape: (value: string) => string): string {
+export function fillTemplate(
+  template: string,
+  values: Record<string, string>,
+  escape: (value: string) => string,
+): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     Object.hasOwn(values, name) ? escape(values[name] as string) : whole,
   );

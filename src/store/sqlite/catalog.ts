@@ -25,18 +25,18 @@ export function catalogQueries(db: Database) {
   const insertSamples = db.transaction((samples: SignalSample[]) => {
     for (const s of samples) insertSample.run(s.service, s.environment, s.revision, s.metric, s.at, s.value, s.samples);
   });
-  const takeLease = db.transaction((name: string, holder: string, ttlMs: number, at: number, canSteal?: (lease: Lease) => boolean): boolean => {
-    const row = db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as Row | undefined;
-    const lease = row ? { name, holder: String(row.holder), expiresAt: Number(row.expires_at) } : null;
-    const free = !lease || lease.holder === holder || lease.expiresAt <= at || (canSteal?.(lease) ?? false);
-    if (!free) return false;
-    db.prepare('INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at').run(
-      name,
-      holder,
-      at + ttlMs,
-    );
-    return true;
-  });
+  const takeLease = db.transaction(
+    (name: string, holder: string, ttlMs: number, at: number, canSteal?: (lease: Lease) => boolean): boolean => {
+      const row = db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as Row | undefined;
+      const lease = row ? { name, holder: String(row.holder), expiresAt: Number(row.expires_at) } : null;
+      const free = !lease || lease.holder === holder || lease.expiresAt <= at || (canSteal?.(lease) ?? false);
+      if (!free) return false;
+      db.prepare(
+        'INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at',
+      ).run(name, holder, at + ttlMs);
+      return true;
+    },
+  );
 
   return {
     addBackup: async (backup: Omit<Backup, 'id'> & { id?: string }): Promise<Backup> => {
@@ -44,7 +44,20 @@ export function catalogQueries(db: Database) {
       db.prepare(
         `INSERT INTO backups (id, database, kind, tables, path, size_bytes, sha256, service, environment, revision, manifest, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, backup.database, backup.kind, JSON.stringify(backup.tables), backup.path, backup.sizeBytes, backup.sha256, backup.service, backup.environment, backup.revision, JSON.stringify(backup.manifest), backup.createdAt);
+      ).run(
+        id,
+        backup.database,
+        backup.kind,
+        JSON.stringify(backup.tables),
+        backup.path,
+        backup.sizeBytes,
+        backup.sha256,
+        backup.service,
+        backup.environment,
+        backup.revision,
+        JSON.stringify(backup.manifest),
+        backup.createdAt,
+      );
       return toBackup(db.prepare('SELECT * FROM backups WHERE id = ?').get(id) as Row);
     },
     getBackup: async (id: string) => {
@@ -53,7 +66,9 @@ export function catalogQueries(db: Database) {
     },
     listBackups: async (query: { database?: string } = {}) =>
       (query.database
-        ? (db.prepare('SELECT * FROM backups WHERE database = ? ORDER BY created_at DESC, id DESC').all(query.database) as Row[])
+        ? (db
+            .prepare('SELECT * FROM backups WHERE database = ? ORDER BY created_at DESC, id DESC')
+            .all(query.database) as Row[])
         : (db.prepare('SELECT * FROM backups ORDER BY created_at DESC, id DESC').all() as Row[])
       ).map(toBackup),
     deleteBackup: async (id: string) => {
@@ -61,12 +76,24 @@ export function catalogQueries(db: Database) {
     },
 
     recordSamples: async (samples: SignalSample[]) => insertSamples(samples),
-    readSamples: async (query: { service: string; environment: string; revision?: number; from: number; to: number }) => {
+    readSamples: async (query: {
+      service: string;
+      environment: string;
+      revision?: number;
+      from: number;
+      to: number;
+    }) => {
       const rows = (
         query.revision === undefined
-          ? db.prepare('SELECT * FROM signal_samples WHERE service = ? AND environment = ? AND at >= ? AND at < ? ORDER BY at').all(query.service, query.environment, query.from, query.to)
+          ? db
+              .prepare(
+                'SELECT * FROM signal_samples WHERE service = ? AND environment = ? AND at >= ? AND at < ? ORDER BY at',
+              )
+              .all(query.service, query.environment, query.from, query.to)
           : db
-              .prepare('SELECT * FROM signal_samples WHERE service = ? AND environment = ? AND revision = ? AND at >= ? AND at < ? ORDER BY at')
+              .prepare(
+                'SELECT * FROM signal_samples WHERE service = ? AND environment = ? AND revision = ? AND at >= ? AND at < ? ORDER BY at',
+              )
               .all(query.service, query.environment, query.revision, query.from, query.to)
       ) as Row[];
       return rows.map((r) => ({
@@ -82,7 +109,9 @@ export function catalogQueries(db: Database) {
     pruneSamples: async (before: number) => db.prepare('DELETE FROM signal_samples WHERE at < ?').run(before).changes,
 
     enqueue: async (items: { eventId: number; channel: string }[], at: number) => {
-      const insert = db.prepare("INSERT OR IGNORE INTO outbox (event_id, channel, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)");
+      const insert = db.prepare(
+        "INSERT OR IGNORE INTO outbox (event_id, channel, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)",
+      );
       let added = 0;
       db.transaction(() => {
         for (const item of items) added += insert.run(item.eventId, item.channel, at, at).changes;
@@ -90,20 +119,29 @@ export function catalogQueries(db: Database) {
       return added;
     },
     dueOutbox: async (at: number, limit: number) =>
-      (db.prepare("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?").all(at, limit) as Row[]).map(toOutbox),
-    markOutbox: async (id: number, patch: Pick<OutboxItem, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt'>) => {
-      db.prepare('UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, sent_at = ? WHERE id = ?').run(
-        patch.status,
-        patch.attempts,
-        patch.nextAttemptAt,
-        patch.lastError,
-        patch.sentAt,
-        id,
-      );
+      (
+        db
+          .prepare("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?")
+          .all(at, limit) as Row[]
+      ).map(toOutbox),
+    markOutbox: async (
+      id: number,
+      patch: Pick<OutboxItem, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt'>,
+    ) => {
+      db.prepare(
+        'UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, sent_at = ? WHERE id = ?',
+      ).run(patch.status, patch.attempts, patch.nextAttemptAt, patch.lastError, patch.sentAt, id);
     },
-    outboxBacklog: async () => (db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }).n,
+    outboxBacklog: async () =>
+      (db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }).n,
 
-    acquireLease: async (name: string, holder: string, ttlMs: number, at: number, canSteal?: (lease: Lease) => boolean) => takeLease(name, holder, ttlMs, at, canSteal),
+    acquireLease: async (
+      name: string,
+      holder: string,
+      ttlMs: number,
+      at: number,
+      canSteal?: (lease: Lease) => boolean,
+    ) => takeLease(name, holder, ttlMs, at, canSteal),
     releaseLease: async (name: string, holder: string) => {
       db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder);
     },

@@ -23,11 +23,27 @@ export function eventQueries(db: Database) {
         message: event.message ?? '',
         data: event.data ?? {},
       };
-      const result = insert.run(row.at, row.type, row.service, row.environment, row.rollbackId, row.revision, row.actor, row.message, JSON.stringify(row.data));
+      const result = insert.run(
+        row.at,
+        row.type,
+        row.service,
+        row.environment,
+        row.rollbackId,
+        row.revision,
+        row.actor,
+        row.message,
+        JSON.stringify(row.data),
+      );
       return { id: Number(result.lastInsertRowid), ...row };
     },
     listEvents: async (query: EventQuery = {}): Promise<RewindEvent[]> => {
-      const filter = where({ 'service =': query.service, 'environment =': query.environment, 'rollback_id =': query.rollbackId, 'id >': query.afterId, type: query.types });
+      const filter = where({
+        'service =': query.service,
+        'environment =': query.environment,
+        'rollback_id =': query.rollbackId,
+        'id >': query.afterId,
+        type: query.types,
+      });
       const sql = `SELECT * FROM events ${filter.sql} ORDER BY id LIMIT ?`;
       return (db.prepare(sql).all(...filter.args, query.limit ?? 1000) as Row[]).map(toEvent);
     },

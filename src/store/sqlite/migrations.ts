@@ -156,7 +156,9 @@ export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
 
 /** Applies the migrations this database has not seen, each in a transaction. */
 export function migrate(db: Database): number[] {
-  db.exec('CREATE TABLE IF NOT EXISTS rewind_store_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS rewind_store_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+  );
   const applied = new Set(
     (db.prepare('SELECT version FROM rewind_store_migrations').all() as { version: number }[]).map((r) => r.version),
   );
@@ -175,7 +177,9 @@ export function migrate(db: Database): number[] {
   }
   const newest = Math.max(0, ...applied, ...ran);
   if (newest > LATEST_SCHEMA_VERSION) {
-    throw new Error(`state.db was written by a newer Rewind (store schema ${newest} > ${LATEST_SCHEMA_VERSION}); upgrade Rewind`);
+    throw new Error(
+      `state.db was written by a newer Rewind (store schema ${newest} > ${LATEST_SCHEMA_VERSION}); upgrade Rewind`,
+    );
   }
   return ran;
 }

@@ -38,24 +38,38 @@ export function releaseQueries(db: Database) {
   return {
     createRelease: async (input: NewRelease, at: number) => insert(input, at),
     getRelease: async (service: string, environment: string, revision: number) => {
-      const row = db.prepare('SELECT * FROM releases WHERE service = ? AND environment = ? AND revision = ?').get(service, environment, revision);
+      const row = db
+        .prepare('SELECT * FROM releases WHERE service = ? AND environment = ? AND revision = ?')
+        .get(service, environment, revision);
       return row ? toRelease(row as Row) : null;
     },
     listReleases: async (service: string, environment: string, limit = 100) =>
-      (db.prepare('SELECT * FROM releases WHERE service = ? AND environment = ? ORDER BY revision DESC LIMIT ?').all(service, environment, limit) as Row[]).map(
-        toRelease,
-      ),
+      (
+        db
+          .prepare('SELECT * FROM releases WHERE service = ? AND environment = ? ORDER BY revision DESC LIMIT ?')
+          .all(service, environment, limit) as Row[]
+      ).map(toRelease),
     releasesWithStatus: async (statuses: ReleaseStatus[]) =>
-      (db.prepare(`SELECT * FROM releases WHERE status IN (${statuses.map(() => '?').join(',')}) ORDER BY service, environment, revision`).all(...statuses) as Row[]).map(
-        toRelease,
-      ),
+      (
+        db
+          .prepare(
+            `SELECT * FROM releases WHERE status IN (${statuses.map(() => '?').join(',')}) ORDER BY service, environment, revision`,
+          )
+          .all(...statuses) as Row[]
+      ).map(toRelease),
     setReleaseStatus: async (id: string, status: ReleaseStatus, at: number) => {
       db.prepare('UPDATE releases SET status = ?, updated_at = ? WHERE id = ?').run(status, at, id);
       return one(id);
     },
-    updateRelease: async (id: string, patch: Partial<Pick<Release, 'schemaVersion' | 'artifact' | 'promotedAt'>>, at: number) => {
+    updateRelease: async (
+      id: string,
+      patch: Partial<Pick<Release, 'schemaVersion' | 'artifact' | 'promotedAt'>>,
+      at: number,
+    ) => {
       const current = one(id);
-      db.prepare('UPDATE releases SET schema_version = ?, artifact = ?, promoted_at = ?, updated_at = ? WHERE id = ?').run(
+      db.prepare(
+        'UPDATE releases SET schema_version = ?, artifact = ?, promoted_at = ?, updated_at = ? WHERE id = ?',
+      ).run(
         patch.schemaVersion !== undefined ? patch.schemaVersion : current.schemaVersion,
         patch.artifact !== undefined ? patch.artifact : current.artifact,
         patch.promotedAt !== undefined ? patch.promotedAt : current.promotedAt,

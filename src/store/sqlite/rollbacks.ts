@@ -15,7 +15,9 @@ export function rollbackQueries(db: Database) {
     return {
       ...toRollback(row),
       steps: (db.prepare('SELECT * FROM steps WHERE rollback_id = ? ORDER BY idx').all(id) as Row[]).map(toStep),
-      journal: (db.prepare('SELECT * FROM journal WHERE rollback_id = ? ORDER BY step_idx, attempt').all(id) as Row[]).map(toJournal),
+      journal: (
+        db.prepare('SELECT * FROM journal WHERE rollback_id = ? ORDER BY step_idx, attempt').all(id) as Row[]
+      ).map(toJournal),
     };
   };
 
@@ -25,13 +27,26 @@ export function rollbackQueries(db: Database) {
       .prepare("SELECT id FROM rollbacks WHERE service = ? AND environment = ? AND status IN ('planned', 'running')")
       .get(input.service, input.environment) as { id: string } | undefined;
     if (active) {
-      throw conflict(`a rollback of ${input.service} in ${input.environment} is already in progress (${active.id})`, { activeRollbackId: active.id });
+      throw conflict(`a rollback of ${input.service} in ${input.environment} is already in progress (${active.id})`, {
+        activeRollbackId: active.id,
+      });
     }
     const id = newId('rb', at);
     db.prepare(
       `INSERT INTO rollbacks (id, service, environment, kind, scope, status, from_revision, to_revision, reason, requested_by, created_at)
        VALUES (?, ?, ?, ?, ?, 'planned', ?, ?, ?, ?, ?)`,
-    ).run(id, input.service, input.environment, input.kind, input.scope, input.fromRevision, input.toRevision, input.reason, input.requestedBy, at);
+    ).run(
+      id,
+      input.service,
+      input.environment,
+      input.kind,
+      input.scope,
+      input.fromRevision,
+      input.toRevision,
+      input.reason,
+      input.requestedBy,
+      at,
+    );
     const step = db.prepare(
       `INSERT INTO steps (rollback_id, idx, name, title, params, timeout_ms, on_failure, validation, status)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
@@ -55,30 +70,33 @@ export function rollbackQueries(db: Database) {
   };
 
   const beginStep = db.transaction((rollbackId: string, index: number, at: number): number => {
-    const row = db.prepare('SELECT attempts FROM steps WHERE rollback_id = ? AND idx = ?').get(rollbackId, index) as { attempts: number } | undefined;
+    const row = db.prepare('SELECT attempts FROM steps WHERE rollback_id = ? AND idx = ?').get(rollbackId, index) as
+      { attempts: number } | undefined;
     if (!row) throw notFound(`step ${index} of rollback ${rollbackId}`);
     const attempt = row.attempts + 1;
-    db.prepare("UPDATE steps SET status = 'running', attempts = ?, started_at = COALESCE(started_at, ?), error = NULL WHERE rollback_id = ? AND idx = ?").run(
-      attempt,
-      at,
-      rollbackId,
-      index,
-    );
-    db.prepare("INSERT INTO journal (rollback_id, step_idx, attempt, status, started_at) VALUES (?, ?, ?, 'running', ?)").run(rollbackId, index, attempt, at);
+    db.prepare(
+      "UPDATE steps SET status = 'running', attempts = ?, started_at = COALESCE(started_at, ?), error = NULL WHERE rollback_id = ? AND idx = ?",
+    ).run(attempt, at, rollbackId, index);
+    db.prepare(
+      "INSERT INTO journal (rollback_id, step_idx, attempt, status, started_at) VALUES (?, ?, ?, 'running', ?)",
+    ).run(rollbackId, index, attempt, at);
     return attempt;
   });
 
   const finishStep = db.transaction(
-    (rollbackId: string, index: number, attempt: number, result: { status: 'done' | 'failed' | 'skipped'; output: string | null; error: string | null }, at: number) => {
-      db.prepare('UPDATE steps SET status = ?, output = ?, error = ?, finished_at = ? WHERE rollback_id = ? AND idx = ?').run(
-        result.status,
-        result.output,
-        result.error,
-        at,
-        rollbackId,
-        index,
-      );
-      db.prepare('UPDATE journal SET status = ?, output = ?, error = ?, finished_at = ? WHERE rollback_id = ? AND step_idx = ? AND attempt = ?').run(
+    (
+      rollbackId: string,
+      index: number,
+      attempt: number,
+      result: { status: 'done' | 'failed' | 'skipped'; output: string | null; error: string | null },
+      at: number,
+    ) => {
+      db.prepare(
+        'UPDATE steps SET status = ?, output = ?, error = ?, finished_at = ? WHERE rollback_id = ? AND idx = ?',
+      ).run(result.status, result.output, result.error, at, rollbackId, index);
+      db.prepare(
+        'UPDATE journal SET status = ?, output = ?, error = ?, finished_at = ? WHERE rollback_id = ? AND step_idx = ? AND attempt = ?',
+      ).run(
         result.status === 'skipped' ? 'done' : result.status,
         result.output,
         result.error,
@@ -119,6 +137,8 @@ export function rollbackQueries(db: Database) {
       ).run(at, rollbackId, index, attempt);
     },
     journal: async (rollbackId: string) =>
-      (db.prepare('SELECT * FROM journal WHERE rollback_id = ? ORDER BY step_idx, attempt').all(rollbackId) as Row[]).map(toJournal),
+      (
+        db.prepare('SELECT * FROM journal WHERE rollback_id = ? ORDER BY step_idx, attempt').all(rollbackId) as Row[]
+      ).map(toJournal),
   };
 }
