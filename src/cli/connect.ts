@@ -48,7 +48,8 @@ export async function inProcessActor(
 export function controllerUrl(options: GlobalOptions, loaded: LoadedConfig | null): string {
   const explicit = options.controller ?? process.env.REWIND_CONTROLLER;
   if (explicit) return explicit.replace(/\/$/, '');
-  return `http://${loaded?.config.controller.listen ?? '127.0.0.1:7070'}`;
+  const scheme = loaded?.config.controller.tls ? 'https' : 'http';
+  return `${scheme}://${loaded?.config.controller.listen ?? '127.0.0.1:7070'}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { RewindApi } from '../app/index.js';
 import { createHttpCall } from './http-call.js';
+import { send } from './transport.js';
 
 /** The CLI's view of a controller: the same API over HTTP, like kubectl's. */
 export function createHttpApi(baseUrl: string, token: string | undefined): RewindApi {
@@ -32,8 +33,7 @@ export function createHttpApi(baseUrl: string, token: string | undefined): Rewin
 /** True when a controller answers /healthz within a short time. */
 export async function controllerReachable(baseUrl: string, timeoutMs = 500): Promise<boolean> {
   try {
-    const response = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
-    return response.ok;
+    return (await send(`${baseUrl}/healthz`, { method: 'GET', timeoutMs })).status === 200;
   } catch {
     return false;
   }
