@@ -27,7 +27,7 @@ export interface Connection {
 /** In-process the token still names the caller; a token given explicitly must be valid. */
 export async function inProcessActor(
   ctx: AppContext,
-  options: Pick<GlobalOptions, 'token'>,
+  options: Pick<GlobalOptions, 'token' | 'config'>,
   loaded: LoadedConfig,
 ): Promise<Actor> {
   const token = resolveToken(options, loaded);

@@ -36,6 +36,9 @@ export function send(
     const target = new URL(url);
     const options = {
       method: init.method,
+      // a fresh connection per call: the shared agent would time idle sockets out after 5 s,
+      // and a watched deploy waits far longer than that for its answer
+      agent: false as const,
       headers: {
         ...init.headers,
         ...(init.body !== undefined ? { 'content-length': Buffer.byteLength(init.body) } : {}),
@@ -52,7 +55,7 @@ export function send(
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${init.timeoutMs} ms`)));
+    if (init.timeoutMs) req.on('timeout', () => req.destroy(new Error(`no answer within ${init.timeoutMs} ms`)));
     req.on('error', reject);
     req.end(init.body);
   });
