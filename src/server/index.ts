@@ -5,11 +5,14 @@ import type { AuthOptions } from './auth.js';
 import { identityOf, installAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { installHostCheck } from './host-check.js';
+import { installMasking } from './masking.js';
+import type { Redactor } from '../core/redact.js';
 import { registerRoutes } from './routes.js';
 
 export interface ServerOptions {
   api: RewindApi;
-  redact: (text: string) => string;
+  /** masks every answer by value */
+  redact: Redactor;
   /** every route but /healthz (and /metrics unless closed) needs a token */
   auth: AuthOptions;
   /** Host names answered besides loopback (the listen host and `controller.allowedHosts`); others get 421 */
@@ -29,6 +32,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   );
   installHostCheck(app, options.hosts.listenHost, options.hosts.allowedHosts);
   installAuth(app, options.auth);
+  installMasking(app, options.redact);
   registerRoutes(app, options.api, identityOf);
   for (const plugin of options.plugins ?? []) plugin(app);
   return app;
