@@ -6,6 +6,8 @@ import type { LoadedConfig } from '../config/load.js';
 import { createServer } from '../server/index.js';
 import { identityOf } from '../server/auth.js';
 import { tokenRoutes } from '../server/token-routes.js';
+import { auditRoutes } from '../server/audit-routes.js';
+import { createAuditLog } from './access/audit.js';
 import { ensureAdminToken } from './access/admin-token.js';
 import { createAccess } from './access/authorize.js';
 import type { ComposeOptions } from './compose.js';
@@ -78,8 +80,10 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       hosts: { listenHost: host, allowedHosts: loaded.config.controller.allowedHosts },
       ...(tls ? { https: tls } : {}),
       auth: { access: createAccess(ctx), publicMetrics: loaded.config.controller.publicMetrics },
+      audit: createAuditLog(ctx),
       plugins: [
         tokenRoutes(ctx, identityOf),
+        auditRoutes(ctx),
         ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
       ],
     });

@@ -6,6 +6,8 @@ import { identityOf, installAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { installHostCheck } from './host-check.js';
 import { installMasking } from './masking.js';
+import { installAuditHook } from './audit-routes.js';
+import type { AuditEntry } from '../app/access/audit.js';
 import type { Redactor } from '../core/redact.js';
 import { registerRoutes } from './routes.js';
 
@@ -19,6 +21,8 @@ export interface ServerOptions {
   hosts: { listenHost: string; allowedHosts: readonly string[] };
   /** PEM certificate and key: serve HTTPS */
   https?: { cert: Buffer; key: Buffer };
+  /** where API calls that change something, and refusals, are recorded */
+  audit?: (entry: AuditEntry) => Promise<void>;
   /** more routes (metrics, dashboard) registered by their own modules */
   plugins?: ((app: FastifyInstance) => void)[];
 }
@@ -30,6 +34,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }),
   );
+  if (options.audit) installAuditHook(app, options.audit);
   installHostCheck(app, options.hosts.listenHost, options.hosts.allowedHosts);
   installAuth(app, options.auth);
   installMasking(app, options.redact);
