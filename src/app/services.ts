@@ -1,4 +1,6 @@
 import { dbRoutes } from '../server/db-routes.js';
+import { opsRoutes } from '../server/ops-routes.js';
+import { createOpsApi } from './ops/ops-api.js';
 import { createDbApi } from './db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
@@ -15,6 +17,7 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
   const local = localRuntime(loaded);
   const record = recordServices(loaded);
   record.plugins.push((app, ctx) => dbRoutes(createDbApi(ctx))(app)); // rewind db … over HTTP (issue 5)
+  record.plugins.push((app, ctx) => opsRoutes(createOpsApi(ctx))(app)); // restart, stop, start, flags
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
     // the monitor watches releases, decides by policy and enforces approval deadlines (issues 3, 4);

@@ -10,6 +10,8 @@ import { register as registerReport } from './commands/report.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerUndo } from './commands/undo.js';
 import { register as registerDb } from './commands/db.js';
+import { register as registerFlag } from './commands/flag.js';
+import { register as registerServiceOps } from './commands/service-ops.js';
 
 const program = new Command('rewind')
   .description(
@@ -37,4 +39,6 @@ for (const register of [
   register(program);
 
 registerDb(program);
+registerFlag(program);
+registerServiceOps(program);
 await program.parseAsync(process.argv);

@@ -9,6 +9,7 @@ import { createHealthProbe, createProbeSignalSource } from '../../monitor/probes
 import type { AppContext } from '../context.js';
 import type { ControllerOptions } from '../controller.js';
 import { injectedEnv } from '../drill/fault-injection.js';
+import { releaseFlagEnv } from '../ops/flags.js';
 import { restoreLiveReleases } from './restore.js';
 import { createLocalSignalSource } from './signals.js';
 import { createSwitchRegistry } from './switches.js';
@@ -59,6 +60,8 @@ export function localRuntime(loaded: LoadedConfig): Pick<ControllerOptions, 'dri
         return sw;
       },
       createProbe: createHealthProbe,
+      // a flag turned off stays off when the release's instances start afresh
+      releaseEnv: (release) => releaseFlagEnv(ctx, release),
       clock: ctx.clock,
     });
     return driver;

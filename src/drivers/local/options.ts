@@ -96,6 +96,11 @@ export interface LocalDriverOptions {
   clock?: Clock;
   /** extra variables for every instance (the controller's own env is inherited) */
   baseEnv?: Record<string, string>;
+  /**
+   * Variables of one release set after it was deployed (feature flags), applied
+   * whenever its instances start afresh; default none
+   */
+  releaseEnv?(release: ReleaseRef): Record<string, string> | Promise<Record<string, string>>;
 }
 
 /**

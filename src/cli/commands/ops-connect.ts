@@ -1,0 +1,36 @@
+import { closeContext, composeContext } from '../../app/compose.js';
+import type { OpsApi } from '../../app/ops/ops-api.js';
+import { createOpsApi } from '../../app/ops/ops-api.js';
+import { loadConfig } from '../../config/load.js';
+import { controllerUrl } from '../connect.js';
+import { createHttpCall } from '../http-call.js';
+import { controllerReachable } from '../http-client.js';
+import type { GlobalOptions } from '../options.js';
+
+/** The controller's `/v1/services/…` routes as an OpsApi. */
+function createHttpOpsApi(baseUrl: string, actor: string): OpsApi {
+  const call = createHttpCall(baseUrl, actor);
+  const at = (service: string, rest: string): string => `/v1/services/${encodeURIComponent(service)}${rest}`;
+  return {
+    restart: ({ service, actor: _actor, ...body }) => call('POST', at(service, '/restart'), body),
+    stop: ({ service, actor: _actor, ...body }) => call('POST', at(service, '/stop'), body),
+    start: ({ service, actor: _actor, ...body }) => call('POST', at(service, '/start'), body),
+    setFlag: ({ service, flag, actor: _actor, ...body }) =>
+      call('POST', at(service, `/flags/${encodeURIComponent(flag)}`), body),
+    flags: (service, environment) =>
+      call('GET', at(service, `/flags${environment ? `?environment=${encodeURIComponent(environment)}` : ''}`)),
+  };
+}
+
+/**
+ * The controller when one answers (it owns the local driver's processes),
+ * otherwise the same use cases in-process, where a driver that needs an owner
+ * says how to start one.
+ */
+export async function connectOps(options: GlobalOptions): Promise<{ api: OpsApi; close(): Promise<void> }> {
+  const loaded = loadConfig(options.config);
+  const url = controllerUrl(options, loaded);
+  if (await controllerReachable(url)) return { api: createHttpOpsApi(url, options.as), close: async () => undefined };
+  const ctx = composeContext(loaded, { owner: false });
+  return { api: createOpsApi(ctx), close: () => closeContext(ctx) };
+}

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import type { OpsApi } from '../app/ops/ops-api.js';
+import type { Authenticate } from './auth.js';
+import { trustActorHeader } from './auth.js';
+
+const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const opBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { environment: str, reason: { type: 'string', maxLength: 2000 } },
+} as const;
+
+/**
+ * `rewind restart|stop|start <service>` and `rewind flag …` over HTTP. Every
+ * route authenticates first; answers have the CLI's `--json` shapes.
+ */
+export function opsRoutes(api: OpsApi, authenticate: Authenticate = trustActorHeader): (app: FastifyInstance) => void {
+  return (app) => {
+    for (const action of ['restart', 'stop', 'start'] as const) {
+      app.post<{ Params: { service: string }; Body: { environment?: string; reason?: string } | undefined }>(
+        `/v1/services/:service/${action}`,
+        { schema: { body: opBody } },
+        async (request) =>
+          api[action]({
+            service: request.params.service,
+            ...(request.body ?? {}),
+            actor: await authenticate(request),
+          }),
+      );
+    }
+    app.post<{
+      Params: { service: string; flag: string };
+      Body: { environment?: string; on: boolean; reason?: string };
+    }>(
+      '/v1/services/:service/flags/:flag',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            required: ['on'],
+            additionalProperties: false,
+            properties: { environment: str, on: { type: 'boolean' }, reason: { type: 'string', maxLength: 2000 } },
+          },
+        },
+      },
+      async (request) =>
+        api.setFlag({
+          service: request.params.service,
+          flag: request.params.flag,
+          ...request.body,
+          actor: await authenticate(request),
+        }),
+    );
+    app.get<{ Params: { service: string }; Querystring: { environment?: string } }>(
+      '/v1/services/:service/flags',
+      {
+        schema: { querystring: { type: 'object', additionalProperties: false, properties: { environment: str } } },
+      },
+      async (request) => api.flags(request.params.service, request.query.environment),
+    );
+  };
+}
