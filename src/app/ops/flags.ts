@@ -56,31 +56,52 @@ export function assertFlagName(flag: string): void {
 export async function setFlag(ctx: AppContext, request: FlagRequest): Promise<FlagResult> {
   assertFlagName(request.flag);
   const target = await liveTarget(ctx, request.service, request.environment);
-  const { restart } = restartCapable(target);
-  const { release } = target;
+  return applyFlag(ctx, target.release, request);
+}
+
+/** Sets the flag on `release` with a rolling restart and records it. */
+export async function applyFlag(
+  ctx: AppContext,
+  release: Release,
+  request: Pick<FlagRequest, 'flag' | 'on' | 'reason' | 'actor'>,
+): Promise<FlagResult> {
+  const { service, environment } = release;
+  const { restart } = restartCapable({ service, environment, release, driver: ctx.driver(service) });
   const value = request.on ? 'true' : 'false';
   const output = await restart(release, {
     env: { [request.flag]: value },
-    readyTimeoutMs: readyTimeout(ctx, request.service),
+    readyTimeoutMs: readyTimeout(ctx, service),
   });
   await ctx.emit({
     type: FLAG_CHANGED,
-    service: target.service,
-    environment: target.environment,
+    service,
+    environment,
     revision: release.revision,
     actor: request.actor.name,
-    message: `${target.service} ${release.version} (r${release.revision}): ${request.flag}=${value}${request.reason ? ` — ${request.reason}` : ''}`,
+    message: `${service} ${release.version} (r${release.revision}): ${request.flag}=${value}${request.reason ? ` — ${request.reason}` : ''}`,
     data: { flag: request.flag, value, version: release.version, reason: request.reason ?? null },
   });
   return {
-    service: target.service,
-    environment: target.environment,
+    service,
+    environment,
     revision: release.revision,
     version: release.version,
     flag: request.flag,
     value,
     output,
   };
+}
+
+/** When the flag was last set on the release, or null. */
+export async function flagChangedAt(ctx: AppContext, release: Release, flag: string): Promise<number | null> {
+  const events = await ctx.store.listEvents({
+    service: release.service,
+    environment: release.environment,
+    types: [FLAG_CHANGED],
+    limit: 100_000,
+  });
+  const mine = events.filter((e) => e.revision === release.revision && e.data.flag === flag);
+  return mine.at(-1)?.at ?? null;
 }
 
 /** The flags set on each release of a service, newest release first. */
