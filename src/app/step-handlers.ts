@@ -113,5 +113,33 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
     },
   };
   // database steps, smoke tests and the monitor's watch come from other parts of the app
-  return Object.assign(base, ...ctx.extraHandlers.map((extension) => extension(ctx)));
+  const all: Partial<Record<StepName, StepHandler>> = Object.assign(
+    base,
+    ...ctx.extraHandlers.map((extension) => extension(ctx)),
+  );
+  return Object.fromEntries(
+    Object.entries(all).map(([name, handler]) => [name, handler && perService(handler)]),
+  ) as Partial<Record<StepName, StepHandler>>;
+}
+
+/**
+ * A rollback of several services keeps one record whose steps name their service
+ * (`params.service`, `fromRevision`, `toRevision`): each handler sees the
+ * rollback as that one service's, so every step works unchanged in a group.
+ */
+function perService(handler: StepHandler): StepHandler {
+  return (step, context) => {
+    const service = step.params.service;
+    if (typeof service !== 'string') return handler(step, context);
+    const fromRevision = step.params.fromRevision;
+    return handler(step, {
+      ...context,
+      rollback: {
+        ...context.rollback,
+        service,
+        fromRevision: typeof fromRevision === 'number' ? fromRevision : null,
+        toRevision: Number(step.params.toRevision),
+      },
+    });
+  };
 }

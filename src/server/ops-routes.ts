@@ -51,6 +51,38 @@ export function opsRoutes(api: OpsApi, authenticate: Authenticate = trustActorHe
           actor: await authenticate(request),
         }),
     );
+    app.post<{
+      Body: {
+        group?: string;
+        environment?: string;
+        reason?: string;
+        emergency?: boolean;
+        dryRun?: boolean;
+        wait?: boolean;
+      };
+    }>(
+      '/v1/undo-group',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              group: str,
+              environment: str,
+              reason: { type: 'string', maxLength: 2000 },
+              emergency: { type: 'boolean' },
+              dryRun: { type: 'boolean' },
+              wait: { type: 'boolean' },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const result = await api.undoGroup({ ...request.body, actor: await authenticate(request) });
+        return reply.status(result.rollback && !request.body.wait ? 202 : 200).send(result);
+      },
+    );
     app.get<{ Params: { service: string }; Querystring: { environment?: string } }>(
       '/v1/services/:service/flags',
       {

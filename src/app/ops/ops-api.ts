@@ -1,4 +1,7 @@
+import { groupOutcome } from '../../core/group-order.js';
 import type { AppContext } from '../context.js';
+import type { GroupUndoRequest, GroupUndoResult } from '../group/undo-group.js';
+import { planGroupUndo, runGroupUndo } from '../group/undo-group.js';
 import type { FlagRequest, FlagResult, ReleaseFlags } from './flags.js';
 import { listFlags, setFlag } from './flags.js';
 import type { ServiceOpRequest, ServiceOpResult } from './restart.js';
@@ -15,6 +18,8 @@ export interface OpsApi {
   start(request: ServiceOpRequest): Promise<ServiceOpResult>;
   setFlag(request: FlagRequest): Promise<FlagResult>;
   flags(service: string, environment?: string): Promise<ReleaseFlags[]>;
+  /** plans, saves and starts a rollback of several services; with `wait` resolves when it ends */
+  undoGroup(request: GroupUndoRequest & { wait?: boolean }): Promise<GroupUndoResult>;
 }
 
 export function createOpsApi(ctx: AppContext): OpsApi {
@@ -24,5 +29,16 @@ export function createOpsApi(ctx: AppContext): OpsApi {
     start: (request) => startService(ctx, request),
     setFlag: (request) => setFlag(ctx, request),
     flags: (service, environment) => listFlags(ctx, service, environment),
+    async undoGroup({ wait, ...request }) {
+      const planned = await planGroupUndo(ctx, request);
+      if (!planned.rollback) return planned;
+      const running = runGroupUndo(ctx, planned.rollback.id);
+      if (!wait) {
+        running.catch(() => undefined);
+        return planned;
+      }
+      const rollback = await running;
+      return { ...planned, rollback, outcome: groupOutcome(rollback) };
+    },
   };
 }

@@ -17,6 +17,7 @@ function createHttpOpsApi(baseUrl: string, actor: string): OpsApi {
     start: ({ service, actor: _actor, ...body }) => call('POST', at(service, '/start'), body),
     setFlag: ({ service, flag, actor: _actor, ...body }) =>
       call('POST', at(service, `/flags/${encodeURIComponent(flag)}`), body),
+    undoGroup: ({ actor: _actor, ...body }) => call('POST', '/v1/undo-group', body),
     flags: (service, environment) =>
       call('GET', at(service, `/flags${environment ? `?environment=${encodeURIComponent(environment)}` : ''}`)),
   };
