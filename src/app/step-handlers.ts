@@ -33,6 +33,12 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       if (result.code !== 0)
         throw new Error(`hook ${String(step.params.hook)} exited with ${result.code ?? result.signal}`);
     },
+    async 'restore-config'(step, { rollback, signal, log }) {
+      const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
+      const driver = ctx.driver(rollback.service);
+      if (!driver.writeConfigFiles) throw new Error(`the ${driver.type} driver cannot put config files back`);
+      return driver.writeConfigFiles(target, await ctx.store.configFiles(target.id), { signal, log });
+    },
     async start(step, { rollback, signal, log }) {
       const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
       return ctx.driver(rollback.service).start(target, { signal, log });

@@ -11,6 +11,7 @@ import { register as registerServe } from './commands/serve.js';
 import { register as registerUndo } from './commands/undo.js';
 import { register as registerDb } from './commands/db.js';
 import { register as registerFlag } from './commands/flag.js';
+import { register as registerConfigDiff } from './commands/config-diff.js';
 import { register as registerServiceOps } from './commands/service-ops.js';
 
 const program = new Command('rewind')
@@ -40,5 +41,6 @@ for (const register of [
 
 registerDb(program);
 registerFlag(program);
+registerConfigDiff(program);
 registerServiceOps(program);
 await program.parseAsync(process.argv);

@@ -83,6 +83,24 @@ export function opsRoutes(api: OpsApi, authenticate: Authenticate = trustActorHe
         return reply.status(result.rollback && !request.body.wait ? 202 : 200).send(result);
       },
     );
+    app.get<{ Params: { service: string }; Querystring: { environment?: string; from: number; to: number } }>(
+      '/v1/services/:service/config-diff',
+      {
+        schema: {
+          querystring: {
+            type: 'object',
+            required: ['from', 'to'],
+            additionalProperties: false,
+            properties: {
+              environment: str,
+              from: { type: 'integer', minimum: 1 },
+              to: { type: 'integer', minimum: 1 },
+            },
+          },
+        },
+      },
+      async (request) => api.configDiff({ service: request.params.service, ...request.query }),
+    );
     app.get<{ Params: { service: string }; Querystring: { environment?: string } }>(
       '/v1/services/:service/flags',
       {

@@ -6,6 +6,7 @@ import { currentRelease, previousGoodRelease } from '../../core/targets.js';
 import type { AppContext } from '../context.js';
 import { serviceConfig } from '../context.js';
 import { planDatabase } from '../db/coordinated.js';
+import { hasConfigSnapshot } from '../config-files/snapshot.js';
 
 export interface ServicePlan {
   service: string;
@@ -70,6 +71,7 @@ export async function planServicePart(
     hooks: { pre: config.hooks.preRollback.map(hook), post: config.hooks.postRollback.map(hook) },
     preferNativeUndo: d.type === 'command' && Boolean(d.undo),
     database: await planDatabase(ctx, from, to),
+    restoreConfig: await hasConfigSnapshot(ctx, to),
   });
   return { service, from, to, steps };
 }

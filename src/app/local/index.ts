@@ -25,6 +25,7 @@ function serviceOptions(config: ServiceConfig): LocalServiceOptions | undefined 
     instances: d.instances,
     listen: d.listen,
     stopTimeoutMs: parseDuration(d.stopTimeout),
+    configFiles: d.configFiles,
     ...(d.git ? { git: { repo: d.git.repo, ...(d.git.build ? { build: d.git.build } : {}) } } : {}),
     health: {
       live: config.health.live ?? null,

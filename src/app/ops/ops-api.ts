@@ -1,5 +1,7 @@
 import { groupOutcome } from '../../core/group-order.js';
 import type { AppContext } from '../context.js';
+import type { ConfigDiff } from '../config-files/diff.js';
+import { configDiff } from '../config-files/diff.js';
 import type { GroupUndoRequest, GroupUndoResult } from '../group/undo-group.js';
 import { planGroupUndo, runGroupUndo } from '../group/undo-group.js';
 import type { FlagRequest, FlagResult, ReleaseFlags } from './flags.js';
@@ -18,6 +20,8 @@ export interface OpsApi {
   start(request: ServiceOpRequest): Promise<ServiceOpResult>;
   setFlag(request: FlagRequest): Promise<FlagResult>;
   flags(service: string, environment?: string): Promise<ReleaseFlags[]>;
+  /** what changed in the config files kept for two releases, secret-looking values masked */
+  configDiff(request: { service: string; environment?: string; from: number; to: number }): Promise<ConfigDiff>;
   /** plans, saves and starts a rollback of several services; with `wait` resolves when it ends */
   undoGroup(request: GroupUndoRequest & { wait?: boolean }): Promise<GroupUndoResult>;
 }
@@ -29,6 +33,7 @@ export function createOpsApi(ctx: AppContext): OpsApi {
     start: (request) => startService(ctx, request),
     setFlag: (request) => setFlag(ctx, request),
     flags: (service, environment) => listFlags(ctx, service, environment),
+    configDiff: ({ service, environment, from, to }) => configDiff(ctx, service, environment, from, to),
     async undoGroup({ wait, ...request }) {
       const planned = await planGroupUndo(ctx, request);
       if (!planned.rollback) return planned;

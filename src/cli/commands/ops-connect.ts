@@ -18,6 +18,14 @@ function createHttpOpsApi(baseUrl: string, actor: string): OpsApi {
     setFlag: ({ service, flag, actor: _actor, ...body }) =>
       call('POST', at(service, `/flags/${encodeURIComponent(flag)}`), body),
     undoGroup: ({ actor: _actor, ...body }) => call('POST', '/v1/undo-group', body),
+    configDiff: ({ service, environment, from, to }) =>
+      call(
+        'GET',
+        at(
+          service,
+          `/config-diff?from=${from}&to=${to}${environment ? `&environment=${encodeURIComponent(environment)}` : ''}`,
+        ),
+      ),
     flags: (service, environment) =>
       call('GET', at(service, `/flags${environment ? `?environment=${encodeURIComponent(environment)}` : ''}`)),
   };

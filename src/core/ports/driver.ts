@@ -1,4 +1,4 @@
-import type { Release } from '../model.js';
+import type { ConfigFile, Release } from '../model.js';
 import type { SignalSource } from './signal-source.js';
 
 /** What a driver sees of one release running on the platform. */
@@ -57,6 +57,8 @@ export interface Driver {
      * switch, optionally with environment variables added (feature flags); absent = false
      */
     restartInPlace?: boolean;
+    /** `readConfigFiles` / `writeConfigFiles`: the service's config files can be snapshotted and put back; absent = false */
+    configSnapshot?: boolean;
   };
   describe(service: string, environment: string, options?: DriverCallOptions): Promise<LiveState>;
   start(release: Release, options?: DriverCallOptions): Promise<string>;
@@ -69,6 +71,10 @@ export interface Driver {
   ): Promise<string>;
   retire(release: Release, options?: DriverCallOptions): Promise<string>;
   undo?(service: string, environment: string, to: Release, options?: DriverCallOptions): Promise<string>;
+  /** with `capabilities.configSnapshot`: the release's config files as they are now (empty when none are declared) */
+  readConfigFiles?(release: Release): Promise<ConfigFile[]>;
+  /** with `capabilities.configSnapshot`: puts the files back (a null content removes the file) */
+  writeConfigFiles?(release: Release, files: ConfigFile[], options?: DriverCallOptions): Promise<string>;
   /** with `capabilities.restartInPlace`: a rolling restart of a running release */
   restart?(release: Release, options?: RestartOptions): Promise<string>;
   /** signals the platform measures itself (the local driver: traffic switch telemetry, probes, processes) */

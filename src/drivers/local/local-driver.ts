@@ -13,6 +13,7 @@ import { isAlive, processStartTime, stopGroup } from './process-group.js';
 import { createReleaseGroup, type InstanceView, type ReleaseGroup } from './release-group.js';
 import { releaseGroupSpec, serviceOptions, stopTimeoutOf } from './release-spec.js';
 import { rollingRestart } from './rolling-restart.js';
+import { readConfigFiles, writeConfigFiles } from './config-files.js';
 import {
   listRunRecords,
   logFilePath,
@@ -46,6 +47,7 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
   // Absolute once: git runs in the repository, the instances in their own cwd.
   const options: LocalDriverOptions = { ...input, stateDir: path.resolve(input.stateDir) };
   const clock = options.clock ?? systemClock;
+  const baseDir = path.resolve(options.baseDir ?? process.cwd());
   const groups = new Map<string, ReleaseGroup>();
   const locks = new Map<string, Promise<unknown>>();
   const recovered = new Map<string, Promise<void>>();
@@ -142,7 +144,18 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
 
   const driver: LocalDriver = {
     type: 'local',
-    capabilities: { health: true, needsOwner: true, nativeUndo: false, restartInPlace: true },
+    capabilities: { health: true, needsOwner: true, nativeUndo: false, restartInPlace: true, configSnapshot: true },
+
+    async readConfigFiles(release) {
+      return readConfigFiles(baseDir, serviceOptions(options, release.service, release.environment), release);
+    },
+
+    async writeConfigFiles(release, files, call = {}) {
+      const service = serviceOptions(options, release.service, release.environment);
+      const lines = writeConfigFiles(baseDir, service, release, files);
+      for (const line of lines) call.log?.(line);
+      return lines.join('\n') || 'no config files';
+    },
 
     start(release, call = {}) {
       return serial(keyOf(release), () => startGroup(release, call, false));

@@ -44,6 +44,8 @@ export interface LocalServiceOptions {
   stopTimeoutMs?: number;
   /** host the instances bind and are probed on; default 127.0.0.1 */
   host?: string;
+  /** files relative to `cwd` snapshotted per release and put back before a rollback starts it; default none */
+  configFiles?: string[];
   /** git releases: the version is a commit-ish (issue 3 §4) */
   git?: LocalGitOptions;
   health?: LocalHealthOptions;

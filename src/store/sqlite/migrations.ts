@@ -150,6 +150,20 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'config files of releases',
+    sql: `
+      CREATE TABLE release_config_files (
+        release_id TEXT NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        content TEXT,
+        position INTEGER NOT NULL,
+        saved_at INTEGER NOT NULL,
+        PRIMARY KEY (release_id, path)
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
