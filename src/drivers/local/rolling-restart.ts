@@ -16,7 +16,8 @@ export interface RollingRestartOptions {
   readyTimeoutMs: number;
   /**
    * Pause between taking the old process out of the pool and stopping it, so a
-   * request the switch already routed to it gets connected first; default 250
+   * request the switch already routed to it gets connected first (generous: a
+   * busy host can take long to run the connect callback); default 1000
    */
   settleMs?: number;
   signal?: AbortSignal;
@@ -40,7 +41,7 @@ export async function rollingRestart(
     target.setUpstreams(revision, group.upstreams());
     options.log?.(`instance ${index}: new process on port ${replacement.port} serves`);
     if (old) {
-      await options.clock.sleep(options.settleMs ?? 250);
+      await options.clock.sleep(options.settleMs ?? 1000);
       // SIGTERM: a well-behaved service finishes its in-flight requests before exiting
       await group.retireReplaced(old);
       options.log?.(`instance ${index}: old process on port ${old.spec.port} stopped`);
