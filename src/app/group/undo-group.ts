@@ -142,6 +142,9 @@ export async function planGroupUndo(ctx: AppContext, request: GroupUndoRequest):
     data: {
       kind,
       reason,
+      // the report's headline and the templates read these as for one service
+      fromVersion: parts.map((p) => `${p.service} ${p.from.version}`).join(', '),
+      toVersion: parts.map((p) => `${p.service} ${p.to.version}`).join(', '),
       services: result.services.map((s) => ({ service: s.service, from: s.from, to: s.to })),
       skipped,
       steps: steps.map((s) => s.title),
