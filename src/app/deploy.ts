@@ -6,6 +6,7 @@ import { currentRelease } from '../core/targets.js';
 import type { Actor, AppContext } from './context.js';
 import { resolveEnvironment, serviceConfig } from './context.js';
 import { assertMigratable, migrateForRelease } from './db/coordinated.js';
+import { snapshotConfig } from './config-files/snapshot.js';
 
 export interface DeployRequest {
   service: string;
@@ -98,6 +99,7 @@ export async function deploy(
   });
 
   try {
+    await snapshotConfig(ctx, release);
     if (request.migrate) release = await migrateForRelease(ctx, release, request.actor.name);
     await driver.start(release);
     if (driver.capabilities.health) await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));

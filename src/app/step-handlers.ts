@@ -37,6 +37,12 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       if (result.code !== 0)
         throw new Error(`hook ${String(step.params.hook)} exited with ${result.code ?? result.signal}`);
     },
+    async 'restore-config'(step, { rollback, signal, log }) {
+      const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
+      const driver = ctx.driver(rollback.service);
+      if (!driver.writeConfigFiles) throw new Error(`the ${driver.type} driver cannot put config files back`);
+      return driver.writeConfigFiles(target, await ctx.store.configFiles(target.id), { signal, log });
+    },
     async start(step, { rollback, signal, log }) {
       const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
       return ctx.driver(rollback.service).start(target, { signal, log });
@@ -117,5 +123,33 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
     },
   };
   // database steps, smoke tests and the monitor's watch come from other parts of the app
-  return Object.assign(base, ...ctx.extraHandlers.map((extension) => extension(ctx)));
+  const all: Partial<Record<StepName, StepHandler>> = Object.assign(
+    base,
+    ...ctx.extraHandlers.map((extension) => extension(ctx)),
+  );
+  return Object.fromEntries(
+    Object.entries(all).map(([name, handler]) => [name, handler && perService(handler)]),
+  ) as Partial<Record<StepName, StepHandler>>;
+}
+
+/**
+ * A rollback of several services keeps one record whose steps name their service
+ * (`params.service`, `fromRevision`, `toRevision`): each handler sees the
+ * rollback as that one service's, so every step works unchanged in a group.
+ */
+function perService(handler: StepHandler): StepHandler {
+  return (step, context) => {
+    const service = step.params.service;
+    if (typeof service !== 'string') return handler(step, context);
+    const fromRevision = step.params.fromRevision;
+    return handler(step, {
+      ...context,
+      rollback: {
+        ...context.rollback,
+        service,
+        fromRevision: typeof fromRevision === 'number' ? fromRevision : null,
+        toRevision: Number(step.params.toRevision),
+      },
+    });
+  };
 }

@@ -1,4 +1,5 @@
 import { BUILTIN_METRICS } from './metrics.js';
+import { ROLLBACK_RULES } from './rollback-rules.js';
 import type { RewindConfig } from './schema/index.js';
 import type { Path } from './yaml-source.js';
 
@@ -171,4 +172,11 @@ const signalNeeds: Rule = (config) => {
   return problems;
 };
 
-export const RULES: Rule[] = [unknownEnvironments, triggerRules, uniqueNames, serviceNames, signalNeeds];
+export const RULES: Rule[] = [
+  unknownEnvironments,
+  triggerRules,
+  uniqueNames,
+  serviceNames,
+  signalNeeds,
+  ...ROLLBACK_RULES,
+];

@@ -188,7 +188,7 @@ describe('matrix validation', () => {
     }
     expect(caught).toBeInstanceOf(UserError);
     expect((caught as UserError).details).toEqual([
-      'policy.matrix.default[0].action: expected one of rollback, ask, alert, escalate, ignore',
+      'policy.matrix.default[0].action: expected one of rollback, ask, alert, escalate, ignore, flag-off',
       'policy.matrix.default[0].match.colour: unknown key; expected severity, trigger, metric, environment',
       'policy.matrix.default[1].approvalTimeoutMs: expected a positive whole number of milliseconds',
       'policy.matrix.environments.production[0].match.severity: urgent is not one of low, medium, high, critical',

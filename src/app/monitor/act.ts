@@ -10,6 +10,7 @@ import type { AppContext } from '../context.js';
 import { approveCommand, rejectCommand, requestApproval } from '../approvals/index.js';
 import { planUndo, runPlanned } from '../undo.js';
 import type { EffectivePolicy } from '../policy/effective.js';
+import { flagOffFirst } from './flag-off.js';
 
 /** Automatic rollbacks within this span count as one episode for `maximumRetries`. */
 export const EPISODE_MS = 60 * 60_000;
@@ -78,6 +79,11 @@ export async function automaticRollback(
 }
 
 export async function act(ctx: AppContext, input: ActInput): Promise<ActResult> {
+  if (input.decision.action === 'flag-off') {
+    const instead = await flagOffFirst(ctx, input.release, input.decision);
+    if (!instead) return { next: 'continue' };
+    input = { ...input, decision: instead };
+  }
   const { release, decision, phase } = input;
   const base = { service: release.service, environment: release.environment, revision: release.revision };
   const made = (extra: Record<string, unknown> = {}) =>

@@ -29,6 +29,7 @@ function toRule(rule: RuleConfig, defaults: { approvalTimeoutMs: number; onTimeo
     ...(rule.name ? { name: rule.name } : {}),
     match: rule.match,
     action: rule.action,
+    ...(rule.flag ? { flag: rule.flag } : {}),
     notify: rule.notify,
     // an `ask` rule without its own deadline takes the policy's (policy.approvalTimeout)
     ...(asking

@@ -9,6 +9,8 @@ import { connect } from '../connect.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { color, printJson, say } from '../output.js';
+import type { GroupOptions } from './undo-group.js';
+import { undoGroup } from './undo-group.js';
 
 export interface UndoOptions extends GlobalOptions {
   toRevision?: string;
@@ -52,7 +54,18 @@ export async function follow(api: RewindApi, detail: RollbackDetail, quiet: bool
   }
 }
 
-export async function undo(options: UndoOptions, service: string): Promise<number> {
+export async function undo(options: UndoOptions & GroupOptions, service?: string): Promise<number> {
+  if (options.all || options.group) {
+    if (service)
+      throw new UserError('BAD_USAGE', `name a service, or use --all / --group, not both`, {
+        exitCode: ExitCode.usage,
+      });
+    return undoGroup(options);
+  }
+  if (!service)
+    throw new UserError('BAD_USAGE', 'rewind undo needs a service, --all or --group <name>', {
+      exitCode: ExitCode.usage,
+    });
   const toRevision = options.toRevision === undefined ? undefined : Number(options.toRevision);
   if (toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 1)) {
     throw new UserError('BAD_USAGE', `--to-revision expects a revision number, got "${options.toRevision}"`, {
@@ -105,7 +118,13 @@ export async function undo(options: UndoOptions, service: string): Promise<numbe
 }
 
 export function register(program: Command): void {
-  withGlobalOptions(program.command('undo <service>').description('roll a service back to its previous good release'))
+  withGlobalOptions(
+    program
+      .command('undo [service]')
+      .description('roll a service (or --all, or --group G, dependents first) back to its previous good release'),
+  )
+    .option('--all', 'every service of the environment that has an earlier good release', false)
+    .option('--group <name>', 'the services of a group under `groups`')
     .option('--to-revision <n>', 'roll back to this revision')
     .option('--reason <text>', 'why (recorded, shown in the report)')
     .option('--emergency', 'skip validation steps (needs --reason)', false)

@@ -57,6 +57,10 @@ export const configSchema = z.strictObject({
     }),
   environments: z.record(z.string(), environmentSchema).describe('production, staging, …'),
   services: z.record(z.string(), serviceSchema),
+  groups: z
+    .record(z.string(), z.array(z.string()).min(1))
+    .default({})
+    .describe('named sets of services for `rewind undo --group`, e.g. backend: [api, worker]'),
   policy: policySchema.default({
     automatic: true,
     cooldownPeriod: '300s',

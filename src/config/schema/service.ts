@@ -19,6 +19,12 @@ const localDriver = z
       })
       .optional()
       .describe('deploy git commits: each version is a commit checked out under <stateDir>/releases/'),
+    configFiles: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'files (relative to cwd) snapshotted in the store at each deploy and put back before a rollback starts the target',
+      ),
   })
   .describe('run releases as local processes behind Rewind’s traffic switch');
 
@@ -93,6 +99,10 @@ const hookSchema = z.strictObject({
 export const serviceSchema = z.strictObject({
   driver: driverSchema,
   environments: z.array(z.string()).optional().describe('environments this service is deployed to; default: all'),
+  dependsOn: z
+    .array(z.string())
+    .default([])
+    .describe('services this one calls; a rollback of several services rolls this one back before them'),
   strategy: z.enum(['bluegreen', 'canary']).default('bluegreen'),
   canary: z
     .strictObject({

@@ -37,6 +37,8 @@ export interface Decision {
   trigger: string | null;
   /** what flap control changed, if anything */
   adjustedBy: 'automatic-off' | 'cooldown' | 'retries' | null;
+  /** for `flag-off`: the flag to turn off */
+  flag?: string;
 }
 
 /**
@@ -44,7 +46,8 @@ export interface Decision {
  * above rollback: a data-integrity or security problem must reach a human
  * before anything is rolled back automatically (a rollback can lose writes).
  */
-const RANK: Record<DecisionAction, number> = { escalate: 5, rollback: 4, ask: 3, alert: 2, ignore: 1 };
+// flag-off ranks below rollback: a trigger that asks for a rollback gets one
+const RANK: Record<DecisionAction, number> = { escalate: 5, rollback: 4, 'flag-off': 3.5, ask: 3, alert: 2, ignore: 1 };
 
 interface Candidate {
   action: DecisionAction;
@@ -139,5 +142,6 @@ export function decide(input: DecideInput): Decision {
     onTimeout: asking ? (chosen.rule?.onTimeout ?? DEFAULT_ON_TIMEOUT) : null,
     trigger: chosen.outcome.trigger,
     adjustedBy,
+    ...(action === 'flag-off' && chosen.rule?.flag ? { flag: chosen.rule.flag } : {}),
   };
 }

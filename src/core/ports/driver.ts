@@ -1,4 +1,4 @@
-import type { Release } from '../model.js';
+import type { ConfigFile, Release } from '../model.js';
 import type { SignalSource } from './signal-source.js';
 
 /** What a driver sees of one release running on the platform. */
@@ -32,6 +32,13 @@ export interface DriverCallOptions {
   log?: (line: string) => void;
 }
 
+export interface RestartOptions extends DriverCallOptions {
+  /** variables set on the new instances, kept for the release's life (crash restarts too); default none */
+  env?: Record<string, string>;
+  /** how long one new instance may take to answer ready; default 60000 */
+  readyTimeoutMs?: number;
+}
+
 /**
  * The Driver port (DESIGN.md). Every call is idempotent: calling it twice leaves
  * the same state. Capabilities are flags, never `if (type === …)` elsewhere.
@@ -45,6 +52,13 @@ export interface Driver {
     needsOwner: boolean;
     /** the platform has its own undo (`kubectl rollout undo`, a command) */
     nativeUndo: boolean;
+    /**
+     * `restart` replaces a release's instances one at a time behind the traffic
+     * switch, optionally with environment variables added (feature flags); absent = false
+     */
+    restartInPlace?: boolean;
+    /** `readConfigFiles` / `writeConfigFiles`: the service's config files can be snapshotted and put back; absent = false */
+    configSnapshot?: boolean;
   };
   describe(service: string, environment: string, options?: DriverCallOptions): Promise<LiveState>;
   start(release: Release, options?: DriverCallOptions): Promise<string>;
@@ -57,6 +71,12 @@ export interface Driver {
   ): Promise<string>;
   retire(release: Release, options?: DriverCallOptions): Promise<string>;
   undo?(service: string, environment: string, to: Release, options?: DriverCallOptions): Promise<string>;
+  /** with `capabilities.configSnapshot`: the release's config files as they are now (empty when none are declared) */
+  readConfigFiles?(release: Release): Promise<ConfigFile[]>;
+  /** with `capabilities.configSnapshot`: puts the files back (a null content removes the file) */
+  writeConfigFiles?(release: Release, files: ConfigFile[], options?: DriverCallOptions): Promise<string>;
+  /** with `capabilities.restartInPlace`: a rolling restart of a running release */
+  restart?(release: Release, options?: RestartOptions): Promise<string>;
   /** signals the platform measures itself (the local driver: traffic switch telemetry, probes, processes) */
   signals?(service: string, environment: string): SignalSource;
   /** release resources (stop watchers, not the service's processes unless asked) */

@@ -3,6 +3,7 @@ import type {
   Approval,
   ApprovalStatus,
   Backup,
+  ConfigFile,
   JournalEntry,
   Lease,
   NewEvent,
@@ -118,6 +119,11 @@ export interface Store {
     patch: Partial<Pick<Release, 'schemaVersion' | 'artifact' | 'promotedAt'>>,
     at: number,
   ): Promise<Release>;
+
+  // configuration snapshots: the config files of a release as deployed, verbatim
+  saveConfigFiles(releaseId: string, files: ConfigFile[], at: number): Promise<void>;
+  /** empty when nothing was snapshotted */
+  configFiles(releaseId: string): Promise<ConfigFile[]>;
 
   // rollbacks, steps, journal
   createRollback(input: NewRollback, at: number): Promise<RollbackDetail>;

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Store } from '../../core/ports/store.js';
 import { approvalQueries } from './approvals.js';
 import { catalogQueries } from './catalog.js';
+import { configFileQueries } from './config-files.js';
 import { eventQueries } from './events.js';
 import { migrate } from './migrations.js';
 import { releaseQueries } from './releases.js';
@@ -37,6 +38,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...approvalQueries(db),
     ...catalogQueries(db),
     ...tokenQueries(db),
+    ...configFileQueries(db),
     close: async () => {
       if (closed) return;
       closed = true;
