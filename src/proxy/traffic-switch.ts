@@ -1,5 +1,5 @@
 /**
- * Rewind's built-in traffic switch (issue 3 §3): an HTTP/1.1 reverse proxy in
+ * Rewind's built-in traffic switch: an HTTP/1.1 reverse proxy in
  * front of one service whose releases each have a pool of instances. Each request
  * is bound on arrival to the release the weight table picks and finishes there,
  * whatever the weights do meanwhile; that is what lets a rollback shift traffic
@@ -39,16 +39,30 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
   const retired = new Map<number, ReleasePool>();
   const open: OpenSockets = new Set<Duplex>();
   const freshAgent = new Agent({ keepAlive: false });
+  // The one mutable reference to the weights: replaced whole, never edited.
+  let table = WeightTable.empty;
+  let closed: Promise<void> | undefined;
+
+  /** A release with weight, else a warm one (newest first), that can serve; never `failed`. */
+  const fallback = (failed: ReleasePool): ReleasePool | undefined => {
+    let warm: ReleasePool | undefined;
+    for (const pool of pools.values()) {
+      if (pool === failed || pool.size === 0) continue;
+      if ((table.weights[pool.revision] ?? 0) > 0) return pool;
+      if (warm === undefined || pool.revision > warm.revision) warm = pool;
+    }
+    return warm;
+  };
   const context: ForwardContext = {
     clock,
     freshAgent,
     connectTimeoutMs: resolved.connectTimeoutMs,
     replayLimitBytes: resolved.replayLimitBytes,
     encrypted: false,
+    upstreamTimeoutMs: resolved.upstreamTimeoutMs,
+    trusted: resolved.trusted,
+    fallback,
   };
-  // The one mutable reference to the weights: replaced whole, never edited.
-  let table = WeightTable.empty;
-  let closed: Promise<void> | undefined;
 
   const choose = (): ReleasePool | undefined => {
     const revision = table.pick();
@@ -118,6 +132,7 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
           );
         pool.setUpstreams(upstreams);
         pool.retired = false;
+        pool.onClose = undefined;
         retired.delete(revision);
         pools.set(revision, pool);
         return;
@@ -130,7 +145,12 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
       table = table.without(revision);
       if (pool === undefined) return;
       pools.delete(revision);
-      // Requests in flight finish on it (issue 3 §3); the agent goes with the last one.
+      // Requests in flight finish on it; the agent and the telemetry go with the
+      // last one, so a controller that deploys all year does not grow.
+      pool.onClose = () => {
+        if (retired.get(revision) === pool) retired.delete(revision);
+        if (!pools.has(revision)) telemetry.forget(revision);
+      };
       if (pool.inFlight === 0) pool.close();
       else {
         pool.retired = true;

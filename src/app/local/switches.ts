@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../../config/load.js';
 import { createTrafficSwitch } from '../../proxy/index.js';
 import type { TrafficSwitch } from '../../proxy/types.js';
 import { splitListen } from '../controller.js';
+import { parseDuration } from '../../core/duration.js';
 
 /**
  * One traffic switch per local service, listening on its `driver.listen` (the
@@ -16,7 +17,12 @@ export function createSwitchRegistry(loaded: LoadedConfig) {
         const driver = loaded.config.services[service]?.driver;
         if (driver?.type !== 'local') throw new Error(`service ${service} does not use the local driver`);
         const [host, port] = splitListen(driver.listen);
-        const created = createTrafficSwitch({ host, port });
+        const created = createTrafficSwitch({
+          host,
+          port,
+          upstreamTimeoutMs: parseDuration(driver.upstreamTimeout),
+          trustForwardedFrom: driver.trustForwardedFrom,
+        });
         existing = created.listen().then(() => created);
         switches.set(service, existing);
       }

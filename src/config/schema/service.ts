@@ -1,5 +1,16 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { argv, duration, hostPort, name, severity } from './primitives.js';
+
+/** "10.1.2.3", "::1", "10.0.0.0/8", "fd00::/8" */
+function isAddressOrBlock(value: string): boolean {
+  const [address = '', bits, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const prefix = Number(bits);
+  return /^\d+$/.test(bits) && prefix <= (family === 4 ? 32 : 128);
+}
 
 /** Placeholders {service} {env} {version} {revision} work in every command. */
 const localDriver = z
@@ -12,6 +23,15 @@ const localDriver = z
     instances: z.number().int().min(1).max(64).default(1).describe('processes per release'),
     listen: hostPort('the service front door: Rewind’s traffic switch listens here'),
     stopTimeout: duration('SIGTERM → SIGKILL grace').default('10s'),
+    upstreamTimeout: duration(
+      'an instance that has not started its answer this long after the request answers 504, counted as an error of its release',
+    ).default('30s'),
+    trustForwardedFrom: z
+      .array(z.string().refine(isAddressOrBlock, { error: 'expected an IP address or a CIDR block like "10.0.0.0/8"' }))
+      .default([])
+      .describe(
+        'addresses or CIDR blocks (a load balancer in front) whose X-Forwarded-* headers are kept; from anyone else they are replaced',
+      ),
     git: z
       .strictObject({
         repo: z.string().default('.').describe('git repository, relative to rewind.yaml'),
