@@ -1,4 +1,5 @@
 import { BUILTIN_METRICS } from './metrics.js';
+import { SEQUENTIAL_METRICS } from '../core/policy/sequential-trigger.js';
 import type { RewindConfig } from './schema/index.js';
 import type { Path } from './yaml-source.js';
 
@@ -70,6 +71,24 @@ const triggerRules: Rule = (config) => {
       }
       if ((trigger.above === undefined) === (trigger.below === undefined)) {
         problems.push({ path, message: 'expected exactly one of "above" or "below"' });
+      }
+      if (trigger.evidence === 'sequential') {
+        if (!(SEQUENTIAL_METRICS as readonly string[]).includes(trigger.metric) || trigger.source !== undefined) {
+          problems.push({
+            path: [...path, 'evidence'],
+            message: `sequential evidence needs per-request samples: expected a built-in ${SEQUENTIAL_METRICS.join(', ')} trigger, got ${trigger.source ? `provider ${trigger.source} ` : ''}${trigger.metric}`,
+          });
+        } else if (trigger.above === undefined) {
+          problems.push({
+            path: [...path, 'evidence'],
+            message: 'sequential evidence tests a rate above a threshold: expected "above"',
+          });
+        } else if (trigger.metric === 'errorRate' && !(trigger.above > 0 && trigger.above < 1)) {
+          problems.push({
+            path: [...path, 'above'],
+            message: `expected an error rate between 0 and 1 for sequential evidence, got ${trigger.above}`,
+          });
+        }
       }
     });
     for (const i of duplicates(triggers, (t) => t?.name)) {

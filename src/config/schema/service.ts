@@ -76,6 +76,20 @@ export const triggerSchema = z
     severity: severity.default('medium'),
     source: z.string().optional().describe('metric provider name; default: built-in signals'),
     window: duration('the span each reading covers; default the `for` span, at least 1s, at most 1m').optional(),
+    evidence: z
+      .enum(['window', 'sequential'])
+      .default('window')
+      .describe(
+        'window: the reading over `window` breaches for `for`; sequential (errorRate, latencyP95Ms, latencyP99Ms with `above`): a sequential test over every request since the watch began fires as soon as the breach is conclusive',
+      ),
+    falseAlarm: z
+      .number()
+      .gt(0)
+      .lt(0.5)
+      .default(0.001)
+      .describe(
+        'sequential evidence: the chance of firing on a release that is within its threshold, over a whole watch',
+      ),
   })
   .describe('a rule over a signal');
 
