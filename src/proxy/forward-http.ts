@@ -154,13 +154,15 @@ function onUpstreamError(this: Tagged<ClientRequest>, error: Error): void {
   const retry =
     exchange.attempts < MAX_ATTEMPTS && exchange.replay !== null && mayRetry(code, unsent, exchange.idempotent);
   if (retry) {
-    // Another instance of the same release first, then (once) another release.
-    const other = exchange.movedRelease || this.reusedSocket ? undefined : pool.nextOther(instance);
-    if (other !== undefined) return send(exchange, other);
-    if (this.reusedSocket && exchange.attempts === 1) return send(exchange, instance);
+    // One more try on the same release (a fresh socket after a stale one, else
+    // another instance), then the other release; the last try is kept for it.
+    if (!exchange.movedRelease && exchange.attempts === 1) {
+      const again = pool.nextOther(instance) ?? (this.reusedSocket ? instance : undefined);
+      if (again !== undefined) return send(exchange, again);
+    }
     const fallback = exchange.movedRelease ? undefined : exchange.context.fallback(pool);
     if (fallback !== undefined) return moveTo(exchange, fallback);
-    if (exchange.attempts === 1) return send(exchange, pool.next(instance));
+    if (!exchange.movedRelease) return send(exchange, pool.next(instance));
   }
   if (code === 'EUPSTREAMTIMEOUT') fail(exchange, 504, `release ${pool.revision} did not answer in time`);
   else fail(exchange, 502, `release ${pool.revision} is unreachable (${code})`);
