@@ -1,5 +1,6 @@
 import { BUILTIN_METRICS } from './metrics.js';
 import { SEQUENTIAL_METRICS } from '../core/policy/sequential-trigger.js';
+import { MISSING_HAPROXY, findHaproxy } from '../proxy/haproxy/binary.js';
 import type { RewindConfig } from './schema/index.js';
 import type { Path } from './yaml-source.js';
 
@@ -190,4 +191,20 @@ const signalNeeds: Rule = (config) => {
   return problems;
 };
 
-export const RULES: Rule[] = [unknownEnvironments, triggerRules, uniqueNames, serviceNames, signalNeeds];
+/** `router: haproxy` needs the binary on this host: say which package before anything starts. */
+const haproxyInstalled: Rule = (config) => {
+  const wanting = entries(config.services).filter(
+    ([, service]) => (service?.driver as { router?: string } | undefined)?.router === 'haproxy',
+  );
+  if (wanting.length === 0 || findHaproxy() !== undefined) return [];
+  return wanting.map(([name]) => ({ path: ['services', name, 'driver', 'router'], message: MISSING_HAPROXY }));
+};
+
+export const RULES: Rule[] = [
+  unknownEnvironments,
+  triggerRules,
+  uniqueNames,
+  serviceNames,
+  signalNeeds,
+  haproxyInstalled,
+];

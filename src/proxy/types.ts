@@ -49,5 +49,11 @@ export interface TrafficSwitch {
   /** resolves when the release has no request in flight (or after timeoutMs) */
   drain(revision: number, timeoutMs: number): Promise<boolean>;
   readonly telemetry: TelemetryReader;
+  /**
+   * Resolves once every change asked for so far is in effect; routers that apply
+   * changes asynchronously (HAProxy's runtime API) have it, the built-in switch
+   * applies them at once
+   */
+  settled?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,6 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
 import { localProject, setFault, whoAnswers } from '../local-app/harness.js';
+import { findHaproxy } from '../../src/proxy/haproxy/index.js';
+import { missingPart } from '../harness/free-port.js';
+
+const haproxy = findHaproxy() !== undefined || missingPart('Debian haproxy (/usr/sbin/haproxy)') !== 'skip';
+const routers = haproxy ? ['builtin', 'haproxy'] : ['builtin'];
 
 let project: Project;
 let serve: Serve | null = null;
@@ -23,7 +28,7 @@ const WATCHED = `    analysis: { duration: 5s }
       - { metric: restarts, above: 1, severity: critical }
 `;
 
-describe('a release that crashes under load', () => {
+describe.each(routers)('a release that crashes under load (router %s)', (router) => {
   it('loses no GET: the warm release answers what the dying one could not', async () => {
     project = tempProject('rewind-crash-');
     const ports = { controller: await freePort(), front: await freePort() };
@@ -32,7 +37,10 @@ describe('a release that crashes under load', () => {
       project.config,
       readFileSync(project.config, 'utf8')
         .replace('    analysis: { duration: 0s }\n', WATCHED)
-        .replace('      stopTimeout: 2s\n', '      stopTimeout: 2s\n      env: { FAULT_AFTER_MS: "1500" }\n'),
+        .replace(
+          '      stopTimeout: 2s\n',
+          `      stopTimeout: 2s\n      router: ${router}\n      env: { FAULT_AFTER_MS: "1500" }\n`,
+        ),
     );
     serve = await startServe(project, ports.controller);
     const cli = (...args: string[]) => runCli(args, { cwd: project.dir });

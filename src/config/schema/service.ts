@@ -23,6 +23,12 @@ const localDriver = z
     instances: z.number().int().min(1).max(64).default(1).describe('processes per release'),
     listen: hostPort('the service front door: Rewind’s traffic switch listens here'),
     stopTimeout: duration('SIGTERM → SIGKILL grace').default('10s'),
+    router: z
+      .enum(['builtin', 'haproxy'])
+      .default('builtin')
+      .describe(
+        'the front door: builtin (Rewind’s own switch, nothing to install) or haproxy (Debian’s HAProxy ≥ 2.4, driven over its runtime API)',
+      ),
     upstreamTimeout: duration(
       'an instance that has not started its answer this long after the request answers 504, counted as an error of its release',
     ).default('30s'),

@@ -63,7 +63,7 @@ backend ${BACKEND}
   balance roundrobin
   # A refused or reset attempt is sent once more to another server; requests
   # that are not idempotent only when the connection never opened.
-  retries 2
+  retries 3
   option redispatch 1
   retry-on conn-failure empty-response
   acl idempotent method GET HEAD OPTIONS TRACE PUT DELETE

@@ -36,6 +36,8 @@ export interface HaproxyRouter extends TrafficSwitch {
 }
 
 const serverName = (revision: number, index: number): string => `r${revision}-${index}`;
+/** a refused connection marks a server down at once; a connect check every 200 ms brings it back */
+const HEALTH = 'check inter 200 fall 1 rise 1 observe layer4 error-limit 1 on-error mark-down';
 
 export function createHaproxyRouter(options: HaproxyRouterOptions = {}): HaproxyRouter {
   const resolved = resolveRouterOptions(options);
@@ -66,24 +68,40 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     return percent <= 0 ? 0 : Math.max(1, Math.min(256, Math.round((percent * 256) / 100 / count)));
   };
 
-  /** Makes HAProxy's servers match `releases` and `table` (idempotent; also after a restart). */
+  /**
+   * Makes HAProxy's servers match `releases` and `table` (idempotent; also after
+   * a restart). Every release with weight has one server per instance; every
+   * warm release (weight 0) is also there as `backup` servers, which HAProxy
+   * uses only when no server with weight is up: a GET the dying release could not
+   * answer goes to the warm one. Passive health (a refused connection marks the
+   * server down at once) plus a fast connect check tell HAProxy which are up.
+   */
   async function reconcile(): Promise<void> {
-    const wanted = new Map<string, { revision: number; upstream: Upstream }>();
-    for (const [revision, upstreams] of releases)
-      upstreams.forEach((upstream, i) => wanted.set(serverName(revision, i), { revision, upstream }));
-    for (const [name, { revision, upstream }] of wanted) {
+    const wanted = new Map<string, { revision: number; upstream: Upstream; backup: boolean }>();
+    for (const [revision, upstreams] of releases) {
+      const warm = (table.weights[revision] ?? 0) <= 0;
+      upstreams.forEach((upstream, i) => {
+        wanted.set(serverName(revision, i), { revision, upstream, backup: false });
+        if (warm) wanted.set(`b${revision}-${i}`, { revision, upstream, backup: true });
+      });
+    }
+    for (const [name, { revision, upstream, backup }] of wanted) {
       if (!applied.has(name)) {
-        await api(`add server ${BACKEND}/${name} ${upstream.host}:${upstream.port} weight ${serverWeight(revision)}`);
+        const weight = backup ? 1 : serverWeight(revision);
+        await api(
+          `add server ${BACKEND}/${name} ${upstream.host}:${upstream.port}${backup ? ' backup' : ''} weight ${weight} ${HEALTH}`,
+        );
         await api(`enable server ${BACKEND}/${name}`);
+        await api(`enable health ${BACKEND}/${name}`);
         applied.set(name, revision);
       } else {
         await api(`set server ${BACKEND}/${name} addr ${upstream.host} port ${upstream.port}`);
       }
     }
     // One batch: every weight changes in the same instant.
-    const weights = [...wanted].map(
-      ([name, { revision }]) => `set server ${BACKEND}/${name} weight ${serverWeight(revision)}`,
-    );
+    const weights = [...wanted]
+      .filter(([, { backup }]) => !backup)
+      .map(([name, { revision }]) => `set server ${BACKEND}/${name} weight ${serverWeight(revision)}`);
     if (weights.length > 0) await api(weights.join(';'));
     for (const [name, revision] of [...applied]) if (!wanted.has(name)) await retireServer(name, revision);
   }

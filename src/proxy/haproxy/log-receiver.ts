@@ -3,7 +3,7 @@
  * <retries>`, raw format over UDP on loopback) and counts each one into the
  * same per-release one-second telemetry the built-in switch fills, so triggers,
  * the judge and reports read both routers alike. Servers are named
- * `r<revision>-<n>`; requests HAProxy answered itself (`<NOSRV>`) belong to no
+ * `r<revision>-<n>` (`b…` as a warm backup); requests HAProxy answered itself (`<NOSRV>`) belong to no
  * release.
  */
 import { createSocket } from 'node:dgram';
@@ -20,7 +20,7 @@ export interface LogReceiver {
   close(): Promise<void>;
 }
 
-const LINE = /^r(\d+)-\d+ (-?\d+) (-?\d+) /;
+const LINE = /^[rb](\d+)-\d+ (-?\d+) (-?\d+) /;
 
 export async function startLogReceiver(
   telemetry: TelemetryStore,
