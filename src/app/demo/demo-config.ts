@@ -30,6 +30,8 @@ export interface DemoConfigOptions {
   postRollbackWatch?: string;
   /** replaces the default triggers (the bench uses its own) */
   triggers?: Record<string, unknown>[];
+  /** the front door: builtin (default) or haproxy */
+  router?: 'builtin' | 'haproxy';
   /** where the demo's local receivers listen; default no notifications */
   notifications?: DemoNotificationTargets;
 }
@@ -145,6 +147,7 @@ export async function writeDemoConfig(options: DemoConfigOptions): Promise<DemoC
           instances: DEMO_INSTANCES,
           listen: frontDoor,
           stopTimeout: '3s',
+          ...(options.router ? { router: options.router } : {}),
         },
         strategy: 'bluegreen',
         rollbackWindow: '1m',
