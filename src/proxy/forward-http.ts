@@ -5,7 +5,7 @@
  * attempt can be sent again. Whether it may be is `mayRetry`'s call
  * (exchange.ts): the runbook rule is "never run a payment twice, never drop a
  * page view". An answer that does not start within `upstreamTimeoutMs` becomes a
- * 504; any other failure before the answer a 502; both count as 5xx of the release.
+ * 504 (found by the switch's sweep of requests in flight); any other failure before the answer a 502; both count as 5xx of the release.
  *
  * Hot path: listeners are shared module functions that find their exchange
  * through a symbol on the emitter, so a request allocates one Exchange object and
@@ -48,7 +48,6 @@ class Exchange {
   /** socket.bytesWritten when this attempt got its socket: unchanged means nothing was sent */
   writtenBefore = -1;
   connectTimer: NodeJS.Timeout | undefined;
-  answerTimer: NodeJS.Timeout | undefined;
   instance: Instance | undefined;
   readonly idempotent: boolean;
   readonly headers: string[];
@@ -69,8 +68,7 @@ class Exchange {
       isTrusted(context.trusted, address),
     );
     this.idempotent = isIdempotent(req.method);
-    const bodiless = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
-    this.replay = bodiless ? NO_BODY : [];
+    this.replay = hasBody(req.rawHeaders) ? [] : NO_BODY;
   }
 }
 
@@ -90,6 +88,30 @@ export function forwardHttp(
   req.on('end', onClientEnd);
   req.on('error', onClientError);
   send(exchange, exchange.pool.next(undefined));
+}
+
+/** Whether a request has a body: only then is a replay buffer kept (raw names, no parsed headers object). */
+function hasBody(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length !== 14 && name.length !== 17) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'content-length' || lower === 'transfer-encoding') return true;
+  }
+  return false;
+}
+
+/**
+ * Ends every exchange of `pending` still without an answer after `timeoutMs`
+ * with a 504. One sweep per switch replaces a timer per request (hot path).
+ */
+export function expireUnanswered(pending: Iterable<{ readonly startedAt: number }>, timeoutMs: number): void {
+  const now = performance.now();
+  for (const entry of pending) {
+    const exchange = entry as Exchange;
+    if (exchange.status !== 0 || now - exchange.startedAt < timeoutMs) continue;
+    exchange.upstream?.destroy(upstreamTimeoutError(timeoutMs));
+  }
 }
 
 function send(exchange: Exchange, instance: Instance | undefined): void {
@@ -115,9 +137,6 @@ function send(exchange: Exchange, instance: Instance | undefined): void {
   upstream.on('response', onUpstreamResponse);
   upstream.on('error', onUpstreamError);
   upstream.on('drain', onUpstreamDrain);
-  clearTimeout(exchange.answerTimer);
-  const ms = context.upstreamTimeoutMs;
-  exchange.answerTimer = setTimeout(() => upstream.destroy(upstreamTimeoutError(ms)), ms);
   if (exchange.replay !== null) for (const chunk of exchange.replay) upstream.write(chunk);
   if (exchange.bodyEnded) upstream.end();
   else if (req.isPaused()) req.resume();
@@ -141,7 +160,6 @@ function onUpstreamError(this: Tagged<ClientRequest>, error: Error): void {
   const exchange = this[EXCHANGE] as Exchange;
   clearTimeout(exchange.connectTimer);
   if (exchange.upstream !== this || exchange.res.destroyed) return;
-  clearTimeout(exchange.answerTimer);
   if (exchange.status !== 0) {
     exchange.broken = true;
     exchange.res.destroy();
@@ -203,7 +221,6 @@ function fail(exchange: Exchange, status: 502 | 504, reason: string): void {
 function onUpstreamResponse(this: Tagged<ClientRequest>, upstreamRes: Tagged<IncomingMessage>): void {
   const exchange = this[EXCHANGE] as Exchange;
   const { res } = exchange;
-  clearTimeout(exchange.answerTimer);
   exchange.replay = null;
   if (res.destroyed) {
     upstreamRes.resume();
@@ -254,7 +271,6 @@ function onClientClose(this: Tagged<ServerResponse>): void {
   const exchange = this[EXCHANGE] as Exchange;
   const upstream = exchange.upstream;
   clearTimeout(exchange.connectTimer);
-  clearTimeout(exchange.answerTimer);
   if (!this.writableFinished && upstream !== undefined && !upstream.destroyed) upstream.destroy();
   // A client that left before any answer says nothing about the release.
   if (exchange.status !== 0) {

@@ -18,7 +18,7 @@ import { WeightTable } from './weight-table.js';
 import { ReleasePool } from './release-pool.js';
 import { createTelemetryStore } from './telemetry.js';
 import type { ForwardContext } from './exchange.js';
-import { forwardHttp } from './forward-http.js';
+import { expireUnanswered, forwardHttp } from './forward-http.js';
 import { forwardUpgrade } from './forward-upgrade.js';
 import type { OpenSockets } from './forward-upgrade.js';
 
@@ -94,6 +94,15 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
     }
     forwardUpgrade(context, pool, req, socket, head, open);
   };
+
+  // Requests without an answer after upstreamTimeout become 504s; checked a
+  // twentieth of the timeout apart (at most 1 s), so the 504 comes that much late at most.
+  const sweepMs = Math.min(1000, Math.max(10, Math.floor(resolved.upstreamTimeoutMs / 20)));
+  const sweep = setInterval(() => {
+    for (const pool of pools.values()) expireUnanswered(pool.telemetry.pending, resolved.upstreamTimeoutMs);
+    for (const pool of retired.values()) expireUnanswered(pool.telemetry.pending, resolved.upstreamTimeoutMs);
+  }, sweepMs);
+  sweep.unref();
 
   const server = createServer({ keepAliveTimeout: resolved.clientKeepAliveTimeoutMs }, onRequest);
   server.on('upgrade', onUpgrade);
@@ -180,6 +189,7 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
 
     close() {
       closed ??= new Promise<void>((resolve) => {
+        clearInterval(sweep);
         server.close(() => resolve());
         server.closeAllConnections();
         for (const socket of open) socket.destroy();
