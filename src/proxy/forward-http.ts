@@ -57,7 +57,8 @@ class Exchange {
     public pool: ReleasePool,
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
-    readonly startedAt: number,
+    /** when the release now serving it got the request (a move to another release restarts it) */
+    public startedAt: number,
   ) {
     const address = req.socket.remoteAddress;
     this.headers = upstreamRequestHeaders(
@@ -196,6 +197,9 @@ function moveTo(exchange: Exchange, target: ReleasePool): void {
   failed.telemetry.pending.delete(exchange);
   failed.end();
   target.begin();
+  // The release that answers is measured from when it got the request: the time
+  // lost on the failed one is not its latency.
+  exchange.startedAt = performance.now();
   target.telemetry.pending.add(exchange);
   exchange.pool = target;
   exchange.movedRelease = true;

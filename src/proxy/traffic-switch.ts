@@ -43,13 +43,18 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
   let table = WeightTable.empty;
   let closed: Promise<void> | undefined;
 
-  /** A release with weight, else a warm one (newest first), that can serve; never `failed`. */
+  /**
+   * Where a request `failed` could not answer may go: a release with weight, else
+   * the newest warm release older than `failed` (the previous one, kept warm for
+   * this). A newer release at weight 0 is one traffic was just taken away from,
+   * usually because it is bad: never a fallback.
+   */
   const fallback = (failed: ReleasePool): ReleasePool | undefined => {
     let warm: ReleasePool | undefined;
     for (const pool of pools.values()) {
       if (pool === failed || pool.size === 0) continue;
       if ((table.weights[pool.revision] ?? 0) > 0) return pool;
-      if (warm === undefined || pool.revision > warm.revision) warm = pool;
+      if (pool.revision < failed.revision && (warm === undefined || pool.revision > warm.revision)) warm = pool;
     }
     return warm;
   };

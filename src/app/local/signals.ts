@@ -29,7 +29,7 @@ export function createLocalSignalSource(switchOf: () => TrafficSwitch | null, pr
       // start inside it, so a 1 s window early in a second holds only a sliver of
       // requests (below minSamples) and breaks a breach. One more bucket keeps a
       // whole second in every window; the rate is per second of that longer span.
-      const windowMs = query.windowMs + BUCKET_MS;
+      const windowMs = query.cumulative === true ? query.windowMs : query.windowMs + BUCKET_MS;
       const latency = query.metric === 'latencyP95Ms' || query.metric === 'latencyP99Ms';
       const { value, samples } =
         latency && query.exceeding !== undefined

@@ -123,7 +123,7 @@ export function watchedSources(
           error: `sequential evidence needs per-request counts of ${metric}; ${own ? `source ${own.name} has none` : 'no source measures it'}`,
         };
       }
-      const q = query(metric, release, at, Math.max(1, at - since));
+      const q = { ...query(metric, release, at, Math.max(1, at - since)), cumulative: true };
       return readFrom(own, exceeding === undefined ? q : { ...q, exceeding }, signal);
     },
     async close() {

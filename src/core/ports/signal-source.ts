@@ -18,6 +18,8 @@ export interface SignalQuery {
    * requests slower than this many ms instead of the percentile
    */
   exceeding?: number;
+  /** a cumulative reading for sequential evidence: the window is exact, never widened */
+  cumulative?: boolean;
 }
 
 export type SignalReading =
