@@ -34,16 +34,18 @@ services:
     analysis:
       duration: 30s           # watched this long before promotion
     triggers:
-      # runbook: "error rate > 10% for 5 minutes → roll back" (shorter here)
+      # runbook: "error rate > 10% → roll back". Sequential evidence decides as
+      # soon as the requests make it conclusive (tens of requests at 50% errors)
+      # and fires on a release within its threshold at most once in 1,000 watches.
       - metric: errorRate
         above: 0.10
-        for: 5s
-        minSamples: 50
+        evidence: sequential
+        falseAlarm: 0.001
         severity: high
       - metric: latencyP95Ms
         above: 5000
-        for: 5s
-        minSamples: 50
+        evidence: sequential
+        falseAlarm: 0.001
         severity: medium
       # runbook: "3+ consecutive health check failures → roll back"
       - metric: healthCheckFailures

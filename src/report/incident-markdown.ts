@@ -1,3 +1,4 @@
+import { describeSequential } from '../core/policy/sequential-trigger.js';
 import { formatDuration } from '../core/duration.js';
 import type { IncidentReport } from './incident-report.js';
 import type { RecoveryPhase } from './recovery-times.js';
@@ -126,6 +127,13 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
       ),
       '',
     );
+    for (const e of report.evidence) {
+      if (e.sequential)
+        lines.push(
+          `Sequential evidence of ${e.trigger}: ${describeSequential(e.metric, e.sequential, e.sequential.thresholdMs)}.`,
+          '',
+        );
+    }
   }
   if (report.decisions.length > 0) {
     lines.push(

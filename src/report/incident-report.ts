@@ -1,3 +1,4 @@
+import type { SequentialEvidence } from '../core/policy/sequential-trigger.js';
 import type { RewindEvent, RollbackDetail } from '../core/model.js';
 import {
   checkRecoveryTargets,
@@ -53,6 +54,8 @@ export interface Evidence {
   samples: number | null;
   severity: string;
   revision: number | null;
+  /** sequential evidence: the test, the requests it used and the confidence it reached */
+  sequential?: SequentialEvidence;
 }
 
 /** The report as JSON (`rewind report --format json`); field names are a contract. */
@@ -101,6 +104,13 @@ export interface IncidentReport {
 }
 
 const iso = (at: number): string => new Date(at).toISOString();
+/** The sequential test's record of a trigger.fired event, when it has one. */
+function sequentialOf(value: unknown): { sequential?: SequentialEvidence } {
+  const record = value as Partial<SequentialEvidence> | null | undefined;
+  if (record === null || typeof record !== 'object' || typeof record.method !== 'string') return {};
+  return { sequential: record as SequentialEvidence };
+}
+
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 const str = (value: unknown): string | null =>
   typeof value === 'string' ? value : value === undefined || value === null ? null : String(value);
@@ -162,6 +172,7 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
       samples: num(event.data.samples),
       severity: str(event.data.severity) ?? '',
       revision: num(event.data.revision) ?? event.revision,
+      ...sequentialOf(event.data.sequential),
     }));
 
   const decisions = events

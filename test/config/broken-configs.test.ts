@@ -27,6 +27,13 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
     expect: ['r.yaml:11:5 services.api.helth: unknown key "helth" (did you mean "health"?)'],
   },
   {
+    name: 'a trusted proxy that is not an address',
+    yaml: `${HEAD}      trustForwardedFrom: ["10.0.0.0/33"]\n`,
+    expect: [
+      'r.yaml:11:28 services.api.driver.trustForwardedFrom[0]: expected an IP address or a CIDR block like "10.0.0.0/8", got "10.0.0.0/33"',
+    ],
+  },
+  {
     name: 'an unknown metric',
     yaml: `${HEAD}    triggers:\n      - metric: errorRatio\n        above: 0.1\n`,
     expect: ['r.yaml:12:17 services.api.triggers[0].metric: unknown metric "errorRatio"'],

@@ -33,6 +33,8 @@ export interface DemoOptions {
   faultAfterMs?: number;
   /** replaces the demo's triggers (the bench sets its own) */
   triggers?: Record<string, unknown>[];
+  /** the front door: builtin (default) or haproxy */
+  router?: 'builtin' | 'haproxy';
   /** how long each release is analysed; default 8s */
   analysis?: string;
   /** the post-rollback watch; default 3s */
@@ -95,6 +97,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       plan,
       notifications: receivers,
       ...(options.triggers ? { triggers: options.triggers } : {}),
+      ...(options.router ? { router: options.router } : {}),
       ...(options.analysis ? { analysis: options.analysis } : {}),
       ...(options.postRollbackWatch ? { postRollbackWatch: options.postRollbackWatch } : {}),
     });

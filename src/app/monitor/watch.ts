@@ -1,7 +1,7 @@
 /**
- * The watch loop of one release (issue 3 §4–§6, issue 4): every
- * `controller.evaluationInterval` (250 ms) each trigger of the service reads its
- * signal, the evaluators say what fired, `trigger.fired` records the evidence,
+ * The watch loop of one release: every `controller.evaluationInterval` (250 ms)
+ * each trigger of the service reads its signal (sequential triggers every
+ * 20 ms), the evaluators say what fired, `trigger.fired` records the evidence,
  * `decide()` picks an action by the matrix, and `act()` carries it out. Each
  * reading is also kept per second in the store for replay and the judge.
  */
@@ -10,6 +10,7 @@ import type { Release } from '../../core/model.js';
 import { decide } from '../../core/policy/decide.js';
 import type { TriggerOutcome } from '../../core/policy/triggers.js';
 import { createTriggerEvaluator } from '../../core/policy/triggers.js';
+import { describeSequential } from '../../core/policy/sequential-trigger.js';
 import type { AppContext } from '../context.js';
 import { serviceConfig } from '../context.js';
 import { effectivePolicy, triggerSpecs } from '../policy/effective.js';
@@ -45,6 +46,8 @@ export type WatchVerdict = {
 };
 
 const JUDGE_EVERY_MS = 2000;
+/** how often sequential triggers look at the counts: reading them is a few array sums */
+const SEQUENTIAL_TICK_MS = 20;
 
 export async function watchRelease(ctx: AppContext, options: WatchOptions): Promise<WatchVerdict> {
   const { release, previous, phase, signal } = options;
@@ -58,6 +61,13 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
   const recorder = createSampleRecorder(ctx.store, service, environment);
   const interval = Math.max(50, parseDuration(ctx.loaded.config.controller.evaluationInterval));
   const until = ctx.clock.now() + options.durationMs;
+  // Sequential evidence counts every request since the watch began; the second
+  // it began in is taken whole (the switch counts in one-second buckets).
+  const watchStart = Math.floor(ctx.clock.now() / 1000) * 1000;
+  const sequential = evaluators.some((evaluator) => evaluator.spec.evidence === 'sequential');
+  const tick = sequential ? Math.min(interval, SEQUENTIAL_TICK_MS) : interval;
+  const last: (TriggerOutcome | undefined)[] = [];
+  let lastFull = -Infinity;
   let active = new Set<string>();
   let extra: TriggerOutcome[] = [];
   let lastJudged = 0;
@@ -86,21 +96,26 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
     for (;;) {
       const at = ctx.clock.now();
       if (signal?.aborted) break;
+      // Window triggers keep their evaluation interval (their `consecutive` counts
+      // evaluations); sequential ones look at every tick, as requests arrive.
+      const full = at - lastFull >= interval;
+      if (full) lastFull = at;
       const outcomes = await Promise.all(
-        evaluators.map(async (evaluator) => {
-          const reading = await sources.read(
-            evaluator.spec.metric,
-            release,
-            at,
-            evaluator.spec.windowMs ?? 1000,
-            evaluator.spec.source,
-            signal,
-          );
-          recorder.add(release.revision, evaluator.spec.metric, reading, at);
-          return evaluator.evaluate(reading, at);
+        evaluators.map(async (evaluator, index) => {
+          const spec = evaluator.spec;
+          if (spec.evidence === 'sequential') {
+            const exceeding = spec.metric === 'errorRate' ? undefined : spec.above;
+            const reading = await sources.readCumulative(spec.metric, release, watchStart, at, exceeding, signal);
+            return (last[index] = evaluator.evaluate(reading, at));
+          }
+          const kept = last[index];
+          if (!full && kept !== undefined) return kept;
+          const reading = await sources.read(spec.metric, release, at, spec.windowMs ?? 1000, spec.source, signal);
+          recorder.add(release.revision, spec.metric, reading, at);
+          return (last[index] = evaluator.evaluate(reading, at));
         }),
       );
-      if (options.judge && previous) {
+      if (full && options.judge && previous) {
         // per-second values of both releases, for the judge and for replay
         await Promise.all(
           JUDGE_METRICS.flatMap((m) =>
@@ -138,12 +153,10 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
       active = new Set(outcomes.filter((o) => o.state === 'fired' || o.state === 'inconclusive').map((o) => o.trigger));
       if (verdict.next === 'stop')
         return { outcome: verdict.outcome, rollbackId: verdict.rollbackId, reason: verdict.reason };
-      await recorder.flush();
+      if (full) await recorder.flush();
       const left = until - ctx.clock.now();
       if (left <= 0) break;
-      await ctx.clock
-        .sleep(Math.min(left, Math.max(0, interval - (ctx.clock.now() - at))), signal)
-        .catch(() => undefined);
+      await ctx.clock.sleep(Math.min(left, Math.max(0, tick - (ctx.clock.now() - at))), signal).catch(() => undefined);
     }
     return { outcome: 'pass', rollbackId: null, reason: null };
   } finally {
@@ -175,7 +188,9 @@ async function consider(ctx: AppContext, input: ConsiderInput): Promise<ActResul
       service: release.service,
       environment: release.environment,
       revision: release.revision,
-      message: `trigger ${o.trigger} (${o.severity}) fired on ${release.service} r${release.revision}: ${o.metric} ${e.value ?? '?'} ${e.op} ${e.threshold}`,
+      message: e.sequential
+        ? `trigger ${o.trigger} (${o.severity}) fired on ${release.service} r${release.revision}: ${describeSequential(o.metric, e.sequential, e.sequential.thresholdMs)}`
+        : `trigger ${o.trigger} (${o.severity}) fired on ${release.service} r${release.revision}: ${o.metric} ${e.value ?? '?'} ${e.op} ${e.threshold}`,
       data: {
         trigger: o.trigger,
         metric: o.metric,
@@ -184,6 +199,7 @@ async function consider(ctx: AppContext, input: ConsiderInput): Promise<ActResul
         op: e.op,
         windowMs: e.windowMs,
         samples: e.samples,
+        ...(e.sequential ? { sequential: e.sequential } : {}),
         severity: o.severity,
         revision: release.revision,
         since: e.since,

@@ -202,6 +202,7 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
         }
       }
       target.setWeights(Object.fromEntries(entries));
+      await target.settled?.();
       const message = `${service}: traffic ${entries.map(([revision, weight]) => `r${revision}=${weight}%`).join(' ')}`;
       call.log?.(message);
       return message;
@@ -225,6 +226,7 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
         const stopped = group ? await group.stop() : { killed: 0 };
         groups.delete(keyOf(release));
         target.removeRelease(release.revision);
+        await target.settled?.();
         const message = `${label(release)} retired${drained ? '' : ' (drain timed out)'}${stopped.killed ? `; ${stopped.killed} instances needed SIGKILL` : ''}`;
         call.log?.(message);
         return message;
