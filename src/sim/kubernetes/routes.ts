@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeApi, PatchType } from './api.js';
-import { ApiError, badRequest, methodNotAllowed } from './api-error.js';
+import { ApiError, badRequest, conflict, methodNotAllowed } from './api-error.js';
 import { discovery } from './discovery.js';
 import { openApi } from './openapi.js';
 import type { ResourceType } from './resources.js';
@@ -87,8 +87,19 @@ export function send(res: ServerResponse, code: number, body: unknown): void {
 
 const builtin = (t: ResourceType) => !t.group || t.group === 'apps' || t.group.endsWith('k8s.io');
 
+/** Faults a test can ask for: the next N writes answer 409 Conflict as if someone wrote first. */
+export interface Faults {
+  conflicts: number;
+}
+
 /** Serves one request against the simulated API; errors become Status objects. */
-export async function route(api: KubeApi, port: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function route(
+  api: KubeApi,
+  port: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+  faults: Faults = { conflicts: 0 },
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const q = url.searchParams;
   const method = req.method ?? 'GET';
@@ -157,6 +168,10 @@ export async function route(api: KubeApi, port: number, req: IncomingMessage, re
       return send(res, 200, setScale(api, type, namespace, name, body, patchType, dryRun));
     }
     throw methodNotAllowed();
+  }
+  if ((method === 'PUT' || method === 'PATCH') && faults.conflicts > 0) {
+    faults.conflicts--;
+    throw conflict(type, name);
   }
   const part = sub === 'status' ? 'status' : 'main';
   switch (method) {
