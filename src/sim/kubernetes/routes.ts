@@ -9,6 +9,7 @@ import { scaleOf, setScale } from './scale.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { Json, KubeObject } from './types.js';
 import { streamWatch } from './watch-stream.js';
+import { toTable, wantsTable } from './table.js';
 
 interface Target {
   type: ResourceType;
@@ -133,6 +134,13 @@ export async function route(
         res,
       );
     }
+    if (method === 'GET' && wantsTable(req.headers.accept)) {
+      return send(
+        res,
+        200,
+        toTable(type, api.store.list(type, namespace).filter(matches), String(api.store.resourceVersion)),
+      );
+    }
     if (method === 'GET') {
       const items = api.store
         .list(type, namespace)
@@ -176,6 +184,9 @@ export async function route(
   const part = sub === 'status' ? 'status' : 'main';
   switch (method) {
     case 'GET':
+      if (wantsTable(req.headers.accept)) {
+        return send(res, 200, toTable(type, [api.get(type, namespace, name)], String(api.store.resourceVersion)));
+      }
       return send(res, 200, out(api.get(type, namespace, name)));
     case 'PUT': {
       const body = (await readBody(req)) as unknown as KubeObject;
