@@ -51,11 +51,12 @@ describe.runIf(haveKubectl())('deploy/kubernetes on the simulated API server (si
       role.rules.find((r) => r.apiGroups.includes(group) && r.resources.includes(resource))?.verbs ?? [];
     expect(verbs('apps', 'deployments')).toEqual(['get', 'list', 'watch', 'patch']);
     expect(verbs('apps', 'replicasets')).toEqual(['get', 'list', 'watch']);
-    expect(verbs('', 'pods')).toContain('delete');
-    expect(verbs('', 'services')).toContain('patch');
-    expect(verbs('', 'secrets')).toEqual(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']);
-    expect(verbs('networking.istio.io', 'virtualservices')).toContain('patch');
-    expect(verbs('gateway.networking.k8s.io', 'httproutes')).toContain('patch');
+    expect(verbs('', 'pods')).toEqual(['get', 'list', 'delete']);
+    expect(verbs('', 'services')).toEqual(['get', 'patch']);
+    expect(verbs('', 'configmaps')).toEqual(['get', 'create', 'patch']);
+    expect(verbs('', 'secrets')).toEqual(['get', 'list', 'create', 'update', 'delete']);
+    expect(verbs('networking.istio.io', 'virtualservices')).toEqual(['get', 'patch']);
+    expect(verbs('gateway.networking.k8s.io', 'httproutes')).toEqual(['get', 'patch']);
     expect(role.rules.flatMap((r) => r.resources)).not.toContain('*');
     expect(role.rules.flatMap((r) => r.verbs)).not.toContain('*');
     const binding = await c.json<{ roleRef: { kind: string; name: string }; subjects: Record<string, string>[] }>([
