@@ -10,6 +10,8 @@ export interface ApplyOptions {
   wait: boolean;
   /** how long `--wait` waits, in ms (`--timeout`, default 5m) */
   timeoutMs: number;
+  /** revisions kept per release (`--history-max`, default 10; 0 = all) */
+  maxHistory: number;
 }
 
 const stamp = () => new Date().toISOString();
@@ -120,7 +122,7 @@ export async function upgrade(
     config,
     manifest: render(chart, values, { name, namespace, revision: version }),
   };
-  await storage.create(release);
+  await storage.create(release, installing ? 0 : options.maxHistory);
   try {
     const objects = await applyManifest(kube, release);
     if (options.wait) await waitReady(kube, release, objects, options.timeoutMs);
@@ -173,7 +175,7 @@ export async function rollback(
       status: 'pending-rollback',
     },
   };
-  await storage.create(release);
+  await storage.create(release, options.maxHistory);
   try {
     const objects = await applyManifest(kube, release);
     if (options.wait) await waitReady(kube, release, objects, options.timeoutMs);
