@@ -34,7 +34,13 @@ async function applyManifest(kube: KubeClient, release: Release): Promise<Record
     const base = collectionPath(String(obj.apiVersion), String(obj.kind), release.namespace);
     const existing = await kube.getOrUndefined(`${base}/${meta.name}`);
     if (!existing) await kube.call('POST', base, obj);
-    else await kube.call('PATCH', `${base}/${meta.name}`, obj, 'application/strategic-merge-patch+json');
+    else {
+      // Built-in kinds take a strategic merge patch; custom resources only a JSON merge patch.
+      const group = String(obj.apiVersion).includes('/') ? String(obj.apiVersion).split('/')[0]! : '';
+      const builtin = group === '' || group === 'apps' || (group.endsWith('.k8s.io') && !group.startsWith('gateway.'));
+      const type = builtin ? 'application/strategic-merge-patch+json' : 'application/merge-patch+json';
+      await kube.call('PATCH', `${base}/${meta.name}`, obj, type);
+    }
   }
   return objects;
 }
