@@ -171,4 +171,24 @@ const signalNeeds: Rule = (config) => {
   return problems;
 };
 
-export const RULES: Rule[] = [unknownEnvironments, triggerRules, uniqueNames, serviceNames, signalNeeds];
+/** Which strategies a driver can run: rolling needs a platform that replaces a release in place. */
+const strategyRules: Rule = (config) => {
+  const problems: Problem[] = [];
+  for (const [name, service] of entries(config.services)) {
+    const type = service?.driver?.type;
+    const strategy = service?.strategy;
+    if (strategy === 'rolling' && type !== 'kubernetes')
+      problems.push({
+        path: ['services', name, 'strategy'],
+        message: `strategy "rolling" needs driver type kubernetes (this service uses ${String(type)}); use bluegreen or canary`,
+      });
+    if (type === 'kubernetes' && strategy === 'canary')
+      problems.push({
+        path: ['services', name, 'strategy'],
+        message: 'the kubernetes driver runs strategy rolling or bluegreen; canary on Kubernetes is not available yet',
+      });
+  }
+  return problems;
+};
+
+export const RULES: Rule[] = [unknownEnvironments, triggerRules, uniqueNames, serviceNames, signalNeeds, strategyRules];

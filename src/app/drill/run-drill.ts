@@ -5,7 +5,6 @@ import { isTerminalRollback } from '../../core/model.js';
 import { currentRelease } from '../../core/targets.js';
 import { fillPlaceholders, runCommand } from '../../drivers/command/run-command.js';
 import type { Actor, AppContext } from '../context.js';
-import { serviceConfig } from '../context.js';
 import type { DeployRequest, DeployResult } from '../deploy.js';
 import type { UndoRequest, UndoResult } from '../undo.js';
 import { allEvents } from '../record/incident.js';
@@ -50,12 +49,13 @@ export async function runDrill(
   const { environment } = request;
   const { service, entry } = drillService(ctx.loaded.config, environment, request.service);
   const fault: DrillFault = request.fault ?? entry?.fault ?? 'error-rate';
-  const config = serviceConfig(ctx, service);
   const hook = entry?.hook;
-  if (config.driver.type !== 'local' && !hook) {
+  const driver = ctx.driver(service);
+  const injectsEnv = Boolean(driver.capabilities.faultEnv);
+  if (!injectsEnv && !hook) {
     throw new UserError(
       'DRILL_HOOK',
-      `service "${service}" uses the ${config.driver.type} driver: declare how to inject a fault with drills[].hook for ${environment}`,
+      `service "${service}" uses the ${driver.type} driver: declare how to inject a fault with drills[].hook for ${environment}`,
       { status: 400, exitCode: ExitCode.usage },
     );
   }
@@ -93,10 +93,9 @@ export async function runDrill(
     });
   let deployed: DeployResult;
   try {
-    deployed =
-      config.driver.type === 'local'
-        ? await withInjectedFault(ctx, service, environment, faultEnv(fault, faultAfterMs), deployCopy)
-        : await deployCopy();
+    deployed = injectsEnv
+      ? await withInjectedFault(ctx, service, environment, faultEnv(fault, faultAfterMs), deployCopy)
+      : await deployCopy();
     if (hook && deployed.outcome !== 'failed')
       await runHook(ctx, hook, {
         service,
@@ -140,10 +139,7 @@ export async function runDrill(
   const [traffic] = (await allEvents(ctx, { service, environment, types: ['deploy.traffic'] })).filter(
     (e) => e.revision === revision,
   );
-  const faultAt = Math.max(
-    traffic?.at ?? ctx.clock.now(),
-    config.driver.type === 'local' ? startedAt + faultAfterMs : ctx.clock.now(),
-  );
+  const faultAt = Math.max(traffic?.at ?? ctx.clock.now(), injectsEnv ? startedAt + faultAfterMs : ctx.clock.now());
 
   const timeoutMs = request.timeoutMs ?? 5 * 60_000;
   // the automatic path gets `timeoutMs` from the moment there is something to detect

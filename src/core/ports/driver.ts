@@ -23,6 +23,20 @@ export interface LiveState {
   healthy?: boolean;
 }
 
+/** A revision as the platform itself keeps it (a Deployment's ReplicaSets, a Helm release's history). */
+export interface PlatformRevision {
+  revision: number;
+  /** revisions it answered for before a rollback renumbered it (Kubernetes revision-history) */
+  formerRevisions: number[];
+  version: string;
+  /** what runs: an image reference */
+  image: string;
+  /** the revision the platform runs now */
+  current: boolean;
+  /** why it was made, when the platform records it (`kubernetes.io/change-cause`) */
+  changeCause: string | null;
+}
+
 /** revision → percent; the percents add up to 100. */
 export type Weights = Record<number, number>;
 
@@ -30,6 +44,38 @@ export interface DriverCallOptions {
   signal?: AbortSignal;
   /** receives output lines (already redacted) for the journal */
   log?: (line: string) => void;
+  /** `retire` only: the runbook's emergency stop — no draining, stuck instances force-deleted; default false */
+  force?: boolean;
+}
+
+/**
+ * What a driver can do. Use cases ask for a capability, never for a driver type.
+ * The optional flags default to false.
+ */
+export interface DriverCapabilities {
+  /** `describe` reports health, so await-healthy can check it */
+  health: boolean;
+  /** the driver owns processes: actions need a long-lived controller */
+  needsOwner: boolean;
+  /** the platform has its own undo (`kubectl rollout undo`, `helm rollback`, a command) */
+  nativeUndo: boolean;
+  /** a rollback uses the native undo rather than start → shift traffic → retire */
+  preferNativeUndo?: boolean;
+  /** the previous release keeps running after a promotion (blue-green colours, local processes) */
+  warmPrevious?: boolean;
+  /** traffic can be split by percent; without it the release with the larger share gets all of it */
+  weights?: boolean;
+  /**
+   * `start` replaces the running release in place (a rolling update): the new one takes
+   * traffic as its instances become ready, so it is watched during the rollout itself
+   */
+  rollsInPlace?: boolean;
+  /** config the release reads (ConfigMaps) is snapshotted per release and restored with it */
+  configSnapshot?: boolean;
+  /** a feature flag can be switched on the running release (`setFlag`) */
+  flags?: boolean;
+  /** a drill can inject a fault through the environment of the release it starts (the sample app's FAULT) */
+  faultEnv?: boolean;
 }
 
 /**
@@ -38,14 +84,7 @@ export interface DriverCallOptions {
  */
 export interface Driver {
   readonly type: string;
-  readonly capabilities: {
-    /** `describe` reports health, so await-healthy can check it */
-    health: boolean;
-    /** the driver owns processes: actions need a long-lived controller */
-    needsOwner: boolean;
-    /** the platform has its own undo (`kubectl rollout undo`, a command) */
-    nativeUndo: boolean;
-  };
+  readonly capabilities: DriverCapabilities;
   describe(service: string, environment: string, options?: DriverCallOptions): Promise<LiveState>;
   start(release: Release, options?: DriverCallOptions): Promise<string>;
   shiftTraffic(
@@ -57,6 +96,28 @@ export interface Driver {
   ): Promise<string>;
   retire(release: Release, options?: DriverCallOptions): Promise<string>;
   undo?(service: string, environment: string, to: Release, options?: DriverCallOptions): Promise<string>;
+  /** time limits of one platform call and of draining a release; default 60 s and 0 */
+  limits?(service: string, environment: string): { commandMs: number; stopMs: number };
+  /** the service's front door (where smoke tests go), when the driver knows one */
+  frontDoor?(service: string, environment: string): string | null;
+  /**
+   * The revision the platform will give the next release (Kubernetes: the Deployment's
+   * next ReplicaSet revision), so Rewind's revision and the platform's agree; none: the store counts
+   */
+  nextRevision?(service: string, environment: string): Promise<number | null>;
+  /**
+   * the platform's own history, oldest first: the first look at a service adopts it as
+   * releases, and a change made outside Rewind is recorded as an `external` release
+   */
+  history?(service: string, environment: string): Promise<PlatformRevision[]>;
+  /** sets a feature flag (an environment variable of the running release) and rolls it; needs `flags` */
+  setFlag?(
+    service: string,
+    environment: string,
+    flag: string,
+    value: string,
+    options?: DriverCallOptions,
+  ): Promise<string>;
   /** signals the platform measures itself (the local driver: traffic switch telemetry, probes, processes) */
   signals?(service: string, environment: string): SignalSource;
   /** release resources (stop watchers, not the service's processes unless asked) */

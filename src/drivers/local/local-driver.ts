@@ -141,7 +141,24 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
 
   const driver: LocalDriver = {
     type: 'local',
-    capabilities: { health: true, needsOwner: true, nativeUndo: false },
+    capabilities: {
+      health: true,
+      needsOwner: true,
+      nativeUndo: false,
+      warmPrevious: true,
+      weights: true,
+      faultEnv: true,
+    },
+
+    limits: (service, environment) => ({
+      commandMs: 60_000,
+      stopMs: stopTimeoutOf(serviceOptions(options, service, environment)),
+    }),
+
+    frontDoor(service, environment) {
+      const listen = serviceOptions(options, service, environment).listen;
+      return listen ? `http://${listen}` : null;
+    },
 
     start(release, call = {}) {
       return serial(keyOf(release), () => startGroup(release, call, false));
