@@ -66,6 +66,21 @@ export async function syncWithPlatform(ctx: AppContext, service: string, environ
   const current = currentRelease(releases);
   if (current && sameRelease(platform, current, releases)) return [];
   if (current) await ctx.store.setReleaseStatus(current.id, 'superseded', now);
+  const known = releases.find((r) => r.revision === platform.revision);
+  if (known) {
+    // traffic was moved back to a release Rewind knows (a person flipped the selector)
+    const back = await ctx.store.setReleaseStatus(known.id, 'live', now);
+    await ctx.emit({
+      type: 'release.external',
+      service,
+      environment,
+      revision: back.revision,
+      actor: EXTERNAL_BY,
+      message: `${service} in ${environment} was switched outside Rewind to ${back.version} (revision ${back.revision})${current ? ` from ${current.version} (revision ${current.revision})` : ''}; recorded, not reverted`,
+      data: { revision: back.revision, previousRevision: current?.revision ?? null, changeCause: platform.changeCause },
+    });
+    return [back];
+  }
   const created = await ctx.store.createRelease(
     {
       service,

@@ -21,10 +21,15 @@ export const REVISION_ANNOTATION = 'rewind.dev/revision';
 export function blueGreenWorkload(client: KubeClient, options: KubernetesDriverOptions, namespace: string): Workload {
   const { service, colorLabel, colors } = options;
   const deploymentName = (color: string) => `${service}-${color}`;
-  const revisionOf = (d: V1Deployment | null): number | null => {
+  const annotated = (d: V1Deployment | null): number | null => {
     const value = d?.metadata?.annotations?.[REVISION_ANNOTATION];
     return value ? Number(value) : null;
   };
+  // Before Rewind's first deploy nothing is annotated: the colour the Service selects is revision 1
+  let adopting = false;
+  let selectedNow: string | null = null;
+  const revisionOf = (d: V1Deployment | null): number | null =>
+    annotated(d) ?? (adopting && d?.metadata?.name === deploymentName(selectedNow ?? '') ? 1 : null);
 
   const load = async () => {
     const svc = await client.readService(namespace, service);
@@ -36,6 +41,8 @@ export function blueGreenWorkload(client: KubeClient, options: KubernetesDriverO
         deployment: await client.readDeployment(namespace, deploymentName(color)),
       })),
     );
+    adopting = sides.every((s) => annotated(s.deployment) === null);
+    selectedNow = selected;
     return { selected, sides };
   };
   const need = (side: { color: string; deployment: V1Deployment | null }): V1Deployment => {
@@ -82,6 +89,15 @@ export function blueGreenWorkload(client: KubeClient, options: KubernetesDriverO
       if (!container)
         throw new Error(`deployment ${deploymentName(idle.color)} has no container ${options.container ?? ''}`);
       const image = imageFor(options, release);
+      const liveSide = sides.find((s) => s.color === selected);
+      if (liveSide?.deployment && adopting)
+        // the adopted colour gets its revision written down before the other one is touched
+        await client.patchDeployment(
+          namespace,
+          deploymentName(liveSide.color),
+          { metadata: { annotations: { [REVISION_ANNOTATION]: '1' } } },
+          'merge',
+        );
       await client.patchDeployment(
         namespace,
         deploymentName(idle.color),
