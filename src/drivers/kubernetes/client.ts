@@ -25,7 +25,8 @@ export interface KubeClient {
   readService(namespace: string, name: string): Promise<V1Service | null>;
   patchService(namespace: string, name: string, patch: unknown, type: PatchType): Promise<V1Service>;
   readConfigMap(namespace: string, name: string): Promise<V1ConfigMap | null>;
-  replaceConfigMap(namespace: string, configMap: V1ConfigMap): Promise<V1ConfigMap>;
+  /** creates the ConfigMap, or replaces its data when it exists */
+  putConfigMap(namespace: string, configMap: V1ConfigMap): Promise<V1ConfigMap>;
   /**
    * Resolves at the next change of the named Deployment (a watch event), when the
    * watch drops, or after `maxWaitMs` — the caller re-reads either way, so a dropped
@@ -102,10 +103,25 @@ export async function createKubeClient(connection: KubeConnection): Promise<Kube
       withRetry(() => core.patchNamespacedService({ name, namespace, body: body(patch) }, as(type))),
     readConfigMap: (namespace, name) =>
       withRetry(() => orNull(() => core.readNamespacedConfigMap({ name, namespace }))),
-    replaceConfigMap: (namespace, configMap) =>
-      withRetry(() =>
-        core.replaceNamespacedConfigMap({ name: configMap.metadata?.name ?? '', namespace, body: configMap }),
-      ),
+    async putConfigMap(namespace, configMap) {
+      const name = configMap.metadata?.name ?? '';
+      const existing = await withRetry(() => orNull(() => core.readNamespacedConfigMap({ name, namespace })));
+      if (!existing) return withRetry(() => core.createNamespacedConfigMap({ namespace, body: configMap }));
+      return withRetry(() =>
+        core.patchNamespacedConfigMap(
+          {
+            name,
+            namespace,
+            // `add` replaces a member that exists and creates one that does not
+            body: [
+              { op: 'add', path: '/data', value: configMap.data ?? {} },
+              ...(configMap.binaryData ? [{ op: 'add', path: '/binaryData', value: configMap.binaryData }] : []),
+            ],
+          },
+          as('json'),
+        ),
+      );
+    },
     deploymentChanged(namespace, name, maxWaitMs, signal) {
       return new Promise<void>((resolve) => {
         let stop: AbortController | null = null;

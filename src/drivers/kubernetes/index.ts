@@ -48,6 +48,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): Driver
       warmPrevious: !rolling,
       weights: false,
       rollsInPlace: rolling,
+      configSnapshot: rolling,
       flags: true,
     },
     limits: () => ({ commandMs: options.timeoutMs, stopMs: 30_000 }),

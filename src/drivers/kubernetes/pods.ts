@@ -37,10 +37,3 @@ export function selectorString(selector: V1LabelSelector | undefined): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 }
-
-/** Why pods of a new revision will not become ready on their own, or null. */
-export function hopeless(summary: PodSummary): string | null {
-  if (summary.oomKilled > 0) return `${summary.oomKilled} pod(s) OOMKilled`;
-  if (summary.crashLooping > 0 && summary.ready === 0) return `${summary.crashLooping} pod(s) in CrashLoopBackOff`;
-  return null;
-}

@@ -11,7 +11,8 @@ import type { KubeClient } from './client.js';
 import type { PlatformRevision } from '../../core/ports/driver.js';
 import type { KubernetesDriverOptions, Workload } from './options.js';
 import { imageFor } from './options.js';
-import { hopeless, selectorString, summarizePods } from './pods.js';
+import { CONFIG_HASH, restoreConfig, snapshotConfig } from './config-snapshots.js';
+import { selectorString } from './pods.js';
 import {
   containerOf,
   currentReplicaSet,
@@ -87,15 +88,22 @@ export function rollingWorkload(client: KubeClient, options: KubernetesDriverOpt
       const container = containerOf(deployment.spec?.template, options.container);
       if (!container) throw new Error(`${where} has no container ${options.container ?? ''}`.trim());
       const image = imageFor(options, release);
+      const config = await snapshotConfig(client, namespace, deployment.spec?.template, release.revision);
       const patch = {
         metadata: {
           annotations: {
             [CHANGE_CAUSE]: `rewind deploy ${release.service} ${release.version} (by ${release.deployedBy})`,
           },
         },
-        spec: { template: { spec: { containers: [{ name: container.name, image }] } } },
+        spec: {
+          template: {
+            ...(config ? { metadata: { annotations: { [CONFIG_HASH]: config.hash } } } : {}),
+            spec: { containers: [{ name: container.name, image }] },
+          },
+        },
       };
-      if (container.image === image) return `${where} already runs ${image}`;
+      const hashNow = deployment.spec?.template?.metadata?.annotations?.[CONFIG_HASH];
+      if (container.image === image && (!config || hashNow === config.hash)) return `${where} already runs ${image}`;
       await client.patchDeployment(namespace, name, patch, 'strategic');
       return `${where}: container ${container.name} set to ${image}; the Deployment controller rolls it out`;
     },
@@ -132,8 +140,10 @@ export function rollingWorkload(client: KubeClient, options: KubernetesDriverOpt
         throw new Error(
           `${where} has no ReplicaSet for revision ${to.revision} any more (revisionHistoryLimit pruned it); deploy ${to.version} instead`,
         );
-      const lines = [await rollBackTo(target, deployment, `revision ${to.revision}`)];
-      call.log?.(lines[0] ?? '');
+      // the release's own config first, so the pods the rollback starts read it
+      const lines = await restoreConfig(client, namespace, target.spec?.template, to.revision);
+      lines.push(await rollBackTo(target, deployment, `revision ${to.revision}`));
+      for (const line of lines) call.log?.(line);
       lines.push(
         await waitForRollout(client, namespace, name, {
           timeoutMs: options.timeoutMs,
@@ -200,10 +210,4 @@ export function rollingWorkload(client: KubeClient, options: KubernetesDriverOpt
     },
   };
   return workload;
-}
-
-/** Whether the pods of a rollout's new ReplicaSet cannot become ready (crash loop, OOM): wait no longer. */
-export async function newPodsHopeless(workload: Workload, revision: number, version: string): Promise<string | null> {
-  const pods = await workload.podsOf(revision, version);
-  return pods ? hopeless(summarizePods(pods.pods)) : null;
 }
