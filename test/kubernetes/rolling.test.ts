@@ -56,6 +56,8 @@ describe.skipIf(skipKube)('kubernetes rolling (simulated API server, real kubect
         },
       },
       policy: { cooldownPeriod: '0s' },
+      // a misbehaving image deployed as the drill's copy
+      drills: [{ env: 'production', service: 'api', schedule: '0 0 1 1 *', fault: { image: 'crash1' } }],
     });
     controller = await startTestController(file);
   }, 60_000);
@@ -124,4 +126,11 @@ describe.skipIf(skipKube)('kubernetes rolling (simulated API server, real kubect
     expect(await imageOf(cluster, NS, 'api')).toBe('shop/api:v9');
     expect((await controller.api.history('api')).filter((r) => r.deployedBy === 'external')).toHaveLength(1);
   }, 60_000);
+
+  it('drills with a misbehaving image: the copy is rolled back automatically and the drill is measured', async () => {
+    const status = await controller.api.drill({ environment: 'production', wait: true, actor: actor('sre') });
+    expect(status.result).toMatchObject({ fault: 'image crash1', outcome: 'rolled-back', service: 'api' });
+    expect(status.result?.detectedAfterMs).toBeGreaterThan(0);
+    expect(await imageOf(cluster, NS, 'api')).toBe('shop/api:v9');
+  }, 90_000);
 });

@@ -17,6 +17,8 @@ export interface DrillRequest {
   service?: string;
   /** default the `drills[]` entry's, else error-rate */
   fault?: DrillFault;
+  /** deploy this version (an image tag that misbehaves) as the faulty copy; default the entry's `fault.image` */
+  faultImage?: string;
   /** the sample app turns faulty this long after it starts; default 3 000 ms for crash and unhealthy (after readiness), else 0 */
   faultAfterMs?: number;
   /** how long the automatic path has, from the fault reaching users, before the drill rolls back itself; default 5 min */
@@ -48,14 +50,17 @@ export async function runDrill(
 ): Promise<DrillResult> {
   const { environment } = request;
   const { service, entry } = drillService(ctx.loaded.config, environment, request.service);
-  const fault: DrillFault = request.fault ?? entry?.fault ?? 'error-rate';
+  const configured = entry?.fault;
+  const faultImage = request.faultImage ?? (typeof configured === 'object' ? configured.image : undefined);
+  const injected: DrillFault = request.fault ?? (typeof configured === 'string' ? configured : 'error-rate');
+  const fault: DrillFault | `image ${string}` = faultImage ? `image ${faultImage}` : injected;
   const hook = entry?.hook;
   const driver = ctx.driver(service);
   const injectsEnv = Boolean(driver.capabilities.faultEnv);
-  if (!injectsEnv && !hook) {
+  if (!injectsEnv && !hook && !faultImage) {
     throw new UserError(
       'DRILL_HOOK',
-      `service "${service}" uses the ${driver.type} driver: declare how to inject a fault with drills[].hook for ${environment}`,
+      `service "${service}" uses the ${driver.type} driver: declare the fault with drills[].fault: { image: … } or drills[].hook for ${environment}`,
       { status: 400, exitCode: ExitCode.usage },
     );
   }
@@ -87,15 +92,16 @@ export async function runDrill(
     deps.deploy({
       service,
       environment,
-      version: live.version,
+      version: faultImage ?? live.version,
       force: true,
       actor: { name: `drill:${request.actor.name}` },
     });
   let deployed: DeployResult;
   try {
-    deployed = injectsEnv
-      ? await withInjectedFault(ctx, service, environment, faultEnv(fault, faultAfterMs), deployCopy)
-      : await deployCopy();
+    deployed =
+      injectsEnv && !faultImage
+        ? await withInjectedFault(ctx, service, environment, faultEnv(injected, faultAfterMs), deployCopy)
+        : await deployCopy();
     if (hook && deployed.outcome !== 'failed')
       await runHook(ctx, hook, {
         service,
@@ -139,7 +145,10 @@ export async function runDrill(
   const [traffic] = (await allEvents(ctx, { service, environment, types: ['deploy.traffic'] })).filter(
     (e) => e.revision === revision,
   );
-  const faultAt = Math.max(traffic?.at ?? ctx.clock.now(), injectsEnv ? startedAt + faultAfterMs : ctx.clock.now());
+  const faultAt = Math.max(
+    traffic?.at ?? ctx.clock.now(),
+    injectsEnv && !faultImage ? startedAt + faultAfterMs : ctx.clock.now(),
+  );
 
   const timeoutMs = request.timeoutMs ?? 5 * 60_000;
   // the automatic path gets `timeoutMs` from the moment there is something to detect
