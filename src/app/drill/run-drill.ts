@@ -60,7 +60,7 @@ export async function runDrill(
   if (!injectsEnv && !hook && !faultImage) {
     throw new UserError(
       'DRILL_HOOK',
-      `service "${service}" uses the ${driver.type} driver: declare the fault with drills[].fault: { image: … } or drills[].hook for ${environment}`,
+      `service "${service}" uses the ${driver.type} driver: declare how to inject a fault with drills[].hook, or deploy a misbehaving version with drills[].fault: { image: … }, for ${environment}`,
       { status: 400, exitCode: ExitCode.usage },
     );
   }
