@@ -15,6 +15,7 @@ import { deploymentStatus } from './deployment-status.js';
 
 const DEPLOYMENTS = findType('apps', 'v1', 'deployments')!;
 const REPLICASETS = findType('apps', 'v1', 'replicasets')!;
+const PODS = findType('', 'v1', 'pods')!;
 
 const byAge = (a: ReplicaSet, b: ReplicaSet) =>
   (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
@@ -190,7 +191,12 @@ export class DeploymentController {
   private recreate(d: Deployment, newRS: ReplicaSet, oldRSs: ReplicaSet[]): void {
     const running = oldRSs.filter((rs) => rs.spec.replicas > 0);
     for (const rs of running) this.scale(rs, 0, d);
-    if (running.length > 0 || oldRSs.some((rs) => (rs.status?.replicas ?? 0) > 0)) return;
+    // oldPodsRunning: terminating pods still count, so old and new never run side by side.
+    const oldUids = new Set(oldRSs.map((rs) => rs.metadata.uid));
+    const oldPods = this.store
+      .list(PODS, d.metadata.namespace)
+      .some((p) => p.metadata.ownerReferences?.some((r) => oldUids.has(r.uid)));
+    if (running.length > 0 || oldPods) return;
     this.scale(newRS, d.spec.replicas, d);
   }
 

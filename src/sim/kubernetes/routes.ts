@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeApi, PatchType } from './api.js';
-import { ApiError, badRequest, methodNotAllowed } from './api-error.js';
+import { ApiError, badRequest, conflict, methodNotAllowed } from './api-error.js';
 import { discovery } from './discovery.js';
 import { openApi } from './openapi.js';
 import type { ResourceType } from './resources.js';
@@ -9,6 +9,7 @@ import { scaleOf, setScale } from './scale.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { Json, KubeObject } from './types.js';
 import { streamWatch } from './watch-stream.js';
+import { toTable, wantsTable } from './table.js';
 
 interface Target {
   type: ResourceType;
@@ -87,8 +88,19 @@ export function send(res: ServerResponse, code: number, body: unknown): void {
 
 const builtin = (t: ResourceType) => !t.group || t.group === 'apps' || t.group.endsWith('k8s.io');
 
+/** Faults a test can ask for: the next N writes answer 409 Conflict as if someone wrote first. */
+export interface Faults {
+  conflicts: number;
+}
+
 /** Serves one request against the simulated API; errors become Status objects. */
-export async function route(api: KubeApi, port: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function route(
+  api: KubeApi,
+  port: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+  faults: Faults = { conflicts: 0 },
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const q = url.searchParams;
   const method = req.method ?? 'GET';
@@ -120,6 +132,13 @@ export async function route(api: KubeApi, port: number, req: IncomingMessage, re
           bookmarks: q.get('allowWatchBookmarks') === 'true',
         },
         res,
+      );
+    }
+    if (method === 'GET' && wantsTable(req.headers.accept)) {
+      return send(
+        res,
+        200,
+        toTable(type, api.store.list(type, namespace).filter(matches), String(api.store.resourceVersion)),
       );
     }
     if (method === 'GET') {
@@ -158,9 +177,16 @@ export async function route(api: KubeApi, port: number, req: IncomingMessage, re
     }
     throw methodNotAllowed();
   }
+  if ((method === 'PUT' || method === 'PATCH') && faults.conflicts > 0) {
+    faults.conflicts--;
+    throw conflict(type, name);
+  }
   const part = sub === 'status' ? 'status' : 'main';
   switch (method) {
     case 'GET':
+      if (wantsTable(req.headers.accept)) {
+        return send(res, 200, toTable(type, [api.get(type, namespace, name)], String(api.store.resourceVersion)));
+      }
       return send(res, 200, out(api.get(type, namespace, name)));
     case 'PUT': {
       const body = (await readBody(req)) as unknown as KubeObject;

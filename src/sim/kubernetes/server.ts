@@ -5,6 +5,7 @@ import { KubeApi } from './api.js';
 import { ApiError } from './api-error.js';
 import { ControlLoop } from './controllers.js';
 import { route, send } from './routes.js';
+import { openWatches } from './watch-stream.js';
 
 /** Options of {@link startKubeSim}. */
 export interface KubeSimOptions {
@@ -27,6 +28,12 @@ export interface KubeSim {
   kubeconfig(namespace?: string): string;
   /** writes {@link KubeSim.kubeconfig} to a file (mode 0600) */
   writeKubeconfig(path: string, namespace?: string): Promise<void>;
+  /** the next `count` PUT/PATCH requests answer 409 Conflict (a concurrent writer) */
+  injectConflicts(count: number): void;
+  /** ends every open watch stream now, as a dropped connection or an API server restart does */
+  dropWatches(): void;
+  /** forgets the watch history (etcd compaction): resuming from an older resourceVersion gets 410 Expired */
+  compact(): void;
   /** stops the controllers, ends open watches and closes the port; safe to call twice */
   close(): Promise<void>;
 }
@@ -65,9 +72,10 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   const loop = new ControlLoop(api.store);
   api.onWrite(() => loop.kick());
   let port = options.port ?? 0;
+  const faults = { conflicts: 0 };
   const server: Server = createServer((req, res) => {
     if (options.verbose) console.error(`kube-sim (simulated): ${req.method} ${req.url}`);
-    route(api, port, req, res).catch((error: unknown) => {
+    route(api, port, req, res, faults).catch((error: unknown) => {
       if (res.headersSent) return res.end();
       if (error instanceof ApiError) return send(res, error.code, error.toStatus());
       console.error(`kube-sim (simulated): ${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`);
@@ -92,6 +100,13 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     port,
     api,
     kubeconfig: (namespace) => kubeconfigFor(url, namespace),
+    injectConflicts: (count) => {
+      faults.conflicts = count;
+    },
+    dropWatches: () => {
+      for (const res of openWatches) res.destroy();
+    },
+    compact: () => api.store.compact(),
     writeKubeconfig: (path, namespace) => writeFile(path, kubeconfigFor(url, namespace), { mode: 0o600 }),
     close: () =>
       (closed ??= new Promise<void>((resolve) => {

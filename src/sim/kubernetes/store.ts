@@ -27,6 +27,7 @@ export class ObjectStore {
   private readonly objects = new Map<string, Map<string, KubeObject>>();
   private readonly history: StoredEvent[] = [];
   private revision = 1;
+  private compactedAt = 0;
   readonly events = new EventEmitter();
 
   constructor() {
@@ -39,7 +40,14 @@ export class ObjectStore {
 
   /** The oldest resourceVersion a watch can still resume after. */
   get oldestWatchable(): number {
-    return this.history[0] ? this.history[0].resourceVersion - 1 : this.revision;
+    const kept = this.history[0] ? this.history[0].resourceVersion - 1 : this.revision;
+    return Math.max(kept, this.compactedAt);
+  }
+
+  /** Forgets the event history, as etcd compaction does: older watches now get 410 Expired. */
+  compact(): void {
+    this.history.length = 0;
+    this.compactedAt = this.revision;
   }
 
   private bucket(type: ResourceType): Map<string, KubeObject> {

@@ -5,6 +5,9 @@ import type { ResourceType } from './resources.js';
 import type { ObjectStore, StoredEvent } from './store.js';
 import type { KubeObject } from './types.js';
 
+/** Every watch stream still open, so a test can cut them all (a dropped connection). */
+export const openWatches = new Set<ServerResponse>();
+
 export interface WatchRequest {
   type: ResourceType;
   version: string;
@@ -22,6 +25,8 @@ export interface WatchRequest {
  * event); without one (or "0") it starts with ADDED for what exists.
  */
 export function streamWatch(store: ObjectStore, req: WatchRequest, res: ServerResponse): void {
+  openWatches.add(res);
+  res.on('close', () => openWatches.delete(res));
   res.writeHead(200, {
     'Content-Type': 'application/json',
     'Transfer-Encoding': 'chunked',
