@@ -14,6 +14,7 @@ import { createPrometheusSource } from '../monitor/providers/prometheus.js';
 import { databaseStepHandlers } from './db/step-handlers.js';
 import { collectSecrets, createRedactor } from '../core/redact.js';
 import { createCommandDriver } from '../drivers/command/index.js';
+import { createHelmDriver } from '../drivers/helm/index.js';
 import { createKubernetesDriver } from '../drivers/kubernetes/index.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
 import type { AppContext, EventListener } from './context.js';
@@ -136,6 +137,20 @@ function buildDriver(
       ...(driver.container ? { container: driver.container } : {}),
       image: driver.image,
       ...(driver.replicas ? { replicas: driver.replicas } : {}),
+      timeoutMs: parseDuration(driver.timeout),
+    });
+  }
+  if (driver.type === 'helm') {
+    const chart = driver.chart.startsWith('.') ? resolve(ctx.loaded.baseDir, driver.chart) : driver.chart;
+    return createHelmDriver({
+      binary: driver.helm,
+      namespace: driver.namespace,
+      ...(driver.kubeconfig ? { kubeconfig: resolve(ctx.loaded.baseDir, driver.kubeconfig) } : {}),
+      ...(driver.context ? { context: driver.context } : {}),
+      release: driver.release,
+      chart,
+      versionKey: driver.versionKey,
+      set: driver.set,
       timeoutMs: parseDuration(driver.timeout),
     });
   }

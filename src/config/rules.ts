@@ -177,15 +177,20 @@ const strategyRules: Rule = (config) => {
   for (const [name, service] of entries(config.services)) {
     const type = service?.driver?.type;
     const strategy = service?.strategy;
-    if (strategy === 'rolling' && type !== 'kubernetes')
+    if (strategy === 'rolling' && type !== 'kubernetes' && type !== 'helm')
       problems.push({
         path: ['services', name, 'strategy'],
-        message: `strategy "rolling" needs driver type kubernetes (this service uses ${String(type)}); use bluegreen or canary`,
+        message: `strategy "rolling" needs driver type kubernetes or helm (this service uses ${String(type)}); use bluegreen or canary`,
       });
-    if (type === 'kubernetes' && strategy === 'canary')
+    if ((type === 'kubernetes' || type === 'helm') && strategy === 'canary')
       problems.push({
         path: ['services', name, 'strategy'],
-        message: 'the kubernetes driver runs strategy rolling or bluegreen; canary on Kubernetes is not available yet',
+        message: `the ${type} driver runs strategy rolling${type === 'kubernetes' ? ' or bluegreen' : ''}; canary is not available on it yet`,
+      });
+    if (type === 'helm' && strategy === 'bluegreen')
+      problems.push({
+        path: ['services', name, 'strategy'],
+        message: 'a Helm upgrade replaces the release in place: set `strategy: rolling`',
       });
   }
   return problems;

@@ -62,7 +62,23 @@ const kubernetesDriver = z
   })
   .describe('Kubernetes Deployments and Services through the API server');
 
-export const driverSchema = z.discriminatedUnion('type', [localDriver, commandDriver, kubernetesDriver]);
+/** Helm: a service is a Helm release, revisions are Helm revisions; runs the `helm` CLI on PATH. */
+const helmDriver = z
+  .strictObject({
+    type: z.literal('helm'),
+    release: z.string().describe('the Helm release name'),
+    chart: z.string().describe('chart reference: a directory (relative to rewind.yaml), repo/chart or an OCI URL'),
+    namespace: z.string().default('default').describe('namespace of the release'),
+    kubeconfig: z.string().optional().describe('kubeconfig file, relative to rewind.yaml; default helm’s own'),
+    context: z.string().optional().describe('kubeconfig context (--kube-context)'),
+    versionKey: z.string().default('image.tag').describe('the value `rewind deploy <service> <version>` sets'),
+    set: z.record(z.string(), z.string()).default({}).describe('more --set key=value for every upgrade'),
+    timeout: duration('--timeout of helm upgrade and rollback (both run with --wait)').default('5m'),
+    helm: z.string().default('helm').describe('the helm binary'),
+  })
+  .describe('Helm 3 releases through the helm CLI');
+
+export const driverSchema = z.discriminatedUnion('type', [localDriver, commandDriver, kubernetesDriver, helmDriver]);
 
 export const triggerSchema = z
   .strictObject({
