@@ -7,12 +7,13 @@ import type { Actor, AppContext } from './context.js';
 import { resolveEnvironment, serviceConfig } from './context.js';
 import { assertMigratable, migrateForRelease } from './db/coordinated.js';
 import { snapshotConfig } from './config-files/snapshot.js';
+import { syncWithPlatform } from './platform-sync.js';
 
 export interface DeployRequest {
   service: string;
   environment?: string;
   version: string;
-  strategy?: 'bluegreen' | 'canary';
+  strategy?: 'bluegreen' | 'canary' | 'rolling';
   /** redeploy a version that was just rolled back */
   force?: boolean;
   /** wait for the analysis outcome (CI gate); otherwise return once traffic is on it */
@@ -58,6 +59,7 @@ export async function deploy(
   const active = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
   if (active[0])
     throw conflict(`a rollback of ${service} in ${environment} is in progress (${active[0].id}); deploy after it ends`);
+  await syncWithPlatform(ctx, service, environment);
   const releases = await ctx.store.listReleases(service, environment, 1000);
   if (releases.some((r) => r.status === 'deploying' || r.status === 'analyzing')) {
     throw conflict(`a deploy of ${service} in ${environment} is already in progress`);
@@ -73,8 +75,17 @@ export async function deploy(
   const previous = currentRelease(releases);
   if (request.migrate) assertMigratable(ctx, service);
   const driver = ctx.driver(service);
+  // the platform's next revision (a Deployment's next ReplicaSet revision), so both count alike
+  const platformRevision = await driver.nextRevision?.(service, environment);
+  const storeNext = (releases[0]?.revision ?? 0) + 1;
   let release = await ctx.store.createRelease(
-    { service, environment, version, deployedBy: request.actor.name },
+    {
+      service,
+      environment,
+      version,
+      deployedBy: request.actor.name,
+      ...(platformRevision ? { revision: Math.max(platformRevision, storeNext) } : {}),
+    },
     ctx.clock.now(),
   );
   const strategy = request.strategy ?? config.strategy;
@@ -102,7 +113,9 @@ export async function deploy(
     await snapshotConfig(ctx, release);
     if (request.migrate) release = await migrateForRelease(ctx, release, request.actor.name);
     await driver.start(release);
-    if (driver.capabilities.health) await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));
+    // a rolling update gives the new release traffic as it becomes ready: it is watched during the rollout
+    if (driver.capabilities.health && !driver.capabilities.rollsInPlace)
+      await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));
   } catch (error) {
     // a release that never gets ready never receives traffic
     const reason = ctx.redact(errorMessage(error));
@@ -149,6 +162,24 @@ export async function deploy(
         release = (await ctx.store.getRelease(service, environment, release.revision)) ?? release;
         return result(verdict.outcome, verdict.rollbackId, verdict.reason);
       }
+    }
+  }
+  if (driver.capabilities.rollsInPlace && driver.capabilities.health) {
+    try {
+      await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));
+    } catch (error) {
+      const reason = ctx.redact(errorMessage(error));
+      release = await ctx.store.setReleaseStatus(release.id, 'failed', ctx.clock.now());
+      // retiring the release a rolling update is on takes the platform back to the one before
+      await driver.retire(release).catch(() => undefined);
+      if (previous) await ctx.store.setReleaseStatus(previous.id, 'live', ctx.clock.now());
+      await ctx.emit({
+        ...base,
+        type: 'deploy.failed',
+        message: `${service} ${version} did not finish rolling out: ${reason}`,
+        data: { revision: release.revision, reason },
+      });
+      return result('failed', null, reason);
     }
   }
   release = await promote(ctx, release, previous);

@@ -3,6 +3,7 @@ import type { Approval, Release, RewindEvent, Rollback, RollbackDetail } from '.
 import { currentRelease } from '../core/targets.js';
 import type { AppContext } from './context.js';
 import { resolveEnvironment } from './context.js';
+import { syncWithPlatform } from './platform-sync.js';
 
 /** `rewind status --json` (issue 3 §5): stable field names, documented in the README. */
 export interface ServiceStatus {
@@ -27,6 +28,8 @@ export interface ServiceStatus {
 export async function status(ctx: AppContext, service: string, environment?: string): Promise<ServiceStatus> {
   const env = resolveEnvironment(ctx, service, environment);
   const driver = ctx.driver(service);
+  // the first look adopts the platform's history; a change made outside Rewind is recorded
+  await syncWithPlatform(ctx, service, env).catch(() => []);
   const [releases, active, approvals, live] = await Promise.all([
     ctx.store.listReleases(service, env, 50),
     ctx.store.listRollbacks({ service, environment: env, status: ['planned', 'running'] }),

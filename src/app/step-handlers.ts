@@ -94,7 +94,7 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
     },
     async retire(step, { rollback, signal, log }) {
       const bad = await release(ctx, rollback.service, rollback.environment, step.params.revision);
-      return ctx.driver(rollback.service).retire(bad, { signal, log });
+      return ctx.driver(rollback.service).retire(bad, { signal, log, force: step.params.force === true });
     },
     async 'native-undo'(step, { rollback, signal, log }) {
       const driver = ctx.driver(rollback.service);

@@ -71,14 +71,13 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
     kind,
     emergency: Boolean(request.emergency),
     timeouts: {
-      commandMs: service.driver.type === 'command' ? parseDuration(service.driver.timeout) : 60_000,
+      ...(driver.limits?.(request.service, environment) ?? { commandMs: 60_000, stopMs: 0 }),
       readyMs: parseDuration(service.health.readyTimeout),
-      stopMs: service.driver.type === 'local' ? parseDuration(service.driver.stopTimeout) : 0,
     },
     watchMs: parseDuration(service.postRollback.watch),
     smoke: service.smoke.length > 0,
     hooks: { pre: service.hooks.preRollback.map(hook), post: service.hooks.postRollback.map(hook) },
-    preferNativeUndo: service.driver.type === 'command' && Boolean(service.driver.undo),
+    preferNativeUndo: Boolean(driver.capabilities.preferNativeUndo),
     database,
     restoreConfig: await hasConfigSnapshot(ctx, to),
   });

@@ -201,6 +201,31 @@ const haproxyInstalled: Rule = (config) => {
   return wanting.map(([name]) => ({ path: ['services', name, 'driver', 'router'], message: MISSING_HAPROXY }));
 };
 
+/** Which strategies a driver can run: rolling needs a platform that replaces a release in place. */
+const strategyRules: Rule = (config) => {
+  const problems: Problem[] = [];
+  for (const [name, service] of entries(config.services)) {
+    const type = service?.driver?.type;
+    const strategy = service?.strategy;
+    if (strategy === 'rolling' && type !== 'kubernetes' && type !== 'helm')
+      problems.push({
+        path: ['services', name, 'strategy'],
+        message: `strategy "rolling" needs driver type kubernetes or helm (this service uses ${String(type)}); use bluegreen or canary`,
+      });
+    if ((type === 'kubernetes' || type === 'helm') && strategy === 'canary')
+      problems.push({
+        path: ['services', name, 'strategy'],
+        message: `the ${type} driver runs strategy rolling${type === 'kubernetes' ? ' or bluegreen' : ''}; canary is not available on it yet`,
+      });
+    if (type === 'helm' && strategy === 'bluegreen')
+      problems.push({
+        path: ['services', name, 'strategy'],
+        message: 'a Helm upgrade replaces the release in place: set `strategy: rolling`',
+      });
+  }
+  return problems;
+};
+
 export const RULES: Rule[] = [
   unknownEnvironments,
   triggerRules,
@@ -209,4 +234,5 @@ export const RULES: Rule[] = [
   signalNeeds,
   ...ROLLBACK_RULES,
   haproxyInstalled,
+  strategyRules,
 ];

@@ -119,6 +119,16 @@ export function planRollback(input: PlanInput): StepSpec[] {
       timeoutMs: timeouts.commandMs,
       onFailure: 'abort',
     });
+    // runbook emergency: "force delete stuck pods" of the bad revision once traffic is off it
+    if (input.emergency && from && from.revision !== to.revision) {
+      steps.push({
+        name: 'retire',
+        title: `force-stop ${label(from)}`,
+        params: { revision: from.revision, force: true },
+        timeoutMs: timeouts.commandMs,
+        onFailure: 'continue',
+      });
+    }
   } else {
     if (!warm) {
       steps.push({
@@ -153,8 +163,8 @@ export function planRollback(input: PlanInput): StepSpec[] {
     if (from && from.revision !== to.revision) {
       steps.push({
         name: 'retire',
-        title: `drain and stop ${label(from)}`,
-        params: { revision: from.revision },
+        title: input.emergency ? `force-stop ${label(from)}` : `drain and stop ${label(from)}`,
+        params: { revision: from.revision, ...(input.emergency ? { force: true } : {}) },
         timeoutMs: timeouts.stopMs + timeouts.commandMs,
         onFailure: 'continue',
       });

@@ -66,7 +66,7 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
   {
     name: 'a bad enum value',
     yaml: `${HEAD}    strategy: rainbow\n`,
-    expect: ['r.yaml:11:15 services.api.strategy: expected one of "bluegreen", "canary", got "rainbow"'],
+    expect: ['r.yaml:11:15 services.api.strategy: expected one of "bluegreen", "canary", "rolling", got "rainbow"'],
   },
   {
     name: 'a bad host:port',

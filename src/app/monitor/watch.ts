@@ -75,7 +75,8 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
 
   try {
     if (options.smoke && config.smoke.length > 0) {
-      const url = smokeBaseUrl(config);
+      const driver = ctx.driver(service);
+      const url = smokeBaseUrl(config, driver.frontDoor?.(service, environment) ?? null);
       if (url) {
         const results = await runSmokeTests(url, config.smoke, signal);
         await ctx.emit({
@@ -89,7 +90,7 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
         await ctx.emit({
           ...base,
           type: 'smoke.skipped',
-          message: `smoke tests of ${service} skipped: set smokeBaseUrl (the ${config.driver.type} driver has no front door Rewind knows)`,
+          message: `smoke tests of ${service} skipped: set smokeBaseUrl (the ${driver.type} driver has no front door Rewind knows)`,
         });
       }
     }

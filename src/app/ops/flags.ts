@@ -66,12 +66,17 @@ export async function applyFlag(
   request: Pick<FlagRequest, 'flag' | 'on' | 'reason' | 'actor'>,
 ): Promise<FlagResult> {
   const { service, environment } = release;
-  const { restart } = restartCapable({ service, environment, release, driver: ctx.driver(service) });
+  const driver = ctx.driver(service);
   const value = request.on ? 'true' : 'false';
-  const output = await restart(release, {
-    env: { [request.flag]: value },
-    readyTimeoutMs: readyTimeout(ctx, service),
-  });
+  // a platform that sets the variable and rolls the release itself (a Deployment's env) does so;
+  // otherwise the driver's rolling restart carries the variable to each new instance
+  const output =
+    driver.capabilities.flags && driver.setFlag
+      ? await driver.setFlag(service, environment, request.flag, value)
+      : await restartCapable({ service, environment, release, driver }).restart(release, {
+          env: { [request.flag]: value },
+          readyTimeoutMs: readyTimeout(ctx, service),
+        });
   await ctx.emit({
     type: FLAG_CHANGED,
     service,

@@ -9,6 +9,8 @@ import { color, printJson, say } from '../output.js';
 
 export interface DemoCommandOptions extends Pick<GlobalOptions, 'json' | 'debug'> {
   fault?: string;
+  /** `local` (default): the sample service on this host; `kubernetes`: blue-green on a simulated API server */
+  platform?: string;
   stateDir?: string;
   rate?: string;
 }
@@ -66,6 +68,11 @@ function notificationLines(result: DemoResult): string[] {
  * (rolled back for a fault, promoted for `none`), 1 otherwise.
  */
 export async function demo(options: DemoCommandOptions): Promise<number> {
+  if (options.platform === 'kubernetes') return kubernetesDemo(options);
+  if (options.platform !== undefined && options.platform !== 'local')
+    throw new UserError('USAGE', `--platform must be local or kubernetes, got "${options.platform}"`, {
+      exitCode: ExitCode.usage,
+    });
   const fault = parseFault(options.fault);
   const rate = options.rate === undefined ? 150 : Number(options.rate);
   const abort = new AbortController();
@@ -100,11 +107,37 @@ export async function demo(options: DemoCommandOptions): Promise<number> {
   }
 }
 
+/** The blue-green rollback against the SIMULATED Kubernetes API server, started and stopped here. */
+async function kubernetesDemo(options: DemoCommandOptions): Promise<number> {
+  const { startKubeSim } = await import('../../sim/kubernetes/index.js');
+  const { runKubernetesDemo } = await import('../../app/demo/kubernetes-demo.js');
+  const sim = await startKubeSim();
+  try {
+    const result = await runKubernetesDemo({
+      cluster: { url: sim.url, kubeconfig: sim.kubeconfig('demo') },
+      progress: (line) => say(line.includes('▸') ? color.bold(line) : color.dim(line)),
+      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    });
+    if (options.json) printJson(result);
+    const verdict = result.ok ? color.green('rolled back (as expected)') : color.red('not as expected');
+    say('');
+    say(`${color.bold('rewind demo --platform kubernetes')} (SIMULATED API server): ${verdict}`);
+    say(`  deploys        ${result.deploys.map((d) => `${d.version} r${d.revision} ${d.outcome}`).join(', ')}`);
+    say(`  selector       green after v2, ${result.selector.afterRollback ?? 'none'} after the rollback`);
+    say(`  rollback       ${result.rollbackId ?? '—'}: ${result.rollbackStatus ?? 'none'} in ${ms(result.rollbackMs)}`);
+    say(`  endpoints      ${result.pollsWithoutEndpoints} of ${result.endpointPolls} polls saw no ready endpoint`);
+    return result.ok ? ExitCode.ok : ExitCode.failed;
+  } finally {
+    await sim.close();
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
     .description('run the bundled sample service, deploy a faulty v2 under load and watch Rewind roll it back')
     .option('--fault <fault>', `the fault of v2: ${DEMO_FAULTS.join(', ')}`, 'error-rate')
+    .option('--platform <platform>', 'local, or kubernetes: a blue-green rollback on a simulated API server', 'local')
     .option('--state-dir <dir>', 'keep config and state here (default: a temporary directory, removed after)')
     .option('--rate <n>', 'requests per second of the load generator', '150')
     .option('--json', 'print the result as one JSON object', false)

@@ -150,6 +150,17 @@ export const drillSchema = z.strictObject({
   env: z.string(),
   service: z.string().optional(),
   schedule: z.string().describe('cron expression, e.g. "0 10 1-7 * 1"'),
-  fault: z.enum(['error-rate', 'latency', 'crash', 'unhealthy']).default('error-rate'),
+  fault: z
+    .union([
+      z.enum(['error-rate', 'latency', 'crash', 'unhealthy']),
+      z.strictObject({
+        image: z
+          .string()
+          .min(1)
+          .describe('a version (image tag) that misbehaves, deployed as the faulty copy, e.g. crash1'),
+      }),
+    ])
+    .default('error-rate')
+    .describe('a fault the local driver injects, or `{ image }` for drivers that deploy images (kubernetes)'),
   hook: argv('for drivers without a built-in fault wrapper').optional(),
 });

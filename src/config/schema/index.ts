@@ -81,6 +81,7 @@ export type ServiceConfig = RewindConfig['services'][string];
 export type DriverConfig = ServiceConfig['driver'];
 export type LocalDriverConfig = Extract<DriverConfig, { type: 'local' }>;
 export type CommandDriverConfig = Extract<DriverConfig, { type: 'command' }>;
+export type KubernetesDriverConfig = Extract<DriverConfig, { type: 'kubernetes' }>;
 export type TriggerConfig = ServiceConfig['triggers'][number];
 export type EnvironmentConfig = RewindConfig['environments'][string];
 export type PolicyConfig = RewindConfig['policy'];

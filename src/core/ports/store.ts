@@ -20,6 +20,11 @@ import type {
 export interface NewRelease {
   service: string;
   environment: string;
+  /**
+   * the platform's own revision (a ReplicaSet's, a Helm release's) so both agree; used
+   * when above every existing revision of the service, else the next one is taken
+   */
+  revision?: number;
   version: string;
   artifact?: string | null;
   configHash?: string | null;

@@ -144,7 +144,26 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
 
   const driver: LocalDriver = {
     type: 'local',
-    capabilities: { health: true, needsOwner: true, nativeUndo: false, restartInPlace: true, configSnapshot: true },
+    capabilities: {
+      health: true,
+      needsOwner: true,
+      nativeUndo: false,
+      warmPrevious: true,
+      weights: true,
+      faultEnv: true,
+      restartInPlace: true,
+      configSnapshot: true,
+    },
+
+    limits: (service, environment) => ({
+      commandMs: 60_000,
+      stopMs: stopTimeoutOf(serviceOptions(options, service, environment)),
+    }),
+
+    frontDoor(service, environment) {
+      const listen = serviceOptions(options, service, environment).listen;
+      return listen ? `http://${listen}` : null;
+    },
 
     async readConfigFiles(release) {
       return readConfigFiles(baseDir, serviceOptions(options, release.service, release.environment), release);
