@@ -14,8 +14,13 @@ export interface DeployRequest {
   strategy?: 'bluegreen' | 'canary';
   /** redeploy a version that was just rolled back */
   force?: boolean;
-  /** wait for the analysis outcome (CI gate); otherwise return once traffic is on it */
+  /**
+   * wait for the analysis outcome (CI gate); otherwise return once traffic is on it.
+   * A rollback is an outcome as soon as traffic is back on its target.
+   */
   watch?: boolean;
+  /** with `watch`: when rolled back, also wait for the rollback to end (post-rollback watch); default false */
+  waitStable?: boolean;
   /** back up the service's database, migrate it up and record the schema version on the release (issue 5 §6) */
   migrate?: boolean;
   actor: Actor;
@@ -144,6 +149,7 @@ export async function deploy(
         durationMs: final ? analysisMs : parseDuration(config.canary.pause),
       });
       if (verdict.outcome !== 'pass') {
+        if (request.waitStable && verdict.rollbackId) await rollbackEnded(ctx, verdict.rollbackId);
         release = (await ctx.store.getRelease(service, environment, release.revision)) ?? release;
         return result(verdict.outcome, verdict.rollbackId, verdict.reason);
       }
@@ -151,6 +157,14 @@ export async function deploy(
   }
   release = await promote(ctx, release, previous);
   return result('promoted');
+}
+
+async function rollbackEnded(ctx: AppContext, id: string): Promise<void> {
+  for (;;) {
+    const rollback = await ctx.store.getRollback(id);
+    if (!rollback || (rollback.status !== 'planned' && rollback.status !== 'running')) return;
+    await ctx.clock.sleep(200);
+  }
 }
 
 async function awaitReady(ctx: AppContext, release: Release, timeoutMs: number): Promise<void> {

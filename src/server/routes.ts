@@ -19,6 +19,7 @@ export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticat
       strategy?: 'bluegreen' | 'canary';
       force?: boolean;
       watch?: boolean;
+      waitStable?: boolean;
       migrate?: boolean;
     };
   }>(
@@ -36,6 +37,7 @@ export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticat
             strategy: { enum: ['bluegreen', 'canary'] },
             force: { type: 'boolean' },
             watch: { type: 'boolean' },
+            waitStable: { type: 'boolean' },
             migrate: { type: 'boolean' },
           },
         },

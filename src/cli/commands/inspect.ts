@@ -4,7 +4,7 @@ import { action } from '../action.js';
 import { connect } from '../connect.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
-import { printJson, printLines, table, time } from '../output.js';
+import { color, printJson, printLines, table, time } from '../output.js';
 
 /** Read-only commands: status, history, rollbacks, rollback show. */
 type Connection = Awaited<ReturnType<typeof connect>>;
@@ -35,6 +35,12 @@ export async function status(options: GlobalOptions, service?: string): Promise<
           `${s.service} in ${s.environment} (${s.driver}): live ${s.live ? `${s.live.version} (r${s.live.revision}, ${s.live.status})` : 'none'}; traffic ${weights}`,
           ...(s.activeRollback ? [`  rollback in progress: ${s.activeRollback.id} (${s.activeRollback.status})`] : []),
           ...s.pendingApprovals.map((a) => `  waiting for approval ${a.id} until ${time(a.deadline)}: ${a.reason}`),
+          ...s.needsAttention
+            .filter((n) => n.kind !== 'approval')
+            .flatMap((n) => [
+              `  ${color.red('needs attention')} (${n.kind} since ${time(n.since)}): ${n.reason}`,
+              `    run: ${n.suggested}`,
+            ]),
         ]);
       }
     return ExitCode.ok;
