@@ -172,6 +172,18 @@ export async function act(ctx: AppContext, input: ActInput): Promise<ActResult> 
     await escalate(ctx, release, decision.reason);
     return { next: 'continue', escalated: decision.reason };
   }
+  const stuck = (
+    await ctx.store.listRollbacks({
+      service: release.service,
+      environment: release.environment,
+      status: ['escalated', 'failed'],
+    })
+  ).find((r) => r.kind === 'automatic' && r.fromRevision === release.revision);
+  if (stuck) {
+    // the automatic rollback of this release already stopped and paged: trying again
+    // and again would only page again; the release stays watched until a human acts
+    return { next: 'continue', escalated: `automatic rollback ${stuck.id} ${stuck.status}: ${stuck.error ?? ''}` };
+  }
   try {
     const { rollback, restored } = await automaticRollback(
       ctx,
