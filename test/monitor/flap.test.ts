@@ -83,6 +83,10 @@ describe('flap control', () => {
     const first = await deployBad(2);
     expect(first.result.outcome).toBe('rolled-back');
     expect(first.decision).toMatchObject({ action: 'rollback', rule: 'error-rate', adjustedBy: null });
+    // the command driver counts no requests: the report says so instead of showing a number
+    const report = await controller.api.report(first.result.rollbackId as string);
+    expect(report.impact).toMatchObject({ measuredBy: null, failedRequests: null, durationMs: null });
+    expect(report.impact.notMeasured).toContain('counts requests');
 
     // a newly deployed bad release, 10 minutes of cooldown still to run: rolled back all the same
     const second = await deployBad(3);
