@@ -7,6 +7,7 @@ import type { AppContext } from './context.js';
 import type { AppOptions, RewindApi } from './index.js';
 import { createApi } from './index.js';
 import { holdControllerLease } from './lease.js';
+import { ensureProjectIdentity } from './project-identity.js';
 import { runPlanned } from './undo.js';
 
 export interface ControllerOptions extends ComposeOptions {
@@ -65,6 +66,7 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     server = createServer({
       api,
       redact: ctx.redact,
+      project: ensureProjectIdentity(loaded),
       plugins: (options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
     });
     const [host, port] = splitListen(options.listen ?? loaded.config.controller.listen);

@@ -4,7 +4,8 @@ import { createApi } from '../app/index.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, UserError, isUserError } from '../core/errors.js';
-import { controllerReachable, createHttpApi } from './http-client.js';
+import { createHttpApi } from './http-client.js';
+import { reachableController } from './controller-identity.js';
 import type { GlobalOptions } from './options.js';
 
 export interface Connection {
@@ -29,7 +30,7 @@ export function controllerUrl(options: GlobalOptions, loaded: LoadedConfig | nul
 export async function connect(options: GlobalOptions): Promise<Connection> {
   const loaded = options.controller ? tryLoad(options.config) : loadConfig(options.config);
   const url = controllerUrl(options, loaded);
-  if (await controllerReachable(url)) {
+  if (await reachableController(url, loaded)) {
     return { api: createHttpApi(url, options.as), mode: 'controller', url, loaded, close: async () => undefined };
   }
   if (!loaded)

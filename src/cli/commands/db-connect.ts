@@ -4,7 +4,7 @@ import { createDbApi } from '../../app/db/db-api.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { loadConfig } from '../../config/load.js';
 import { ExitCode, UserError } from '../../core/errors.js';
-import { controllerReachable } from '../http-client.js';
+import { reachableController } from '../controller-identity.js';
 import { controllerUrl } from '../connect.js';
 import type { GlobalOptions } from '../options.js';
 import { color, say } from '../output.js';
@@ -36,7 +36,7 @@ export async function connectDb(options: DbOptions): Promise<DbConnection> {
   const loaded = options.controller && !options.offline ? tryLoad(options.config) : loadConfig(options.config);
   if (!options.offline) {
     const url = controllerUrl(options, loaded);
-    if (await controllerReachable(url))
+    if (await reachableController(url, loaded))
       return { api: createHttpDbApi(url, options.as), mode: 'controller', who, close: async () => undefined };
     if (!loaded)
       throw new UserError(
