@@ -10,6 +10,7 @@ controller:
 environments:
   production:
     protected: false          # true: a manual undo needs a second person's approval
+    confirm: true             # rewind undo asks "Roll back …? [y/N]" (or needs --yes)
   staging: {}
 
 services:

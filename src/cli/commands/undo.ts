@@ -6,6 +6,7 @@ import type { Approval, RollbackDetail } from '../../core/model.js';
 import { isTerminalRollback } from '../../core/model.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
+import { confirmOrRefuse, defaultEnvironment, needsConfirmation } from '../confirm.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { color, printJson, say } from '../output.js';
@@ -16,6 +17,7 @@ export interface UndoOptions extends GlobalOptions {
   emergency: boolean;
   dryRun: boolean;
   wait: boolean;
+  yes: boolean;
 }
 
 export function rollbackExitCode(status: RollbackDetail['status']): number {
@@ -61,14 +63,28 @@ export async function undo(options: UndoOptions, service: string): Promise<numbe
   }
   const connection = await connect(options);
   try {
-    const result: UndoResult & { approval?: Approval } = await connection.api.undo({
+    const request = {
       service,
       ...(options.env ? { environment: options.env } : {}),
       ...(toRevision !== undefined ? { toRevision } : {}),
       ...(options.reason ? { reason: options.reason } : {}),
       emergency: options.emergency,
-      dryRun: options.dryRun,
       actor: { name: options.as },
+    };
+    const environment = defaultEnvironment(connection.loaded, service, options.env);
+    if (!options.dryRun && !options.yes && needsConfirmation(connection.loaded, environment)) {
+      // the question names what would happen, from the same plan the undo will make
+      const plan = await connection.api.undo({ ...request, dryRun: true });
+      const from = plan.from ? `${plan.from.version} (r${plan.from.revision})` : 'nothing';
+      const asked = `Roll back ${service} in ${plan.environment} from ${from} to ${plan.to.version} (r${plan.to.revision})?`;
+      if (!(await confirmOrRefuse(asked, plan.environment))) {
+        say('not rolled back: nothing changed');
+        return ExitCode.failed;
+      }
+    }
+    const result: UndoResult & { approval?: Approval } = await connection.api.undo({
+      ...request,
+      dryRun: options.dryRun,
     });
     if (result.approval) {
       // protected environment (issue 4 §2): a second person approves
@@ -111,6 +127,6 @@ export function register(program: Command): void {
     .option('--emergency', 'skip validation steps (needs --reason)', false)
     .option('--dry-run', 'print the plan and change nothing', false)
     .option('--no-wait', 'return once the rollback has started')
-    .option('--yes', 'do not ask for confirmation', false)
+    .option('--yes', 'do not ask for confirmation (environments with confirm: true ask on a terminal)', false)
     .action(action(undo));
 }
