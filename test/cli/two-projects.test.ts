@@ -3,12 +3,13 @@
  * same address refuses to act on the first project's controller (exit 2, both
  * config paths named), and the first project's history is unchanged.
  */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { localProject } from '../local-app/harness.js';
 import { apiFetch } from '../helpers/api.js';
 import type { Project, Serve } from '../helpers/cli.js';
-import { freePort, runCli, startServe, tempProject } from '../helpers/cli.js';
+import { BIN, freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
 
 const projects: Project[] = [];
 let serve: Serve | undefined;
@@ -52,5 +53,24 @@ describe('two projects, one port', () => {
 
     const history = JSON.parse((await inFirst('history', 'web', '--json')).stdout) as { version: string }[];
     expect(history.map((r) => r.version)).toEqual(['v1']);
+
+    // status --watch follows changes: one JSON line each time the status changed
+    const watcher = spawn(process.execPath, [BIN, 'status', 'web', '--watch', '--json'], {
+      cwd: first.dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let lines = '';
+    watcher.stdout.on('data', (chunk: Buffer) => (lines += chunk.toString()));
+    const live = () =>
+      lines
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { live: { version: string } }).live.version);
+    await waitFor('the first status line', async () => live().length > 0);
+    expect((await inFirst('deploy', 'web', 'v2')).code).toBe(0);
+    await waitFor('the change to v2', async () => live().includes('v2'));
+    watcher.kill('SIGTERM');
+    expect(live()[0]).toBe('v1');
   }, 60_000);
 });

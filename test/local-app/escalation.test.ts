@@ -5,12 +5,13 @@
  * evaluated (its per-second samples keep coming).
  */
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Receiver } from '../harness/receiver.js';
 import { startReceiver } from '../harness/receiver.js';
 import type { Project, Serve } from '../helpers/cli.js';
-import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
+import { BIN, freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
 import { SAMPLE_APP, setFault, whoAnswers } from './harness.js';
 
 let project: Project | undefined;
@@ -59,7 +60,23 @@ notifications:
     setFault(project, 'v1', 'unhealthy');
     project.write('after-v1', '7000');
     const startedAt = Date.now();
-    expect((await cli('deploy', 'web', 'v1', '--env', 'production', '--watch')).code).toBe(0);
+    // Ctrl-C on a watched deploy: the deploy goes on in the controller, exit 130
+    const watching = spawn(process.execPath, [BIN, 'deploy', 'web', 'v1', '--env', 'production', '--watch'], {
+      cwd: project.dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let said = '';
+    watching.stderr.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    await waitFor('the traffic line', async () => said.includes('gets 100% of traffic'), 20_000);
+    const exited = new Promise<number | null>((resolve) => watching.on('close', resolve));
+    watching.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(said).toContain('the deploy goes on in the controller; follow it with `rewind status web --watch`');
+    await waitFor('v1 promoted all the same', async () => {
+      const status = JSON.parse((await cli('status', 'web', '--env', 'production', '--json')).stdout);
+      return status.live?.status === 'live';
+    });
     // then v1 no longer passes its probes: it cannot take the traffic back
     await new Promise((r) => setTimeout(r, Math.max(0, startedAt + 7500 - Date.now())));
 

@@ -40,14 +40,18 @@ describe('deploy --watch and the incident impact', () => {
     const load = createLoadGenerator({ url: `http://127.0.0.1:${ports.front}/`, ratePerSecond: 100 });
     load.start();
     setFault(project, 'v2', 'error-rate');
-    const watched = await cli('deploy', 'web', 'v2', '--watch', '--json');
+    const watched = await cli('deploy', 'web', 'v2', '--watch');
     const answeredAt = Date.now();
     await new Promise((r) => setTimeout(r, 1000)); // the last answers of v2 in flight
     const client = await load.stop();
 
     expect(watched.code, watched.stderr).toBe(3);
-    const result = JSON.parse(watched.stdout);
-    expect(result).toMatchObject({ outcome: 'rolled-back', rollbackId: expect.stringMatching(/^rb_/) });
+    // not a terminal: the story as plain lines while it happens, then the outcome
+    expect(watched.stderr).toMatch(/trigger errorRate-above-0\.1 \(high\) fired on web r2/);
+    expect(watched.stderr).toContain('traffic is back on revision 1');
+    expect(watched.stderr).toContain('revision 2 in production: rolled-back');
+    const [latest] = JSON.parse((await cli('rollbacks', '--json')).stdout) as { id: string }[];
+    const result = { rollbackId: latest?.id as string };
     const rollback = JSON.parse((await cli('rollback', 'show', result.rollbackId, '--json')).stdout) as RollbackDetail;
     // the 2-minute watch of the restored release goes on in the controller
     expect(rollback.status).toBe('running');

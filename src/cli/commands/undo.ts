@@ -7,6 +7,7 @@ import { isTerminalRollback } from '../../core/model.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
 import { confirmOrRefuse, defaultEnvironment, needsConfirmation } from '../confirm.js';
+import { onInterrupt } from '../live.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { color, printJson, say } from '../output.js';
@@ -72,6 +73,8 @@ export async function undo(options: UndoOptions, service: string): Promise<numbe
       actor: { name: options.as },
     };
     const environment = defaultEnvironment(connection.loaded, service, options.env);
+    if (!options.env && environment && !options.json)
+      say(color.dim(`environment ${environment} (the default; choose with --env)`));
     if (!options.dryRun && !options.yes && needsConfirmation(connection.loaded, environment)) {
       // the question names what would happen, from the same plan the undo will make
       const plan = await connection.api.undo({ ...request, dryRun: true });
@@ -108,7 +111,11 @@ export async function undo(options: UndoOptions, service: string): Promise<numbe
       return ExitCode.ok;
     }
     if (!options.json) say(`rollback ${result.rollback.id}: ${result.from?.version ?? '?'} → ${result.to.version}`);
-    const final = options.wait ? await follow(connection.api, result.rollback, options.json) : result.rollback;
+    const interrupted =
+      connection.mode === 'controller' ? onInterrupt(`rollback ${result.rollback.id}`, service) : () => undefined;
+    const final = options.wait
+      ? await follow(connection.api, result.rollback, options.json).finally(interrupted)
+      : result.rollback;
     if (options.json) printJson({ ...result, rollback: final });
     else
       say(
