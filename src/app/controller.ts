@@ -8,6 +8,7 @@ import type { AppOptions, RewindApi } from './index.js';
 import { createApi } from './index.js';
 import { holdControllerLease } from './lease.js';
 import { ensureProjectIdentity } from './project-identity.js';
+import { addressProblem } from './address-problem.js';
 import { runPlanned } from './undo.js';
 
 export interface ControllerOptions extends ComposeOptions {
@@ -69,8 +70,11 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       project: ensureProjectIdentity(loaded),
       plugins: (options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
     });
-    const [host, port] = splitListen(options.listen ?? loaded.config.controller.listen);
-    await server.listen({ host, port });
+    const listen = options.listen ?? loaded.config.controller.listen;
+    const [host, port] = splitListen(listen);
+    await server.listen({ host, port }).catch((error: unknown) => {
+      throw addressProblem(error, options.listen ? '--listen' : 'controller.listen', listen, loaded.file);
+    });
     const address = server.server.address();
     const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
     let closing: Promise<void> | null = null;

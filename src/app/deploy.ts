@@ -75,6 +75,14 @@ export async function deploy(
     );
   }
   const previous = currentRelease(releases);
+  if (previous?.version === version && !request.force) {
+    // a second revision of what already serves would only start more processes
+    throw new UserError(
+      'ALREADY_LIVE',
+      `${service} ${version} is already live in ${environment} (revision ${previous.revision}); deploy it again with --force`,
+      { status: 409, exitCode: ExitCode.usage },
+    );
+  }
   if (request.migrate) assertMigratable(ctx, service);
   const driver = ctx.driver(service);
   let release = await ctx.store.createRelease(
@@ -126,7 +134,8 @@ export async function deploy(
     data: { revision: release.revision },
   });
 
-  const steps = strategy === 'canary' ? config.canary.steps : [100];
+  // a canary needs a stable release to compare with: the first release simply goes live
+  const steps = strategy === 'canary' && previous ? config.canary.steps : [100];
   const analysisMs = parseDuration(config.analysis.duration);
   for (const [i, weight] of steps.entries()) {
     const weights: Weights = { [release.revision]: weight, ...(previous ? { [previous.revision]: 100 - weight } : {}) };

@@ -7,6 +7,7 @@ import type { Authenticate } from './auth.js';
 import { trustActorHeader } from './auth.js';
 import { errorHandler } from './errors.js';
 import { registerRoutes } from './routes.js';
+import { strictBodyTypes } from './strict-body.js';
 
 export interface ServerOptions {
   api: RewindApi;
@@ -29,6 +30,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     app.addHook('onRequest', async (_request, reply) => {
       reply.header(PROJECT_HEADER, project.id);
     });
+  strictBodyTypes(app);
   registerRoutes(app, options.api, options.authenticate ?? trustActorHeader, project ?? null);
   for (const plugin of options.plugins ?? []) plugin(app);
   return app;

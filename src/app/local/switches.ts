@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../../config/load.js';
 import { createTrafficSwitch } from '../../proxy/index.js';
 import type { TrafficSwitch } from '../../proxy/types.js';
 import { splitListen } from '../controller.js';
+import { addressProblem } from '../address-problem.js';
 
 /**
  * One traffic switch per local service, listening on its `driver.listen` (the
@@ -17,7 +18,13 @@ export function createSwitchRegistry(loaded: LoadedConfig) {
         if (driver?.type !== 'local') throw new Error(`service ${service} does not use the local driver`);
         const [host, port] = splitListen(driver.listen);
         const created = createTrafficSwitch({ host, port });
-        existing = created.listen().then(() => created);
+        existing = created.listen().then(
+          () => created,
+          (error: unknown) => {
+            switches.delete(service);
+            throw addressProblem(error, `services.${service}.driver.listen`, driver.listen, loaded.file);
+          },
+        );
         switches.set(service, existing);
       }
       return existing;
