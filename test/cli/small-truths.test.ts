@@ -3,7 +3,8 @@
  * key (exit 2), an unknown service is a usage error, the live version is not
  * deployed again without --force, a canary's first release simply goes live,
  * `"dryRun": null` is a 400 (never a real rollback), `migrate-down --to 2` finds
- * `002_*.sql`, and a refused dry run still prints its SQL.
+ * `002_*.sql`, a refused dry run still prints its SQL, and a step that could not
+ * do its job (SQLite cannot stop writes) is shown skipped with why, never ✓.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -107,7 +108,9 @@ databases:
     expect(refused.stderr).toContain('-- 003_c.down.sql\nDROP TABLE c;');
 
     // over HTTP a non-boolean dryRun is refused, never run for real
-    expect((await cli('deploy', 'api', 'v2')).code).toBe(0);
+    project.write('migrations/004_d.up.sql', 'CREATE TABLE d (id INTEGER PRIMARY KEY);\n');
+    project.write('migrations/004_d.down.sql', 'DROP TABLE d;\n');
+    expect((await cli('deploy', 'api', 'v2', '--migrate')).code).toBe(0);
     serve = await startServe(project, port);
     const answer = await apiFetch(
       `${serve.url}/v1/undo`,
@@ -117,5 +120,19 @@ databases:
     expect(answer.status).toBe(400);
     expect(((await answer.json()) as { error: { message: string } }).error.message).toContain('dryRun');
     expect(JSON.parse((await cli('rollbacks', '--json')).stdout)).toEqual([]);
+
+    // SQLite cannot stop writes: the step says so and is not shown as done
+    const undo = await cli('undo', 'api');
+    expect(undo.code, undo.stderr).toBe(0);
+    expect(undo.stderr).toContain(
+      '- 1. stop writes on database app — skipped: sqlite has no read-only mode: writes were NOT stopped',
+    );
+    const [rollback] = JSON.parse((await cli('rollbacks', '--json')).stdout) as { id: string }[];
+    const shown = JSON.parse((await cli('rollback', 'show', rollback?.id ?? '', '--json')).stdout) as {
+      status: string;
+      steps: { name: string; status: string }[];
+    };
+    expect(shown.status).toBe('succeeded');
+    expect(shown.steps.filter((s) => s.status === 'skipped').map((s) => s.name)).toEqual(['read-only', 'read-write']);
   }, 90_000);
 });

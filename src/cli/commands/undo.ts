@@ -44,9 +44,14 @@ export async function follow(api: RewindApi, detail: RollbackDetail, quiet: bool
           skipped: color.dim('-'),
           pending: ' ',
         }[step.status];
-        say(
-          `  ${mark} ${step.index + 1}. ${step.title}${step.status === 'failed' && step.error ? ` — ${step.error}` : ''}`,
-        );
+        // a skipped step says why (it did not do its job), a failed one its error
+        const why =
+          step.status === 'failed' && step.error
+            ? ` — ${step.error}`
+            : step.status === 'skipped' && step.output
+              ? ` — skipped: ${step.output.split('\n').at(-1)}`
+              : '';
+        say(`  ${mark} ${step.index + 1}. ${step.title}${why}`);
       }
     }
     if (isTerminalRollback(current.status)) return current;
