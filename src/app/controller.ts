@@ -16,6 +16,8 @@ import type { AppContext } from './context.js';
 import type { AppOptions, RewindApi } from './index.js';
 import { createApi } from './index.js';
 import { holdControllerLease } from './lease.js';
+import { ensureProjectIdentity } from './project-identity.js';
+import { addressProblem } from './address-problem.js';
 import { runPlanned } from './undo.js';
 
 export interface ControllerOptions extends ComposeOptions {
@@ -72,7 +74,8 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       });
       track(runPlanned(ctx, rollback.id, stop.signal));
     }
-    const [host, port] = splitListen(options.listen ?? loaded.config.controller.listen);
+    const listen = options.listen ?? loaded.config.controller.listen;
+    const [host, port] = splitListen(listen);
     const tls = readTls(loaded);
     server = createServer({
       api,
@@ -81,13 +84,16 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       ...(tls ? { https: tls } : {}),
       auth: { access: createAccess(ctx), publicMetrics: loaded.config.controller.publicMetrics },
       audit: createAuditLog(ctx),
+      project: ensureProjectIdentity(loaded),
       plugins: [
         tokenRoutes(ctx, identityOf),
         auditRoutes(ctx),
         ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
       ],
     });
-    await server.listen({ host, port });
+    await server.listen({ host, port }).catch((error: unknown) => {
+      throw addressProblem(error, options.listen ? '--listen' : 'controller.listen', listen, loaded.file);
+    });
     const address = server.server.address();
     const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${typeof address === 'object' && address ? address.port : port}`;
     let closing: Promise<void> | null = null;

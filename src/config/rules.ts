@@ -139,8 +139,16 @@ const uniqueNames: Rule = (config) => {
     }),
   );
   const listens = new Map<string, string>();
+  const declared = Object.keys(config.environments ?? {});
   for (const [name, service] of entries(config.services)) {
     if (service?.driver?.type !== 'local' || typeof service.driver.listen !== 'string') continue;
+    // one traffic switch per front door: a second environment on it would serve the other's release
+    const served = Array.isArray(service.environments) ? service.environments : declared;
+    if (served.length > 1)
+      problems.push({
+        path: ['services', name, 'driver', 'listen'],
+        message: `one front door (${service.driver.listen}) cannot serve ${served.length} environments (${served.join(', ')}): set services.${name}.environments to one, and give each environment its own service and listen address`,
+      });
     const other = listens.get(service.driver.listen);
     if (other)
       problems.push({

@@ -10,10 +10,12 @@ controller:
 environments:
   production:
     protected: false          # true: a manual undo needs a second person's approval
+    confirm: true             # rewind undo asks "Roll back …? [y/N]" (or needs --yes)
   staging: {}
 
 services:
   web:
+    environments: [production]  # a local service serves one environment from its front door
     driver:
       type: local             # local processes behind Rewind's traffic switch
       command: ["node", "server.js", "--release", "{version}"]
@@ -21,7 +23,7 @@ services:
       env: { APP_VERSION: "{version}" }
       portEnv: PORT           # each instance gets a free port here
       instances: 2
-      listen: 127.0.0.1:8080  # the service's front door
+      listen: 127.0.0.1:8080  # the service's front door (one environment per front door)
       stopTimeout: 10s
     strategy: bluegreen       # or canary (see canary.steps / canary.pause)
     rollbackWindow: 10m       # the previous release stays warm this long

@@ -82,11 +82,15 @@ export interface IncidentReport {
     headline: string;
   };
   impact: {
+    /** what counted the requests (the local driver's traffic switch: `local`); null when not measured */
+    measuredBy: string | null;
+    /** why there are no numbers, when there are none */
+    notMeasured: string | null;
     failedRequests: number | null;
     totalRequests: number | null;
     /** failed / total, 0–1 */
     errorRate: number | null;
-    /** users affected: fault (or detection) → traffic restored */
+    /** users affected: first failed request (or the drill's fault) → traffic restored */
     durationMs: number | null;
     /** the rollback itself: initiated → completed */
     rollbackDurationMs: number | null;
@@ -127,9 +131,19 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
   const checks = checkRecoveryTargets(times, input.targets);
   const steps = buildSteps(rollback, events);
 
-  const failedRequests = num(completed.failedRequests);
-  const totalRequests = num(completed.totalRequests);
-  const impactStart = times.faultAt ?? times.detectedAt ?? times.decidedAt;
+  // the switch's count at the moment traffic came back (see app/record/impact.ts)
+  const counted = (first('rollback.traffic-restored')?.data.impact ?? null) as Record<string, unknown> | null;
+  const measured = counted?.measured === true;
+  const failedRequests = measured ? num(counted.failedRequests) : num(completed.failedRequests);
+  const totalRequests = measured ? num(counted.totalRequests) : num(completed.totalRequests);
+  const firstFailureAt = measured ? num(counted.firstFailureAt) : null;
+  const impactStart = firstFailureAt ?? times.faultAt;
+  const durationMs =
+    measured && firstFailureAt === null
+      ? 0
+      : impactStart !== null && times.trafficRestoredAt !== null
+        ? Math.max(0, times.trafficRestoredAt - impactStart)
+        : null;
   const rollbackDurationMs =
     num(completed.durationMs) ??
     (rollback.startedAt !== null && rollback.finishedAt !== null ? rollback.finishedAt - rollback.startedAt : null);
@@ -226,11 +240,14 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
       headline,
     },
     impact: {
+      measuredBy: measured ? str(counted.source) : null,
+      notMeasured: measured
+        ? null
+        : (str(counted?.reason) ?? (failedRequests === null ? 'no source counted the requests' : null)),
       failedRequests,
       totalRequests,
       errorRate: failedRequests !== null && totalRequests ? failedRequests / totalRequests : null,
-      durationMs:
-        impactStart !== null && times.trafficRestoredAt !== null ? times.trafficRestoredAt - impactStart : null,
+      durationMs,
       rollbackDurationMs,
       errorBudget: budget(failedRequests, input.errorBudget),
     },

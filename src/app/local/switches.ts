@@ -4,6 +4,7 @@ import { createHaproxyRouter } from '../../proxy/haproxy/index.js';
 import type { TrafficSwitch } from '../../proxy/types.js';
 import { splitListen } from '../controller.js';
 import { parseDuration } from '../../core/duration.js';
+import { addressProblem } from '../address-problem.js';
 
 /**
  * One traffic switch per local service, listening on its `driver.listen` (the
@@ -27,7 +28,13 @@ export function createSwitchRegistry(loaded: LoadedConfig) {
         // Same interface either way: the driver, triggers and reports do not know which.
         const created: TrafficSwitch =
           driver.router === 'haproxy' ? createHaproxyRouter(common) : createTrafficSwitch(common);
-        existing = created.listen().then(() => created);
+        existing = created.listen().then(
+          () => created,
+          (error: unknown) => {
+            switches.delete(service);
+            throw addressProblem(error, `services.${service}.driver.listen`, driver.listen, loaded.file);
+          },
+        );
         switches.set(service, existing);
       }
       return existing;

@@ -37,6 +37,8 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** interrupts a rollback this watch started (controller shutdown); not the same as `signal` */
   rollbackSignal?: AbortSignal;
+  /** where a rollback this watch started is tracked once the watch has answered */
+  track?: (work: Promise<unknown>) => void;
 }
 
 export type WatchVerdict = {
@@ -71,6 +73,9 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
   let active = new Set<string>();
   let extra: TriggerOutcome[] = [];
   let lastJudged = 0;
+  let lastChecked = ctx.clock.now();
+  /** why a human was paged while the release kept serving; the watch goes on */
+  let escalated: string | null = null;
   const base = { service, environment, revision: release.revision };
 
   try {
@@ -101,6 +106,12 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
       // evaluations); sequential ones look at every tick, as requests arrive.
       const full = at - lastFull >= interval;
       if (full) lastFull = at;
+      if (phase !== 'post-rollback' && at - lastChecked >= 1000) {
+        // someone acted (an approved rollback, a manual undo): this watch has nothing left to judge
+        lastChecked = at;
+        const gone = await noLongerServing(ctx, release);
+        if (gone) return gone;
+      }
       const outcomes = await Promise.all(
         evaluators.map(async (evaluator, index) => {
           const spec = evaluator.spec;
@@ -150,7 +161,9 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
         phase,
         policy,
         signal: options.rollbackSignal,
+        track: options.track,
       });
+      if (verdict.next === 'continue' && verdict.escalated) escalated = verdict.escalated;
       active = new Set(outcomes.filter((o) => o.state === 'fired' || o.state === 'inconclusive').map((o) => o.trigger));
       if (verdict.next === 'stop')
         return { outcome: verdict.outcome, rollbackId: verdict.rollbackId, reason: verdict.reason };
@@ -159,10 +172,64 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
       if (left <= 0) break;
       await ctx.clock.sleep(Math.min(left, Math.max(0, tick - (ctx.clock.now() - at))), signal).catch(() => undefined);
     }
+    if (phase === 'analysis' && !signal?.aborted) {
+      const gone = await rollingBack(ctx, release, signal);
+      if (gone) return gone;
+      // not promoted while a human was paged or still has to answer
+      if (escalated) return { outcome: 'waiting', rollbackId: null, reason: escalated };
+      const asked = await pendingFor(ctx, release);
+      if (asked) return { outcome: 'waiting', rollbackId: null, reason: asked.reason };
+    }
     return { outcome: 'pass', rollbackId: null, reason: null };
   } finally {
     await recorder.flush(true);
     await sources.close();
+  }
+}
+
+/** A pending approval about this release (a decision the monitor asked a human). */
+async function pendingFor(ctx: AppContext, release: Release) {
+  const pending = await ctx.store.listApprovals({
+    service: release.service,
+    environment: release.environment,
+    status: ['pending'],
+  });
+  return pending.find((a) => a.payload.kind === 'decision' && a.payload.revision === release.revision) ?? null;
+}
+
+/** The verdict when the release no longer serves (rolled back by someone or something), else null. */
+async function noLongerServing(ctx: AppContext, release: Release): Promise<WatchVerdict | null> {
+  const now = await ctx.store.getRelease(release.service, release.environment, release.revision);
+  if (!now || now.status === 'analyzing' || now.status === 'live') return null;
+  const [last] = await ctx.store.listRollbacks({
+    service: release.service,
+    environment: release.environment,
+    limit: 1,
+  });
+  const ours = last && last.fromRevision === release.revision ? last : null;
+  return {
+    outcome: 'rolled-back',
+    rollbackId: ours?.id ?? null,
+    reason: ours ? ours.reason : `revision ${release.revision} is ${now.status}`,
+  };
+}
+
+/**
+ * At the end of an analysis: a rollback of this release already under way (an
+ * approval that timed out into a rollback) decides, not the clock; wait until
+ * traffic is off the release or that rollback ends.
+ */
+async function rollingBack(ctx: AppContext, release: Release, signal?: AbortSignal): Promise<WatchVerdict | null> {
+  for (;;) {
+    const gone = await noLongerServing(ctx, release);
+    if (gone) return gone;
+    const active = await ctx.store.listRollbacks({
+      service: release.service,
+      environment: release.environment,
+      status: ['planned', 'running'],
+    });
+    if (!active.some((r) => r.fromRevision === release.revision) || signal?.aborted) return null;
+    await ctx.clock.sleep(200, signal).catch(() => undefined);
   }
 }
 
@@ -175,6 +242,7 @@ interface ConsiderInput {
   phase: WatchPhase;
   policy: ReturnType<typeof effectivePolicy>;
   signal: AbortSignal | undefined;
+  track: ((work: Promise<unknown>) => void) | undefined;
 }
 
 /** Decides when a trigger newly fired or became inconclusive; one decision per change. */
@@ -208,17 +276,8 @@ async function consider(ctx: AppContext, input: ConsiderInput): Promise<ActResul
       },
     });
   }
-  if (input.phase === 'live') {
-    // one open question at a time: while a human decides, do not ask again
-    const waiting = await ctx.store.listApprovals({
-      service: release.service,
-      environment: release.environment,
-      status: ['pending'],
-    });
-    if (waiting.length > 0) return { next: 'continue' };
-  }
   const now = ctx.clock.now();
-  const history = await flapHistory(ctx, release.service, release.environment, now);
+  const history = await flapHistory(ctx, release, input.previous, input.policy.cooldownMs, now);
   const decision = decide({
     fired: outcomes,
     environment: release.environment,
@@ -227,7 +286,11 @@ async function consider(ctx: AppContext, input: ConsiderInput): Promise<ActResul
     cooldown: { lastAutomaticAt: history.lastAutomaticAt, periodMs: input.policy.cooldownMs },
     retries: { count: history.count, maximum: input.policy.maximumRetries },
     now,
+    askDefaults: { approvalTimeoutMs: input.policy.approvalTimeoutMs, onTimeout: input.policy.onTimeout },
   });
+  // one open question at a time: while a human decides, do not ask again (other actions still happen)
+  if (decision.action === 'ask' && input.phase !== 'post-rollback' && (await pendingFor(ctx, release)))
+    return { next: 'continue' };
   return act(ctx, {
     release,
     previous: input.previous,
@@ -235,5 +298,6 @@ async function consider(ctx: AppContext, input: ConsiderInput): Promise<ActResul
     decision,
     policy: input.policy,
     ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.track ? { track: input.track } : {}),
   });
 }

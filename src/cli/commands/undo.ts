@@ -6,6 +6,8 @@ import type { Approval, RollbackDetail } from '../../core/model.js';
 import { isTerminalRollback } from '../../core/model.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
+import { confirmOrRefuse, defaultEnvironment, needsConfirmation } from '../confirm.js';
+import { onInterrupt } from '../live.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { color, printJson, say } from '../output.js';
@@ -18,6 +20,7 @@ export interface UndoOptions extends GlobalOptions {
   emergency: boolean;
   dryRun: boolean;
   wait: boolean;
+  yes: boolean;
 }
 
 export function rollbackExitCode(status: RollbackDetail['status']): number {
@@ -43,9 +46,14 @@ export async function follow(api: RewindApi, detail: RollbackDetail, quiet: bool
           skipped: color.dim('-'),
           pending: ' ',
         }[step.status];
-        say(
-          `  ${mark} ${step.index + 1}. ${step.title}${step.status === 'failed' && step.error ? ` — ${step.error}` : ''}`,
-        );
+        // a skipped step says why (it did not do its job), a failed one its error
+        const why =
+          step.status === 'failed' && step.error
+            ? ` — ${step.error}`
+            : step.status === 'skipped' && step.output
+              ? ` — skipped: ${step.output.split('\n').at(-1)}`
+              : '';
+        say(`  ${mark} ${step.index + 1}. ${step.title}${why}`);
       }
     }
     if (isTerminalRollback(current.status)) return current;
@@ -74,14 +82,30 @@ export async function undo(options: UndoOptions & GroupOptions, service?: string
   }
   const connection = await connect(options);
   try {
-    const result: UndoResult & { approval?: Approval } = await connection.api.undo({
+    const request = {
       service,
       ...(options.env ? { environment: options.env } : {}),
       ...(toRevision !== undefined ? { toRevision } : {}),
       ...(options.reason ? { reason: options.reason } : {}),
       emergency: options.emergency,
-      dryRun: options.dryRun,
       actor: connection.actor,
+    };
+    const environment = defaultEnvironment(connection.loaded, service, options.env);
+    if (!options.env && environment && !options.json)
+      say(color.dim(`environment ${environment} (the default; choose with --env)`));
+    if (!options.dryRun && !options.yes && needsConfirmation(connection.loaded, environment)) {
+      // the question names what would happen, from the same plan the undo will make
+      const plan = await connection.api.undo({ ...request, dryRun: true });
+      const from = plan.from ? `${plan.from.version} (r${plan.from.revision})` : 'nothing';
+      const asked = `Roll back ${service} in ${plan.environment} from ${from} to ${plan.to.version} (r${plan.to.revision})?`;
+      if (!(await confirmOrRefuse(asked, plan.environment))) {
+        say('not rolled back: nothing changed');
+        return ExitCode.failed;
+      }
+    }
+    const result: UndoResult & { approval?: Approval } = await connection.api.undo({
+      ...request,
+      dryRun: options.dryRun,
     });
     if (result.approval) {
       // protected environment (issue 4 §2): a second person approves
@@ -105,7 +129,11 @@ export async function undo(options: UndoOptions & GroupOptions, service?: string
       return ExitCode.ok;
     }
     if (!options.json) say(`rollback ${result.rollback.id}: ${result.from?.version ?? '?'} → ${result.to.version}`);
-    const final = options.wait ? await follow(connection.api, result.rollback, options.json) : result.rollback;
+    const interrupted =
+      connection.mode === 'controller' ? onInterrupt(`rollback ${result.rollback.id}`, service) : () => undefined;
+    const final = options.wait
+      ? await follow(connection.api, result.rollback, options.json).finally(interrupted)
+      : result.rollback;
     if (options.json) printJson({ ...result, rollback: final });
     else
       say(
@@ -130,6 +158,6 @@ export function register(program: Command): void {
     .option('--emergency', 'skip validation steps (needs --reason)', false)
     .option('--dry-run', 'print the plan and change nothing', false)
     .option('--no-wait', 'return once the rollback has started')
-    .option('--yes', 'do not ask for confirmation', false)
+    .option('--yes', 'do not ask for confirmation (environments with confirm: true ask on a terminal)', false)
     .action(action(undo));
 }

@@ -39,6 +39,10 @@ export const policySchema = z.strictObject({
 
 export const environmentSchema = z.strictObject({
   protected: z.boolean().default(false).describe('a manual undo needs a second person’s approval'),
+  confirm: z
+    .boolean()
+    .default(false)
+    .describe('`rewind undo` asks "Roll back …? [y/N]" on a terminal; without one it needs --yes'),
   targets: targetsSchema.optional(),
   policy: policySchema.partial().optional().describe('overrides of the top-level policy'),
 });
