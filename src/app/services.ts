@@ -1,4 +1,5 @@
 import { dbRoutes } from '../server/db-routes.js';
+import { dashboardRoutes } from '../server/dashboard/index.js';
 import { createDbApi } from './db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
@@ -15,6 +16,7 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
   const local = localRuntime(loaded);
   const record = recordServices(loaded);
   record.plugins.push((app, ctx) => dbRoutes(createDbApi(ctx))(app)); // rewind db … over HTTP (issue 5)
+  record.plugins.push((app, ctx) => dashboardRoutes(ctx)(app)); // the browser dashboard at /
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
     // the monitor watches releases, decides by policy and enforces approval deadlines (issues 3, 4);

@@ -17,6 +17,7 @@ import type { ActResult, WatchPhase } from './act.js';
 import { act, flapHistory } from './act.js';
 import { JUDGE_METRICS, judgeNow } from './canary.js';
 import { createSampleRecorder } from './samples.js';
+import { CHART_METRICS } from './chart-metrics.js';
 import { describeSmoke, runSmokeTests, smokeBaseUrl, smokeOutcome } from './smoke.js';
 import { watchedSources } from './sources.js';
 
@@ -56,6 +57,8 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
   );
   const sources = watchedSources(ctx, service, environment, phase === 'post-rollback' ? null : previous);
   const recorder = createSampleRecorder(ctx.store, service, environment);
+  // the dashboard charts these for every watched release, whether or not a trigger reads them
+  const charted = CHART_METRICS.filter((m) => !evaluators.some((e) => e.spec.metric === m));
   const interval = Math.max(50, parseDuration(ctx.loaded.config.controller.evaluationInterval));
   const until = ctx.clock.now() + options.durationMs;
   let active = new Set<string>();
@@ -99,6 +102,11 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
           recorder.add(release.revision, evaluator.spec.metric, reading, at);
           return evaluator.evaluate(reading, at);
         }),
+      );
+      await Promise.all(
+        charted.map(async (m) =>
+          recorder.add(release.revision, m, await sources.read(m, release, at, 1000, undefined, signal), at),
+        ),
       );
       if (options.judge && previous) {
         // per-second values of both releases, for the judge and for replay
