@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { LoadedConfig } from '../config/load.js';
 import { createServer } from '../server/index.js';
+import { identityOf } from '../server/auth.js';
+import { tokenRoutes } from '../server/token-routes.js';
+import { ensureAdminToken } from './access/admin-token.js';
+import { createAccess } from './access/authorize.js';
 import type { ComposeOptions } from './compose.js';
 import { closeContext, composeContext } from './compose.js';
 import type { AppContext } from './context.js';
@@ -43,6 +47,7 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
   let server: FastifyInstance | null = null;
   try {
     ctx.cleanup.push(await holdControllerLease(ctx));
+    await ensureAdminToken(ctx);
     const api = createApi(ctx, {
       track,
       signal: stop.signal,
@@ -65,7 +70,11 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     server = createServer({
       api,
       redact: ctx.redact,
-      plugins: (options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
+      auth: { access: createAccess(ctx), publicMetrics: loaded.config.controller.publicMetrics },
+      plugins: [
+        tokenRoutes(ctx, identityOf),
+        ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
+      ],
     });
     const [host, port] = splitListen(options.listen ?? loaded.config.controller.listen);
     await server.listen({ host, port });

@@ -1,18 +1,22 @@
 import { ExitCode, UserError } from '../core/errors.js';
 
-export type HttpCall = <T>(method: 'GET' | 'POST', path: string, body?: unknown) => Promise<T>;
+export type HttpCall = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => Promise<T>;
 
 /**
- * One JSON call to the controller. The controller's `{"error":{code,message}}`
- * becomes a UserError: 400 exits 2 (usage), anything else exits 1.
+ * One JSON call to the controller with the caller's bearer token. The
+ * controller's `{"error":{code,message}}` becomes a UserError: 400 exits 2
+ * (usage), anything else exits 1.
  */
-export function createHttpCall(baseUrl: string, actor: string, unreachableHint = ''): HttpCall {
-  return async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+export function createHttpCall(baseUrl: string, token: string | undefined, unreachableHint = ''): HttpCall {
+  return async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> => {
     let response: Response;
     try {
       response = await fetch(`${baseUrl}${path}`, {
         method,
-        headers: { 'content-type': 'application/json', 'x-rewind-actor': actor },
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {

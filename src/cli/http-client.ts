@@ -2,8 +2,8 @@ import type { RewindApi } from '../app/index.js';
 import { createHttpCall } from './http-call.js';
 
 /** The CLI's view of a controller: the same API over HTTP, like kubectl's. */
-export function createHttpApi(baseUrl: string, actor: string): RewindApi {
-  const call = createHttpCall(baseUrl, actor);
+export function createHttpApi(baseUrl: string, token: string | undefined): RewindApi {
+  const call = createHttpCall(baseUrl, token);
   const query = (params: Record<string, string | number | undefined>): string => {
     const entries = Object.entries(params).filter(([, v]) => v !== undefined) as [string, string][];
     return entries.length

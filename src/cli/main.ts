@@ -9,6 +9,7 @@ import { register as registerInspect } from './commands/inspect.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerUndo } from './commands/undo.js';
+import { register as registerToken } from './commands/token.js';
 import { register as registerDb } from './commands/db.js';
 
 const program = new Command('rewind')
@@ -33,6 +34,7 @@ for (const register of [
   registerReport,
   registerDrill,
   registerDemo,
+  registerToken,
 ])
   register(program);
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DbApi } from '../app/db/db-api.js';
 import type { Authenticate } from './auth.js';
-import { trustActorHeader } from './auth.js';
+import { identityOf } from './auth.js';
 
 const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const tables = { type: 'array', items: str, maxItems: 500 } as const;
@@ -12,7 +12,7 @@ const dbOnly = { type: 'object', additionalProperties: false, properties: { data
  * so the CLI does not need the database's credentials or binaries. Every route
  * authenticates first; answers have the CLI's `--json` shapes.
  */
-export function dbRoutes(api: DbApi, authenticate: Authenticate = trustActorHeader): (app: FastifyInstance) => void {
+export function dbRoutes(api: DbApi, authenticate: Authenticate = identityOf): (app: FastifyInstance) => void {
   return (app) => {
     const who = async (request: Parameters<Authenticate>[0], database?: string) => ({
       ...(database ? { database } : {}),

@@ -1,15 +1,16 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { RewindApi } from '../app/index.js';
-import type { Authenticate } from './auth.js';
-import { trustActorHeader } from './auth.js';
+import type { AuthOptions } from './auth.js';
+import { identityOf, installAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { registerRoutes } from './routes.js';
 
 export interface ServerOptions {
   api: RewindApi;
   redact: (text: string) => string;
-  authenticate?: Authenticate;
+  /** every route but /healthz (and /metrics unless closed) needs a token */
+  auth: AuthOptions;
   /** more routes (metrics, dashboard) registered by their own modules */
   plugins?: ((app: FastifyInstance) => void)[];
 }
@@ -20,7 +21,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }),
   );
-  registerRoutes(app, options.api, options.authenticate ?? trustActorHeader);
+  installAuth(app, options.auth);
+  registerRoutes(app, options.api, identityOf);
   for (const plugin of options.plugins ?? []) plugin(app);
   return app;
 }

@@ -4,6 +4,7 @@
  * enforces deadlines (`onTimeout`: rollback | escalate | ignore). Approvals of a
  * manual undo in a protected environment need a second person (four-eyes).
  */
+import { sameIdentity } from '../../core/access.js';
 import { ExitCode, UserError, notFound } from '../../core/errors.js';
 import type { Approval, OnTimeout, RollbackDetail } from '../../core/model.js';
 import type { Actor, AppContext } from '../context.js';
@@ -113,8 +114,9 @@ export async function approve(
   run: RunRollback,
 ): Promise<ApprovalResult> {
   const approval = await pending(ctx, request.id);
-  // four-eyes (issue 4 §2): a protected undo is approved by someone else than who asked
-  if (approval.action === 'undo' && approval.requestedBy === request.actor.name) {
+  // four-eyes: a protected change is approved by another identity than the one that
+  // asked; token names are compared ignoring case, so "ALICE" is still alice
+  if (approval.action === 'undo' && sameIdentity(approval.requestedBy, request.actor.name)) {
     throw new UserError(
       'FOUR_EYES',
       `approval ${approval.id} was requested by ${approval.requestedBy}; a different person must approve it`,

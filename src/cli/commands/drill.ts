@@ -51,7 +51,7 @@ export async function drill(options: DrillOptions, environment: string): Promise
       ...(options.fault ? { fault: options.fault as DrillFault } : {}),
       ...(faultAfterMs !== undefined ? { faultAfterMs } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      actor: { name: options.as },
+      actor: connection.actor,
     });
     if (!options.json) say(color.dim(`drill ${status.drillId} started in ${environment}; waiting for the rollback…`));
     while (status.status !== 'finished' || !status.result) {

@@ -30,6 +30,10 @@ export const configSchema = z.strictObject({
         .default({ type: 'sqlite' }),
       evaluationInterval: duration('how often triggers are evaluated').default('250ms'),
       signalRetention: duration('how long per-second signals are kept for `policy replay`').default('7d'),
+      publicMetrics: z
+        .boolean()
+        .default(true)
+        .describe('false: GET /metrics needs an API token too (any role); /healthz is always open'),
     })
     .default({
       listen: '127.0.0.1:7070',
@@ -37,6 +41,7 @@ export const configSchema = z.strictObject({
       store: { type: 'sqlite' },
       evaluationInterval: '250ms',
       signalRetention: '7d',
+      publicMetrics: true,
     }),
   environments: z.record(z.string(), environmentSchema).describe('production, staging, …'),
   services: z.record(z.string(), serviceSchema),

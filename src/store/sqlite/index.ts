@@ -8,6 +8,7 @@ import { eventQueries } from './events.js';
 import { migrate } from './migrations.js';
 import { releaseQueries } from './releases.js';
 import { rollbackQueries } from './rollbacks.js';
+import { tokenQueries } from './tokens.js';
 
 export interface SqliteStoreOptions {
   /** file path of the database, usually `<stateDir>/state.db`; `:memory:` for tests */
@@ -35,6 +36,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...eventQueries(db),
     ...approvalQueries(db),
     ...catalogQueries(db),
+    ...tokenQueries(db),
     close: async () => {
       if (closed) return;
       closed = true;
