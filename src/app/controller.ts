@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LoadedConfig } from '../config/load.js';
 import { createServer } from '../server/index.js';
 import { identityOf } from '../server/auth.js';
+import { createSessions } from '../server/dashboard/sessions.js';
 import { tokenRoutes } from '../server/token-routes.js';
 import { ensureAdminToken } from './access/admin-token.js';
 import { createAccess } from './access/authorize.js';
@@ -67,12 +68,15 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       });
       track(runPlanned(ctx, rollback.id, stop.signal));
     }
+    const access = createAccess(ctx);
+    const sessions = createSessions(access, () => Object.keys(loaded.config.environments));
     server = createServer({
       api,
       redact: ctx.redact,
-      auth: { access: createAccess(ctx), publicMetrics: loaded.config.controller.publicMetrics },
+      auth: { access, session: sessions.identify, publicMetrics: loaded.config.controller.publicMetrics },
       plugins: [
         tokenRoutes(ctx, identityOf),
+        sessions.routes,
         ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
       ],
     });

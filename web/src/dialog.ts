@@ -19,7 +19,7 @@ export function askReason(options: {
     { 'aria-labelledby': 'dialog-title' },
     h(
       'form',
-      { method: 'dialog' },
+      { method: 'dialog', novalidate: true },
       h('h2', { id: 'dialog-title' }, options.title),
       h('p', {}, options.text),
       options.note ? h('p', { class: 'note' }, options.note) : null,

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import type { RewindEvent } from '../../core/model.js';
-import type { Authenticate } from '../auth.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -9,8 +8,9 @@ const HEARTBEAT_MS = 15_000;
  * `GET /v1/events/stream`: the event log as server-sent events, so the dashboard
  * updates the moment something happens instead of polling. A reconnecting
  * browser sends `Last-Event-ID` and first gets what it missed from the store.
+ * A token limited to environments sees only their events (and global ones).
  */
-export function eventStream(app: FastifyInstance, ctx: AppContext, authenticate: Authenticate): void {
+export function eventStream(app: FastifyInstance, ctx: AppContext): void {
   const open = new Set<() => void>();
   // an open stream would hold shutdown until its client goes away
   app.addHook('preClose', async () => {
@@ -29,7 +29,6 @@ export function eventStream(app: FastifyInstance, ctx: AppContext, authenticate:
       },
     },
     async (request, reply) => {
-      await authenticate(request);
       const header = Number(request.headers['last-event-id']);
       const afterId = Number.isInteger(header) && header >= 0 ? header : request.query.afterId;
       reply.hijack();
@@ -40,8 +39,10 @@ export function eventStream(app: FastifyInstance, ctx: AppContext, authenticate:
         connection: 'keep-alive',
       });
       let lastId = afterId ?? 0;
+      const limits = request.identity?.environments ?? null;
       const write = (event: RewindEvent) => {
         if (event.id <= lastId) return;
+        if (limits && event.environment && !limits.includes(event.environment)) return;
         lastId = event.id;
         res.write(`id: ${event.id}\nevent: rewind\ndata: ${JSON.stringify(event)}\n\n`);
       };

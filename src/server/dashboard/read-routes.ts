@@ -1,18 +1,21 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { drillHistory } from '../../app/dashboard/drills.js';
 import { overview } from '../../app/dashboard/overview.js';
 import { signals } from '../../app/dashboard/signals.js';
-import type { Authenticate } from '../auth.js';
 
 const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const time = { type: 'integer', minimum: 0 } as const;
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** What the dashboard reads beyond the CLI's routes: the grid, the charts' signals, the drill history. */
-export function readRoutes(app: FastifyInstance, ctx: AppContext, authenticate: Authenticate): void {
+export function readRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/v1/overview', async (request) => {
-    await authenticate(request);
-    return { ...(await overview(ctx)), databases: Object.keys(ctx.loaded.config.databases) };
+    const all = await overview(ctx);
+    // a token limited to environments sees only those cells
+    const limits = request.identity?.environments ?? null;
+    const cells = limits ? all.cells.filter((c) => limits.includes(c.environment)) : all.cells;
+    return { ...all, cells, databases: Object.keys(ctx.loaded.config.databases) };
   });
 
   app.get<{
@@ -21,6 +24,15 @@ export function readRoutes(app: FastifyInstance, ctx: AppContext, authenticate: 
   }>(
     '/v1/signals/:service',
     {
+      config: {
+        access: {
+          action: 'read',
+          target: (request: FastifyRequest) => ({
+            service: text((request.params as { service?: unknown }).service),
+            environment: text((request.query as { environment?: unknown }).environment),
+          }),
+        },
+      },
       schema: {
         querystring: {
           type: 'object',
@@ -29,10 +41,7 @@ export function readRoutes(app: FastifyInstance, ctx: AppContext, authenticate: 
         },
       },
     },
-    async (request) => {
-      await authenticate(request);
-      return signals(ctx, request.params.service, request.query);
-    },
+    async (request) => signals(ctx, request.params.service, request.query),
   );
 
   app.get<{ Querystring: { limit?: number } }>(
@@ -46,9 +55,6 @@ export function readRoutes(app: FastifyInstance, ctx: AppContext, authenticate: 
         },
       },
     },
-    async (request) => {
-      await authenticate(request);
-      return drillHistory(ctx, request.query.limit);
-    },
+    async (request) => drillHistory(ctx, request.query.limit),
   );
 }

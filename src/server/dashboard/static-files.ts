@@ -52,6 +52,7 @@ export function staticFiles(app: FastifyInstance, root = WEB_ROOT): void {
     const type = TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream';
     return securityHeaders(reply).header('content-type', type).header('cache-control', 'no-cache').send(body);
   };
-  app.get('/', (_request, reply) => send(reply, 'index.html'));
-  app.get<{ Params: { name: string } }>('/assets/:name', (request, reply) => send(reply, request.params.name));
+  const open = { config: { access: 'public' as const } };
+  app.get('/', open, (_request, reply) => send(reply, 'index.html'));
+  app.get<{ Params: { name: string } }>('/assets/:name', open, (request, reply) => send(reply, request.params.name));
 }

@@ -23,7 +23,9 @@ export function recoveryTable(report: IncidentReport): HTMLElement {
               ? badge('met', 'ok')
               : badge('missed', 'bad'),
         ])
-      : Object.entries(report.recovery.times).map(([k, v]) => [k, duration(v as number | null), 'no target', '']),
+      : Object.entries(report.recovery.times)
+          .filter(([k]) => k.endsWith('Ms'))
+          .map(([k, v]) => [k.slice(0, -2), duration(v as number | null), 'no target', '']),
     { class: 'recovery' },
   );
 }

@@ -1,0 +1,140 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiFetch } from '../helpers/api.js';
+import type { Project, Serve } from '../helpers/cli.js';
+import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
+import { setFault, whoAnswers } from '../local-app/harness.js';
+import type { TestBrowser, Watched } from './browser.js';
+import { DESKTOP, PHONE, launchChromium, markNoReload, personBrowser, signIn } from './browser.js';
+import type { Ports } from './project.js';
+import { createToken, dashboardProject, stateOf, steadyLoad } from './project.js';
+
+const DOCS = resolve(import.meta.dirname, '../../docs');
+let project: Project;
+let serve: Serve;
+let ports: Ports;
+let chromium: TestBrowser | null;
+const people: Watched[] = [];
+const tokens: Record<string, string> = {};
+const stops: (() => void)[] = [];
+const cli = (...args: string[]) => runCli(args, { cwd: project.dir });
+const shot = (page: Page, name: string) => page.screenshot({ path: `${DOCS}/${name}.png`, fullPage: false });
+
+async function person(name: string, viewport = DESKTOP): Promise<Watched> {
+  const watched = await personBrowser(chromium!.browser, serve.url, viewport);
+  people.push(watched);
+  await signIn(watched.page, serve.url, tokens[name]!);
+  return watched;
+}
+
+beforeAll(async () => {
+  chromium = await launchChromium();
+  if (!chromium) return;
+  mkdirSync(DOCS, { recursive: true });
+  project = tempProject('rewind-dashboard-');
+  ports = { controller: await freePort(), web: await freePort(), api: await freePort() };
+  dashboardProject(project, ports);
+  serve = await startServe(project, ports.controller);
+  for (const [name, role] of [
+    ['vera', 'viewer'],
+    ['oscar', 'operator'],
+    ['alice', 'approver'],
+    ['bob', 'approver'],
+  ])
+    tokens[name!] = await createToken(serve.url, project, name!, role!);
+  stops.push(steadyLoad(ports.web), steadyLoad(ports.api));
+  for (const [service, env] of [
+    ['web', 'staging'],
+    ['api', 'production'],
+  ]) {
+    const deployed = await cli('deploy', service!, 'v1', '--env', env!);
+    expect(deployed.code, deployed.stderr).toBe(0);
+  }
+  const v2 = await cli('deploy', 'web', 'v2', '--env', 'staging');
+  expect(v2.code, v2.stderr).toBe(0);
+}, 120_000);
+
+afterAll(async () => {
+  for (const stop of stops) stop();
+  await chromium?.close();
+  await serve?.kill('SIGTERM');
+  project?.cleanup();
+});
+
+describe('the dashboard in Chromium', () => {
+  it('a viewer sees the live version and no Roll back button; the API refuses the viewer too', async () => {
+    if (!chromium) return;
+    const vera = await person('vera');
+    const cell = vera.page.locator('[data-service="web"][data-environment="staging"]');
+    await expect.poll(() => cell.locator('.live-version').textContent()).toContain('v2 · r2');
+    await shot(vera.page, 'dashboard-overview');
+    await vera.page.getByRole('link', { name: 'web' }).click();
+    await vera.page.getByRole('heading', { name: 'Revisions' }).waitFor();
+    await expect.poll(() => vera.page.locator('table.releases tbody tr').count()).toBe(2);
+    expect(await vera.page.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
+    // the session is refused by the API as well, even with its CSRF token
+    const cookie = (await vera.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const session = (await (await apiFetch(`${serve.url}/v1/session`, { headers: { cookie } })).json()) as {
+      session: { csrf: string; role: string };
+    };
+    expect(session.session.role).toBe('viewer');
+    const refused = await apiFetch(`${serve.url}/v1/undo`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': session.session.csrf, origin: serve.url },
+      json: { service: 'web', environment: 'staging', reason: 'try' },
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+  });
+
+  it('an operator rolls back from the service page with a reason; the steps complete live; v1 answers again', async () => {
+    if (!chromium) return;
+    const oscar = await person('oscar');
+    const { page } = oscar;
+    await page.goto(`${serve.url}/#/service/web/staging`);
+    const r1 = page.getByRole('button', { name: 'Roll back to r1' });
+    await r1.waitFor();
+    await expect.poll(() => whoAnswers(ports.web)).toBe('v2');
+    await r1.click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    // the reason is required: nothing happens without one
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('Say why');
+    await dialog.getByLabel('Reason (required)').fill('checkout broken since v2');
+    await shot(page, 'dashboard-rollback-dialog');
+    const unchanged = await markNoReload(page);
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    await page.getByRole('heading', { name: 'Steps' }).waitFor();
+    // watch what the step list shows while the plan runs, without reloading
+    const seen = new Set<string>();
+    await waitFor(
+      'every step done on the rollback page',
+      async () => {
+        const states = await page.locator('.step-list .step').evaluateAll((els) => els.map((e) => e.dataset.status));
+        for (const s of states) seen.add(String(s));
+        return states.length > 0 && states.every((s) => s === 'done');
+      },
+      60_000,
+      50,
+    );
+    expect(await page.evaluate(() => location.hash)).toMatch(/^#\/rollback\//);
+    expect(await unchanged()).toBe(true);
+    expect([...seen].some((s) => s === 'running' || s === 'pending')).toBe(true);
+    const titles = await page.locator('.step-list .step .title').allTextContents();
+    expect(titles.join(' | ')).toMatch(/shift all traffic to web v1/);
+    expect(await whoAnswers(ports.web)).toBe('v1');
+    const id = (await page.evaluate(() => location.hash)).split('/')[2]!;
+    const rollback = (await (await apiFetch(`${serve.url}/v1/rollbacks/${id}`, {}, stateOf(project))).json()) as {
+      status: string;
+      requestedBy: string;
+      reason: string;
+      steps: unknown[];
+    };
+    expect(rollback).toMatchObject({ status: 'succeeded', requestedBy: 'oscar', reason: 'checkout broken since v2' });
+    expect(await page.locator('.step-list .step').count()).toBe(rollback.steps.length);
+    await page.getByRole('heading', { name: 'Recovery times' }).waitFor();
+    await shot(page, 'dashboard-rollback');
+  });
+});
