@@ -87,6 +87,6 @@ export async function signIn(page: Page, origin: string, token: string, hash = '
 /** A mark in the page's window that a reload would wipe: proves a change arrived live. */
 export async function markNoReload(page: Page): Promise<() => Promise<boolean>> {
   const mark = `m${Math.random()}`;
-  await page.evaluate((m) => ((window as unknown as Record<string, string>).__rewindMark = m), mark);
-  return () => page.evaluate((m) => (window as unknown as Record<string, string>).__rewindMark === m, mark);
+  await page.evaluate((m) => ((globalThis as unknown as Record<string, string>).__rewindMark = m), mark);
+  return () => page.evaluate((m) => (globalThis as unknown as Record<string, string>).__rewindMark === m, mark);
 }

@@ -119,13 +119,13 @@ describe('the dashboard in Chromium', () => {
       60_000,
       50,
     );
-    expect(await page.evaluate(() => location.hash)).toMatch(/^#\/rollback\//);
+    expect(new URL(page.url()).hash).toMatch(/^#\/rollback\//);
     expect(await unchanged()).toBe(true);
     expect([...seen].some((s) => s === 'running' || s === 'pending')).toBe(true);
     const titles = await page.locator('.step-list .step .title').allTextContents();
     expect(titles.join(' | ')).toMatch(/shift all traffic to web v1/);
     expect(await whoAnswers(ports.web)).toBe('v1');
-    const id = (await page.evaluate(() => location.hash)).split('/')[2]!;
+    const id = new URL(page.url()).hash.split('/')[2]!;
     const rollback = (await (await apiFetch(`${serve.url}/v1/rollbacks/${id}`, {}, stateOf(project))).json()) as {
       status: string;
       requestedBy: string;
@@ -136,5 +136,50 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('.step-list .step').count()).toBe(rollback.steps.length);
     await page.getByRole('heading', { name: 'Recovery times' }).waitFor();
     await shot(page, 'dashboard-rollback');
+  });
+
+  it('a bad release in protected production waits for people: four eyes, an approver approves, traffic returns, the overview updates live', async () => {
+    if (!chromium) return;
+    const bob = await person('bob');
+    const overview = bob.page;
+    const unchanged = await markNoReload(overview);
+    const cell = overview.locator('[data-service="api"][data-environment="production"]');
+    await expect.poll(() => cell.locator('.live-version').textContent()).toContain('v1 · r1');
+    setFault(project, 'v2', 'error-rate');
+    await cli('deploy', 'api', 'v2', '--env', 'production');
+    // automatic: false — the fired trigger becomes an approval, and the open overview shows it without a reload
+    await cell.locator('.approval').waitFor({ timeout: 45_000 });
+    expect(await cell.locator('.live-version').textContent()).toContain('v2 · r2');
+    await shot(overview, 'dashboard-overview-approval');
+
+    const alice = await person('alice');
+    await alice.page.goto(`${serve.url}/#/service/api/production`);
+    await alice.page.getByRole('button', { name: 'Roll back to r1' }).click();
+    const dialog = alice.page.getByRole('dialog');
+    expect(await dialog.locator('.note').textContent()).toContain('second person');
+    await dialog.getByLabel('Reason (required)').fill('error rate 50% on v2');
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    await alice.page.getByRole('heading', { name: /^Pending/ }).waitFor();
+    const mine = alice.page.locator('.approval', { has: alice.page.locator('.four-eyes') });
+    await mine.waitFor();
+    expect(await mine.textContent()).toContain('a second person must approve it');
+    expect(await mine.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    await shot(alice.page, 'dashboard-approvals');
+    const id = (await mine.getAttribute('data-approval'))!;
+    expect(await whoAnswers(ports.api)).not.toBe('v1');
+
+    const approvals = await bob.newPage();
+    await approvals.goto(`${serve.url}/#/approvals`);
+    const card = approvals.locator(`[data-approval="${id}"]`);
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await approvals.getByRole('dialog').getByLabel('Reason (required)').fill('agreed, v2 is broken');
+    await approvals.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => whoAnswers(ports.api), { timeout: 30_000 }).toBe('v1');
+    await expect.poll(() => cell.locator('.live-version').textContent(), { timeout: 15_000 }).toContain('v1 · r1');
+    expect(await unchanged()).toBe(true);
+    const decided = (await (
+      await apiFetch(`${serve.url}/v1/approvals?status=approved`, {}, stateOf(project))
+    ).json()) as { id: string; requestedBy: string; decidedBy: string }[];
+    expect(decided.find((a) => a.id === id)).toMatchObject({ requestedBy: 'alice', decidedBy: 'bob' });
   });
 });

@@ -69,7 +69,9 @@ function cellView(cell: OverviewCell): HTMLElement {
         { class: 'approval' },
         badge('approval pending', 'warn'),
         ' ',
-        link('#/approvals', a.reason || a.action),
+        link('#/approvals', a.action === 'undo' ? `rollback asked by ${a.requestedBy}` : 'automatic rollback', {
+          title: a.reason,
+        }),
         ' ',
         h('span', { class: 'countdown', 'data-deadline': a.deadline }, countdown(a.deadline)),
       ),
