@@ -9,7 +9,7 @@ import { setFault, whoAnswers } from '../local-app/harness.js';
 import type { TestBrowser, Watched } from './browser.js';
 import { DESKTOP, PHONE, launchChromium, markNoReload, personBrowser, signIn } from './browser.js';
 import type { Ports } from './project.js';
-import { createToken, dashboardProject, stateOf, steadyLoad } from './project.js';
+import { createToken, dashboardProject, seedDatabase, stateOf, steadyLoad } from './project.js';
 
 const DOCS = resolve(import.meta.dirname, '../../docs');
 let project: Project;
@@ -36,6 +36,7 @@ beforeAll(async () => {
   project = tempProject('rewind-dashboard-');
   ports = { controller: await freePort(), web: await freePort(), api: await freePort() };
   dashboardProject(project, ports);
+  seedDatabase(project);
   serve = await startServe(project, ports.controller);
   for (const [name, role] of [
     ['vera', 'viewer'],
@@ -52,8 +53,14 @@ beforeAll(async () => {
     const deployed = await cli('deploy', service!, 'v1', '--env', env!);
     expect(deployed.code, deployed.stderr).toBe(0);
   }
+  await waitFor('web v1 promoted', async () => {
+    const status = await apiFetch(`${serve.url}/v1/status/web?environment=staging`, {}, stateOf(project));
+    return ((await status.json()) as { live: { status: string } | null }).live?.status === 'live';
+  });
   const v2 = await cli('deploy', 'web', 'v2', '--env', 'staging');
   expect(v2.code, v2.stderr).toBe(0);
+  const backup = await apiFetch(`${serve.url}/v1/db/backups`, { method: 'POST', json: {} }, stateOf(project));
+  expect(backup.status, await backup.clone().text()).toBe(201);
 }, 120_000);
 
 afterAll(async () => {
@@ -181,5 +188,111 @@ describe('the dashboard in Chromium', () => {
       await apiFetch(`${serve.url}/v1/approvals?status=approved`, {}, stateOf(project))
     ).json()) as { id: string; requestedBy: string; decidedBy: string }[];
     expect(decided.find((a) => a.id === id)).toMatchObject({ requestedBy: 'alice', decidedBy: 'bob' });
+  });
+
+  it('the charts draw the points the API returns for the same window, each threshold at its configured value', async () => {
+    if (!chromium) return;
+    const page = await people[0]!.newPage();
+    for (const [service, env] of [
+      ['web', 'staging'],
+      ['api', 'production'],
+    ] as const) {
+      await page.goto(`${serve.url}/#/service/${service}/${env}`);
+      for (const metric of ['errorRate', 'latencyP95Ms', 'requestRate']) {
+        const chart = page.locator(`figure.chart[data-metric="${metric}"]`);
+        await chart.waitFor();
+        // a sample for a second that ended after the page asked may land in between: ask again until both agree
+        const compared = await waitFor(
+          `${service} ${metric}: the page's points equal the API's`,
+          async () => {
+            const drawn = await chart.evaluate((el) => {
+              const plot = (el as HTMLElement & { plot?: { series: { label?: string }[]; data: unknown[][] } }).plot!;
+              return {
+                from: el.dataset.from!,
+                to: el.dataset.to!,
+                fired: Number(el.dataset.fired),
+                columns: plot.series.slice(1).map((s, i) => ({
+                  label: String(s.label),
+                  values: (plot.data[i + 1] as (number | null)[]).filter((v) => v !== null && v !== undefined),
+                })),
+              };
+            });
+            const api = (await (
+              await apiFetch(
+                `${serve.url}/v1/signals/${service}?environment=${env}&from=${drawn.from}&to=${drawn.to}`,
+                {},
+                stateOf(project),
+              )
+            ).json()) as {
+              series: { revision: number; metric: string; at: number[] }[];
+              thresholds: { metric: string; value: number }[];
+              fired: { metric: string }[];
+            };
+            const expected = api.series
+              .filter((s) => s.metric === metric)
+              .map((s) => `r${s.revision}:${s.at.length}`)
+              .sort();
+            const got = drawn.columns
+              .filter((c) => /^r\d+$/.test(c.label))
+              .map((c) => `${c.label}:${c.values.length}`)
+              .sort();
+            return got.join() === expected.join() ? { drawn, api, got } : null;
+          },
+          20_000,
+          300,
+        );
+        expect(compared.got.length).toBeGreaterThan(0);
+        const thresholds = compared.api.thresholds.filter((t) => t.metric === metric);
+        const lines = compared.drawn.columns.filter((c) => !/^r\d+$/.test(c.label));
+        expect(lines.length).toBe(thresholds.length);
+        for (const [i, line] of lines.entries()) {
+          expect(new Set(line.values)).toEqual(new Set([thresholds[i]!.value]));
+        }
+        expect(compared.drawn.fired).toBe(compared.api.fired.filter((f) => f.metric === metric).length);
+        if (metric === 'errorRate') {
+          // both releases were watched; the error-rate trigger reads 0.1 and fired on api's bad release
+          expect(compared.got.length).toBe(2);
+          expect(lines.map((l) => l.label)).toEqual(['errors > 0.1']);
+          if (service === 'api') expect(compared.drawn.fired).toBeGreaterThan(0);
+        }
+      }
+      if (service === 'web') await shot(page, 'dashboard-service');
+    }
+    await page.close();
+  });
+
+  it('a cross-site POST with the session cookie but without the CSRF token is refused and changes nothing', async () => {
+    if (!chromium) return;
+    const oscar = people.find((p) => p.consoleErrors && p === people[1])!;
+    const cookie = (await oscar.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const before = ((await (await apiFetch(`${serve.url}/v1/rollbacks`, {}, stateOf(project))).json()) as unknown[])
+      .length;
+    for (const headers of [
+      { cookie, origin: 'http://evil.example' },
+      { cookie },
+      { cookie, origin: 'http://evil.example', 'x-csrf-token': 'guessed' },
+    ]) {
+      const refused = await apiFetch(`${serve.url}/v1/undo`, {
+        method: 'POST',
+        headers,
+        json: { service: 'web', environment: 'staging', toRevision: 2, reason: 'forged' },
+      });
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CSRF');
+    }
+    const after = ((await (await apiFetch(`${serve.url}/v1/rollbacks`, {}, stateOf(project))).json()) as unknown[])
+      .length;
+    expect(after).toBe(before);
+    // the same cookie with its own token from this origin is accepted: the refusal was the CSRF check
+    const { session } = (await (await apiFetch(`${serve.url}/v1/session`, { headers: { cookie } })).json()) as {
+      session: { csrf: string; name: string };
+    };
+    expect(session.name).toBe('oscar');
+    const dry = await apiFetch(`${serve.url}/v1/undo`, {
+      method: 'POST',
+      headers: { cookie, origin: serve.url, 'x-csrf-token': session.csrf },
+      json: { service: 'web', environment: 'staging', toRevision: 2, reason: 'plan only', dryRun: true },
+    });
+    expect(dry.status).toBe(200);
   });
 });

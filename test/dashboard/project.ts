@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { apiFetch } from '../helpers/api.js';
 import type { Project } from '../helpers/cli.js';
 import { SAMPLE_APP } from '../local-app/harness.js';
@@ -41,6 +42,8 @@ environments:
 services:
   web:${service('staging', ports.web, '4s')}
   api:${service('production', ports.api, '6s')}
+databases:
+  app: { engine: sqlite, url: app.sqlite }
 `,
   );
 }
@@ -62,4 +65,11 @@ export function steadyLoad(port: number, perSecond = 40): () => void {
       .catch(() => undefined);
   }, 1000 / perSecond);
   return () => clearInterval(timer);
+}
+
+/** The project's SQLite database with a few rows, so a backup has something to hold. */
+export function seedDatabase(project: Project): void {
+  const db = new Database(join(project.dir, 'app.sqlite'));
+  db.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL); INSERT INTO orders (total) VALUES (9.5), (12);');
+  db.close();
 }

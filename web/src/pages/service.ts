@@ -90,7 +90,7 @@ export const servicePage: Page = (main, session, [service = '', environment = ''
   const loadSignals = async () => {
     const to = Date.now();
     const view = await get<SignalsView>(`/v1/signals${base.replace('?', `?from=${to - WINDOW_MS}&to=${to}&`)}`);
-    const width = Math.max(280, Math.min(charts.clientWidth || 600, 900) - 8);
+    const width = Math.max(280, (charts.clientWidth || 600) - 20);
     for (const metric of CHARTED) {
       const existing = drawn.get(metric);
       if (existing) existing.update(view);
