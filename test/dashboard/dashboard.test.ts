@@ -57,6 +57,25 @@ beforeAll(async () => {
     const status = await apiFetch(`${serve.url}/v1/status/web?environment=staging`, {}, stateOf(project));
     return ((await status.json()) as { live: { status: string } | null }).live?.status === 'live';
   });
+  // a drill first, so the drills page has a rehearsal to show: a faulty copy of v1 rolled back automatically
+  const started = await apiFetch(
+    `${serve.url}/v1/drills`,
+    { method: 'POST', json: { environment: 'staging', service: 'web', fault: 'error-rate' } },
+    stateOf(project),
+  );
+  expect(started.status, await started.clone().text()).toBe(202);
+  const { drillId } = (await started.json()) as { drillId: string };
+  const drill = await waitFor(
+    'the drill to finish',
+    async () => {
+      const answer = await apiFetch(`${serve.url}/v1/drills/${drillId}`, {}, stateOf(project));
+      const body = (await answer.json()) as { status: string; result: { outcome: string } | null };
+      return body.status === 'finished' ? body.result : null;
+    },
+    60_000,
+    300,
+  );
+  expect(drill?.outcome).toBe('rolled-back');
   const v2 = await cli('deploy', 'web', 'v2', '--env', 'staging');
   expect(v2.code, v2.stderr).toBe(0);
   const backup = await apiFetch(`${serve.url}/v1/db/backups`, { method: 'POST', json: {} }, stateOf(project));
@@ -75,11 +94,11 @@ describe('the dashboard in Chromium', () => {
     if (!chromium) return;
     const vera = await person('vera');
     const cell = vera.page.locator('[data-service="web"][data-environment="staging"]');
-    await expect.poll(() => cell.locator('.live-version').textContent()).toContain('v2 · r2');
+    await expect.poll(() => cell.locator('.live-version').textContent()).toContain('v2 · r3');
     await shot(vera.page, 'dashboard-overview');
     await vera.page.getByRole('link', { name: 'web' }).click();
     await vera.page.getByRole('heading', { name: 'Revisions' }).waitFor();
-    await expect.poll(() => vera.page.locator('table.releases tbody tr').count()).toBe(2);
+    await expect.poll(() => vera.page.locator('table.releases tbody tr').count()).toBe(3);
     expect(await vera.page.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
     // the session is refused by the API as well, even with its CSRF token
     const cookie = (await vera.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
@@ -250,10 +269,11 @@ describe('the dashboard in Chromium', () => {
         }
         expect(compared.drawn.fired).toBe(compared.api.fired.filter((f) => f.metric === metric).length);
         if (metric === 'errorRate') {
-          // both releases were watched; the error-rate trigger reads 0.1 and fired on api's bad release
-          expect(compared.got.length).toBe(2);
+          // every release was watched (web: v1, the drill's copy, v2); the error-rate trigger reads 0.1
+          expect(compared.got.length).toBe(service === 'web' ? 3 : 2);
           expect(lines.map((l) => l.label)).toEqual(['errors > 0.1']);
-          if (service === 'api') expect(compared.drawn.fired).toBeGreaterThan(0);
+          // it fired on the drill's copy and on api's bad release
+          expect(compared.drawn.fired).toBeGreaterThan(0);
         }
       }
       if (service === 'web') await shot(page, 'dashboard-service');
@@ -288,11 +308,92 @@ describe('the dashboard in Chromium', () => {
       session: { csrf: string; name: string };
     };
     expect(session.name).toBe('oscar');
-    const dry = await apiFetch(`${serve.url}/v1/undo`, {
+    const [backup] = (await (
+      await apiFetch(`${serve.url}/v1/db/backups?database=app`, { headers: { cookie } })
+    ).json()) as {
+      id: string;
+    }[];
+    const verified = await apiFetch(`${serve.url}/v1/db/backups/${backup!.id}/verify`, {
       method: 'POST',
       headers: { cookie, origin: serve.url, 'x-csrf-token': session.csrf },
-      json: { service: 'web', environment: 'staging', toRevision: 2, reason: 'plan only', dryRun: true },
+      json: { database: 'app' },
     });
-    expect(dry.status).toBe(200);
+    expect(verified.status).toBe(200);
   });
+
+  it('every page works at 1280×800 and 390×844 and by keyboard, with no console error and no request elsewhere', async () => {
+    if (!chromium) return;
+    const admin = stateOf(project);
+    const rollbacks = (await (await apiFetch(`${serve.url}/v1/rollbacks?limit=50`, {}, admin)).json()) as {
+      id: string;
+      service: string;
+      kind: string;
+    }[];
+    const manual = rollbacks.find((r) => r.service === 'web' && r.kind === 'manual')!;
+    const tour = [
+      ['overview', '#/', 'Overview'],
+      ['service', '#/service/web/staging', 'web staging'],
+      ['rollback', `#/rollback/${manual.id}`, 'Rollback'],
+      ['approvals', '#/approvals', 'Approvals'],
+      ['incidents', '#/incidents', 'Incidents'],
+      ['incident', `#/incident/${manual.id}`, 'Incident report'],
+      ['drills', '#/drills', 'Drills'],
+      ['backups', '#/backups', 'Backups'],
+    ];
+    const phone = await person('oscar', PHONE);
+    for (const [who, viewport] of [
+      [people[1]!, 'desktop'],
+      [phone, 'phone'],
+    ] as const) {
+      const { page } = who;
+      for (const [name, hash, heading] of tour) {
+        await page.goto(`${serve.url}/${hash}`);
+        await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+        if (name === 'overview') await page.locator('[data-service]').first().waitFor();
+        if (name === 'rollback' || name === 'service') await page.locator('table tbody tr').first().waitFor();
+        if (name === 'drills') await page.locator('tbody tr').first().waitFor();
+        if (name === 'incident') await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+        // nothing wider than the screen: tables scroll inside their own box
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${name} at ${viewport}`).toBeLessThanOrEqual(0);
+        if (viewport === 'phone' && ['overview', 'service', 'rollback'].includes(name!)) {
+          await shot(page, `dashboard-phone-${name}`);
+        }
+        if (viewport === 'desktop' && ['incidents', 'incident', 'drills'].includes(name!)) {
+          await shot(page, `dashboard-${name}`);
+        }
+      }
+    }
+    const desktop = people[1]!.page;
+    await desktop.goto(`${serve.url}/#/backups`);
+    await desktop.getByRole('button', { name: 'Verify' }).first().click();
+    await desktop.locator('.verify .badge-ok', { hasText: 'verified' }).waitFor();
+    await shot(desktop, 'dashboard-backups');
+    expect(await desktop.locator('tbody tr').count()).toBe(
+      ((await (await apiFetch(`${serve.url}/v1/db/backups?database=app`, {}, admin)).json()) as unknown[]).length,
+    );
+
+    // by keyboard alone: Tab to the web card's link, Enter opens the service page
+    await desktop.goto(`${serve.url}/#/`);
+    await desktop.locator('[data-service="web"]').waitFor();
+    let focused = '';
+    for (let i = 0; i < 20 && focused !== 'web'; i += 1) {
+      await desktop.keyboard.press('Tab');
+      focused = await desktop.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    }
+    expect(focused).toBe('web');
+    await desktop.keyboard.press('Enter');
+    await desktop.getByRole('heading', { name: 'Revisions' }).waitFor();
+
+    // sign out ends the session: the form is back, and the old cookie no longer reads anything
+    const cookie = (await people[1]!.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    await desktop.getByRole('button', { name: 'Sign out' }).click();
+    await desktop.getByLabel('Token').waitFor();
+    expect((await apiFetch(`${serve.url}/v1/overview`, { headers: { cookie } })).status).toBe(401);
+
+    for (const person of people) {
+      expect(person.consoleErrors).toEqual([]);
+      expect(person.foreignRequests).toEqual([]);
+    }
+  }, 180_000);
 });

@@ -16,7 +16,8 @@ export interface Ports {
  * before any rollback. A version's fault is read from `fault-<version>`.
  */
 export function dashboardProject(project: Project, ports: Ports): void {
-  const launcher = `FAULT=$(cat fault-{version} 2>/dev/null); export FAULT; exec node ${SAMPLE_APP} --release {version}`;
+  // a drill's FAULT (from its environment) wins over the version's file; `$${` is a literal `${` in rewind.yaml
+  const launcher = `FAULT=$\${FAULT:-$(cat fault-{version} 2>/dev/null)}; export FAULT; exec node ${SAMPLE_APP} --release {version}`;
   const service = (env: string, port: number, analysis: string) => `
     environments: [${env}]
     driver:
