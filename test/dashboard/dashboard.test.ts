@@ -30,6 +30,14 @@ async function person(name: string, viewport = DESKTOP): Promise<Watched> {
   return watched;
 }
 
+/** waits until web's analysis of a revision is over and it is the live release */
+const promoted = (revision: number) =>
+  waitFor(`web r${revision} promoted`, async () => {
+    const status = await apiFetch(`${serve.url}/v1/status/web?environment=staging`, {}, stateOf(project));
+    const { live } = (await status.json()) as { live: { status: string; revision: number } | null };
+    return live?.status === 'live' && live.revision === revision;
+  });
+
 beforeAll(async () => {
   chromium = await launchChromium();
   if (!chromium) return;
@@ -54,10 +62,7 @@ beforeAll(async () => {
     const deployed = await cli('deploy', service!, 'v1', '--env', env!);
     expect(deployed.code, deployed.stderr).toBe(0);
   }
-  await waitFor('web v1 promoted', async () => {
-    const status = await apiFetch(`${serve.url}/v1/status/web?environment=staging`, {}, stateOf(project));
-    return ((await status.json()) as { live: { status: string } | null }).live?.status === 'live';
-  });
+  await promoted(1);
   // a drill first, so the drills page has a rehearsal to show: a faulty copy of v1 rolled back automatically
   const started = await apiFetch(
     `${serve.url}/v1/drills`,
@@ -79,6 +84,7 @@ beforeAll(async () => {
   expect(drill?.outcome).toBe('rolled-back');
   const v2 = await cli('deploy', 'web', 'v2', '--env', 'staging');
   expect(v2.code, v2.stderr).toBe(0);
+  await promoted(3);
   const backup = await apiFetch(`${serve.url}/v1/db/backups`, { method: 'POST', json: {} }, stateOf(project));
   expect(backup.status, await backup.clone().text()).toBe(201);
 }, 120_000);
