@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ExitCode, UserError } from '../core/errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import { createServer } from '../server/index.js';
 import { identityOf } from '../server/auth.js';
@@ -68,11 +71,15 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       });
       track(runPlanned(ctx, rollback.id, stop.signal));
     }
+    const [host, port] = splitListen(options.listen ?? loaded.config.controller.listen);
+    const tls = readTls(loaded);
     const access = createAccess(ctx);
     const sessions = createSessions(access, () => Object.keys(loaded.config.environments));
     server = createServer({
       api,
       redact: ctx.redact,
+      hosts: { listenHost: host, allowedHosts: loaded.config.controller.allowedHosts },
+      ...(tls ? { https: tls } : {}),
       auth: { access, session: sessions.identify, publicMetrics: loaded.config.controller.publicMetrics },
       plugins: [
         tokenRoutes(ctx, identityOf),
@@ -80,10 +87,9 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
         ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
       ],
     });
-    const [host, port] = splitListen(options.listen ?? loaded.config.controller.listen);
     await server.listen({ host, port });
     const address = server.server.address();
-    const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+    const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${typeof address === 'object' && address ? address.port : port}`;
     let closing: Promise<void> | null = null;
     const close = () => {
       closing ??= (async () => {
@@ -106,6 +112,25 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     await closeContext(ctx);
     throw error;
   }
+}
+
+/** `controller.tls` read once at start; a file that cannot be read is a config error naming the key. */
+function readTls(loaded: LoadedConfig): { cert: Buffer; key: Buffer } | null {
+  const tls = loaded.config.controller.tls;
+  if (!tls) return null;
+  const read = (key: 'cert' | 'key'): Buffer => {
+    const path = resolve(loaded.baseDir, tls[key]);
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new UserError(
+        'CONFIG_INVALID',
+        `${loaded.file} controller.tls.${key}: expected a readable PEM file, got "${path}" (${(error as Error).message})`,
+        { exitCode: ExitCode.usage },
+      );
+    }
+  };
+  return { cert: read('cert'), key: read('key') };
 }
 
 export function splitListen(listen: string): [string, number] {

@@ -1,5 +1,7 @@
 import { dbRoutes } from '../server/db-routes.js';
+import { identityOf } from '../server/auth.js';
 import { dashboardRoutes } from '../server/dashboard/index.js';
+import { requestProtectedOperation } from './approvals/protected-ops.js';
 import { createDbApi } from './db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
@@ -15,7 +17,12 @@ import { recordServices } from './record/index.js';
 export function controllerServices(loaded: LoadedConfig): Partial<ControllerOptions> {
   const local = localRuntime(loaded);
   const record = recordServices(loaded);
-  record.plugins.push((app, ctx) => dbRoutes(createDbApi(ctx))(app)); // rewind db … over HTTP (issue 5)
+  // rewind db … over HTTP; restore, migrate-down and read-only wait for an approval in protected environments
+  record.plugins.push((app, ctx) =>
+    dbRoutes(createDbApi(ctx), identityOf, (requestedBy, payload, reason) =>
+      requestProtectedOperation(ctx, { requestedBy, reason, payload }),
+    )(app),
+  );
   record.plugins.push((app, ctx) => dashboardRoutes(ctx)(app)); // the browser dashboard at /
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),

@@ -27,7 +27,7 @@ export interface Connection {
 /** In-process the token still names the caller; a token given explicitly must be valid. */
 export async function inProcessActor(
   ctx: AppContext,
-  options: Pick<GlobalOptions, 'token'>,
+  options: Pick<GlobalOptions, 'token' | 'config'>,
   loaded: LoadedConfig,
 ): Promise<Actor> {
   const token = resolveToken(options, loaded);
@@ -48,7 +48,8 @@ export async function inProcessActor(
 export function controllerUrl(options: GlobalOptions, loaded: LoadedConfig | null): string {
   const explicit = options.controller ?? process.env.REWIND_CONTROLLER;
   if (explicit) return explicit.replace(/\/$/, '');
-  return `http://${loaded?.config.controller.listen ?? '127.0.0.1:7070'}`;
+  const scheme = loaded?.config.controller.tls ? 'https' : 'http';
+  return `${scheme}://${loaded?.config.controller.listen ?? '127.0.0.1:7070'}`;
 }
 
 /**

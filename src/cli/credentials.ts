@@ -3,16 +3,21 @@ import { userInfo } from 'node:os';
 import { adminTokenPath } from '../app/access/admin-token.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { GlobalOptions } from './options.js';
+import { stateDirOf } from './state-dir.js';
 
 /**
  * The API token the CLI sends: `--token`, then `REWIND_TOKEN`, then the local
  * admin's `<stateDir>/admin.token` that `rewind serve` writes on first start.
  */
-export function resolveToken(options: Pick<GlobalOptions, 'token'>, loaded: LoadedConfig | null): string | undefined {
+export function resolveToken(
+  options: Pick<GlobalOptions, 'token' | 'config'>,
+  loaded: LoadedConfig | null,
+): string | undefined {
   const given = options.token ?? process.env.REWIND_TOKEN;
   if (given?.trim()) return given.trim();
-  if (!loaded) return undefined;
-  const path = adminTokenPath(loaded.stateDir);
+  const stateDir = loaded?.stateDir ?? stateDirOf(options.config);
+  if (!stateDir) return undefined;
+  const path = adminTokenPath(stateDir);
   try {
     return existsSync(path) ? readFileSync(path, 'utf8').trim() || undefined : undefined;
   } catch {

@@ -1,4 +1,6 @@
 import { ExitCode, UserError } from '../core/errors.js';
+import type { HttpAnswer } from './transport.js';
+import { send } from './transport.js';
 
 export type HttpCall = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => Promise<T>;
 
@@ -9,9 +11,9 @@ export type HttpCall = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body
  */
 export function createHttpCall(baseUrl: string, token: string | undefined, unreachableHint = ''): HttpCall {
   return async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> => {
-    let response: Response;
+    let answer: HttpAnswer;
     try {
-      response = await fetch(`${baseUrl}${path}`, {
+      answer = await send(`${baseUrl}${path}`, {
         method,
         headers: {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -25,16 +27,24 @@ export function createHttpCall(baseUrl: string, token: string | undefined, unrea
         `lost the controller at ${baseUrl}: ${(error as Error).message}${unreachableHint}`,
       );
     }
-    const text = await response.text();
-    const json = text ? (JSON.parse(text) as unknown) : null;
-    if (!response.ok) {
+    const { status, text } = answer;
+    const json = parse(text);
+    if (status < 200 || status > 299) {
       const e = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
-      throw new UserError(e?.code ?? 'HTTP_ERROR', e?.message ?? `controller answered ${response.status}`, {
-        status: response.status,
-        exitCode: response.status === 400 ? ExitCode.usage : ExitCode.failed,
+      throw new UserError(e?.code ?? 'HTTP_ERROR', e?.message ?? `controller answered ${status}`, {
+        status,
+        exitCode: status === 400 ? ExitCode.usage : ExitCode.failed,
         details: e?.details,
       });
     }
     return json as T;
   };
+}
+
+function parse(text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : null;
+  } catch {
+    return { error: { code: 'HTTP_ERROR', message: text.slice(0, 200) } };
+  }
 }

@@ -8,6 +8,8 @@ export interface GlobalOptions {
   controller?: string;
   /** API token; default `REWIND_TOKEN`, then `<stateDir>/admin.token` */
   token?: string;
+  /** CA bundle for an HTTPS controller; default `REWIND_CA` */
+  ca?: string;
   debug: boolean;
 }
 
@@ -18,5 +20,6 @@ export function withGlobalOptions(command: Command): Command {
     .option('--json', 'machine-readable output with stable field names', false)
     .option('--controller <url>', 'controller URL (default: http://<controller.listen>)')
     .option('--token <token>', 'API token (default: $REWIND_TOKEN, then <stateDir>/admin.token)')
+    .option('--ca <file>', 'CA bundle to trust for an HTTPS controller (default: $REWIND_CA)')
     .option('--debug', 'print stack traces', false);
 }

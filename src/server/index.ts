@@ -4,6 +4,7 @@ import type { RewindApi } from '../app/index.js';
 import type { AuthOptions } from './auth.js';
 import { identityOf, installAuth } from './auth.js';
 import { errorHandler } from './errors.js';
+import { installHostCheck } from './host-check.js';
 import { registerRoutes } from './routes.js';
 
 export interface ServerOptions {
@@ -11,16 +12,22 @@ export interface ServerOptions {
   redact: (text: string) => string;
   /** every route but /healthz (and /metrics unless closed) needs a token */
   auth: AuthOptions;
+  /** Host names answered besides loopback (the listen host and `controller.allowedHosts`); others get 421 */
+  hosts: { listenHost: string; allowedHosts: readonly string[] };
+  /** PEM certificate and key: serve HTTPS */
+  https?: { cert: Buffer; key: Buffer };
   /** more routes (metrics, dashboard) registered by their own modules */
   plugins?: ((app: FastifyInstance) => void)[];
 }
 
 export function createServer(options: ServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
+  // the API's bodies are small JSON objects; anything bigger is a mistake or an attack
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, ...(options.https ? { https: options.https } : {}) });
   app.setErrorHandler(errorHandler(options.redact));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }),
   );
+  installHostCheck(app, options.hosts.listenHost, options.hosts.allowedHosts);
   installAuth(app, options.auth);
   registerRoutes(app, options.api, identityOf);
   for (const plugin of options.plugins ?? []) plugin(app);

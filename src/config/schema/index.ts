@@ -34,6 +34,17 @@ export const configSchema = z.strictObject({
         .boolean()
         .default(true)
         .describe('false: GET /metrics needs an API token too (any role); /healthz is always open'),
+      allowedHosts: z
+        .array(z.string().min(1))
+        .default([])
+        .describe('more Host header names the API answers to, besides the listen address and loopback (421 otherwise)'),
+      tls: z
+        .strictObject({
+          cert: z.string().min(1).describe('PEM certificate file, relative to rewind.yaml'),
+          key: z.string().min(1).describe('PEM private key file, relative to rewind.yaml'),
+        })
+        .optional()
+        .describe('serve the API over HTTPS; the CLI then trusts --ca / REWIND_CA (or the system CAs)'),
     })
     .default({
       listen: '127.0.0.1:7070',
@@ -42,6 +53,7 @@ export const configSchema = z.strictObject({
       evaluationInterval: '250ms',
       signalRetention: '7d',
       publicMetrics: true,
+      allowedHosts: [],
     }),
   environments: z.record(z.string(), environmentSchema).describe('production, staging, …'),
   services: z.record(z.string(), serviceSchema),

@@ -6,6 +6,12 @@ import { badge, fill, h, link, table } from '../dom.js';
 import { countdown, time } from '../format.js';
 import { refreshOn } from '../live.js';
 
+const WHAT: Record<string, string> = {
+  undo: 'manual rollback',
+  rollback: 'automatic rollback',
+  drill: 'drill',
+  db: 'database change',
+};
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /** Waiting decisions with their deadlines, and the ones already taken. */
@@ -15,8 +21,8 @@ export const approvalsPage: Page = (main, session) => {
   const mayDecide = (a: Approval) => session.may.approve?.includes(a.environment) ?? false;
 
   const actions = (a: Approval) => {
-    // four eyes: whoever asked for a manual undo in a protected environment cannot also approve it
-    if (a.action === 'undo' && same(a.requestedBy, session.name)) {
+    // four eyes: whoever asked for a change in a protected environment cannot also approve it
+    if (a.action !== 'rollback' && same(a.requestedBy, session.name)) {
       return h('p', { class: 'note four-eyes' }, 'You requested this: a second person must approve it.');
     }
     if (!mayDecide(a)) return h('p', { class: 'muted' }, `An approver for ${a.environment} must decide.`);
@@ -56,7 +62,7 @@ export const approvalsPage: Page = (main, session) => {
             {},
             link(`#/service/${a.service}/${a.environment}`, a.service),
             ` in ${a.environment}: `,
-            a.action === 'undo' ? 'manual rollback' : 'automatic rollback',
+            WHAT[a.action] ?? a.action,
           ),
           h('p', {}, a.reason),
           h(

@@ -69,7 +69,7 @@ function cellView(cell: OverviewCell): HTMLElement {
         { class: 'approval' },
         badge('approval pending', 'warn'),
         ' ',
-        link('#/approvals', a.action === 'undo' ? `rollback asked by ${a.requestedBy}` : 'automatic rollback', {
+        link('#/approvals', a.action === 'rollback' ? 'automatic rollback' : `${a.action} asked by ${a.requestedBy}`, {
           title: a.reason,
         }),
         ' ',
