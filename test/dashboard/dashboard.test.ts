@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFetch } from '../helpers/api.js';
 import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
+import type { Receiver } from '../harness/receiver.js';
+import { startReceiver } from '../harness/receiver.js';
 import { setFault, whoAnswers } from '../local-app/harness.js';
 import type { TestBrowser, Watched } from './browser.js';
 import { DESKTOP, PHONE, launchChromium, markNoReload, personBrowser, signIn } from './browser.js';
@@ -17,6 +19,7 @@ let project: Project;
 let serve: Serve;
 let ports: Ports;
 let chromium: TestBrowser | null;
+let webhook: Receiver;
 const people: Watched[] = [];
 const tokens: Record<string, string> = {};
 const stops: (() => void)[] = [];
@@ -44,7 +47,8 @@ beforeAll(async () => {
   mkdirSync(DOCS, { recursive: true });
   project = tempProject('rewind-dashboard-');
   ports = { controller: await freePort(), web: await freePort(), api: await freePort() };
-  dashboardProject(project, ports);
+  webhook = await startReceiver();
+  dashboardProject(project, ports, webhook.url);
   seedDatabase(project);
   serve = await startServe(project, ports.controller);
   for (const [name, role] of [
@@ -92,6 +96,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const stop of stops) stop();
   await chromium?.close();
+  await webhook?.close();
   await serve?.kill('SIGTERM');
   project?.cleanup();
 });
@@ -168,6 +173,18 @@ describe('the dashboard in Chromium', () => {
     expect(rollback).toMatchObject({ status: 'succeeded', requestedBy: 'oscar', reason: 'checkout broken since v2' });
     expect(await page.locator('.step-list .step').count()).toBe(rollback.steps.length);
     await page.getByRole('heading', { name: 'Recovery times' }).waitFor();
+    // what the page lists as sent is what the webhook receiver really got about this rollback
+    const delivered = () =>
+      webhook.accepted().filter((r) => (r.json as { rollbackId?: string } | undefined)?.rollbackId === id).length;
+    await waitFor(
+      'the notifications to show as sent',
+      async () => {
+        const sent = await page.locator('table.notifications .badge-sent').count();
+        return sent > 0 && sent === delivered();
+      },
+      30_000,
+      250,
+    );
     await shot(page, 'dashboard-rollback');
   });
 

@@ -13,9 +13,10 @@ export interface Ports {
 /**
  * Two services behind their own traffic switches: `web` in staging (rolls back
  * by itself) and `api` in production, which is protected and asks a person
- * before any rollback. A version's fault is read from `fault-<version>`.
+ * before any rollback. A version's fault is read from `fault-<version>`;
+ * rollback events go to a webhook.
  */
-export function dashboardProject(project: Project, ports: Ports): void {
+export function dashboardProject(project: Project, ports: Ports, webhookUrl: string): void {
   // a drill's FAULT (from its environment) wins over the version's file; `$${` is a literal `${` in rewind.yaml
   const launcher = `FAULT=$\${FAULT:-$(cat fault-{version} 2>/dev/null)}; export FAULT; exec node ${SAMPLE_APP} --release {version}`;
   const service = (env: string, port: number, analysis: string) => `
@@ -45,6 +46,9 @@ services:
   api:${service('production', ports.api, '6s')}
 databases:
   app: { engine: sqlite, url: app.sqlite }
+notifications:
+  channels: [{ name: audit, type: webhook, url: "${webhookUrl}/hook" }]
+  routes: [{ events: ["rollback.*"], channels: [audit] }]
 `,
   );
 }

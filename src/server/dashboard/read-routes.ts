@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { drillHistory } from '../../app/dashboard/drills.js';
+import { rollbackNotifications } from '../../app/dashboard/notifications.js';
 import { overview } from '../../app/dashboard/overview.js';
 import { signals } from '../../app/dashboard/signals.js';
 
@@ -8,7 +9,7 @@ const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const time = { type: 'integer', minimum: 0 } as const;
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-/** What the dashboard reads beyond the CLI's routes: the grid, the charts' signals, the drill history. */
+/** What the dashboard reads beyond the CLI's routes: the grid, the charts' signals, notifications, drills. */
 export function readRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/v1/overview', async (request) => {
     const all = await overview(ctx);
@@ -42,6 +43,10 @@ export function readRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (request) => signals(ctx, request.params.service, request.query),
+  );
+
+  app.get<{ Params: { id: string } }>('/v1/rollbacks/:id/notifications', async (request) =>
+    rollbackNotifications(ctx, request.params.id),
   );
 
   app.get<{ Querystring: { limit?: number } }>(

@@ -1,3 +1,4 @@
+import type { SentNotification } from '../../../src/app/dashboard/notifications.js';
 import type { IncidentReport } from '../../../src/report/index.js';
 import type { RollbackDetail, Step } from '../../../src/core/model.js';
 import type { Page } from '../main.js';
@@ -103,7 +104,10 @@ export const rollbackPage: Page = (main, _session, [id = '']) => {
         ]),
       ),
     );
-    const report = await get<IncidentReport>(`/v1/rollbacks/${encodeURIComponent(id)}/report`).catch(() => null);
+    const [report, sent] = await Promise.all([
+      get<IncidentReport>(`/v1/rollbacks/${encodeURIComponent(id)}/report`).catch(() => null),
+      get<SentNotification[]>(`/v1/rollbacks/${encodeURIComponent(id)}/notifications`).catch(() => []),
+    ]);
     if (!report) return;
     fill(
       why,
@@ -118,7 +122,15 @@ export const rollbackPage: Page = (main, _session, [id = '']) => {
         : h('p', { class: 'muted' }, `manual: ${report.summary.requestedBy}`),
       h('h2', {}, 'Recovery times'),
       recoveryTable(report),
-      h('h2', {}, 'Notifications and timeline'),
+      h('h2', {}, 'Notifications sent'),
+      sent.length
+        ? table(
+            ['event', 'channel', 'status', 'attempts', 'sent', 'last error'],
+            sent.map((n) => [n.type, n.channel, badge(n.status), n.attempts, time(n.sentAt), n.lastError ?? '']),
+            { class: 'notifications' },
+          )
+        : h('p', { class: 'muted' }, 'No notification channel matched these events.'),
+      h('h2', {}, 'Timeline'),
       table(
         ['time', 'event', 'by', 'message'],
         report.timeline.map((t) => [time(t.at), t.type, t.actor, t.message]),
@@ -140,8 +152,11 @@ export const rollbackPage: Page = (main, _session, [id = '']) => {
     (e) => e.rollbackId === id,
     () => void load().catch(fail),
   );
+  // running steps tick every second; deliveries (no events of their own) show up within a few
+  let ticks = 0;
   const tick = setInterval(() => {
-    if (steps.querySelector('[data-status="running"]')) void load().catch(fail);
+    ticks += 1;
+    if (steps.querySelector('[data-status="running"]') || ticks % 3 === 0) void load().catch(fail);
   }, 1000);
   return () => {
     stop();
