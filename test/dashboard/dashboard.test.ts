@@ -398,6 +398,18 @@ describe('the dashboard in Chromium', () => {
       ((await (await apiFetch(`${serve.url}/v1/db/backups?database=app`, {}, admin)).json()) as unknown[]).length,
     );
 
+    // search and the needs-attention filter narrow the grid (api still has the monitor's approval waiting)
+    await desktop.goto(`${serve.url}/#/`);
+    await desktop.locator('[data-service="web"]').waitFor();
+    const shown = () => desktop.locator('[data-service]').evaluateAll((els) => els.map((e) => e.dataset.service));
+    await desktop.getByLabel('Search').fill('api');
+    expect(await shown()).toEqual(['api']);
+    await desktop.getByLabel('Search').fill('');
+    await desktop.getByLabel('Needs attention').check();
+    expect(await shown()).toEqual(['api']);
+    await desktop.getByLabel('Needs attention').uncheck();
+    expect((await shown()).sort()).toEqual(['api', 'web']);
+
     // by keyboard alone: Tab to the web card's link, Enter opens the service page
     await desktop.goto(`${serve.url}/#/`);
     await desktop.locator('[data-service="web"]').waitFor();

@@ -73,7 +73,17 @@ export const servicePage: Page = (main, session, [service = '', environment = ''
           h('span', { title: time(r.createdAt) }, ago(r.createdAt)),
           r.deployedBy,
           badge(r.status),
-          h('code', { title: r.artifact ?? '' }, r.configHash ? r.configHash.slice(0, 10) : '—'),
+          h(
+            'span',
+            { class: 'config' },
+            h(
+              'code',
+              { title: r.configHash ?? 'no config hash recorded' },
+              r.configHash ? r.configHash.slice(0, 10) : '—',
+            ),
+            r.schemaVersion ? ` schema ${r.schemaVersion}` : '',
+            r.artifact ? h('div', { class: 'muted' }, h('code', {}, r.artifact)) : null,
+          ),
           mayUndo && r.revision !== live && r.status !== 'failed' && r.status !== 'deploying'
             ? h(
                 'button',
