@@ -426,6 +426,7 @@ describe('the dashboard in Chromium', () => {
     const cookie = (await people[1]!.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     await desktop.getByRole('button', { name: 'Sign out' }).click();
     await desktop.getByLabel('Token').waitFor();
+    await shot(desktop, 'dashboard-sign-in');
     expect((await apiFetch(`${serve.url}/v1/overview`, { headers: { cookie } })).status).toBe(401);
 
     for (const person of people) {

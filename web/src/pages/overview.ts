@@ -31,7 +31,7 @@ function cellView(cell: OverviewCell): HTMLElement {
       link(href, cell.service),
       ' ',
       h('span', { class: 'env' }, cell.environment),
-      cell.protected ? badge('protected', 'muted') : null,
+      cell.protected ? [' ', badge('protected', 'muted')] : null,
     ),
     h(
       'p',
