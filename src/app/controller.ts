@@ -5,6 +5,7 @@ import { ExitCode, UserError } from '../core/errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import { createServer } from '../server/index.js';
 import { identityOf } from '../server/auth.js';
+import { createSessions } from '../server/dashboard/sessions.js';
 import { tokenRoutes } from '../server/token-routes.js';
 import { auditRoutes } from '../server/audit-routes.js';
 import { createAuditLog } from './access/audit.js';
@@ -77,17 +78,20 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     const listen = options.listen ?? loaded.config.controller.listen;
     const [host, port] = splitListen(listen);
     const tls = readTls(loaded);
+    const access = createAccess(ctx);
+    const sessions = createSessions(access, () => Object.keys(loaded.config.environments));
     server = createServer({
       api,
       redact: ctx.redact,
       hosts: { listenHost: host, allowedHosts: loaded.config.controller.allowedHosts },
       ...(tls ? { https: tls } : {}),
-      auth: { access: createAccess(ctx), publicMetrics: loaded.config.controller.publicMetrics },
+      auth: { access, session: sessions.identify, publicMetrics: loaded.config.controller.publicMetrics },
       audit: createAuditLog(ctx),
       project: ensureProjectIdentity(loaded),
       plugins: [
         tokenRoutes(ctx, identityOf),
         auditRoutes(ctx),
+        sessions.routes,
         ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
       ],
     });

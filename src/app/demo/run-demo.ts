@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import type { RewindEvent, RollbackStatus } from '../../core/model.js';
+import { adminTokenPath } from '../access/admin-token.js';
 import { startController, type Controller } from '../controller.js';
 import { controllerServices } from '../services.js';
 import { logFilePath } from '../../drivers/local/run-file.js';
@@ -43,6 +44,11 @@ export interface DemoOptions {
   settleMs?: number;
   /** live progress lines (stderr in the CLI); default none */
   progress?: (line: string) => void;
+  /**
+   * called with the outcome while the controller still runs; everything is
+   * stopped once it resolves (`rewind demo --keep` waits for Ctrl-C here); default none
+   */
+  hold?: (result: DemoResult, controller: { url: string; tokenFile: string }) => Promise<void>;
   /** aborts the run (Ctrl-C); everything started is still stopped */
   signal?: AbortSignal;
 }
@@ -211,7 +217,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     const fired = events.find((e) => e.type === 'trigger.fired' && e.revision === faultyRevision);
     const outcome = second.outcome;
-    return {
+    const result: DemoResult = {
       outcome,
       expected: plan.expected,
       ok: outcome === plan.expected && (rollbackStatus === null || rollbackStatus === 'succeeded'),
@@ -235,6 +241,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       notifications: receivers.counts(),
       reportPath: reportPath(),
     };
+    // `--keep`: the controller goes on serving the API and the dashboard with the demo's data
+    await options.hold?.(result, { url: controller.url, tokenFile: adminTokenPath(written.stateDir) });
+    return result;
   } finally {
     for (const cleanup of cleanups.reverse()) {
       try {

@@ -18,6 +18,7 @@ import type { ActResult, WatchPhase } from './act.js';
 import { act, flapHistory } from './act.js';
 import { JUDGE_METRICS, judgeNow } from './canary.js';
 import { createSampleRecorder } from './samples.js';
+import { CHART_METRICS } from './chart-metrics.js';
 import { describeSmoke, runSmokeTests, smokeBaseUrl, smokeOutcome } from './smoke.js';
 import { watchedSources } from './sources.js';
 
@@ -61,6 +62,8 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
   );
   const sources = watchedSources(ctx, service, environment, phase === 'post-rollback' ? null : previous);
   const recorder = createSampleRecorder(ctx.store, service, environment);
+  // the dashboard charts these for every watched release, whether or not a trigger reads them
+  const charted = CHART_METRICS.filter((m) => !evaluators.some((e) => e.spec.metric === m));
   const interval = Math.max(50, parseDuration(ctx.loaded.config.controller.evaluationInterval));
   const until = ctx.clock.now() + options.durationMs;
   // Sequential evidence counts every request since the watch began; the second
@@ -127,6 +130,12 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
           return (last[index] = evaluator.evaluate(reading, at));
         }),
       );
+      if (full)
+        await Promise.all(
+          charted.map(async (m) =>
+            recorder.add(release.revision, m, await sources.read(m, release, at, 1000, undefined, signal), at),
+          ),
+        );
       if (full && options.judge && previous) {
         // per-second values of both releases, for the judge and for replay
         await Promise.all(

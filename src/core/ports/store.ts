@@ -192,6 +192,8 @@ export interface Store {
     patch: Pick<OutboxItem, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt'>,
   ): Promise<void>;
   outboxBacklog(): Promise<number>;
+  /** every delivery of these events, per channel (what was sent about a rollback) */
+  outboxFor(eventIds: number[]): Promise<OutboxItem[]>;
 
   // leases
   acquireLease(
