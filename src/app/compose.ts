@@ -117,6 +117,7 @@ function buildDriver(
       ...(driver.undo ? { undo: driver.undo } : {}),
       cwd: resolve(ctx.loaded.baseDir, driver.cwd),
       env: driver.env,
+      passEnv: ctx.loaded.config.controller.passEnv,
       timeoutMs: parseDuration(driver.timeout),
       redact: ctx.redact,
     });
