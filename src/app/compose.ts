@@ -136,7 +136,7 @@ function buildDriver(
   return factory(service, config, ctx);
 }
 
-/** Metric providers from config (issue 4 §4); secrets stay inside the sources. */
+/** Metric providers from config; secrets stay inside the sources. */
 function buildProviders(loaded: LoadedConfig): SignalSource[] {
   return loaded.config.providers.flatMap((provider): SignalSource[] => {
     const timeoutMs = parseDuration(provider.timeout);

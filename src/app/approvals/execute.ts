@@ -1,5 +1,5 @@
 /**
- * What an approval leads to (issue 4 §2): an approved or timed-out-to-rollback
+ * What an approval leads to: an approved or timed-out-to-rollback
  * decision rolls the bad release back; an approved protected undo runs the
  * undo that was asked for; a rejected (or ignored) decision taken during
  * analysis promotes the release, since a human judged it good enough.

@@ -37,7 +37,7 @@ export interface DrillDeps {
 }
 
 /**
- * A rollback drill (issue 6 §7): deploy a copy of the live release with a fault
+ * A rollback drill: deploy a copy of the live release with a fault
  * injected, let the automatic path detect it and roll back, and measure how long
  * detection and recovery took against the targets. A local-driver service gets
  * the fault through the environment of its own command (FAULT=…, which the

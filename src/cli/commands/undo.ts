@@ -71,7 +71,7 @@ export async function undo(options: UndoOptions, service: string): Promise<numbe
       actor: connection.actor,
     });
     if (result.approval) {
-      // protected environment (issue 4 §2): a second person approves
+      // protected environment: a second person approves
       if (options.json) printJson(result);
       else
         say(

@@ -1,5 +1,5 @@
 /**
- * Options of the local driver (issue 3 §1). `LocalServiceOptions` mirrors a
+ * Options of the local driver. `LocalServiceOptions` mirrors a
  * service's `driver:` and `health:` blocks of rewind.yaml with durations already
  * converted to milliseconds; the config loader builds it, this folder only reads it.
  */
@@ -44,7 +44,7 @@ export interface LocalServiceOptions {
   stopTimeoutMs?: number;
   /** host the instances bind and are probed on; default 127.0.0.1 */
   host?: string;
-  /** git releases: the version is a commit-ish (issue 3 §4) */
+  /** git releases: the version is a commit-ish */
   git?: LocalGitOptions;
   health?: LocalHealthOptions;
 }

@@ -1,7 +1,7 @@
 /**
  * From a release and its service options to the concrete argv, cwd and
  * environment of its instances: templates filled, paths resolved, and for git
- * releases the commit checked out and built first (issue 3 §1, §4).
+ * releases the commit checked out and built first.
  */
 import { childEnvironment } from '../../core/child-env.js';
 import path from 'node:path';
