@@ -33,6 +33,7 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       );
       const result = await runCommand(command, {
         cwd: ctx.loaded.baseDir,
+        passEnv: ctx.loaded.config.controller.passEnv,
         timeoutMs: step.timeoutMs,
         signal,
         onLine: (l) => log(ctx.redact(l)),
