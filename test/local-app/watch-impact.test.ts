@@ -31,7 +31,12 @@ describe('deploy --watch and the incident impact', () => {
     const { readFileSync, writeFileSync } = await import('node:fs');
     writeFileSync(
       project.config,
-      readFileSync(project.config, 'utf8').replace('analysis: { duration: 0s }', 'analysis: { duration: 8s }'),
+      readFileSync(project.config, 'utf8')
+        .replace('analysis: { duration: 0s }', 'analysis: { duration: 8s }')
+        .replace(
+          'environments: { production: {} }',
+          'environments: { production: { targets: { errorBudget: { allowedFailures: 1000 } } } }',
+        ),
     );
     serve = await startServe(project, ports.controller);
     const cli = (...args: string[]) => runCli(args, { cwd: project!.dir });
@@ -65,6 +70,10 @@ describe('deploy --watch and the incident impact', () => {
     expect(failedByClient).toBeGreaterThan(20);
     expect(report.impact.measuredBy).toBe('local');
     expect(Math.abs(report.impact.failedRequests - failedByClient)).toBeLessThanOrEqual(failedByClient * 0.1);
+    expect(report.impact.errorBudget).toEqual({
+      allowedFailures: 1000,
+      burnedPercent: report.impact.failedRequests / 10,
+    });
     const firstFailure = Math.min(
       ...load
         .samples()

@@ -56,5 +56,14 @@ export async function incidentReport(ctx: AppContext, rollbackId: string): Promi
   const rollback = await ctx.store.getRollback(rollbackId);
   if (!rollback) throw notFound(`rollback ${rollbackId}`, 'list them with: rewind rollbacks');
   const targets = targetsFor(ctx.loaded.config, rollback.environment);
-  return buildIncidentReport({ rollback, events, ...(targets ? { targets } : {}), generatedAt: ctx.clock.now() });
+  const errorBudget =
+    ctx.loaded.config.environments[rollback.environment]?.targets?.errorBudget ??
+    ctx.loaded.config.targets?.errorBudget;
+  return buildIncidentReport({
+    rollback,
+    events,
+    ...(targets ? { targets } : {}),
+    ...(errorBudget ? { errorBudget } : {}),
+    generatedAt: ctx.clock.now(),
+  });
 }

@@ -7,6 +7,16 @@ export const targetsSchema = z.strictObject({
   decisionToExecution: duration('decision → traffic back on the good release').default('2m'),
   executionToStable: duration('traffic restored → stable').default('10m'),
   total: duration('detection → stable').default('17m'),
+  errorBudget: z
+    .strictObject({
+      objective: z.number().gt(0).lt(1).optional().describe('the SLO, e.g. 0.999'),
+      periodRequests: z.number().int().positive().optional().describe('requests in the SLO period'),
+      allowedFailures: z.number().positive().optional().describe('failures the period allows, when known directly'),
+    })
+    .optional()
+    .describe(
+      'what the incident report measures failed requests against: allowedFailures, or objective with periodRequests',
+    ),
 });
 
 /** One row of the decision matrix (issue 4 §1): the first matching rule wins. */
