@@ -109,7 +109,7 @@ const num = (value: unknown): number | null => (typeof value === 'number' && Num
 const str = (value: unknown): string | null =>
   typeof value === 'string' ? value : value === undefined || value === null ? null : String(value);
 
-/** Builds the incident report of one rollback (issue 6 §5). Pure: no I/O. */
+/** Builds the incident report of one rollback. Pure: no I/O. */
 export function buildIncidentReport(input: IncidentReportInput): IncidentReport {
   const { rollback } = input;
   const events = [...input.events].sort((a, b) => a.at - b.at || a.id - b.id);

@@ -31,7 +31,7 @@ export async function allEvents(ctx: AppContext, query: Omit<EventQuery, 'limit'
 /**
  * The events of one incident: every event of the rollback, plus the triggers,
  * decisions and approvals about the bad release since it was deployed (the
- * evidence of issue 6 §5), up to the moment the rollback began.
+ * evidence of the report), up to the moment the rollback began.
  */
 export async function incidentEvents(ctx: AppContext, rollbackId: string): Promise<RewindEvent[]> {
   const rollback = await ctx.store.getRollback(rollbackId);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { argv, decisionAction, duration, name, onTimeout, severity } from './primitives.js';
 
-/** Recovery-time targets per environment (issue 6 §6). */
+/** Recovery-time targets per environment. */
 export const targetsSchema = z.strictObject({
   detectionToDecision: duration('fault detected → decision made').default('5m'),
   decisionToExecution: duration('decision → traffic back on the good release').default('2m'),
@@ -19,7 +19,7 @@ export const targetsSchema = z.strictObject({
     ),
 });
 
-/** One row of the decision matrix (issue 4 §1): the first matching rule wins. */
+/** One row of the decision matrix: the first matching rule wins. */
 export const matrixRuleSchema = z.strictObject({
   name: z.string().optional(),
   match: z
