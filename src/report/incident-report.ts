@@ -121,8 +121,8 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
   const checks = checkRecoveryTargets(times, input.targets);
   const steps = buildSteps(rollback, events);
 
-  // the switch's count at the moment traffic came back (see app/record/impact.ts)
-  const counted = (first('rollback.traffic-restored')?.data.impact ?? null) as Record<string, unknown> | null;
+  // the switch's count once the bad release was drained (see app/record/impact.ts)
+  const counted = (first('rollback.impact')?.data.impact ?? null) as Record<string, unknown> | null;
   const measured = counted?.measured === true;
   const failedRequests = measured ? num(counted.failedRequests) : num(completed.failedRequests);
   const totalRequests = measured ? num(counted.totalRequests) : num(completed.totalRequests);
