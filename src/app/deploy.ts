@@ -23,7 +23,7 @@ export interface DeployRequest {
   watch?: boolean;
   /** with `watch`: when rolled back, also wait for the rollback to end (post-rollback watch); default false */
   waitStable?: boolean;
-  /** back up the service's database, migrate it up and record the schema version on the release (issue 5 §6) */
+  /** back up the service's database, migrate it up and record the schema version on the release */
   migrate?: boolean;
   actor: Actor;
 }
@@ -41,7 +41,7 @@ export interface DeployResult {
 }
 
 /**
- * Watches a release that has traffic (issue 3 §5): returns when it is promoted,
+ * Watches a release that has traffic: returns when it is promoted,
  * rolled back or waiting for a human. Provided by the controller's monitor; without
  * one, a healthy release is promoted at once.
  */

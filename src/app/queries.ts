@@ -7,7 +7,7 @@ import { syncWithPlatform } from './platform-sync.js';
 import type { Attention } from './attention.js';
 import { needsAttention } from './attention.js';
 
-/** `rewind status --json` (issue 3 §5): stable field names, documented in the README. */
+/** `rewind status --json`: stable field names, documented in the README. */
 export interface ServiceStatus {
   service: string;
   environment: string;

@@ -5,9 +5,7 @@ import type { Weights } from '../core/ports/driver.js';
 import { fillPlaceholders, runCommand } from '../drivers/command/run-command.js';
 import type { AppContext } from './context.js';
 import { serviceConfig } from './context.js';
-import { errorMessage } from '../core/errors.js';
-import type { MeasuredImpact } from './record/impact.js';
-import { measureImpact } from './record/impact.js';
+import { recordImpact } from './record/impact.js';
 
 async function release(ctx: AppContext, service: string, environment: string, revision: unknown): Promise<Release> {
   const found = await ctx.store.getRelease(service, environment, Number(revision));
@@ -85,11 +83,6 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
         if (r.revision === step.params.to) await ctx.store.setReleaseStatus(r.id, 'live', now);
         else if (r.revision === step.params.from) await ctx.store.setReleaseStatus(r.id, 'rolled-back', now);
       }
-      // what users met, counted by the switch the moment traffic is back (the report's impact)
-      const impact = await measureImpact(ctx, rollback, now).catch((error: unknown): MeasuredImpact => ({
-        measured: false,
-        reason: ctx.redact(errorMessage(error)),
-      }));
       await ctx.emit({
         type: 'rollback.traffic-restored',
         service: rollback.service,
@@ -97,13 +90,16 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
         rollbackId: rollback.id,
         revision: Number(step.params.to),
         message: `traffic is back on revision ${String(step.params.to)}`,
-        data: { toRevision: step.params.to, atMs: now, impact },
+        data: { toRevision: step.params.to, atMs: now },
       });
       return output;
     },
     async retire(step, { rollback, signal, log }) {
       const bad = await release(ctx, rollback.service, rollback.environment, step.params.revision);
-      return ctx.driver(rollback.service).retire(bad, { signal, log, force: step.params.force === true });
+      const output = await ctx.driver(rollback.service).retire(bad, { signal, log, force: step.params.force === true });
+      // drained: every answer the bad release gave is counted now (the report's impact)
+      if (bad.revision === rollback.fromRevision) await recordImpact(ctx, rollback);
+      return output;
     },
     async 'native-undo'(step, { rollback, signal, log }) {
       const driver = ctx.driver(rollback.service);

@@ -168,7 +168,7 @@ const serviceNames: Rule = (config) =>
       message: `expected a service name of lowercase letters, digits, "-" and "_", got "${name}"`,
     }));
 
-/** Signals that need something else configured (issue 4 §5). */
+/** Signals that need something else configured. */
 const signalNeeds: Rule = (config) => {
   const problems: Problem[] = [];
   for (const [name, service] of entries(config.services)) {

@@ -119,7 +119,7 @@ const num = (value: unknown): number | null => (typeof value === 'number' && Num
 const str = (value: unknown): string | null =>
   typeof value === 'string' ? value : value === undefined || value === null ? null : String(value);
 
-/** Builds the incident report of one rollback (issue 6 §5). Pure: no I/O. */
+/** Builds the incident report of one rollback. Pure: no I/O. */
 export function buildIncidentReport(input: IncidentReportInput): IncidentReport {
   const { rollback } = input;
   const events = [...input.events].sort((a, b) => a.at - b.at || a.id - b.id);
@@ -131,8 +131,8 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
   const checks = checkRecoveryTargets(times, input.targets);
   const steps = buildSteps(rollback, events);
 
-  // the switch's count at the moment traffic came back (see app/record/impact.ts)
-  const counted = (first('rollback.traffic-restored')?.data.impact ?? null) as Record<string, unknown> | null;
+  // the switch's count once the bad release was drained (see app/record/impact.ts)
+  const counted = (first('rollback.impact')?.data.impact ?? null) as Record<string, unknown> | null;
   const measured = counted?.measured === true;
   const failedRequests = measured ? num(counted.failedRequests) : num(completed.failedRequests);
   const totalRequests = measured ? num(counted.totalRequests) : num(completed.totalRequests);

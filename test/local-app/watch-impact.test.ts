@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLoadGenerator } from '../../src/app/demo/load-generator.js';
 import type { RollbackDetail } from '../../src/core/model.js';
 import type { Project, Serve } from '../helpers/cli.js';
-import { freePort, runCli, startServe, tempProject } from '../helpers/cli.js';
+import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
 import { localProject, setFault } from './harness.js';
 
 let project: Project | undefined;
@@ -31,7 +31,12 @@ describe('deploy --watch and the incident impact', () => {
     const { readFileSync, writeFileSync } = await import('node:fs');
     writeFileSync(
       project.config,
-      readFileSync(project.config, 'utf8').replace('analysis: { duration: 0s }', 'analysis: { duration: 8s }'),
+      readFileSync(project.config, 'utf8')
+        .replace('analysis: { duration: 0s }', 'analysis: { duration: 8s }')
+        .replace(
+          'environments: { production: {} }',
+          'environments: { production: { targets: { errorBudget: { allowedFailures: 1000 } } } }',
+        ),
     );
     serve = await startServe(project, ports.controller);
     const cli = (...args: string[]) => runCli(args, { cwd: project!.dir });
@@ -57,7 +62,11 @@ describe('deploy --watch and the incident impact', () => {
     expect(rollback.status).toBe('running');
     expect(rollback.steps.find((s) => s.name === 'watch')?.status).toBe('running');
 
-    const report = JSON.parse((await cli('report', result.rollbackId, '--format', 'json')).stdout);
+    // counted once the bad release is drained (the retire step right after the shift)
+    const report = await waitFor('the impact', async () => {
+      const built = JSON.parse((await cli('report', result.rollbackId, '--format', 'json')).stdout);
+      return built.impact.measuredBy !== null && built;
+    });
     const restoredAt = report.recovery.times.trafficRestoredAt as number;
     expect(answeredAt - restoredAt).toBeLessThan(5000);
 
@@ -65,6 +74,10 @@ describe('deploy --watch and the incident impact', () => {
     expect(failedByClient).toBeGreaterThan(20);
     expect(report.impact.measuredBy).toBe('local');
     expect(Math.abs(report.impact.failedRequests - failedByClient)).toBeLessThanOrEqual(failedByClient * 0.1);
+    expect(report.impact.errorBudget).toEqual({
+      allowedFailures: 1000,
+      burnedPercent: report.impact.failedRequests / 10,
+    });
     const firstFailure = Math.min(
       ...load
         .samples()

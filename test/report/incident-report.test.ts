@@ -91,7 +91,7 @@ describe('buildIncidentReport', () => {
   });
 
   it('timeline with ms times, evidence of the episode (not the ignored one), decisions', () => {
-    expect(report.timeline).toHaveLength(22);
+    expect(report.timeline).toHaveLength(23);
     expect(report.timeline[4]).toMatchObject({
       type: 'trigger.fired',
       time: '2026-11-21T14:00:42.350Z',

@@ -82,9 +82,8 @@ export function incidentEvents(): RewindEvent[] {
     ev(66_020, 'rollback.step-finished', { index: 1, name: 'await-healthy', status: 'done', durationMs: 3000 }),
     ev(66_030, 'rollback.step-started', { index: 2, name: 'shift-traffic', title: 'shift 100% to revision 6' }),
     ev(66_530, 'rollback.step-finished', { index: 2, name: 'shift-traffic', status: 'done', durationMs: 500 }),
-    ev(66_540, 'rollback.traffic-restored', {
-      toRevision: 6,
-      atMs: T0 + 66_535,
+    ev(66_540, 'rollback.traffic-restored', { toRevision: 6, atMs: T0 + 66_535 }),
+    ev(67_046, 'rollback.impact', {
       impact: {
         measured: true,
         source: 'local',

@@ -11,7 +11,7 @@ const nameOf = (params: Record<string, unknown>): string | undefined =>
   typeof params.database === 'string' ? params.database : undefined;
 
 /**
- * The database steps of a coordinated rollback (issue 5 §6), registered through
+ * The database steps of a coordinated rollback, registered through
  * `ctx.extraHandlers`. Each is idempotent: read-only twice is read-only, a
  * migrate-down already at its version is a no-op, a restore puts the same rows
  * back. The plan's read-write step lifts read-only, so the restore and the

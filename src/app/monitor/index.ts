@@ -57,7 +57,7 @@ function createMonitor(ctx: AppContext): Monitor {
     void work.catch(() => undefined).finally(() => background.delete(work));
   };
 
-  // the post-rollback watch: the monitor's triggers, thresholds tightened (issue 3 §6)
+  // the post-rollback watch: the monitor's triggers, thresholds tightened (runbook: watch the restored release closely)
   ctx.extraHandlers.push(() => ({
     async watch(step, { rollback, signal }) {
       const release = await ctx.store.getRelease(rollback.service, rollback.environment, rollback.toRevision);

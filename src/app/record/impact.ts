@@ -6,6 +6,7 @@
  * driver's traffic switch) is trusted; without one the impact is "not measured",
  * never a guess.
  */
+import { errorMessage } from '../../core/errors.js';
 import type { Rollback } from '../../core/model.js';
 import type { SignalSource } from '../../core/ports/signal-source.js';
 import type { AppContext } from '../context.js';
@@ -31,10 +32,38 @@ function counter(sources: SignalSource[]): SignalSource | null {
   return sources.find((s) => s.metrics.includes('requests') && s.metrics.includes('errors5xx')) ?? null;
 }
 
+/**
+ * Measures once the bad release is drained (its answers in flight are counted
+ * too) and records it as `rollback.impact`, which the incident report reads.
+ * Traffic-restored time comes from the `rollback.traffic-restored` event.
+ */
+export async function recordImpact(ctx: AppContext, rollback: Rollback): Promise<void> {
+  const restored = (await allEvents(ctx, { rollbackId: rollback.id, types: ['rollback.traffic-restored'] }))[0];
+  const impact: MeasuredImpact = restored
+    ? await measureImpact(ctx, rollback, restored.at, ctx.clock.now()).catch((error: unknown): MeasuredImpact => ({
+        measured: false,
+        reason: ctx.redact(errorMessage(error)),
+      }))
+    : { measured: false, reason: 'traffic was not restored by a shift of weights' };
+  await ctx.emit({
+    type: 'rollback.impact',
+    service: rollback.service,
+    environment: rollback.environment,
+    rollbackId: rollback.id,
+    revision: rollback.fromRevision,
+    message: impact.measured
+      ? `${impact.failedRequests} of ${impact.totalRequests} requests to revision ${rollback.fromRevision} failed`
+      : `impact not measured: ${impact.reason}`,
+    data: { impact },
+  });
+}
+
+/** Counts up to `countUntil` (after the drain); the first failure is looked for before `restoredAt`. */
 export async function measureImpact(
   ctx: AppContext,
   rollback: Pick<Rollback, 'service' | 'environment' | 'fromRevision'>,
   restoredAt: number,
+  countUntil: number = restoredAt,
 ): Promise<MeasuredImpact> {
   const { service, environment, fromRevision } = rollback;
   if (fromRevision === null) return { measured: false, reason: 'no release was rolled back' };
@@ -60,7 +89,8 @@ export async function measureImpact(
     if (reading.status === 'ok') return reading.value;
     return reading.status === 'no-data' ? 0 : null;
   };
-  const [total, failed] = await Promise.all([count('requests', restoredAt), count('errors5xx', restoredAt)]);
+  const until = Math.max(restoredAt, countUntil);
+  const [total, failed] = await Promise.all([count('requests', until), count('errors5xx', until)]);
   if (total === null || failed === null) return { measured: false, reason: `${source.name} could not answer` };
   // nothing counted (a controller restart empties the switch's counters): unknown, not zero
   if (total === 0) return { measured: false, reason: `${source.name} counted no request of revision ${fromRevision}` };

@@ -31,7 +31,7 @@ export async function allEvents(ctx: AppContext, query: Omit<EventQuery, 'limit'
 /**
  * The events of one incident: every event of the rollback, plus the triggers,
  * decisions and approvals about the bad release since it was deployed (the
- * evidence of issue 6 §5), up to the moment the rollback began.
+ * evidence of the report), up to the moment the rollback began.
  */
 export async function incidentEvents(ctx: AppContext, rollbackId: string): Promise<RewindEvent[]> {
   const rollback = await ctx.store.getRollback(rollbackId);
@@ -56,5 +56,14 @@ export async function incidentReport(ctx: AppContext, rollbackId: string): Promi
   const rollback = await ctx.store.getRollback(rollbackId);
   if (!rollback) throw notFound(`rollback ${rollbackId}`, 'list them with: rewind rollbacks');
   const targets = targetsFor(ctx.loaded.config, rollback.environment);
-  return buildIncidentReport({ rollback, events, ...(targets ? { targets } : {}), generatedAt: ctx.clock.now() });
+  const errorBudget =
+    ctx.loaded.config.environments[rollback.environment]?.targets?.errorBudget ??
+    ctx.loaded.config.targets?.errorBudget;
+  return buildIncidentReport({
+    rollback,
+    events,
+    ...(targets ? { targets } : {}),
+    ...(errorBudget ? { errorBudget } : {}),
+    generatedAt: ctx.clock.now(),
+  });
 }

@@ -8,6 +8,7 @@ import { connect } from '../connect.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { color, printJson, say } from '../output.js';
+import { startLive } from '../live.js';
 
 export interface DrillOptions extends GlobalOptions {
   service?: string;
@@ -44,6 +45,11 @@ export async function drill(options: DrillOptions, environment: string): Promise
   const faultAfterMs = duration('--fault-after', options.faultAfter);
   const timeoutMs = duration('--timeout', options.timeout);
   const connection = await connect(options);
+  // the drill's story (deploy of the faulty copy, triggers, rollback steps) as it happens
+  const live =
+    !options.json && connection.mode === 'controller'
+      ? await startLive({ api: connection.api, service: options.service ?? null, environment })
+      : null;
   try {
     let status = await connection.api.drill({
       environment,
@@ -66,6 +72,7 @@ export async function drill(options: DrillOptions, environment: string): Promise
       await new Promise((resolve) => setTimeout(resolve, 500));
       status = await connection.api.drillStatus(status.drillId);
     }
+    await live?.stop();
     const result = status.result;
     if (options.json) printJson(result);
     else {
@@ -85,6 +92,7 @@ export async function drill(options: DrillOptions, environment: string): Promise
     }
     return drillExitCode(result);
   } finally {
+    await live?.stop();
     await connection.close();
   }
 }

@@ -1,15 +1,25 @@
 import { z } from 'zod';
 import { argv, decisionAction, duration, name, onTimeout, severity } from './primitives.js';
 
-/** Recovery-time targets per environment (issue 6 §6). */
+/** Recovery-time targets per environment. */
 export const targetsSchema = z.strictObject({
   detectionToDecision: duration('fault detected → decision made').default('5m'),
   decisionToExecution: duration('decision → traffic back on the good release').default('2m'),
   executionToStable: duration('traffic restored → stable').default('10m'),
   total: duration('detection → stable').default('17m'),
+  errorBudget: z
+    .strictObject({
+      objective: z.number().gt(0).lt(1).optional().describe('the SLO, e.g. 0.999'),
+      periodRequests: z.number().int().positive().optional().describe('requests in the SLO period'),
+      allowedFailures: z.number().positive().optional().describe('failures the period allows, when known directly'),
+    })
+    .optional()
+    .describe(
+      'what the incident report measures failed requests against: allowedFailures, or objective with periodRequests',
+    ),
 });
 
-/** One row of the decision matrix (issue 4 §1): the first matching rule wins. */
+/** One row of the decision matrix: the first matching rule wins. */
 export const matrixRuleSchema = z.strictObject({
   name: z.string().optional(),
   match: z

@@ -77,7 +77,7 @@ function candidateFor(
   environment: string,
 ): Candidate {
   if (outcome.state === 'inconclusive') {
-    // issue 4 §1: an inconclusive signal is neither healthy nor failing: ask.
+    // runbook: an inconclusive signal is neither healthy nor failing: ask.
     return { action: 'ask', ruleId: 'inconclusive', rule: null, outcome };
   }
   const found = rules.find(({ rule }) => ruleMatches(rule.match, outcome, environment));

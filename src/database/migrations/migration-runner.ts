@@ -3,7 +3,7 @@ import type { MigrationStatus } from '../../core/ports/database.js';
 import { findDrops, type Drop } from './destructive-sql.js';
 import { compareVersions, readMigrationFiles, readSql, type MigrationFile } from './migration-files.js';
 
-/** The table of applied versions Rewind keeps in the target database (issue 5 §3). */
+/** The table of applied versions Rewind keeps in the target database. */
 export const MIGRATIONS_TABLE = 'rewind_schema_migrations';
 
 /**
