@@ -124,6 +124,15 @@ describe('rolling restart, feature flags, stop and start (local driver)', () => 
     ]);
   }, 60_000);
 
+  it('flag on sets it back to true on every instance, recorded like off', async () => {
+    const on = await cli('flag', 'on', 'web', 'FEATURE_NEW_DASHBOARD');
+    expect(on.code, on.stderr).toBe(0);
+    for (let i = 0; i < 4; i += 1) expect((await answer(front)).features.FEATURE_NEW_DASHBOARD).toBe('true');
+    const list = JSON.parse((await cli('flag', 'list', 'web', '--json')).stdout) as { flags: object }[];
+    expect(list[0]?.flags).toEqual({ FEATURE_NEW_DASHBOARD: 'true' });
+    expect((await events(['flag.changed'])).map((e) => e.data.value)).toEqual(['false', 'true']);
+  }, 60_000);
+
   it('API mistakes are 4xx with {error:{code,message}} and change nothing', async () => {
     const before = (await events(['flag.changed', 'service.restarted'])).length;
     const post = (path: string, json: unknown) => apiFetch(`${serve.url}${path}`, { method: 'POST', json }, project);
