@@ -8,6 +8,7 @@ import { resolveEnvironment, serviceConfig } from './context.js';
 import { assertMigratable, migrateForRelease } from './db/coordinated.js';
 import { snapshotConfig } from './config-files/snapshot.js';
 import { syncWithPlatform } from './platform-sync.js';
+import { activeGroupRollbackOf } from './group/active.js';
 
 export interface DeployRequest {
   service: string;
@@ -62,8 +63,11 @@ export async function deploy(
   const environment = resolveEnvironment(ctx, request.service, request.environment);
   const { service, version } = request;
   const active = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
-  if (active[0])
-    throw conflict(`a rollback of ${service} in ${environment} is in progress (${active[0].id}); deploy after it ends`);
+  const inProgress = active[0] ?? (await activeGroupRollbackOf(ctx, service, environment));
+  if (inProgress)
+    throw conflict(
+      `a rollback of ${service} in ${environment} is in progress (${inProgress.id}); deploy after it ends`,
+    );
   await syncWithPlatform(ctx, service, environment);
   const releases = await ctx.store.listReleases(service, environment, 1000);
   if (releases.some((r) => r.status === 'deploying' || r.status === 'analyzing')) {

@@ -9,6 +9,7 @@ import { resolveEnvironment, serviceConfig } from './context.js';
 import { stepHandlers } from './step-handlers.js';
 import { planDatabase } from './db/coordinated.js';
 import { hasConfigSnapshot } from './config-files/snapshot.js';
+import { activeGroupRollbackOf } from './group/active.js';
 
 export interface UndoRequest {
   service: string;
@@ -46,9 +47,10 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
     environment,
     status: ['planned', 'running'],
   });
-  if (active[0])
-    throw conflict(`a rollback of ${request.service} in ${environment} is already in progress (${active[0].id})`, {
-      activeRollbackId: active[0].id,
+  const inProgress = active[0] ?? (await activeGroupRollbackOf(ctx, request.service, environment));
+  if (inProgress)
+    throw conflict(`a rollback of ${request.service} in ${environment} is already in progress (${inProgress.id})`, {
+      activeRollbackId: inProgress.id,
     });
 
   const releases = await ctx.store.listReleases(request.service, environment, 1000);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RewindEvent, RollbackDetail } from '../../src/core/model.js';
 import { apiFetch } from '../helpers/api.js';
 import type { Project, Serve } from '../helpers/cli.js';
-import { freePort, runCli, startServe, tempProject } from '../helpers/cli.js';
+import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
 import { answer, opsService, writeConfig } from '../ops/harness.js';
 
 const SERVICES = ['web', 'api', 'worker'] as const;
@@ -41,8 +41,8 @@ beforeAll(async () => {
   writeConfig(
     project,
     controller,
-    // web calls api; api's target gets 3 s to be ready in the failing case
-    one('web', '    dependsOn: [api]\n') + one('api').replace('readyTimeout: 10s', 'readyTimeout: 3s') + one('worker'),
+    // web calls api; api's target gets 6 s to be ready in the failing case
+    one('web', '    dependsOn: [api]\n') + one('api').replace('readyTimeout: 10s', 'readyTimeout: 6s') + one('worker'),
     'groups: { frontend: [web], backend: [api, worker] }\n',
   );
   serve = await startServe(project, controller);
@@ -95,7 +95,21 @@ describe('rolling back several services', () => {
     expect(await serving()).toEqual({ web: 'v4', api: 'v4', worker: 'v4' });
     // api's previous release (still warm) stops answering its ready check
     project.write('unready-api-v1', '');
-    const undo = await cli('undo', '--all');
+    const running = cli('undo', '--all');
+    const active = await waitFor(
+      'the rollback of every service to start',
+      async () =>
+        (JSON.parse((await cli('rollbacks', '--json')).stdout) as RollbackDetail[]).find(
+          (r) => r.service === '@all' && r.status === 'running',
+        ),
+      20_000,
+      200,
+    );
+    // while it runs, nothing else rolls back one of its services
+    const single = await cli('undo', 'worker', '--dry-run');
+    expect(single.code).toBe(1);
+    expect(single.stderr).toContain(`already in progress (${active.id})`);
+    const undo = await running;
     expect(undo.code).toBe(4);
     expect(undo.stderr).toMatch(/escalated — web rolled back; api FAILED; worker not rolled back/);
     expect(await serving()).toEqual({ web: 'v1', api: 'v4', worker: 'v4' });

@@ -123,4 +123,39 @@ describe('rolling restart, feature flags, stop and start (local driver)', () => 
       'service.started',
     ]);
   }, 60_000);
+
+  it('flag on sets it back to true on every instance, recorded like off', async () => {
+    const on = await cli('flag', 'on', 'web', 'FEATURE_NEW_DASHBOARD');
+    expect(on.code, on.stderr).toBe(0);
+    for (let i = 0; i < 4; i += 1) expect((await answer(front)).features.FEATURE_NEW_DASHBOARD).toBe('true');
+    const list = JSON.parse((await cli('flag', 'list', 'web', '--json')).stdout) as { flags: object }[];
+    expect(list[0]?.flags).toEqual({ FEATURE_NEW_DASHBOARD: 'true' });
+    expect((await events(['flag.changed'])).map((e) => e.data.value)).toEqual(['false', 'true']);
+  }, 60_000);
+
+  it('API mistakes are 4xx with {error:{code,message}} and change nothing', async () => {
+    const before = (await events(['flag.changed', 'service.restarted'])).length;
+    const post = (path: string, json: unknown) => apiFetch(`${serve.url}${path}`, { method: 'POST', json }, project);
+    const cases: [Promise<Response>, number][] = [
+      [post('/v1/services/nope/restart', {}), 404],
+      [post('/v1/services/web/flags/NOT-A-NAME', { on: false }), 400],
+      [post('/v1/services/web/flags/FEATURE_X', { on: 'no' }), 400],
+      [post('/v1/undo-group', { group: 'nope' }), 400],
+      [post('/v1/undo-group', { dryRun: 'maybe' }), 400],
+      // nothing has an earlier good release: nothing to roll back to
+      [post('/v1/undo-group', {}), 422],
+      [apiFetch(`${serve.url}/v1/services/web/config-diff?from=1`, {}, project), 400],
+    ];
+    for (const [pending, status] of cases) {
+      const response = await pending;
+      const body = (await response.json()) as { error?: { code: string; message: string } };
+      expect([response.status, typeof body.error?.code, typeof body.error?.message]).toEqual([
+        status,
+        'string',
+        'string',
+      ]);
+    }
+    expect((await events(['flag.changed', 'service.restarted'])).length).toBe(before);
+    expect(JSON.parse((await cli('rollbacks', '--json')).stdout)).toEqual([]);
+  });
 });

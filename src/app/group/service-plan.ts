@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import { serviceConfig } from '../context.js';
 import { planDatabase } from '../db/coordinated.js';
 import { hasConfigSnapshot } from '../config-files/snapshot.js';
+import { activeGroupRollbackOf } from './active.js';
 
 export interface ServicePlan {
   service: string;
@@ -33,7 +34,8 @@ export async function planServicePart(
   emergency: boolean,
 ): Promise<ServicePlan | SkippedService> {
   const config = serviceConfig(ctx, service);
-  const [active] = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
+  const [own] = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
+  const active = own ?? (await activeGroupRollbackOf(ctx, service, environment));
   if (active) return { service, reason: `a rollback of it is already in progress (${active.id})` };
   const releases = await ctx.store.listReleases(service, environment, 1000);
   const from = currentRelease(releases);

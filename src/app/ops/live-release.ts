@@ -4,6 +4,7 @@ import type { Driver } from '../../core/ports/driver.js';
 import { currentRelease } from '../../core/targets.js';
 import type { AppContext } from '../context.js';
 import { resolveEnvironment, serviceConfig } from '../context.js';
+import { activeGroupRollbackOf } from '../group/active.js';
 
 export interface Target {
   service: string;
@@ -16,7 +17,8 @@ export interface Target {
 export async function liveTarget(ctx: AppContext, service: string, environment?: string): Promise<Target> {
   serviceConfig(ctx, service);
   const env = resolveEnvironment(ctx, service, environment);
-  const [active] = await ctx.store.listRollbacks({ service, environment: env, status: ['planned', 'running'] });
+  const [own] = await ctx.store.listRollbacks({ service, environment: env, status: ['planned', 'running'] });
+  const active = own ?? (await activeGroupRollbackOf(ctx, service, env));
   if (active) throw conflict(`a rollback of ${service} in ${env} is in progress (${active.id}); try after it ends`);
   const release = currentRelease(await ctx.store.listReleases(service, env, 1000));
   if (!release)

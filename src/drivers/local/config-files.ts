@@ -7,7 +7,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ConfigFile } from '../../core/model.js';
+import type { ConfigFile, Release } from '../../core/model.js';
+import type { Driver } from '../../core/ports/driver.js';
 import { UserError } from '../../core/errors.js';
 import { fillTemplate, type LocalServiceOptions, type ReleaseRef } from './options.js';
 
@@ -61,4 +62,19 @@ export function writeConfigFiles(
     done.push(`${file.path} put back (${Buffer.byteLength(file.content)} bytes)`);
   }
   return done;
+}
+
+/** The driver's `readConfigFiles` / `writeConfigFiles`, for the service options of each release. */
+export function configFileMethods(
+  baseDir: string,
+  serviceOf: (release: Release) => LocalServiceOptions,
+): Required<Pick<Driver, 'readConfigFiles' | 'writeConfigFiles'>> {
+  return {
+    readConfigFiles: async (release) => readConfigFiles(baseDir, serviceOf(release), release),
+    async writeConfigFiles(release, files, call = {}) {
+      const lines = writeConfigFiles(baseDir, serviceOf(release), release, files);
+      for (const line of lines) call.log?.(line);
+      return lines.join('\n') || 'no config files';
+    },
+  };
 }

@@ -12,8 +12,8 @@ import type { LocalDriverOptions, ReleaseRef } from './options.js';
 import { isAlive, processStartTime, stopGroup } from './process-group.js';
 import { createReleaseGroup, type InstanceView, type ReleaseGroup } from './release-group.js';
 import { releaseGroupSpec, serviceOptions, stopTimeoutOf } from './release-spec.js';
-import { rollingRestart } from './rolling-restart.js';
-import { readConfigFiles, writeConfigFiles } from './config-files.js';
+import { restartGroup } from './rolling-restart.js';
+import { configFileMethods } from './config-files.js';
 import {
   listRunRecords,
   logFilePath,
@@ -165,16 +165,7 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
       return listen ? `http://${listen}` : null;
     },
 
-    async readConfigFiles(release) {
-      return readConfigFiles(baseDir, serviceOptions(options, release.service, release.environment), release);
-    },
-
-    async writeConfigFiles(release, files, call = {}) {
-      const service = serviceOptions(options, release.service, release.environment);
-      const lines = writeConfigFiles(baseDir, service, release, files);
-      for (const line of lines) call.log?.(line);
-      return lines.join('\n') || 'no config files';
-    },
+    ...configFileMethods(baseDir, (release) => serviceOptions(options, release.service, release.environment)),
 
     start(release, call = {}) {
       return serial(keyOf(release), () => startGroup(release, call, false));
@@ -260,17 +251,7 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
             status: 409,
           });
         const target = await options.switchFor(release.service, release.environment);
-        const env = call.env ?? {};
-        const done = await rollingRestart(group, target, env, {
-          clock,
-          readyTimeoutMs: call.readyTimeoutMs ?? 60_000,
-          ...(call.signal ? { signal: call.signal } : {}),
-          log: (line) => call.log?.(`${label(release)}: ${line}`),
-        });
-        const names = Object.keys(env);
-        const message = `${label(release)}: ${done} instances restarted one by one${names.length ? ` with ${names.join(', ')}` : ''}`;
-        call.log?.(message);
-        return message;
+        return restartGroup(group, target, label(release), clock, call);
       });
     },
 

@@ -7,6 +7,7 @@
  * keeps serving (the restart fails, nothing is lost).
  */
 import type { Clock } from '../../core/clock.js';
+import type { RestartOptions } from '../../core/ports/driver.js';
 import type { TrafficSwitch } from '../../proxy/types.js';
 import type { ReleaseGroup } from './release-group.js';
 
@@ -49,4 +50,25 @@ export async function rollingRestart(
     replaced += 1;
   }
   return replaced;
+}
+
+/** The driver's `restart`: the rolling restart of one running release, with its journal lines. */
+export async function restartGroup(
+  group: ReleaseGroup,
+  target: TrafficSwitch,
+  label: string,
+  clock: Clock,
+  call: RestartOptions,
+): Promise<string> {
+  const env = call.env ?? {};
+  const done = await rollingRestart(group, target, env, {
+    clock,
+    readyTimeoutMs: call.readyTimeoutMs ?? 60_000,
+    ...(call.signal ? { signal: call.signal } : {}),
+    log: (line) => call.log?.(`${label}: ${line}`),
+  });
+  const names = Object.keys(env);
+  const message = `${label}: ${done} instances restarted one by one${names.length ? ` with ${names.join(', ')}` : ''}`;
+  call.log?.(message);
+  return message;
 }
