@@ -12,7 +12,8 @@ import type { Store } from '../core/ports/store.js';
 import { createHttpJsonSource } from '../monitor/providers/http-json.js';
 import { createPrometheusSource } from '../monitor/providers/prometheus.js';
 import { databaseStepHandlers } from './db/step-handlers.js';
-import { collectSecrets, createRedactor } from '../core/redact.js';
+import { collectSecrets, createRedactor, redactDeep } from '../core/redact.js';
+import { redactingStore } from './redacting-store.js';
 import { createCommandDriver } from '../drivers/command/index.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
 import type { AppContext, EventListener } from './context.js';
@@ -32,8 +33,9 @@ export interface ComposeOptions {
  * event fan-out from config. Adapters never import each other; they meet here.
  */
 export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {}): AppContext {
-  const redact = createRedactor(collectSecrets(loaded.config));
-  const store = options.store ?? openStore(loaded);
+  // values under secret-looking keys, passwords in URLs and every value taken from the environment
+  const redact = createRedactor([...collectSecrets(loaded.config), ...loaded.interpolated]);
+  const store = redactingStore(options.store ?? openStore(loaded), redact);
   const clock = options.clock ?? systemClock;
   const listeners = new Set<EventListener>();
   const drivers = new Map<string, Driver>();
@@ -62,7 +64,7 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
     },
     async emit(event: NewEvent): Promise<RewindEvent> {
       const saved = await store.appendEvent(
-        { ...event, message: redact(event.message ?? ''), data: JSON.parse(redact(JSON.stringify(event.data ?? {}))) },
+        { ...event, message: redact(event.message ?? ''), data: redactDeep(event.data ?? {}, redact) },
         clock.now(),
       );
       for (const listener of listeners) {
@@ -115,6 +117,7 @@ function buildDriver(
       ...(driver.undo ? { undo: driver.undo } : {}),
       cwd: resolve(ctx.loaded.baseDir, driver.cwd),
       env: driver.env,
+      passEnv: ctx.loaded.config.controller.passEnv,
       timeoutMs: parseDuration(driver.timeout),
       redact: ctx.redact,
     });

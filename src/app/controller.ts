@@ -7,6 +7,8 @@ import { createServer } from '../server/index.js';
 import { identityOf } from '../server/auth.js';
 import { createSessions } from '../server/dashboard/sessions.js';
 import { tokenRoutes } from '../server/token-routes.js';
+import { auditRoutes } from '../server/audit-routes.js';
+import { createAuditLog } from './access/audit.js';
 import { ensureAdminToken } from './access/admin-token.js';
 import { createAccess } from './access/authorize.js';
 import type { ComposeOptions } from './compose.js';
@@ -81,8 +83,10 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       hosts: { listenHost: host, allowedHosts: loaded.config.controller.allowedHosts },
       ...(tls ? { https: tls } : {}),
       auth: { access, session: sessions.identify, publicMetrics: loaded.config.controller.publicMetrics },
+      audit: createAuditLog(ctx),
       plugins: [
         tokenRoutes(ctx, identityOf),
+        auditRoutes(ctx),
         sessions.routes,
         ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
       ],

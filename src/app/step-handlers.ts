@@ -16,7 +16,11 @@ async function release(ctx: AppContext, service: string, environment: string, re
 export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHandler>> {
   const base: Partial<Record<StepName, StepHandler>> = {
     async hook(step, { rollback, signal, log }) {
-      const command = (step.params.command as string[]).map((a) =>
+      // the argv comes from the config, not the stored plan: the plan's copy has its secrets masked
+      const hooks = serviceConfig(ctx, rollback.service).hooks;
+      const configured = [...hooks.preRollback, ...hooks.postRollback].find((h) => h.name === step.params.hook);
+      if (!configured) throw new Error(`hook ${String(step.params.hook)} is no longer in ${ctx.loaded.file}`);
+      const command = configured.command.map((a) =>
         fillPlaceholders(a, {
           service: rollback.service,
           env: rollback.environment,
@@ -26,6 +30,7 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       );
       const result = await runCommand(command, {
         cwd: ctx.loaded.baseDir,
+        passEnv: ctx.loaded.config.controller.passEnv,
         timeoutMs: step.timeoutMs,
         signal,
         onLine: (l) => log(ctx.redact(l)),

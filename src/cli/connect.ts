@@ -7,6 +7,7 @@ import { ExitCode, UserError, isUserError } from '../core/errors.js';
 import { verifyToken } from '../app/access/tokens.js';
 import type { Actor, AppContext } from '../app/context.js';
 import { localActorName, resolveToken } from './credentials.js';
+import { masked } from './masked.js';
 import { controllerReachable, createHttpApi } from './http-client.js';
 import type { GlobalOptions } from './options.js';
 
@@ -105,7 +106,7 @@ export async function connect(options: GlobalOptions): Promise<Connection> {
     drill: (r) => inner.drill({ ...r, wait: true }).catch(needsController),
     drillStatus: (id) => inner.drillStatus(id),
   };
-  return { api, mode: 'in-process', url, loaded, actor, close: () => closeContext(ctx) };
+  return { api: masked(api, ctx.redact), mode: 'in-process', url, loaded, actor, close: () => closeContext(ctx) };
 }
 
 function tryLoad(file: string): LoadedConfig | null {

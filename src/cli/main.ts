@@ -10,6 +10,7 @@ import { register as registerReport } from './commands/report.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerUndo } from './commands/undo.js';
 import { register as registerToken } from './commands/token.js';
+import { register as registerAudit } from './commands/audit.js';
 import { register as registerDb } from './commands/db.js';
 
 const program = new Command('rewind')
@@ -35,6 +36,7 @@ for (const register of [
   registerDrill,
   registerDemo,
   registerToken,
+  registerAudit,
 ])
   register(program);
 

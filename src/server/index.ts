@@ -5,17 +5,24 @@ import type { AuthOptions } from './auth.js';
 import { identityOf, installAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { installHostCheck } from './host-check.js';
+import { installMasking } from './masking.js';
+import { installAuditHook } from './audit-routes.js';
+import type { AuditEntry } from '../app/access/audit.js';
+import type { Redactor } from '../core/redact.js';
 import { registerRoutes } from './routes.js';
 
 export interface ServerOptions {
   api: RewindApi;
-  redact: (text: string) => string;
+  /** masks every answer by value */
+  redact: Redactor;
   /** every route but /healthz (and /metrics unless closed) needs a token */
   auth: AuthOptions;
   /** Host names answered besides loopback (the listen host and `controller.allowedHosts`); others get 421 */
   hosts: { listenHost: string; allowedHosts: readonly string[] };
   /** PEM certificate and key: serve HTTPS */
   https?: { cert: Buffer; key: Buffer };
+  /** where API calls that change something, and refusals, are recorded */
+  audit?: (entry: AuditEntry) => Promise<void>;
   /** more routes (metrics, dashboard) registered by their own modules */
   plugins?: ((app: FastifyInstance) => void)[];
 }
@@ -27,8 +34,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }),
   );
+  if (options.audit) installAuditHook(app, options.audit);
   installHostCheck(app, options.hosts.listenHost, options.hosts.allowedHosts);
   installAuth(app, options.auth);
+  installMasking(app, options.redact);
   registerRoutes(app, options.api, identityOf);
   for (const plugin of options.plugins ?? []) plugin(app);
   return app;

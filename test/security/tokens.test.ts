@@ -158,6 +158,33 @@ describe('every route authenticates', () => {
     expect((await cli(['status', 'api', '--token', expired])).code).toBe(1);
   });
 
+  it('the audit log has token, role, route and outcome, refusals included (rate-limited per address)', async () => {
+    const all = await cli(['audit', '--json']);
+    expect(all.code, all.stderr).toBe(0);
+    const entries = JSON.parse(all.stdout) as { actor: string; data: Record<string, unknown> }[];
+    const refused = entries.filter((e) => e.data.outcome === 'refused');
+    // more than 50 refusals were sent from 127.0.0.1 in the first test: only 20 a minute are kept
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.filter((e) => e.data.status === 401).length).toBeLessThanOrEqual(20);
+    expect(refused[0]?.data).toMatchObject({ status: 401, token: null, remoteAddress: '127.0.0.1' });
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        actor: 'vic',
+        data: expect.objectContaining({ role: 'viewer', route: '/v1/undo', status: 403, outcome: 'refused' }),
+      }),
+    );
+    const olga = await cli(['audit', '--actor', 'OLGA', '--since', '1h', '--json']);
+    expect(olga.code, olga.stderr).toBe(0);
+    const mine = JSON.parse(olga.stdout) as { actor: string; data: Record<string, unknown> }[];
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((e) => e.actor === 'olga')).toBe(true);
+    expect(mine).toContainEqual(
+      expect.objectContaining({
+        data: expect.objectContaining({ role: 'operator', method: 'POST', route: '/v1/undo', outcome: 'ok' }),
+      }),
+    );
+  });
+
   it('admin.token is 0600 and a later controller of the same project accepts it', async () => {
     const path = join(project.dir, 'state', 'admin.token');
     expect(statSync(path).mode & 0o777).toBe(0o600);

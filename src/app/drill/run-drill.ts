@@ -193,7 +193,11 @@ export async function runDrill(
 
 async function runHook(ctx: AppContext, hook: string[], values: Record<string, string | number>): Promise<void> {
   const argv = hook.map((part) => fillPlaceholders(part, values));
-  const result = await runCommand(argv, { cwd: ctx.loaded.baseDir, timeoutMs: 60_000 });
+  const result = await runCommand(argv, {
+    cwd: ctx.loaded.baseDir,
+    passEnv: ctx.loaded.config.controller.passEnv,
+    timeoutMs: 60_000,
+  });
   if (result.code !== 0)
     throw new Error(
       `drill hook exited with ${result.code ?? result.signal}: ${ctx.redact(result.stderr.trim().split('\n').at(-1) ?? '')}`,

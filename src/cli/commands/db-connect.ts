@@ -7,6 +7,7 @@ import { ExitCode, UserError } from '../../core/errors.js';
 import { controllerReachable } from '../http-client.js';
 import { controllerUrl, inProcessActor } from '../connect.js';
 import { resolveToken } from '../credentials.js';
+import { masked } from '../masked.js';
 import type { GlobalOptions } from '../options.js';
 import { color, say } from '../output.js';
 import { createHttpDbApi } from './db-http.js';
@@ -57,7 +58,7 @@ export async function connectDb(options: DbOptions): Promise<DbConnection> {
     throw error;
   });
   return {
-    api: createDbApi(ctx),
+    api: masked(createDbApi(ctx), ctx.redact),
     mode: 'in-process',
     who: { ...who, actor: actor.name, progress: (event) => say(color.dim(`  ${event.message}`)) },
     close: () => closeContext(ctx),

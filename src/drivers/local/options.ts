@@ -94,8 +94,10 @@ export interface LocalDriverOptions {
   backoff?: RestartBackoff;
   /** default the system clock */
   clock?: Clock;
-  /** extra variables for every instance (the controller's own env is inherited) */
+  /** extra variables for every instance, on top of the inherited minimum (core/child-env.ts) */
   baseEnv?: Record<string, string>;
+  /** variables of the controller's environment passed through beyond the minimum; default none */
+  passEnv?: readonly string[];
 }
 
 /**
