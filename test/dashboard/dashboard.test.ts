@@ -5,100 +5,46 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFetch } from '../helpers/api.js';
 import type { Project, Serve } from '../helpers/cli.js';
-import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
+import { waitFor } from '../helpers/cli.js';
 import type { Receiver } from '../harness/receiver.js';
-import { startReceiver } from '../harness/receiver.js';
 import { setFault, whoAnswers } from '../local-app/harness.js';
 import type { TestBrowser, Watched } from './browser.js';
 import { DESKTOP, PHONE, launchChromium, markNoReload, personBrowser, signIn } from './browser.js';
+import { compareChart } from './chart-points.js';
 import type { Ports } from './project.js';
-import { createToken, dashboardProject, seedDatabase, stateOf, steadyLoad } from './project.js';
+import { stateOf } from './project.js';
+import type { Scene } from './scene.js';
+import { startScene } from './scene.js';
 
 const DOCS = resolve(import.meta.dirname, '../../docs');
+let chromium: TestBrowser | null;
+let scene: Scene;
 let project: Project;
 let serve: Serve;
 let ports: Ports;
-let chromium: TestBrowser | null;
 let webhook: Receiver;
 const people: Watched[] = [];
-const tokens: Record<string, string> = {};
-const stops: (() => void)[] = [];
-const cli = (...args: string[]) => runCli(args, { cwd: project.dir });
+const cli = (...args: string[]) => scene.cli(...args);
 const shot = (page: Page, name: string) => page.screenshot({ path: `${DOCS}/${name}.png`, fullPage: false });
 
 async function person(name: string, viewport = DESKTOP): Promise<Watched> {
   const watched = await personBrowser(chromium!.browser, serve.url, viewport);
   people.push(watched);
-  await signIn(watched.page, serve.url, tokens[name]!);
+  await signIn(watched.page, serve.url, scene.tokens[name]!);
   return watched;
 }
-
-/** waits until web's analysis of a revision is over and it is the live release */
-const promoted = (revision: number) =>
-  waitFor(`web r${revision} promoted`, async () => {
-    const status = await apiFetch(`${serve.url}/v1/status/web?environment=staging`, {}, stateOf(project));
-    const { live } = (await status.json()) as { live: { status: string; revision: number } | null };
-    return live?.status === 'live' && live.revision === revision;
-  });
 
 beforeAll(async () => {
   chromium = await launchChromium();
   if (!chromium) return;
   mkdirSync(DOCS, { recursive: true });
-  project = tempProject('rewind-dashboard-');
-  ports = { controller: await freePort(), web: await freePort(), api: await freePort() };
-  webhook = await startReceiver();
-  dashboardProject(project, ports, webhook.url);
-  seedDatabase(project);
-  serve = await startServe(project, ports.controller);
-  for (const [name, role] of [
-    ['vera', 'viewer'],
-    ['oscar', 'operator'],
-    ['alice', 'approver'],
-    ['bob', 'approver'],
-  ])
-    tokens[name!] = await createToken(serve.url, project, name!, role!);
-  stops.push(steadyLoad(ports.web), steadyLoad(ports.api));
-  for (const [service, env] of [
-    ['web', 'staging'],
-    ['api', 'production'],
-  ]) {
-    const deployed = await cli('deploy', service!, 'v1', '--env', env!);
-    expect(deployed.code, deployed.stderr).toBe(0);
-  }
-  await promoted(1);
-  // a drill first, so the drills page has a rehearsal to show: a faulty copy of v1 rolled back automatically
-  const started = await apiFetch(
-    `${serve.url}/v1/drills`,
-    { method: 'POST', json: { environment: 'staging', service: 'web', fault: 'error-rate' } },
-    stateOf(project),
-  );
-  expect(started.status, await started.clone().text()).toBe(202);
-  const { drillId } = (await started.json()) as { drillId: string };
-  const drill = await waitFor(
-    'the drill to finish',
-    async () => {
-      const answer = await apiFetch(`${serve.url}/v1/drills/${drillId}`, {}, stateOf(project));
-      const body = (await answer.json()) as { status: string; result: { outcome: string } | null };
-      return body.status === 'finished' ? body.result : null;
-    },
-    60_000,
-    300,
-  );
-  expect(drill?.outcome).toBe('rolled-back');
-  const v2 = await cli('deploy', 'web', 'v2', '--env', 'staging');
-  expect(v2.code, v2.stderr).toBe(0);
-  await promoted(3);
-  const backup = await apiFetch(`${serve.url}/v1/db/backups`, { method: 'POST', json: {} }, stateOf(project));
-  expect(backup.status, await backup.clone().text()).toBe(201);
-}, 120_000);
+  scene = await startScene();
+  ({ project, serve, ports, webhook } = scene);
+}, 150_000);
 
 afterAll(async () => {
-  for (const stop of stops) stop();
   await chromium?.close();
-  await webhook?.close();
-  await serve?.kill('SIGTERM');
-  project?.cleanup();
+  await scene?.close();
 });
 
 describe('the dashboard in Chromium', () => {
@@ -244,60 +190,24 @@ describe('the dashboard in Chromium', () => {
       for (const metric of ['errorRate', 'latencyP95Ms', 'requestRate']) {
         const chart = page.locator(`figure.chart[data-metric="${metric}"]`);
         await chart.waitFor();
-        // a sample for a second that ended after the page asked may land in between: ask again until both agree
-        const compared = await waitFor(
-          `${service} ${metric}: the page's points equal the API's`,
-          async () => {
-            const drawn = await chart.evaluate((el) => {
-              const plot = (el as HTMLElement & { plot?: { series: { label?: string }[]; data: unknown[][] } }).plot!;
-              return {
-                from: el.dataset.from!,
-                to: el.dataset.to!,
-                fired: Number(el.dataset.fired),
-                columns: plot.series.slice(1).map((s, i) => ({
-                  label: String(s.label),
-                  values: (plot.data[i + 1] as (number | null)[]).filter((v) => v !== null && v !== undefined),
-                })),
-              };
-            });
-            const api = (await (
-              await apiFetch(
-                `${serve.url}/v1/signals/${service}?environment=${env}&from=${drawn.from}&to=${drawn.to}`,
-                {},
-                stateOf(project),
-              )
-            ).json()) as {
-              series: { revision: number; metric: string; at: number[] }[];
-              thresholds: { metric: string; value: number }[];
-              fired: { metric: string }[];
-            };
-            const expected = api.series
-              .filter((s) => s.metric === metric)
-              .map((s) => `r${s.revision}:${s.at.length}`)
-              .sort();
-            const got = drawn.columns
-              .filter((c) => /^r\d+$/.test(c.label))
-              .map((c) => `${c.label}:${c.values.length}`)
-              .sort();
-            return got.join() === expected.join() ? { drawn, api, got } : null;
-          },
-          20_000,
-          300,
+        const compared = await compareChart(
+          chart,
+          `${serve.url}/v1/signals/${service}?environment=${env}`,
+          metric,
+          stateOf(project),
         );
-        expect(compared.got.length).toBeGreaterThan(0);
-        const thresholds = compared.api.thresholds.filter((t) => t.metric === metric);
-        const lines = compared.drawn.columns.filter((c) => !/^r\d+$/.test(c.label));
-        expect(lines.length).toBe(thresholds.length);
-        for (const [i, line] of lines.entries()) {
-          expect(new Set(line.values)).toEqual(new Set([thresholds[i]!.value]));
+        expect(compared.releases.length).toBeGreaterThan(0);
+        expect(compared.lines.length).toBe(compared.thresholds.length);
+        for (const [i, line] of compared.lines.entries()) {
+          expect(new Set(line.values)).toEqual(new Set([compared.thresholds[i]!.value]));
         }
-        expect(compared.drawn.fired).toBe(compared.api.fired.filter((f) => f.metric === metric).length);
+        expect(compared.firedDrawn).toBe(compared.firedApi);
         if (metric === 'errorRate') {
           // every release was watched (web: v1, the drill's copy, v2); the error-rate trigger reads 0.1
-          expect(compared.got.length).toBe(service === 'web' ? 3 : 2);
-          expect(lines.map((l) => l.label)).toEqual(['errors > 0.1']);
+          expect(compared.releases.length).toBe(service === 'web' ? 3 : 2);
+          expect(compared.lines.map((l) => l.label)).toEqual(['errors > 0.1']);
           // it fired on the drill's copy and on api's bad release
-          expect(compared.drawn.fired).toBeGreaterThan(0);
+          expect(compared.firedDrawn).toBeGreaterThan(0);
         }
       }
       if (service === 'web') await shot(page, 'dashboard-service');
