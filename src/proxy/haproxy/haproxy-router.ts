@@ -71,15 +71,19 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   /**
    * Makes HAProxy's servers match `releases` and `table` (idempotent; also after
    * a restart). Every release with weight has one server per instance; every
-   * warm release (weight 0) is also there as `backup` servers, which HAProxy
+   * warm previous release (weight 0, older) is also there as `backup` servers, which HAProxy
    * uses only when no server with weight is up: a GET the dying release could not
    * answer goes to the warm one. Passive health (a refused connection marks the
    * server down at once) plus a fast connect check tell HAProxy which are up.
    */
   async function reconcile(): Promise<void> {
     const wanted = new Map<string, { revision: number; upstream: Upstream; backup: boolean }>();
+    // Only a release older than every weighted one is a fallback: a newer one at
+    // weight 0 is what traffic was just taken from, usually because it is bad.
+    const weighted = [...releases.keys()].filter((revision) => (table.weights[revision] ?? 0) > 0);
+    const oldestWeighted = weighted.length === 0 ? -1 : Math.min(...weighted);
     for (const [revision, upstreams] of releases) {
-      const warm = (table.weights[revision] ?? 0) <= 0;
+      const warm = (table.weights[revision] ?? 0) <= 0 && revision < oldestWeighted;
       upstreams.forEach((upstream, i) => {
         wanted.set(serverName(revision, i), { revision, upstream, backup: false });
         if (warm) wanted.set(`b${revision}-${i}`, { revision, upstream, backup: true });
