@@ -19,7 +19,7 @@ import { createTelemetryStore } from '../telemetry.js';
 import type { TrafficSwitch, Upstream } from '../types.js';
 import { WeightTable } from '../weight-table.js';
 import { requireHaproxy } from './binary.js';
-import { BACKEND, haproxyConfig } from './haproxy-config.js';
+import { BACKEND, HEALTH, desiredServers, haproxyConfig } from './haproxy-config.js';
 import { startLogReceiver } from './log-receiver.js';
 import type { LogReceiver } from './log-receiver.js';
 import type { HaproxyRouterOptions } from './options.js';
@@ -34,10 +34,6 @@ export interface HaproxyRouter extends TrafficSwitch {
   /** request log lines counted into telemetry */
   readonly logLines: number;
 }
-
-const serverName = (revision: number, index: number): string => `r${revision}-${index}`;
-/** a refused connection marks a server down at once; a connect check every 200 ms brings it back */
-const HEALTH = 'check inter 200 fall 1 rise 1 observe layer4 error-limit 1 on-error mark-down';
 
 export function createHaproxyRouter(options: HaproxyRouterOptions = {}): HaproxyRouter {
   const resolved = resolveRouterOptions(options);
@@ -77,18 +73,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
    * server down at once) plus a fast connect check tell HAProxy which are up.
    */
   async function reconcile(): Promise<void> {
-    const wanted = new Map<string, { revision: number; upstream: Upstream; backup: boolean }>();
-    // Only a release older than every weighted one is a fallback: a newer one at
-    // weight 0 is what traffic was just taken from, usually because it is bad.
-    const weighted = [...releases.keys()].filter((revision) => (table.weights[revision] ?? 0) > 0);
-    const oldestWeighted = weighted.length === 0 ? -1 : Math.min(...weighted);
-    for (const [revision, upstreams] of releases) {
-      const warm = (table.weights[revision] ?? 0) <= 0 && revision < oldestWeighted;
-      upstreams.forEach((upstream, i) => {
-        wanted.set(serverName(revision, i), { revision, upstream, backup: false });
-        if (warm) wanted.set(`b${revision}-${i}`, { revision, upstream, backup: true });
-      });
-    }
+    const wanted = desiredServers(releases, table.weights);
     for (const [name, { revision, upstream, backup }] of wanted) {
       if (!applied.has(name)) {
         const weight = backup ? 1 : serverWeight(revision);
