@@ -14,64 +14,19 @@
 import { request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { endToEnd, isTrusted, upstreamRequestHeaders } from './headers.js';
+import { endToEnd } from './headers.js';
+import { EXCHANGE, Exchange, MAX_ATTEMPTS, NO_BODY } from './http-exchange.js';
+import type { Tagged } from './http-exchange.js';
 import {
   connectTimeoutError,
   errorCode,
   isConnectFailure,
-  isIdempotent,
   mayRetry,
   recordExchange,
   upstreamTimeoutError,
 } from './exchange.js';
 import type { ForwardContext } from './exchange.js';
 import type { Instance, ReleasePool } from './release-pool.js';
-
-const EXCHANGE = Symbol('rewind.exchange');
-type Tagged<T> = T & { [EXCHANGE]?: Exchange };
-const NO_BODY: Buffer[] = [];
-/** first try, another instance or a fresh socket, another release */
-const MAX_ATTEMPTS = 3;
-
-class Exchange {
-  upstream: Tagged<ClientRequest> | undefined;
-  attempts = 0;
-  /** a retry already moved this request to another release */
-  movedRelease = false;
-  replay: Buffer[] | null;
-  replayBytes = 0;
-  bodyEnded = false;
-  /** status sent to the client; 0 until then */
-  status = 0;
-  /** the upstream failed after its response started */
-  broken = false;
-  /** socket.bytesWritten when this attempt got its socket: unchanged means nothing was sent */
-  writtenBefore = -1;
-  connectTimer: NodeJS.Timeout | undefined;
-  instance: Instance | undefined;
-  readonly idempotent: boolean;
-  readonly headers: string[];
-
-  constructor(
-    readonly context: ForwardContext,
-    public pool: ReleasePool,
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
-    /** when the release now serving it got the request (a move to another release restarts it) */
-    public startedAt: number,
-  ) {
-    const address = req.socket.remoteAddress;
-    this.headers = upstreamRequestHeaders(
-      req.rawHeaders,
-      address,
-      context.encrypted,
-      false,
-      isTrusted(context.trusted, address),
-    );
-    this.idempotent = isIdempotent(req.method);
-    this.replay = hasBody(req.rawHeaders) ? [] : NO_BODY;
-  }
-}
 
 export function forwardHttp(
   context: ForwardContext,
@@ -89,17 +44,6 @@ export function forwardHttp(
   req.on('end', onClientEnd);
   req.on('error', onClientError);
   send(exchange, exchange.pool.next(undefined));
-}
-
-/** Whether a request has a body: only then is a replay buffer kept (raw names, no parsed headers object). */
-function hasBody(raw: readonly string[]): boolean {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.length !== 14 && name.length !== 17) continue;
-    const lower = name.toLowerCase();
-    if (lower === 'content-length' || lower === 'transfer-encoding') return true;
-  }
-  return false;
 }
 
 /**

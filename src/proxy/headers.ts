@@ -117,3 +117,14 @@ export function isTrusted(trusted: BlockList | undefined, address: string | unde
   if (address.startsWith('::ffff:') && trusted.check(address.slice(7), 'ipv4')) return true;
   return trusted.check(address, address.includes(':') ? 'ipv6' : 'ipv4');
 }
+
+/** Whether a request has a body: only then is a replay buffer kept (raw names, no parsed headers object). */
+export function hasBody(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length !== 14 && name.length !== 17) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'content-length' || lower === 'transfer-encoding') return true;
+  }
+  return false;
+}

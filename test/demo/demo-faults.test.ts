@@ -25,7 +25,9 @@ describe('rewind demo rolls back a faulty v2 (issue 3 §7)', () => {
       // sequential evidence: conclusive after tens of requests, not after a fixed `for`
       expect(json.detectedAfterMs).toBeGreaterThan(0);
       expect(json.detectedAfterMs).toBeLessThan(2000);
-      expect(json.trafficRestoredAfterMs).toBeGreaterThanOrEqual(json.detectedAfterMs! - 50);
+      // Restored is after the last failed answer, which may precede the trigger's
+      // event by a few lucky v2 answers (50 % errors) and the event's store write.
+      expect(json.trafficRestoredAfterMs).toBeGreaterThanOrEqual(json.detectedAfterMs! - 250);
       expect(json.trafficRestoredAfterMs).toBeLessThan(5000);
       // half of v2's answers failed until the flip, none after
       expect(json.failedRequests).toBeGreaterThan(5);

@@ -1,5 +1,5 @@
 /**
- * "No request dropped by the switch itself" (issue 3 §3): a failed connect or a
+ * "No request dropped by the switch itself": a failed connect or a
  * stale keep-alive socket is retried once on the same release; only when that
  * fails does the client get a 502, and the 502 counts against the release.
  */

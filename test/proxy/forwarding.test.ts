@@ -1,5 +1,5 @@
 /**
- * What crosses the switch (issue 3 §3): end-to-end headers only, X-Forwarded-*,
+ * What crosses the switch: end-to-end headers only, X-Forwarded-*,
  * streamed bodies of several MB both ways, and WebSocket upgrades.
  */
 import { createHash, randomBytes } from 'node:crypto';

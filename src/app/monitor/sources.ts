@@ -1,5 +1,5 @@
 /**
- * Where each watched metric is read from (issue 4 §4–§5): the driver's own
+ * Where each watched metric is read from: the driver's own
  * source first, then config providers; a trigger's `source` picks a provider by
  * name. Two derived signals are built here: `throughputRatio` (the release's
  * requestRate over the previous release's, same source, same window) and
@@ -78,7 +78,7 @@ export function watchedSources(
     try {
       return await source.read(q, signal);
     } catch (error) {
-      // a source that throws is treated like one that cannot answer (issue 4 §3)
+      // a source that throws is treated like one that cannot answer: inconclusive, not healthy
       return { status: 'inconclusive', error: ctx.redact(`${source.name}: ${(error as Error).message}`) };
     }
   };

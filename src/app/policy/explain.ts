@@ -1,5 +1,5 @@
 /**
- * `rewind policy explain <service> --env E` (issue 4 §1): the decision matrix
+ * `rewind policy explain <service> --env E`: the decision matrix
  * as Rewind reads it for that environment, with the policy settings and the
  * service's triggers, so a team can check the runbook table it configured.
  */

@@ -1,5 +1,5 @@
 /**
- * The `local` driver (issue 3 §1, §4): each release of a service is a set of
+ * The `local` driver: each release of a service is a set of
  * local processes behind Rewind's own traffic switch. start → awaitReady →
  * shiftTraffic → retire is the runbook's zero-downtime order; every call is
  * idempotent and serialised per release, so a resumed rollback can repeat one.

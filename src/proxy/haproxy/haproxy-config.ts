@@ -24,6 +24,38 @@ export interface HaproxyConfigInput {
 
 export const BACKEND = 'releases';
 
+/** A refused connection marks a server down at once; a connect check every 200 ms brings it back. */
+export const HEALTH = 'check inter 200 fall 1 rise 1 observe layer4 error-limit 1 on-error mark-down';
+
+export interface DesiredServer {
+  revision: number;
+  upstream: { host: string; port: number };
+  backup: boolean;
+}
+
+/**
+ * The servers HAProxy should have, by name: `r<revision>-<n>` for every
+ * instance of every release, and `b<revision>-<n>` backups for the warm
+ * previous release (weight 0 and older than every weighted one; a newer one at
+ * weight 0 is what traffic was just taken from, usually because it is bad).
+ */
+export function desiredServers(
+  releases: ReadonlyMap<number, readonly { host: string; port: number }[]>,
+  weights: Readonly<Record<number, number>>,
+): Map<string, DesiredServer> {
+  const weighted = [...releases.keys()].filter((revision) => (weights[revision] ?? 0) > 0);
+  const oldestWeighted = weighted.length === 0 ? -1 : Math.min(...weighted);
+  const wanted = new Map<string, DesiredServer>();
+  for (const [revision, upstreams] of releases) {
+    const warm = (weights[revision] ?? 0) <= 0 && revision < oldestWeighted;
+    upstreams.forEach((upstream, i) => {
+      wanted.set(`r${revision}-${i}`, { revision, upstream, backup: false });
+      if (warm) wanted.set(`b${revision}-${i}`, { revision, upstream, backup: true });
+    });
+  }
+  return wanted;
+}
+
 export function haproxyConfig(input: HaproxyConfigInput): string {
   const trusted = input.trustForwardedFrom.length > 0 ? input.trustForwardedFrom.join(' ') : '';
   return `# written by Rewind: the front door of one service; servers come and go over the runtime API

@@ -19,7 +19,7 @@ import { createTelemetryStore } from '../telemetry.js';
 import type { TrafficSwitch, Upstream } from '../types.js';
 import { WeightTable } from '../weight-table.js';
 import { requireHaproxy } from './binary.js';
-import { BACKEND, haproxyConfig } from './haproxy-config.js';
+import { BACKEND, HEALTH, desiredServers, haproxyConfig } from './haproxy-config.js';
 import { startLogReceiver } from './log-receiver.js';
 import type { LogReceiver } from './log-receiver.js';
 import type { HaproxyRouterOptions } from './options.js';
@@ -34,10 +34,6 @@ export interface HaproxyRouter extends TrafficSwitch {
   /** request log lines counted into telemetry */
   readonly logLines: number;
 }
-
-const serverName = (revision: number, index: number): string => `r${revision}-${index}`;
-/** a refused connection marks a server down at once; a connect check every 200 ms brings it back */
-const HEALTH = 'check inter 200 fall 1 rise 1 observe layer4 error-limit 1 on-error mark-down';
 
 export function createHaproxyRouter(options: HaproxyRouterOptions = {}): HaproxyRouter {
   const resolved = resolveRouterOptions(options);
@@ -71,20 +67,13 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   /**
    * Makes HAProxy's servers match `releases` and `table` (idempotent; also after
    * a restart). Every release with weight has one server per instance; every
-   * warm release (weight 0) is also there as `backup` servers, which HAProxy
+   * warm previous release (weight 0, older) is also there as `backup` servers, which HAProxy
    * uses only when no server with weight is up: a GET the dying release could not
    * answer goes to the warm one. Passive health (a refused connection marks the
    * server down at once) plus a fast connect check tell HAProxy which are up.
    */
   async function reconcile(): Promise<void> {
-    const wanted = new Map<string, { revision: number; upstream: Upstream; backup: boolean }>();
-    for (const [revision, upstreams] of releases) {
-      const warm = (table.weights[revision] ?? 0) <= 0;
-      upstreams.forEach((upstream, i) => {
-        wanted.set(serverName(revision, i), { revision, upstream, backup: false });
-        if (warm) wanted.set(`b${revision}-${i}`, { revision, upstream, backup: true });
-      });
-    }
+    const wanted = desiredServers(releases, table.weights);
     for (const [name, { revision, upstream, backup }] of wanted) {
       if (!applied.has(name)) {
         const weight = backup ? 1 : serverWeight(revision);

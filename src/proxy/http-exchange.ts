@@ -1,0 +1,58 @@
+/**
+ * The state of one forwarded HTTP request, shared by forward-http.ts's listeners
+ * (which find it through a symbol on the emitters) and the switch's sweep of
+ * unanswered requests.
+ */
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { ForwardContext } from './exchange.js';
+import { isIdempotent } from './exchange.js';
+import { hasBody, isTrusted, upstreamRequestHeaders } from './headers.js';
+import type { Instance, ReleasePool } from './release-pool.js';
+
+export const EXCHANGE = Symbol('rewind.exchange');
+export type Tagged<T> = T & { [EXCHANGE]?: Exchange };
+/** the replay buffer of a request without a body: shared, never written */
+export const NO_BODY: Buffer[] = [];
+/** first try, another instance or a fresh socket, another release */
+export const MAX_ATTEMPTS = 3;
+
+/** One request on its way through the switch: what forwarding and retries need to know. */
+export class Exchange {
+  upstream: Tagged<ClientRequest> | undefined;
+  attempts = 0;
+  /** a retry already moved this request to another release */
+  movedRelease = false;
+  replay: Buffer[] | null;
+  replayBytes = 0;
+  bodyEnded = false;
+  /** status sent to the client; 0 until then */
+  status = 0;
+  /** the upstream failed after its response started */
+  broken = false;
+  /** socket.bytesWritten when this attempt got its socket: unchanged means nothing was sent */
+  writtenBefore = -1;
+  connectTimer: NodeJS.Timeout | undefined;
+  instance: Instance | undefined;
+  readonly idempotent: boolean;
+  readonly headers: string[];
+
+  constructor(
+    readonly context: ForwardContext,
+    public pool: ReleasePool,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    /** when the release now serving it got the request (a move to another release restarts it) */
+    public startedAt: number,
+  ) {
+    const address = req.socket.remoteAddress;
+    this.headers = upstreamRequestHeaders(
+      req.rawHeaders,
+      address,
+      context.encrypted,
+      false,
+      isTrusted(context.trusted, address),
+    );
+    this.idempotent = isIdempotent(req.method);
+    this.replay = hasBody(req.rawHeaders) ? [] : NO_BODY;
+  }
+}
