@@ -1,11 +1,12 @@
 import type { Release } from '../../core/model.js';
 import type { Driver, DriverCallOptions, LiveState } from '../../core/ports/driver.js';
-import { blueGreenWorkload } from './blue-green.js';
 import type { KubeClient } from './client.js';
 import { createKubeClient } from './client.js';
 import type { KubernetesDriverOptions, Workload } from './options.js';
 import { rollingWorkload } from './rolling.js';
 import { kubernetesSignalSource } from './signals.js';
+import { routerTraffic, selectorTraffic } from './traffic.js';
+import { twoDeploymentWorkload } from './two-deployments.js';
 
 export type { KubernetesDriverOptions } from './options.js';
 export { createKubeClient } from './client.js';
@@ -24,11 +25,14 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): Driver
     let found = workloads.get(environment);
     if (!found) {
       const namespace = options.namespace.replaceAll('{env}', environment);
-      found = connect().then((c) =>
-        options.strategy === 'rolling'
-          ? rollingWorkload(c, options, namespace)
-          : blueGreenWorkload(c, options, namespace),
-      );
+      found = connect().then((c) => {
+        if (options.strategy === 'rolling') return rollingWorkload(c, options, namespace);
+        const traffic =
+          options.strategy === 'canary' && options.router
+            ? routerTraffic(c, namespace, options.router, [options.deployment, options.canaryDeployment])
+            : selectorTraffic(c, namespace, options.service, options.colorLabel, options.colors);
+        return twoDeploymentWorkload(c, options, namespace, traffic);
+      });
       workloads.set(environment, found);
     }
     return found;
@@ -46,7 +50,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): Driver
       nativeUndo: rolling,
       preferNativeUndo: rolling,
       warmPrevious: !rolling,
-      weights: false,
+      weights: options.strategy === 'canary',
       rollsInPlace: rolling,
       configSnapshot: rolling,
       flags: true,
