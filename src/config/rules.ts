@@ -187,12 +187,7 @@ const strategyRules: Rule = (config) => {
         path: ['services', name, 'strategy'],
         message: 'the helm driver runs strategy rolling; canary is not available on it',
       });
-    const driver = service?.driver as { router?: unknown } | undefined;
-    if (type === 'kubernetes' && strategy === 'canary' && driver?.router === undefined)
-      problems.push({
-        path: ['services', name, 'driver', 'router'],
-        message: 'canary on Kubernetes moves router weights: set router: { type: istio | gateway-api, name }',
-      });
+
     if (type === 'helm' && strategy === 'bluegreen')
       problems.push({
         path: ['services', name, 'strategy'],

@@ -37,6 +37,8 @@ describe.skipIf(skipKube)('kubernetes canary on an Istio VirtualService (simulat
       namespaceManifest(NS),
       deploymentManifest('api', NS, 'shop/api:v1', 2, { app: 'api', track: 'a' }),
       deploymentManifest('api-canary', NS, 'shop/api:v1', 0, { app: 'api', track: 'b' }),
+      deploymentManifest('web', NS, 'shop/web:v1', 4, { app: 'web', track: 'a' }),
+      deploymentManifest('web-canary', NS, 'shop/web:v1', 0, { app: 'web', track: 'b' }),
       {
         apiVersion: 'networking.istio.io/v1',
         kind: 'VirtualService',
@@ -58,6 +60,24 @@ describe.skipIf(skipKube)('kubernetes canary on an Istio VirtualService (simulat
     const file = writeConfig(temp.dir, {
       environments: { production: {} },
       services: {
+        // replica ratio: one Service selects both Deployments' pods (no router)
+        web: {
+          driver: {
+            type: 'kubernetes',
+            kubeconfig: './kubeconfig',
+            namespace: NS,
+            deployment: 'web',
+            container: 'web',
+            image: 'shop/web',
+            replicas: 4,
+          },
+          strategy: 'canary',
+          canary: { steps: [25, 50, 100], pause: '1s', judge: { enabled: false } },
+          analysis: { duration: '1s' },
+          triggers: [{ name: 'crashing', metric: 'restarts', above: 5, severity: 'critical' }],
+          health: { readyTimeout: '20s' },
+          postRollback: { watch: '0s', tighten: 0.5 },
+        },
         api: {
           driver: {
             type: 'kubernetes',
@@ -130,5 +150,31 @@ describe.skipIf(skipKube)('kubernetes canary on an Istio VirtualService (simulat
       'jsonpath={.spec.replicas}',
     ]);
     expect(replicas).toBe('0');
+  }, 120_000);
+
+  it('a replica-ratio canary moves replicas per step and reverts by scaling the canary to 0', async () => {
+    const replicas = async (name: string) => {
+      const res = await fetch(`${cluster.sim.url}/apis/apps/v1/namespaces/${NS}/deployments/${name}`);
+      return ((await res.json()) as { spec: { replicas: number } }).spec.replicas;
+    };
+    const seen: string[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const pair = `${await replicas('web')}/${await replicas('web-canary')}`;
+        if (seen.at(-1) !== pair) seen.push(pair);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+    const v2 = await controller.api.deploy({ service: 'web', version: 'v2', watch: true, actor: actor('ci') });
+    polling = false;
+    await poller;
+    expect(v2.outcome).toBe('promoted');
+    // one canary pod first, then 25 % → 3/1, 50 % → 2/2, 100 % → 0/4, each raised before lowered
+    expect(seen).toEqual(['4/0', '4/1', '3/1', '3/2', '2/2', '2/4', '0/4']);
+    const undone = await controller.api.undo({ service: 'web', wait: true, actor: actor('alice') });
+    expect(undone.rollback?.status).toBe('succeeded');
+    expect(undone.rollback?.steps.map((s) => s.name)).toEqual(['start', 'await-healthy', 'shift-traffic', 'retire']);
+    expect([await replicas('web'), await replicas('web-canary')]).toEqual([4, 0]);
   }, 120_000);
 });

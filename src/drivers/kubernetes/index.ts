@@ -5,7 +5,7 @@ import { createKubeClient } from './client.js';
 import type { KubernetesDriverOptions, Workload } from './options.js';
 import { rollingWorkload } from './rolling.js';
 import { kubernetesSignalSource } from './signals.js';
-import { routerTraffic, selectorTraffic } from './traffic.js';
+import { replicaTraffic, routerTraffic, selectorTraffic } from './traffic.js';
 import { twoDeploymentWorkload } from './two-deployments.js';
 
 export type { KubernetesDriverOptions } from './options.js';
@@ -27,10 +27,20 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): Driver
       const namespace = options.namespace.replaceAll('{env}', environment);
       found = connect().then((c) => {
         if (options.strategy === 'rolling') return rollingWorkload(c, options, namespace);
+        const pair: [string, string] = [options.deployment, options.canaryDeployment];
+        // replica ratio: the total is the configured replicas, else what both run now (at least 2)
+        const total = async () =>
+          options.replicas ??
+          Math.max(
+            2,
+            ...(await Promise.all(pair.map(async (d) => (await c.readDeployment(namespace, d))?.spec?.replicas ?? 0))),
+          );
         const traffic =
-          options.strategy === 'canary' && options.router
-            ? routerTraffic(c, namespace, options.router, [options.deployment, options.canaryDeployment])
-            : selectorTraffic(c, namespace, options.service, options.colorLabel, options.colors);
+          options.strategy !== 'canary'
+            ? selectorTraffic(c, namespace, options.service, options.colorLabel, options.colors)
+            : options.router
+              ? routerTraffic(c, namespace, options.router, pair)
+              : replicaTraffic(c, namespace, pair, total);
         return twoDeploymentWorkload(c, options, namespace, traffic);
       });
       workloads.set(environment, found);

@@ -104,3 +104,43 @@ export function routerTraffic(
     },
   };
 }
+
+/**
+ * A replica-ratio canary on plain Deployments: one Service selects the pods of both,
+ * so each gets the share of traffic its share of replicas gives it. Raising comes
+ * before lowering, so capacity never dips; a Deployment with any share keeps a pod.
+ */
+export function replicaTraffic(
+  client: KubeClient,
+  namespace: string,
+  slots: [string, string],
+  total: () => Promise<number>,
+): TrafficControl {
+  const replicasOf = async (slot: string) => (await client.readDeployment(namespace, slot))?.spec?.replicas ?? 0;
+  return {
+    slots,
+    // the shared Service sends traffic to a pod once it is ready: a new release starts as one pod
+    startReplicas: 1,
+    async weights() {
+      const counts = await Promise.all(slots.map(replicasOf));
+      const sum = counts.reduce((a, b) => a + b, 0);
+      return Object.fromEntries(
+        slots.map((slot, i) => [slot, sum === 0 ? 0 : Math.round((100 * (counts[i] ?? 0)) / sum)]),
+      );
+    },
+    async set(weights) {
+      const n = await total();
+      const [a, b] = slots;
+      const wa = weights[a] ?? 0;
+      let ra = Math.round((n * wa) / 100);
+      if (wa > 0 && ra === 0) ra = 1;
+      if (wa < 100 && ra === n && n > 1) ra = n - 1;
+      const target: Record<string, number> = { [a]: ra, [b]: (weights[b] ?? 0) > 0 ? Math.max(1, n - ra) : 0 };
+      const now = Object.fromEntries(await Promise.all(slots.map(async (s) => [s, await replicasOf(s)] as const)));
+      const order = [...slots].sort((x, y) => (target[y] ?? 0) - (now[y] ?? 0) - ((target[x] ?? 0) - (now[x] ?? 0)));
+      for (const slot of order)
+        await client.patchDeployment(namespace, slot, { spec: { replicas: target[slot] ?? 0 } }, 'merge');
+      return slots.map((slot) => `deployment ${namespace}/${slot}: ${target[slot] ?? 0} of ${n} replicas`).join(', ');
+    },
+  };
+}

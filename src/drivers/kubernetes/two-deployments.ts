@@ -27,6 +27,11 @@ export interface TrafficControl {
   weights(): Promise<Record<string, number>>;
   /** sets the percents (the larger share wins where only all-or-nothing is possible); returns what it did */
   set(weights: Record<string, number>): Promise<string>;
+  /**
+   * replicas a new release starts with when its pods take traffic as soon as they are
+   * ready (a replica-ratio canary); default all of them
+   */
+  startReplicas?: number;
 }
 
 interface Side {
@@ -120,7 +125,7 @@ export function twoDeploymentWorkload(
           { metadata: { annotations: { [REVISION_ANNOTATION]: '1' } } },
           'merge',
         );
-      const replicas = options.replicas ?? (live?.deployment?.spec?.replicas || 1);
+      const replicas = traffic.startReplicas ?? options.replicas ?? (live?.deployment?.spec?.replicas || 1);
       const container = containerOf(deployment.spec?.template, options.container);
       if (!container) throw new Error(`deployment ${idle.slot} has no container ${options.container ?? ''}`.trim());
       const image = imageFor(options, release);
