@@ -170,8 +170,15 @@ describe.skipIf(skipKube)('kubernetes canary on an Istio VirtualService (simulat
     polling = false;
     await poller;
     expect(v2.outcome).toBe('promoted');
-    // one canary pod first, then 25 % → 3/1, 50 % → 2/2, 100 % → 0/4, each raised before lowered
-    expect(seen).toEqual(['4/0', '4/1', '3/1', '3/2', '2/2', '2/4', '0/4']);
+    // one canary pod first, then 25 % → 3/1, 50 % → 2/2, 100 % → 0/4 (the poller may miss a passing state)
+    const order = ['4/0', '4/1', '3/1', '2/2', '0/4'].map((state) => seen.indexOf(state));
+    expect(
+      order.every((at, i) => at >= 0 && (i === 0 || at > (order[i - 1] ?? -1))),
+      seen.join(' '),
+    ).toBe(true);
+    // raised before lowered: the two never hold fewer than the 4 replicas between them
+    const sums = seen.map((state) => state.split('/').reduce((sum, n) => sum + Number(n), 0));
+    expect(Math.min(...sums), seen.join(' ')).toBeGreaterThanOrEqual(4);
     const undone = await controller.api.undo({ service: 'web', wait: true, actor: actor('alice') });
     expect(undone.rollback?.status).toBe('succeeded');
     expect(undone.rollback?.steps.map((s) => s.name)).toEqual(['start', 'await-healthy', 'shift-traffic', 'retire']);

@@ -159,13 +159,13 @@ export function twoDeploymentWorkload(
       const side = await sideOf(release.revision);
       if (!side?.deployment) return `no Deployment runs revision ${release.revision}`;
       if (side.weight > 0) throw new Error(`deployment ${side.slot} still receives traffic: move it first`);
+      // the pods are listed before the scale-down, so the ones it leaves terminating are force-deleted too
+      const pods = call.force ? await client.listPods(namespace, selectorString(side.deployment.spec?.selector)) : [];
       await client.patchDeployment(namespace, side.slot, { spec: { replicas: 0 } }, 'merge');
       const lines = [`deployment ${namespace}/${side.slot} scaled to 0`];
-      if (call.force) {
-        for (const pod of await client.listPods(namespace, selectorString(side.deployment.spec?.selector))) {
-          await client.deletePod(namespace, pod.metadata?.name ?? '', 0);
-          lines.push(`pod ${pod.metadata?.name} deleted with grace period 0`);
-        }
+      for (const pod of pods) {
+        await client.deletePod(namespace, pod.metadata?.name ?? '', 0);
+        lines.push(`pod ${pod.metadata?.name} deleted with grace period 0`);
       }
       return lines.join('\n');
     },
