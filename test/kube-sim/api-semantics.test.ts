@@ -251,6 +251,27 @@ describe('simulated API server semantics over HTTP (simulated)', () => {
     expect(overlap).toBe(false);
   });
 
+  it('orphans ReplicaSets on delete with propagationPolicy=Orphan; a re-created Deployment adopts them', async () => {
+    await call('POST', DEPLOY, deployment('orphan', 'shop/orphan:v1'));
+    const [before] = await until('a ReplicaSet', async () =>
+      (await rsOf('orphan')).length === 1 ? rsOf('orphan') : undefined,
+    );
+    const gone = await call('DELETE', `${DEPLOY}/orphan`, { propagationPolicy: 'Orphan' });
+    expect(gone.body).toMatchObject({
+      kind: 'Status',
+      status: 'Success',
+      details: { name: 'orphan', group: 'apps', kind: 'deployments' },
+    });
+    const [orphaned] = await rsOf('orphan');
+    expect(orphaned?.metadata.ownerReferences).toBeUndefined();
+    await call('POST', DEPLOY, deployment('orphan', 'shop/orphan:v1'));
+    const adopted = await until('adoption', async () => {
+      const list = await rsOf('orphan');
+      return list[0]?.metadata.ownerReferences?.[0]?.kind === 'Deployment' ? list : undefined;
+    });
+    expect(adopted.map((rs) => rs.metadata.name)).toEqual([before!.metadata.name]);
+  });
+
   it('serves the scale subresource and refuses a stale resourceVersion on it', async () => {
     const scale = (await call('GET', `${DEPLOY}/api/scale`)).body;
     expect(scale).toMatchObject({

@@ -192,6 +192,55 @@ describe.runIf(haveKubectl())('simulated helm: releases as Helm 3 Secrets in the
     expect(missing.stderr).toContain('Error: release: not found');
   });
 
+  it('--history-max prunes the oldest revisions; --atomic rolls a failed upgrade back', async () => {
+    for (const tag of ['v1', 'v2', 'v3', 'v4']) {
+      expect(
+        (
+          await helm([
+            'upgrade',
+            '--install',
+            'pruned',
+            'builtin/app',
+            '--set',
+            `image.tag=${tag}`,
+            '--history-max',
+            '2',
+          ])
+        ).code,
+      ).toBe(0);
+    }
+    const rows = async () =>
+      (JSON.parse((await helm(['history', 'pruned', '-o', 'json'])).stdout) as HistoryRow[]).map((r) => [
+        r.revision,
+        r.status,
+        r.description,
+      ]);
+    expect(await rows()).toEqual([
+      [3, 'superseded', 'Upgrade complete'],
+      [4, 'deployed', 'Upgrade complete'],
+    ]);
+    const atomic = await helm([
+      'upgrade',
+      'pruned',
+      'builtin/app',
+      '--set',
+      'image.tag=crash2',
+      '--atomic',
+      '--timeout',
+      '3s',
+    ]);
+    expect(atomic.code).toBe(1);
+    expect(atomic.stderr).toContain(
+      'Error: UPGRADE FAILED: release pruned failed, and has been rolled back due to atomic being set: context deadline exceeded',
+    );
+    expect(await rows()).toEqual([
+      [3, 'superseded', 'Upgrade complete'],
+      [4, 'superseded', 'Upgrade complete'],
+      [5, 'superseded', 'Upgrade "pruned" failed: context deadline exceeded'],
+      [6, 'deployed', 'Rollback to 4'],
+    ]);
+  });
+
   it('installs a chart directory with values, --set and the template subset', async () => {
     const chart = join(c.dir, 'chart');
     mkdirSync(join(chart, 'templates'), { recursive: true });

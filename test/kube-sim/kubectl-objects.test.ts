@@ -106,6 +106,24 @@ describe.runIf(haveKubectl())('kubectl on objects of the simulated API server (s
     );
   });
 
+  it('server-side dry runs change nothing; kubectl diff compares through one', async () => {
+    expect(await c.ok(['delete', 'deployment', 'web', '--dry-run=server'])).toBe(
+      'deployment.apps "web" deleted (server dry run)\n',
+    );
+    expect((await c.json<Obj>(['get', 'deployment', 'web'])).metadata.name).toBe('web');
+    const changed = deploymentYaml('web', 'shop/web:v9');
+    expect(await c.ok(['apply', '--dry-run=server', '-f', '-'], changed)).toBe(
+      'deployment.apps/web configured (server dry run)\n',
+    );
+    const diff = await c.kubectl(['diff', '-f', '-'], changed);
+    // kubectl diff exits 1 when there are differences.
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toContain('+      - image: shop/web:v9');
+    expect((await c.json<Obj>(['get', 'deployment', 'web'])).spec).toMatchObject({
+      template: { spec: { containers: [{ image: 'shop/web:v1' }] } },
+    });
+  });
+
   it('a crash… image never becomes ready: CrashLoopBackOff, growing restarts, ProgressDeadlineExceeded', async () => {
     await c.ok(
       ['apply', '-f', '-'],

@@ -10,6 +10,8 @@ export interface ApplyOptions {
   wait: boolean;
   /** how long `--wait` waits, in ms (`--timeout`, default 5m) */
   timeoutMs: number;
+  /** revisions kept per release (`--history-max`, default 10; 0 = all) */
+  maxHistory: number;
 }
 
 const stamp = () => new Date().toISOString();
@@ -32,7 +34,13 @@ async function applyManifest(kube: KubeClient, release: Release): Promise<Record
     const base = collectionPath(String(obj.apiVersion), String(obj.kind), release.namespace);
     const existing = await kube.getOrUndefined(`${base}/${meta.name}`);
     if (!existing) await kube.call('POST', base, obj);
-    else await kube.call('PATCH', `${base}/${meta.name}`, obj, 'application/strategic-merge-patch+json');
+    else {
+      // Built-in kinds take a strategic merge patch; custom resources only a JSON merge patch.
+      const group = String(obj.apiVersion).includes('/') ? String(obj.apiVersion).split('/')[0]! : '';
+      const builtin = group === '' || group === 'apps' || (group.endsWith('.k8s.io') && !group.startsWith('gateway.'));
+      const type = builtin ? 'application/strategic-merge-patch+json' : 'application/merge-patch+json';
+      await kube.call('PATCH', `${base}/${meta.name}`, obj, type);
+    }
   }
   return objects;
 }
@@ -120,7 +128,7 @@ export async function upgrade(
     config,
     manifest: render(chart, values, { name, namespace, revision: version }),
   };
-  await storage.create(release);
+  await storage.create(release, installing ? 0 : options.maxHistory);
   try {
     const objects = await applyManifest(kube, release);
     if (options.wait) await waitReady(kube, release, objects, options.timeoutMs);
@@ -173,7 +181,7 @@ export async function rollback(
       status: 'pending-rollback',
     },
   };
-  await storage.create(release);
+  await storage.create(release, options.maxHistory);
   try {
     const objects = await applyManifest(kube, release);
     if (options.wait) await waitReady(kube, release, objects, options.timeoutMs);

@@ -82,6 +82,7 @@ async function run(argv: string[]): Promise<void> {
   const applyOptions: ApplyOptions = {
     wait: flag(p, '--wait', '--atomic') === 'true',
     timeoutMs: parseDuration(flag(p, '--timeout') ?? '5m0s'),
+    maxHistory: Number(flag(p, '--history-max') ?? '10'),
   };
   switch (command) {
     case 'history':
@@ -131,7 +132,19 @@ async function run(argv: string[]): Promise<void> {
       for (const set of p.flags.get('--set') ?? []) for (const part of set.split(',')) setValue(config, part);
       if (command === 'upgrade' && existing.length === 0)
         console.log(`Release "${name}" does not exist. Installing it now.`);
-      const release = await upgrade(kube, storage, name, namespace, loadChart(chartRef), config, applyOptions);
+      let release;
+      try {
+        release = await upgrade(kube, storage, name, namespace, loadChart(chartRef), config, applyOptions);
+      } catch (error) {
+        const previous = existing.filter((r) => r.info.status === 'deployed').at(-1);
+        if (flag(p, '--atomic') !== 'true' || !previous) throw error;
+        // --atomic: roll back to the last deployed revision, as Helm does after a failed upgrade.
+        const cause = (error as Error).message.replace(/^UPGRADE FAILED: /, '');
+        await rollback(kube, storage, name, previous.version, applyOptions);
+        throw new Error(
+          `UPGRADE FAILED: release ${name} failed, and has been rolled back due to atomic being set: ${cause}`,
+        );
+      }
       if (json) process.stdout.write(`${JSON.stringify(release)}\n`);
       else {
         if (command === 'upgrade' && existing.length > 0)

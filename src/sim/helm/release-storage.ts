@@ -90,7 +90,19 @@ export class ReleaseStorage {
     };
   }
 
-  async create(release: Release): Promise<void> {
+  /**
+   * Stores a new revision. With `maxHistory` > 0 the oldest revisions go first
+   * so that at most that many remain, never the last deployed one (Helm's
+   * removeLeastRecent, run by `--history-max`, default 10).
+   */
+  async create(release: Release, maxHistory = 0): Promise<void> {
+    if (maxHistory > 0) {
+      const history = await this.history(release.name);
+      const deployed = history.filter((r) => r.info.status === 'deployed').at(-1);
+      const excess = history.length - (maxHistory - 1);
+      const victims = history.filter((r) => r.version !== deployed?.version).slice(0, Math.max(0, excess));
+      for (const r of victims) await this.kube.call('DELETE', `${this.base}/${secretName(r.name, r.version)}`);
+    }
     await this.kube.call('POST', this.base, this.secret(release, 'createdAt'));
   }
 

@@ -199,6 +199,7 @@ export class KubeApi {
     for (const { type, obj } of this.store.dependents(owner.metadata.uid ?? '', RESOURCE_TYPES)) {
       if (policy === 'Orphan') {
         obj.metadata.ownerReferences = obj.metadata.ownerReferences?.filter((r) => r.uid !== owner.metadata.uid);
+        if (obj.metadata.ownerReferences?.length === 0) delete obj.metadata.ownerReferences;
         this.store.update(type, obj);
       } else {
         const gone = this.store.delete(type, obj.metadata.namespace, obj.metadata.name ?? '');

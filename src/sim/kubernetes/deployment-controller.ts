@@ -9,6 +9,7 @@ import {
   setRevision,
   surgeAndUnavailable,
 } from './rollout-math.js';
+import { selectorMatcher } from './selectors.js';
 import { equalIgnoreHash, podTemplateHash } from './template-hash.js';
 import type { Deployment, ReplicaSet } from './types.js';
 import { deploymentStatus } from './deployment-status.js';
@@ -37,8 +38,30 @@ export class DeploymentController {
     }
   }
 
+  /**
+   * The Deployment's ReplicaSets; orphans its selector matches are adopted
+   * first (ClaimReplicaSets), so a Deployment re-created after
+   * `delete --cascade=orphan` takes its old ReplicaSets back.
+   */
   private owned(d: Deployment): ReplicaSet[] {
-    return (this.store.list(REPLICASETS, d.metadata.namespace) as ReplicaSet[])
+    const matches = selectorMatcher(d.spec.selector);
+    const all = this.store.list(REPLICASETS, d.metadata.namespace) as ReplicaSet[];
+    for (const rs of all) {
+      if (rs.metadata.ownerReferences?.some((r) => r.controller) || !matches(rs.metadata.labels)) continue;
+      rs.metadata.ownerReferences = [
+        ...(rs.metadata.ownerReferences ?? []),
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: d.metadata.name ?? '',
+          uid: d.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ];
+      Object.assign(rs, this.store.update(REPLICASETS, rs));
+    }
+    return all
       .filter((rs) => rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid))
       .sort(byAge);
   }

@@ -199,12 +199,17 @@ export async function route(
       return send(res, 200, out(api.patch(type, namespace, name, patchType, await readBody(req), { part, dryRun })));
     }
     case 'DELETE': {
-      const body = (await readBody(req)) as { gracePeriodSeconds?: number; propagationPolicy?: string } | null;
+      // DeleteOptions come as query parameters or as a body (kubectl sends a body).
+      const body = (await readBody(req)) as {
+        gracePeriodSeconds?: number;
+        propagationPolicy?: string;
+        dryRun?: string[];
+      } | null;
       const grace = q.get('gracePeriodSeconds') ?? body?.gracePeriodSeconds;
       const gone = api.delete(type, namespace, name, {
         gracePeriodSeconds: grace === undefined || grace === null ? undefined : Number(grace),
         propagationPolicy: q.get('propagationPolicy') ?? body?.propagationPolicy,
-        dryRun,
+        dryRun: dryRun || (body?.dryRun ?? []).includes('All'),
       });
       if (type.kind === 'Pod' || type.kind === 'Service' || type.kind === 'Namespace') return send(res, 200, out(gone));
       const details: Record<string, string> = { name, kind: type.plural, uid: gone.metadata.uid ?? '' };
