@@ -1,12 +1,24 @@
 import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ExitCode, UserError } from '../core/errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import { createServer } from '../server/index.js';
+import { identityOf } from '../server/auth.js';
+import { createSessions } from '../server/dashboard/sessions.js';
+import { tokenRoutes } from '../server/token-routes.js';
+import { auditRoutes } from '../server/audit-routes.js';
+import { createAuditLog } from './access/audit.js';
+import { ensureAdminToken } from './access/admin-token.js';
+import { createAccess } from './access/authorize.js';
 import type { ComposeOptions } from './compose.js';
 import { closeContext, composeContext } from './compose.js';
 import type { AppContext } from './context.js';
 import type { AppOptions, RewindApi } from './index.js';
 import { createApi } from './index.js';
 import { holdControllerLease } from './lease.js';
+import { ensureProjectIdentity } from './project-identity.js';
+import { addressProblem } from './address-problem.js';
 import { runPlanned } from './undo.js';
 
 export interface ControllerOptions extends ComposeOptions {
@@ -43,6 +55,7 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
   let server: FastifyInstance | null = null;
   try {
     ctx.cleanup.push(await holdControllerLease(ctx));
+    await ensureAdminToken(ctx);
     const api = createApi(ctx, {
       track,
       signal: stop.signal,
@@ -62,15 +75,31 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       });
       track(runPlanned(ctx, rollback.id, stop.signal));
     }
+    const listen = options.listen ?? loaded.config.controller.listen;
+    const [host, port] = splitListen(listen);
+    const tls = readTls(loaded);
+    const access = createAccess(ctx);
+    const sessions = createSessions(access, () => Object.keys(loaded.config.environments));
     server = createServer({
       api,
       redact: ctx.redact,
-      plugins: (options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
+      hosts: { listenHost: host, allowedHosts: loaded.config.controller.allowedHosts },
+      ...(tls ? { https: tls } : {}),
+      auth: { access, session: sessions.identify, publicMetrics: loaded.config.controller.publicMetrics },
+      audit: createAuditLog(ctx),
+      project: ensureProjectIdentity(loaded),
+      plugins: [
+        tokenRoutes(ctx, identityOf),
+        auditRoutes(ctx),
+        sessions.routes,
+        ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
+      ],
     });
-    const [host, port] = splitListen(options.listen ?? loaded.config.controller.listen);
-    await server.listen({ host, port });
+    await server.listen({ host, port }).catch((error: unknown) => {
+      throw addressProblem(error, options.listen ? '--listen' : 'controller.listen', listen, loaded.file);
+    });
     const address = server.server.address();
-    const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+    const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${typeof address === 'object' && address ? address.port : port}`;
     let closing: Promise<void> | null = null;
     const close = () => {
       closing ??= (async () => {
@@ -93,6 +122,25 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     await closeContext(ctx);
     throw error;
   }
+}
+
+/** `controller.tls` read once at start; a file that cannot be read is a config error naming the key. */
+function readTls(loaded: LoadedConfig): { cert: Buffer; key: Buffer } | null {
+  const tls = loaded.config.controller.tls;
+  if (!tls) return null;
+  const read = (key: 'cert' | 'key'): Buffer => {
+    const path = resolve(loaded.baseDir, tls[key]);
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new UserError(
+        'CONFIG_INVALID',
+        `${loaded.file} controller.tls.${key}: expected a readable PEM file, got "${path}" (${(error as Error).message})`,
+        { exitCode: ExitCode.usage },
+      );
+    }
+  };
+  return { cert: read('cert'), key: read('key') };
 }
 
 export function splitListen(listen: string): [string, number] {

@@ -6,6 +6,7 @@ import { currentRelease } from '../core/targets.js';
 import type { Actor, AppContext } from './context.js';
 import { resolveEnvironment, serviceConfig } from './context.js';
 import { assertMigratable, migrateForRelease } from './db/coordinated.js';
+import { snapshotConfig } from './config-files/snapshot.js';
 import { syncWithPlatform } from './platform-sync.js';
 
 export interface DeployRequest {
@@ -15,8 +16,13 @@ export interface DeployRequest {
   strategy?: 'bluegreen' | 'canary' | 'rolling';
   /** redeploy a version that was just rolled back */
   force?: boolean;
-  /** wait for the analysis outcome (CI gate); otherwise return once traffic is on it */
+  /**
+   * wait for the analysis outcome (CI gate); otherwise return once traffic is on it.
+   * A rollback is an outcome as soon as traffic is back on its target.
+   */
   watch?: boolean;
+  /** with `watch`: when rolled back, also wait for the rollback to end (post-rollback watch); default false */
+  waitStable?: boolean;
   /** back up the service's database, migrate it up and record the schema version on the release (issue 5 §6) */
   migrate?: boolean;
   actor: Actor;
@@ -72,6 +78,14 @@ export async function deploy(
     );
   }
   const previous = currentRelease(releases);
+  if (previous?.version === version && !request.force) {
+    // a second revision of what already serves would only start more processes
+    throw new UserError(
+      'ALREADY_LIVE',
+      `${service} ${version} is already live in ${environment} (revision ${previous.revision}); deploy it again with --force`,
+      { status: 409, exitCode: ExitCode.usage },
+    );
+  }
   if (request.migrate) assertMigratable(ctx, service);
   const driver = ctx.driver(service);
   // the platform's next revision (a Deployment's next ReplicaSet revision), so both count alike
@@ -109,6 +123,7 @@ export async function deploy(
   });
 
   try {
+    await snapshotConfig(ctx, release);
     if (request.migrate) release = await migrateForRelease(ctx, release, request.actor.name);
     await driver.start(release);
     // a rolling update gives the new release traffic as it becomes ready: it is watched during the rollout
@@ -134,7 +149,8 @@ export async function deploy(
     data: { revision: release.revision },
   });
 
-  const steps = strategy === 'canary' ? config.canary.steps : [100];
+  // a canary needs a stable release to compare with: the first release simply goes live
+  const steps = strategy === 'canary' && previous ? config.canary.steps : [100];
   const analysisMs = parseDuration(config.analysis.duration);
   for (const [i, weight] of steps.entries()) {
     const weights: Weights = { [release.revision]: weight, ...(previous ? { [previous.revision]: 100 - weight } : {}) };
@@ -157,6 +173,7 @@ export async function deploy(
         durationMs: final ? analysisMs : parseDuration(config.canary.pause),
       });
       if (verdict.outcome !== 'pass') {
+        if (request.waitStable && verdict.rollbackId) await rollbackEnded(ctx, verdict.rollbackId);
         release = (await ctx.store.getRelease(service, environment, release.revision)) ?? release;
         return result(verdict.outcome, verdict.rollbackId, verdict.reason);
       }
@@ -182,6 +199,14 @@ export async function deploy(
   }
   release = await promote(ctx, release, previous);
   return result('promoted');
+}
+
+async function rollbackEnded(ctx: AppContext, id: string): Promise<void> {
+  for (;;) {
+    const rollback = await ctx.store.getRollback(id);
+    if (!rollback || (rollback.status !== 'planned' && rollback.status !== 'running')) return;
+    await ctx.clock.sleep(200);
+  }
 }
 
 async function awaitReady(ctx: AppContext, release: Release, timeoutMs: number): Promise<void> {

@@ -5,6 +5,9 @@ import type { Weights } from '../core/ports/driver.js';
 import { fillPlaceholders, runCommand } from '../drivers/command/run-command.js';
 import type { AppContext } from './context.js';
 import { serviceConfig } from './context.js';
+import { errorMessage } from '../core/errors.js';
+import type { MeasuredImpact } from './record/impact.js';
+import { measureImpact } from './record/impact.js';
 
 async function release(ctx: AppContext, service: string, environment: string, revision: unknown): Promise<Release> {
   const found = await ctx.store.getRelease(service, environment, Number(revision));
@@ -16,7 +19,11 @@ async function release(ctx: AppContext, service: string, environment: string, re
 export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHandler>> {
   const base: Partial<Record<StepName, StepHandler>> = {
     async hook(step, { rollback, signal, log }) {
-      const command = (step.params.command as string[]).map((a) =>
+      // the argv comes from the config, not the stored plan: the plan's copy has its secrets masked
+      const hooks = serviceConfig(ctx, rollback.service).hooks;
+      const configured = [...hooks.preRollback, ...hooks.postRollback].find((h) => h.name === step.params.hook);
+      if (!configured) throw new Error(`hook ${String(step.params.hook)} is no longer in ${ctx.loaded.file}`);
+      const command = configured.command.map((a) =>
         fillPlaceholders(a, {
           service: rollback.service,
           env: rollback.environment,
@@ -32,6 +39,12 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       });
       if (result.code !== 0)
         throw new Error(`hook ${String(step.params.hook)} exited with ${result.code ?? result.signal}`);
+    },
+    async 'restore-config'(step, { rollback, signal, log }) {
+      const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
+      const driver = ctx.driver(rollback.service);
+      if (!driver.writeConfigFiles) throw new Error(`the ${driver.type} driver cannot put config files back`);
+      return driver.writeConfigFiles(target, await ctx.store.configFiles(target.id), { signal, log });
     },
     async start(step, { rollback, signal, log }) {
       const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
@@ -71,6 +84,11 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
         if (r.revision === step.params.to) await ctx.store.setReleaseStatus(r.id, 'live', now);
         else if (r.revision === step.params.from) await ctx.store.setReleaseStatus(r.id, 'rolled-back', now);
       }
+      // what users met, counted by the switch the moment traffic is back (the report's impact)
+      const impact = await measureImpact(ctx, rollback, now).catch((error: unknown): MeasuredImpact => ({
+        measured: false,
+        reason: ctx.redact(errorMessage(error)),
+      }));
       await ctx.emit({
         type: 'rollback.traffic-restored',
         service: rollback.service,
@@ -78,7 +96,7 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
         rollbackId: rollback.id,
         revision: Number(step.params.to),
         message: `traffic is back on revision ${String(step.params.to)}`,
-        data: { toRevision: step.params.to, atMs: now },
+        data: { toRevision: step.params.to, atMs: now, impact },
       });
       return output;
     },
@@ -113,5 +131,33 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
     },
   };
   // database steps, smoke tests and the monitor's watch come from other parts of the app
-  return Object.assign(base, ...ctx.extraHandlers.map((extension) => extension(ctx)));
+  const all: Partial<Record<StepName, StepHandler>> = Object.assign(
+    base,
+    ...ctx.extraHandlers.map((extension) => extension(ctx)),
+  );
+  return Object.fromEntries(
+    Object.entries(all).map(([name, handler]) => [name, handler && perService(handler)]),
+  ) as Partial<Record<StepName, StepHandler>>;
+}
+
+/**
+ * A rollback of several services keeps one record whose steps name their service
+ * (`params.service`, `fromRevision`, `toRevision`): each handler sees the
+ * rollback as that one service's, so every step works unchanged in a group.
+ */
+function perService(handler: StepHandler): StepHandler {
+  return (step, context) => {
+    const service = step.params.service;
+    if (typeof service !== 'string') return handler(step, context);
+    const fromRevision = step.params.fromRevision;
+    return handler(step, {
+      ...context,
+      rollback: {
+        ...context.rollback,
+        service,
+        fromRevision: typeof fromRevision === 'number' ? fromRevision : null,
+        toRevision: Number(step.params.toRevision),
+      },
+    });
+  };
 }

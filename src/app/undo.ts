@@ -8,6 +8,7 @@ import type { Actor, AppContext } from './context.js';
 import { resolveEnvironment, serviceConfig } from './context.js';
 import { stepHandlers } from './step-handlers.js';
 import { planDatabase } from './db/coordinated.js';
+import { hasConfigSnapshot } from './config-files/snapshot.js';
 
 export interface UndoRequest {
   service: string;
@@ -78,6 +79,7 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
     hooks: { pre: service.hooks.preRollback.map(hook), post: service.hooks.postRollback.map(hook) },
     preferNativeUndo: Boolean(driver.capabilities.preferNativeUndo),
     database,
+    restoreConfig: await hasConfigSnapshot(ctx, to),
   });
   const summary = {
     dryRun: Boolean(request.dryRun),

@@ -4,7 +4,12 @@ import { createApi } from '../app/index.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, UserError, isUserError } from '../core/errors.js';
-import { controllerReachable, createHttpApi } from './http-client.js';
+import { verifyToken } from '../app/access/tokens.js';
+import type { Actor, AppContext } from '../app/context.js';
+import { localActorName, resolveToken } from './credentials.js';
+import { masked } from './masked.js';
+import { createHttpApi } from './http-client.js';
+import { reachableController } from './controller-identity.js';
 import type { GlobalOptions } from './options.js';
 
 export interface Connection {
@@ -12,13 +17,41 @@ export interface Connection {
   mode: 'controller' | 'in-process';
   url: string;
   loaded: LoadedConfig | null;
+  /**
+   * who acts in-process: the token's name when one is given, else the local
+   * user (who can write state.db anyway). Over HTTP the controller takes the
+   * identity from the token and ignores this.
+   */
+  actor: Actor;
   close(): Promise<void>;
+}
+
+/** In-process the token still names the caller; a token given explicitly must be valid. */
+export async function inProcessActor(
+  ctx: AppContext,
+  options: Pick<GlobalOptions, 'token' | 'config'>,
+  loaded: LoadedConfig,
+): Promise<Actor> {
+  const token = resolveToken(options, loaded);
+  const identity = token ? await verifyToken(ctx, token) : null;
+  if (identity) return { name: identity.name };
+  if (options.token ?? process.env.REWIND_TOKEN) {
+    throw new UserError(
+      'UNAUTHENTICATED',
+      'the API token given (--token or REWIND_TOKEN) is unknown, revoked or expired',
+      {
+        exitCode: ExitCode.failed,
+      },
+    );
+  }
+  return { name: localActorName() };
 }
 
 export function controllerUrl(options: GlobalOptions, loaded: LoadedConfig | null): string {
   const explicit = options.controller ?? process.env.REWIND_CONTROLLER;
   if (explicit) return explicit.replace(/\/$/, '');
-  return `http://${loaded?.config.controller.listen ?? '127.0.0.1:7070'}`;
+  const scheme = loaded?.config.controller.tls ? 'https' : 'http';
+  return `${scheme}://${loaded?.config.controller.listen ?? '127.0.0.1:7070'}`;
 }
 
 /**
@@ -29,14 +62,25 @@ export function controllerUrl(options: GlobalOptions, loaded: LoadedConfig | nul
 export async function connect(options: GlobalOptions): Promise<Connection> {
   const loaded = options.controller ? tryLoad(options.config) : loadConfig(options.config);
   const url = controllerUrl(options, loaded);
-  if (await controllerReachable(url)) {
-    return { api: createHttpApi(url, options.as), mode: 'controller', url, loaded, close: async () => undefined };
+  if (await reachableController(url, loaded)) {
+    return {
+      api: createHttpApi(url, resolveToken(options, loaded)),
+      mode: 'controller',
+      url,
+      loaded,
+      actor: { name: 'controller' },
+      close: async () => undefined,
+    };
   }
   if (!loaded)
     throw new UserError('NO_CONTROLLER', `no controller at ${url} — start one with: rewind serve`, {
       exitCode: ExitCode.failed,
     });
   const ctx = composeContext(loaded, { owner: false });
+  const actor = await inProcessActor(ctx, options, loaded).catch(async (error: unknown) => {
+    await closeContext(ctx);
+    throw error;
+  });
   const inner = createApi(ctx);
   const needsController = (error: unknown): never => {
     if (isUserError(error) && error.code === 'NO_CONTROLLER') {
@@ -63,7 +107,7 @@ export async function connect(options: GlobalOptions): Promise<Connection> {
     drill: (r) => inner.drill({ ...r, wait: true }).catch(needsController),
     drillStatus: (id) => inner.drillStatus(id),
   };
-  return { api, mode: 'in-process', url, loaded, close: () => closeContext(ctx) };
+  return { api: masked(api, ctx.redact), mode: 'in-process', url, loaded, actor, close: () => closeContext(ctx) };
 }
 
 function tryLoad(file: string): LoadedConfig | null {

@@ -9,7 +9,12 @@ import { register as registerInspect } from './commands/inspect.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerUndo } from './commands/undo.js';
+import { register as registerToken } from './commands/token.js';
+import { register as registerAudit } from './commands/audit.js';
 import { register as registerDb } from './commands/db.js';
+import { register as registerFlag } from './commands/flag.js';
+import { register as registerConfigDiff } from './commands/config-diff.js';
+import { register as registerServiceOps } from './commands/service-ops.js';
 
 const program = new Command('rewind')
   .description(
@@ -33,8 +38,13 @@ for (const register of [
   registerReport,
   registerDrill,
   registerDemo,
+  registerToken,
+  registerAudit,
 ])
   register(program);
 
 registerDb(program);
+registerFlag(program);
+registerConfigDiff(program);
+registerServiceOps(program);
 await program.parseAsync(process.argv);

@@ -1,3 +1,5 @@
+import { createRedactor, MIN_SECRET_LENGTH } from '../core/redact.js';
+import { shortSecrets } from './secret-rules.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
@@ -8,7 +10,7 @@ import { knownKeysAt } from './json-schema.js';
 import { RULES } from './rules.js';
 import { configSchema } from './schema/index.js';
 import type { RewindConfig } from './schema/index.js';
-import { interpolate, parseYaml } from './yaml-source.js';
+import { firstAlias, interpolate, parseYaml } from './yaml-source.js';
 
 export interface LoadedConfig {
   /** the path as the user gave it, for messages */
@@ -53,10 +55,33 @@ export function checkConfig(
     issueAt(
       source,
       e.path,
-      `environment variable ${e.variable} is not set (write \${${e.variable}:-default} for a default)`,
+      e.tooShort !== undefined
+        ? `environment variable ${e.variable} holds ${e.tooShort} character${e.tooShort === 1 ? '' : 's'}: values from the environment are masked as secrets everywhere and need at least ${MIN_SECRET_LENGTH} (write a short value in the file instead)`
+        : (e.problem ??
+            `environment variable ${e.variable} is not set (write \${${e.variable}:-default} for a default)`),
     ),
   );
-  const raw = source.doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = source.doc.toJS() ?? {};
+  } catch (error) {
+    // e.g. aliases that expand without end (a "billion laughs" file): the yaml library stops it
+    const at = firstAlias(source);
+    return {
+      config: null,
+      interpolated: [],
+      issues: [
+        {
+          file,
+          line: at.line,
+          column: at.column,
+          path: '(yaml)',
+          message: `cannot expand the file: ${(error as Error).message}`,
+          severity: 'error' as const,
+        },
+      ],
+    };
+  }
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) issues.push(...fromZodIssues(source, parsed.error.issues, knownKeysAt));
   // Rules run even when the schema failed, on the raw data, so one run shows everything.
@@ -74,9 +99,13 @@ export function checkConfig(
       seen.add(`${issue.path}|${issue.message}`);
     }
   }
-  if (!parsed.success) return { config: null, issues: sortIssues(issues), interpolated: source.interpolated };
+  for (const problem of shortSecrets(raw)) issues.push(issueAt(source, problem.path, problem.message));
+  // an error message quoting a value that came from the environment shows it masked
+  const mask = createRedactor(source.interpolated);
+  const shown = sortIssues(issues.map((i) => ({ ...i, message: mask(i.message) })));
+  if (!parsed.success) return { config: null, issues: shown, interpolated: source.interpolated };
   const hasErrors = issues.some((i) => i.severity === 'error');
-  return { config: hasErrors ? null : parsed.data, issues: sortIssues(issues), interpolated: source.interpolated };
+  return { config: hasErrors ? null : parsed.data, issues: shown, interpolated: source.interpolated };
 }
 
 const sortIssues = (issues: ConfigIssue[]): ConfigIssue[] =>

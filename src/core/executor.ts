@@ -15,7 +15,12 @@ export interface StepContext {
 }
 
 /** Runs one step; returns output for the journal. Must be idempotent. */
-export type StepHandler = (step: Step, context: StepContext) => Promise<string | void>;
+/**
+ * A handler returns its output, or `{ skipped: reason }` when it could not do its
+ * job and the plan may go on (an engine without a read-only mode): the step is
+ * recorded `skipped` with the reason, never shown as done.
+ */
+export type StepHandler = (step: Step, context: StepContext) => Promise<string | void | { skipped: string }>;
 
 export interface ExecutorDeps {
   store: Store;
@@ -125,19 +130,22 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
       timeout,
     ]);
     if (typeof result === 'string' && result) lines.push(result);
+    const skipped = typeof result === 'object' && result !== null ? deps.redact(result.skipped) : null;
+    if (skipped) lines.push(skipped);
     const output = clip(deps.redact(lines.join('\n')));
+    const status = skipped ? 'skipped' : 'done';
     await store.finishStep(
       rollback.id,
       step.index,
       attempt,
-      { status: 'done', output: output || null, error: null },
+      { status, output: output || null, error: null },
       clock.now(),
     );
     await deps.emit({
       ...base,
       type: 'rollback.step-finished',
-      message: `${step.title}: done`,
-      data: { index: step.index, name: step.name, status: 'done', durationMs: clock.now() - started },
+      message: `${step.title}: ${skipped ? `skipped — ${skipped}` : 'done'}`,
+      data: { index: step.index, name: step.name, status, durationMs: clock.now() - started },
     });
     return true;
   } catch (error) {

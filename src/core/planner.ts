@@ -36,6 +36,8 @@ export interface PlanInput {
   database?: DatabasePlan | null;
   /** use the platform's own undo when the driver has one */
   preferNativeUndo?: boolean;
+  /** the target has config files kept from its deploy: put them back before it starts */
+  restoreConfig?: boolean;
 }
 
 const label = (r: Release): string => `${r.service} ${r.version} (revision ${r.revision})`;
@@ -97,6 +99,16 @@ export function planRollback(input: PlanInput): StepSpec[] {
     }
   }
 
+  if (input.restoreConfig) {
+    // runbook: "cp .env.backup .env" before the restart, so the target starts with its own config
+    steps.push({
+      name: 'restore-config',
+      title: `put back the config files of ${label(to)}`,
+      params: { revision: to.revision },
+      timeoutMs: timeouts.commandMs,
+      onFailure: 'abort',
+    });
+  }
   const target = live.releases.find((r) => r.revision === to.revision);
   const warm = Boolean(target && target.ready >= target.desired && target.desired > 0 && target.healthy);
   if (input.preferNativeUndo && capabilities.nativeUndo) {

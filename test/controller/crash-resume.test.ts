@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RollbackDetail } from '../../src/core/model.js';
 import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
+import { apiFetch } from '../helpers/api.js';
 
 // Each step appends its line to effects.log only if the line is not there yet
 // (steps are idempotent). The start step sleeps while `slow` exists, so the test
@@ -42,8 +43,10 @@ afterEach(async () => {
   project?.cleanup();
 });
 
+// the projects keep their state in <dir>/state
+const admin = () => ({ dir: project.dir, stateDir: join(project.dir, 'state') });
 const getRollback = async (url: string, id: string): Promise<RollbackDetail> =>
-  (await (await fetch(`${url}/v1/rollbacks/${id}`)).json()) as RollbackDetail;
+  (await (await apiFetch(`${url}/v1/rollbacks/${id}`, {}, admin())).json()) as RollbackDetail;
 
 describe('journaled executor survives a controller crash', () => {
   it('SIGKILL inside step 3: a new controller resumes, every effect happens once, the journal shows the retry', async () => {
@@ -61,11 +64,11 @@ describe('journaled executor survives a controller crash', () => {
     const port = await freePort();
     const first = await startServe(project, port);
     serves.push(first);
-    const started = await fetch(`${first.url}/v1/undo`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ service: 'api', reason: 'crash test' }),
-    });
+    const started = await apiFetch(
+      `${first.url}/v1/undo`,
+      { method: 'POST', json: { service: 'api', reason: 'crash test' } },
+      admin(),
+    );
     expect(started.status).toBe(202);
     const { rollback } = (await started.json()) as { rollback: RollbackDetail };
     expect(rollback.steps.map((s) => s.name)).toEqual(['hook', 'hook', 'start', 'shift-traffic', 'retire', 'hook']);
@@ -97,7 +100,9 @@ describe('journaled executor survives a controller crash', () => {
     expect(done.journal.filter((j) => j.stepIndex !== 2).every((j) => j.attempt === 1 && j.status === 'done')).toBe(
       true,
     );
-    const events = (await (await fetch(`${second.url}/v1/events?rollbackId=${rollback.id}`)).json()) as {
+    const events = (await (
+      await apiFetch(`${second.url}/v1/events?rollbackId=${rollback.id}`, {}, admin())
+    ).json()) as {
       type: string;
     }[];
     expect(events.map((e) => e.type)).toContain('rollback.step-resumed');
@@ -114,19 +119,14 @@ describe('journaled executor survives a controller crash', () => {
     writeFileSync(join(project.dir, 'slow'), '');
     const serve = await startServe(project, await freePort());
     serves.push(serve);
-    const undo = () =>
-      fetch(`${serve.url}/v1/undo`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-rewind-actor': 'alice' },
-        body: JSON.stringify({ service: 'api' }),
-      });
+    const undo = () => apiFetch(`${serve.url}/v1/undo`, { method: 'POST', json: { service: 'api' } }, admin());
     const answers = await Promise.all([undo(), undo()]);
     expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
     const refused = answers.find((a) => a.status === 409);
     expect(await refused?.json()).toMatchObject({
       error: { code: 'CONFLICT', message: expect.stringContaining('already in progress') },
     });
-    const list = (await (await fetch(`${serve.url}/v1/rollbacks?service=api`)).json()) as unknown[];
+    const list = (await (await apiFetch(`${serve.url}/v1/rollbacks?service=api`, {}, admin())).json()) as unknown[];
     expect(list).toHaveLength(1);
   });
 });

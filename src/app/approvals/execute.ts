@@ -1,14 +1,16 @@
 /**
- * What an approval leads to (issue 4 §2): an approved or timed-out-to-rollback
+ * What an approval leads to: an approved or timed-out-to-rollback
  * decision rolls the bad release back; an approved protected undo runs the
  * undo that was asked for; a rejected (or ignored) decision taken during
- * analysis promotes the release, since a human judged it good enough.
+ * analysis promotes the release, since a human judged it good enough — once
+ * its analysis is over (a running analysis promotes it itself at its end).
  */
 import type { Approval, RollbackDetail, RollbackKind } from '../../core/model.js';
 import { currentRelease } from '../../core/targets.js';
 import type { AppContext } from '../context.js';
 import { promote } from '../deploy.js';
 import { planUndo } from '../undo.js';
+import { isUnderAnalysis } from '../monitor/under-analysis.js';
 
 /** A decision the monitor asked a human about. */
 export interface DecisionPayload {
@@ -20,13 +22,41 @@ export interface DecisionPayload {
   rule: string;
 }
 
+/** What served in one (service, environment) when an approval was requested. */
+export interface LiveRelease {
+  service: string;
+  environment: string;
+  revision: number | null;
+  version: string | null;
+}
+
 /** A manual undo in a protected environment, waiting for a second person. */
 export interface UndoPayload {
   kind: 'undo';
   request: { toRevision?: number; reason?: string; emergency?: boolean };
+  /** the state it was asked against; a change makes the approval stale */
+  live?: LiveRelease[];
 }
 
-export type ApprovalPayload = DecisionPayload | UndoPayload;
+/** A drill in a protected environment. */
+export interface DrillPayload {
+  kind: 'drill';
+  request: { environment: string; service?: string; fault?: string; faultAfterMs?: number; timeoutMs?: number };
+  live: LiveRelease[];
+}
+
+/** A database change (restore, migrate-down, read-only) of a database used in a protected environment. */
+export interface DbPayload {
+  kind: 'db';
+  op: 'restore' | 'migrate-down' | 'read-only';
+  database?: string;
+  /** the backup to restore */
+  backupId?: string;
+  request: Record<string, unknown>;
+  live: LiveRelease[];
+}
+
+export type ApprovalPayload = DecisionPayload | UndoPayload | DrillPayload | DbPayload;
 
 /** Starts (and possibly awaits) a saved rollback: the caller decides how it is tracked. */
 export type RunRollback = (rollbackId: string) => Promise<RollbackDetail>;
@@ -40,6 +70,7 @@ export async function runApprovedRollback(
   run: RunRollback,
 ): Promise<RollbackDetail | null> {
   const payload = approval.payload as unknown as ApprovalPayload;
+  if (payload.kind === 'drill' || payload.kind === 'db') return null;
   if (payload.kind === 'undo') {
     const planned = await planUndo(ctx, {
       service: approval.service,
@@ -80,7 +111,7 @@ export async function promoteIfAnalyzing(ctx: AppContext, approval: Approval): P
   const payload = approval.payload as unknown as ApprovalPayload;
   if (payload.kind !== 'decision' || payload.phase !== 'analysis') return;
   const release = await ctx.store.getRelease(approval.service, approval.environment, payload.revision);
-  if (release?.status !== 'analyzing') return;
+  if (release?.status !== 'analyzing' || isUnderAnalysis(ctx, release.id)) return;
   const previous =
     payload.previousRevision === null
       ? null

@@ -4,8 +4,10 @@ import { createDbApi } from '../../app/db/db-api.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { loadConfig } from '../../config/load.js';
 import { ExitCode, UserError } from '../../core/errors.js';
-import { controllerReachable } from '../http-client.js';
-import { controllerUrl } from '../connect.js';
+import { controllerUrl, inProcessActor } from '../connect.js';
+import { reachableController } from '../controller-identity.js';
+import { resolveToken } from '../credentials.js';
+import { masked } from '../masked.js';
 import type { GlobalOptions } from '../options.js';
 import { color, say } from '../output.js';
 import { createHttpDbApi } from './db-http.js';
@@ -32,12 +34,17 @@ export interface DbConnection {
  * database's credentials and client binaries on this machine.
  */
 export async function connectDb(options: DbOptions): Promise<DbConnection> {
-  const who: Who = { ...(options.db ? { database: options.db } : {}), actor: options.as };
+  const who: Who = options.db ? { database: options.db } : {};
   const loaded = options.controller && !options.offline ? tryLoad(options.config) : loadConfig(options.config);
   if (!options.offline) {
     const url = controllerUrl(options, loaded);
-    if (await controllerReachable(url))
-      return { api: createHttpDbApi(url, options.as), mode: 'controller', who, close: async () => undefined };
+    if (await reachableController(url, loaded))
+      return {
+        api: createHttpDbApi(url, resolveToken(options, loaded)),
+        mode: 'controller',
+        who,
+        close: async () => undefined,
+      };
     if (!loaded)
       throw new UserError(
         'NO_CONTROLLER',
@@ -46,10 +53,14 @@ export async function connectDb(options: DbOptions): Promise<DbConnection> {
       );
   }
   const ctx = composeContext(loaded as LoadedConfig, { owner: false });
+  const actor = await inProcessActor(ctx, options, loaded as LoadedConfig).catch(async (error: unknown) => {
+    await closeContext(ctx);
+    throw error;
+  });
   return {
-    api: createDbApi(ctx),
+    api: masked(createDbApi(ctx), ctx.redact),
     mode: 'in-process',
-    who: { ...who, progress: (event) => say(color.dim(`  ${event.message}`)) },
+    who: { ...who, actor: actor.name, progress: (event) => say(color.dim(`  ${event.message}`)) },
     close: () => closeContext(ctx),
   };
 }

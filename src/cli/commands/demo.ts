@@ -13,6 +13,7 @@ export interface DemoCommandOptions extends Pick<GlobalOptions, 'json' | 'debug'
   platform?: string;
   stateDir?: string;
   rate?: string;
+  keep?: boolean;
 }
 
 const ms = (value: number | null): string => (value === null ? '—' : `${(value / 1000).toFixed(2)} s`);
@@ -91,9 +92,9 @@ export async function demo(options: DemoCommandOptions): Promise<number> {
       progress: (line) =>
         say(line.startsWith('rewind demo') ? color.bold(line) : line.includes('▸') ? line : color.dim(line)),
       ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+      ...(options.keep ? { hold: (result, controller) => holdOpen(result, controller, options, abort.signal) } : {}),
     });
-    if (options.json) printJson(result);
-    for (const line of summary(result)) say(line);
+    if (!options.keep) report(result, options);
     return result.ok ? ExitCode.ok : ExitCode.failed;
   } catch (error) {
     // Interrupted mid-deploy: the demo's processes are stopped, but the controller's
@@ -132,6 +133,27 @@ async function kubernetesDemo(options: DemoCommandOptions): Promise<number> {
   }
 }
 
+function report(result: DemoResult, options: DemoCommandOptions): void {
+  if (options.json) printJson(result);
+  for (const line of summary(result)) say(line);
+}
+
+/** `--keep`: the summary first, then the controller serves until Ctrl-C so a person can open the dashboard. */
+async function holdOpen(
+  result: DemoResult,
+  controller: { url: string; tokenFile: string },
+  options: DemoCommandOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  report(result, options);
+  say('');
+  say(`  dashboard      ${color.bold(`${controller.url}/`)} (sign in with the token in ${controller.tokenFile})`);
+  say(`                the controller keeps running with the demo's data; Ctrl-C stops it`);
+  if (!options.stateDir) say(`                (its state is removed then; keep it with --state-dir)`);
+  if (signal.aborted) return;
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
@@ -140,6 +162,7 @@ export function register(program: Command): void {
     .option('--platform <platform>', 'local, or kubernetes: a blue-green rollback on a simulated API server', 'local')
     .option('--state-dir <dir>', 'keep config and state here (default: a temporary directory, removed after)')
     .option('--rate <n>', 'requests per second of the load generator', '150')
+    .option('--keep', 'after the outcome, keep the controller and its dashboard running until Ctrl-C', false)
     .option('--json', 'print the result as one JSON object', false)
     .option('--debug', 'print stack traces', false)
     .action(action(demo));

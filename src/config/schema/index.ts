@@ -30,6 +30,21 @@ export const configSchema = z.strictObject({
         .default({ type: 'sqlite' }),
       evaluationInterval: duration('how often triggers are evaluated').default('250ms'),
       signalRetention: duration('how long per-second signals are kept for `policy replay`').default('7d'),
+      publicMetrics: z
+        .boolean()
+        .default(true)
+        .describe('false: GET /metrics needs an API token too (any role); /healthz is always open'),
+      allowedHosts: z
+        .array(z.string().min(1))
+        .default([])
+        .describe('more Host header names the API answers to, besides the listen address and loopback (421 otherwise)'),
+      tls: z
+        .strictObject({
+          cert: z.string().min(1).describe('PEM certificate file, relative to rewind.yaml'),
+          key: z.string().min(1).describe('PEM private key file, relative to rewind.yaml'),
+        })
+        .optional()
+        .describe('serve the API over HTTPS; the CLI then trusts --ca / REWIND_CA (or the system CAs)'),
     })
     .default({
       listen: '127.0.0.1:7070',
@@ -37,9 +52,15 @@ export const configSchema = z.strictObject({
       store: { type: 'sqlite' },
       evaluationInterval: '250ms',
       signalRetention: '7d',
+      publicMetrics: true,
+      allowedHosts: [],
     }),
   environments: z.record(z.string(), environmentSchema).describe('production, staging, …'),
   services: z.record(z.string(), serviceSchema),
+  groups: z
+    .record(z.string(), z.array(z.string()).min(1))
+    .default({})
+    .describe('named sets of services for `rewind undo --group`, e.g. backend: [api, worker]'),
   policy: policySchema.default({
     automatic: true,
     cooldownPeriod: '300s',

@@ -1,4 +1,4 @@
-import type { Release } from '../model.js';
+import type { ConfigFile, Release } from '../model.js';
 import type { SignalSource } from './signal-source.js';
 
 /** What a driver sees of one release running on the platform. */
@@ -70,12 +70,27 @@ export interface DriverCapabilities {
    * traffic as its instances become ready, so it is watched during the rollout itself
    */
   rollsInPlace?: boolean;
-  /** config the release reads (ConfigMaps) is snapshotted per release and restored with it */
+  /**
+   * the config the release reads is snapshotted per release and restored with it: files through
+   * `readConfigFiles`/`writeConfigFiles` (local), or inside the driver's own start (ConfigMaps)
+   */
   configSnapshot?: boolean;
+  /**
+   * `restart` replaces a release's instances one at a time behind the traffic switch,
+   * optionally with environment variables added (feature flags)
+   */
+  restartInPlace?: boolean;
   /** a feature flag can be switched on the running release (`setFlag`) */
   flags?: boolean;
   /** a drill can inject a fault through the environment of the release it starts (the sample app's FAULT) */
   faultEnv?: boolean;
+}
+
+export interface RestartOptions extends DriverCallOptions {
+  /** variables set on the new instances, kept for the release's life (crash restarts too); default none */
+  env?: Record<string, string>;
+  /** how long one new instance may take to answer ready; default 60000 */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -96,6 +111,12 @@ export interface Driver {
   ): Promise<string>;
   retire(release: Release, options?: DriverCallOptions): Promise<string>;
   undo?(service: string, environment: string, to: Release, options?: DriverCallOptions): Promise<string>;
+  /** with `capabilities.configSnapshot`: the release's config files as they are now (empty when none are declared) */
+  readConfigFiles?(release: Release): Promise<ConfigFile[]>;
+  /** with `capabilities.configSnapshot`: puts the files back (a null content removes the file) */
+  writeConfigFiles?(release: Release, files: ConfigFile[], options?: DriverCallOptions): Promise<string>;
+  /** with `capabilities.restartInPlace`: a rolling restart of a running release */
+  restart?(release: Release, options?: RestartOptions): Promise<string>;
   /** time limits of one platform call and of draining a release; default 60 s and 0 */
   limits?(service: string, environment: string): { commandMs: number; stopMs: number };
   /** the service's front door (where smoke tests go), when the driver knows one */

@@ -1,7 +1,9 @@
+import type { Role } from '../access.js';
 import type {
   Approval,
   ApprovalStatus,
   Backup,
+  ConfigFile,
   JournalEntry,
   Lease,
   NewEvent,
@@ -84,6 +86,23 @@ export interface OutboxItem {
   sentAt: number | null;
 }
 
+/** An API token as stored: its SHA-256 hash, never the token itself. */
+export interface TokenRecord {
+  name: string;
+  role: Role;
+  /** environments it may act on; null: all */
+  environments: string[] | null;
+  /** hex SHA-256 of the token */
+  hash: string;
+  createdBy: string;
+  createdAt: number;
+  /** epoch ms after which it is refused; null: never */
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export type NewToken = Omit<TokenRecord, 'createdAt' | 'revokedAt'>;
+
 /**
  * The Store port (DESIGN.md). Async so PostgreSQL can implement it; the SQLite
  * adapter answers synchronously inside the promises. The store itself refuses a
@@ -105,6 +124,11 @@ export interface Store {
     patch: Partial<Pick<Release, 'schemaVersion' | 'artifact' | 'promotedAt'>>,
     at: number,
   ): Promise<Release>;
+
+  // configuration snapshots: the config files of a release as deployed, verbatim
+  saveConfigFiles(releaseId: string, files: ConfigFile[], at: number): Promise<void>;
+  /** empty when nothing was snapshotted */
+  configFiles(releaseId: string): Promise<ConfigFile[]>;
 
   // rollbacks, steps, journal
   createRollback(input: NewRollback, at: number): Promise<RollbackDetail>;
@@ -168,6 +192,8 @@ export interface Store {
     patch: Pick<OutboxItem, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt'>,
   ): Promise<void>;
   outboxBacklog(): Promise<number>;
+  /** every delivery of these events, per channel (what was sent about a rollback) */
+  outboxFor(eventIds: number[]): Promise<OutboxItem[]>;
 
   // leases
   acquireLease(
@@ -178,6 +204,16 @@ export interface Store {
     canSteal?: (lease: Lease) => boolean,
   ): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
+
+  // API tokens (hashed); a name is unique among tokens not revoked
+  /** throws a CONFLICT UserError when an active token has this name */
+  createToken(input: NewToken, at: number): Promise<TokenRecord>;
+  /** the token with this hash, revoked or not (the caller checks revocation and expiry) */
+  findTokenByHash(hash: string): Promise<TokenRecord | null>;
+  /** every token not revoked, oldest first */
+  listTokens(): Promise<TokenRecord[]>;
+  /** revokes the active token of that name; false when there was none */
+  revokeToken(name: string, at: number): Promise<boolean>;
 
   close(): Promise<void>;
 }

@@ -4,10 +4,12 @@ import Database from 'better-sqlite3';
 import type { Store } from '../../core/ports/store.js';
 import { approvalQueries } from './approvals.js';
 import { catalogQueries } from './catalog.js';
+import { configFileQueries } from './config-files.js';
 import { eventQueries } from './events.js';
 import { migrate } from './migrations.js';
 import { releaseQueries } from './releases.js';
 import { rollbackQueries } from './rollbacks.js';
+import { tokenQueries } from './tokens.js';
 
 export interface SqliteStoreOptions {
   /** file path of the database, usually `<stateDir>/state.db`; `:memory:` for tests */
@@ -35,6 +37,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...eventQueries(db),
     ...approvalQueries(db),
     ...catalogQueries(db),
+    ...tokenQueries(db),
+    ...configFileQueries(db),
     close: async () => {
       if (closed) return;
       closed = true;

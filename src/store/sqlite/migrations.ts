@@ -150,6 +150,37 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'tokens',
+    sql: `
+      CREATE TABLE tokens (
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        environments TEXT,
+        hash TEXT NOT NULL UNIQUE,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER
+      );
+      CREATE UNIQUE INDEX tokens_one_active_name ON tokens (name) WHERE revoked_at IS NULL;
+    `,
+  },
+  {
+    version: 3,
+    name: 'config files of releases',
+    sql: `
+      CREATE TABLE release_config_files (
+        release_id TEXT NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        content TEXT,
+        position INTEGER NOT NULL,
+        saved_at INTEGER NOT NULL,
+        PRIMARY KEY (release_id, path)
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
