@@ -125,7 +125,7 @@ function buildDriver(
     });
   }
   if (driver.type === 'kubernetes') {
-    const strategy = config.strategy === 'rolling' ? 'rolling' : 'bluegreen';
+    const strategy = config.strategy;
     return createKubernetesDriver({
       connection: {
         ...(driver.kubeconfig ? { kubeconfig: resolve(ctx.loaded.baseDir, driver.kubeconfig) } : {}),
@@ -134,6 +134,8 @@ function buildDriver(
       namespace: driver.namespace,
       strategy,
       deployment: driver.deployment ?? service,
+      canaryDeployment: driver.canaryDeployment ?? `${driver.deployment ?? service}-canary`,
+      ...(driver.router ? { router: driver.router } : {}),
       service: driver.service ?? service,
       colorLabel: driver.colorLabel,
       colors: driver.colors,

@@ -21,8 +21,29 @@ function sameRelease(platform: PlatformRevision, release: Release, known: Releas
   return !known.some((r) => r.revision === platform.revision) && platform.version === release.version;
 }
 
-/** Adopts or records outside changes; returns what it recorded (nothing when in step). */
-export async function syncWithPlatform(ctx: AppContext, service: string, environment: string): Promise<Release[]> {
+const running = new WeakMap<AppContext, Map<string, Promise<unknown>>>();
+
+/**
+ * Adopts or records outside changes; returns what it recorded (nothing when in step).
+ * One at a time per service and environment: a deploy and the controller's loop
+ * looking at once must not adopt the same history twice.
+ */
+export function syncWithPlatform(ctx: AppContext, service: string, environment: string): Promise<Release[]> {
+  let byKey = running.get(ctx);
+  if (!byKey) running.set(ctx, (byKey = new Map()));
+  const key = `${service}\u0000${environment}`;
+  const previous = byKey.get(key) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => sync(ctx, service, environment));
+  byKey.set(key, next);
+  void next
+    .catch(() => undefined)
+    .finally(() => {
+      if (byKey.get(key) === next) byKey.delete(key);
+    });
+  return next;
+}
+
+async function sync(ctx: AppContext, service: string, environment: string): Promise<Release[]> {
   const driver = ctx.driver(service);
   if (!driver.history) return [];
   const releases = await ctx.store.listReleases(service, environment, 1000);

@@ -220,11 +220,12 @@ const strategyRules: Rule = (config) => {
         path: ['services', name, 'strategy'],
         message: `strategy "rolling" needs driver type kubernetes or helm (this service uses ${String(type)}); use bluegreen or canary`,
       });
-    if ((type === 'kubernetes' || type === 'helm') && strategy === 'canary')
+    if (type === 'helm' && strategy === 'canary')
       problems.push({
         path: ['services', name, 'strategy'],
-        message: `the ${type} driver runs strategy rolling${type === 'kubernetes' ? ' or bluegreen' : ''}; canary is not available on it yet`,
+        message: 'the helm driver runs strategy rolling; canary is not available on it',
       });
+
     if (type === 'helm' && strategy === 'bluegreen')
       problems.push({
         path: ['services', name, 'strategy'],

@@ -33,7 +33,7 @@ describe('rewind CLI as a subprocess', () => {
       'rewind.yaml:5:83 services.api.driver.timeout: expected a duration like "5s", got "soon"',
     );
     expect(result.stdout).toContain(
-      'rewind.yaml:6:15 services.api.strategy: expected one of "bluegreen", "canary", got "yolo"',
+      'rewind.yaml:6:15 services.api.strategy: expected one of "bluegreen", "canary", "rolling", got "yolo"',
     );
     const json = await cli('validate', '--json');
     expect(JSON.parse(json.stdout)).toMatchObject({

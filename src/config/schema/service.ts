@@ -87,6 +87,17 @@ const kubernetesDriver = z
       .tuple([z.string(), z.string()])
       .default(['blue', 'green'])
       .describe('bluegreen: the two colours; Deployments are <service>-<colour>'),
+    canaryDeployment: z
+      .string()
+      .optional()
+      .describe('canary: the second Deployment releases alternate with; default <deployment>-canary'),
+    router: z
+      .strictObject({
+        type: z.enum(['istio', 'gateway-api']).describe('an Istio VirtualService or a Gateway API HTTPRoute'),
+        name: z.string().describe('its name, in the same namespace'),
+      })
+      .optional()
+      .describe('canary: whose weights move; its first route has one destination per Deployment (host or name)'),
     container: z.string().optional().describe('the container whose image is set; default the first one'),
     image: z.string().describe('image repository: `rewind deploy api v2` sets <image>:v2'),
     replicas: z.number().int().min(1).optional().describe('bluegreen: replicas of a colour; default the live colour’s'),

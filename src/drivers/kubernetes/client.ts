@@ -3,6 +3,15 @@ import { withRetry } from './retry.js';
 
 export type PatchType = 'merge' | 'strategic' | 'json';
 
+/** Where a custom resource lives: its API group, version, plural, namespace and name. */
+export interface CustomRef {
+  group: string;
+  version: string;
+  plural: string;
+  namespace: string;
+  name: string;
+}
+
 /** Where the cluster is: a kubeconfig file, `$KUBECONFIG` / `~/.kube/config`, or the pod's service account. */
 export interface KubeConnection {
   /** absolute path of a kubeconfig file; default `$KUBECONFIG`, `~/.kube/config`, then in-cluster */
@@ -27,6 +36,9 @@ export interface KubeClient {
   readConfigMap(namespace: string, name: string): Promise<V1ConfigMap | null>;
   /** creates the ConfigMap, or replaces its data when it exists */
   putConfigMap(namespace: string, configMap: V1ConfigMap): Promise<V1ConfigMap>;
+  /** a custom resource (Istio VirtualService, Gateway API HTTPRoute) as plain JSON */
+  readCustom(ref: CustomRef): Promise<Record<string, unknown> | null>;
+  patchCustom(ref: CustomRef, patch: unknown, type: PatchType): Promise<Record<string, unknown>>;
   /**
    * Resolves at the next change of the named Deployment (a watch event), when the
    * watch drops, or after `maxWaitMs` — the caller re-reads either way, so a dropped
@@ -73,6 +85,7 @@ export async function createKubeClient(connection: KubeConnection): Promise<Kube
   const server = kc.getCurrentCluster()?.server ?? 'no cluster';
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const watcher = new k8s.Watch(kc);
   const as = (type: PatchType) => k8s.setHeaderOptions('Content-Type', CONTENT_TYPE[type]);
   const body = (patch: unknown) => patch as object;
@@ -122,6 +135,16 @@ export async function createKubeClient(connection: KubeConnection): Promise<Kube
         ),
       );
     },
+    readCustom: (ref) =>
+      withRetry(() => orNull(async () => (await custom.getNamespacedCustomObject(ref)) as Record<string, unknown>)),
+    patchCustom: (ref, patch, type) =>
+      withRetry(
+        async () =>
+          (await custom.patchNamespacedCustomObject({ ...ref, body: body(patch) }, as(type))) as Record<
+            string,
+            unknown
+          >,
+      ),
     deploymentChanged(namespace, name, maxWaitMs, signal) {
       return new Promise<void>((resolve) => {
         let stop: AbortController | null = null;

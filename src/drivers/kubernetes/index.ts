@@ -1,11 +1,12 @@
 import type { Release } from '../../core/model.js';
 import type { Driver, DriverCallOptions, LiveState } from '../../core/ports/driver.js';
-import { blueGreenWorkload } from './blue-green.js';
 import type { KubeClient } from './client.js';
 import { createKubeClient } from './client.js';
 import type { KubernetesDriverOptions, Workload } from './options.js';
 import { rollingWorkload } from './rolling.js';
 import { kubernetesSignalSource } from './signals.js';
+import { replicaTraffic, routerTraffic, selectorTraffic } from './traffic.js';
+import { twoDeploymentWorkload } from './two-deployments.js';
 
 export type { KubernetesDriverOptions } from './options.js';
 export { createKubeClient } from './client.js';
@@ -24,11 +25,24 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): Driver
     let found = workloads.get(environment);
     if (!found) {
       const namespace = options.namespace.replaceAll('{env}', environment);
-      found = connect().then((c) =>
-        options.strategy === 'rolling'
-          ? rollingWorkload(c, options, namespace)
-          : blueGreenWorkload(c, options, namespace),
-      );
+      found = connect().then((c) => {
+        if (options.strategy === 'rolling') return rollingWorkload(c, options, namespace);
+        const pair: [string, string] = [options.deployment, options.canaryDeployment];
+        // replica ratio: the total is the configured replicas, else what both run now (at least 2)
+        const total = async () =>
+          options.replicas ??
+          Math.max(
+            2,
+            ...(await Promise.all(pair.map(async (d) => (await c.readDeployment(namespace, d))?.spec?.replicas ?? 0))),
+          );
+        const traffic =
+          options.strategy !== 'canary'
+            ? selectorTraffic(c, namespace, options.service, options.colorLabel, options.colors)
+            : options.router
+              ? routerTraffic(c, namespace, options.router, pair)
+              : replicaTraffic(c, namespace, pair, total);
+        return twoDeploymentWorkload(c, options, namespace, traffic);
+      });
       workloads.set(environment, found);
     }
     return found;
@@ -46,7 +60,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): Driver
       nativeUndo: rolling,
       preferNativeUndo: rolling,
       warmPrevious: !rolling,
-      weights: false,
+      weights: options.strategy === 'canary',
       rollsInPlace: rolling,
       configSnapshot: rolling,
       flags: true,

@@ -11,9 +11,16 @@ export interface KubernetesDriverOptions {
   /**
    * `rolling`: one Deployment, revisions are its ReplicaSet revisions (kubectl rollout
    * semantics); `bluegreen`: Deployments `<service>-<colour>` behind a Service whose
-   * selector switches colour
+   * selector switches colour; `canary`: `deployment` and `canaryDeployment` behind a router
    */
-  strategy: 'rolling' | 'bluegreen';
+  strategy: 'rolling' | 'bluegreen' | 'canary';
+  /**
+   * canary: the router whose weights move, an Istio VirtualService or a Gateway API
+   * HTTPRoute with one destination per Deployment (`deployment` and `canaryDeployment`)
+   */
+  router?: { type: 'istio' | 'gateway-api'; name: string };
+  /** canary: the second Deployment; default `<deployment>-canary` */
+  canaryDeployment: string;
   /** rolling: the Deployment's name */
   deployment: string;
   /** bluegreen: the Service whose selector switches */
