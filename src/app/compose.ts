@@ -61,7 +61,8 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
       return [...(own ? [own] : []), ...providers];
     },
     async emit(event: NewEvent): Promise<RewindEvent> {
-      const saved = await store.appendEvent(
+      // ctx.store, not the store built here: a leader swaps in its fenced view
+      const saved = await ctx.store.appendEvent(
         { ...event, message: redact(event.message ?? ''), data: JSON.parse(redact(JSON.stringify(event.data ?? {}))) },
         clock.now(),
       );

@@ -1,7 +1,8 @@
 import { parseDuration } from '../core/duration.js';
-import { ExitCode, UserError, conflict } from '../core/errors.js';
+import { ExitCode, UserError, conflict, errorMessage, isUserError } from '../core/errors.js';
 import { runRollback } from '../core/executor.js';
-import type { Release, RollbackDetail, RollbackKind, StepSpec } from '../core/model.js';
+import type { NewEvent, Release, RollbackDetail, RollbackKind, StepSpec } from '../core/model.js';
+import { stopProcessGroup } from '../drivers/command/orphans.js';
 import { planRollback } from '../core/planner.js';
 import { currentRelease, previousGoodRelease, targetProblem } from '../core/targets.js';
 import type { Actor, AppContext } from './context.js';
@@ -155,14 +156,31 @@ function pickTarget(
   return target;
 }
 
-/** Runs (or resumes) a saved rollback through the journaled executor. */
-export function runPlanned(ctx: AppContext, id: string, signal?: AbortSignal): Promise<RollbackDetail> {
-  return runRollback(id, {
+/**
+ * Runs (or resumes) a saved rollback through the journaled executor. In the
+ * controller a store error does not end the run: the rollback stays `running` in
+ * the store and is resumed from its journal once the store answers again, so it is
+ * never left stuck for the next request to meet as a 409.
+ */
+export async function runPlanned(ctx: AppContext, id: string, signal?: AbortSignal): Promise<RollbackDetail> {
+  const deps = {
     store: ctx.store,
     clock: ctx.clock,
     handlers: stepHandlers(ctx),
-    emit: (e) => ctx.emit(e),
+    emit: (e: NewEvent) => ctx.emit(e),
     redact: ctx.redact,
+    stopOrphan: (group: number) => stopProcessGroup(group),
     ...(signal ? { signal } : {}),
-  });
+  };
+  for (let delay = 250; ; delay = Math.min(delay * 2, 4_000)) {
+    try {
+      return await runRollback(id, deps);
+    } catch (error) {
+      if (!ctx.owner || signal?.aborted || isUserError(error)) throw error;
+      process.stderr.write(
+        `rollback ${id}: ${ctx.redact(errorMessage(error))}; resuming from the journal in ${delay}ms\n`,
+      );
+      await ctx.clock.sleep(delay, signal);
+    }
+  }
 }

@@ -30,6 +30,9 @@ export const configSchema = z.strictObject({
         .default({ type: 'sqlite' }),
       evaluationInterval: duration('how often triggers are evaluated').default('250ms'),
       signalRetention: duration('how long per-second signals are kept for `policy replay`').default('7d'),
+      leaseDuration: duration(
+        'how long the leader lease lasts without renewal; renewed every third of it, a follower takes over after it',
+      ).default('6s'),
     })
     .default({
       listen: '127.0.0.1:7070',
@@ -37,6 +40,7 @@ export const configSchema = z.strictObject({
       store: { type: 'sqlite' },
       evaluationInterval: '250ms',
       signalRetention: '7d',
+      leaseDuration: '6s',
     }),
   environments: z.record(z.string(), environmentSchema).describe('production, staging, …'),
   services: z.record(z.string(), serviceSchema),

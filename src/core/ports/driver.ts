@@ -30,6 +30,8 @@ export interface DriverCallOptions {
   signal?: AbortSignal;
   /** receives output lines (already redacted) for the journal */
   log?: (line: string) => void;
+  /** told the process group of every command the call starts, so a crashed attempt's orphan can be found */
+  onProcess?: (processGroup: number) => void;
 }
 
 /**

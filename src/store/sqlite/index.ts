@@ -5,6 +5,7 @@ import type { Store } from '../../core/ports/store.js';
 import { approvalQueries } from './approvals.js';
 import { catalogQueries } from './catalog.js';
 import { eventQueries } from './events.js';
+import { fencedSqliteStore, leaseQueries } from './leases.js';
 import { migrate } from './migrations.js';
 import { releaseQueries } from './releases.js';
 import { rollbackQueries } from './rollbacks.js';
@@ -28,17 +29,35 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   db.pragma('foreign_keys = ON');
   migrate(db);
   let closed = false;
-  return {
+  const store: Store = {
     kind: 'sqlite',
     ...releaseQueries(db),
     ...rollbackQueries(db),
     ...eventQueries(db),
     ...approvalQueries(db),
     ...catalogQueries(db),
+    ...leaseQueries(db),
+    fenced: (fence) => fencedSqliteStore(store, db, fence),
+    ...(options.path === ':memory:' ? {} : { holdHostLock: () => holdFileLock(`${options.path}.lock`) }),
     close: async () => {
       if (closed) return;
       closed = true;
       db.close();
     },
   };
+  return store;
+}
+
+/** An exclusive SQLite lock on a side file: held until released or the process dies. */
+function holdFileLock(path: string): (() => void) | null {
+  const lock = new Database(path, { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return null;
+    throw error;
+  }
+  return () => lock.close();
 }
