@@ -150,12 +150,61 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
   });
   const lines: string[] = [];
   const recorded: Promise<void>[] = [];
+  const outcome = await attemptStep(step, deps, {
+    rollback,
+    attempt,
+    log: (line) => lines.push(line),
+    onProcess: (group) => void recorded.push(store.recordAttemptProcess(rollback.id, step.index, attempt, group)),
+  });
+  // only now the store: its errors are not the step's and propagate (the rollback stays resumable)
+  await Promise.all(recorded);
+  if (deps.signal?.aborted) {
+    // shutting down: the step is neither done nor failed; the next controller runs it again
+    const why = 'the controller shut down while this attempt ran';
+    await store.interruptAttempt(rollback.id, step.index, attempt, clock.now(), why);
+    return false;
+  }
+  if (outcome.ok && outcome.output) lines.push(outcome.output);
+  const output = clip(deps.redact(lines.join('\n'))) || null;
+  const error = outcome.ok ? null : deps.redact(errorMessage(outcome.error));
+  await store.finishStep(
+    rollback.id,
+    step.index,
+    attempt,
+    { status: outcome.ok ? 'done' : 'failed', output, error },
+    clock.now(),
+  );
+  const durationMs = clock.now() - started;
+  await deps.emit(
+    outcome.ok
+      ? {
+          ...base,
+          type: 'rollback.step-finished',
+          message: `${step.title}: done`,
+          data: { index: step.index, name: step.name, status: 'done', durationMs },
+        }
+      : {
+          ...base,
+          type: 'rollback.step-failed',
+          message: `${step.title}: ${error}`,
+          data: { index: step.index, name: step.name, error, durationMs },
+        },
+  );
+  return outcome.ok;
+}
+
+type Outcome = { ok: true; output: string | null } | { ok: false; error: unknown };
+
+/** Runs the handler under the step's timeout (on the injected clock) and the shutdown signal. */
+async function attemptStep(step: Step, deps: ExecutorDeps, context: Omit<StepContext, 'signal'>): Promise<Outcome> {
+  const { clock } = deps;
   const work = new AbortController();
   const onShutdown = () => work.abort(deps.signal?.reason);
   deps.signal?.addEventListener('abort', onShutdown, { once: true });
   const timer = new AbortController();
+  let last: string | undefined;
   const timeout = clock.sleep(step.timeoutMs, timer.signal).then(() => {
-    throw new StepTimeout(step.timeoutMs, lines.at(-1));
+    throw new StepTimeout(step.timeoutMs, last);
   });
   timeout.catch(() => undefined);
   let running: Promise<string | void> | undefined;
@@ -163,66 +212,27 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
     const handler = deps.handlers[step.name];
     if (!handler) throw new Error(`no handler for step "${step.name}" with this driver`);
     running = handler(step, {
-      rollback,
-      attempt,
+      ...context,
       signal: work.signal,
-      log: (line) => lines.push(line),
-      onProcess: (group) => void recorded.push(store.recordAttemptProcess(rollback.id, step.index, attempt, group)),
+      log: (line) => {
+        last = line;
+        context.log(line);
+      },
     });
     const result = await Promise.race([running, timeout]);
-    await Promise.all(recorded);
-    if (typeof result === 'string' && result) lines.push(result);
-    const output = clip(deps.redact(lines.join('\n')));
-    await store.finishStep(
-      rollback.id,
-      step.index,
-      attempt,
-      { status: 'done', output: output || null, error: null },
-      clock.now(),
-    );
-    await deps.emit({
-      ...base,
-      type: 'rollback.step-finished',
-      message: `${step.title}: done`,
-      data: { index: step.index, name: step.name, status: 'done', durationMs: clock.now() - started },
-    });
-    return true;
+    return { ok: true, output: typeof result === 'string' && result ? result : null };
   } catch (error) {
     if (error instanceof StepTimeout || deps.signal?.aborted) {
       // the work is told to stop and given a moment to let go before anything else runs
       work.abort(error);
       const grace = new AbortController();
-      await Promise.race([running?.catch(() => undefined), clock.sleep(deps.abortGraceMs ?? 5_000, grace.signal)]);
+      await Promise.race([
+        running?.catch(() => undefined),
+        clock.sleep(deps.abortGraceMs ?? 5_000, grace.signal).catch(() => undefined),
+      ]);
       grace.abort();
     }
-    await Promise.allSettled(recorded);
-    if (deps.signal?.aborted) {
-      // shutting down: the step is neither done nor failed; the next controller runs it again
-      await store.interruptAttempt(
-        rollback.id,
-        step.index,
-        attempt,
-        clock.now(),
-        'the controller shut down while this attempt ran',
-      );
-      return false;
-    }
-    const message = deps.redact(errorMessage(error));
-    const output = clip(deps.redact(lines.join('\n')));
-    await store.finishStep(
-      rollback.id,
-      step.index,
-      attempt,
-      { status: 'failed', output: output || null, error: message },
-      clock.now(),
-    );
-    await deps.emit({
-      ...base,
-      type: 'rollback.step-failed',
-      message: `${step.title}: ${message}`,
-      data: { index: step.index, name: step.name, error: message, durationMs: clock.now() - started },
-    });
-    return false;
+    return { ok: false, error };
   } finally {
     timer.abort();
     deps.signal?.removeEventListener('abort', onShutdown);
