@@ -61,6 +61,8 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
   let url = '';
   let server: FastifyInstance | null = null;
   let leadership = null as Leadership | null;
+  let elected: () => void = () => undefined;
+  const firstRound = new Promise<void>((resolve) => (elected = resolve));
 
   const beginTerm = async (lease: Lease) => {
     ctx.store = raw.fenced({ name: CONTROLLER_LEASE, token: lease.token });
@@ -122,6 +124,7 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
           ctx,
           () => leadership,
           () => url,
+          () => firstRound,
         ),
       ],
     });
@@ -139,6 +142,7 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     leadership = held;
     // the first election round: a leader has resumed its rollbacks before `serve` says it listens
     await held.ready;
+    elected();
     let closing: Promise<void> | null = null;
     const close = () => {
       closing ??= (async () => {
@@ -151,6 +155,7 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     };
     return { url, ctx, api, leadership: held, close };
   } catch (error) {
+    elected();
     await leadership?.stop().catch(() => undefined);
     await server?.close().catch(() => undefined);
     await closeContext(ctx);

@@ -37,15 +37,22 @@ const FORWARDED_HEADERS = ['authorization', 'content-type', 'x-rewind-actor', 'a
  * the store here; anything that writes is forwarded to the leader (its address is
  * on the lease), so the caller need not know which controller leads.
  */
-export function leaderRoutes(ctx: AppContext, current: () => Leadership | null, self: () => string) {
+export function leaderRoutes(
+  ctx: AppContext,
+  current: () => Leadership | null,
+  self: () => string,
+  firstRound: () => Promise<void>,
+) {
   return (app: FastifyInstance): void => {
     app.get('/v1/leader', async () =>
       leaderInfo(await ctx.store.getLease(CONTROLLER_LEASE), current(), ctx.clock.now()),
     );
     app.addHook('preHandler', async (request, reply) => {
+      if (request.method === 'GET' || request.method === 'HEAD' || !request.url.startsWith('/v1/')) return;
+      // a request that arrives during the first election round waits for its outcome
+      await firstRound();
       const leadership = current();
-      if (leadership?.leader() || request.method === 'GET' || request.method === 'HEAD') return;
-      if (!request.url.startsWith('/v1/')) return;
+      if (leadership?.leader()) return;
       const lease = await ctx.store.getLease(CONTROLLER_LEASE).catch(() => null);
       const target = lease && lease.expiresAt > ctx.clock.now() ? lease.address : null;
       if (!target || target === self()) {
