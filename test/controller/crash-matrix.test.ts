@@ -16,6 +16,8 @@ label=$1
 now() { date +%s%3N; }
 echo "begin|$label|$$|$(now)|\${REWIND_ATTEMPT:-}" >> effects.log
 trap 'echo "killed|$label|$$|$(now)|" >> effects.log; exit 143' TERM
+# an orphan's stdout is a broken pipe: the shell's "Terminated" note raises SIGPIPE
+trap 'echo "killed|$label|$$|$(now)|" >> effects.log; exit 141' PIPE
 if [ -f "slow.$label" ]; then pace=4; else pace=$(cat pace 2>/dev/null || echo 0); fi
 sleep "$pace" & wait $!
 if [ -f "fail.$label" ]; then echo "end|$label|$$|$(now)|failed" >> effects.log; echo "$label failed" >&2; exit 1; fi
