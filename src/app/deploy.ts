@@ -6,6 +6,7 @@ import { currentRelease } from '../core/targets.js';
 import type { Actor, AppContext } from './context.js';
 import { resolveEnvironment, serviceConfig } from './context.js';
 import { assertMigratable, migrateForRelease } from './db/coordinated.js';
+import { assertNoRollbackSince, serialized } from './serialize.js';
 
 export interface DeployRequest {
   service: string;
@@ -77,6 +78,18 @@ export async function deploy(
     ctx.clock.now(),
   );
   const strategy = request.strategy ?? config.strategy;
+  // every move of this deploy waits for a running rollback, and none happens after one was requested
+  const guarded = <T>(work: () => Promise<T>) =>
+    serialized(ctx, service, environment, async () => {
+      try {
+        await assertNoRollbackSince(ctx, service, environment, release.createdAt);
+      } catch (error) {
+        const now = await ctx.store.getRelease(service, environment, release.revision);
+        if (now?.status === 'deploying') await ctx.store.setReleaseStatus(release.id, 'failed', ctx.clock.now());
+        throw error;
+      }
+      return work();
+    });
   const base = { service, environment, revision: release.revision, actor: request.actor.name };
   await ctx.emit({
     ...base,
@@ -98,9 +111,11 @@ export async function deploy(
   });
 
   try {
-    if (request.migrate) release = await migrateForRelease(ctx, release, request.actor.name);
-    await driver.start(release);
-    if (driver.capabilities.health) await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));
+    await guarded(async () => {
+      if (request.migrate) release = await migrateForRelease(ctx, release, request.actor.name);
+      await driver.start(release);
+      if (driver.capabilities.health) await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));
+    });
   } catch (error) {
     // a release that never gets ready never receives traffic
     const reason = ctx.redact(errorMessage(error));
@@ -125,11 +140,11 @@ export async function deploy(
   const analysisMs = parseDuration(config.analysis.duration);
   for (const [i, weight] of steps.entries()) {
     const weights: Weights = { [release.revision]: weight, ...(previous ? { [previous.revision]: 100 - weight } : {}) };
-    await driver.shiftTraffic(service, environment, weights, previous ? [release, previous] : [release]);
-    if (i === 0) {
-      release = await ctx.store.setReleaseStatus(release.id, 'analyzing', ctx.clock.now());
-      onTraffic?.(result('analyzing'));
-    }
+    await guarded(async () => {
+      await driver.shiftTraffic(service, environment, weights, previous ? [release, previous] : [release]);
+      if (i === 0) release = await ctx.store.setReleaseStatus(release.id, 'analyzing', ctx.clock.now());
+    });
+    if (i === 0) onTraffic?.(result('analyzing'));
     await ctx.emit({
       ...base,
       type: 'deploy.traffic',
@@ -149,7 +164,7 @@ export async function deploy(
       }
     }
   }
-  release = await promote(ctx, release, previous);
+  release = await guarded(() => promote(ctx, release, previous));
   return result('promoted');
 }
 

@@ -35,20 +35,22 @@ export const leaseTtlMs = (ctx: AppContext): number => parseDuration(ctx.loaded.
 export const newHolder = (role: string): string =>
   `${role}@${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
+const running = (ctx: AppContext, what: string) =>
+  new UserError('CONTROLLER_RUNNING', `a controller already runs on ${ctx.loaded.stateDir}; ${what}`, {
+    exitCode: ExitCode.failed,
+    status: 409,
+  });
+
 /**
  * Takes the host lock where the store has one (SQLite: one controller per state
  * dir). Holding it proves any earlier holder of the lease is gone, so its lease
- * may be taken at once instead of waiting for it to expire.
+ * may be taken at once instead of waiting for it to expire. Returns null while
+ * another process holds it.
  */
-export function takeHostLock(ctx: AppContext, what: string): { steal: boolean } {
+export function takeHostLock(ctx: AppContext): { steal: boolean } | null {
   if (!ctx.store.holdHostLock) return { steal: false };
   const release = ctx.store.holdHostLock();
-  if (!release) {
-    throw new UserError('CONTROLLER_RUNNING', `a controller already runs on ${ctx.loaded.stateDir}; ${what}`, {
-      exitCode: ExitCode.failed,
-      status: 409,
-    });
-  }
+  if (!release) return null;
   ctx.cleanup.push(release);
   return { steal: true };
 }
@@ -62,7 +64,7 @@ export function takeHostLock(ctx: AppContext, what: string): { steal: boolean } 
 export function startLeadership(ctx: AppContext, options: LeadershipOptions): Leadership {
   const ttlMs = leaseTtlMs(ctx);
   const holder = newHolder('controller');
-  const { steal } = takeHostLock(ctx, 'stop it first or use another controller.stateDir');
+  let steal: boolean | null = null;
   let current: Lease | null = null;
   let leading = false;
   let renewedAt = 0;
@@ -76,13 +78,28 @@ export function startLeadership(ctx: AppContext, options: LeadershipOptions): Le
     options.log(`stepping down: ${reason}`);
     await options.onDeposed(reason);
   };
+  // A command the CLI runs in its own process holds the host lock for a while: wait
+  // for it as a follower. Another controller holds it for good: refuse to start.
+  const hostLock = async (): Promise<boolean> => {
+    if (steal !== null) return true;
+    const taken = takeHostLock(ctx);
+    if (taken) {
+      steal = taken.steal;
+      return true;
+    }
+    const lease = await ctx.store.getLease(CONTROLLER_LEASE);
+    if (!lease?.holder.startsWith('cli@')) throw running(ctx, 'stop it first or use another controller.stateDir');
+    options.log(`waiting for ${lease.holder} (a rewind command running in its own process) to finish`);
+    return false;
+  };
   const tick = async () => {
+    if (!(await hostLock())) return;
     const now = ctx.clock.now();
     if (leading && now - renewedAt >= (ttlMs * 2) / 3) await depose('the lease was not renewed in time');
     try {
       const lease = await ctx.store.acquireLease(CONTROLLER_LEASE, holder, ttlMs, now, {
         address: options.address,
-        canSteal: () => steal,
+        canSteal: () => steal === true,
       });
       if (stopped) return;
       if (!lease) {
@@ -106,14 +123,18 @@ export function startLeadership(ctx: AppContext, options: LeadershipOptions): Le
   const schedule = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      busy = tick().finally(schedule);
+      busy = tick()
+        .catch((error: unknown) => options.log(`lease: ${errorMessage(error)}`))
+        .finally(schedule);
     }, ttlMs / 3);
   };
-  busy = tick().finally(schedule);
+  // errors of the first round (another controller runs here) fail the start
+  const first = tick();
+  busy = first.catch(() => undefined).finally(schedule);
 
   return {
     holder,
-    ready: busy.catch(() => undefined),
+    ready: first,
     leader: () => leading,
     lease: () => current,
     async stop() {
@@ -142,7 +163,10 @@ export async function holdLeaseForCli(ctx: AppContext, url: string): Promise<() 
       { exitCode: ExitCode.failed },
     );
   const existing = await ctx.store.getLease(CONTROLLER_LEASE);
-  const { steal } = takeHostLock(ctx, `it did not answer at ${url}; retry, or point --controller at it`);
+  const taken = takeHostLock(ctx);
+  if (!taken)
+    throw running(ctx, `it did not answer at ${url}; retry, or point --controller at it; nothing was changed`);
+  const { steal } = taken;
   const ttlMs = leaseTtlMs(ctx);
   const holder = newHolder('cli');
   const lease = await ctx.store.acquireLease(CONTROLLER_LEASE, holder, ttlMs, ctx.clock.now(), {

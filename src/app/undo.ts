@@ -9,6 +9,7 @@ import type { Actor, AppContext } from './context.js';
 import { resolveEnvironment, serviceConfig } from './context.js';
 import { stepHandlers } from './step-handlers.js';
 import { planDatabase } from './db/coordinated.js';
+import { serialized } from './serialize.js';
 
 export interface UndoRequest {
   service: string;
@@ -172,9 +173,14 @@ export async function runPlanned(ctx: AppContext, id: string, signal?: AbortSign
     stopOrphan: (group: number) => stopProcessGroup(group),
     ...(signal ? { signal } : {}),
   };
+  const run = async () => {
+    const planned = await ctx.store.getRollback(id);
+    if (!planned) return runRollback(id, deps);
+    return serialized(ctx, planned.service, planned.environment, () => runRollback(id, deps));
+  };
   for (let delay = 250; ; delay = Math.min(delay * 2, 4_000)) {
     try {
-      return await runRollback(id, deps);
+      return await run();
     } catch (error) {
       if (!ctx.owner || signal?.aborted || isUserError(error)) throw error;
       process.stderr.write(
