@@ -14,6 +14,7 @@ import { createPrometheusSource } from '../monitor/providers/prometheus.js';
 import { databaseStepHandlers } from './db/step-handlers.js';
 import { collectSecrets, createRedactor } from '../core/redact.js';
 import { createCommandDriver } from '../drivers/command/index.js';
+import { createPostgresStore } from '../store/postgres/index.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
 import type { AppContext, EventListener } from './context.js';
 import { smokeStepHandlers } from './monitor/smoke-step.js';
@@ -90,12 +91,12 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
 
 export function openStore(loaded: LoadedConfig): Store {
   const { store } = loaded.config.controller;
-  if (store.type !== 'sqlite') {
-    throw new UserError(
-      'UNSUPPORTED',
-      `controller.store.type "${store.type}" is not available in this build; use sqlite`,
-      { exitCode: ExitCode.usage },
-    );
+  if (store.type === 'postgres') {
+    if (!store.url)
+      throw new UserError('BAD_CONFIG', `${loaded.file}: controller.store.url: expected a postgres:// URL`, {
+        exitCode: ExitCode.usage,
+      });
+    return createPostgresStore({ url: store.url, ...(store.schema ? { schema: store.schema } : {}) });
   }
   return createSqliteStore({ path: join(loaded.stateDir, 'state.db') });
 }

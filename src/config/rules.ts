@@ -43,6 +43,20 @@ const unknownEnvironments: Rule = (config) => {
   return problems;
 };
 
+const storeRules: Rule = (config) => {
+  const store = config.controller?.store;
+  if (store?.type === 'postgres' && !store.url)
+    return [{ path: ['controller', 'store', 'url'], message: 'expected a postgres:// URL for the postgres store' }];
+  if (store?.type === 'postgres' && store.url && !/^postgres(ql)?:\/\//.test(store.url))
+    return [
+      {
+        path: ['controller', 'store', 'url'],
+        message: `expected a postgres:// URL, got "${store.url.split('@').pop()}"`,
+      },
+    ];
+  return [];
+};
+
 const triggerRules: Rule = (config) => {
   const providers = new Map(list(config.providers).map((p) => [p?.name, Object.keys(p?.queries ?? {})]));
   const providerMetrics = [...providers.values()].flat();
@@ -171,4 +185,4 @@ const signalNeeds: Rule = (config) => {
   return problems;
 };
 
-export const RULES: Rule[] = [unknownEnvironments, triggerRules, uniqueNames, serviceNames, signalNeeds];
+export const RULES: Rule[] = [unknownEnvironments, triggerRules, uniqueNames, serviceNames, signalNeeds, storeRules];
