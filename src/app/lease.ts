@@ -122,11 +122,16 @@ export function startLeadership(ctx: AppContext, options: LeadershipOptions): Le
   };
   const schedule = () => {
     if (stopped) return;
-    timer = setTimeout(() => {
-      busy = tick()
-        .catch((error: unknown) => options.log(`lease: ${errorMessage(error)}`))
-        .finally(schedule);
-    }, ttlMs / 3);
+    // a follower tries again right when the lease it saw expires, not up to a third later
+    const untilExpiry = !leading && current ? current.expiresAt - ctx.clock.now() + 20 : Infinity;
+    timer = setTimeout(
+      () => {
+        busy = tick()
+          .catch((error: unknown) => options.log(`lease: ${errorMessage(error)}`))
+          .finally(schedule);
+      },
+      Math.max(20, Math.min(ttlMs / 3, untilExpiry)),
+    );
   };
   // errors of the first round (another controller runs here) fail the start
   const first = tick();

@@ -41,7 +41,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     connectionString: options.url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
-    options: `-c search_path=${schema}`,
+    // A controller frozen inside a transaction (SIGSTOP, a VM pause) would hold the
+    // lease row's lock and keep every other controller from taking over: the
+    // database ends such a session after 2 s, well inside the lease.
+    options: `-c search_path=${schema} -c idle_in_transaction_session_timeout=2000`,
   });
   // a dropped idle connection is not a crash: the next query reconnects or fails on its own
   pool.on('error', () => undefined);

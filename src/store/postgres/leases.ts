@@ -29,6 +29,8 @@ export function leaseQueries(db: Db) {
       options: { address?: string | null; canSteal?: (lease: Lease) => boolean } = {},
     ) =>
       db.tx(async (tx) => {
+        // an election never waits long on a lock: the next round tries again
+        await tx.query("SET LOCAL lock_timeout = '2s'");
         await tx.query(
           'INSERT INTO leases (name, holder, token, address, acquired_at, renewed_at, expires_at) VALUES ($1, $2, 0, NULL, 0, 0, 0) ON CONFLICT (name) DO NOTHING',
           [name, '(nobody)'],
