@@ -10,6 +10,7 @@ import { register as registerReport } from './commands/report.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerUndo } from './commands/undo.js';
 import { register as registerDb } from './commands/db.js';
+import { register as registerStore } from './commands/store.js';
 
 const program = new Command('rewind')
   .description(
@@ -37,4 +38,5 @@ for (const register of [
   register(program);
 
 registerDb(program);
+registerStore(program);
 await program.parseAsync(process.argv);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,7 +10,8 @@ import type { NewRollback, Store } from '../../src/core/ports/store.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import type { PostgresHarness } from '../harness/postgres.js';
-import { startPostgres } from '../harness/postgres.js';
+import { PG_TEST_PASSWORD, startPostgres } from '../harness/postgres.js';
+import { runCli } from '../helpers/cli.js';
 
 // ONE contract, run unchanged against every Store engine. An engine gives a fresh
 // store per test, a way to open the same data again, and raw SQL for tampering.
@@ -299,4 +300,54 @@ describe.each(engines)('Store contract: $name', (engine) => {
     expect((await again.getLease('controller'))?.token).toBe(3);
     await again.close();
   });
+});
+
+describe('rewind store migrate --from sqlite --to postgres://…', () => {
+  it('copies the whole history into an empty PostgreSQL store, ids kept, and refuses a store that has data', async () => {
+    if (!harness) return;
+    const project = mkdtempSync(join(temp, 'project-'));
+    writeFileSync(
+      join(project, 'rewind.yaml'),
+      'version: 1\nenvironments:\n  production: {}\nservices:\n  api:\n    driver: { type: command, start: ["true"], shiftTraffic: ["true"], retire: ["true"] }\n',
+    );
+    const sqlite = createSqliteStore({ path: join(project, '.rewind', 'state.db') });
+    const r1 = await sqlite.createRelease(
+      { service: 'api', environment: 'production', version: 'v1', deployedBy: 'a' },
+      1,
+    );
+    await sqlite.setReleaseStatus(r1.id, 'live', 2);
+    const rollback = await sqlite.createRollback(plan(), 3);
+    const attempt = await sqlite.beginStep(rollback.id, 0, 4);
+    await sqlite.recordAttemptProcess(rollback.id, 0, attempt, 77);
+    await sqlite.finishStep(rollback.id, 0, attempt, { status: 'done', output: 'started', error: null }, 5);
+    for (const message of ['one', 'two', 'three']) await sqlite.appendEvent({ type: 'x', message }, 6);
+    await sqlite.recordSamples([
+      { service: 'api', environment: 'production', revision: 1, metric: 'errorRate', at: 1000, value: 0.1, samples: 2 },
+    ]);
+    const before = { rollback: await sqlite.getRollback(rollback.id), events: await sqlite.listEvents() };
+    await sqlite.close();
+
+    const url = await harness.createDatabase('migrated');
+    const first = await runCli(['store', 'migrate', '--from', 'sqlite', '--to', url, '--json'], { cwd: project });
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout).tables).toMatchObject({
+      releases: 1,
+      rollbacks: 1,
+      steps: 2,
+      journal: 1,
+      events: 3,
+    });
+    expect(first.stdout + first.stderr).not.toContain(PG_TEST_PASSWORD);
+
+    const target = createPostgresStore({ url });
+    expect(await target.getRollback(rollback.id)).toEqual(before.rollback);
+    expect(await target.listEvents()).toEqual(before.events);
+    expect((await target.appendEvent({ type: 'x', message: 'four' }, 7)).id).toBe(4);
+    expect(await target.readSamples({ service: 'api', environment: 'production', from: 0, to: 2000 })).toHaveLength(1);
+    await target.close();
+
+    const again = await runCli(['store', 'migrate', '--from', 'sqlite', '--to', url], { cwd: project });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already holds releases or events');
+  }, 60_000);
 });

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
+import type { LeaderInfo } from '../../app/leader-routes.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
+import { createHttpCall } from '../http-call.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { printJson, printLines, table, time } from '../output.js';
@@ -25,7 +27,8 @@ export async function status(options: GlobalOptions, service?: string): Promise<
     const list = service ? [service] : Object.keys(connection.loaded?.config.services ?? {});
     const results = await Promise.all(list.map((s) => api.status(s, options.env)));
     if (options.json) printJson(service ? results[0] : results);
-    else
+    else {
+      printLines([await leaderLine(connection, options.as)]);
       for (const s of results) {
         const weights =
           Object.entries(s.weights)
@@ -37,8 +40,18 @@ export async function status(options: GlobalOptions, service?: string): Promise<
           ...s.pendingApprovals.map((a) => `  waiting for approval ${a.id} until ${time(a.deadline)}: ${a.reason}`),
         ]);
       }
+    }
     return ExitCode.ok;
   });
+}
+
+/** Who leads: the lease holder, its fencing token and how long it has held the lease. */
+async function leaderLine(connection: Connection, actor: string): Promise<string> {
+  if (connection.mode !== 'controller') return `controller: none answers at ${connection.url}`;
+  const info = await createHttpCall(connection.url, actor)<LeaderInfo>('GET', '/v1/leader').catch(() => null);
+  if (!info?.leader) return `controller: ${connection.url} (no leader elected yet)`;
+  const age = Math.round((info.leaseAgeMs ?? 0) / 1000);
+  return `controller: leader ${info.leader} at ${info.address ?? '?'}, token ${info.token}, lease held ${age}s${info.expired ? ' (EXPIRED: an election is due)' : ''}`;
 }
 
 export async function history(options: GlobalOptions, service: string): Promise<number> {
