@@ -12,7 +12,8 @@ import type { Store } from '../core/ports/store.js';
 import { createHttpJsonSource } from '../monitor/providers/http-json.js';
 import { createPrometheusSource } from '../monitor/providers/prometheus.js';
 import { databaseStepHandlers } from './db/step-handlers.js';
-import { collectSecrets, createRedactor } from '../core/redact.js';
+import { collectSecrets, createRedactor, redactDeep } from '../core/redact.js';
+import { redactingStore } from './redacting-store.js';
 import { createCommandDriver } from '../drivers/command/index.js';
 import { createPostgresStore } from '../store/postgres/index.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
@@ -33,8 +34,9 @@ export interface ComposeOptions {
  * event fan-out from config. Adapters never import each other; they meet here.
  */
 export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {}): AppContext {
-  const redact = createRedactor(collectSecrets(loaded.config));
-  const store = options.store ?? openStore(loaded);
+  // values under secret-looking keys, passwords in URLs and every value taken from the environment
+  const redact = createRedactor([...collectSecrets(loaded.config), ...loaded.interpolated]);
+  const store = redactingStore(options.store ?? openStore(loaded), redact);
   const clock = options.clock ?? systemClock;
   const listeners = new Set<EventListener>();
   const drivers = new Map<string, Driver>();
@@ -64,7 +66,7 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
     async emit(event: NewEvent): Promise<RewindEvent> {
       // ctx.store, not the store built here: a leader swaps in its fenced view
       const saved = await ctx.store.appendEvent(
-        { ...event, message: redact(event.message ?? ''), data: JSON.parse(redact(JSON.stringify(event.data ?? {}))) },
+        { ...event, message: redact(event.message ?? ''), data: redactDeep(event.data ?? {}, redact) },
         clock.now(),
       );
       for (const listener of listeners) {

@@ -1,7 +1,16 @@
 import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ExitCode, UserError } from '../core/errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Lease } from '../core/model.js';
 import { createServer } from '../server/index.js';
+import { identityOf } from '../server/auth.js';
+import { tokenRoutes } from '../server/token-routes.js';
+import { auditRoutes } from '../server/audit-routes.js';
+import { createAuditLog } from './access/audit.js';
+import { ensureAdminToken } from './access/admin-token.js';
+import { createAccess } from './access/authorize.js';
 import type { ComposeOptions } from './compose.js';
 import { closeContext, composeContext } from './compose.js';
 import type { AppContext } from './context.js';
@@ -115,10 +124,19 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     ]),
   ) as unknown as RewindApi;
   try {
+    await ensureAdminToken(ctx);
+    const [host, port] = splitListen(options.listen ?? loaded.config.controller.listen);
+    const tls = readTls(loaded);
     server = createServer({
       api,
       redact: ctx.redact,
+      hosts: { listenHost: host, allowedHosts: loaded.config.controller.allowedHosts },
+      ...(tls ? { https: tls } : {}),
+      auth: { access: createAccess(ctx), publicMetrics: loaded.config.controller.publicMetrics },
+      audit: createAuditLog(ctx),
       plugins: [
+        tokenRoutes(ctx, identityOf),
+        auditRoutes(ctx),
         ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
         leaderRoutes(
           ctx,
@@ -128,10 +146,9 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
         ),
       ],
     });
-    const [host, port] = splitListen(options.listen ?? loaded.config.controller.listen);
     await server.listen({ host, port });
     const address = server.server.address();
-    url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+    url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${typeof address === 'object' && address ? address.port : port}`;
     const held = startLeadership(ctx, {
       address: url,
       log,
@@ -161,6 +178,25 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     await closeContext(ctx);
     throw error;
   }
+}
+
+/** `controller.tls` read once at start; a file that cannot be read is a config error naming the key. */
+function readTls(loaded: LoadedConfig): { cert: Buffer; key: Buffer } | null {
+  const tls = loaded.config.controller.tls;
+  if (!tls) return null;
+  const read = (key: 'cert' | 'key'): Buffer => {
+    const path = resolve(loaded.baseDir, tls[key]);
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new UserError(
+        'CONFIG_INVALID',
+        `${loaded.file} controller.tls.${key}: expected a readable PEM file, got "${path}" (${(error as Error).message})`,
+        { exitCode: ExitCode.usage },
+      );
+    }
+  };
+  return { cert: read('cert'), key: read('key') };
 }
 
 export function splitListen(listen: string): [string, number] {

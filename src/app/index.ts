@@ -2,6 +2,8 @@ import type { Approval, RewindEvent, Release, Rollback, RollbackDetail } from '.
 import type { ApprovalDecisionRequest, ApprovalResult } from './approvals/index.js';
 import { approve, listApprovals, reject } from './approvals/index.js';
 import { requestProtectedUndo } from './approvals/protected-undo.js';
+import { runApprovedOperation } from './approvals/run-operation.js';
+import { requestProtectedOperation } from './approvals/protected-ops.js';
 import type { AppContext } from './context.js';
 import type { Analyzer, DeployRequest, DeployResult } from './deploy.js';
 import { deploy } from './deploy.js';
@@ -87,13 +89,18 @@ export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi 
       return planned;
     },
     approve: ({ wait, ...request }) =>
-      approve(ctx, request, async (id) => {
-        const running = runPlanned(ctx, id, options.signal);
-        options.track?.(running);
-        if (wait) return running;
-        running.catch(() => undefined);
-        return await rollbackDetail(ctx, id);
-      }),
+      approve(
+        ctx,
+        request,
+        async (id) => {
+          const running = runPlanned(ctx, id, options.signal);
+          options.track?.(running);
+          if (wait) return running;
+          running.catch(() => undefined);
+          return await rollbackDetail(ctx, id);
+        },
+        (approval) => runApprovedOperation(ctx, approval, (r) => api.drill({ ...r, ...(wait ? { wait } : {}) })),
+      ),
     reject: (request) => reject(ctx, request),
     approvals: (query) => listApprovals(ctx, query),
     status: (service, environment) => status(ctx, service, environment),
@@ -103,6 +110,15 @@ export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi 
     events: (query) => events(ctx, query),
     report: (id) => incidentReport(ctx, id),
     async drill(request) {
+      if (!request.approved) {
+        const { actor, wait: _wait, approved: _approved, ...asked } = request;
+        const approval = await requestProtectedOperation(ctx, {
+          requestedBy: actor.name,
+          reason: `drill in ${asked.environment}${asked.service ? ` on ${asked.service}` : ''} (fault ${asked.fault ?? 'default'})`,
+          payload: { kind: 'drill', request: asked },
+        });
+        if (approval) return { drillId: '', status: 'waiting', result: null, approval };
+      }
       let started: (id: string) => void = () => undefined;
       const begun = new Promise<string>((resolve) => (started = resolve));
       // the drill deploys and undoes through this same API (analysis, tracking)

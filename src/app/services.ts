@@ -1,4 +1,6 @@
 import { dbRoutes } from '../server/db-routes.js';
+import { identityOf } from '../server/auth.js';
+import { requestProtectedOperation } from './approvals/protected-ops.js';
 import { createDbApi } from './db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
@@ -14,7 +16,12 @@ import { recordServices } from './record/index.js';
 export function controllerServices(loaded: LoadedConfig): Partial<ControllerOptions> {
   const local = localRuntime(loaded);
   const record = recordServices(loaded);
-  record.plugins.push((app, ctx) => dbRoutes(createDbApi(ctx))(app)); // rewind db … over HTTP (issue 5)
+  // rewind db … over HTTP; restore, migrate-down and read-only wait for an approval in protected environments
+  record.plugins.push((app, ctx) =>
+    dbRoutes(createDbApi(ctx), identityOf, (requestedBy, payload, reason) =>
+      requestProtectedOperation(ctx, { requestedBy, reason, payload }),
+    )(app),
+  );
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
     // the monitor watches releases, decides by policy and enforces approval deadlines (issues 3, 4);

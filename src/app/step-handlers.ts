@@ -32,7 +32,11 @@ async function makeLive(ctx: AppContext, rollback: Rollback, revision: number, a
 export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHandler>> {
   const base: Partial<Record<StepName, StepHandler>> = {
     async hook(step, { rollback, attempt, signal, log, onProcess }) {
-      const command = (step.params.command as string[]).map((a) =>
+      // the argv comes from the config, not the stored plan: the plan's copy has its secrets masked
+      const hooks = serviceConfig(ctx, rollback.service).hooks;
+      const configured = [...hooks.preRollback, ...hooks.postRollback].find((h) => h.name === step.params.hook);
+      if (!configured) throw new Error(`hook ${String(step.params.hook)} is no longer in ${ctx.loaded.file}`);
+      const command = configured.command.map((a) =>
         fillPlaceholders(a, {
           service: rollback.service,
           env: rollback.environment,

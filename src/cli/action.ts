@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode, isUserError } from '../core/errors.js';
 import type { GlobalOptions } from './options.js';
 import { color, printJson } from './output.js';
+import { useCa } from './transport.js';
 
 /**
  * Wraps a command: hands it (options, ...positionals), turns its result and
@@ -13,6 +14,7 @@ export function action<O extends GlobalOptions>(fn: (options: O, ...positionals:
     const options = command.optsWithGlobals() as O;
     const positionals = args.slice(0, -2).map((a) => a as string);
     try {
+      useCa(options.ca);
       process.exitCode = await fn(options, ...positionals);
     } catch (error) {
       process.exitCode = reportError(error, options);

@@ -5,6 +5,10 @@ import { holdLeaseForCli } from '../app/lease.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, UserError, isUserError } from '../core/errors.js';
+import { verifyToken } from '../app/access/tokens.js';
+import type { Actor, AppContext } from '../app/context.js';
+import { localActorName, resolveToken } from './credentials.js';
+import { masked } from './masked.js';
 import { controllerReachable, createHttpApi } from './http-client.js';
 import type { GlobalOptions } from './options.js';
 
@@ -13,13 +17,41 @@ export interface Connection {
   mode: 'controller' | 'in-process';
   url: string;
   loaded: LoadedConfig | null;
+  /**
+   * who acts in-process: the token's name when one is given, else the local
+   * user (who can write state.db anyway). Over HTTP the controller takes the
+   * identity from the token and ignores this.
+   */
+  actor: Actor;
   close(): Promise<void>;
+}
+
+/** In-process the token still names the caller; a token given explicitly must be valid. */
+export async function inProcessActor(
+  ctx: AppContext,
+  options: Pick<GlobalOptions, 'token' | 'config'>,
+  loaded: LoadedConfig,
+): Promise<Actor> {
+  const token = resolveToken(options, loaded);
+  const identity = token ? await verifyToken(ctx, token) : null;
+  if (identity) return { name: identity.name };
+  if (options.token ?? process.env.REWIND_TOKEN) {
+    throw new UserError(
+      'UNAUTHENTICATED',
+      'the API token given (--token or REWIND_TOKEN) is unknown, revoked or expired',
+      {
+        exitCode: ExitCode.failed,
+      },
+    );
+  }
+  return { name: localActorName() };
 }
 
 export function controllerUrl(options: GlobalOptions, loaded: LoadedConfig | null): string {
   const explicit = options.controller ?? process.env.REWIND_CONTROLLER;
   if (explicit) return explicit.replace(/\/$/, '');
-  return `http://${loaded?.config.controller.listen ?? '127.0.0.1:7070'}`;
+  const scheme = loaded?.config.controller.tls ? 'https' : 'http';
+  return `${scheme}://${loaded?.config.controller.listen ?? '127.0.0.1:7070'}`;
 }
 
 /**
@@ -31,13 +63,24 @@ export async function connect(options: GlobalOptions): Promise<Connection> {
   const loaded = options.controller ? tryLoad(options.config) : loadConfig(options.config);
   const url = controllerUrl(options, loaded);
   if (await controllerReachable(url)) {
-    return { api: createHttpApi(url, options.as), mode: 'controller', url, loaded, close: async () => undefined };
+    return {
+      api: createHttpApi(url, resolveToken(options, loaded)),
+      mode: 'controller',
+      url,
+      loaded,
+      actor: { name: 'controller' },
+      close: async () => undefined,
+    };
   }
   if (!loaded)
     throw new UserError('NO_CONTROLLER', `no controller at ${url} — start one with: rewind serve`, {
       exitCode: ExitCode.failed,
     });
   const ctx = composeContext(loaded, { owner: false });
+  const actor = await inProcessActor(ctx, options, loaded).catch(async (error: unknown) => {
+    await closeContext(ctx);
+    throw error;
+  });
   const inner = createApi(ctx);
   // work that changes state runs here only under the controller lease, never beside a controller
   let leased: Promise<unknown> | null = null;
@@ -76,7 +119,7 @@ export async function connect(options: GlobalOptions): Promise<Connection> {
     drill: leasing((r) => inner.drill({ ...r, wait: true }).catch(needsController)),
     drillStatus: (id) => inner.drillStatus(id),
   };
-  return { api, mode: 'in-process', url, loaded, close: () => closeContext(ctx) };
+  return { api: masked(api, ctx.redact), mode: 'in-process', url, loaded, actor, close: () => closeContext(ctx) };
 }
 
 function tryLoad(file: string): LoadedConfig | null {

@@ -1,9 +1,11 @@
 import type { RewindApi } from '../app/index.js';
 import { createHttpCall } from './http-call.js';
+import { send } from './transport.js';
+import { ExitCode, UserError } from '../core/errors.js';
 
 /** The CLI's view of a controller: the same API over HTTP, like kubectl's. */
-export function createHttpApi(baseUrl: string, actor: string): RewindApi {
-  const call = createHttpCall(baseUrl, actor);
+export function createHttpApi(baseUrl: string, token: string | undefined): RewindApi {
+  const call = createHttpCall(baseUrl, token);
   const query = (params: Record<string, string | number | undefined>): string => {
     const entries = Object.entries(params).filter(([, v]) => v !== undefined) as [string, string][];
     return entries.length
@@ -32,9 +34,16 @@ export function createHttpApi(baseUrl: string, actor: string): RewindApi {
 /** True when a controller answers /healthz within a short time. */
 export async function controllerReachable(baseUrl: string, timeoutMs = 500): Promise<boolean> {
   try {
-    const response = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
-    return response.ok;
-  } catch {
+    return (await send(`${baseUrl}/healthz`, { method: 'GET', timeoutMs })).status === 200;
+  } catch (error) {
+    // a controller is there but its certificate is not trusted: say so rather than work around it in-process
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(String((error as { code?: unknown }).code ?? ''))) {
+      throw new UserError(
+        'TLS_UNTRUSTED',
+        `the controller at ${baseUrl} presented a certificate this CLI does not trust (${(error as Error).message}); give its CA with --ca FILE or REWIND_CA=FILE`,
+        { exitCode: ExitCode.failed },
+      );
+    }
     return false;
   }
 }

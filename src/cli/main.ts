@@ -9,6 +9,8 @@ import { register as registerInspect } from './commands/inspect.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerUndo } from './commands/undo.js';
+import { register as registerToken } from './commands/token.js';
+import { register as registerAudit } from './commands/audit.js';
 import { register as registerDb } from './commands/db.js';
 import { register as registerStore } from './commands/store.js';
 
@@ -34,6 +36,8 @@ for (const register of [
   registerReport,
   registerDrill,
   registerDemo,
+  registerToken,
+  registerAudit,
 ])
   register(program);
 

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { userInfo } from 'node:os';
 
 /** Options every command takes (DESIGN.md, CLI contract). */
 export interface GlobalOptions {
@@ -7,8 +6,10 @@ export interface GlobalOptions {
   env?: string;
   json: boolean;
   controller?: string;
-  /** who is acting, until auth lands */
-  as: string;
+  /** API token; default `REWIND_TOKEN`, then `<stateDir>/admin.token` */
+  token?: string;
+  /** CA bundle for an HTTPS controller; default `REWIND_CA` */
+  ca?: string;
   debug: boolean;
 }
 
@@ -18,14 +19,7 @@ export function withGlobalOptions(command: Command): Command {
     .option('--env <environment>', 'environment to act on')
     .option('--json', 'machine-readable output with stable field names', false)
     .option('--controller <url>', 'controller URL (default: http://<controller.listen>)')
-    .option('--as <name>', 'who is acting (recorded in the audit log)', defaultActor())
+    .option('--token <token>', 'API token (default: $REWIND_TOKEN, then <stateDir>/admin.token)')
+    .option('--ca <file>', 'CA bundle to trust for an HTTPS controller (default: $REWIND_CA)')
     .option('--debug', 'print stack traces', false);
-}
-
-function defaultActor(): string {
-  try {
-    return process.env.REWIND_ACTOR ?? userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }

@@ -1,3 +1,5 @@
+import { createRedactor, MIN_SECRET_LENGTH } from '../core/redact.js';
+import { shortSecrets } from './secret-rules.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
@@ -53,7 +55,9 @@ export function checkConfig(
     issueAt(
       source,
       e.path,
-      `environment variable ${e.variable} is not set (write \${${e.variable}:-default} for a default)`,
+      e.tooShort !== undefined
+        ? `environment variable ${e.variable} holds ${e.tooShort} character${e.tooShort === 1 ? '' : 's'}: values from the environment are masked as secrets everywhere and need at least ${MIN_SECRET_LENGTH} (write a short value in the file instead)`
+        : `environment variable ${e.variable} is not set (write \${${e.variable}:-default} for a default)`,
     ),
   );
   const raw = source.doc.toJS() ?? {};
@@ -74,9 +78,13 @@ export function checkConfig(
       seen.add(`${issue.path}|${issue.message}`);
     }
   }
-  if (!parsed.success) return { config: null, issues: sortIssues(issues), interpolated: source.interpolated };
+  for (const problem of shortSecrets(raw)) issues.push(issueAt(source, problem.path, problem.message));
+  // an error message quoting a value that came from the environment shows it masked
+  const mask = createRedactor(source.interpolated);
+  const shown = sortIssues(issues.map((i) => ({ ...i, message: mask(i.message) })));
+  if (!parsed.success) return { config: null, issues: shown, interpolated: source.interpolated };
   const hasErrors = issues.some((i) => i.severity === 'error');
-  return { config: hasErrors ? null : parsed.data, issues: sortIssues(issues), interpolated: source.interpolated };
+  return { config: hasErrors ? null : parsed.data, issues: shown, interpolated: source.interpolated };
 }
 
 const sortIssues = (issues: ConfigIssue[]): ConfigIssue[] =>

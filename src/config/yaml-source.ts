@@ -1,3 +1,4 @@
+import { MIN_SECRET_LENGTH } from '../core/redact.js';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node } from 'yaml';
 
@@ -22,6 +23,8 @@ const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 export interface InterpolationError {
   path: Path;
   variable: string;
+  /** set: the variable is set but too short to be masked as a secret (its length) */
+  tooShort?: number;
 }
 
 export function parseYaml(
@@ -54,6 +57,9 @@ export function interpolate(source: YamlSource, env: NodeJS.ProcessEnv): Interpo
           const value = env[variable];
           if (value !== undefined && value !== '') {
             source.interpolated.push(value);
+            // every value from the environment is masked wherever it appears; a
+            // value of 1–3 characters would mask ordinary text, so it is refused
+            if (value.length < MIN_SECRET_LENGTH) errors.push({ path: keyPath, variable, tooShort: value.length });
             return value;
           }
           if (fallback !== undefined) return fallback;

@@ -67,6 +67,31 @@ export const fenced = (fence: { name: string; token: number }, current: number |
 export const badRequest = (message: string, code = 'BAD_REQUEST'): UserError =>
   new UserError(code, message, { status: 400, exitCode: ExitCode.usage });
 
+/**
+ * The store could not answer now (SQLite busy or locked, PostgreSQL unreachable
+ * or out of connections): the API answers 503 with Retry-After, not a bug. Store
+ * adapters may throw this; the raw driver codes are recognised too.
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+const UNAVAILABLE_CODES =
+  /^(SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|PROTOCOL)(_\w+)?|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[123]|53300|08\w{3})$/;
+
+export function isStoreUnavailable(error: unknown): boolean {
+  if (error instanceof StoreUnavailableError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) return true;
+  // better-sqlite3 on a closed handle; pg when its pool has ended
+  const message = error instanceof Error ? error.message : '';
+  return /database connection is not open|Cannot use a pool after calling end/.test(message);
+}
+
 export function isUserError(error: unknown): error is UserError {
   return error instanceof UserError;
 }

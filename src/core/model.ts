@@ -164,8 +164,8 @@ export interface Approval {
   id: string;
   service: string;
   environment: string;
-  /** what is being approved: an automatic decision or a manual undo */
-  action: 'rollback' | 'undo';
+  /** what is being approved: an automatic decision, or a manual undo, drill or database change */
+  action: 'rollback' | 'undo' | 'drill' | 'db';
   rollbackId: string | null;
   reason: string;
   requestedBy: string;

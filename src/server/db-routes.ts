@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { DbApi } from '../app/db/db-api.js';
+import type { DbPayload } from '../app/approvals/execute.js';
+import type { Approval } from '../core/model.js';
 import type { Authenticate } from './auth.js';
-import { trustActorHeader } from './auth.js';
+import { identityOf } from './auth.js';
 
 const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const tables = { type: 'array', items: str, maxItems: 500 } as const;
@@ -12,8 +14,28 @@ const dbOnly = { type: 'object', additionalProperties: false, properties: { data
  * so the CLI does not need the database's credentials or binaries. Every route
  * authenticates first; answers have the CLI's `--json` shapes.
  */
-export function dbRoutes(api: DbApi, authenticate: Authenticate = trustActorHeader): (app: FastifyInstance) => void {
+/** Asks for an approval when the database is used in a protected environment; null: go ahead. */
+export type ProtectDb = (
+  requestedBy: string,
+  payload: Omit<DbPayload, 'live'>,
+  reason: string,
+) => Promise<Approval | null>;
+
+export function dbRoutes(
+  api: DbApi,
+  authenticate: Authenticate = identityOf,
+  protect: ProtectDb = async () => null,
+): (app: FastifyInstance) => void {
   return (app) => {
+    /** 202 with the approval when the change has to wait for another approver */
+    const gated = async (
+      request: Parameters<Authenticate>[0],
+      payload: Omit<DbPayload, 'live'>,
+      what: string,
+    ): Promise<{ approval: Approval } | null> => {
+      const approval = await protect((await authenticate(request)).name, payload, what);
+      return approval ? { approval } : null;
+    };
     const who = async (request: Parameters<Authenticate>[0], database?: string) => ({
       ...(database ? { database } : {}),
       actor: (await authenticate(request)).name,
@@ -59,7 +81,16 @@ export function dbRoutes(api: DbApi, authenticate: Authenticate = trustActorHead
           },
         },
       },
-      async (request) => api.restore(await who(request, request.body.database), request.params.id, request.body),
+      async (request, reply) => {
+        const { database, ...rest } = request.body;
+        const waiting = await gated(
+          request,
+          { kind: 'db', op: 'restore', ...(database ? { database } : {}), backupId: request.params.id, request: rest },
+          `restore backup ${request.params.id} into database ${database ?? '(default)'}`,
+        );
+        if (waiting) return reply.status(202).send(waiting);
+        return api.restore(await who(request, database), request.params.id, request.body);
+      },
     );
     app.post<{ Body: { database?: string; to: string; dryRun?: boolean; allowDataLoss?: boolean } }>(
       '/v1/db/migrate-down',
@@ -73,7 +104,18 @@ export function dbRoutes(api: DbApi, authenticate: Authenticate = trustActorHead
           },
         },
       },
-      async (request) => api.migrateDown(await who(request, request.body.database), request.body),
+      async (request, reply) => {
+        const { database, ...rest } = request.body;
+        const waiting = rest.dryRun
+          ? null
+          : await gated(
+              request,
+              { kind: 'db', op: 'migrate-down', ...(database ? { database } : {}), request: rest },
+              `migrate database ${database ?? '(default)'} down to ${rest.to}${rest.allowDataLoss ? ' (data loss allowed)' : ''}`,
+            );
+        if (waiting) return reply.status(202).send(waiting);
+        return api.migrateDown(await who(request, database), request.body);
+      },
     );
     app.post<{ Body: { database?: string } }>('/v1/db/validate', { schema: { body: dbOnly } }, async (request) =>
       api.validate(await who(request, request.body.database)),
@@ -90,7 +132,16 @@ export function dbRoutes(api: DbApi, authenticate: Authenticate = trustActorHead
           },
         },
       },
-      async (request) => api.readOnly(await who(request, request.body.database), request.body.on),
+      async (request, reply) => {
+        const { database, on } = request.body;
+        const waiting = await gated(
+          request,
+          { kind: 'db', op: 'read-only', ...(database ? { database } : {}), request: { on } },
+          `turn read-only ${on ? 'on' : 'off'} for database ${database ?? '(default)'}`,
+        );
+        if (waiting) return reply.status(202).send(waiting);
+        return api.readOnly(await who(request, database), on);
+      },
     );
   };
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isUserError } from '../core/errors.js';
+import { isStoreUnavailable, isUserError } from '../core/errors.js';
 
 /** `{"error":{"code":"…","message":"…"}}`; 4xx for user mistakes, 5xx only for bugs. */
 export function errorHandler(redact: (text: string) => string) {
@@ -19,7 +19,16 @@ export function errorHandler(redact: (text: string) => string) {
         .status(fastifyError.statusCode ?? 400)
         .send({ error: { code: fastifyError.code ?? 'BAD_REQUEST', message: redact(`${fastifyError.message}`) } });
     }
-    request.log.error({ err: { message: redact(error.message) } }, 'internal error');
-    return reply.status(500).send({ error: { code: 'INTERNAL', message: redact(error.message) } });
+    if (isStoreUnavailable(error)) {
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send({ error: { code: 'STORE_UNAVAILABLE', message: 'the store is busy or unreachable; retry shortly' } });
+    }
+    // a bug: its details go to the controller's log, never to the caller
+    process.stderr.write(`internal error on ${request.method} ${request.url}: ${redact(error.message)}\n`);
+    return reply
+      .status(500)
+      .send({ error: { code: 'INTERNAL', message: 'internal error; the controller log has the details' } });
   };
 }

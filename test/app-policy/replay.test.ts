@@ -171,16 +171,24 @@ describe('policy replay', () => {
             stderr: e.stderr,
           }),
         );
-      const undo = await cli(['undo', 'api', '--as', 'alice', '--reason', 'bad checkout', '--json']);
+      // identities come from tokens the local admin (admin.token) creates
+      const tokenOf = async (name: string, role: string) => {
+        const made = await cli(['token', 'create', name, '--role', role, '--json']);
+        expect(made.code, made.stderr).toBe(0);
+        return (JSON.parse(made.stdout) as { token: string }).token;
+      };
+      const alice = await tokenOf('alice', 'approver');
+      const bob = await tokenOf('bob', 'approver');
+      const undo = await cli(['undo', 'api', '--token', alice, '--reason', 'bad checkout', '--json']);
       expect(undo.code).toBe(4);
       const id = (JSON.parse(undo.stdout) as { approval: { id: string } }).approval.id;
-      const self = await cli(['approve', id, '--as', 'alice']);
+      const self = await cli(['approve', id, '--token', alice]);
       expect(self.code).toBe(1);
       expect(self.stderr).toContain('a different person must approve it');
-      expect((await cli(['reject', id, '--as', 'bob'])).code).toBe(2);
+      expect((await cli(['reject', id, '--token', bob])).code).toBe(2);
       const listed = await cli(['approvals', '--json']);
       expect((JSON.parse(listed.stdout) as { id: string }[]).map((a) => a.id)).toEqual([id]);
-      const ok = await cli(['approve', id, '--as', 'bob', '--json']);
+      const ok = await cli(['approve', id, '--token', bob, '--json']);
       expect(ok.code).toBe(0);
       const approved = JSON.parse(ok.stdout) as {
         approval: { decidedBy: string };

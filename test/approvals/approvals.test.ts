@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/app/controller.js';
 import type { RewindApi } from '../../src/app/index.js';
 import { createHttpApi } from '../../src/cli/http-client.js';
+import { createToken } from '../../src/app/access/tokens.js';
 import type { MetricsServer } from '../monitor/harness.js';
 import {
   actor,
@@ -60,8 +61,11 @@ beforeAll(async () => {
     },
   });
   controller = await startTestController(file);
-  alice = createHttpApi(controller.url, 'alice');
-  bob = createHttpApi(controller.url, 'bob');
+  // identities come from tokens alone
+  const tokenFor = async (name: string) =>
+    (await createToken(controller.ctx, { name, role: 'approver', createdBy: 'test' })).token;
+  alice = createHttpApi(controller.url, await tokenFor('alice'));
+  bob = createHttpApi(controller.url, await tokenFor('bob'));
   expect(
     (
       await alice.deploy({

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject } from '../helpers/cli.js';
 import { platformDriver } from '../helpers/configs.js';
+import { apiFetch } from '../helpers/api.js';
 
 let project: Project;
 let serve: Serve | null = null;
@@ -26,7 +27,11 @@ ${platformDriver('platform.json', false)}    postRollback: { watch: 0s }
 `,
     );
     serve = await startServe(project, port);
-    const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: { REWIND_ACTOR: 'ci-bot' } });
+    // the admin (admin.token, written by serve) makes a token for CI; CI acts with it alone
+    const created = await runCli(['token', 'create', 'ci-bot', '--role', 'operator', '--json'], { cwd: project.dir });
+    expect(created.code, created.stderr).toBe(0);
+    const { token } = JSON.parse(created.stdout) as { token: string };
+    const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: { REWIND_TOKEN: token } });
     expect((await cli('deploy', 'api', 'v1')).code).toBe(0);
     expect((await cli('deploy', 'api', 'v2')).code).toBe(0);
     const undo = await cli('undo', 'api', '--json');
@@ -42,16 +47,20 @@ ${platformDriver('platform.json', false)}    postRollback: { watch: 0s }
     ]);
     expect(detail.journal).toHaveLength(3);
     // bad input over the API is a 4xx with a message, never a 5xx
-    const bad = await fetch(`${serve.url}/v1/undo`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ service: 'api', toRevision: 'two' }),
-    });
+    const bad = await apiFetch(
+      `${serve.url}/v1/undo`,
+      { method: 'POST', json: { service: 'api', toRevision: 'two' } },
+      { dir: project.dir, stateDir: `${project.dir}/state` },
+    );
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({
       error: { code: expect.any(String), message: expect.stringContaining('toRevision') },
     });
-    const missing = await fetch(`${serve.url}/v1/rollbacks/rb_nope`);
+    const missing = await apiFetch(
+      `${serve.url}/v1/rollbacks/rb_nope`,
+      {},
+      { dir: project.dir, stateDir: `${project.dir}/state` },
+    );
     expect(missing.status).toBe(404);
     const exited = new Promise<number | null>((resolve) => serve?.child.once('exit', (code) => resolve(code)));
     serve.child.kill('SIGTERM');

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject } from '../helpers/cli.js';
+import { apiFetch } from '../helpers/api.js';
 
 // Each step appends its line to effects.log only if the line is not there yet
 // (steps are idempotent). The start step sleeps while `slow` exists, so the test
@@ -41,6 +42,8 @@ afterEach(async () => {
   project?.cleanup();
 });
 
+// the projects keep their state in <dir>/state
+const admin = () => ({ dir: project.dir, stateDir: join(project.dir, 'state') });
 describe('one active rollback per service and environment', () => {
   it('two concurrent undo requests: one runs, the other gets 409', async () => {
     project = tempProject();
@@ -52,19 +55,14 @@ describe('one active rollback per service and environment', () => {
     writeFileSync(join(project.dir, 'slow'), '');
     const serve = await startServe(project, await freePort());
     serves.push(serve);
-    const undo = () =>
-      fetch(`${serve.url}/v1/undo`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-rewind-actor': 'alice' },
-        body: JSON.stringify({ service: 'api' }),
-      });
+    const undo = () => apiFetch(`${serve.url}/v1/undo`, { method: 'POST', json: { service: 'api' } }, admin());
     const answers = await Promise.all([undo(), undo()]);
     expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
     const refused = answers.find((a) => a.status === 409);
     expect(await refused?.json()).toMatchObject({
       error: { code: 'CONFLICT', message: expect.stringContaining('already in progress') },
     });
-    const list = (await (await fetch(`${serve.url}/v1/rollbacks?service=api`)).json()) as unknown[];
+    const list = (await (await apiFetch(`${serve.url}/v1/rollbacks?service=api`, {}, admin())).json()) as unknown[];
     expect(list).toHaveLength(1);
   });
 });

@@ -4,6 +4,8 @@ import type { Project } from '../helpers/cli.js';
 import { freePort, startServe as startServeProcess, tempProject, waitFor, type Serve } from '../helpers/cli.js';
 import { startReceiver, type Receiver } from '../harness/receiver.js';
 import { actor, commandProject, startServe } from './project.js';
+import { apiFetch } from '../helpers/api.js';
+import { join } from 'node:path';
 
 let projects: Project[] = [];
 let controllers: Controller[] = [];
@@ -38,6 +40,8 @@ async function deployAndUndo(controller: Controller, version: string): Promise<{
   return { id: result.rollback?.id ?? '', ms };
 }
 
+const stateDirs = new Map<string, string>();
+
 /** `rewind serve` as its own process (needs `npm run build`, as the CLI tests do) */
 async function serveProcess(extra: string): Promise<string> {
   const project = tempProject('rewind-record-');
@@ -45,16 +49,14 @@ async function serveProcess(extra: string): Promise<string> {
   commandProject(project, extra);
   const serve = await startServeProcess(project, await freePort());
   serves.push(serve);
+  stateDirs.set(serve.url, join(project.dir, 'state'));
   return serve.url;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function post(url: string, path: string, body: unknown): Promise<any> {
-  const response = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const stateDir = stateDirs.get(url) ?? '';
+  const response = await apiFetch(`${url}${path}`, { method: 'POST', json: body }, { dir: stateDir, stateDir });
   const json = await response.json();
   if (!response.ok) throw new Error(`${path}: ${JSON.stringify(json)}`);
   return json;

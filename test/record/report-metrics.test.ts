@@ -8,10 +8,12 @@ import type { Project } from '../helpers/cli.js';
 import { runCli, tempProject, waitFor } from '../helpers/cli.js';
 import { startReceiver, type Receiver } from '../harness/receiver.js';
 import { actor, commandProject, startServe } from './project.js';
+import { apiFetch } from '../helpers/api.js';
 
 let project: Project;
 let controller: Controller;
 let receiver: Receiver;
+const admin = () => ({ dir: project.dir, stateDir: join(project.dir, 'state') });
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -79,7 +81,9 @@ describe('incident report, targets and metrics at each rollback end', () => {
       data: { target: 'decisionToExecution' },
     });
 
-    const json = (await (await fetch(`${controller.url}/v1/rollbacks/${id}/report`)).json()) as IncidentReport;
+    const json = (await (
+      await apiFetch(`${controller.url}/v1/rollbacks/${id}/report`, {}, admin())
+    ).json()) as IncidentReport;
     expect(json.summary).toMatchObject({
       rollbackId: id,
       status: 'succeeded',
@@ -91,7 +95,7 @@ describe('incident report, targets and metrics at each rollback end', () => {
       expect.objectContaining({ target: 'decisionToExecution', result: 'miss' }),
     );
     expect(json.recovery.times.trafficRestoredAt).toBeGreaterThan(0);
-    const md = await fetch(`${controller.url}/v1/rollbacks/${id}/report?format=md`);
+    const md = await apiFetch(`${controller.url}/v1/rollbacks/${id}/report?format=md`, {}, admin());
     expect(md.headers.get('content-type')).toContain('text/markdown');
     expect(await md.text()).toContain(id);
 

@@ -20,13 +20,41 @@ export interface DecisionPayload {
   rule: string;
 }
 
+/** What served in one (service, environment) when an approval was requested. */
+export interface LiveRelease {
+  service: string;
+  environment: string;
+  revision: number | null;
+  version: string | null;
+}
+
 /** A manual undo in a protected environment, waiting for a second person. */
 export interface UndoPayload {
   kind: 'undo';
   request: { toRevision?: number; reason?: string; emergency?: boolean };
+  /** the state it was asked against; a change makes the approval stale */
+  live?: LiveRelease[];
 }
 
-export type ApprovalPayload = DecisionPayload | UndoPayload;
+/** A drill in a protected environment. */
+export interface DrillPayload {
+  kind: 'drill';
+  request: { environment: string; service?: string; fault?: string; faultAfterMs?: number; timeoutMs?: number };
+  live: LiveRelease[];
+}
+
+/** A database change (restore, migrate-down, read-only) of a database used in a protected environment. */
+export interface DbPayload {
+  kind: 'db';
+  op: 'restore' | 'migrate-down' | 'read-only';
+  database?: string;
+  /** the backup to restore */
+  backupId?: string;
+  request: Record<string, unknown>;
+  live: LiveRelease[];
+}
+
+export type ApprovalPayload = DecisionPayload | UndoPayload | DrillPayload | DbPayload;
 
 /** Starts (and possibly awaits) a saved rollback: the caller decides how it is tracked. */
 export type RunRollback = (rollbackId: string) => Promise<RollbackDetail>;
@@ -40,6 +68,7 @@ export async function runApprovedRollback(
   run: RunRollback,
 ): Promise<RollbackDetail | null> {
   const payload = approval.payload as unknown as ApprovalPayload;
+  if (payload.kind === 'drill' || payload.kind === 'db') return null;
   if (payload.kind === 'undo') {
     const planned = await planUndo(ctx, {
       service: approval.service,

@@ -4,10 +4,12 @@
  * enforces deadlines (`onTimeout`: rollback | escalate | ignore). Approvals of a
  * manual undo in a protected environment need a second person (four-eyes).
  */
+import { sameIdentity } from '../../core/access.js';
 import { ExitCode, UserError, notFound } from '../../core/errors.js';
 import type { Approval, OnTimeout, RollbackDetail } from '../../core/model.js';
 import type { Actor, AppContext } from '../context.js';
-import type { ApprovalPayload, RunRollback } from './execute.js';
+import type { ApprovalPayload, LiveRelease, RunRollback } from './execute.js';
+import { whatChanged } from './protected-ops.js';
 import { promoteIfAnalyzing, runApprovedRollback } from './execute.js';
 
 export const approveCommand = (id: string): string => `rewind approve ${id}`;
@@ -71,7 +73,12 @@ export interface ApprovalResult {
   approval: Approval;
   /** the rollback the approval started, if any */
   rollback: RollbackDetail | null;
+  /** what an approved drill or database change answered */
+  result?: unknown;
 }
+
+/** Runs an approved drill or database change as the identity that asked for it. */
+export type RunOperation = (approval: Approval) => Promise<unknown>;
 
 async function pending(ctx: AppContext, id: string): Promise<Approval> {
   const approval = await ctx.store.getApproval(id);
@@ -111,17 +118,34 @@ export async function approve(
   ctx: AppContext,
   request: ApprovalDecisionRequest,
   run: RunRollback,
+  runOperation?: RunOperation,
 ): Promise<ApprovalResult> {
   const approval = await pending(ctx, request.id);
-  // four-eyes (issue 4 §2): a protected undo is approved by someone else than who asked
-  if (approval.action === 'undo' && approval.requestedBy === request.actor.name) {
+  // four-eyes: a protected change is approved by another identity than the one that
+  // asked; token names are compared ignoring case, so "ALICE" is still alice
+  if (approval.action !== 'rollback' && sameIdentity(approval.requestedBy, request.actor.name)) {
     throw new UserError(
       'FOUR_EYES',
       `approval ${approval.id} was requested by ${approval.requestedBy}; a different person must approve it`,
       { status: 403, exitCode: ExitCode.failed },
     );
   }
+  const live = (approval.payload as { live?: LiveRelease[] }).live;
+  const changed = live ? await whatChanged(ctx, live) : null;
+  if (changed) {
+    await record(ctx, approval, 'rejected', 'rewind', `stale: ${changed}`);
+    throw new UserError(
+      'STALE_APPROVAL',
+      `approval ${approval.id} is stale: ${changed} after it was requested; ask again if it is still needed`,
+      { status: 409, exitCode: ExitCode.failed, details: { changed } },
+    );
+  }
   const decided = await record(ctx, approval, 'approved', request.actor.name, request.reason?.trim() || null);
+  if (approval.action === 'drill' || approval.action === 'db') {
+    if (!runOperation)
+      throw new UserError('NO_CONTROLLER', 'an approved drill or database change runs in the controller');
+    return { approval: decided, rollback: null, result: await runOperation(decided) };
+  }
   const rollback = await runApprovedRollback(ctx, decided, 'manual', request.actor.name, run);
   return { approval: decided, rollback };
 }

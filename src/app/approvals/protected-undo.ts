@@ -1,7 +1,7 @@
 /**
- * Protected environments (issue 4 §2): with `environments.<e>.protected: true`
- * a manual undo does not run at once; it becomes an approval that a second
- * person must give (`rewind approve <id> --as <someone else>`).
+ * Protected environments: with `environments.<e>.protected: true` a manual or
+ * emergency undo does not run at once; it becomes an approval that another
+ * approver identity must give (`rewind approve <id>` with their own token).
  */
 import type { Approval } from '../../core/model.js';
 import type { AppContext } from '../context.js';
@@ -10,6 +10,7 @@ import type { UndoRequest, UndoResult } from '../undo.js';
 import { planUndo } from '../undo.js';
 import { effectivePolicy } from '../policy/effective.js';
 import { requestApproval } from './index.js';
+import { liveReleases } from './protected-ops.js';
 
 export type ProtectedUndoResult = UndoResult & { approval: Approval };
 
@@ -22,6 +23,7 @@ export async function requestProtectedUndo(ctx: AppContext, request: UndoRequest
   // plan without saving: bad targets and missing reasons are refused before anyone is asked
   const preview = await planUndo(ctx, { ...request, environment, dryRun: true });
   const policy = effectivePolicy(ctx.loaded.config, environment);
+  const live = await liveReleases(ctx, [environment], [request.service]);
   const approval = await requestApproval(ctx, {
     service: request.service,
     environment,
@@ -40,6 +42,7 @@ export async function requestProtectedUndo(ctx: AppContext, request: UndoRequest
         ...(request.reason ? { reason: request.reason } : {}),
         ...(request.emergency ? { emergency: true } : {}),
       },
+      live,
     },
     revision: preview.from?.revision ?? null,
   });

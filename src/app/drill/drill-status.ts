@@ -1,13 +1,17 @@
 import { notFound } from '../../core/errors.js';
+import type { Approval } from '../../core/model.js';
 import type { AppContext } from '../context.js';
 import { allEvents } from '../record/incident.js';
 import type { DrillResult } from './drill-result.js';
 
 /** A drill seen from outside: running, or finished with its result. */
 export interface DrillStatus {
+  /** empty while the drill waits for an approval */
   drillId: string;
-  status: 'running' | 'finished';
+  /** `waiting`: a drill in a protected environment waits for another approver */
+  status: 'running' | 'finished' | 'waiting';
   result: DrillResult | null;
+  approval?: Approval;
 }
 
 /** Reads a drill's state back from the event log (drill.started / drill.finished). */

@@ -23,6 +23,11 @@ export interface DrillRequest {
   /** how long the automatic path has, from the fault reaching users, before the drill rolls back itself; default 5 min */
   timeoutMs?: number;
   actor: Actor;
+  /**
+   * set when the drill may run in a protected environment without asking: an
+   * approved request, or a schedule from rewind.yaml; default false
+   */
+  approved?: boolean;
 }
 
 /** What a drill needs of the use cases: the API's own deploy and undo. */

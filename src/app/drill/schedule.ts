@@ -20,6 +20,8 @@ export function scheduleDrills(loaded: LoadedConfig, ctx: AppContext, api: Rewin
           ...(drill.service ? { service: drill.service } : {}),
           fault: drill.fault,
           actor: { name: 'schedule' },
+          // configured in rewind.yaml: the config's review is the approval
+          approved: true,
           wait: true,
         })
         .catch((error: unknown) =>

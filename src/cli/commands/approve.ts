@@ -19,12 +19,12 @@ export async function approveCommand(options: ApproveOptions, id: string): Promi
   try {
     const result: ApprovalResult = await connection.api.approve({
       id,
-      actor: { name: options.as },
+      actor: connection.actor,
       ...(options.reason ? { reason: options.reason } : {}),
     });
     if (!options.json)
       say(
-        `approval ${id} approved by ${options.as}${result.rollback ? `: rollback ${result.rollback.id} started` : ''}`,
+        `approval ${id} approved by ${result.approval.decidedBy ?? connection.actor.name}${result.rollback ? `: rollback ${result.rollback.id} started` : ''}`,
       );
     const final =
       result.rollback && options.wait ? await follow(connection.api, result.rollback, options.json) : result.rollback;
@@ -44,11 +44,11 @@ export async function rejectCommand(options: ApproveOptions, id: string): Promis
   try {
     const result = await connection.api.reject({
       id,
-      actor: { name: options.as },
+      actor: connection.actor,
       ...(options.reason ? { reason: options.reason } : {}),
     });
     if (options.json) printJson(result);
-    else say(`approval ${id} rejected by ${options.as}: ${options.reason}`);
+    else say(`approval ${id} rejected by ${result.approval.decidedBy ?? connection.actor.name}: ${options.reason}`);
     return ExitCode.ok;
   } finally {
     await connection.close();

@@ -6,7 +6,9 @@ import type { LoadedConfig } from '../../config/load.js';
 import { loadConfig } from '../../config/load.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import { controllerReachable } from '../http-client.js';
-import { controllerUrl } from '../connect.js';
+import { controllerUrl, inProcessActor } from '../connect.js';
+import { resolveToken } from '../credentials.js';
+import { masked } from '../masked.js';
 import type { GlobalOptions } from '../options.js';
 import { color, say } from '../output.js';
 import { createHttpDbApi } from './db-http.js';
@@ -33,12 +35,17 @@ export interface DbConnection {
  * database's credentials and client binaries on this machine.
  */
 export async function connectDb(options: DbOptions): Promise<DbConnection> {
-  const who: Who = { ...(options.db ? { database: options.db } : {}), actor: options.as };
+  const who: Who = options.db ? { database: options.db } : {};
   const loaded = options.controller && !options.offline ? tryLoad(options.config) : loadConfig(options.config);
   if (!options.offline) {
     const url = controllerUrl(options, loaded);
     if (await controllerReachable(url))
-      return { api: createHttpDbApi(url, options.as), mode: 'controller', who, close: async () => undefined };
+      return {
+        api: createHttpDbApi(url, resolveToken(options, loaded)),
+        mode: 'controller',
+        who,
+        close: async () => undefined,
+      };
     if (!loaded)
       throw new UserError(
         'NO_CONTROLLER',
@@ -47,6 +54,10 @@ export async function connectDb(options: DbOptions): Promise<DbConnection> {
       );
   }
   const ctx = composeContext(loaded as LoadedConfig, { owner: false });
+  const actor = await inProcessActor(ctx, options, loaded as LoadedConfig).catch(async (error: unknown) => {
+    await closeContext(ctx);
+    throw error;
+  });
   try {
     // never beside a controller: the escape hatch takes the controller lease itself
     ctx.cleanup.push(await holdLeaseForCli(ctx, controllerUrl(options, loaded)));
@@ -57,9 +68,9 @@ export async function connectDb(options: DbOptions): Promise<DbConnection> {
   const lease = await ctx.store.getLease(CONTROLLER_LEASE);
   say(color.dim(`(in this process, holding the controller lease with token ${lease?.token ?? '?'} until done)`));
   return {
-    api: createDbApi(ctx),
+    api: masked(createDbApi(ctx), ctx.redact),
     mode: 'in-process',
-    who: { ...who, progress: (event) => say(color.dim(`  ${event.message}`)) },
+    who: { ...who, actor: actor.name, progress: (event) => say(color.dim(`  ${event.message}`)) },
     close: () => closeContext(ctx),
   };
 }

@@ -2,8 +2,8 @@ import type { DbApi } from '../../app/db/db-api.js';
 import { createHttpCall } from '../http-call.js';
 
 /** The controller's `/v1/db/…` routes as a DbApi (the CLI's view, like http-client.ts). */
-export function createHttpDbApi(baseUrl: string, actor: string): DbApi {
-  const call = createHttpCall(baseUrl, actor, ' — retry with --offline to run here');
+export function createHttpDbApi(baseUrl: string, token: string | undefined): DbApi {
+  const call = createHttpCall(baseUrl, token, ' — retry with --offline to run here');
   const db = (database?: string): Record<string, string> => (database ? { database } : {});
   const query = (database?: string): string => (database ? `?database=${encodeURIComponent(database)}` : '');
   const id = (value: string): string => encodeURIComponent(value);

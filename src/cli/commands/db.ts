@@ -83,6 +83,21 @@ export async function dbVerify(options: DbOptions, id: string): Promise<number> 
   });
 }
 
+/**
+ * Over the controller, a change to a database used in a protected environment
+ * answers with the approval it waits for instead: say so and exit 4.
+ */
+function awaitsApproval(result: unknown, options: DbOptions): number | null {
+  const approval = (result as { approval?: { id: string; requestedBy: string } } | null)?.approval;
+  if (!approval) return null;
+  if (options.json) printJson(result);
+  else
+    say(
+      `protected environment: approval ${approval.id} waits for an approver other than ${approval.requestedBy} — rewind approve ${approval.id}`,
+    );
+  return ExitCode.waiting;
+}
+
 export async function dbRestore(
   options: DbOptions & Tables & { quarantine: boolean; yes: boolean },
   id: string,
@@ -119,6 +134,8 @@ export async function dbRestore(
     }
     say(color.dim(`restoring ${id}${tables.length ? ` (tables ${tables.join(', ')})` : ''}…`));
     const result = await api.restore(who, id, { ...(tables.length ? { tables } : {}), quarantine: options.quarantine });
+    const waiting = awaitsApproval(result, options);
+    if (waiting !== null) return waiting;
     if (options.json) printJson(result);
     else {
       printLines([...checkLines(result.checks), `${id}: ${color.green('restored')} — ${result.message}`]);
@@ -140,6 +157,8 @@ export async function dbMigrateDown(
       dryRun: options.dryRun,
       allowDataLoss: options.allowDataLoss,
     });
+    const waiting = awaitsApproval(result, options);
+    if (waiting !== null) return waiting;
     if (options.json) printJson(result);
     else {
       if (result.steps.length === 0) say(`${result.database} is already at ${result.to}: nothing to do`);
@@ -176,6 +195,8 @@ export async function dbReadOnly(options: DbOptions, state: string): Promise<num
     throw new UserError('BAD_USAGE', `read-only expects on or off, got "${state}"`, { exitCode: ExitCode.usage });
   return withDb(options, `read-only ${state}`, async ({ api, who }) => {
     const result = await api.readOnly(who, state === 'on');
+    const waiting = awaitsApproval(result, options);
+    if (waiting !== null) return waiting;
     if (options.json) printJson(result);
     else
       say(

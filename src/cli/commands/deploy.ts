@@ -37,7 +37,7 @@ export async function deploy(options: DeployOptions, service: string, version: s
       force: options.force,
       watch: options.watch,
       ...(options.migrate ? { migrate: true } : {}),
-      actor: { name: options.as },
+      actor: connection.actor,
     });
     if (options.json) printJson(result);
     else {

@@ -51,8 +51,16 @@ export async function drill(options: DrillOptions, environment: string): Promise
       ...(options.fault ? { fault: options.fault as DrillFault } : {}),
       ...(faultAfterMs !== undefined ? { faultAfterMs } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      actor: { name: options.as },
+      actor: connection.actor,
     });
+    if (status.status === 'waiting' && status.approval) {
+      if (options.json) printJson(status);
+      else
+        say(
+          `${environment} is protected: approval ${status.approval.id} waits for an approver other than ${status.approval.requestedBy} — rewind approve ${status.approval.id}`,
+        );
+      return ExitCode.waiting;
+    }
     if (!options.json) say(color.dim(`drill ${status.drillId} started in ${environment}; waiting for the rollback…`));
     while (status.status !== 'finished' || !status.result) {
       await new Promise((resolve) => setTimeout(resolve, 500));

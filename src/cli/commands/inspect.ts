@@ -3,6 +3,7 @@ import { ExitCode } from '../../core/errors.js';
 import type { LeaderInfo } from '../../app/leader-routes.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
+import { resolveToken } from '../credentials.js';
 import { createHttpCall } from '../http-call.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
@@ -28,7 +29,7 @@ export async function status(options: GlobalOptions, service?: string): Promise<
     const results = await Promise.all(list.map((s) => api.status(s, options.env)));
     if (options.json) printJson(service ? results[0] : results);
     else {
-      printLines([await leaderLine(connection, options.as)]);
+      printLines([await leaderLine(connection, resolveToken(options, connection.loaded))]);
       for (const s of results) {
         const weights =
           Object.entries(s.weights)
@@ -46,9 +47,9 @@ export async function status(options: GlobalOptions, service?: string): Promise<
 }
 
 /** Who leads: the lease holder, its fencing token and how long it has held the lease. */
-async function leaderLine(connection: Connection, actor: string): Promise<string> {
+async function leaderLine(connection: Connection, token: string | undefined): Promise<string> {
   if (connection.mode !== 'controller') return `controller: none answers at ${connection.url}`;
-  const info = await createHttpCall(connection.url, actor)<LeaderInfo>('GET', '/v1/leader').catch(() => null);
+  const info = await createHttpCall(connection.url, token)<LeaderInfo>('GET', '/v1/leader').catch(() => null);
   if (!info?.leader) return `controller: ${connection.url} (no leader elected yet)`;
   const age = Math.round((info.leaseAgeMs ?? 0) / 1000);
   return `controller: leader ${info.leader} at ${info.address ?? '?'}, token ${info.token}, lease held ${age}s${info.expired ? ' (EXPIRED: an election is due)' : ''}`;

@@ -77,14 +77,14 @@ export async function undo(options: UndoOptions, service: string): Promise<numbe
       ...(options.reason ? { reason: options.reason } : {}),
       emergency: options.emergency,
       dryRun: options.dryRun,
-      actor: { name: options.as },
+      actor: connection.actor,
     });
     if (result.approval) {
       // protected environment (issue 4 §2): a second person approves
       if (options.json) printJson(result);
       else
         say(
-          `${result.environment} is protected: approval ${result.approval.id} waits for someone other than ${options.as} — rewind approve ${result.approval.id}`,
+          `${result.environment} is protected: approval ${result.approval.id} waits for someone other than ${result.approval.requestedBy} — rewind approve ${result.approval.id}`,
         );
       return ExitCode.waiting;
     }

@@ -47,6 +47,21 @@ export const configSchema = z.strictObject({
       leaseDuration: duration(
         'how long the leader lease lasts without renewal; renewed every third of it, a follower takes over after it',
       ).default('6s'),
+      publicMetrics: z
+        .boolean()
+        .default(true)
+        .describe('false: GET /metrics needs an API token too (any role); /healthz is always open'),
+      allowedHosts: z
+        .array(z.string().min(1))
+        .default([])
+        .describe('more Host header names the API answers to, besides the listen address and loopback (421 otherwise)'),
+      tls: z
+        .strictObject({
+          cert: z.string().min(1).describe('PEM certificate file, relative to rewind.yaml'),
+          key: z.string().min(1).describe('PEM private key file, relative to rewind.yaml'),
+        })
+        .optional()
+        .describe('serve the API over HTTPS; the CLI then trusts --ca / REWIND_CA (or the system CAs)'),
     })
     .default({
       listen: '127.0.0.1:7070',
@@ -55,6 +70,8 @@ export const configSchema = z.strictObject({
       evaluationInterval: '250ms',
       signalRetention: '7d',
       leaseDuration: '6s',
+      publicMetrics: true,
+      allowedHosts: [],
     }),
   environments: z.record(z.string(), environmentSchema).describe('production, staging, …'),
   services: z.record(z.string(), serviceSchema),

@@ -1,3 +1,4 @@
+import type { Role } from '../access.js';
 import type {
   Approval,
   Fence,
@@ -79,6 +80,23 @@ export interface OutboxItem {
   createdAt: number;
   sentAt: number | null;
 }
+
+/** An API token as stored: its SHA-256 hash, never the token itself. */
+export interface TokenRecord {
+  name: string;
+  role: Role;
+  /** environments it may act on; null: all */
+  environments: string[] | null;
+  /** hex SHA-256 of the token */
+  hash: string;
+  createdBy: string;
+  createdAt: number;
+  /** epoch ms after which it is refused; null: never */
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export type NewToken = Omit<TokenRecord, 'createdAt' | 'revokedAt'>;
 
 /**
  * The Store port (DESIGN.md). Async so PostgreSQL can implement it; the SQLite
@@ -197,6 +215,16 @@ export interface Store {
    */
   holdHostLock?(): (() => void) | null;
 
+  // API tokens (hashed); a name is unique among tokens not revoked
+  /** throws a CONFLICT UserError when an active token has this name */
+  createToken(input: NewToken, at: number): Promise<TokenRecord>;
+  /** the token with this hash, revoked or not (the caller checks revocation and expiry) */
+  findTokenByHash(hash: string): Promise<TokenRecord | null>;
+  /** every token not revoked, oldest first */
+  listTokens(): Promise<TokenRecord[]>;
+  /** revokes the active token of that name; false when there was none */
+  revokeToken(name: string, at: number): Promise<boolean>;
+
   close(): Promise<void>;
 }
 
@@ -223,4 +251,6 @@ export const STORE_WRITES = [
   'pruneSamples',
   'enqueue',
   'markOutbox',
+  'createToken',
+  'revokeToken',
 ] as const satisfies readonly (keyof Store)[];

@@ -10,6 +10,7 @@ import { checkFence, leaseQueries } from './leases.js';
 import { migratePostgres } from './migrations.js';
 import { releaseQueries } from './releases.js';
 import { rollbackQueries } from './rollbacks.js';
+import { tokenQueries } from './tokens.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` */
@@ -24,7 +25,14 @@ type Queries = Omit<Store, 'kind' | 'fenced' | 'close' | 'holdHostLock'>;
 
 const queries = (db: Db): Queries => {
   const { getById: _byId, ...releases } = releaseQueries(db);
-  return { ...releases, ...rollbackQueries(db), ...eventQueries(db), ...catalogQueries(db), ...leaseQueries(db) };
+  return {
+    ...releases,
+    ...rollbackQueries(db),
+    ...eventQueries(db),
+    ...catalogQueries(db),
+    ...leaseQueries(db),
+    ...tokenQueries(db),
+  };
 };
 
 /**

@@ -150,6 +150,19 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         sent_at BIGINT,
         UNIQUE (event_id, channel)
       );
+      -- API tokens: only their SHA-256 hashes are kept
+      CREATE TABLE tokens (
+        id BIGSERIAL PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        environments TEXT,
+        hash TEXT NOT NULL UNIQUE,
+        created_by TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        revoked_at BIGINT
+      );
+      CREATE UNIQUE INDEX tokens_one_active_name ON tokens (name) WHERE revoked_at IS NULL;
       CREATE TABLE leases (
         name TEXT PRIMARY KEY,
         holder TEXT NOT NULL,

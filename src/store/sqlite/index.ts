@@ -9,6 +9,7 @@ import { fencedSqliteStore, leaseQueries } from './leases.js';
 import { migrate } from './migrations.js';
 import { releaseQueries } from './releases.js';
 import { rollbackQueries } from './rollbacks.js';
+import { tokenQueries } from './tokens.js';
 
 export interface SqliteStoreOptions {
   /** file path of the database, usually `<stateDir>/state.db`; `:memory:` for tests */
@@ -36,6 +37,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...eventQueries(db),
     ...approvalQueries(db),
     ...catalogQueries(db),
+    ...tokenQueries(db),
     ...leaseQueries(db),
     fenced: (fence) => fencedSqliteStore(store, db, fence),
     ...(options.path === ':memory:' ? {} : { holdHostLock: () => holdFileLock(`${options.path}.lock`) }),

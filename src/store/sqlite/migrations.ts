@@ -152,6 +152,23 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 2,
+    name: 'tokens',
+    sql: `
+      CREATE TABLE tokens (
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        environments TEXT,
+        hash TEXT NOT NULL UNIQUE,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER
+      );
+      CREATE UNIQUE INDEX tokens_one_active_name ON tokens (name) WHERE revoked_at IS NULL;
+      `,
+  },
+  {
+    version: 3,
     name: 'strict executor',
     sql: `
       -- the process group an attempt started, so the next attempt can stop an orphan

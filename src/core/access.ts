@@ -1,0 +1,83 @@
+/**
+ * Who may do what: the one permission rule. Roles are ordered — each one may do
+ * everything the ones below it may — and a token may be limited to environments.
+ * Pure: the server, the CLI and a browser session all ask this function.
+ */
+
+export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling, as established by a verified token (never by a header or flag). */
+export interface Identity {
+  /** the token's name; approvals compare it case-insensitively */
+  name: string;
+  role: Role;
+  /** environments this identity may act on; null: all of them */
+  environments: string[] | null;
+}
+
+/** What a caller wants to do, with the least role that may do it. */
+export const ACTIONS = {
+  read: 'viewer',
+  deploy: 'operator',
+  undo: 'operator',
+  drill: 'operator',
+  'db.backup': 'operator',
+  'db.verify': 'operator',
+  'db.validate': 'operator',
+  approve: 'approver',
+  reject: 'approver',
+  'db.restore': 'admin',
+  'db.migrate-down': 'admin',
+  'db.read-only': 'admin',
+  'token.manage': 'admin',
+} as const satisfies Record<string, Role>;
+export type Action = keyof typeof ACTIONS;
+
+/** Actions that reach beyond one environment: an environment-limited token may not take them. */
+const GLOBAL_ACTIONS: ReadonlySet<Action> = new Set(['token.manage']);
+
+export type Verdict = { ok: true } | { ok: false; needed: string };
+
+export function roleRank(role: Role): number {
+  return ROLES.indexOf(role);
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/**
+ * May `identity` take `action` on `environments` (the environments it touches;
+ * empty or omitted for actions not tied to one)? A refusal says what was needed.
+ */
+export function can(identity: Identity, action: Action, environments: readonly string[] = []): Verdict {
+  const needed = ACTIONS[action];
+  if (roleRank(identity.role) < roleRank(needed)) {
+    return {
+      ok: false,
+      needed: `role ${needed} or higher to ${action} (token "${identity.name}" is ${identity.role})`,
+    };
+  }
+  const limits = identity.environments;
+  if (limits === null) return { ok: true };
+  if (GLOBAL_ACTIONS.has(action)) {
+    return {
+      ok: false,
+      needed: `a token not limited to environments to ${action} (token "${identity.name}" is limited to ${limits.join(', ')})`,
+    };
+  }
+  const outside = environments.filter((env) => !limits.includes(env));
+  if (outside.length) {
+    return {
+      ok: false,
+      needed: `a token for environment ${outside.join(', ')} to ${action} (token "${identity.name}" is limited to ${limits.join(', ')})`,
+    };
+  }
+  return { ok: true };
+}
+
+/** Two identities are the same person when their names match, ignoring case. */
+export function sameIdentity(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
