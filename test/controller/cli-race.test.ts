@@ -75,7 +75,7 @@ describe('the CLI never executes a rollback beside a controller', () => {
 
   it('a controller started while the CLI runs a rollback waits for it: one executor, every command once', async () => {
     await deployed();
-    project.write('pace', '0.5');
+    project.write('pace', '1.2');
     const port = await freePort();
     // the CLI's default controller address is where the controller will come up
     const undo = spawn(process.execPath, [BIN, 'undo', 'api', '--json', '--controller', `http://127.0.0.1:${port}`], {
