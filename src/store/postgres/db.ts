@@ -21,6 +21,10 @@ export function poolDb(pool: pg.Pool): Db {
     async tx(work) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // the server may end this session while we hold it (a frozen process, a restart):
+      // that fails the transaction, never the process
+      const onError = (error: Error) => (broken = error);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work(clientDb(client));
@@ -30,6 +34,7 @@ export function poolDb(pool: pg.Pool): Db {
         await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
         throw error;
       } finally {
+        client.off('error', onError);
         // a connection that could not even roll back is not handed out again
         client.release(broken);
       }

@@ -181,6 +181,7 @@ export const LATEST_PG_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
 /** Applies the migrations this database has not seen, each in a transaction, under an advisory lock. */
 export async function migratePostgres(pool: pg.Pool, schema: string): Promise<number[]> {
   const client = await pool.connect();
+  client.on('error', () => undefined); // a session ended under us fails the query, not the process
   const ran: number[] = [];
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`rewind-store-migrate:${schema}`]);
