@@ -1,7 +1,7 @@
 /**
  * Proxy benchmark (DESIGN.md "Measured, not assumed"): throughput and p50/p99
- * latency of one upstream measured directly, through Rewind's traffic switch and
- * through nginx, all with the same load tool (wrk, keep-alive connections) in the
+ * latency of one upstream measured directly, through Rewind's traffic switch,
+ * through the haproxy router and through nginx, all with the same load tool (wrk, keep-alive connections) in the
  * same run. The upstream is a separate Node process answering a short body, so
  * the rows differ only by what sits in front of it.
  *
@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createTrafficSwitch } from '../src/proxy/index.js';
+import { createHaproxyRouter, findHaproxy } from '../src/proxy/haproxy/index.js';
 import { hasWrk, runWrk } from './lib/wrk-load.js';
 import type { WrkOptions, WrkResult } from './lib/wrk-load.js';
 import { nginxBinary, startNginx } from './lib/nginx-proxy.js';
@@ -97,6 +98,17 @@ export async function proxyBench(options: ProxyBenchOptions = {}): Promise<Row[]
     traffic.setUpstreams(1, [{ host: '127.0.0.1', port: upstream.port }]);
     traffic.setWeights({ 1: 100 });
     targets.push({ name: 'rewind switch', port: (await traffic.listen()).port, results: [] });
+    if (findHaproxy() === undefined) {
+      console.warn('proxy bench: haproxy is not installed (Debian package `haproxy`); skipping the haproxy row');
+    } else {
+      const haproxy = createHaproxyRouter({ host: '127.0.0.1', port: 0 });
+      cleanups.push(() => haproxy.close());
+      const front = await haproxy.listen();
+      haproxy.setUpstreams(1, [{ host: '127.0.0.1', port: upstream.port }]);
+      haproxy.setWeights({ 1: 100 });
+      await haproxy.settled();
+      targets.push({ name: 'haproxy router (1 thread)', port: front.port, results: [] });
+    }
     const binary = nginxBinary();
     if (binary === undefined) {
       console.warn('proxy bench: nginx is not installed (Debian package `nginx`); skipping the nginx row');

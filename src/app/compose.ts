@@ -16,6 +16,8 @@ import { collectSecrets, createRedactor, redactDeep } from '../core/redact.js';
 import { redactingStore } from './redacting-store.js';
 import { createCommandDriver } from '../drivers/command/index.js';
 import { createPostgresStore } from '../store/postgres/index.js';
+import { createHelmDriver } from '../drivers/helm/index.js';
+import { createKubernetesDriver } from '../drivers/kubernetes/index.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
 import type { AppContext, EventListener } from './context.js';
 import { smokeStepHandlers } from './monitor/smoke-step.js';
@@ -121,6 +123,39 @@ function buildDriver(
       env: driver.env,
       timeoutMs: parseDuration(driver.timeout),
       redact: ctx.redact,
+    });
+  }
+  if (driver.type === 'kubernetes') {
+    const strategy = config.strategy === 'rolling' ? 'rolling' : 'bluegreen';
+    return createKubernetesDriver({
+      connection: {
+        ...(driver.kubeconfig ? { kubeconfig: resolve(ctx.loaded.baseDir, driver.kubeconfig) } : {}),
+        ...(driver.context ? { context: driver.context } : {}),
+      },
+      namespace: driver.namespace,
+      strategy,
+      deployment: driver.deployment ?? service,
+      service: driver.service ?? service,
+      colorLabel: driver.colorLabel,
+      colors: driver.colors,
+      ...(driver.container ? { container: driver.container } : {}),
+      image: driver.image,
+      ...(driver.replicas ? { replicas: driver.replicas } : {}),
+      timeoutMs: parseDuration(driver.timeout),
+    });
+  }
+  if (driver.type === 'helm') {
+    const chart = driver.chart.startsWith('.') ? resolve(ctx.loaded.baseDir, driver.chart) : driver.chart;
+    return createHelmDriver({
+      binary: driver.helm,
+      namespace: driver.namespace,
+      ...(driver.kubeconfig ? { kubeconfig: resolve(ctx.loaded.baseDir, driver.kubeconfig) } : {}),
+      ...(driver.context ? { context: driver.context } : {}),
+      release: driver.release,
+      chart,
+      versionKey: driver.versionKey,
+      set: driver.set,
+      timeoutMs: parseDuration(driver.timeout),
     });
   }
   const factory = factories[driver.type];

@@ -1,7 +1,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { ServiceConfig } from '../config/schema/index.js';
 import type { Clock } from '../core/clock.js';
-import { notFound, UserError } from '../core/errors.js';
+import { UserError } from '../core/errors.js';
 import type { StepHandler } from '../core/executor.js';
 import type { NewEvent, RewindEvent, StepName } from '../core/model.js';
 import type { Driver } from '../core/ports/driver.js';
@@ -44,7 +44,11 @@ export function serviceConfig(ctx: AppContext, service: string): ServiceConfig {
   const config = ctx.loaded.config.services[service];
   if (!config) {
     const known = Object.keys(ctx.loaded.config.services).join(', ') || 'none';
-    throw notFound(`service "${service}"`, `${ctx.loaded.file} declares: ${known}`);
+    // a service name the config does not declare is a usage mistake (exit 2), like an unknown environment
+    throw new UserError('NOT_FOUND', `service "${service}" not found — ${ctx.loaded.file} declares: ${known}`, {
+      status: 404,
+      exitCode: 2,
+    });
   }
   return config;
 }

@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Lease } from '../core/model.js';
 import { createServer } from '../server/index.js';
 import { identityOf } from '../server/auth.js';
+import { createSessions } from '../server/dashboard/sessions.js';
 import { tokenRoutes } from '../server/token-routes.js';
 import { auditRoutes } from '../server/audit-routes.js';
 import { createAuditLog } from './access/audit.js';
@@ -19,6 +20,8 @@ import { createApi } from './index.js';
 import { leaderRoutes } from './leader-routes.js';
 import type { Leadership } from './lease.js';
 import { CONTROLLER_LEASE, startLeadership } from './lease.js';
+import { ensureProjectIdentity } from './project-identity.js';
+import { addressProblem } from './address-problem.js';
 import { runPlanned } from './undo.js';
 
 export interface ControllerOptions extends ComposeOptions {
@@ -125,18 +128,23 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
   ) as unknown as RewindApi;
   try {
     await ensureAdminToken(ctx);
-    const [host, port] = splitListen(options.listen ?? loaded.config.controller.listen);
+    const listen = options.listen ?? loaded.config.controller.listen;
+    const [host, port] = splitListen(listen);
     const tls = readTls(loaded);
+    const access = createAccess(ctx);
+    const sessions = createSessions(access, () => Object.keys(loaded.config.environments));
     server = createServer({
       api,
       redact: ctx.redact,
       hosts: { listenHost: host, allowedHosts: loaded.config.controller.allowedHosts },
       ...(tls ? { https: tls } : {}),
-      auth: { access: createAccess(ctx), publicMetrics: loaded.config.controller.publicMetrics },
+      auth: { access, session: sessions.identify, publicMetrics: loaded.config.controller.publicMetrics },
       audit: createAuditLog(ctx),
+      project: ensureProjectIdentity(loaded),
       plugins: [
         tokenRoutes(ctx, identityOf),
         auditRoutes(ctx),
+        sessions.routes,
         ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
         leaderRoutes(
           ctx,
@@ -146,7 +154,9 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
         ),
       ],
     });
-    await server.listen({ host, port });
+    await server.listen({ host, port }).catch((error: unknown) => {
+      throw addressProblem(error, options.listen ? '--listen' : 'controller.listen', listen, loaded.file);
+    });
     const address = server.server.address();
     url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${typeof address === 'object' && address ? address.port : port}`;
     const held = startLeadership(ctx, {

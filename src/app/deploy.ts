@@ -7,16 +7,23 @@ import type { Actor, AppContext } from './context.js';
 import { resolveEnvironment, serviceConfig } from './context.js';
 import { assertMigratable, migrateForRelease } from './db/coordinated.js';
 import { assertNoRollbackSince, serialized } from './serialize.js';
+import { snapshotConfig } from './config-files/snapshot.js';
+import { syncWithPlatform } from './platform-sync.js';
 
 export interface DeployRequest {
   service: string;
   environment?: string;
   version: string;
-  strategy?: 'bluegreen' | 'canary';
+  strategy?: 'bluegreen' | 'canary' | 'rolling';
   /** redeploy a version that was just rolled back */
   force?: boolean;
-  /** wait for the analysis outcome (CI gate); otherwise return once traffic is on it */
+  /**
+   * wait for the analysis outcome (CI gate); otherwise return once traffic is on it.
+   * A rollback is an outcome as soon as traffic is back on its target.
+   */
   watch?: boolean;
+  /** with `watch`: when rolled back, also wait for the rollback to end (post-rollback watch); default false */
+  waitStable?: boolean;
   /** back up the service's database, migrate it up and record the schema version on the release (issue 5 §6) */
   migrate?: boolean;
   actor: Actor;
@@ -58,6 +65,7 @@ export async function deploy(
   const active = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
   if (active[0])
     throw conflict(`a rollback of ${service} in ${environment} is in progress (${active[0].id}); deploy after it ends`);
+  await syncWithPlatform(ctx, service, environment);
   const releases = await ctx.store.listReleases(service, environment, 1000);
   if (releases.some((r) => r.status === 'deploying' || r.status === 'analyzing')) {
     throw conflict(`a deploy of ${service} in ${environment} is already in progress`);
@@ -71,10 +79,27 @@ export async function deploy(
     );
   }
   const previous = currentRelease(releases);
+  if (previous?.version === version && !request.force) {
+    // a second revision of what already serves would only start more processes
+    throw new UserError(
+      'ALREADY_LIVE',
+      `${service} ${version} is already live in ${environment} (revision ${previous.revision}); deploy it again with --force`,
+      { status: 409, exitCode: ExitCode.usage },
+    );
+  }
   if (request.migrate) assertMigratable(ctx, service);
   const driver = ctx.driver(service);
+  // the platform's next revision (a Deployment's next ReplicaSet revision), so both count alike
+  const platformRevision = await driver.nextRevision?.(service, environment);
+  const storeNext = (releases[0]?.revision ?? 0) + 1;
   let release = await ctx.store.createRelease(
-    { service, environment, version, deployedBy: request.actor.name },
+    {
+      service,
+      environment,
+      version,
+      deployedBy: request.actor.name,
+      ...(platformRevision ? { revision: Math.max(platformRevision, storeNext) } : {}),
+    },
     ctx.clock.now(),
   );
   const strategy = request.strategy ?? config.strategy;
@@ -111,10 +136,13 @@ export async function deploy(
   });
 
   try {
+    await snapshotConfig(ctx, release);
     await guarded(async () => {
       if (request.migrate) release = await migrateForRelease(ctx, release, request.actor.name);
       await driver.start(release);
-      if (driver.capabilities.health) await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));
+      // a rolling update gives the new release traffic as it becomes ready: it is watched during the rollout
+      if (driver.capabilities.health && !driver.capabilities.rollsInPlace)
+        await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));
     });
   } catch (error) {
     // a release that never gets ready never receives traffic
@@ -136,7 +164,8 @@ export async function deploy(
     data: { revision: release.revision },
   });
 
-  const steps = strategy === 'canary' ? config.canary.steps : [100];
+  // a canary needs a stable release to compare with: the first release simply goes live
+  const steps = strategy === 'canary' && previous ? config.canary.steps : [100];
   const analysisMs = parseDuration(config.analysis.duration);
   for (const [i, weight] of steps.entries()) {
     const weights: Weights = { [release.revision]: weight, ...(previous ? { [previous.revision]: 100 - weight } : {}) };
@@ -159,13 +188,40 @@ export async function deploy(
         durationMs: final ? analysisMs : parseDuration(config.canary.pause),
       });
       if (verdict.outcome !== 'pass') {
+        if (request.waitStable && verdict.rollbackId) await rollbackEnded(ctx, verdict.rollbackId);
         release = (await ctx.store.getRelease(service, environment, release.revision)) ?? release;
         return result(verdict.outcome, verdict.rollbackId, verdict.reason);
       }
     }
   }
+  if (driver.capabilities.rollsInPlace && driver.capabilities.health) {
+    try {
+      await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));
+    } catch (error) {
+      const reason = ctx.redact(errorMessage(error));
+      release = await ctx.store.setReleaseStatus(release.id, 'failed', ctx.clock.now());
+      // retiring the release a rolling update is on takes the platform back to the one before
+      await driver.retire(release).catch(() => undefined);
+      if (previous) await ctx.store.setReleaseStatus(previous.id, 'live', ctx.clock.now());
+      await ctx.emit({
+        ...base,
+        type: 'deploy.failed',
+        message: `${service} ${version} did not finish rolling out: ${reason}`,
+        data: { revision: release.revision, reason },
+      });
+      return result('failed', null, reason);
+    }
+  }
   release = await guarded(() => promote(ctx, release, previous));
   return result('promoted');
+}
+
+async function rollbackEnded(ctx: AppContext, id: string): Promise<void> {
+  for (;;) {
+    const rollback = await ctx.store.getRollback(id);
+    if (!rollback || (rollback.status !== 'planned' && rollback.status !== 'running')) return;
+    await ctx.clock.sleep(200);
+  }
 }
 
 async function awaitReady(ctx: AppContext, release: Release, timeoutMs: number): Promise<void> {

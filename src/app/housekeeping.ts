@@ -2,6 +2,7 @@ import { parseDuration } from '../core/duration.js';
 import { currentRelease } from '../core/targets.js';
 import type { AppContext } from './context.js';
 import { retireRelease } from './deploy.js';
+import { syncWithPlatform } from './platform-sync.js';
 
 /**
  * The previous release stays warm for `rollbackWindow` after a promotion
@@ -23,6 +24,14 @@ export async function retireExpiredWarmReleases(ctx: AppContext): Promise<void> 
   }
 }
 
+/** Records changes made outside Rewind (a person's kubectl) as external releases, so status and undo see them. */
+export async function noticeOutsideChanges(ctx: AppContext): Promise<void> {
+  for (const [service, config] of Object.entries(ctx.loaded.config.services)) {
+    for (const environment of config.environments ?? Object.keys(ctx.loaded.config.environments))
+      await syncWithPlatform(ctx, service, environment).catch(() => undefined);
+  }
+}
+
 export function startHousekeeping(ctx: AppContext, everyMs = 5_000): () => Promise<void> {
   let running = false;
   const timer = setInterval(() => {
@@ -30,6 +39,7 @@ export function startHousekeeping(ctx: AppContext, everyMs = 5_000): () => Promi
     running = true;
     void retireExpiredWarmReleases(ctx)
       .catch(() => undefined)
+      .then(() => noticeOutsideChanges(ctx))
       .finally(() => {
         running = false;
       });

@@ -3,6 +3,9 @@ import type { Approval, Release, RewindEvent, Rollback, RollbackDetail } from '.
 import { currentRelease } from '../core/targets.js';
 import type { AppContext } from './context.js';
 import { resolveEnvironment } from './context.js';
+import { syncWithPlatform } from './platform-sync.js';
+import type { Attention } from './attention.js';
+import { needsAttention } from './attention.js';
 
 /** `rewind status --json` (issue 3 §5): stable field names, documented in the README. */
 export interface ServiceStatus {
@@ -22,11 +25,15 @@ export interface ServiceStatus {
   }[];
   activeRollback: { id: string; status: Rollback['status']; kind: Rollback['kind']; toRevision: number } | null;
   pendingApprovals: { id: string; deadline: number; action: Approval['action']; reason: string }[];
+  /** escalations nobody acted on yet and pending approvals, each with the command to run */
+  needsAttention: Attention[];
 }
 
 export async function status(ctx: AppContext, service: string, environment?: string): Promise<ServiceStatus> {
   const env = resolveEnvironment(ctx, service, environment);
   const driver = ctx.driver(service);
+  // the first look adopts the platform's history; a change made outside Rewind is recorded
+  await syncWithPlatform(ctx, service, env).catch(() => []);
   const [releases, active, approvals, live] = await Promise.all([
     ctx.store.listReleases(service, env, 50),
     ctx.store.listRollbacks({ service, environment: env, status: ['planned', 'running'] }),
@@ -38,6 +45,7 @@ export async function status(ctx: AppContext, service: string, environment?: str
   for (const r of live.releases) if (r.weight > 0) weights[String(r.revision)] = r.weight;
   if (!live.observed && current) weights[String(current.revision)] = 100;
   const rollback = active[0];
+  const attention = await needsAttention(ctx, service, env, releases, approvals);
   return {
     service,
     environment: env,
@@ -56,6 +64,7 @@ export async function status(ctx: AppContext, service: string, environment?: str
       ? { id: rollback.id, status: rollback.status, kind: rollback.kind, toRevision: rollback.toRevision }
       : null,
     pendingApprovals: approvals.map((a) => ({ id: a.id, deadline: a.deadline, action: a.action, reason: a.reason })),
+    needsAttention: attention,
   };
 }
 

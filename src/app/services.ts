@@ -1,6 +1,9 @@
 import { dbRoutes } from '../server/db-routes.js';
 import { identityOf } from '../server/auth.js';
+import { dashboardRoutes } from '../server/dashboard/index.js';
 import { requestProtectedOperation } from './approvals/protected-ops.js';
+import { opsRoutes } from '../server/ops-routes.js';
+import { createOpsApi } from './ops/ops-api.js';
 import { createDbApi } from './db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
@@ -22,6 +25,8 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
       requestProtectedOperation(ctx, { requestedBy, reason, payload }),
     )(app),
   );
+  record.plugins.push((app, ctx) => opsRoutes(createOpsApi(ctx), identityOf)(app)); // restart, stop, start, flags
+  record.plugins.push((app, ctx) => dashboardRoutes(ctx)(app)); // the browser dashboard at /
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
     // the monitor watches releases, decides by policy and enforces approval deadlines (issues 3, 4);

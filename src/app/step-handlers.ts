@@ -5,6 +5,9 @@ import type { Weights } from '../core/ports/driver.js';
 import { fillPlaceholders, runCommand } from '../drivers/command/run-command.js';
 import type { AppContext } from './context.js';
 import { serviceConfig } from './context.js';
+import { errorMessage } from '../core/errors.js';
+import type { MeasuredImpact } from './record/impact.js';
+import { measureImpact } from './record/impact.js';
 
 async function release(ctx: AppContext, service: string, environment: string, revision: unknown): Promise<Release> {
   const found = await ctx.store.getRelease(service, environment, Number(revision));
@@ -56,6 +59,12 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       if (result.code !== 0)
         throw new Error(`hook ${String(step.params.hook)} exited with ${result.code ?? result.signal}`);
     },
+    async 'restore-config'(step, { rollback, signal, log }) {
+      const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
+      const driver = ctx.driver(rollback.service);
+      if (!driver.writeConfigFiles) throw new Error(`the ${driver.type} driver cannot put config files back`);
+      return driver.writeConfigFiles(target, await ctx.store.configFiles(target.id), { signal, log });
+    },
     async start(step, { rollback, signal, log, onProcess }) {
       const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
       return ctx.driver(rollback.service).start(target, { signal, log, onProcess });
@@ -91,6 +100,11 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
         .shiftTraffic(rollback.service, rollback.environment, weights, releases, { signal, log, onProcess });
       const now = ctx.clock.now();
       await makeLive(ctx, rollback, Number(step.params.to), now);
+      // what users met, counted by the switch the moment traffic is back (the report's impact)
+      const impact = await measureImpact(ctx, rollback, now).catch((error: unknown): MeasuredImpact => ({
+        measured: false,
+        reason: ctx.redact(errorMessage(error)),
+      }));
       await ctx.emit({
         type: 'rollback.traffic-restored',
         service: rollback.service,
@@ -98,13 +112,13 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
         rollbackId: rollback.id,
         revision: Number(step.params.to),
         message: `traffic is back on revision ${String(step.params.to)}`,
-        data: { toRevision: step.params.to, atMs: now },
+        data: { toRevision: step.params.to, atMs: now, impact },
       });
       return output;
     },
     async retire(step, { rollback, signal, log, onProcess }) {
       const bad = await release(ctx, rollback.service, rollback.environment, step.params.revision);
-      return ctx.driver(rollback.service).retire(bad, { signal, log, onProcess });
+      return ctx.driver(rollback.service).retire(bad, { signal, log, onProcess, force: step.params.force === true });
     },
     async 'native-undo'(step, { rollback, signal, log, onProcess }) {
       const driver = ctx.driver(rollback.service);
@@ -129,5 +143,33 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
     },
   };
   // database steps, smoke tests and the monitor's watch come from other parts of the app
-  return Object.assign(base, ...ctx.extraHandlers.map((extension) => extension(ctx)));
+  const all: Partial<Record<StepName, StepHandler>> = Object.assign(
+    base,
+    ...ctx.extraHandlers.map((extension) => extension(ctx)),
+  );
+  return Object.fromEntries(
+    Object.entries(all).map(([name, handler]) => [name, handler && perService(handler)]),
+  ) as Partial<Record<StepName, StepHandler>>;
+}
+
+/**
+ * A rollback of several services keeps one record whose steps name their service
+ * (`params.service`, `fromRevision`, `toRevision`): each handler sees the
+ * rollback as that one service's, so every step works unchanged in a group.
+ */
+function perService(handler: StepHandler): StepHandler {
+  return (step, context) => {
+    const service = step.params.service;
+    if (typeof service !== 'string') return handler(step, context);
+    const fromRevision = step.params.fromRevision;
+    return handler(step, {
+      ...context,
+      rollback: {
+        ...context.rollback,
+        service,
+        fromRevision: typeof fromRevision === 'number' ? fromRevision : null,
+        toRevision: Number(step.params.toRevision),
+      },
+    });
+  };
 }

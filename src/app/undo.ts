@@ -10,6 +10,7 @@ import { resolveEnvironment, serviceConfig } from './context.js';
 import { stepHandlers } from './step-handlers.js';
 import { planDatabase } from './db/coordinated.js';
 import { serialized } from './serialize.js';
+import { hasConfigSnapshot } from './config-files/snapshot.js';
 
 export interface UndoRequest {
   service: string;
@@ -72,15 +73,15 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
     kind,
     emergency: Boolean(request.emergency),
     timeouts: {
-      commandMs: service.driver.type === 'command' ? parseDuration(service.driver.timeout) : 60_000,
+      ...(driver.limits?.(request.service, environment) ?? { commandMs: 60_000, stopMs: 0 }),
       readyMs: parseDuration(service.health.readyTimeout),
-      stopMs: service.driver.type === 'local' ? parseDuration(service.driver.stopTimeout) : 0,
     },
     watchMs: parseDuration(service.postRollback.watch),
     smoke: service.smoke.length > 0,
     hooks: { pre: service.hooks.preRollback.map(hook), post: service.hooks.postRollback.map(hook) },
-    preferNativeUndo: service.driver.type === 'command' && Boolean(service.driver.undo),
+    preferNativeUndo: Boolean(driver.capabilities.preferNativeUndo),
     database,
+    restoreConfig: await hasConfigSnapshot(ctx, to),
   });
   const summary = {
     dryRun: Boolean(request.dryRun),

@@ -9,7 +9,8 @@ import { verifyToken } from '../app/access/tokens.js';
 import type { Actor, AppContext } from '../app/context.js';
 import { localActorName, resolveToken } from './credentials.js';
 import { masked } from './masked.js';
-import { controllerReachable, createHttpApi } from './http-client.js';
+import { createHttpApi } from './http-client.js';
+import { reachableController } from './controller-identity.js';
 import type { GlobalOptions } from './options.js';
 
 export interface Connection {
@@ -62,7 +63,7 @@ export function controllerUrl(options: GlobalOptions, loaded: LoadedConfig | nul
 export async function connect(options: GlobalOptions): Promise<Connection> {
   const loaded = options.controller ? tryLoad(options.config) : loadConfig(options.config);
   const url = controllerUrl(options, loaded);
-  if (await controllerReachable(url)) {
+  if (await reachableController(url, loaded)) {
     return {
       api: createHttpApi(url, resolveToken(options, loaded)),
       mode: 'controller',

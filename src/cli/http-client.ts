@@ -33,8 +33,20 @@ export function createHttpApi(baseUrl: string, token: string | undefined): Rewin
 
 /** True when a controller answers /healthz within a short time. */
 export async function controllerReachable(baseUrl: string, timeoutMs = 500): Promise<boolean> {
+  return (await controllerHealth(baseUrl, timeoutMs)) !== null;
+}
+
+/** The body of a controller's /healthz when one answers within a short time, else null. */
+export async function controllerHealth(baseUrl: string, timeoutMs = 500): Promise<Record<string, unknown> | null> {
   try {
-    return (await send(`${baseUrl}/healthz`, { method: 'GET', timeoutMs })).status === 200;
+    const answer = await send(`${baseUrl}/healthz`, { method: 'GET', timeoutMs });
+    if (answer.status !== 200) return null;
+    try {
+      const body: unknown = JSON.parse(answer.text);
+      return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
   } catch (error) {
     // a controller is there but its certificate is not trusted: say so rather than work around it in-process
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(String((error as { code?: unknown }).code ?? ''))) {
@@ -44,6 +56,6 @@ export async function controllerReachable(baseUrl: string, timeoutMs = 500): Pro
         { exitCode: ExitCode.failed },
       );
     }
-    return false;
+    return null;
   }
 }

@@ -13,6 +13,9 @@ import { register as registerToken } from './commands/token.js';
 import { register as registerAudit } from './commands/audit.js';
 import { register as registerDb } from './commands/db.js';
 import { register as registerStore } from './commands/store.js';
+import { register as registerFlag } from './commands/flag.js';
+import { register as registerConfigDiff } from './commands/config-diff.js';
+import { register as registerServiceOps } from './commands/service-ops.js';
 
 const program = new Command('rewind')
   .description(
@@ -43,4 +46,7 @@ for (const register of [
 
 registerDb(program);
 registerStore(program);
+registerFlag(program);
+registerConfigDiff(program);
+registerServiceOps(program);
 await program.parseAsync(process.argv);

@@ -10,7 +10,7 @@ import { knownKeysAt } from './json-schema.js';
 import { RULES } from './rules.js';
 import { configSchema } from './schema/index.js';
 import type { RewindConfig } from './schema/index.js';
-import { interpolate, parseYaml } from './yaml-source.js';
+import { firstAlias, interpolate, parseYaml } from './yaml-source.js';
 
 export interface LoadedConfig {
   /** the path as the user gave it, for messages */
@@ -57,10 +57,31 @@ export function checkConfig(
       e.path,
       e.tooShort !== undefined
         ? `environment variable ${e.variable} holds ${e.tooShort} character${e.tooShort === 1 ? '' : 's'}: values from the environment are masked as secrets everywhere and need at least ${MIN_SECRET_LENGTH} (write a short value in the file instead)`
-        : `environment variable ${e.variable} is not set (write \${${e.variable}:-default} for a default)`,
+        : (e.problem ??
+            `environment variable ${e.variable} is not set (write \${${e.variable}:-default} for a default)`),
     ),
   );
-  const raw = source.doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = source.doc.toJS() ?? {};
+  } catch (error) {
+    // e.g. aliases that expand without end (a "billion laughs" file): the yaml library stops it
+    const at = firstAlias(source);
+    return {
+      config: null,
+      interpolated: [],
+      issues: [
+        {
+          file,
+          line: at.line,
+          column: at.column,
+          path: '(yaml)',
+          message: `cannot expand the file: ${(error as Error).message}`,
+          severity: 'error' as const,
+        },
+      ],
+    };
+  }
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) issues.push(...fromZodIssues(source, parsed.error.issues, knownKeysAt));
   // Rules run even when the schema failed, on the raw data, so one run shows everything.

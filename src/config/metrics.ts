@@ -18,4 +18,10 @@ export const BUILTIN_METRICS = [
   'dbConnectionsPercent',
   // requestRate as a fraction of the previous release's (throughput drop)
   'throughputRatio',
+  // from the Kubernetes API: the revision's pods and its Deployment's rollout
+  'readyPods',
+  'availablePods',
+  'crashLoopBackOff',
+  'oomKilled',
+  'progressDeadlineExceeded',
 ] as const;

@@ -1,4 +1,7 @@
 import { BUILTIN_METRICS } from './metrics.js';
+import { ROLLBACK_RULES } from './rollback-rules.js';
+import { SEQUENTIAL_METRICS } from '../core/policy/sequential-trigger.js';
+import { MISSING_HAPROXY, findHaproxy } from '../proxy/haproxy/binary.js';
 import type { RewindConfig } from './schema/index.js';
 import type { Path } from './yaml-source.js';
 
@@ -85,6 +88,24 @@ const triggerRules: Rule = (config) => {
       if ((trigger.above === undefined) === (trigger.below === undefined)) {
         problems.push({ path, message: 'expected exactly one of "above" or "below"' });
       }
+      if (trigger.evidence === 'sequential') {
+        if (!(SEQUENTIAL_METRICS as readonly string[]).includes(trigger.metric) || trigger.source !== undefined) {
+          problems.push({
+            path: [...path, 'evidence'],
+            message: `sequential evidence needs per-request samples: expected a built-in ${SEQUENTIAL_METRICS.join(', ')} trigger, got ${trigger.source ? `provider ${trigger.source} ` : ''}${trigger.metric}`,
+          });
+        } else if (trigger.above === undefined) {
+          problems.push({
+            path: [...path, 'evidence'],
+            message: 'sequential evidence tests a rate above a threshold: expected "above"',
+          });
+        } else if (trigger.metric === 'errorRate' && !(trigger.above > 0 && trigger.above < 1)) {
+          problems.push({
+            path: [...path, 'above'],
+            message: `expected an error rate between 0 and 1 for sequential evidence, got ${trigger.above}`,
+          });
+        }
+      }
     });
     for (const i of duplicates(triggers, (t) => t?.name)) {
       problems.push({
@@ -132,8 +153,16 @@ const uniqueNames: Rule = (config) => {
     }),
   );
   const listens = new Map<string, string>();
+  const declared = Object.keys(config.environments ?? {});
   for (const [name, service] of entries(config.services)) {
     if (service?.driver?.type !== 'local' || typeof service.driver.listen !== 'string') continue;
+    // one traffic switch per front door: a second environment on it would serve the other's release
+    const served = Array.isArray(service.environments) ? service.environments : declared;
+    if (served.length > 1)
+      problems.push({
+        path: ['services', name, 'driver', 'listen'],
+        message: `one front door (${service.driver.listen}) cannot serve ${served.length} environments (${served.join(', ')}): set services.${name}.environments to one, and give each environment its own service and listen address`,
+      });
     const other = listens.get(service.driver.listen);
     if (other)
       problems.push({
@@ -185,4 +214,48 @@ const signalNeeds: Rule = (config) => {
   return problems;
 };
 
-export const RULES: Rule[] = [unknownEnvironments, triggerRules, uniqueNames, serviceNames, signalNeeds, storeRules];
+/** `router: haproxy` needs the binary on this host: say which package before anything starts. */
+const haproxyInstalled: Rule = (config) => {
+  const wanting = entries(config.services).filter(
+    ([, service]) => (service?.driver as { router?: string } | undefined)?.router === 'haproxy',
+  );
+  if (wanting.length === 0 || findHaproxy() !== undefined) return [];
+  return wanting.map(([name]) => ({ path: ['services', name, 'driver', 'router'], message: MISSING_HAPROXY }));
+};
+
+/** Which strategies a driver can run: rolling needs a platform that replaces a release in place. */
+const strategyRules: Rule = (config) => {
+  const problems: Problem[] = [];
+  for (const [name, service] of entries(config.services)) {
+    const type = service?.driver?.type;
+    const strategy = service?.strategy;
+    if (strategy === 'rolling' && type !== 'kubernetes' && type !== 'helm')
+      problems.push({
+        path: ['services', name, 'strategy'],
+        message: `strategy "rolling" needs driver type kubernetes or helm (this service uses ${String(type)}); use bluegreen or canary`,
+      });
+    if ((type === 'kubernetes' || type === 'helm') && strategy === 'canary')
+      problems.push({
+        path: ['services', name, 'strategy'],
+        message: `the ${type} driver runs strategy rolling${type === 'kubernetes' ? ' or bluegreen' : ''}; canary is not available on it yet`,
+      });
+    if (type === 'helm' && strategy === 'bluegreen')
+      problems.push({
+        path: ['services', name, 'strategy'],
+        message: 'a Helm upgrade replaces the release in place: set `strategy: rolling`',
+      });
+  }
+  return problems;
+};
+
+export const RULES: Rule[] = [
+  unknownEnvironments,
+  triggerRules,
+  uniqueNames,
+  serviceNames,
+  signalNeeds,
+  ...ROLLBACK_RULES,
+  haproxyInstalled,
+  strategyRules,
+  storeRules,
+];

@@ -10,10 +10,12 @@ controller:
 environments:
   production:
     protected: false          # true: a manual undo needs a second person's approval
+    confirm: true             # rewind undo asks "Roll back …? [y/N]" (or needs --yes)
   staging: {}
 
 services:
   web:
+    environments: [production]  # a local service serves one environment from its front door
     driver:
       type: local             # local processes behind Rewind's traffic switch
       command: ["node", "server.js", "--release", "{version}"]
@@ -21,7 +23,7 @@ services:
       env: { APP_VERSION: "{version}" }
       portEnv: PORT           # each instance gets a free port here
       instances: 2
-      listen: 127.0.0.1:8080  # the service's front door
+      listen: 127.0.0.1:8080  # the service's front door (one environment per front door)
       stopTimeout: 10s
     strategy: bluegreen       # or canary (see canary.steps / canary.pause)
     rollbackWindow: 10m       # the previous release stays warm this long
@@ -34,16 +36,18 @@ services:
     analysis:
       duration: 30s           # watched this long before promotion
     triggers:
-      # runbook: "error rate > 10% for 5 minutes → roll back" (shorter here)
+      # runbook: "error rate > 10% → roll back". Sequential evidence decides as
+      # soon as the requests make it conclusive (tens of requests at 50% errors)
+      # and fires on a release within its threshold at most once in 1,000 watches.
       - metric: errorRate
         above: 0.10
-        for: 5s
-        minSamples: 50
+        evidence: sequential
+        falseAlarm: 0.001
         severity: high
       - metric: latencyP95Ms
         above: 5000
-        for: 5s
-        minSamples: 50
+        evidence: sequential
+        falseAlarm: 0.001
         severity: medium
       # runbook: "3+ consecutive health check failures → roll back"
       - metric: healthCheckFailures

@@ -18,15 +18,14 @@ export interface Position {
 
 export type Path = (string | number)[];
 
-const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-
 export interface InterpolationError {
   path: Path;
   variable: string;
   /** set: the variable is set but too short to be masked as a secret (its length) */
   tooShort?: number;
+  /** set when the text is not a well-formed `${…}`: what is wrong */
+  problem?: string;
 }
-
 export function parseYaml(
   file: string,
   text: string,
@@ -42,7 +41,8 @@ export function parseYaml(
 
 /**
  * Replaces `${VAR}` and `${VAR:-default}` in string scalars, in place, so line
- * numbers stay those of the file. `$${` is a literal `${`.
+ * numbers stay those of the file. A default may itself hold `${…}`
+ * (`${A:-${B}}`). `$${` is a literal `${`.
  */
 export function interpolate(source: YamlSource, env: NodeJS.ProcessEnv): InterpolationError[] {
   const errors: InterpolationError[] = [];
@@ -50,27 +50,70 @@ export function interpolate(source: YamlSource, env: NodeJS.ProcessEnv): Interpo
     Scalar(_key, node, path) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
       const keyPath = pathOf(path as readonly unknown[], node);
-      const LITERAL = '\u0000';
-      const text = node.value.split('$${').join(LITERAL);
-      node.value = text
-        .replace(VAR, (_m, variable: string, fallback: string | undefined) => {
-          const value = env[variable];
-          if (value !== undefined && value !== '') {
-            source.interpolated.push(value);
-            // every value from the environment is masked wherever it appears; a
-            // value of 1–3 characters would mask ordinary text, so it is refused
-            if (value.length < MIN_SECRET_LENGTH) errors.push({ path: keyPath, variable, tooShort: value.length });
-            return value;
-          }
-          if (fallback !== undefined) return fallback;
-          errors.push({ path: keyPath, variable });
-          return '';
-        })
-        .split(LITERAL)
-        .join('${');
+      const expanded = expand(node.value, env, source.interpolated);
+      errors.push(...expanded.errors.map((e) => ({ ...e, path: keyPath })));
+      node.value = expanded.text;
     },
   });
   return errors;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+/** One pass over the text: `${NAME}`, `${NAME:-default}` with nested defaults, `$${` literal. */
+function expand(
+  text: string,
+  env: NodeJS.ProcessEnv,
+  used: string[],
+): { text: string; errors: Omit<InterpolationError, 'path'>[] } {
+  const errors: Omit<InterpolationError, 'path'>[] = [];
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith('$${', i)) {
+      out += '${';
+      i += 3;
+      continue;
+    }
+    if (!text.startsWith('${', i)) {
+      out += text[i];
+      i += 1;
+      continue;
+    }
+    const name = NAME.exec(text.slice(i + 2))?.[0];
+    const after = i + 2 + (name?.length ?? 0);
+    const close = matchingBrace(text, i + 1);
+    if (!name || close < 0 || (text[after] !== '}' && !text.startsWith(':-', after))) {
+      errors.push({ variable: name ?? '', problem: `"${text.slice(i)}" is not \${NAME} or \${NAME:-default}` });
+      return { text: out, errors };
+    }
+    const value = env[name];
+    if (value !== undefined && value !== '') {
+      used.push(value);
+      out += value;
+      // every value from the environment is masked wherever it appears; a
+      // value of 1–3 characters would mask ordinary text, so it is refused
+      if (value.length < MIN_SECRET_LENGTH) errors.push({ variable: name, tooShort: value.length });
+    } else if (text[after] === ':') {
+      const inner = expand(text.slice(after + 2, close), env, used);
+      errors.push(...inner.errors);
+      out += inner.text;
+    } else {
+      errors.push({ variable: name });
+    }
+    i = close + 1;
+  }
+  return { text: out, errors };
+}
+
+/** Index of the `}` that closes the `{` at `open`, counting nested `${…}`; -1 when none. */
+function matchingBrace(text: string, open: number): number {
+  let depth = 0;
+  for (let j = open; j < text.length; j += 1) {
+    if (text[j] === '{') depth += 1;
+    else if (text[j] === '}' && --depth === 0) return j;
+  }
+  return -1;
 }
 
 /** The key path of a node from the ancestry `visit` gives. */
@@ -122,4 +165,17 @@ export function formatPath(path: Path): string {
     else out += out ? `.${segment}` : segment;
   }
   return out || '(root)';
+}
+
+/** Where the first alias (`*name`) of the file is, or its start when there is none. */
+export function firstAlias(source: YamlSource): Position {
+  let offset: number | null = null;
+  visit(source.doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? null;
+      return visit.BREAK;
+    },
+  });
+  const p = source.lines.linePos(offset ?? 0);
+  return { line: p.line, column: p.col };
 }

@@ -22,6 +22,7 @@ export const ACTIONS = {
   deploy: 'operator',
   undo: 'operator',
   drill: 'operator',
+  operate: 'operator',
   'db.backup': 'operator',
   'db.verify': 'operator',
   'db.validate': 'operator',

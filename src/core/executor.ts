@@ -16,8 +16,13 @@ export interface StepContext {
   onProcess(processGroup: number): void;
 }
 
-/** Runs one step; returns output for the journal. Must be idempotent. */
-export type StepHandler = (step: Step, context: StepContext) => Promise<string | void>;
+/**
+ * Runs one step and returns its output for the journal, or `{ skipped: reason }`
+ * when it could not do its job and the plan may go on (an engine without a
+ * read-only mode): the step is recorded `skipped` with the reason, never shown as
+ * done. Must be idempotent.
+ */
+export type StepHandler = (step: Step, context: StepContext) => Promise<string | void | { skipped: string }>;
 
 export interface ExecutorDeps {
   store: Store;
@@ -165,23 +170,20 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
     return false;
   }
   if (outcome.ok && outcome.output) lines.push(outcome.output);
+  const skipped = outcome.ok && outcome.skipped ? deps.redact(outcome.skipped) : null;
+  if (skipped) lines.push(skipped);
+  const status = !outcome.ok ? 'failed' : skipped ? 'skipped' : 'done';
   const output = clip(deps.redact(lines.join('\n'))) || null;
   const error = outcome.ok ? null : deps.redact(errorMessage(outcome.error));
-  await store.finishStep(
-    rollback.id,
-    step.index,
-    attempt,
-    { status: outcome.ok ? 'done' : 'failed', output, error },
-    clock.now(),
-  );
+  await store.finishStep(rollback.id, step.index, attempt, { status, output, error }, clock.now());
   const durationMs = clock.now() - started;
   await deps.emit(
     outcome.ok
       ? {
           ...base,
           type: 'rollback.step-finished',
-          message: `${step.title}: done`,
-          data: { index: step.index, name: step.name, status: 'done', durationMs },
+          message: `${step.title}: ${skipped ? `skipped — ${skipped}` : 'done'}`,
+          data: { index: step.index, name: step.name, status, durationMs },
         }
       : {
           ...base,
@@ -193,7 +195,7 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
   return outcome.ok;
 }
 
-type Outcome = { ok: true; output: string | null } | { ok: false; error: unknown };
+type Outcome = { ok: true; output: string | null; skipped: string | null } | { ok: false; error: unknown };
 
 /** Runs the handler under the step's timeout (on the injected clock) and the shutdown signal. */
 async function attemptStep(step: Step, deps: ExecutorDeps, context: Omit<StepContext, 'signal'>): Promise<Outcome> {
@@ -207,7 +209,7 @@ async function attemptStep(step: Step, deps: ExecutorDeps, context: Omit<StepCon
     throw new StepTimeout(step.timeoutMs, last);
   });
   timeout.catch(() => undefined);
-  let running: Promise<string | void> | undefined;
+  let running: ReturnType<StepHandler> | undefined;
   try {
     const handler = deps.handlers[step.name];
     if (!handler) throw new Error(`no handler for step "${step.name}" with this driver`);
@@ -220,7 +222,11 @@ async function attemptStep(step: Step, deps: ExecutorDeps, context: Omit<StepCon
       },
     });
     const result = await Promise.race([running, timeout]);
-    return { ok: true, output: typeof result === 'string' && result ? result : null };
+    return {
+      ok: true,
+      output: typeof result === 'string' && result ? result : null,
+      skipped: typeof result === 'object' && result !== null ? result.skipped : null,
+    };
   } catch (error) {
     if (error instanceof StepTimeout || deps.signal?.aborted) {
       // the work is told to stop and given a moment to let go before anything else runs

@@ -40,6 +40,17 @@ export interface Release {
   deployedBy: string;
 }
 
+/**
+ * One configuration file of a release as it was deployed (`driver.configFiles`),
+ * kept verbatim in the store: secrets are masked only when shown.
+ */
+export interface ConfigFile {
+  /** as written in `configFiles`, relative to the service's cwd */
+  path: string;
+  /** null: the file did not exist */
+  content: string | null;
+}
+
 export type RollbackKind = 'automatic' | 'manual' | 'emergency' | 'drill';
 export type RollbackScope = 'service' | 'environment' | 'database' | 'config' | 'flag';
 export type RollbackStatus =
@@ -58,6 +69,7 @@ export type StepName =
   | 'backup-database'
   | 'read-only'
   | 'read-write'
+  | 'restore-config'
   | 'start'
   | 'await-healthy'
   | 'shift-traffic'

@@ -36,6 +36,8 @@ export interface PlanInput {
   database?: DatabasePlan | null;
   /** use the platform's own undo when the driver has one */
   preferNativeUndo?: boolean;
+  /** the target has config files kept from its deploy: put them back before it starts */
+  restoreConfig?: boolean;
 }
 
 const label = (r: Release): string => `${r.service} ${r.version} (revision ${r.revision})`;
@@ -97,6 +99,16 @@ export function planRollback(input: PlanInput): StepSpec[] {
     }
   }
 
+  if (input.restoreConfig) {
+    // runbook: "cp .env.backup .env" before the restart, so the target starts with its own config
+    steps.push({
+      name: 'restore-config',
+      title: `put back the config files of ${label(to)}`,
+      params: { revision: to.revision },
+      timeoutMs: timeouts.commandMs,
+      onFailure: 'abort',
+    });
+  }
   const target = live.releases.find((r) => r.revision === to.revision);
   const warm = Boolean(target && target.ready >= target.desired && target.desired > 0 && target.healthy);
   if (input.preferNativeUndo && capabilities.nativeUndo) {
@@ -107,6 +119,16 @@ export function planRollback(input: PlanInput): StepSpec[] {
       timeoutMs: timeouts.commandMs,
       onFailure: 'abort',
     });
+    // runbook emergency: "force delete stuck pods" of the bad revision once traffic is off it
+    if (input.emergency && from && from.revision !== to.revision) {
+      steps.push({
+        name: 'retire',
+        title: `force-stop ${label(from)}`,
+        params: { revision: from.revision, force: true },
+        timeoutMs: timeouts.commandMs,
+        onFailure: 'continue',
+      });
+    }
   } else {
     if (!warm) {
       steps.push({
@@ -141,8 +163,8 @@ export function planRollback(input: PlanInput): StepSpec[] {
     if (from && from.revision !== to.revision) {
       steps.push({
         name: 'retire',
-        title: `drain and stop ${label(from)}`,
-        params: { revision: from.revision },
+        title: input.emergency ? `force-stop ${label(from)}` : `drain and stop ${label(from)}`,
+        params: { revision: from.revision, ...(input.emergency ? { force: true } : {}) },
         timeoutMs: timeouts.stopMs + timeouts.commandMs,
         onFailure: 'continue',
       });

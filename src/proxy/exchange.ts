@@ -1,10 +1,11 @@
 /**
- * State shared by the HTTP and upgrade forwarding paths: which errors mean the
- * upstream never got the request (so one retry on the same release is safe,
- * issue 3 §3 "no request dropped by the switch itself"), and how a finished
- * exchange is counted in the release's telemetry.
+ * State shared by the HTTP and upgrade forwarding paths: when a failed attempt
+ * may be sent again ("no request dropped by the switch itself", but never a
+ * request run twice), and how a finished exchange is counted in the release's
+ * telemetry.
  */
 import type { Agent } from 'node:http';
+import type { BlockList } from 'node:net';
 import type { Clock } from '../core/clock.js';
 import { bucketIndex } from './latency-histogram.js';
 import type { ReleasePool } from './release-pool.js';
@@ -19,6 +20,12 @@ export interface ForwardContext {
   replayLimitBytes: number;
   /** the switch listens with TLS (for X-Forwarded-Proto) */
   encrypted: boolean;
+  /** an answer not started within this becomes a 504 */
+  upstreamTimeoutMs: number;
+  /** senders whose X-Forwarded-* are believed; undefined: nobody */
+  trusted: BlockList | undefined;
+  /** another release that can take a request `failed` could not answer: one with weight, else a warm one */
+  fallback(failed: ReleasePool): ReleasePool | undefined;
 }
 
 /** Errors raised while connecting: nothing reached the upstream. */
@@ -31,8 +38,8 @@ const CONNECT_FAILURES = new Set([
   'EAI_AGAIN',
   'ECONNTIMEOUT',
 ]);
-/** Errors of a reused keep-alive socket the upstream closed while it sat idle. */
-const STALE_SOCKET_FAILURES = new Set(['ECONNRESET', 'EPIPE']);
+/** RFC 9110 §9.2.2: sending these twice has the effect of sending them once. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -43,9 +50,30 @@ export function isConnectFailure(code: string): boolean {
   return CONNECT_FAILURES.has(code);
 }
 
-/** True when a failed attempt provably delivered nothing the upstream acted on. */
-export function isRetryable(code: string, reusedSocket: boolean): boolean {
-  return CONNECT_FAILURES.has(code) || (reusedSocket && STALE_SOCKET_FAILURES.has(code));
+export function isIdempotent(method: string | undefined): boolean {
+  return method !== undefined && IDEMPOTENT.has(method);
+}
+
+/**
+ * Whether a request that failed before any answer may be sent again: always when
+ * the upstream cannot have acted on it (the connection never opened, or not one
+ * byte of the request left this process), otherwise only for idempotent methods.
+ * A reset on a reused keep-alive socket is NOT proof: the upstream may have read
+ * the request and died working on it, so a POST is not sent twice. A request
+ * that ran out of `upstreamTimeout` is never retried: the next try would hang too.
+ */
+export function mayRetry(code: string, unsent: boolean, idempotent: boolean): boolean {
+  if (code === 'EUPSTREAMTIMEOUT') return false;
+  return CONNECT_FAILURES.has(code) || unsent || idempotent;
+}
+
+/** The retry rule of protocol upgrades: only when nothing reached the upstream. */
+export function isRetryable(code: string): boolean {
+  return CONNECT_FAILURES.has(code);
+}
+
+export function upstreamTimeoutError(ms: number): Error {
+  return Object.assign(new Error(`upstream did not answer within ${ms} ms`), { code: 'EUPSTREAMTIMEOUT' });
 }
 
 export function connectTimeoutError(ms: number): Error {

@@ -1,49 +1,75 @@
 /**
- * Forwards one HTTP request to an instance of the release it was bound to
- * (issue 3 §3). Bodies stream both ways with backpressure; only the first
- * `replayLimitBytes` of a request body are kept, and only until the upstream
- * answers, so a request whose first attempt never reached the upstream can be
- * sent once more — on the next instance of the SAME release, over a fresh socket.
- * Only when that fails too does the client get a 502, counted as a 5xx of the
- * release.
+ * Forwards one HTTP request to an instance of the release it was bound to.
+ * Bodies stream both ways with backpressure; only the first `replayLimitBytes` of
+ * a request body are kept, and only until the upstream answers, so a failed
+ * attempt can be sent again. Whether it may be is `mayRetry`'s call
+ * (exchange.ts): the runbook rule is "never run a payment twice, never drop a
+ * page view". An answer that does not start within `upstreamTimeoutMs` becomes a
+ * 504 (found by the switch's sweep of requests in flight); any other failure before the answer a 502; both count as 5xx of the release.
  *
  * Hot path: listeners are shared module functions that find their exchange
  * through a symbol on the emitter, so a request allocates one Exchange object and
- * what node:http itself needs; nothing is logged.
+ * what node:http itself needs; bodiless requests keep no replay buffer.
  */
 import { request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { endToEnd, upstreamRequestHeaders } from './headers.js';
-import { connectTimeoutError, errorCode, isConnectFailure, isRetryable, recordExchange } from './exchange.js';
+import { endToEnd, isTrusted, upstreamRequestHeaders } from './headers.js';
+import {
+  connectTimeoutError,
+  errorCode,
+  isConnectFailure,
+  isIdempotent,
+  mayRetry,
+  recordExchange,
+  upstreamTimeoutError,
+} from './exchange.js';
 import type { ForwardContext } from './exchange.js';
 import type { Instance, ReleasePool } from './release-pool.js';
 
 const EXCHANGE = Symbol('rewind.exchange');
 type Tagged<T> = T & { [EXCHANGE]?: Exchange };
+const NO_BODY: Buffer[] = [];
+/** first try, another instance or a fresh socket, another release */
+const MAX_ATTEMPTS = 3;
 
 class Exchange {
   upstream: Tagged<ClientRequest> | undefined;
   attempts = 0;
-  replay: Buffer[] | null = [];
+  /** a retry already moved this request to another release */
+  movedRelease = false;
+  replay: Buffer[] | null;
   replayBytes = 0;
   bodyEnded = false;
   /** status sent to the client; 0 until then */
   status = 0;
   /** the upstream failed after its response started */
   broken = false;
+  /** socket.bytesWritten when this attempt got its socket: unchanged means nothing was sent */
+  writtenBefore = -1;
   connectTimer: NodeJS.Timeout | undefined;
   instance: Instance | undefined;
+  readonly idempotent: boolean;
   readonly headers: string[];
 
   constructor(
     readonly context: ForwardContext,
-    readonly pool: ReleasePool,
+    public pool: ReleasePool,
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
-    readonly startedAt: number,
+    /** when the release now serving it got the request (a move to another release restarts it) */
+    public startedAt: number,
   ) {
-    this.headers = upstreamRequestHeaders(req.rawHeaders, req.socket.remoteAddress, context.encrypted);
+    const address = req.socket.remoteAddress;
+    this.headers = upstreamRequestHeaders(
+      req.rawHeaders,
+      address,
+      context.encrypted,
+      false,
+      isTrusted(context.trusted, address),
+    );
+    this.idempotent = isIdempotent(req.method);
+    this.replay = hasBody(req.rawHeaders) ? [] : NO_BODY;
   }
 }
 
@@ -53,26 +79,51 @@ export function forwardHttp(
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
-  pool.begin();
   const exchange = new Exchange(context, pool, req, res, performance.now());
+  pool.begin();
+  pool.telemetry.pending.add(exchange);
   (req as Tagged<IncomingMessage>)[EXCHANGE] = exchange;
   (res as Tagged<ServerResponse>)[EXCHANGE] = exchange;
   res.on('close', onClientClose);
   req.on('data', onClientData);
   req.on('end', onClientEnd);
   req.on('error', onClientError);
-  send(exchange);
+  send(exchange, exchange.pool.next(undefined));
 }
 
-function send(exchange: Exchange): void {
+/** Whether a request has a body: only then is a replay buffer kept (raw names, no parsed headers object). */
+function hasBody(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length !== 14 && name.length !== 17) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'content-length' || lower === 'transfer-encoding') return true;
+  }
+  return false;
+}
+
+/**
+ * Ends every exchange of `pending` still without an answer after `timeoutMs`
+ * with a 504. One sweep per switch replaces a timer per request (hot path).
+ */
+export function expireUnanswered(pending: Iterable<{ readonly startedAt: number }>, timeoutMs: number): void {
+  const now = performance.now();
+  for (const entry of pending) {
+    const exchange = entry as Exchange;
+    if (exchange.status !== 0 || now - exchange.startedAt < timeoutMs) continue;
+    exchange.upstream?.destroy(upstreamTimeoutError(timeoutMs));
+  }
+}
+
+function send(exchange: Exchange, instance: Instance | undefined): void {
   const { pool, req, context } = exchange;
-  const instance = pool.next(exchange.instance);
   if (instance === undefined) {
-    fail(exchange, `release ${pool.revision} has no instances`);
+    fail(exchange, 502, `release ${pool.revision} has no instances`);
     return;
   }
   exchange.attempts += 1;
   exchange.instance = instance;
+  exchange.writtenBefore = -1;
   const upstream: Tagged<ClientRequest> = httpRequest({
     host: instance.host,
     port: instance.port,
@@ -94,11 +145,12 @@ function send(exchange: Exchange): void {
 
 function onUpstreamSocket(this: Tagged<ClientRequest>, socket: Socket): void {
   const exchange = this[EXCHANGE] as Exchange;
+  exchange.writtenBefore = socket.bytesWritten;
   if (!socket.connecting) return;
   armConnectTimer(exchange, this, socket);
 }
 
-/** A new connection: bound the connect phase only; a slow response is not an error. */
+/** A new connection: bound the connect phase only; the answer has its own timer. */
 function armConnectTimer(exchange: Exchange, upstream: ClientRequest, socket: Socket): void {
   const ms = exchange.context.connectTimeoutMs;
   exchange.connectTimer = setTimeout(() => upstream.destroy(connectTimeoutError(ms)), ms);
@@ -115,15 +167,47 @@ function onUpstreamError(this: Tagged<ClientRequest>, error: Error): void {
     return;
   }
   const code = errorCode(error);
-  if (isConnectFailure(code) && exchange.instance !== undefined) exchange.pool.markDown(exchange.instance);
-  if (exchange.attempts === 1 && exchange.replay !== null && isRetryable(code, this.reusedSocket)) {
-    send(exchange);
-    return;
+  const { pool, instance } = exchange;
+  if (isConnectFailure(code) && instance !== undefined) pool.markDown(instance);
+  const unsent = exchange.writtenBefore >= 0 && this.socket?.bytesWritten === exchange.writtenBefore;
+  const retry =
+    exchange.attempts < MAX_ATTEMPTS && exchange.replay !== null && mayRetry(code, unsent, exchange.idempotent);
+  if (retry) {
+    // One more try on the same release (a fresh socket after a stale one, else
+    // another instance), then the other release; the last try is kept for it.
+    if (!exchange.movedRelease && exchange.attempts === 1) {
+      const again = pool.nextOther(instance) ?? (this.reusedSocket ? instance : undefined);
+      if (again !== undefined) return send(exchange, again);
+    }
+    const fallback = exchange.movedRelease ? undefined : exchange.context.fallback(pool);
+    if (fallback !== undefined) return moveTo(exchange, fallback);
+    if (!exchange.movedRelease) return send(exchange, pool.next(instance));
   }
-  fail(exchange, `release ${exchange.pool.revision} is unreachable (${code})`);
+  if (code === 'EUPSTREAMTIMEOUT') fail(exchange, 504, `release ${pool.revision} did not answer in time`);
+  else fail(exchange, 502, `release ${pool.revision} is unreachable (${code})`);
 }
 
-function fail(exchange: Exchange, reason: string): void {
+/**
+ * The release failed this request before answering: count that failure against
+ * it (its error rate must show the crash) and send the request to `target`.
+ */
+function moveTo(exchange: Exchange, target: ReleasePool): void {
+  const failed = exchange.pool;
+  recordExchange(exchange.context, failed, exchange.startedAt, true);
+  failed.telemetry.pending.delete(exchange);
+  failed.end();
+  target.begin();
+  // The release that answers is measured from when it got the request: the time
+  // lost on the failed one is not its latency.
+  exchange.startedAt = performance.now();
+  target.telemetry.pending.add(exchange);
+  exchange.pool = target;
+  exchange.movedRelease = true;
+  exchange.instance = undefined;
+  send(exchange, target.next(undefined));
+}
+
+function fail(exchange: Exchange, status: 502 | 504, reason: string): void {
   const { res } = exchange;
   exchange.replay = null;
   if (res.headersSent) {
@@ -131,9 +215,10 @@ function fail(exchange: Exchange, reason: string): void {
     res.destroy();
     return;
   }
-  exchange.status = 502;
-  const body = `502 Bad Gateway: rewind traffic switch: ${reason}\n`;
-  res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  exchange.status = status;
+  const title = status === 504 ? 'Gateway Timeout' : 'Bad Gateway';
+  const body = `${status} ${title}: rewind traffic switch: ${reason}\n`;
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -167,8 +252,8 @@ function onClientData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
   const exchange = this[EXCHANGE] as Exchange;
   if (exchange.replay !== null) {
     exchange.replayBytes += chunk.length;
-    if (exchange.replayBytes <= exchange.context.replayLimitBytes) exchange.replay.push(chunk);
-    else exchange.replay = null;
+    if (exchange.replay === NO_BODY || exchange.replayBytes > exchange.context.replayLimitBytes) exchange.replay = null;
+    else exchange.replay.push(chunk);
   }
   const upstream = exchange.upstream;
   if (upstream !== undefined && !upstream.destroyed && !upstream.write(chunk)) this.pause();
@@ -196,5 +281,6 @@ function onClientClose(this: Tagged<ServerResponse>): void {
     const is5xx = exchange.status >= 500 || exchange.broken;
     recordExchange(exchange.context, exchange.pool, exchange.startedAt, is5xx);
   }
+  exchange.pool.telemetry.pending.delete(exchange);
   exchange.pool.end();
 }

@@ -1,5 +1,5 @@
 /**
- * Protocol upgrades (WebSocket) pass through the switch (issue 3 §3): the
+ * Protocol upgrades (WebSocket) pass through the switch: the
  * handshake goes to an instance of the release chosen on arrival, the upstream's
  * answer goes back verbatim, then bytes are piped both ways until either side
  * closes. The connection counts as in flight on its release until it is closed,
@@ -9,7 +9,7 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { endToEnd, upstreamRequestHeaders } from './headers.js';
+import { endToEnd, isTrusted, upstreamRequestHeaders } from './headers.js';
 import { connectTimeoutError, errorCode, isConnectFailure, isRetryable, recordExchange } from './exchange.js';
 import type { ForwardContext } from './exchange.js';
 import type { Instance, ReleasePool } from './release-pool.js';
@@ -34,7 +34,9 @@ export function forwardUpgrade(
   open: OpenSockets,
 ): void {
   const startedAt = performance.now();
-  const headers = upstreamRequestHeaders(req.rawHeaders, req.socket.remoteAddress, context.encrypted, true);
+  const address = req.socket.remoteAddress;
+  const trusted = isTrusted(context.trusted, address);
+  const headers = upstreamRequestHeaders(req.rawHeaders, address, context.encrypted, true, trusted);
   let answered = false;
   let attempts = 0;
   let failed: Instance | undefined;
@@ -121,7 +123,7 @@ export function forwardUpgrade(
       const code = errorCode(error);
       if (isConnectFailure(code)) pool.markDown(instance);
       failed = instance;
-      if (attempts === 1 && isRetryable(code, false)) return attempt();
+      if (attempts === 1 && isRetryable(code)) return attempt();
       refuse(`release ${pool.revision} is unreachable (${code})`);
     });
     upstream.end();

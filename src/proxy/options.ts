@@ -1,7 +1,8 @@
 /**
- * Options of the built-in traffic switch (issue 3 §3), with their defaults and
+ * Options of the built-in traffic switch, with their defaults and
  * the checks that turn a bad value into a clear UserError.
  */
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { badRequest } from '../core/errors.js';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
@@ -27,9 +28,44 @@ export interface TrafficSwitchOptions {
   upstreamIdleTimeoutMs?: number;
   /** client keep-alive idle timeout of the switch's own server; default 5000 ms (Node's) */
   clientKeepAliveTimeoutMs?: number;
+  /**
+   * An upstream that has not started its answer this long after the request was
+   * sent is abandoned: the client gets 504 and the release an error; default 30000 ms
+   */
+  upstreamTimeoutMs?: number;
+  /**
+   * Senders (addresses or CIDR blocks, IPv4 or IPv6) whose X-Forwarded-* and
+   * Forwarded headers are kept, e.g. a load balancer in front; from anyone else
+   * they are replaced, so a client cannot choose the address the upstream sees.
+   * Default: none
+   */
+  trustForwardedFrom?: string[];
 }
 
-export type ResolvedOptions = Required<TrafficSwitchOptions>;
+export type ResolvedOptions = Required<Omit<TrafficSwitchOptions, 'trustForwardedFrom'>> & {
+  /** undefined when nobody is trusted */
+  trusted: BlockList | undefined;
+};
+
+/** Parses `trustForwardedFrom` into a BlockList; a bad entry is a UserError naming it. */
+function trustList(entries: string[] | undefined): BlockList | undefined {
+  if (entries === undefined || entries.length === 0) return undefined;
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', bits] = String(entry).split('/');
+    const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
+    const prefix = bits === undefined ? undefined : Number(bits);
+    const max = family === 'ipv4' ? 32 : 128;
+    if (family === undefined || (prefix !== undefined && (!Number.isInteger(prefix) || prefix < 0 || prefix > max))) {
+      throw badRequest(
+        `traffic switch option trustForwardedFrom: "${String(entry)}" is not an address or CIDR block like 10.0.0.0/8`,
+      );
+    }
+    if (prefix === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, prefix, family);
+  }
+  return list;
+}
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
@@ -55,5 +91,7 @@ export function resolveOptions(options: TrafficSwitchOptions = {}): ResolvedOpti
     maxSocketsPerInstance: positiveInteger('maxSocketsPerInstance', options.maxSocketsPerInstance, 256),
     upstreamIdleTimeoutMs: positiveInteger('upstreamIdleTimeoutMs', options.upstreamIdleTimeoutMs, 4000),
     clientKeepAliveTimeoutMs: positiveInteger('clientKeepAliveTimeoutMs', options.clientKeepAliveTimeoutMs, 5000),
+    upstreamTimeoutMs: positiveInteger('upstreamTimeoutMs', options.upstreamTimeoutMs, 30_000),
+    trusted: trustList(options.trustForwardedFrom),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * One release's side of the switch (issue 3 §3): its upstream instances with a
+ * One release's side of the switch: its upstream instances with a
  * round-robin cursor, a keep-alive agent of its own, the count of requests in
  * flight on it and the `drain` waiters, and its telemetry ring.
  *
@@ -31,8 +31,10 @@ export class ReleasePool {
   private instances: Instance[] = [];
   private cursor = 0;
   inFlight = 0;
-  /** removed from the switch: destroy the agent once the last request ends */
+  /** removed from the switch: close once the last request ends */
   retired = false;
+  /** called once when the pool is closed (the switch frees its telemetry then) */
+  onClose: (() => void) | undefined;
   private waiters: (() => void)[] = [];
 
   constructor(
@@ -91,6 +93,19 @@ export class ReleasePool {
     return other;
   }
 
+  /** An instance other than `avoid` that is not cooling down, or undefined. */
+  nextOther(avoid: Instance | undefined): Instance | undefined {
+    const count = this.instances.length;
+    if (count < 2) return undefined;
+    const now = this.clock.now();
+    for (let tried = 0; tried < count; tried += 1) {
+      const instance = this.instances[this.cursor % count] as Instance;
+      this.cursor = (this.cursor + 1) % count;
+      if (instance.downUntil <= now && instance !== avoid) return instance;
+    }
+    return undefined;
+  }
+
   /** A refused connection: skip this instance for a while. */
   markDown(instance: Instance): void {
     instance.downUntil = this.clock.now() + this.coolDownMs;
@@ -108,7 +123,7 @@ export class ReleasePool {
       this.waiters = [];
       for (const wake of waiters) wake();
     }
-    if (this.retired) this.agent.destroy();
+    if (this.retired) this.close();
   }
 
   /** Resolves true when nothing is in flight, false when `timeoutMs` passes first. */
@@ -134,5 +149,8 @@ export class ReleasePool {
   close(): void {
     // In-flight requests fail when their sockets go; their end() wakes drain().
     this.agent.destroy();
+    const onClose = this.onClose;
+    this.onClose = undefined;
+    onClose?.();
   }
 }

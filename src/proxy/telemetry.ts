@@ -1,5 +1,5 @@
 /**
- * Per-release telemetry in one-second buckets (issue 3 §3): a ring of
+ * Per-release telemetry in one-second buckets: a ring of
  * `retentionSeconds` slots per release, each holding the second's request count,
  * 5xx count, latency histogram and the longest 5xx streak seen in it. All storage
  * is typed arrays allocated when the release first appears, so recording a
@@ -17,7 +17,7 @@
  */
 import { badRequest } from '../core/errors.js';
 import type { MetricValue, ProxyMetric, TelemetryReader } from './types.js';
-import { BUCKET_COUNT, percentileOf } from './latency-histogram.js';
+import { BUCKET_COUNT, bucketIndex, bucketValue, percentileOf } from './latency-histogram.js';
 
 export class ReleaseTelemetry {
   private readonly second: Float64Array;
@@ -26,6 +26,11 @@ export class ReleaseTelemetry {
   readonly maxStreak: Uint32Array;
   readonly histogram: Uint32Array;
   private streak = 0;
+  /**
+   * Requests in flight, by their start (performance.now()): a release that hangs
+   * finishes nothing, so latency reads count these at the age they have reached.
+   */
+  readonly pending = new Set<{ readonly startedAt: number }>();
 
   constructor(readonly slots: number) {
     this.second = new Float64Array(slots).fill(-1);
@@ -68,10 +73,23 @@ export class ReleaseTelemetry {
 export interface TelemetryStore {
   /** the release's ring, created on first use */
   forRelease(revision: number): ReleaseTelemetry;
+  /** drops a retired release's ring (≈ 0.6 MB at the default retention) */
+  forget(revision: number): void;
   readonly reader: TelemetryReader;
 }
 
 const EMPTY: MetricValue = Object.freeze({ value: 0, samples: 0 });
+
+/** Adds every in-flight request of `ring` at its age to `counts`; returns how many. */
+function addPending(ring: ReleaseTelemetry, counts: Uint32Array): number {
+  if (ring.pending.size === 0) return 0;
+  const now = performance.now();
+  for (const { startedAt } of ring.pending) {
+    const bucket = bucketIndex(now - startedAt);
+    counts[bucket] = (counts[bucket] ?? 0) + 1;
+  }
+  return ring.pending.size;
+}
 
 export function createTelemetryStore(retentionSeconds: number): TelemetryStore {
   const releases = new Map<number, ReleaseTelemetry>();
@@ -95,7 +113,10 @@ export function createTelemetryStore(retentionSeconds: number): TelemetryStore {
     let errors = 0;
     let streak = 0;
     const percentile = metric === 'latencyP95Ms' || metric === 'latencyP99Ms';
-    if (percentile) merged.fill(0);
+    if (percentile) {
+      merged.fill(0);
+      requests += addPending(ring, merged);
+    }
     for (let s = first; s <= last; s += 1) {
       const slot = ring.slotOf(s);
       if (slot < 0) continue;
@@ -127,6 +148,35 @@ export function createTelemetryStore(retentionSeconds: number): TelemetryStore {
           `unknown proxy metric "${String(metric)}"; expected one of errorRate, latencyP95Ms, latencyP99Ms, requestRate, consecutive5xx, requests, errors5xx`,
         );
     }
+  }
+
+  /**
+   * Of the requests over the window, the fraction slower than `thresholdMs`
+   * (a bucket counts as slower when its reported value is), with requests still
+   * in flight counted once they are older than the threshold.
+   */
+  function fractionAbove(revision: number, thresholdMs: number, at: number, windowMs: number): MetricValue {
+    const ring = releases.get(revision);
+    if (ring === undefined) return EMPTY;
+    const [first, last] = secondsIn(at - windowMs, at, ring.slots);
+    let firstSlow = 0;
+    while (firstSlow < BUCKET_COUNT && bucketValue(firstSlow) <= thresholdMs) firstSlow += 1;
+    let requests = 0;
+    let slow = 0;
+    for (let s = first; s <= last; s += 1) {
+      const slot = ring.slotOf(s);
+      if (slot < 0) continue;
+      requests += ring.requests[slot] ?? 0;
+      const base = slot * BUCKET_COUNT;
+      for (let b = firstSlow; b < BUCKET_COUNT; b += 1) slow += ring.histogram[base + b] ?? 0;
+    }
+    const now = performance.now();
+    for (const { startedAt } of ring.pending) {
+      if (now - startedAt <= thresholdMs) continue;
+      requests += 1;
+      slow += 1;
+    }
+    return { value: requests === 0 ? 0 : slow / requests, samples: requests };
   }
 
   /** Rows only for retained seconds in [from, to) that saw at least one request. */
@@ -163,6 +213,9 @@ export function createTelemetryStore(retentionSeconds: number): TelemetryStore {
       }
       return ring;
     },
-    reader: { read, seconds },
+    forget(revision) {
+      releases.delete(revision);
+    },
+    reader: { read, seconds, fractionAbove },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Rewind's built-in traffic switch (issue 3 §3): an HTTP/1.1 reverse proxy in
+ * Rewind's built-in traffic switch: an HTTP/1.1 reverse proxy in
  * front of one service whose releases each have a pool of instances. Each request
  * is bound on arrival to the release the weight table picks and finishes there,
  * whatever the weights do meanwhile; that is what lets a rollback shift traffic
@@ -18,7 +18,7 @@ import { WeightTable } from './weight-table.js';
 import { ReleasePool } from './release-pool.js';
 import { createTelemetryStore } from './telemetry.js';
 import type { ForwardContext } from './exchange.js';
-import { forwardHttp } from './forward-http.js';
+import { expireUnanswered, forwardHttp } from './forward-http.js';
 import { forwardUpgrade } from './forward-upgrade.js';
 import type { OpenSockets } from './forward-upgrade.js';
 
@@ -39,16 +39,35 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
   const retired = new Map<number, ReleasePool>();
   const open: OpenSockets = new Set<Duplex>();
   const freshAgent = new Agent({ keepAlive: false });
+  // The one mutable reference to the weights: replaced whole, never edited.
+  let table = WeightTable.empty;
+  let closed: Promise<void> | undefined;
+
+  /**
+   * Where a request `failed` could not answer may go: a release with weight, else
+   * the newest warm release older than `failed` (the previous one, kept warm for
+   * this). A newer release at weight 0 is one traffic was just taken away from,
+   * usually because it is bad: never a fallback.
+   */
+  const fallback = (failed: ReleasePool): ReleasePool | undefined => {
+    let warm: ReleasePool | undefined;
+    for (const pool of pools.values()) {
+      if (pool === failed || pool.size === 0) continue;
+      if ((table.weights[pool.revision] ?? 0) > 0) return pool;
+      if (pool.revision < failed.revision && (warm === undefined || pool.revision > warm.revision)) warm = pool;
+    }
+    return warm;
+  };
   const context: ForwardContext = {
     clock,
     freshAgent,
     connectTimeoutMs: resolved.connectTimeoutMs,
     replayLimitBytes: resolved.replayLimitBytes,
     encrypted: false,
+    upstreamTimeoutMs: resolved.upstreamTimeoutMs,
+    trusted: resolved.trusted,
+    fallback,
   };
-  // The one mutable reference to the weights: replaced whole, never edited.
-  let table = WeightTable.empty;
-  let closed: Promise<void> | undefined;
 
   const choose = (): ReleasePool | undefined => {
     const revision = table.pick();
@@ -80,6 +99,15 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
     }
     forwardUpgrade(context, pool, req, socket, head, open);
   };
+
+  // Requests without an answer after upstreamTimeout become 504s; checked a
+  // twentieth of the timeout apart (at most 1 s), so the 504 comes that much late at most.
+  const sweepMs = Math.min(1000, Math.max(10, Math.floor(resolved.upstreamTimeoutMs / 20)));
+  const sweep = setInterval(() => {
+    for (const pool of pools.values()) expireUnanswered(pool.telemetry.pending, resolved.upstreamTimeoutMs);
+    for (const pool of retired.values()) expireUnanswered(pool.telemetry.pending, resolved.upstreamTimeoutMs);
+  }, sweepMs);
+  sweep.unref();
 
   const server = createServer({ keepAliveTimeout: resolved.clientKeepAliveTimeoutMs }, onRequest);
   server.on('upgrade', onUpgrade);
@@ -118,6 +146,7 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
           );
         pool.setUpstreams(upstreams);
         pool.retired = false;
+        pool.onClose = undefined;
         retired.delete(revision);
         pools.set(revision, pool);
         return;
@@ -130,7 +159,12 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
       table = table.without(revision);
       if (pool === undefined) return;
       pools.delete(revision);
-      // Requests in flight finish on it (issue 3 §3); the agent goes with the last one.
+      // Requests in flight finish on it; the agent and the telemetry go with the
+      // last one, so a controller that deploys all year does not grow.
+      pool.onClose = () => {
+        if (retired.get(revision) === pool) retired.delete(revision);
+        if (!pools.has(revision)) telemetry.forget(revision);
+      };
       if (pool.inFlight === 0) pool.close();
       else {
         pool.retired = true;
@@ -160,6 +194,7 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
 
     close() {
       closed ??= new Promise<void>((resolve) => {
+        clearInterval(sweep);
         server.close(() => resolve());
         server.closeAllConnections();
         for (const socket of open) socket.destroy();

@@ -1,5 +1,5 @@
 /**
- * The traffic switch's contract (issue 3 §3), shared by the proxy and the local
+ * The traffic switch's contract, shared by the proxy and the local
  * driver. The switch fronts one service: each release (by revision) has a pool of
  * upstream instances and a weight; weights change atomically.
  */
@@ -21,6 +21,12 @@ export interface MetricValue {
 export interface TelemetryReader {
   /** a metric of one release over [at - windowMs, at) */
   read(revision: number, metric: ProxyMetric, at: number, windowMs: number): MetricValue;
+  /**
+   * The fraction of one release's requests over [at - windowMs, at) slower than
+   * `thresholdMs`, requests in flight longer than that included: the per-request
+   * evidence a sequential latency trigger counts
+   */
+  fractionAbove(revision: number, thresholdMs: number, at: number, windowMs: number): MetricValue;
   /** per-second rows of one release, for recording signals */
   seconds(
     revision: number,
@@ -43,5 +49,11 @@ export interface TrafficSwitch {
   /** resolves when the release has no request in flight (or after timeoutMs) */
   drain(revision: number, timeoutMs: number): Promise<boolean>;
   readonly telemetry: TelemetryReader;
+  /**
+   * Resolves once every change asked for so far is in effect; routers that apply
+   * changes asynchronously (HAProxy's runtime API) have it, the built-in switch
+   * applies them at once
+   */
+  settled?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { describeSequential } from '../core/policy/sequential-trigger.js';
 import { formatDuration } from '../core/duration.js';
 import type { IncidentReport } from './incident-report.js';
 import type { RecoveryPhase } from './recovery-times.js';
@@ -57,9 +58,15 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
   );
 
   lines.push('## Impact', '');
+  const unknown = 'not measured';
   const budget = impact.errorBudget
     ? `${impact.errorBudget.burnedPercent}% of ${impact.errorBudget.allowedFailures} allowed failures`
-    : '—';
+    : impact.failedRequests === null
+      ? unknown
+      : 'no error budget set';
+  if (impact.measuredBy)
+    lines.push(`Counted by the traffic switch (\`${impact.measuredBy}\`) for the rolled-back release.`, '');
+  else if (impact.notMeasured) lines.push(`Not measured: ${impact.notMeasured}.`, '');
   lines.push(
     ...table(
       ['Measure', 'Value'],
@@ -67,11 +74,14 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
         [
           'Failed requests',
           impact.failedRequests === null
-            ? null
+            ? unknown
             : `${impact.failedRequests}${impact.totalRequests !== null ? ` of ${impact.totalRequests}` : ''}`,
         ],
-        ['Error rate', impact.errorRate === null ? null : `${(impact.errorRate * 100).toFixed(2)}%`],
-        ['User impact (until traffic restored)', ms(impact.durationMs)],
+        ['Error rate', impact.errorRate === null ? unknown : `${(impact.errorRate * 100).toFixed(2)}%`],
+        [
+          'User impact (first failure → traffic restored)',
+          impact.durationMs === null ? unknown : ms(impact.durationMs),
+        ],
         ['Rollback duration', ms(impact.rollbackDurationMs)],
         ['Error budget burned', budget],
       ],
@@ -126,6 +136,13 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
       ),
       '',
     );
+    for (const e of report.evidence) {
+      if (e.sequential)
+        lines.push(
+          `Sequential evidence of ${e.trigger}: ${describeSequential(e.metric, e.sequential, e.sequential.thresholdMs)}.`,
+          '',
+        );
+    }
   }
   if (report.decisions.length > 0) {
     lines.push(

@@ -1,3 +1,4 @@
+import type { SequentialEvidence } from '../core/policy/sequential-trigger.js';
 import type { RewindEvent, RollbackDetail } from '../core/model.js';
 import {
   checkRecoveryTargets,
@@ -53,6 +54,8 @@ export interface Evidence {
   samples: number | null;
   severity: string;
   revision: number | null;
+  /** sequential evidence: the test, the requests it used and the confidence it reached */
+  sequential?: SequentialEvidence;
 }
 
 /** The report as JSON (`rewind report --format json`); field names are a contract. */
@@ -79,11 +82,15 @@ export interface IncidentReport {
     headline: string;
   };
   impact: {
+    /** what counted the requests (the local driver's traffic switch: `local`); null when not measured */
+    measuredBy: string | null;
+    /** why there are no numbers, when there are none */
+    notMeasured: string | null;
     failedRequests: number | null;
     totalRequests: number | null;
     /** failed / total, 0–1 */
     errorRate: number | null;
-    /** users affected: fault (or detection) → traffic restored */
+    /** users affected: first failed request (or the drill's fault) → traffic restored */
     durationMs: number | null;
     /** the rollback itself: initiated → completed */
     rollbackDurationMs: number | null;
@@ -101,6 +108,13 @@ export interface IncidentReport {
 }
 
 const iso = (at: number): string => new Date(at).toISOString();
+/** The sequential test's record of a trigger.fired event, when it has one. */
+function sequentialOf(value: unknown): { sequential?: SequentialEvidence } {
+  const record = value as Partial<SequentialEvidence> | null | undefined;
+  if (record === null || typeof record !== 'object' || typeof record.method !== 'string') return {};
+  return { sequential: record as SequentialEvidence };
+}
+
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 const str = (value: unknown): string | null =>
   typeof value === 'string' ? value : value === undefined || value === null ? null : String(value);
@@ -117,9 +131,19 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
   const checks = checkRecoveryTargets(times, input.targets);
   const steps = buildSteps(rollback, events);
 
-  const failedRequests = num(completed.failedRequests);
-  const totalRequests = num(completed.totalRequests);
-  const impactStart = times.faultAt ?? times.detectedAt ?? times.decidedAt;
+  // the switch's count at the moment traffic came back (see app/record/impact.ts)
+  const counted = (first('rollback.traffic-restored')?.data.impact ?? null) as Record<string, unknown> | null;
+  const measured = counted?.measured === true;
+  const failedRequests = measured ? num(counted.failedRequests) : num(completed.failedRequests);
+  const totalRequests = measured ? num(counted.totalRequests) : num(completed.totalRequests);
+  const firstFailureAt = measured ? num(counted.firstFailureAt) : null;
+  const impactStart = firstFailureAt ?? times.faultAt;
+  const durationMs =
+    measured && firstFailureAt === null
+      ? 0
+      : impactStart !== null && times.trafficRestoredAt !== null
+        ? Math.max(0, times.trafficRestoredAt - impactStart)
+        : null;
   const rollbackDurationMs =
     num(completed.durationMs) ??
     (rollback.startedAt !== null && rollback.finishedAt !== null ? rollback.finishedAt - rollback.startedAt : null);
@@ -162,6 +186,7 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
       samples: num(event.data.samples),
       severity: str(event.data.severity) ?? '',
       revision: num(event.data.revision) ?? event.revision,
+      ...sequentialOf(event.data.sequential),
     }));
 
   const decisions = events
@@ -215,11 +240,14 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
       headline,
     },
     impact: {
+      measuredBy: measured ? str(counted.source) : null,
+      notMeasured: measured
+        ? null
+        : (str(counted?.reason) ?? (failedRequests === null ? 'no source counted the requests' : null)),
       failedRequests,
       totalRequests,
       errorRate: failedRequests !== null && totalRequests ? failedRequests / totalRequests : null,
-      durationMs:
-        impactStart !== null && times.trafficRestoredAt !== null ? times.trafficRestoredAt - impactStart : null,
+      durationMs,
       rollbackDurationMs,
       errorBudget: budget(failedRequests, input.errorBudget),
     },

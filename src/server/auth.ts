@@ -40,6 +40,8 @@ export interface AuthOptions {
   access: Access;
   /** false: `/metrics` needs a viewer token too; default true */
   publicMetrics?: boolean;
+  /** a browser's signed-in session, asked when no bearer token was sent (the dashboard's cookie) */
+  session?: (request: FastifyRequest) => Promise<Identity | null>;
   /** told of every refusal (401/403), for the audit log */
   onRefused?: (request: FastifyRequest, status: 401 | 403, message: string) => void;
 }
@@ -70,7 +72,8 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   app.addHook('onRequest', async (request, reply) => {
     const access = rule(request);
     if (access === 'public') return;
-    const identity = await options.access.authenticate(bearerToken(request));
+    const bearer = bearerToken(request);
+    const identity = bearer ? await options.access.authenticate(bearer) : ((await options.session?.(request)) ?? null);
     if (!identity) {
       const r = refuse(
         request,

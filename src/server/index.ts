@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { RewindApi } from '../app/index.js';
 import type { AuthOptions } from './auth.js';
 import { identityOf, installAuth } from './auth.js';
+import type { ProjectIdentity } from '../app/project-identity.js';
+import { PROJECT_HEADER } from '../app/project-identity.js';
 import { errorHandler } from './errors.js';
 import { installHostCheck } from './host-check.js';
 import { installMasking } from './masking.js';
@@ -10,6 +12,7 @@ import { installAuditHook } from './audit-routes.js';
 import type { AuditEntry } from '../app/access/audit.js';
 import type { Redactor } from '../core/redact.js';
 import { registerRoutes } from './routes.js';
+import { strictBodyTypes } from './strict-body.js';
 
 export interface ServerOptions {
   api: RewindApi;
@@ -23,6 +26,8 @@ export interface ServerOptions {
   https?: { cert: Buffer; key: Buffer };
   /** where API calls that change something, and refusals, are recorded */
   audit?: (entry: AuditEntry) => Promise<void>;
+  /** the project this controller serves: on /healthz and in every answer's `X-Rewind-Project` header */
+  project?: ProjectIdentity;
   /** more routes (metrics, dashboard) registered by their own modules */
   plugins?: ((app: FastifyInstance) => void)[];
 }
@@ -34,11 +39,17 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }),
   );
+  const project = options.project;
+  if (project)
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.header(PROJECT_HEADER, project.id);
+    });
+  strictBodyTypes(app);
   if (options.audit) installAuditHook(app, options.audit);
   installHostCheck(app, options.hosts.listenHost, options.hosts.allowedHosts);
   installAuth(app, options.auth);
   installMasking(app, options.redact);
-  registerRoutes(app, options.api, identityOf);
+  registerRoutes(app, options.api, identityOf, project ?? null);
   for (const plugin of options.plugins ?? []) plugin(app);
   return app;
 }

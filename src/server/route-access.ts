@@ -19,6 +19,10 @@ const serviceInPath: Target = (r) => ({
   service: text((r.params as { service?: unknown }).service),
   environment: text(query(r).environment),
 });
+const serviceInPathBody: Target = (r) => ({
+  service: text((r.params as { service?: unknown }).service),
+  environment: text(body(r).environment),
+});
 const environmentInQuery: Target = (r) => ({ environment: text(query(r).environment) });
 
 /**
@@ -36,6 +40,13 @@ const TABLE: Record<string, { action: Action; target?: Target }> = {
   'GET /v1/rollbacks': { action: 'read', target: environmentInQuery },
   'GET /v1/rollbacks/:id': { action: 'read' },
   'GET /v1/rollbacks/:id/report': { action: 'read' },
+  'POST /v1/undo-group': { action: 'undo', target: environmentInBody },
+  'POST /v1/services/:service/restart': { action: 'operate', target: serviceInPathBody },
+  'POST /v1/services/:service/stop': { action: 'operate', target: serviceInPathBody },
+  'POST /v1/services/:service/start': { action: 'operate', target: serviceInPathBody },
+  'POST /v1/services/:service/flags/:flag': { action: 'operate', target: serviceInPathBody },
+  'GET /v1/services/:service/flags': { action: 'read', target: serviceInPath },
+  'GET /v1/services/:service/config-diff': { action: 'read', target: serviceInPath },
   'POST /v1/drills': { action: 'drill', target: environmentInBody },
   'GET /v1/drills/:id': { action: 'read' },
   'GET /v1/events': { action: 'read', target: environmentInQuery },

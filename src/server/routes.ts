@@ -3,13 +3,19 @@ import type { RewindApi } from '../app/index.js';
 import { DRILL_FAULTS, type DrillFault } from '../app/drill/fault-injection.js';
 import { renderIncidentMarkdown } from '../report/index.js';
 import type { Authenticate } from './auth.js';
+import type { ProjectIdentity } from '../app/project-identity.js';
 
 const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const envQuery = { type: 'object', properties: { environment: str }, additionalProperties: false } as const;
 
 /** The controller's HTTP API, version 1. Every route authenticates first. */
-export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticate: Authenticate): void {
-  app.get('/healthz', async () => ({ ok: true, pid: process.pid }));
+export function registerRoutes(
+  app: FastifyInstance,
+  api: RewindApi,
+  authenticate: Authenticate,
+  project: ProjectIdentity | null = null,
+): void {
+  app.get('/healthz', async () => ({ ok: true, pid: process.pid, project }));
 
   app.post<{
     Body: {
@@ -19,6 +25,7 @@ export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticat
       strategy?: 'bluegreen' | 'canary';
       force?: boolean;
       watch?: boolean;
+      waitStable?: boolean;
       migrate?: boolean;
     };
   }>(
@@ -36,6 +43,7 @@ export function registerRoutes(app: FastifyInstance, api: RewindApi, authenticat
             strategy: { enum: ['bluegreen', 'canary'] },
             force: { type: 'boolean' },
             watch: { type: 'boolean' },
+            waitStable: { type: 'boolean' },
             migrate: { type: 'boolean' },
           },
         },

@@ -52,7 +52,7 @@ beforeAll(async () => {
   looserFile = writeConfig(temp.dir, configWith(0.6, { policy: { automatic: false } }), 'looser.yaml');
   const controller = await startTestController(mainFile);
   try {
-    await controller.api.deploy({ service: 'api', version: 'v1', watch: true, actor: actor('ci') });
+    await controller.api.deploy({ service: 'api', version: 'v1', watch: true, waitStable: true, actor: actor('ci') });
     // the episode: 5 % errors, then 30 % after ~2 s, then 70 % after ~4 s (only the last breaches 0.5)
     metrics.values.set('errorRate/2', 0.05);
     await controller.api.deploy({ service: 'api', version: 'v2', actor: actor('ci') });
@@ -159,7 +159,7 @@ describe('policy replay', () => {
     const controller = await startTestController(file);
     try {
       for (const version of ['v1', 'v2'])
-        await controller.api.deploy({ service: 'api', version, watch: true, actor: actor('ci') });
+        await controller.api.deploy({ service: 'api', version, watch: true, waitStable: true, actor: actor('ci') });
       const cli = (args: string[]) =>
         run('node', ['bin/rewind.js', ...args, '-c', file, '--controller', controller.url], {
           env: { ...process.env, NO_COLOR: '1' },

@@ -73,6 +73,7 @@ beforeAll(async () => {
         version: 'v1',
         environment: 'production',
         watch: true,
+        waitStable: true,
         actor: actor('alice'),
       })
     ).outcome,
@@ -85,17 +86,23 @@ afterAll(async () => {
   temp?.remove();
 });
 
-async function deployAsking(version: string, metric: string, revision: number): Promise<string> {
+async function deployAsking(
+  version: string,
+  metric: string,
+  revision: number,
+  outcome: 'waiting' | 'rolled-back' = 'waiting',
+): Promise<string> {
   metrics.values.set(`${metric}/${revision}`, 500);
   const result = await controller.api.deploy({
     service: 'api',
     environment: 'production',
     version,
     watch: true,
+    waitStable: true,
     actor: actor('ci'),
   });
   metrics.values.delete(`${metric}/${revision}`);
-  expect(result.outcome).toBe('waiting');
+  expect(result.outcome).toBe(outcome);
   const decision = (await eventsOf(controller, 'decision.made', 'api')).find((e) => e.revision === revision);
   expect(decision?.data.action).toBe('ask');
   return String(decision?.data.approvalId);
@@ -142,8 +149,34 @@ describe('approvals', () => {
     expect(rejected?.data).toMatchObject({ by: 'bob', reason: 'known slow cache warm-up' });
   });
 
+  it('reject during the analysis keeps the release: the analysis goes on and promotes it at its end', async () => {
+    metrics.values.set('latency/4', 500);
+    const deploying = controller.api.deploy({
+      service: 'api',
+      environment: 'production',
+      version: 'v4',
+      watch: true,
+      actor: actor('ci'),
+    });
+    const asked = await waitFor('the approval', async () =>
+      (await eventsOf(controller, 'approval.requested', 'api')).find((e) => e.revision === 4),
+    );
+    await bob.reject({ id: String(asked.data.approvalId), actor: actor('bob'), reason: 'expected during warm-up' });
+    const rejectedAt = Date.now();
+    expect((await bob.status('api', 'production')).live).toMatchObject({ revision: 4, status: 'analyzing' });
+    const result = await deploying;
+    metrics.values.delete('latency/4');
+    expect(result.outcome).toBe('promoted');
+    const [traffic] = (await eventsOf(controller, 'deploy.traffic', 'api')).filter((e) => e.revision === 4);
+    const [promoted] = (await eventsOf(controller, 'deploy.promoted', 'api')).filter((e) => e.revision === 4);
+    // promoted when the 2 s analysis was over, not when the human answered
+    expect(Number(promoted?.at) - Number(traffic?.at)).toBeGreaterThanOrEqual(1900);
+    expect(Number(promoted?.at)).toBeGreaterThan(rejectedAt + 200);
+  });
+
   it('ask then timeout: the controller enforces the deadline and carries out onTimeout (rollback)', async () => {
-    const id = await deployAsking('v4', 'latencyShort', 4);
+    // the deadline (1s) falls inside the analysis (2s): the deploy sees the rollback
+    const id = await deployAsking('v5', 'latencyShort', 5, 'rolled-back');
     const timeout = await waitFor(
       'approval.timeout',
       async () => (await eventsOf(controller, 'approval.timeout', 'api')).find((e) => e.data.approvalId === id),
@@ -154,16 +187,24 @@ describe('approvals', () => {
     expect(approval?.decidedBy).toBe('rewind');
     const rollback = await waitFor('the timed-out rollback', async () => {
       const [latest] = await alice.rollbacks({ service: 'api', environment: 'production', limit: 1 });
-      return latest?.fromRevision === 4 && latest.status === 'succeeded' && latest;
+      return latest?.fromRevision === 5 && latest.status === 'succeeded' && latest;
     });
-    expect(rollback).toMatchObject({ kind: 'automatic', toRevision: 3 });
+    expect(rollback).toMatchObject({ kind: 'automatic', toRevision: 4 });
   });
 
   it('protected environment: a manual undo waits for a second person (four-eyes)', async () => {
     for (const version of ['v1', 'v2']) {
       expect(
-        (await alice.deploy({ service: 'api', environment: 'prod-eu', version, watch: true, actor: actor('alice') }))
-          .outcome,
+        (
+          await alice.deploy({
+            service: 'api',
+            environment: 'prod-eu',
+            version,
+            watch: true,
+            waitStable: true,
+            actor: actor('alice'),
+          })
+        ).outcome,
       ).toBe('promoted');
     }
     const asked = await alice.undo({

@@ -10,6 +10,7 @@ services:
   api:
 ${platformDriver()}    postRollback: { watch: 0s }
   web:
+    environments: [production]
     driver: { type: local, command: ["node", "server.js"], listen: "127.0.0.1:9" }
 `;
 
@@ -133,7 +134,7 @@ describe('rewind CLI as a subprocess', () => {
     expect(emergency.code).toBe(2);
     expect(emergency.stderr).toContain('needs --reason');
     const unknown = await cli('status', 'nope', '--json');
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2); // a name the config does not declare is a usage error
     expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { code: 'NOT_FOUND' } });
     expect((await cli('deploy', 'api')).code).toBe(2);
     const env = await cli('deploy', 'api', 'v1', '--env', 'prod');

@@ -27,6 +27,13 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
     expect: ['r.yaml:11:5 services.api.helth: unknown key "helth" (did you mean "health"?)'],
   },
   {
+    name: 'a trusted proxy that is not an address',
+    yaml: `${HEAD}      trustForwardedFrom: ["10.0.0.0/33"]\n`,
+    expect: [
+      'r.yaml:11:28 services.api.driver.trustForwardedFrom[0]: expected an IP address or a CIDR block like "10.0.0.0/8", got "10.0.0.0/33"',
+    ],
+  },
+  {
     name: 'an unknown metric',
     yaml: `${HEAD}    triggers:\n      - metric: errorRatio\n        above: 0.1\n`,
     expect: ['r.yaml:12:17 services.api.triggers[0].metric: unknown metric "errorRatio"'],
@@ -59,7 +66,7 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
   {
     name: 'a bad enum value',
     yaml: `${HEAD}    strategy: rainbow\n`,
-    expect: ['r.yaml:11:15 services.api.strategy: expected one of "bluegreen", "canary", got "rainbow"'],
+    expect: ['r.yaml:11:15 services.api.strategy: expected one of "bluegreen", "canary", "rolling", got "rainbow"'],
   },
   {
     name: 'a bad host:port',
@@ -108,6 +115,13 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
       'r.yaml:12:50 services.web.driver.listen: address 127.0.0.1:8080 is already the front door of service "api"',
     ],
   },
+  {
+    name: 'two environments on one front door',
+    yaml: HEAD,
+    expect: [
+      'r.yaml:10:15 services.api.driver.listen: one front door (127.0.0.1:8080) cannot serve 2 environments (production, staging)',
+    ],
+  },
   { name: 'YAML syntax', yaml: `version: 1\nservices:\n  api: [unclosed\n`, expect: ['r.yaml:4:1 (yaml):'] },
 ];
 
@@ -127,6 +141,7 @@ describe('broken configs name the file, line, column and key path', () => {
     const yaml = `${HEAD}    health:\n      interval: fast\n      timout: 1s\n    strategy: rainbow\n    triggers:\n      - metric: nope\n        above: 1\n`;
     const { issues } = checkConfig('r.yaml', yaml, {});
     expect(issues.map((i) => i.path)).toEqual([
+      'services.api.driver.listen', // HEAD's local service on both environments
       'services.api.health.interval',
       'services.api.health.timout',
       'services.api.strategy',

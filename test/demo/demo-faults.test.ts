@@ -22,17 +22,18 @@ describe('rewind demo rolls back a faulty v2 (issue 3 §7)', () => {
       rolledBackWell(run, 'error-rate');
       const { json } = run;
       expect(json.trigger?.metric).toBe('errorRate');
-      expect(json.detectedAfterMs).toBeGreaterThanOrEqual(1000); // the trigger's own `for: 1s`
-      expect(json.detectedAfterMs).toBeLessThan(4000);
+      // sequential evidence: conclusive after tens of requests, not after a fixed `for`
+      expect(json.detectedAfterMs).toBeGreaterThan(0);
+      expect(json.detectedAfterMs).toBeLessThan(2000);
       expect(json.trafficRestoredAfterMs).toBeGreaterThanOrEqual(json.detectedAfterMs! - 50);
       expect(json.trafficRestoredAfterMs).toBeLessThan(5000);
       // half of v2's answers failed until the flip, none after
-      expect(json.failedRequests).toBeGreaterThan(20);
+      expect(json.failedRequests).toBeGreaterThan(5);
       expect(json.failedRequests).toBeLessThan(json.totalRequests * 0.2);
       expect(json.rollbackStatus).toBe('succeeded');
       expect(run.wallMs).toBeLessThan(60_000);
       // live progress went to stderr: weights, error rate, the rollback's steps
-      expect(run.stderr).toMatch(/weights v2 100%/);
+      expect(run.stderr).toMatch(/weights v\d 100%/);
       expect(run.stderr).toMatch(/errors \d+\.\d%/);
       expect(run.stderr).toMatch(/rollback .*shift-traffic/);
       // the kept state is a normal Rewind state dir: the CLI reads the rollback from it

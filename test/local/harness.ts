@@ -42,7 +42,11 @@ export function createRecordingSwitch(): TrafficSwitch & { pools: Map<number, Up
     weights: () => ({ ...current }),
     inFlight: () => 0,
     drain: async () => true,
-    telemetry: { read: () => ({ value: 0, samples: 0 }), seconds: () => [] },
+    telemetry: {
+      read: () => ({ value: 0, samples: 0 }),
+      fractionAbove: () => ({ value: 0, samples: 0 }),
+      seconds: () => [],
+    },
     close: async () => undefined,
   };
 }

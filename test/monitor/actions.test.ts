@@ -76,7 +76,13 @@ beforeAll(async () => {
     },
   });
   controller = await startTestController(file);
-  const first = await controller.api.deploy({ service: 'api', version: 'v1', watch: true, actor: actor('ci') });
+  const first = await controller.api.deploy({
+    service: 'api',
+    version: 'v1',
+    watch: true,
+    waitStable: true,
+    actor: actor('ci'),
+  });
   expect(first.outcome).toBe('promoted');
 });
 
@@ -92,7 +98,13 @@ const decisions = async (revision: number) =>
 describe('matrix actions end to end', () => {
   it('rollback: a high error rate rolls the release back automatically, with evidence', async () => {
     metrics.values.set('errorRate/2', 0.5);
-    const result = await controller.api.deploy({ service: 'api', version: 'v2', watch: true, actor: actor('ci') });
+    const result = await controller.api.deploy({
+      service: 'api',
+      version: 'v2',
+      watch: true,
+      waitStable: true,
+      actor: actor('ci'),
+    });
     metrics.values.delete('errorRate/2');
     expect(result.outcome).toBe('rolled-back');
     expect(result.rollbackId).toBeTruthy();
@@ -126,7 +138,13 @@ describe('matrix actions end to end', () => {
 
   it('alert: the release is promoted and the alert recorded', async () => {
     metrics.values.set('mAlert/3', 5);
-    const result = await controller.api.deploy({ service: 'api', version: 'v3', watch: true, actor: actor('ci') });
+    const result = await controller.api.deploy({
+      service: 'api',
+      version: 'v3',
+      watch: true,
+      waitStable: true,
+      actor: actor('ci'),
+    });
     metrics.values.delete('mAlert/3');
     expect(result.outcome).toBe('promoted');
     const [decision] = await decisions(3);
@@ -136,7 +154,13 @@ describe('matrix actions end to end', () => {
   it('ignore: recorded, promoted, no rollback', async () => {
     const before = (await controller.api.rollbacks({ service: 'api' })).length;
     metrics.values.set('mIgnore/4', 5);
-    const result = await controller.api.deploy({ service: 'api', version: 'v4', watch: true, actor: actor('ci') });
+    const result = await controller.api.deploy({
+      service: 'api',
+      version: 'v4',
+      watch: true,
+      waitStable: true,
+      actor: actor('ci'),
+    });
     metrics.values.delete('mIgnore/4');
     expect(result.outcome).toBe('promoted');
     expect((await decisions(4))[0]?.data).toMatchObject({ action: 'ignore', rule: 'ignore-rule' });
@@ -146,7 +170,13 @@ describe('matrix actions end to end', () => {
   it('escalate: the deploy waits for a human, nothing is rolled back', async () => {
     const before = (await controller.api.rollbacks({ service: 'api' })).length;
     metrics.values.set('mEscalate/5', 5);
-    const result = await controller.api.deploy({ service: 'api', version: 'v5', watch: true, actor: actor('ci') });
+    const result = await controller.api.deploy({
+      service: 'api',
+      version: 'v5',
+      watch: true,
+      waitStable: true,
+      actor: actor('ci'),
+    });
     metrics.values.delete('mEscalate/5');
     expect(result.outcome).toBe('waiting');
     expect((await decisions(5))[0]?.data).toMatchObject({ action: 'escalate', rule: 'escalate-rule' });
@@ -159,7 +189,13 @@ describe('matrix actions end to end', () => {
 
   it('a failed smoke test is a critical trigger and rolls back', async () => {
     metrics.smoke.failNext = 1; // the release's smoke test fails; the one after the rollback passes
-    const result = await controller.api.deploy({ service: 'api', version: 'v6', watch: true, actor: actor('ci') });
+    const result = await controller.api.deploy({
+      service: 'api',
+      version: 'v6',
+      watch: true,
+      waitStable: true,
+      actor: actor('ci'),
+    });
     expect(result.outcome).toBe('rolled-back');
     const fired = (await eventsOf(controller, 'trigger.fired', 'api')).find((e) => e.revision === 6);
     expect(fired?.data).toMatchObject({ metric: 'smoke', severity: 'critical', revision: 6 });
@@ -170,7 +206,13 @@ describe('matrix actions end to end', () => {
   });
 
   it('an unreachable Prometheus is inconclusive: never a rollback, an approval after inconclusiveLimit', async () => {
-    const result = await controller.api.deploy({ service: 'api2', version: 'v1', watch: true, actor: actor('ci') });
+    const result = await controller.api.deploy({
+      service: 'api2',
+      version: 'v1',
+      watch: true,
+      waitStable: true,
+      actor: actor('ci'),
+    });
     expect(result.outcome).toBe('waiting');
     expect(await eventsOf(controller, 'trigger.fired', 'api2')).toHaveLength(0);
     const [decision] = await eventsOf(controller, 'decision.made', 'api2');
@@ -184,9 +226,10 @@ describe('matrix actions end to end', () => {
 
   it('watches the live release during rollbackWindow, then the restored one with tightened thresholds', async () => {
     for (const version of ['v1', 'v2']) {
-      expect((await controller.api.deploy({ service: 'web', version, watch: true, actor: actor('ci') })).outcome).toBe(
-        'promoted',
-      );
+      expect(
+        (await controller.api.deploy({ service: 'web', version, watch: true, waitStable: true, actor: actor('ci') }))
+          .outcome,
+      ).toBe('promoted');
     }
     // r1 at 7 % errors: fine under 0.1, too much under the post-rollback threshold 0.1 × 0.5
     metrics.values.set('webErrors/1', 0.07);

@@ -43,7 +43,15 @@ describe('dbConnectionsPercent', () => {
   it('is low for a quiet database and rolls back a release that holds most connections', async (test) => {
     if (!postgres) return test.skip();
     expect(
-      (await controller.api.deploy({ service: 'api', version: 'v1', watch: true, actor: actor('ci') })).outcome,
+      (
+        await controller.api.deploy({
+          service: 'api',
+          version: 'v1',
+          watch: true,
+          waitStable: true,
+          actor: actor('ci'),
+        })
+      ).outcome,
     ).toBe('promoted');
     const quiet = await controller.ctx.store.readSamples({
       service: 'api',
@@ -65,7 +73,13 @@ describe('dbConnectionsPercent', () => {
     const off = controller.ctx.onEvent((event) => {
       if (event.type === 'rollback.initiated') for (const client of clients.splice(0)) void client.end();
     });
-    const result = await controller.api.deploy({ service: 'api', version: 'v2', watch: true, actor: actor('ci') });
+    const result = await controller.api.deploy({
+      service: 'api',
+      version: 'v2',
+      watch: true,
+      waitStable: true,
+      actor: actor('ci'),
+    });
     off();
     expect(result.outcome).toBe('rolled-back');
     const fired = (await eventsOf(controller, 'trigger.fired', 'api')).find((e) => e.revision === 2);

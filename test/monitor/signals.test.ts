@@ -55,12 +55,14 @@ beforeAll(async () => {
         version: 'v1',
         strategy: 'bluegreen',
         watch: true,
+        waitStable: true,
         actor: actor('ci'),
       })
     ).outcome,
   ).toBe('promoted');
   expect(
-    (await controller.api.deploy({ service: 'api', version: 'v1', watch: true, actor: actor('ci') })).outcome,
+    (await controller.api.deploy({ service: 'api', version: 'v1', watch: true, waitStable: true, actor: actor('ci') }))
+      .outcome,
   ).toBe('promoted');
 });
 
@@ -72,7 +74,13 @@ afterAll(async () => {
 
 describe('canary judge in the watch', () => {
   it('does not fire on an identical canary', async () => {
-    const result = await controller.api.deploy({ service: 'web', version: 'v2', watch: true, actor: actor('ci') });
+    const result = await controller.api.deploy({
+      service: 'web',
+      version: 'v2',
+      watch: true,
+      waitStable: true,
+      actor: actor('ci'),
+    });
     expect(result.outcome).toBe('promoted');
     expect((await eventsOf(controller, 'trigger.fired', 'web')).filter((e) => e.revision === 2)).toHaveLength(0);
     // both releases' per-second samples were recorded over the same seconds
@@ -91,7 +99,13 @@ describe('canary judge in the watch', () => {
     metrics.values.set('latencyP95Ms/3', 80);
     metrics.jitter.set('latencyP95Ms/3', 0.3);
     const started = Date.now();
-    const result = await controller.api.deploy({ service: 'web', version: 'v3', watch: true, actor: actor('ci') });
+    const result = await controller.api.deploy({
+      service: 'web',
+      version: 'v3',
+      watch: true,
+      waitStable: true,
+      actor: actor('ci'),
+    });
     expect(result.outcome).toBe('rolled-back');
     expect(Date.now() - started).toBeLessThan(30_000);
     const fired = (await eventsOf(controller, 'trigger.fired', 'web')).find((e) => e.revision === 3);
@@ -104,7 +118,13 @@ describe('canary judge in the watch', () => {
 describe('throughputRatio', () => {
   it('a release serving under half the previous release’s requests is rolled back', async () => {
     metrics.values.set('requestRate/2', 20);
-    const result = await controller.api.deploy({ service: 'api', version: 'v2', watch: true, actor: actor('ci') });
+    const result = await controller.api.deploy({
+      service: 'api',
+      version: 'v2',
+      watch: true,
+      waitStable: true,
+      actor: actor('ci'),
+    });
     const story = async () =>
       JSON.stringify(
         (await controller.api.events({ service: 'api' })).slice(-12).map((e) => `${e.type}: ${e.message}`),

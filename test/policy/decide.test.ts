@@ -97,7 +97,14 @@ describe('flap control', () => {
       onTimeout: 'escalate',
     });
   });
-  it('escalates within the cooldown after an automatic rollback, not after it', () => {
+  it('asks when automatic rollback is off, even within the cooldown or past the retries', () => {
+    const held = { cooldown: { lastAutomaticAt: NOW - 1000, periodMs: 600_000 }, retries: { count: 9, maximum: 2 } };
+    expect(decide(input({ fired: errorRate, automatic: false, ...held }))).toMatchObject({
+      action: 'ask',
+      adjustedBy: 'automatic-off',
+    });
+  });
+  it('escalates when this release was itself restored within the cooldown, not after it', () => {
     const within = decide(input({ fired: errorRate, cooldown: { lastAutomaticAt: NOW - 120_000, periodMs: 600_000 } }));
     expect(within).toMatchObject({ action: 'escalate', adjustedBy: 'cooldown' });
     expect(within.reason).toMatch(/2m 0s ago/);
@@ -188,7 +195,7 @@ describe('matrix validation', () => {
     }
     expect(caught).toBeInstanceOf(UserError);
     expect((caught as UserError).details).toEqual([
-      'policy.matrix.default[0].action: expected one of rollback, ask, alert, escalate, ignore',
+      'policy.matrix.default[0].action: expected one of rollback, ask, alert, escalate, ignore, flag-off',
       'policy.matrix.default[0].match.colour: unknown key; expected severity, trigger, metric, environment',
       'policy.matrix.default[1].approvalTimeoutMs: expected a positive whole number of milliseconds',
       'policy.matrix.environments.production[0].match.severity: urgent is not one of low, medium, high, critical',

@@ -58,13 +58,47 @@ describe('forwarding', () => {
     expect(seen.connection).toBe('keep-alive');
     expect(seen['x-end-to-end']).toBe('kept');
     expect(seen.host).toBe('shop.example:8080');
-    expect(seen['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+    // The client is not a trusted proxy: what it claimed about itself is replaced.
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen['x-forwarded-proto']).toBe('http');
     expect(seen['x-forwarded-host']).toBe('shop.example:8080');
     // Response side: the upstream's hop-by-hop headers do not reach the client.
     expect(answer.headers['x-upstream-hop']).toBeUndefined();
     expect(answer.headers['proxy-authenticate']).toBeUndefined();
     expect(answer.headers['x-end-to-end']).toBe('kept');
+  });
+
+  it('does not let a client choose the address the upstream sees', async () => {
+    const spoofed = {
+      'x-forwarded-for': '1.2.3.4',
+      'X-Forwarded-Proto': 'https',
+      'x-forwarded-host': 'bank.example',
+      forwarded: 'for=1.2.3.4;proto=https',
+      host: 'shop.example',
+    };
+    const seen = JSON.parse(text(await send(address, '/headers', { headers: spoofed }))) as Record<string, string>;
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen['x-forwarded-proto']).toBe('http');
+    expect(seen['x-forwarded-host']).toBe('shop.example');
+    expect(seen.forwarded).toBeUndefined();
+    expect(JSON.stringify(seen)).not.toContain('1.2.3.4');
+
+    // A proxy in front that trustForwardedFrom names keeps its chain.
+    const trusting = createTrafficSwitch({ trustForwardedFrom: ['10.0.0.0/8', '127.0.0.1'] });
+    try {
+      trusting.setUpstreams(1, [v1.upstream]);
+      trusting.setWeights({ 1: 100 });
+      const front = await trusting.listen();
+      const kept = JSON.parse(text(await send(front, '/headers', { headers: spoofed }))) as Record<string, string>;
+      expect(kept['x-forwarded-for']).toBe('1.2.3.4, 127.0.0.1');
+      expect(kept['x-forwarded-proto']).toBe('https');
+      expect(kept['x-forwarded-host']).toBe('bank.example');
+    } finally {
+      await trusting.close();
+    }
+    expect(() => createTrafficSwitch({ trustForwardedFrom: ['10.0.0.0/33'] })).toThrow(
+      /trustForwardedFrom: "10.0.0.0\/33"/,
+    );
   });
 
   it('sets X-Forwarded-For when the client sent none', async () => {

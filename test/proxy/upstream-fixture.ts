@@ -1,7 +1,8 @@
 /**
  * Real upstream servers for the traffic switch tests: each answers with its
  * release name, and has a few routes that let a test shape its behaviour
- * (delays, header echo, body echo, WebSocket echo).
+ * (delays, hangs, resets, header echo, body echo, WebSocket echo). `served`
+ * counts every request the upstream received, answered or not.
  */
 import { createServer, request } from 'node:http';
 import type { Agent, IncomingHttpHeaders, Server } from 'node:http';
@@ -27,6 +28,8 @@ export interface UpstreamOptions {
    * the request was sent.
    */
   resetReusedSockets?: boolean;
+  /** Read every request, then drop its connection without answering: a process dying under load. */
+  dying?: boolean;
 }
 
 export async function startUpstream(name: string, options: UpstreamOptions = {}): Promise<TestUpstream> {
@@ -43,7 +46,10 @@ export async function startUpstream(name: string, options: UpstreamOptions = {})
       used.add(req.socket);
     }
     state.served += 1;
-    if (url.pathname === '/delay') {
+    if (options.dying === true) {
+      req.resume();
+      req.on('end', () => req.socket.destroy());
+    } else if (url.pathname === '/delay') {
       setTimeout(() => res.end(name), Number(url.searchParams.get('ms') ?? 0));
     } else if (url.pathname === '/headers') {
       res.setHeader('content-type', 'application/json');
@@ -58,6 +64,13 @@ export async function startUpstream(name: string, options: UpstreamOptions = {})
       res.writeHead(200, { 'content-length': '1000' });
       res.write('partial');
       setTimeout(() => req.socket.destroy(), 50);
+    } else if (url.pathname === '/hang') {
+      // Accepts, reads, never answers.
+      req.resume();
+    } else if (url.pathname === '/reset') {
+      // Reads the whole request (it may have acted on it), then dies without answering.
+      req.resume();
+      req.on('end', () => req.socket.destroy());
     } else if (url.pathname === '/echo') {
       res.setHeader('content-type', 'application/octet-stream');
       req.pipe(res);

@@ -79,6 +79,8 @@ describe('buildIncidentReport', () => {
       headline: 'api rolled back in production: v1.4.0 → v1.3.2',
     });
     expect(report.impact).toEqual({
+      measuredBy: 'local',
+      notMeasured: null,
       failedRequests: 412,
       totalRequests: 20_600,
       errorRate: 0.02,

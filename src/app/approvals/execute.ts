@@ -1,14 +1,16 @@
 /**
- * What an approval leads to (issue 4 §2): an approved or timed-out-to-rollback
+ * What an approval leads to: an approved or timed-out-to-rollback
  * decision rolls the bad release back; an approved protected undo runs the
  * undo that was asked for; a rejected (or ignored) decision taken during
- * analysis promotes the release, since a human judged it good enough.
+ * analysis promotes the release, since a human judged it good enough — once
+ * its analysis is over (a running analysis promotes it itself at its end).
  */
 import type { Approval, RollbackDetail, RollbackKind } from '../../core/model.js';
 import { currentRelease } from '../../core/targets.js';
 import type { AppContext } from '../context.js';
 import { promote } from '../deploy.js';
 import { planUndo } from '../undo.js';
+import { isUnderAnalysis } from '../monitor/under-analysis.js';
 
 /** A decision the monitor asked a human about. */
 export interface DecisionPayload {
@@ -109,7 +111,7 @@ export async function promoteIfAnalyzing(ctx: AppContext, approval: Approval): P
   const payload = approval.payload as unknown as ApprovalPayload;
   if (payload.kind !== 'decision' || payload.phase !== 'analysis') return;
   const release = await ctx.store.getRelease(approval.service, approval.environment, payload.revision);
-  if (release?.status !== 'analyzing') return;
+  if (release?.status !== 'analyzing' || isUnderAnalysis(ctx, release.id)) return;
   const previous =
     payload.previousRevision === null
       ? null

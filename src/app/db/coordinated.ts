@@ -24,7 +24,8 @@ export async function migrateForRelease(
   const before = await db.adapter.migrationStatus(db.migrationsDir);
   const applied = new Set(before.applied);
   const pending = before.available.filter((m) => !applied.has(m.version));
-  if (pending.length > 0) {
+  // a migration tool run by command reports only its version: whether anything is pending is its business
+  if (pending.length > 0 || db.adapter.capabilities.opaqueMigrations) {
     const guards = { service: release.service, environment: release.environment, revision: release.revision };
     const backup = await takeBackup(deps, {
       kind: 'full',
@@ -40,7 +41,7 @@ export async function migrateForRelease(
       environment: release.environment,
       revision: release.revision,
       actor,
-      message: `database ${db.name} migrated up for ${release.service} ${release.version}: ${done.join(', ')}`,
+      message: `database ${db.name} migrated up for ${release.service} ${release.version}: ${ctx.redact(done.join(', '))}`,
       data: { database: db.name, from: before.current, applied: done, backupId: backup.id },
     });
     await applyRetention(ctx, db, actor);

@@ -5,6 +5,8 @@ import type { DatabaseAdapter } from '../../core/ports/database.js';
 import { createMysqlAdapter } from '../../database/mysql/index.js';
 import { createPostgresAdapter } from '../../database/postgres/index.js';
 import { createSqliteAdapter } from '../../database/sqlite/index.js';
+import { parseDuration } from '../../core/duration.js';
+import { withCommandMigrations } from '../../database/command-migrations/index.js';
 import type { AppContext } from '../context.js';
 import type { DbDeps, DbEvent } from './deps.js';
 
@@ -64,7 +66,11 @@ export function databaseFor(ctx: AppContext, name?: string): DatabaseHandle {
   const existing = byName.get(key);
   if (existing) return existing;
   const config = ctx.loaded.config.databases[key] as DatabaseConfig;
-  const migrationsDir = resolve(ctx.loaded.baseDir, config.migrations?.dir ?? './migrations');
+  const migrations = config.migrations;
+  const migrationsDir = resolve(
+    ctx.loaded.baseDir,
+    migrations && migrations.tool !== 'command' ? migrations.dir : './migrations',
+  );
   const backupDir = resolve(ctx.loaded.baseDir, config.backups.dir, key);
   const adapter = buildAdapter(key, config, migrationsDir, ctx);
   ctx.cleanup.push(() => adapter.close());
@@ -97,10 +103,26 @@ export function databaseFor(ctx: AppContext, name?: string): DatabaseHandle {
 }
 
 function buildAdapter(name: string, config: DatabaseConfig, migrationsDir: string, ctx: AppContext): DatabaseAdapter {
-  if (config.migrations && config.migrations.tool !== 'sql') {
+  const migrations = config.migrations;
+  const engine = engineAdapter(name, config, migrationsDir, ctx);
+  if (migrations?.tool !== 'command') return engine;
+  return withCommandMigrations(engine, {
+    status: migrations.status,
+    down: migrations.down,
+    up: migrations.up,
+    cwd: resolve(ctx.loaded.baseDir, migrations.cwd),
+    // the tool gets the database's URL without it being written into rewind.yaml twice
+    env: { REWIND_DATABASE_URL: config.url, ...engine.writerEnv, ...migrations.env },
+    timeoutMs: parseDuration(migrations.timeout),
+    redact: ctx.redact,
+  });
+}
+
+function engineAdapter(name: string, config: DatabaseConfig, migrationsDir: string, ctx: AppContext): DatabaseAdapter {
+  if (config.migrations && config.migrations.tool !== 'sql' && config.migrations.tool !== 'command') {
     throw new UserError(
       'UNSUPPORTED',
-      `databases.${name}.migrations.tool "${config.migrations.tool}" is not available in this build; use sql`,
+      `databases.${name}.migrations.tool "${config.migrations.tool}" is not available in this build; use sql, or command with your tool's own commands`,
       { exitCode: ExitCode.usage },
     );
   }

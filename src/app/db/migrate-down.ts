@@ -59,13 +59,29 @@ export async function migrateDown(deps: DbDeps, options: MigrateDownOptions): Pr
       `migrating ${adapter.name} down to ${options.toVersion} failed: ${errorMessage(error)}`,
       { backupId: backup?.id ?? null },
     );
-    const hint = backup
-      ? ` — the backup ${backup.id} taken just before holds the previous state (rewind db restore ${backup.id})`
-      : '';
+    // A team's own tool may stop half-way through a step: put the data back as it was before it ran.
+    const putBack = adapter.capabilities.opaqueMigrations && backup ? await restoreAfterFailure(deps, backup) : null;
+    const hint = putBack
+      ? ` — ${putBack}`
+      : backup
+        ? ` — the backup ${backup.id} taken just before holds the previous state (rewind db restore ${backup.id})`
+        : '';
     throw new UserError(
       error instanceof UserError ? error.code : 'MIGRATE_DOWN_FAILED',
       `${errorMessage(error)}${hint}`,
       { details: { backupId: backup?.id ?? null } },
     );
+  }
+}
+
+async function restoreAfterFailure(deps: DbDeps, backup: Backup): Promise<string> {
+  try {
+    await deps.adapter.restore(backup.path, {});
+    await record(deps, 'migrate-down.restored', `database ${deps.adapter.name} put back from backup ${backup.id}`, {
+      backupId: backup.id,
+    });
+    return `the database was put back from the backup ${backup.id} taken just before`;
+  } catch (error) {
+    return `putting the backup ${backup.id} back failed too (${errorMessage(error)}): restore it by hand (rewind db restore ${backup.id})`;
   }
 }

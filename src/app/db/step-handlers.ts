@@ -27,13 +27,14 @@ export function databaseStepHandlers(ctx: AppContext): Partial<Record<StepName, 
       const { db } = open(step, rollback, log);
       // runbook: "stop writes" — an engine without a server-side switch says so instead of pretending
       if (!db.adapter.capabilities.readOnly)
-        return `${db.adapter.engine} has no read-only mode: writes were NOT stopped`;
+        return { skipped: `${db.adapter.engine} has no read-only mode: writes were NOT stopped` };
       await db.adapter.setReadOnly(true);
       return `database ${db.name} is read-only (other sessions were disconnected)`;
     },
     async 'read-write'(step, { rollback, log }) {
       const { db } = open(step, rollback, log);
-      if (!db.adapter.capabilities.readOnly) return `${db.adapter.engine} has no read-only mode: nothing to lift`;
+      if (!db.adapter.capabilities.readOnly)
+        return { skipped: `${db.adapter.engine} has no read-only mode: nothing to lift` };
       await db.adapter.setReadOnly(false);
       return `database ${db.name} accepts writes again`;
     },

@@ -30,6 +30,8 @@ export interface DemoConfigOptions {
   postRollbackWatch?: string;
   /** replaces the default triggers (the bench uses its own) */
   triggers?: Record<string, unknown>[];
+  /** the front door: builtin (default) or haproxy */
+  router?: 'builtin' | 'haproxy';
   /** where the demo's local receivers listen; default no notifications */
   notifications?: DemoNotificationTargets;
 }
@@ -77,10 +79,14 @@ export interface DemoConfig {
  */
 export const TWO_SECOND_WINDOW: Record<string, unknown> = 'window' in triggerSchema.shape ? { window: '2s' } : {};
 
-/** The triggers of the brief, tuned: every fault here trips at least one within ~2 s. */
+/**
+ * The triggers of the brief, tuned: every fault here trips at least one within
+ * ~2 s. Error rate and latency use sequential evidence: decided as soon as the
+ * requests make the breach conclusive, at a false-alarm rate of 0.001.
+ */
 export const DEMO_TRIGGERS: Record<string, unknown>[] = [
-  { metric: 'errorRate', above: 0.1, for: '1s', minSamples: 20, severity: 'high', ...TWO_SECOND_WINDOW },
-  { metric: 'latencyP95Ms', above: 800, for: '1s', minSamples: 20, severity: 'high', ...TWO_SECOND_WINDOW },
+  { metric: 'errorRate', above: 0.1, evidence: 'sequential', falseAlarm: 0.001, severity: 'high' },
+  { metric: 'latencyP95Ms', above: 800, evidence: 'sequential', falseAlarm: 0.001, severity: 'high' },
   { metric: 'healthCheckFailures', above: 2, severity: 'critical' },
   { metric: 'restarts', above: 0, severity: 'critical' },
 ];
@@ -141,6 +147,7 @@ export async function writeDemoConfig(options: DemoConfigOptions): Promise<DemoC
           instances: DEMO_INSTANCES,
           listen: frontDoor,
           stopTimeout: '3s',
+          ...(options.router ? { router: options.router } : {}),
         },
         strategy: 'bluegreen',
         rollbackWindow: '1m',

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import type { RewindEvent, RollbackStatus } from '../../core/model.js';
+import { adminTokenPath } from '../access/admin-token.js';
 import { startController, type Controller } from '../controller.js';
 import { controllerServices } from '../services.js';
 import { logFilePath } from '../../drivers/local/run-file.js';
@@ -33,6 +34,8 @@ export interface DemoOptions {
   faultAfterMs?: number;
   /** replaces the demo's triggers (the bench sets its own) */
   triggers?: Record<string, unknown>[];
+  /** the front door: builtin (default) or haproxy */
+  router?: 'builtin' | 'haproxy';
   /** how long each release is analysed; default 8s */
   analysis?: string;
   /** the post-rollback watch; default 3s */
@@ -41,6 +44,11 @@ export interface DemoOptions {
   settleMs?: number;
   /** live progress lines (stderr in the CLI); default none */
   progress?: (line: string) => void;
+  /**
+   * called with the outcome while the controller still runs; everything is
+   * stopped once it resolves (`rewind demo --keep` waits for Ctrl-C here); default none
+   */
+  hold?: (result: DemoResult, controller: { url: string; tokenFile: string }) => Promise<void>;
   /** aborts the run (Ctrl-C); everything started is still stopped */
   signal?: AbortSignal;
 }
@@ -95,6 +103,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       plan,
       notifications: receivers,
       ...(options.triggers ? { triggers: options.triggers } : {}),
+      ...(options.router ? { router: options.router } : {}),
       ...(options.analysis ? { analysis: options.analysis } : {}),
       ...(options.postRollbackWatch ? { postRollbackWatch: options.postRollbackWatch } : {}),
     });
@@ -208,7 +217,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     const fired = events.find((e) => e.type === 'trigger.fired' && e.revision === faultyRevision);
     const outcome = second.outcome;
-    return {
+    const result: DemoResult = {
       outcome,
       expected: plan.expected,
       ok: outcome === plan.expected && (rollbackStatus === null || rollbackStatus === 'succeeded'),
@@ -232,6 +241,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       notifications: receivers.counts(),
       reportPath: reportPath(),
     };
+    // `--keep`: the controller goes on serving the API and the dashboard with the demo's data
+    await options.hold?.(result, { url: controller.url, tokenFile: adminTokenPath(written.stateDir) });
+    return result;
   } finally {
     for (const cleanup of cleanups.reverse()) {
       try {

@@ -14,7 +14,8 @@ export interface DrillResult {
   drillId: string;
   service: string;
   environment: string;
-  fault: DrillFault;
+  /** the injected fault, or `image <version>` when a misbehaving version was deployed */
+  fault: DrillFault | `image ${string}`;
   /** rolled-back: the automatic path (or a human) rolled the copy back; not-detected: the drill had to; escalated: the rollback stopped; failed: the copy never ran */
   outcome: 'rolled-back' | 'not-detected' | 'escalated' | 'failed';
   /** the faulty copy's revision */
@@ -42,7 +43,8 @@ export interface DrillEnd {
   drillId: string;
   service: string;
   environment: string;
-  fault: DrillFault;
+  /** the injected fault, or `image <version>` when a misbehaving version was deployed */
+  fault: DrillFault | `image ${string}`;
   startedAt: number;
   faultAt: number | null;
   revision: number | null;

@@ -5,7 +5,6 @@ import { isTerminalRollback } from '../../core/model.js';
 import { currentRelease } from '../../core/targets.js';
 import { fillPlaceholders, runCommand } from '../../drivers/command/run-command.js';
 import type { Actor, AppContext } from '../context.js';
-import { serviceConfig } from '../context.js';
 import type { DeployRequest, DeployResult } from '../deploy.js';
 import type { UndoRequest, UndoResult } from '../undo.js';
 import { allEvents } from '../record/incident.js';
@@ -18,6 +17,8 @@ export interface DrillRequest {
   service?: string;
   /** default the `drills[]` entry's, else error-rate */
   fault?: DrillFault;
+  /** deploy this version (an image tag that misbehaves) as the faulty copy; default the entry's `fault.image` */
+  faultImage?: string;
   /** the sample app turns faulty this long after it starts; default 3 000 ms for crash and unhealthy (after readiness), else 0 */
   faultAfterMs?: number;
   /** how long the automatic path has, from the fault reaching users, before the drill rolls back itself; default 5 min */
@@ -54,13 +55,17 @@ export async function runDrill(
 ): Promise<DrillResult> {
   const { environment } = request;
   const { service, entry } = drillService(ctx.loaded.config, environment, request.service);
-  const fault: DrillFault = request.fault ?? entry?.fault ?? 'error-rate';
-  const config = serviceConfig(ctx, service);
+  const configured = entry?.fault;
+  const faultImage = request.faultImage ?? (typeof configured === 'object' ? configured.image : undefined);
+  const injected: DrillFault = request.fault ?? (typeof configured === 'string' ? configured : 'error-rate');
+  const fault: DrillFault | `image ${string}` = faultImage ? `image ${faultImage}` : injected;
   const hook = entry?.hook;
-  if (config.driver.type !== 'local' && !hook) {
+  const driver = ctx.driver(service);
+  const injectsEnv = Boolean(driver.capabilities.faultEnv);
+  if (!injectsEnv && !hook && !faultImage) {
     throw new UserError(
       'DRILL_HOOK',
-      `service "${service}" uses the ${config.driver.type} driver: declare how to inject a fault with drills[].hook for ${environment}`,
+      `service "${service}" uses the ${driver.type} driver: declare how to inject a fault with drills[].hook, or deploy a misbehaving version with drills[].fault: { image: … }, for ${environment}`,
       { status: 400, exitCode: ExitCode.usage },
     );
   }
@@ -92,15 +97,15 @@ export async function runDrill(
     deps.deploy({
       service,
       environment,
-      version: live.version,
+      version: faultImage ?? live.version,
       force: true,
       actor: { name: `drill:${request.actor.name}` },
     });
   let deployed: DeployResult;
   try {
     deployed =
-      config.driver.type === 'local'
-        ? await withInjectedFault(ctx, service, environment, faultEnv(fault, faultAfterMs), deployCopy)
+      injectsEnv && !faultImage
+        ? await withInjectedFault(ctx, service, environment, faultEnv(injected, faultAfterMs), deployCopy)
         : await deployCopy();
     if (hook && deployed.outcome !== 'failed')
       await runHook(ctx, hook, {
@@ -147,7 +152,7 @@ export async function runDrill(
   );
   const faultAt = Math.max(
     traffic?.at ?? ctx.clock.now(),
-    config.driver.type === 'local' ? startedAt + faultAfterMs : ctx.clock.now(),
+    injectsEnv && !faultImage ? startedAt + faultAfterMs : ctx.clock.now(),
   );
 
   const timeoutMs = request.timeoutMs ?? 5 * 60_000;

@@ -18,7 +18,7 @@ export function scheduleDrills(loaded: LoadedConfig, ctx: AppContext, api: Rewin
         .drill({
           environment: drill.env,
           ...(drill.service ? { service: drill.service } : {}),
-          fault: drill.fault,
+          ...(typeof drill.fault === 'string' ? { fault: drill.fault } : { faultImage: drill.fault.image }),
           actor: { name: 'schedule' },
           // configured in rewind.yaml: the config's review is the approval
           approved: true,

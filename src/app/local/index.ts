@@ -9,6 +9,7 @@ import { createHealthProbe, createProbeSignalSource } from '../../monitor/probes
 import type { AppContext } from '../context.js';
 import type { ControllerOptions } from '../controller.js';
 import { injectedEnv } from '../drill/fault-injection.js';
+import { releaseFlagEnv } from '../ops/flags.js';
 import { restoreLiveReleases } from './restore.js';
 import { createLocalSignalSource } from './signals.js';
 import { createSwitchRegistry } from './switches.js';
@@ -24,6 +25,7 @@ function serviceOptions(config: ServiceConfig): LocalServiceOptions | undefined 
     instances: d.instances,
     listen: d.listen,
     stopTimeoutMs: parseDuration(d.stopTimeout),
+    configFiles: d.configFiles,
     ...(d.git ? { git: { repo: d.git.repo, ...(d.git.build ? { build: d.git.build } : {}) } } : {}),
     health: {
       live: config.health.live ?? null,
@@ -59,6 +61,8 @@ export function localRuntime(loaded: LoadedConfig): Pick<ControllerOptions, 'dri
         return sw;
       },
       createProbe: createHealthProbe,
+      // a flag turned off stays off when the release's instances start afresh
+      releaseEnv: (release) => releaseFlagEnv(ctx, release),
       clock: ctx.clock,
     });
     return driver;

@@ -20,6 +20,7 @@ export function createLocalSignalSource(switchOf: () => TrafficSwitch | null, pr
   return {
     name: 'local',
     metrics: [...SWITCH_METRICS, ...probes.metrics],
+    perRequest: true,
     async read(query: SignalQuery, signal?: AbortSignal): Promise<SignalReading> {
       if (!(SWITCH_METRICS as readonly string[]).includes(query.metric)) return probes.read(query, signal);
       const sw = switchOf();
@@ -28,8 +29,12 @@ export function createLocalSignalSource(switchOf: () => TrafficSwitch | null, pr
       // start inside it, so a 1 s window early in a second holds only a sliver of
       // requests (below minSamples) and breaks a breach. One more bucket keeps a
       // whole second in every window; the rate is per second of that longer span.
-      const windowMs = query.windowMs + BUCKET_MS;
-      const { value, samples } = sw.telemetry.read(query.revision, query.metric as ProxyMetric, query.at, windowMs);
+      const windowMs = query.cumulative === true ? query.windowMs : query.windowMs + BUCKET_MS;
+      const latency = query.metric === 'latencyP95Ms' || query.metric === 'latencyP99Ms';
+      const { value, samples } =
+        latency && query.exceeding !== undefined
+          ? sw.telemetry.fractionAbove(query.revision, query.exceeding, query.at, windowMs)
+          : sw.telemetry.read(query.revision, query.metric as ProxyMetric, query.at, windowMs);
       // a rate of zero requests is a real value; a ratio over zero requests is not
       if (samples === 0 && query.metric !== 'requestRate' && query.metric !== 'requests')
         return { status: 'no-data', samples: 0 };

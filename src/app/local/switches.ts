@@ -1,11 +1,14 @@
 import type { LoadedConfig } from '../../config/load.js';
 import { createTrafficSwitch } from '../../proxy/index.js';
+import { createHaproxyRouter } from '../../proxy/haproxy/index.js';
 import type { TrafficSwitch } from '../../proxy/types.js';
 import { splitListen } from '../controller.js';
+import { parseDuration } from '../../core/duration.js';
+import { addressProblem } from '../address-problem.js';
 
 /**
  * One traffic switch per local service, listening on its `driver.listen` (the
- * service's front door). Created on first use; closed with the controller.
+ * service's front door): the built-in switch, or HAProxy with `driver.router: haproxy`. Created on first use; closed with the controller.
  */
 export function createSwitchRegistry(loaded: LoadedConfig) {
   const switches = new Map<string, Promise<TrafficSwitch>>();
@@ -16,8 +19,22 @@ export function createSwitchRegistry(loaded: LoadedConfig) {
         const driver = loaded.config.services[service]?.driver;
         if (driver?.type !== 'local') throw new Error(`service ${service} does not use the local driver`);
         const [host, port] = splitListen(driver.listen);
-        const created = createTrafficSwitch({ host, port });
-        existing = created.listen().then(() => created);
+        const common = {
+          host,
+          port,
+          upstreamTimeoutMs: parseDuration(driver.upstreamTimeout),
+          trustForwardedFrom: driver.trustForwardedFrom,
+        };
+        // Same interface either way: the driver, triggers and reports do not know which.
+        const created: TrafficSwitch =
+          driver.router === 'haproxy' ? createHaproxyRouter(common) : createTrafficSwitch(common);
+        existing = created.listen().then(
+          () => created,
+          (error: unknown) => {
+            switches.delete(service);
+            throw addressProblem(error, `services.${service}.driver.listen`, driver.listen, loaded.file);
+          },
+        );
         switches.set(service, existing);
       }
       return existing;

@@ -1,5 +1,5 @@
 /**
- * The monitor run by `rewind serve` (issues 3 and 4): it watches every release
+ * The monitor run by `rewind serve`: it watches every release
  * under analysis (deploy's Analyzer), the live release during `rollbackWindow`
  * after promotion, and the restored release during a rollback's `watch` step
  * with tightened thresholds. It also enforces approval deadlines and prunes old
@@ -14,6 +14,13 @@ import type { Analyzer } from '../deploy.js';
 import { expireApprovals } from '../approvals/index.js';
 import { runPlanned } from '../undo.js';
 import { watchRelease } from './watch.js';
+import { markUnderAnalysis } from './under-analysis.js';
+
+/**
+ * How long a release left waiting for a human (escalated, or an approval still
+ * open when its analysis ended) stays watched: until someone acts, within reason.
+ */
+const HOLD_MS = 24 * 60 * 60_000;
 
 /**
  * Whether analysing a release of this service takes time: canary steps pause,
@@ -76,6 +83,7 @@ function createMonitor(ctx: AppContext): Monitor {
         durationMs,
         signal: AbortSignal.any([own.signal, stop.signal]),
         rollbackSignal: stop.signal,
+        track: keep,
       }).finally(() => {
         if (live.get(key) === own) live.delete(key);
       }),
@@ -99,8 +107,9 @@ function createMonitor(ctx: AppContext): Monitor {
       if (phase.final) firstTraffic.delete(release.id);
       return { outcome: 'pass', rollbackId: null, reason: null };
     }
+    const done = markUnderAnalysis(ctx, release.id);
     try {
-      return await watchRelease(ctx, {
+      const verdict = await watchRelease(ctx, {
         release,
         previous,
         phase: 'analysis',
@@ -109,8 +118,13 @@ function createMonitor(ctx: AppContext): Monitor {
         ...(canaryStep ? { judge: { since } } : {}),
         signal: stop.signal,
         rollbackSignal: stop.signal,
+        track: keep,
       });
+      // waiting for a human: the release keeps serving, so it stays watched
+      if (verdict.outcome === 'waiting' && !stop.signal.aborted) watchLive(release, previous, HOLD_MS);
+      return verdict;
     } finally {
+      done();
       if (phase.final) firstTraffic.delete(release.id);
     }
   };

@@ -13,7 +13,8 @@ export function smokeStepHandlers(ctx: AppContext): Partial<Record<StepName, Ste
   return {
     async smoke(step, { rollback, signal, log }) {
       const config = serviceConfig(ctx, rollback.service);
-      const url = smokeBaseUrl(config);
+      const driver = ctx.driver(rollback.service);
+      const url = smokeBaseUrl(config, driver.frontDoor?.(rollback.service, rollback.environment) ?? null);
       if (!url || config.smoke.length === 0) return 'no smoke tests to run (set smoke and smokeBaseUrl)';
       const results = await runSmokeTests(url, config.smoke, signal);
       for (const r of results) log(`${r.name}: ${r.ok ? 'ok' : r.problem} (${r.ms}ms)`);

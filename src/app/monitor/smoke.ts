@@ -18,11 +18,10 @@ export interface SmokeResult {
   problem: string | null;
 }
 
-/** The front door: `smokeBaseUrl`, or the local driver's `listen`; null when neither is known. */
-export function smokeBaseUrl(config: ServiceConfig): string | null {
+/** The front door: `smokeBaseUrl`, or the one the driver knows (the local switch's `listen`); null when neither is known. */
+export function smokeBaseUrl(config: ServiceConfig, driverFrontDoor: string | null): string | null {
   if (config.smokeBaseUrl) return config.smokeBaseUrl.replace(/\/$/, '');
-  if (config.driver.type === 'local') return `http://${config.driver.listen}`;
-  return null;
+  return driverFrontDoor?.replace(/\/$/, '') ?? null;
 }
 
 async function runOne(base: string, test: SmokeTest, signal?: AbortSignal): Promise<SmokeResult> {

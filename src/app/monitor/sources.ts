@@ -30,6 +30,19 @@ export interface WatchedSources {
     sourceName?: string,
     signal?: AbortSignal,
   ): Promise<SignalReading>;
+  /**
+   * Per-request counts since `since` for sequential evidence: the error rate, or
+   * the fraction of requests slower than `exceeding` ms; inconclusive when no
+   * source counts every request
+   */
+  readCumulative(
+    metric: string,
+    release: Release,
+    since: number,
+    at: number,
+    exceeding: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<SignalReading>;
   close(): Promise<void>;
 }
 
@@ -101,6 +114,17 @@ export function watchedSources(
         status: 'inconclusive',
         error: `no source measures ${metric}${sourceName ? ` in provider ${sourceName}` : ''}`,
       };
+    },
+    async readCumulative(metric, release, since, at, exceeding, signal) {
+      const own = pickSource(sources, metric);
+      if (!own?.perRequest) {
+        return {
+          status: 'inconclusive',
+          error: `sequential evidence needs per-request counts of ${metric}; ${own ? `source ${own.name} has none` : 'no source measures it'}`,
+        };
+      }
+      const q = { ...query(metric, release, at, Math.max(1, at - since)), cumulative: true };
+      return readFrom(own, exceeding === undefined ? q : { ...q, exceeding }, signal);
     },
     async close() {
       await db?.close();

@@ -1,7 +1,7 @@
 /**
- * The watch loop of one release (issue 3 §4–§6, issue 4): every
- * `controller.evaluationInterval` (250 ms) each trigger of the service reads its
- * signal, the evaluators say what fired, `trigger.fired` records the evidence,
+ * The watch loop of one release: every `controller.evaluationInterval` (250 ms)
+ * each trigger of the service reads its signal (sequential triggers every
+ * 20 ms), the evaluators say what fired, `trigger.fired` records the evidence,
  * `decide()` picks an action by the matrix, and `act()` carries it out. Each
  * reading is also kept per second in the store for replay and the judge.
  */
@@ -10,6 +10,7 @@ import type { Release } from '../../core/model.js';
 import { decide } from '../../core/policy/decide.js';
 import type { TriggerOutcome } from '../../core/policy/triggers.js';
 import { createTriggerEvaluator } from '../../core/policy/triggers.js';
+import { describeSequential } from '../../core/policy/sequential-trigger.js';
 import type { AppContext } from '../context.js';
 import { serviceConfig } from '../context.js';
 import { effectivePolicy, triggerSpecs } from '../policy/effective.js';
@@ -17,6 +18,7 @@ import type { ActResult, WatchPhase } from './act.js';
 import { act, flapHistory } from './act.js';
 import { JUDGE_METRICS, judgeNow } from './canary.js';
 import { createSampleRecorder } from './samples.js';
+import { CHART_METRICS } from './chart-metrics.js';
 import { describeSmoke, runSmokeTests, smokeBaseUrl, smokeOutcome } from './smoke.js';
 import { watchedSources } from './sources.js';
 
@@ -36,6 +38,8 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** interrupts a rollback this watch started (controller shutdown); not the same as `signal` */
   rollbackSignal?: AbortSignal;
+  /** where a rollback this watch started is tracked once the watch has answered */
+  track?: (work: Promise<unknown>) => void;
 }
 
 export type WatchVerdict = {
@@ -45,6 +49,8 @@ export type WatchVerdict = {
 };
 
 const JUDGE_EVERY_MS = 2000;
+/** how often sequential triggers look at the counts: reading them is a few array sums */
+const SEQUENTIAL_TICK_MS = 20;
 
 export async function watchRelease(ctx: AppContext, options: WatchOptions): Promise<WatchVerdict> {
   const { release, previous, phase, signal } = options;
@@ -56,16 +62,29 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
   );
   const sources = watchedSources(ctx, service, environment, phase === 'post-rollback' ? null : previous);
   const recorder = createSampleRecorder(ctx.store, service, environment);
+  // the dashboard charts these for every watched release, whether or not a trigger reads them
+  const charted = CHART_METRICS.filter((m) => !evaluators.some((e) => e.spec.metric === m));
   const interval = Math.max(50, parseDuration(ctx.loaded.config.controller.evaluationInterval));
   const until = ctx.clock.now() + options.durationMs;
+  // Sequential evidence counts every request since the watch began; the second
+  // it began in is taken whole (the switch counts in one-second buckets).
+  const watchStart = Math.floor(ctx.clock.now() / 1000) * 1000;
+  const sequential = evaluators.some((evaluator) => evaluator.spec.evidence === 'sequential');
+  const tick = sequential ? Math.min(interval, SEQUENTIAL_TICK_MS) : interval;
+  const last: (TriggerOutcome | undefined)[] = [];
+  let lastFull = -Infinity;
   let active = new Set<string>();
   let extra: TriggerOutcome[] = [];
   let lastJudged = 0;
+  let lastChecked = ctx.clock.now();
+  /** why a human was paged while the release kept serving; the watch goes on */
+  let escalated: string | null = null;
   const base = { service, environment, revision: release.revision };
 
   try {
     if (options.smoke && config.smoke.length > 0) {
-      const url = smokeBaseUrl(config);
+      const driver = ctx.driver(service);
+      const url = smokeBaseUrl(config, driver.frontDoor?.(service, environment) ?? null);
       if (url) {
         const results = await runSmokeTests(url, config.smoke, signal);
         await ctx.emit({
@@ -79,28 +98,45 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
         await ctx.emit({
           ...base,
           type: 'smoke.skipped',
-          message: `smoke tests of ${service} skipped: set smokeBaseUrl (the ${config.driver.type} driver has no front door Rewind knows)`,
+          message: `smoke tests of ${service} skipped: set smokeBaseUrl (the ${driver.type} driver has no front door Rewind knows)`,
         });
       }
     }
     for (;;) {
       const at = ctx.clock.now();
       if (signal?.aborted) break;
+      // Window triggers keep their evaluation interval (their `consecutive` counts
+      // evaluations); sequential ones look at every tick, as requests arrive.
+      const full = at - lastFull >= interval;
+      if (full) lastFull = at;
+      if (phase !== 'post-rollback' && at - lastChecked >= 1000) {
+        // someone acted (an approved rollback, a manual undo): this watch has nothing left to judge
+        lastChecked = at;
+        const gone = await noLongerServing(ctx, release);
+        if (gone) return gone;
+      }
       const outcomes = await Promise.all(
-        evaluators.map(async (evaluator) => {
-          const reading = await sources.read(
-            evaluator.spec.metric,
-            release,
-            at,
-            evaluator.spec.windowMs ?? 1000,
-            evaluator.spec.source,
-            signal,
-          );
-          recorder.add(release.revision, evaluator.spec.metric, reading, at);
-          return evaluator.evaluate(reading, at);
+        evaluators.map(async (evaluator, index) => {
+          const spec = evaluator.spec;
+          if (spec.evidence === 'sequential') {
+            const exceeding = spec.metric === 'errorRate' ? undefined : spec.above;
+            const reading = await sources.readCumulative(spec.metric, release, watchStart, at, exceeding, signal);
+            return (last[index] = evaluator.evaluate(reading, at));
+          }
+          const kept = last[index];
+          if (!full && kept !== undefined) return kept;
+          const reading = await sources.read(spec.metric, release, at, spec.windowMs ?? 1000, spec.source, signal);
+          recorder.add(release.revision, spec.metric, reading, at);
+          return (last[index] = evaluator.evaluate(reading, at));
         }),
       );
-      if (options.judge && previous) {
+      if (full)
+        await Promise.all(
+          charted.map(async (m) =>
+            recorder.add(release.revision, m, await sources.read(m, release, at, 1000, undefined, signal), at),
+          ),
+        );
+      if (full && options.judge && previous) {
         // per-second values of both releases, for the judge and for replay
         await Promise.all(
           JUDGE_METRICS.flatMap((m) =>
@@ -134,21 +170,75 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
         phase,
         policy,
         signal: options.rollbackSignal,
+        track: options.track,
       });
+      if (verdict.next === 'continue' && verdict.escalated) escalated = verdict.escalated;
       active = new Set(outcomes.filter((o) => o.state === 'fired' || o.state === 'inconclusive').map((o) => o.trigger));
       if (verdict.next === 'stop')
         return { outcome: verdict.outcome, rollbackId: verdict.rollbackId, reason: verdict.reason };
-      await recorder.flush();
+      if (full) await recorder.flush();
       const left = until - ctx.clock.now();
       if (left <= 0) break;
-      await ctx.clock
-        .sleep(Math.min(left, Math.max(0, interval - (ctx.clock.now() - at))), signal)
-        .catch(() => undefined);
+      await ctx.clock.sleep(Math.min(left, Math.max(0, tick - (ctx.clock.now() - at))), signal).catch(() => undefined);
+    }
+    if (phase === 'analysis' && !signal?.aborted) {
+      const gone = await rollingBack(ctx, release, signal);
+      if (gone) return gone;
+      // not promoted while a human was paged or still has to answer
+      if (escalated) return { outcome: 'waiting', rollbackId: null, reason: escalated };
+      const asked = await pendingFor(ctx, release);
+      if (asked) return { outcome: 'waiting', rollbackId: null, reason: asked.reason };
     }
     return { outcome: 'pass', rollbackId: null, reason: null };
   } finally {
     await recorder.flush(true);
     await sources.close();
+  }
+}
+
+/** A pending approval about this release (a decision the monitor asked a human). */
+async function pendingFor(ctx: AppContext, release: Release) {
+  const pending = await ctx.store.listApprovals({
+    service: release.service,
+    environment: release.environment,
+    status: ['pending'],
+  });
+  return pending.find((a) => a.payload.kind === 'decision' && a.payload.revision === release.revision) ?? null;
+}
+
+/** The verdict when the release no longer serves (rolled back by someone or something), else null. */
+async function noLongerServing(ctx: AppContext, release: Release): Promise<WatchVerdict | null> {
+  const now = await ctx.store.getRelease(release.service, release.environment, release.revision);
+  if (!now || now.status === 'analyzing' || now.status === 'live') return null;
+  const [last] = await ctx.store.listRollbacks({
+    service: release.service,
+    environment: release.environment,
+    limit: 1,
+  });
+  const ours = last && last.fromRevision === release.revision ? last : null;
+  return {
+    outcome: 'rolled-back',
+    rollbackId: ours?.id ?? null,
+    reason: ours ? ours.reason : `revision ${release.revision} is ${now.status}`,
+  };
+}
+
+/**
+ * At the end of an analysis: a rollback of this release already under way (an
+ * approval that timed out into a rollback) decides, not the clock; wait until
+ * traffic is off the release or that rollback ends.
+ */
+async function rollingBack(ctx: AppContext, release: Release, signal?: AbortSignal): Promise<WatchVerdict | null> {
+  for (;;) {
+    const gone = await noLongerServing(ctx, release);
+    if (gone) return gone;
+    const active = await ctx.store.listRollbacks({
+      service: release.service,
+      environment: release.environment,
+      status: ['planned', 'running'],
+    });
+    if (!active.some((r) => r.fromRevision === release.revision) || signal?.aborted) return null;
+    await ctx.clock.sleep(200, signal).catch(() => undefined);
   }
 }
 
@@ -161,6 +251,7 @@ interface ConsiderInput {
   phase: WatchPhase;
   policy: ReturnType<typeof effectivePolicy>;
   signal: AbortSignal | undefined;
+  track: ((work: Promise<unknown>) => void) | undefined;
 }
 
 /** Decides when a trigger newly fired or became inconclusive; one decision per change. */
@@ -175,7 +266,9 @@ async function consider(ctx: AppContext, input: ConsiderInput): Promise<ActResul
       service: release.service,
       environment: release.environment,
       revision: release.revision,
-      message: `trigger ${o.trigger} (${o.severity}) fired on ${release.service} r${release.revision}: ${o.metric} ${e.value ?? '?'} ${e.op} ${e.threshold}`,
+      message: e.sequential
+        ? `trigger ${o.trigger} (${o.severity}) fired on ${release.service} r${release.revision}: ${describeSequential(o.metric, e.sequential, e.sequential.thresholdMs)}`
+        : `trigger ${o.trigger} (${o.severity}) fired on ${release.service} r${release.revision}: ${o.metric} ${e.value ?? '?'} ${e.op} ${e.threshold}`,
       data: {
         trigger: o.trigger,
         metric: o.metric,
@@ -184,6 +277,7 @@ async function consider(ctx: AppContext, input: ConsiderInput): Promise<ActResul
         op: e.op,
         windowMs: e.windowMs,
         samples: e.samples,
+        ...(e.sequential ? { sequential: e.sequential } : {}),
         severity: o.severity,
         revision: release.revision,
         since: e.since,
@@ -191,17 +285,8 @@ async function consider(ctx: AppContext, input: ConsiderInput): Promise<ActResul
       },
     });
   }
-  if (input.phase === 'live') {
-    // one open question at a time: while a human decides, do not ask again
-    const waiting = await ctx.store.listApprovals({
-      service: release.service,
-      environment: release.environment,
-      status: ['pending'],
-    });
-    if (waiting.length > 0) return { next: 'continue' };
-  }
   const now = ctx.clock.now();
-  const history = await flapHistory(ctx, release.service, release.environment, now);
+  const history = await flapHistory(ctx, release, input.previous, input.policy.cooldownMs, now);
   const decision = decide({
     fired: outcomes,
     environment: release.environment,
@@ -210,7 +295,11 @@ async function consider(ctx: AppContext, input: ConsiderInput): Promise<ActResul
     cooldown: { lastAutomaticAt: history.lastAutomaticAt, periodMs: input.policy.cooldownMs },
     retries: { count: history.count, maximum: input.policy.maximumRetries },
     now,
+    askDefaults: { approvalTimeoutMs: input.policy.approvalTimeoutMs, onTimeout: input.policy.onTimeout },
   });
+  // one open question at a time: while a human decides, do not ask again (other actions still happen)
+  if (decision.action === 'ask' && input.phase !== 'post-rollback' && (await pendingFor(ctx, release)))
+    return { next: 'continue' };
   return act(ctx, {
     release,
     previous: input.previous,
@@ -218,5 +307,6 @@ async function consider(ctx: AppContext, input: ConsiderInput): Promise<ActResul
     decision,
     policy: input.policy,
     ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.track ? { track: input.track } : {}),
   });
 }

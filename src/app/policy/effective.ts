@@ -29,6 +29,7 @@ function toRule(rule: RuleConfig, defaults: { approvalTimeoutMs: number; onTimeo
     ...(rule.name ? { name: rule.name } : {}),
     match: rule.match,
     action: rule.action,
+    ...(rule.flag ? { flag: rule.flag } : {}),
     notify: rule.notify,
     // an `ask` rule without its own deadline takes the policy's (policy.approvalTimeout)
     ...(asking
@@ -93,6 +94,7 @@ export function triggerSpecs(service: ServiceConfig, tighten = 1): TriggerSpec[]
       consecutive: t.consecutive,
       severity: t.severity,
       ...(t.source ? { source: t.source } : {}),
+      ...(t.evidence === 'sequential' ? { evidence: 'sequential' as const, falseAlarm: t.falseAlarm } : {}),
       // a reading covers the `for` span (at least 1 s, at most 1 min) unless `window` says otherwise
       windowMs: t.window ? parseDuration(t.window) : Math.min(60_000, Math.max(1000, forMs)),
     };

@@ -9,6 +9,8 @@ import { formatDuration } from '../../core/duration.js';
 import type { MatrixRow } from '../../core/policy/explain.js';
 import { explainMatrix } from '../../core/policy/explain.js';
 import { effectivePolicy, triggerSpecs } from './effective.js';
+import { sequentialRate } from '../../core/policy/sequential-trigger.js';
+import { SEQUENTIAL_METHOD } from '../../core/policy/sequential.js';
 
 export interface PolicyExplanation {
   service: string;
@@ -32,6 +34,8 @@ export interface PolicyExplanation {
     consecutive: number;
     severity: string;
     source: string;
+    /** how a breach is established: "window" or the sequential test and its false-alarm rate */
+    evidence: string;
   }[];
 }
 
@@ -74,6 +78,10 @@ export function explainPolicy(loaded: LoadedConfig, service: string, environment
       consecutive: t.consecutive ?? 1,
       severity: t.severity,
       source: t.source ?? 'first that measures it',
+      evidence:
+        t.evidence === 'sequential'
+          ? `sequential: ${SEQUENTIAL_METHOD} over every request since the watch began, fires when more than ${+(sequentialRate(t) * 100).toFixed(3)} % ${t.metric === 'errorRate' ? 'fail' : `are slower than ${t.above} ms`} at false alarm ${t.falseAlarm ?? 0.001}`
+          : 'window',
     })),
   };
 }

@@ -5,8 +5,8 @@ import { CONTROLLER_LEASE, holdLeaseForCli } from '../../app/lease.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { loadConfig } from '../../config/load.js';
 import { ExitCode, UserError } from '../../core/errors.js';
-import { controllerReachable } from '../http-client.js';
 import { controllerUrl, inProcessActor } from '../connect.js';
+import { reachableController } from '../controller-identity.js';
 import { resolveToken } from '../credentials.js';
 import { masked } from '../masked.js';
 import type { GlobalOptions } from '../options.js';
@@ -39,7 +39,7 @@ export async function connectDb(options: DbOptions): Promise<DbConnection> {
   const loaded = options.controller && !options.offline ? tryLoad(options.config) : loadConfig(options.config);
   if (!options.offline) {
     const url = controllerUrl(options, loaded);
-    if (await controllerReachable(url))
+    if (await reachableController(url, loaded))
       return {
         api: createHttpDbApi(url, resolveToken(options, loaded)),
         mode: 'controller',

@@ -9,8 +9,11 @@ import { color, printJson, say } from '../output.js';
 
 export interface DemoCommandOptions extends Pick<GlobalOptions, 'json' | 'debug'> {
   fault?: string;
+  /** `local` (default): the sample service on this host; `kubernetes`: blue-green on a simulated API server */
+  platform?: string;
   stateDir?: string;
   rate?: string;
+  keep?: boolean;
 }
 
 const ms = (value: number | null): string => (value === null ? '—' : `${(value / 1000).toFixed(2)} s`);
@@ -66,6 +69,11 @@ function notificationLines(result: DemoResult): string[] {
  * (rolled back for a fault, promoted for `none`), 1 otherwise.
  */
 export async function demo(options: DemoCommandOptions): Promise<number> {
+  if (options.platform === 'kubernetes') return kubernetesDemo(options);
+  if (options.platform !== undefined && options.platform !== 'local')
+    throw new UserError('USAGE', `--platform must be local or kubernetes, got "${options.platform}"`, {
+      exitCode: ExitCode.usage,
+    });
   const fault = parseFault(options.fault);
   const rate = options.rate === undefined ? 150 : Number(options.rate);
   const abort = new AbortController();
@@ -84,9 +92,9 @@ export async function demo(options: DemoCommandOptions): Promise<number> {
       progress: (line) =>
         say(line.startsWith('rewind demo') ? color.bold(line) : line.includes('▸') ? line : color.dim(line)),
       ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+      ...(options.keep ? { hold: (result, controller) => holdOpen(result, controller, options, abort.signal) } : {}),
     });
-    if (options.json) printJson(result);
-    for (const line of summary(result)) say(line);
+    if (!options.keep) report(result, options);
     return result.ok ? ExitCode.ok : ExitCode.failed;
   } catch (error) {
     // Interrupted mid-deploy: the demo's processes are stopped, but the controller's
@@ -100,13 +108,61 @@ export async function demo(options: DemoCommandOptions): Promise<number> {
   }
 }
 
+/** The blue-green rollback against the SIMULATED Kubernetes API server, started and stopped here. */
+async function kubernetesDemo(options: DemoCommandOptions): Promise<number> {
+  const { startKubeSim } = await import('../../sim/kubernetes/index.js');
+  const { runKubernetesDemo } = await import('../../app/demo/kubernetes-demo.js');
+  const sim = await startKubeSim();
+  try {
+    const result = await runKubernetesDemo({
+      cluster: { url: sim.url, kubeconfig: sim.kubeconfig('demo') },
+      progress: (line) => say(line.includes('▸') ? color.bold(line) : color.dim(line)),
+      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    });
+    if (options.json) printJson(result);
+    const verdict = result.ok ? color.green('rolled back (as expected)') : color.red('not as expected');
+    say('');
+    say(`${color.bold('rewind demo --platform kubernetes')} (SIMULATED API server): ${verdict}`);
+    say(`  deploys        ${result.deploys.map((d) => `${d.version} r${d.revision} ${d.outcome}`).join(', ')}`);
+    say(`  selector       green after v2, ${result.selector.afterRollback ?? 'none'} after the rollback`);
+    say(`  rollback       ${result.rollbackId ?? '—'}: ${result.rollbackStatus ?? 'none'} in ${ms(result.rollbackMs)}`);
+    say(`  endpoints      ${result.pollsWithoutEndpoints} of ${result.endpointPolls} polls saw no ready endpoint`);
+    return result.ok ? ExitCode.ok : ExitCode.failed;
+  } finally {
+    await sim.close();
+  }
+}
+
+function report(result: DemoResult, options: DemoCommandOptions): void {
+  if (options.json) printJson(result);
+  for (const line of summary(result)) say(line);
+}
+
+/** `--keep`: the summary first, then the controller serves until Ctrl-C so a person can open the dashboard. */
+async function holdOpen(
+  result: DemoResult,
+  controller: { url: string; tokenFile: string },
+  options: DemoCommandOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  report(result, options);
+  say('');
+  say(`  dashboard      ${color.bold(`${controller.url}/`)} (sign in with the token in ${controller.tokenFile})`);
+  say(`                the controller keeps running with the demo's data; Ctrl-C stops it`);
+  if (!options.stateDir) say(`                (its state is removed then; keep it with --state-dir)`);
+  if (signal.aborted) return;
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
     .description('run the bundled sample service, deploy a faulty v2 under load and watch Rewind roll it back')
     .option('--fault <fault>', `the fault of v2: ${DEMO_FAULTS.join(', ')}`, 'error-rate')
+    .option('--platform <platform>', 'local, or kubernetes: a blue-green rollback on a simulated API server', 'local')
     .option('--state-dir <dir>', 'keep config and state here (default: a temporary directory, removed after)')
     .option('--rate <n>', 'requests per second of the load generator', '150')
+    .option('--keep', 'after the outcome, keep the controller and its dashboard running until Ctrl-C', false)
     .option('--json', 'print the result as one JSON object', false)
     .option('--debug', 'print stack traces', false)
     .action(action(demo));

@@ -3,6 +3,8 @@ import type { DeployResult } from '../../app/deploy.js';
 import { ExitCode } from '../../core/errors.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
+import { defaultEnvironment } from '../confirm.js';
+import { onInterrupt, startLive } from '../live.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { color, printJson, say } from '../output.js';
@@ -10,6 +12,7 @@ import { color, printJson, say } from '../output.js';
 export interface DeployOptions extends GlobalOptions {
   strategy?: 'bluegreen' | 'canary';
   watch: boolean;
+  waitStable: boolean;
   force: boolean;
   migrate: boolean;
 }
@@ -27,18 +30,31 @@ export function deployExitCode(result: DeployResult): number {
 
 export async function deploy(options: DeployOptions, service: string, version: string): Promise<number> {
   const connection = await connect(options);
+  const environment = defaultEnvironment(connection.loaded, service, options.env);
+  const watching = options.watch || options.waitStable;
+  const live =
+    watching && !options.json && connection.mode === 'controller'
+      ? await startLive({ api: connection.api, service, environment })
+      : null;
+  const interrupted = connection.mode === 'controller' ? onInterrupt('the deploy', service) : () => undefined;
   try {
-    if (!options.json) say(color.dim(`deploying ${service} ${version}${options.watch ? ' and watching it' : ''}…`));
-    const result = await connection.api.deploy({
-      service,
-      version,
-      ...(options.env ? { environment: options.env } : {}),
-      ...(options.strategy ? { strategy: options.strategy } : {}),
-      force: options.force,
-      watch: options.watch,
-      ...(options.migrate ? { migrate: true } : {}),
-      actor: connection.actor,
-    });
+    if (!options.json) {
+      if (!options.env && environment) say(color.dim(`environment ${environment} (the default; choose with --env)`));
+      say(color.dim(`deploying ${service} ${version}${watching ? ' and watching it' : ''}…`));
+    }
+    const result = await connection.api
+      .deploy({
+        service,
+        version,
+        ...(options.env ? { environment: options.env } : {}),
+        ...(options.strategy ? { strategy: options.strategy } : {}),
+        force: options.force,
+        watch: watching,
+        ...(options.waitStable ? { waitStable: true } : {}),
+        ...(options.migrate ? { migrate: true } : {}),
+        actor: connection.actor,
+      })
+      .finally(() => live?.stop());
     if (options.json) printJson(result);
     else {
       const paintOutcome = result.outcome === 'promoted' || result.outcome === 'analyzing' ? color.green : color.red;
@@ -49,6 +65,7 @@ export async function deploy(options: DeployOptions, service: string, version: s
     }
     return deployExitCode(result);
   } finally {
+    interrupted();
     await connection.close();
   }
 }
@@ -58,7 +75,12 @@ export function register(program: Command): void {
     program.command('deploy <service> <version>').description('deploy a version: start, check, shift traffic, watch'),
   )
     .option('--strategy <strategy>', 'bluegreen or canary (default: the service’s)')
-    .option('--watch', 'wait for the analysis outcome; exit 3 when rolled back (a CI gate)', false)
+    .option(
+      '--watch',
+      'wait for the analysis outcome; exit 3 once traffic is back on the previous release (a CI gate)',
+      false,
+    )
+    .option('--wait-stable', 'with a rollback, also wait for its post-rollback watch to end (implies --watch)', false)
     .option('--force', 'redeploy a version that was rolled back', false)
     .option(
       '--migrate',

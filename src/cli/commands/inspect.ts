@@ -7,7 +7,8 @@ import { resolveToken } from '../credentials.js';
 import { createHttpCall } from '../http-call.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
-import { printJson, printLines, table, time } from '../output.js';
+import type { ServiceStatus } from '../../app/queries.js';
+import { color, printJson, printLines, table, time } from '../output.js';
 
 /** Read-only commands: status, history, rollbacks, rollback show. */
 type Connection = Awaited<ReturnType<typeof connect>>;
@@ -23,24 +24,47 @@ async function withApi<T>(
   }
 }
 
-export async function status(options: GlobalOptions, service?: string): Promise<number> {
+function statusLines(s: ServiceStatus): string[] {
+  const weights =
+    Object.entries(s.weights)
+      .map(([rev, w]) => `r${rev}=${w}%`)
+      .join(' ') || 'none';
+  return [
+    `${s.service} in ${s.environment} (${s.driver}): live ${s.live ? `${s.live.version} (r${s.live.revision}, ${s.live.status})` : 'none'}; traffic ${weights}`,
+    ...(s.activeRollback ? [`  rollback in progress: ${s.activeRollback.id} (${s.activeRollback.status})`] : []),
+    ...s.pendingApprovals.map((a) => `  waiting for approval ${a.id} until ${time(a.deadline)}: ${a.reason}`),
+    ...s.needsAttention
+      .filter((n) => n.kind !== 'approval')
+      .flatMap((n) => [
+        `  ${color.red('needs attention')} (${n.kind} since ${time(n.since)}): ${n.reason}`,
+        `    run: ${n.suggested}`,
+      ]),
+  ];
+}
+
+export async function status(options: GlobalOptions & { watch?: boolean }, service?: string): Promise<number> {
   return withApi(options, async (api, connection) => {
     const list = service ? [service] : Object.keys(connection.loaded?.config.services ?? {});
-    const results = await Promise.all(list.map((s) => api.status(s, options.env)));
+    const read = () => Promise.all(list.map((s) => api.status(s, options.env)));
+    if (options.watch) {
+      // follows changes until Ctrl-C: one block (or one JSON line) each time something changed
+      let last = '';
+      for (;;) {
+        const results = await read();
+        const now = JSON.stringify(results);
+        if (now !== last) {
+          last = now;
+          if (options.json) process.stdout.write(`${JSON.stringify(service ? results[0] : results)}\n`);
+          else printLines([color.dim(time(Date.now())), ...results.flatMap(statusLines)]);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+    const results = await read();
     if (options.json) printJson(service ? results[0] : results);
     else {
       printLines([await leaderLine(connection, resolveToken(options, connection.loaded))]);
-      for (const s of results) {
-        const weights =
-          Object.entries(s.weights)
-            .map(([rev, w]) => `r${rev}=${w}%`)
-            .join(' ') || 'none';
-        printLines([
-          `${s.service} in ${s.environment} (${s.driver}): live ${s.live ? `${s.live.version} (r${s.live.revision}, ${s.live.status})` : 'none'}; traffic ${weights}`,
-          ...(s.activeRollback ? [`  rollback in progress: ${s.activeRollback.id} (${s.activeRollback.status})`] : []),
-          ...s.pendingApprovals.map((a) => `  waiting for approval ${a.id} until ${time(a.deadline)}: ${a.reason}`),
-        ]);
-      }
+      for (const s of results) printLines(statusLines(s));
     }
     return ExitCode.ok;
   });
@@ -131,7 +155,9 @@ export async function rollbackShow(options: GlobalOptions, id: string): Promise<
 export function register(program: Command): void {
   withGlobalOptions(
     program.command('status [service]').description('live release, traffic, active rollback and pending approvals'),
-  ).action(action(status));
+  )
+    .option('--watch', 'follow changes until Ctrl-C', false)
+    .action(action(status));
   withGlobalOptions(program.command('history <service>').description('releases of a service, newest first')).action(
     action(history),
   );

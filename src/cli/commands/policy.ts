@@ -55,6 +55,7 @@ export async function explain(options: GlobalOptions, service: string): Promise<
         ['TRIGGER', 'METRIC', 'FIRES WHEN', 'FOR', 'MIN SAMPLES', 'IN A ROW', 'SEVERITY', 'SOURCE'],
       ),
     );
+    for (const t of result.triggers.filter((x) => x.evidence !== 'window')) say(`  ${t.name}: ${t.evidence}`);
   }
   return ExitCode.ok;
 }

@@ -6,9 +6,13 @@ import type { Approval, RollbackDetail } from '../../core/model.js';
 import { isTerminalRollback } from '../../core/model.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
+import { confirmOrRefuse, defaultEnvironment, needsConfirmation } from '../confirm.js';
+import { onInterrupt } from '../live.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { color, printJson, say } from '../output.js';
+import type { GroupOptions } from './undo-group.js';
+import { undoGroup } from './undo-group.js';
 
 export interface UndoOptions extends GlobalOptions {
   toRevision?: string;
@@ -16,6 +20,7 @@ export interface UndoOptions extends GlobalOptions {
   emergency: boolean;
   dryRun: boolean;
   wait: boolean;
+  yes: boolean;
 }
 
 export function rollbackExitCode(status: RollbackDetail['status']): number {
@@ -41,9 +46,14 @@ export async function follow(api: RewindApi, detail: RollbackDetail, quiet: bool
           skipped: color.dim('-'),
           pending: ' ',
         }[step.status];
-        say(
-          `  ${mark} ${step.index + 1}. ${step.title}${step.status === 'failed' && step.error ? ` — ${step.error}` : ''}`,
-        );
+        // a skipped step says why (it did not do its job), a failed one its error
+        const why =
+          step.status === 'failed' && step.error
+            ? ` — ${step.error}`
+            : step.status === 'skipped' && step.output
+              ? ` — skipped: ${step.output.split('\n').at(-1)}`
+              : '';
+        say(`  ${mark} ${step.index + 1}. ${step.title}${why}`);
       }
     }
     if (isTerminalRollback(current.status)) return current;
@@ -52,7 +62,18 @@ export async function follow(api: RewindApi, detail: RollbackDetail, quiet: bool
   }
 }
 
-export async function undo(options: UndoOptions, service: string): Promise<number> {
+export async function undo(options: UndoOptions & GroupOptions, service?: string): Promise<number> {
+  if (options.all || options.group) {
+    if (service)
+      throw new UserError('BAD_USAGE', `name a service, or use --all / --group, not both`, {
+        exitCode: ExitCode.usage,
+      });
+    return undoGroup(options);
+  }
+  if (!service)
+    throw new UserError('BAD_USAGE', 'rewind undo needs a service, --all or --group <name>', {
+      exitCode: ExitCode.usage,
+    });
   const toRevision = options.toRevision === undefined ? undefined : Number(options.toRevision);
   if (toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 1)) {
     throw new UserError('BAD_USAGE', `--to-revision expects a revision number, got "${options.toRevision}"`, {
@@ -70,14 +91,30 @@ export async function undo(options: UndoOptions, service: string): Promise<numbe
         { exitCode: ExitCode.failed },
       );
     }
-    const result: UndoResult & { approval?: Approval } = await connection.api.undo({
+    const request = {
       service,
       ...(options.env ? { environment: options.env } : {}),
       ...(toRevision !== undefined ? { toRevision } : {}),
       ...(options.reason ? { reason: options.reason } : {}),
       emergency: options.emergency,
-      dryRun: options.dryRun,
       actor: connection.actor,
+    };
+    const environment = defaultEnvironment(connection.loaded, service, options.env);
+    if (!options.env && environment && !options.json)
+      say(color.dim(`environment ${environment} (the default; choose with --env)`));
+    if (!options.dryRun && !options.yes && needsConfirmation(connection.loaded, environment)) {
+      // the question names what would happen, from the same plan the undo will make
+      const plan = await connection.api.undo({ ...request, dryRun: true });
+      const from = plan.from ? `${plan.from.version} (r${plan.from.revision})` : 'nothing';
+      const asked = `Roll back ${service} in ${plan.environment} from ${from} to ${plan.to.version} (r${plan.to.revision})?`;
+      if (!(await confirmOrRefuse(asked, plan.environment))) {
+        say('not rolled back: nothing changed');
+        return ExitCode.failed;
+      }
+    }
+    const result: UndoResult & { approval?: Approval } = await connection.api.undo({
+      ...request,
+      dryRun: options.dryRun,
     });
     if (result.approval) {
       // protected environment (issue 4 §2): a second person approves
@@ -101,7 +138,11 @@ export async function undo(options: UndoOptions, service: string): Promise<numbe
       return ExitCode.ok;
     }
     if (!options.json) say(`rollback ${result.rollback.id}: ${result.from?.version ?? '?'} → ${result.to.version}`);
-    const final = options.wait ? await follow(connection.api, result.rollback, options.json) : result.rollback;
+    const interrupted =
+      connection.mode === 'controller' ? onInterrupt(`rollback ${result.rollback.id}`, service) : () => undefined;
+    const final = options.wait
+      ? await follow(connection.api, result.rollback, options.json).finally(interrupted)
+      : result.rollback;
     if (options.json) printJson({ ...result, rollback: final });
     else
       say(
@@ -114,12 +155,18 @@ export async function undo(options: UndoOptions, service: string): Promise<numbe
 }
 
 export function register(program: Command): void {
-  withGlobalOptions(program.command('undo <service>').description('roll a service back to its previous good release'))
+  withGlobalOptions(
+    program
+      .command('undo [service]')
+      .description('roll a service (or --all, or --group G, dependents first) back to its previous good release'),
+  )
+    .option('--all', 'every service of the environment that has an earlier good release', false)
+    .option('--group <name>', 'the services of a group under `groups`')
     .option('--to-revision <n>', 'roll back to this revision')
     .option('--reason <text>', 'why (recorded, shown in the report)')
     .option('--emergency', 'skip validation steps (needs --reason)', false)
     .option('--dry-run', 'print the plan and change nothing', false)
     .option('--no-wait', 'return once the rollback has started')
-    .option('--yes', 'do not ask for confirmation', false)
+    .option('--yes', 'do not ask for confirmation (environments with confirm: true ask on a terminal)', false)
     .action(action(undo));
 }

@@ -21,6 +21,7 @@ export const matrixRuleSchema = z.strictObject({
     })
     .default({}),
   action: decisionAction,
+  flag: z.string().optional().describe('for action flag-off: the feature flag (environment variable) to turn off'),
   notify: z.array(z.string()).default([]),
   approvalTimeout: duration('how long a human has to answer').optional(),
   onTimeout: onTimeout.optional(),
@@ -38,6 +39,10 @@ export const policySchema = z.strictObject({
 
 export const environmentSchema = z.strictObject({
   protected: z.boolean().default(false).describe('a manual undo needs a second person’s approval'),
+  confirm: z
+    .boolean()
+    .default(false)
+    .describe('`rewind undo` asks "Roll back …? [y/N]" on a terminal; without one it needs --yes'),
   targets: targetsSchema.optional(),
   policy: policySchema.partial().optional().describe('overrides of the top-level policy'),
 });
@@ -46,11 +51,23 @@ export const databaseSchema = z.strictObject({
   engine: z.enum(['postgres', 'mysql', 'sqlite']),
   url: z.string().describe('connection URL (postgres://, mysql://) or file path for sqlite'),
   migrations: z
-    .strictObject({
-      tool: z.enum(['sql', 'node-pg-migrate', 'knex', 'umzug']).default('sql'),
-      dir: z.string().default('./migrations'),
-    })
-    .optional(),
+    .union([
+      z.strictObject({
+        tool: z.literal('command'),
+        status: argv('prints the current schema version, or JSON {"version": …}'),
+        down: argv('migrates down to {version}'),
+        up: argv('migrates up to the newest version; run by deploy --migrate'),
+        cwd: z.string().default('.').describe('working directory, relative to rewind.yaml'),
+        env: z.record(z.string(), z.string()).default({}).describe('extra environment for the commands'),
+        timeout: duration('time limit of one command').default('10m'),
+      }),
+      z.strictObject({
+        tool: z.enum(['sql', 'node-pg-migrate', 'knex', 'umzug']).default('sql'),
+        dir: z.string().default('./migrations'),
+      }),
+    ])
+    .optional()
+    .describe('`tool: sql` runs the files in `dir`; `tool: command` runs your own tool (argv, no shell)'),
   backups: z
     .strictObject({
       dir: z.string().default('.rewind/backups'),
@@ -137,6 +154,17 @@ export const drillSchema = z.strictObject({
   env: z.string(),
   service: z.string().optional(),
   schedule: z.string().describe('cron expression, e.g. "0 10 1-7 * 1"'),
-  fault: z.enum(['error-rate', 'latency', 'crash', 'unhealthy']).default('error-rate'),
+  fault: z
+    .union([
+      z.enum(['error-rate', 'latency', 'crash', 'unhealthy']),
+      z.strictObject({
+        image: z
+          .string()
+          .min(1)
+          .describe('a version (image tag) that misbehaves, deployed as the faulty copy, e.g. crash1'),
+      }),
+    ])
+    .default('error-rate')
+    .describe('a fault the local driver injects, or `{ image }` for drivers that deploy images (kubernetes)'),
   hook: argv('for drivers without a built-in fault wrapper').optional(),
 });

@@ -75,6 +75,10 @@ export const configSchema = z.strictObject({
     }),
   environments: z.record(z.string(), environmentSchema).describe('production, staging, …'),
   services: z.record(z.string(), serviceSchema),
+  groups: z
+    .record(z.string(), z.array(z.string()).min(1))
+    .default({})
+    .describe('named sets of services for `rewind undo --group`, e.g. backend: [api, worker]'),
   policy: policySchema.default({
     automatic: true,
     cooldownPeriod: '300s',
@@ -95,6 +99,7 @@ export type ServiceConfig = RewindConfig['services'][string];
 export type DriverConfig = ServiceConfig['driver'];
 export type LocalDriverConfig = Extract<DriverConfig, { type: 'local' }>;
 export type CommandDriverConfig = Extract<DriverConfig, { type: 'command' }>;
+export type KubernetesDriverConfig = Extract<DriverConfig, { type: 'kubernetes' }>;
 export type TriggerConfig = ServiceConfig['triggers'][number];
 export type EnvironmentConfig = RewindConfig['environments'][string];
 export type PolicyConfig = RewindConfig['policy'];

@@ -31,5 +31,5 @@ export const name = (what: string) =>
   });
 
 export const severity = z.enum(['low', 'medium', 'high', 'critical']);
-export const decisionAction = z.enum(['rollback', 'ask', 'alert', 'escalate', 'ignore']);
+export const decisionAction = z.enum(['rollback', 'ask', 'alert', 'escalate', 'ignore', 'flag-off']);
 export const onTimeout = z.enum(['rollback', 'escalate', 'ignore']);

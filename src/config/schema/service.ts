@@ -1,5 +1,16 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { argv, duration, hostPort, name, severity } from './primitives.js';
+
+/** "10.1.2.3", "::1", "10.0.0.0/8", "fd00::/8" */
+function isAddressOrBlock(value: string): boolean {
+  const [address = '', bits, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const prefix = Number(bits);
+  return /^\d+$/.test(bits) && prefix <= (family === 4 ? 32 : 128);
+}
 
 /** Placeholders {service} {env} {version} {revision} work in every command. */
 const localDriver = z
@@ -12,6 +23,21 @@ const localDriver = z
     instances: z.number().int().min(1).max(64).default(1).describe('processes per release'),
     listen: hostPort('the service front door: Rewind’s traffic switch listens here'),
     stopTimeout: duration('SIGTERM → SIGKILL grace').default('10s'),
+    router: z
+      .enum(['builtin', 'haproxy'])
+      .default('builtin')
+      .describe(
+        'the front door: builtin (Rewind’s own switch, nothing to install) or haproxy (Debian’s HAProxy ≥ 2.4, driven over its runtime API)',
+      ),
+    upstreamTimeout: duration(
+      'an instance that has not started its answer this long after the request answers 504, counted as an error of its release',
+    ).default('30s'),
+    trustForwardedFrom: z
+      .array(z.string().refine(isAddressOrBlock, { error: 'expected an IP address or a CIDR block like "10.0.0.0/8"' }))
+      .default([])
+      .describe(
+        'addresses or CIDR blocks (a load balancer in front) whose X-Forwarded-* headers are kept; from anyone else they are replaced',
+      ),
     git: z
       .strictObject({
         repo: z.string().default('.').describe('git repository, relative to rewind.yaml'),
@@ -19,6 +45,12 @@ const localDriver = z
       })
       .optional()
       .describe('deploy git commits: each version is a commit checked out under <stateDir>/releases/'),
+    configFiles: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'files (relative to cwd) snapshotted in the store at each deploy and put back before a rollback starts the target',
+      ),
   })
   .describe('run releases as local processes behind Rewind’s traffic switch');
 
@@ -38,7 +70,47 @@ const commandDriver = z
   })
   .describe('drive any platform through your own commands');
 
-export const driverSchema = z.discriminatedUnion('type', [localDriver, commandDriver]);
+/** Kubernetes: plain Deployments and Services, no CRDs; `{env}` works in `namespace`. */
+const kubernetesDriver = z
+  .strictObject({
+    type: z.literal('kubernetes'),
+    kubeconfig: z
+      .string()
+      .optional()
+      .describe('kubeconfig file, relative to rewind.yaml; default $KUBECONFIG, ~/.kube/config, then in-cluster'),
+    context: z.string().optional().describe('kubeconfig context; default its current-context'),
+    namespace: z.string().default('default').describe('namespace of the workload; {env} is replaced'),
+    deployment: z.string().optional().describe('rolling and canary: the Deployment; default the service name'),
+    service: z.string().optional().describe('bluegreen: the Service whose selector switches colour'),
+    colorLabel: z.string().default('color').describe('bluegreen: the selector label that names the colour'),
+    colors: z
+      .tuple([z.string(), z.string()])
+      .default(['blue', 'green'])
+      .describe('bluegreen: the two colours; Deployments are <service>-<colour>'),
+    container: z.string().optional().describe('the container whose image is set; default the first one'),
+    image: z.string().describe('image repository: `rewind deploy api v2` sets <image>:v2'),
+    replicas: z.number().int().min(1).optional().describe('bluegreen: replicas of a colour; default the live colour’s'),
+    timeout: duration('time limit of one rollout (the Deployment’s progress deadline fails it sooner)').default('5m'),
+  })
+  .describe('Kubernetes Deployments and Services through the API server');
+
+/** Helm: a service is a Helm release, revisions are Helm revisions; runs the `helm` CLI on PATH. */
+const helmDriver = z
+  .strictObject({
+    type: z.literal('helm'),
+    release: z.string().describe('the Helm release name'),
+    chart: z.string().describe('chart reference: a directory (relative to rewind.yaml), repo/chart or an OCI URL'),
+    namespace: z.string().default('default').describe('namespace of the release'),
+    kubeconfig: z.string().optional().describe('kubeconfig file, relative to rewind.yaml; default helm’s own'),
+    context: z.string().optional().describe('kubeconfig context (--kube-context)'),
+    versionKey: z.string().default('image.tag').describe('the value `rewind deploy <service> <version>` sets'),
+    set: z.record(z.string(), z.string()).default({}).describe('more --set key=value for every upgrade'),
+    timeout: duration('--timeout of helm upgrade and rollback (both run with --wait)').default('5m'),
+    helm: z.string().default('helm').describe('the helm binary'),
+  })
+  .describe('Helm 3 releases through the helm CLI');
+
+export const driverSchema = z.discriminatedUnion('type', [localDriver, commandDriver, kubernetesDriver, helmDriver]);
 
 export const triggerSchema = z
   .strictObject({
@@ -56,6 +128,20 @@ export const triggerSchema = z
     severity: severity.default('medium'),
     source: z.string().optional().describe('metric provider name; default: built-in signals'),
     window: duration('the span each reading covers; default the `for` span, at least 1s, at most 1m').optional(),
+    evidence: z
+      .enum(['window', 'sequential'])
+      .default('window')
+      .describe(
+        'window: the reading over `window` breaches for `for`; sequential (errorRate, latencyP95Ms, latencyP99Ms with `above`): a sequential test over every request since the watch began fires as soon as the breach is conclusive',
+      ),
+    falseAlarm: z
+      .number()
+      .gt(0)
+      .lt(0.5)
+      .default(0.001)
+      .describe(
+        'sequential evidence: the chance of firing on a release that is within its threshold, over a whole watch',
+      ),
   })
   .describe('a rule over a signal');
 
@@ -93,7 +179,14 @@ const hookSchema = z.strictObject({
 export const serviceSchema = z.strictObject({
   driver: driverSchema,
   environments: z.array(z.string()).optional().describe('environments this service is deployed to; default: all'),
-  strategy: z.enum(['bluegreen', 'canary']).default('bluegreen'),
+  dependsOn: z
+    .array(z.string())
+    .default([])
+    .describe('services this one calls; a rollback of several services rolls this one back before them'),
+  strategy: z
+    .enum(['bluegreen', 'canary', 'rolling'])
+    .default('bluegreen')
+    .describe('rolling: the platform replaces the release in place (Kubernetes rollout semantics)'),
   canary: z
     .strictObject({
       steps: z

@@ -1,5 +1,5 @@
 /**
- * decide() (issue 4 §2): from the triggers that fired to one Decision, by the
+ * decide(): from the triggers that fired to one Decision, by the
  * first matching rule of the environment's matrix, then flap control.
  */
 import { formatDuration } from '../duration.js';
@@ -15,11 +15,16 @@ export interface DecideInput {
   matrix: DecisionMatrix;
   /** the environment allows automatic rollback; when false a rollback becomes `ask` */
   automatic: boolean;
-  /** the last automatic rollback of this service in this environment, and the quiet period after it */
+  /**
+   * when an automatic rollback last restored THIS release (it was the rollback's
+   * target), and the quiet period after it: rolling it back again so soon would flip-flop
+   */
   cooldown: { lastAutomaticAt: number | null; periodMs: number };
-  /** automatic rollbacks already made for this service in the current episode, and the maximum allowed */
+  /** automatic rollbacks to the same target within the cooldown, and the maximum allowed */
   retries: { count: number; maximum: number };
   now: number;
+  /** deadline and onTimeout of an ask whose rule sets none (`policy.approvalTimeout`, `policy.onTimeout`); default 15m, escalate */
+  askDefaults?: { approvalTimeoutMs: number; onTimeout: OnTimeout };
 }
 
 export interface Decision {
@@ -37,6 +42,8 @@ export interface Decision {
   trigger: string | null;
   /** what flap control changed, if anything */
   adjustedBy: 'automatic-off' | 'cooldown' | 'retries' | null;
+  /** for `flag-off`: the flag to turn off */
+  flag?: string;
 }
 
 /**
@@ -44,7 +51,8 @@ export interface Decision {
  * above rollback: a data-integrity or security problem must reach a human
  * before anything is rolled back automatically (a rollback can lose writes).
  */
-const RANK: Record<DecisionAction, number> = { escalate: 5, rollback: 4, ask: 3, alert: 2, ignore: 1 };
+// flag-off ranks below rollback: a trigger that asks for a rollback gets one
+const RANK: Record<DecisionAction, number> = { escalate: 5, rollback: 4, 'flag-off': 3.5, ask: 3, alert: 2, ignore: 1 };
 
 interface Candidate {
   action: DecisionAction;
@@ -81,12 +89,13 @@ function candidateFor(
 /**
  * Decides what to do. Flap control, applied only when the chosen action is
  * `rollback`, in this order:
- * 1. `retries.count >= retries.maximum` → `escalate` (rolling back again and
- *    again will not fix it; a human must look);
- * 2. within `cooldown.periodMs` after the last automatic rollback → `escalate`
- *    rather than ask: a runbook would rather page a human than flip-flop
- *    between releases, and an approval could be clicked through without looking;
- * 3. `automatic: false` → `ask` (the environment wants a human to approve).
+ * 1. `automatic: false` → `ask`, always: the environment wants a human to
+ *    approve every rollback, cooldown or not;
+ * 2. `retries.count >= retries.maximum` → `escalate` (rolling back to the same
+ *    target again and again will not fix it; a human must look);
+ * 3. this release was itself restored by an automatic rollback within
+ *    `cooldown.periodMs` → `escalate`: rolling it back again would flip-flop.
+ *    A newly deployed bad release is never held back by the cooldown.
  */
 export function decide(input: DecideInput): Decision {
   const outcomes = input.fired.filter((o) => o.state === 'fired' || o.state === 'inconclusive');
@@ -112,18 +121,18 @@ export function decide(input: DecideInput): Decision {
   let why = `${describeOutcome(chosen.outcome)}; rule ${chosen.ruleId} says ${chosen.action}`;
   if (action === 'rollback') {
     const { lastAutomaticAt, periodMs } = input.cooldown;
-    if (input.retries.count >= input.retries.maximum) {
-      action = 'escalate';
-      adjustedBy = 'retries';
-      why += `, but ${input.retries.count} automatic rollback(s) already ran (maximum ${input.retries.maximum}): escalating`;
-    } else if (lastAutomaticAt !== null && input.now - lastAutomaticAt < periodMs) {
-      action = 'escalate';
-      adjustedBy = 'cooldown';
-      why += `, but the last automatic rollback was ${formatDuration(input.now - lastAutomaticAt)} ago (cooldown ${formatDuration(periodMs)}): escalating instead of flip-flopping`;
-    } else if (!input.automatic) {
+    if (!input.automatic) {
       action = 'ask';
       adjustedBy = 'automatic-off';
       why += `, but automatic rollback is off in ${input.environment}: asking for approval`;
+    } else if (input.retries.count >= input.retries.maximum) {
+      action = 'escalate';
+      adjustedBy = 'retries';
+      why += `, but ${input.retries.count} automatic rollback(s) to the same release already ran within the cooldown (maximum ${input.retries.maximum}): escalating`;
+    } else if (lastAutomaticAt !== null && input.now - lastAutomaticAt < periodMs) {
+      action = 'escalate';
+      adjustedBy = 'cooldown';
+      why += `, but an automatic rollback restored this release ${formatDuration(input.now - lastAutomaticAt)} ago (cooldown ${formatDuration(periodMs)}): escalating instead of flip-flopping`;
     }
   }
   const others = outcomes.length - 1;
@@ -135,9 +144,12 @@ export function decide(input: DecideInput): Decision {
     rule: chosen.ruleId,
     reason: `${why}.`,
     notify,
-    approvalTimeoutMs: asking ? (chosen.rule?.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS) : null,
-    onTimeout: asking ? (chosen.rule?.onTimeout ?? DEFAULT_ON_TIMEOUT) : null,
+    approvalTimeoutMs: asking
+      ? (chosen.rule?.approvalTimeoutMs ?? input.askDefaults?.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS)
+      : null,
+    onTimeout: asking ? (chosen.rule?.onTimeout ?? input.askDefaults?.onTimeout ?? DEFAULT_ON_TIMEOUT) : null,
     trigger: chosen.outcome.trigger,
     adjustedBy,
+    ...(action === 'flag-off' && chosen.rule?.flag ? { flag: chosen.rule.flag } : {}),
   };
 }

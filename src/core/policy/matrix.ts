@@ -5,8 +5,16 @@
 import type { OnTimeout } from '../model.js';
 import type { Severity } from './trigger-spec.js';
 
-export type DecisionAction = 'rollback' | 'ask' | 'alert' | 'escalate' | 'ignore';
-export const DECISION_ACTIONS: readonly DecisionAction[] = ['rollback', 'ask', 'alert', 'escalate', 'ignore'];
+/** `flag-off`: turn a named feature flag of the release off instead of rolling it back */
+export type DecisionAction = 'rollback' | 'ask' | 'alert' | 'escalate' | 'ignore' | 'flag-off';
+export const DECISION_ACTIONS: readonly DecisionAction[] = [
+  'rollback',
+  'ask',
+  'alert',
+  'escalate',
+  'ignore',
+  'flag-off',
+];
 
 /** Every listed field must match; a field left out matches anything. */
 export interface RuleMatch {
@@ -21,6 +29,8 @@ export interface MatrixRule {
   name?: string;
   match: RuleMatch;
   action: DecisionAction;
+  /** for `flag-off`: the flag (an environment variable of the release) to turn off */
+  flag?: string;
   /** channels to tell (names of configured notifiers); default none */
   notify?: string[];
   /** for `ask`: how long a human has to answer; default 15 minutes */

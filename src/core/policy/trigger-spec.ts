@@ -1,5 +1,5 @@
 /**
- * Trigger specifications (issue 4 §1): a rule over one signal — threshold,
+ * Trigger specifications: a rule over one signal — threshold,
  * `for` duration, minimum samples, severity. Validation lives here so config,
  * replay and the monitor all reject the same bad specs with the same words.
  */
@@ -28,6 +28,14 @@ export interface TriggerSpec {
   source?: string;
   /** the window each reading covers, in ms; default `max(forMs, 60_000)` */
   windowMs?: number;
+  /**
+   * `window` (default): the reading over `windowMs` must breach for `forMs`.
+   * `sequential`: readings are cumulative since the watch began and a sequential
+   * test decides (see sequential.ts); errorRate, latencyP95Ms, latencyP99Ms only
+   */
+  evidence?: 'window' | 'sequential';
+  /** sequential evidence: false-alarm probability over a whole watch; default 0.001 */
+  falseAlarm?: number;
 }
 
 /** What a breach compares: `>` for `above`, `<` for `below`. */
@@ -47,7 +55,7 @@ const isFiniteNumber = (value: unknown): value is number => typeof value === 'nu
  */
 export function validateTrigger(
   spec: TriggerSpec,
-): Required<Omit<TriggerSpec, 'above' | 'below' | 'source'>> & TriggerSpec {
+): Required<Omit<TriggerSpec, 'above' | 'below' | 'source' | 'evidence' | 'falseAlarm'>> & TriggerSpec {
   const label = typeof spec?.name === 'string' && spec.name !== '' ? `trigger "${spec.name}"` : 'a trigger';
   const fail = (what: string): never => {
     throw new UserError('INVALID_TRIGGER', `${label}: ${what}`, { status: 400, exitCode: 2 });
@@ -66,5 +74,13 @@ export function validateTrigger(
   const consecutive = spec.consecutive ?? 1;
   if (!isCount(consecutive) || consecutive < 1) fail('`consecutive` must be a whole number ≥ 1');
   if (spec.windowMs !== undefined && (!isCount(spec.windowMs) || spec.windowMs < 1)) fail('`windowMs` must be ≥ 1');
+  if (spec.evidence === 'sequential') {
+    if (!['errorRate', 'latencyP95Ms', 'latencyP99Ms'].includes(spec.metric) || spec.above === undefined)
+      fail('sequential evidence needs errorRate, latencyP95Ms or latencyP99Ms with `above`');
+    if (spec.metric === 'errorRate' && !((spec.above as number) > 0 && (spec.above as number) < 1))
+      fail('sequential evidence on errorRate needs `above` between 0 and 1');
+    const falseAlarm = spec.falseAlarm ?? 0.001;
+    if (!(falseAlarm > 0 && falseAlarm < 0.5)) fail('`falseAlarm` must be between 0 and 0.5');
+  }
   return { ...spec, consecutive, windowMs: triggerWindowMs(spec) };
 }

@@ -1,11 +1,13 @@
 /**
- * Trigger evaluation (issue 4 §1). One evaluator per (release, trigger) is fed a
+ * Trigger evaluation. One evaluator per (release, trigger) is fed a
  * `SignalReading` at each evaluation time and says whether the trigger fired.
  * Pure: no clock, no I/O — the caller passes `at` (epoch ms).
  */
 import type { SignalReading } from '../ports/signal-source.js';
 import type { Severity, ThresholdOp, TriggerSpec } from './trigger-spec.js';
 import { validateTrigger } from './trigger-spec.js';
+import { createSequentialEvaluator } from './sequential-trigger.js';
+import type { SequentialEvidence } from './sequential-trigger.js';
 
 export type TriggerState = 'ok' | 'pending' | 'fired' | 'inconclusive';
 
@@ -26,6 +28,8 @@ export interface TriggerEvidence {
   at: number;
   /** the source's error, for inconclusive readings */
   error?: string;
+  /** sequential evidence: the test, the requests it used and the confidence it reached */
+  sequential?: SequentialEvidence;
 }
 
 /** The evaluator's answer; also the shape decide() and the canary judge exchange. */
@@ -76,6 +80,7 @@ export interface TriggerEvaluator {
  */
 export function createTriggerEvaluator(spec: TriggerSpec, options: TriggerEvaluatorOptions = {}): TriggerEvaluator {
   const valid = validateTrigger(spec);
+  if (valid.evidence === 'sequential') return createSequentialEvaluator(valid);
   const inconclusiveLimit = options.inconclusiveLimit ?? 3;
   if (!Number.isInteger(inconclusiveLimit) || inconclusiveLimit < 1) {
     throw new RangeError('inconclusiveLimit must be a whole number ≥ 1');

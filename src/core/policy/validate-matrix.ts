@@ -16,6 +16,10 @@ function ruleProblems(rule: MatrixRule, at: string): string[] {
   if (rule === null || typeof rule !== 'object') return [`${at}: expected a rule object`];
   if (!DECISION_ACTIONS.includes(rule.action))
     problems.push(`${at}.action: expected one of ${DECISION_ACTIONS.join(', ')}`);
+  if (rule.action === 'flag-off' && (typeof rule.flag !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(rule.flag)))
+    problems.push(`${at}.flag: action flag-off needs the flag to turn off (an environment variable name)`);
+  if (rule.action !== 'flag-off' && rule.flag !== undefined)
+    problems.push(`${at}.flag: only applies to action flag-off`);
   if (rule.name !== undefined && (typeof rule.name !== 'string' || rule.name === ''))
     problems.push(`${at}.name: expected a non-empty string`);
   if (rule.match === null || typeof rule.match !== 'object') {

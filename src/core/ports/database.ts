@@ -64,6 +64,11 @@ export interface DatabaseCapabilities {
   schemaBackup: boolean;
   readOnly: boolean;
   transactionalDdl: boolean;
+  /**
+   * migrations run by the team's own tool: only the current version is known
+   * (not which are pending), and a failed step may leave half its work; absent = false
+   */
+  opaqueMigrations?: boolean;
 }
 
 export interface DatabaseAdapter {
@@ -71,6 +76,12 @@ export interface DatabaseAdapter {
   /** the logical database name (the backup catalog's `database`) */
   readonly name: string;
   readonly capabilities: DatabaseCapabilities;
+  /**
+   * Environment that lets another client of this engine write while
+   * `setReadOnly(true)` holds (a migration tool run inside a coordinated
+   * rollback); absent = none is needed or none exists
+   */
+  readonly writerEnv?: Record<string, string>;
   /** `dir` is the backup's own directory: created, must not exist or be empty */
   backup(options: {
     kind: BackupKind;

@@ -1,4 +1,4 @@
-import type { Release } from '../model.js';
+import type { ConfigFile, Release } from '../model.js';
 import type { SignalSource } from './signal-source.js';
 
 /** What a driver sees of one release running on the platform. */
@@ -23,6 +23,20 @@ export interface LiveState {
   healthy?: boolean;
 }
 
+/** A revision as the platform itself keeps it (a Deployment's ReplicaSets, a Helm release's history). */
+export interface PlatformRevision {
+  revision: number;
+  /** revisions it answered for before a rollback renumbered it (Kubernetes revision-history) */
+  formerRevisions: number[];
+  version: string;
+  /** what runs: an image reference */
+  image: string;
+  /** the revision the platform runs now */
+  current: boolean;
+  /** why it was made, when the platform records it (`kubernetes.io/change-cause`) */
+  changeCause: string | null;
+}
+
 /** revision → percent; the percents add up to 100. */
 export type Weights = Record<number, number>;
 
@@ -32,6 +46,53 @@ export interface DriverCallOptions {
   log?: (line: string) => void;
   /** told the process group of every command the call starts, so a crashed attempt's orphan can be found */
   onProcess?: (processGroup: number) => void;
+  /** `retire` only: the runbook's emergency stop — no draining, stuck instances force-deleted; default false */
+  force?: boolean;
+}
+
+/**
+ * What a driver can do. Use cases ask for a capability, never for a driver type.
+ * The optional flags default to false.
+ */
+export interface DriverCapabilities {
+  /** `describe` reports health, so await-healthy can check it */
+  health: boolean;
+  /** the driver owns processes: actions need a long-lived controller */
+  needsOwner: boolean;
+  /** the platform has its own undo (`kubectl rollout undo`, `helm rollback`, a command) */
+  nativeUndo: boolean;
+  /** a rollback uses the native undo rather than start → shift traffic → retire */
+  preferNativeUndo?: boolean;
+  /** the previous release keeps running after a promotion (blue-green colours, local processes) */
+  warmPrevious?: boolean;
+  /** traffic can be split by percent; without it the release with the larger share gets all of it */
+  weights?: boolean;
+  /**
+   * `start` replaces the running release in place (a rolling update): the new one takes
+   * traffic as its instances become ready, so it is watched during the rollout itself
+   */
+  rollsInPlace?: boolean;
+  /**
+   * the config the release reads is snapshotted per release and restored with it: files through
+   * `readConfigFiles`/`writeConfigFiles` (local), or inside the driver's own start (ConfigMaps)
+   */
+  configSnapshot?: boolean;
+  /**
+   * `restart` replaces a release's instances one at a time behind the traffic switch,
+   * optionally with environment variables added (feature flags)
+   */
+  restartInPlace?: boolean;
+  /** a feature flag can be switched on the running release (`setFlag`) */
+  flags?: boolean;
+  /** a drill can inject a fault through the environment of the release it starts (the sample app's FAULT) */
+  faultEnv?: boolean;
+}
+
+export interface RestartOptions extends DriverCallOptions {
+  /** variables set on the new instances, kept for the release's life (crash restarts too); default none */
+  env?: Record<string, string>;
+  /** how long one new instance may take to answer ready; default 60000 */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -40,14 +101,7 @@ export interface DriverCallOptions {
  */
 export interface Driver {
   readonly type: string;
-  readonly capabilities: {
-    /** `describe` reports health, so await-healthy can check it */
-    health: boolean;
-    /** the driver owns processes: actions need a long-lived controller */
-    needsOwner: boolean;
-    /** the platform has its own undo (`kubectl rollout undo`, a command) */
-    nativeUndo: boolean;
-  };
+  readonly capabilities: DriverCapabilities;
   describe(service: string, environment: string, options?: DriverCallOptions): Promise<LiveState>;
   start(release: Release, options?: DriverCallOptions): Promise<string>;
   shiftTraffic(
@@ -59,6 +113,34 @@ export interface Driver {
   ): Promise<string>;
   retire(release: Release, options?: DriverCallOptions): Promise<string>;
   undo?(service: string, environment: string, to: Release, options?: DriverCallOptions): Promise<string>;
+  /** with `capabilities.configSnapshot`: the release's config files as they are now (empty when none are declared) */
+  readConfigFiles?(release: Release): Promise<ConfigFile[]>;
+  /** with `capabilities.configSnapshot`: puts the files back (a null content removes the file) */
+  writeConfigFiles?(release: Release, files: ConfigFile[], options?: DriverCallOptions): Promise<string>;
+  /** with `capabilities.restartInPlace`: a rolling restart of a running release */
+  restart?(release: Release, options?: RestartOptions): Promise<string>;
+  /** time limits of one platform call and of draining a release; default 60 s and 0 */
+  limits?(service: string, environment: string): { commandMs: number; stopMs: number };
+  /** the service's front door (where smoke tests go), when the driver knows one */
+  frontDoor?(service: string, environment: string): string | null;
+  /**
+   * The revision the platform will give the next release (Kubernetes: the Deployment's
+   * next ReplicaSet revision), so Rewind's revision and the platform's agree; none: the store counts
+   */
+  nextRevision?(service: string, environment: string): Promise<number | null>;
+  /**
+   * the platform's own history, oldest first: the first look at a service adopts it as
+   * releases, and a change made outside Rewind is recorded as an `external` release
+   */
+  history?(service: string, environment: string): Promise<PlatformRevision[]>;
+  /** sets a feature flag (an environment variable of the running release) and rolls it; needs `flags` */
+  setFlag?(
+    service: string,
+    environment: string,
+    flag: string,
+    value: string,
+    options?: DriverCallOptions,
+  ): Promise<string>;
   /** signals the platform measures itself (the local driver: traffic switch telemetry, probes, processes) */
   signals?(service: string, environment: string): SignalSource;
   /** release resources (stop watchers, not the service's processes unless asked) */

@@ -1,7 +1,7 @@
 /**
  * The SignalSource port (DESIGN.md): read a named signal for a release over a
  * window. A source that cannot answer returns `inconclusive` rather than
- * throwing, so policy can tell "no data" from "healthy" (issue 4 §3).
+ * throwing, so policy can tell "no data" from "healthy".
  */
 export interface SignalQuery {
   service: string;
@@ -13,6 +13,13 @@ export interface SignalQuery {
   /** window end (epoch ms) and length */
   at: number;
   windowMs: number;
+  /**
+   * Latency metrics only, for sources with `perRequest`: answer the fraction of
+   * requests slower than this many ms instead of the percentile
+   */
+  exceeding?: number;
+  /** a cumulative reading for sequential evidence: the window is exact, never widened */
+  cumulative?: boolean;
 }
 
 export type SignalReading =
@@ -24,5 +31,10 @@ export interface SignalSource {
   readonly name: string;
   /** metrics this source can answer; `*` means any (a query-based provider) */
   readonly metrics: readonly string[];
+  /**
+   * Counts every request itself (the traffic switch): any window is exact, so
+   * cumulative readings and `exceeding` are answered; sequential evidence needs it
+   */
+  readonly perRequest?: boolean;
   read(query: SignalQuery, signal?: AbortSignal): Promise<SignalReading>;
 }

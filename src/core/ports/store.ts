@@ -4,6 +4,7 @@ import type {
   Fence,
   ApprovalStatus,
   Backup,
+  ConfigFile,
   JournalEntry,
   Lease,
   NewEvent,
@@ -20,6 +21,11 @@ import type {
 export interface NewRelease {
   service: string;
   environment: string;
+  /**
+   * the platform's own revision (a ReplicaSet's, a Helm release's) so both agree; used
+   * when above every existing revision of the service, else the next one is taken
+   */
+  revision?: number;
   version: string;
   artifact?: string | null;
   configHash?: string | null;
@@ -120,6 +126,11 @@ export interface Store {
     at: number,
   ): Promise<Release>;
 
+  // configuration snapshots: the config files of a release as deployed, verbatim
+  saveConfigFiles(releaseId: string, files: ConfigFile[], at: number): Promise<void>;
+  /** empty when nothing was snapshotted */
+  configFiles(releaseId: string): Promise<ConfigFile[]>;
+
   // rollbacks, steps, journal
   createRollback(input: NewRollback, at: number): Promise<RollbackDetail>;
   getRollback(id: string): Promise<RollbackDetail | null>;
@@ -184,6 +195,8 @@ export interface Store {
     patch: Pick<OutboxItem, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt'>,
   ): Promise<void>;
   outboxBacklog(): Promise<number>;
+  /** every delivery of these events, per channel (what was sent about a rollback) */
+  outboxFor(eventIds: number[]): Promise<OutboxItem[]>;
 
   // leases
   /**
@@ -253,4 +266,5 @@ export const STORE_WRITES = [
   'markOutbox',
   'createToken',
   'revokeToken',
+  'saveConfigFiles',
 ] as const satisfies readonly (keyof Store)[];

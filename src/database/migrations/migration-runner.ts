@@ -74,13 +74,17 @@ interface PlannedDown {
 export async function migrateDown(
   session: MigrationSession,
   dir: string,
-  toVersion: string,
+  asked: string,
   options: DownOptions,
 ): Promise<string[]> {
   await session.ensureTable();
   const files = await readMigrationFiles(dir);
   const applied = (await session.appliedVersions()).sort(compareVersions);
-  const isBase = toVersion === '0' || toVersion === '';
+  // `--to 3` means the version numbered 3, whatever its zero padding on disk (`003_…`)
+  const same = (version: string) =>
+    version === asked || (/^\d+$/.test(version) && /^\d+$/.test(asked) && Number(version) === Number(asked));
+  const toVersion = files.find((f) => same(f.version))?.version ?? applied.find(same) ?? asked;
+  const isBase = toVersion === '' || (/^\d+$/.test(toVersion) && Number(toVersion) === 0);
   if (!isBase && !files.some((f) => f.version === toVersion) && !applied.includes(toVersion)) {
     throw new UserError(
       'UNKNOWN_VERSION',
@@ -100,15 +104,16 @@ export async function migrateDown(
     const sql = await readSql(file.downPath);
     plan.push({ file, sql, drops: findDrops(sql) });
   }
+  const steps = plan.map((p) => `-- ${p.file.version}_${p.file.name}.down.sql\n${p.sql.trim()}`);
   const losses = await findDataLoss(session, plan);
   if (losses.length > 0 && !options.allowDataLoss) {
+    // the SQL is shown either way: a refused run is when people most need to read it
     throw new UserError(
       'DATA_LOSS',
-      `migrating down to ${toVersion} would destroy data: ${losses.join('; ')} — back it up and pass --allow-data-loss to go ahead`,
-      { details: { losses } },
+      `migrating down to ${toVersion} would destroy data: ${losses.join('; ')} — back it up and pass --allow-data-loss to go ahead\nthe SQL it would run:\n${steps.join('\n')}`,
+      { details: { losses, steps } },
     );
   }
-  const steps = plan.map((p) => `-- ${p.file.version}_${p.file.name}.down.sql\n${p.sql.trim()}`);
   if (options.dryRun) return steps;
   for (const step of plan) {
     await session.apply(step.sql, { version: step.file.version, name: step.file.name, direction: 'down' });

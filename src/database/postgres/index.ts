@@ -50,6 +50,8 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): Database
       readOnly: true,
       transactionalDdl: true,
     },
+    // libpq tools and node-postgres read PGOPTIONS: the same override Rewind's own sessions use
+    writerEnv: { PGOPTIONS: '-c default_transaction_read_only=off' },
 
     backup: (backupOptions) => pgBackup(conn, bin('pg_dump'), jobs, backupOptions),
 

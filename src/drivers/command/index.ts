@@ -58,7 +58,13 @@ export function createCommandDriver(options: CommandDriverOptions): Driver {
 
   return {
     type: 'command',
-    capabilities: { health: Boolean(options.describe), needsOwner: false, nativeUndo: Boolean(options.undo) },
+    capabilities: {
+      health: Boolean(options.describe),
+      needsOwner: false,
+      nativeUndo: Boolean(options.undo),
+      preferNativeUndo: Boolean(options.undo),
+    },
+    limits: () => ({ commandMs: options.timeoutMs, stopMs: 0 }),
     async describe(service, environment, call): Promise<LiveState> {
       if (!options.describe) return { service, environment, releases: [], observed: false };
       try {

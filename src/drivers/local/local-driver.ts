@@ -12,6 +12,8 @@ import type { LocalDriverOptions, ReleaseRef } from './options.js';
 import { isAlive, processStartTime, stopGroup } from './process-group.js';
 import { createReleaseGroup, type InstanceView, type ReleaseGroup } from './release-group.js';
 import { releaseGroupSpec, serviceOptions, stopTimeoutOf } from './release-spec.js';
+import { rollingRestart } from './rolling-restart.js';
+import { readConfigFiles, writeConfigFiles } from './config-files.js';
 import {
   listRunRecords,
   logFilePath,
@@ -45,6 +47,7 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
   // Absolute once: git runs in the repository, the instances in their own cwd.
   const options: LocalDriverOptions = { ...input, stateDir: path.resolve(input.stateDir) };
   const clock = options.clock ?? systemClock;
+  const baseDir = path.resolve(options.baseDir ?? process.cwd());
   const groups = new Map<string, ReleaseGroup>();
   const locks = new Map<string, Promise<unknown>>();
   const recovered = new Map<string, Promise<void>>();
@@ -141,7 +144,37 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
 
   const driver: LocalDriver = {
     type: 'local',
-    capabilities: { health: true, needsOwner: true, nativeUndo: false },
+    capabilities: {
+      health: true,
+      needsOwner: true,
+      nativeUndo: false,
+      warmPrevious: true,
+      weights: true,
+      faultEnv: true,
+      restartInPlace: true,
+      configSnapshot: true,
+    },
+
+    limits: (service, environment) => ({
+      commandMs: 60_000,
+      stopMs: stopTimeoutOf(serviceOptions(options, service, environment)),
+    }),
+
+    frontDoor(service, environment) {
+      const listen = serviceOptions(options, service, environment).listen;
+      return listen ? `http://${listen}` : null;
+    },
+
+    async readConfigFiles(release) {
+      return readConfigFiles(baseDir, serviceOptions(options, release.service, release.environment), release);
+    },
+
+    async writeConfigFiles(release, files, call = {}) {
+      const service = serviceOptions(options, release.service, release.environment);
+      const lines = writeConfigFiles(baseDir, service, release, files);
+      for (const line of lines) call.log?.(line);
+      return lines.join('\n') || 'no config files';
+    },
 
     start(release, call = {}) {
       return serial(keyOf(release), () => startGroup(release, call, false));
@@ -188,6 +221,7 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
         }
       }
       target.setWeights(Object.fromEntries(entries));
+      await target.settled?.();
       const message = `${service}: traffic ${entries.map(([revision, weight]) => `r${revision}=${weight}%`).join(' ')}`;
       call.log?.(message);
       return message;
@@ -211,7 +245,30 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
         const stopped = group ? await group.stop() : { killed: 0 };
         groups.delete(keyOf(release));
         target.removeRelease(release.revision);
+        await target.settled?.();
         const message = `${label(release)} retired${drained ? '' : ' (drain timed out)'}${stopped.killed ? `; ${stopped.killed} instances needed SIGKILL` : ''}`;
+        call.log?.(message);
+        return message;
+      });
+    },
+
+    restart(release, call = {}) {
+      return serial(keyOf(release), async () => {
+        const group = groups.get(keyOf(release));
+        if (!group)
+          throw new UserError('LOCAL_NOT_RUNNING', `${label(release)} is not running here; start it first`, {
+            status: 409,
+          });
+        const target = await options.switchFor(release.service, release.environment);
+        const env = call.env ?? {};
+        const done = await rollingRestart(group, target, env, {
+          clock,
+          readyTimeoutMs: call.readyTimeoutMs ?? 60_000,
+          ...(call.signal ? { signal: call.signal } : {}),
+          log: (line) => call.log?.(`${label(release)}: ${line}`),
+        });
+        const names = Object.keys(env);
+        const message = `${label(release)}: ${done} instances restarted one by one${names.length ? ` with ${names.join(', ')}` : ''}`;
         call.log?.(message);
         return message;
       });

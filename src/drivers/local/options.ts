@@ -44,6 +44,8 @@ export interface LocalServiceOptions {
   stopTimeoutMs?: number;
   /** host the instances bind and are probed on; default 127.0.0.1 */
   host?: string;
+  /** files relative to `cwd` snapshotted per release and put back before a rollback starts it; default none */
+  configFiles?: string[];
   /** git releases: the version is a commit-ish (issue 3 §4) */
   git?: LocalGitOptions;
   health?: LocalHealthOptions;
@@ -96,6 +98,11 @@ export interface LocalDriverOptions {
   clock?: Clock;
   /** extra variables for every instance (the controller's own env is inherited) */
   baseEnv?: Record<string, string>;
+  /**
+   * Variables of one release set after it was deployed (feature flags), applied
+   * whenever its instances start afresh; default none
+   */
+  releaseEnv?(release: ReleaseRef): Record<string, string> | Promise<Record<string, string>>;
 }
 
 /**

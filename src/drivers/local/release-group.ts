@@ -50,9 +50,30 @@ export interface ReleaseGroup {
   stop(): Promise<{ killed: number }>;
   /** stop probes and supervision, leave processes running */
   detach(): void;
+  /**
+   * One step of a rolling restart: a second process for instance `index` with
+   * `env` added on a fresh port, resolved once it answers its ready check (or
+   * stopped, and the old one left serving, when it does not in `readyTimeoutMs`).
+   */
+  spawnReplacement(
+    index: number,
+    env: Record<string, string>,
+    readyTimeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Replacement>;
+  /** stops a process that `swapIn` took out of the pool (SIGTERM: it finishes its in-flight requests) */
+  retireReplaced(old: SupervisedInstance): Promise<void>;
   upstreams(): Upstream[];
   instances(): InstanceView[];
   restarts(): number;
+}
+
+export interface Replacement {
+  readonly port: number;
+  /** puts the new process in the old one's place (upstreams change); returns the old one, still running */
+  swapIn(): SupervisedInstance | undefined;
+  /** gives up: stops the new process, the old one stays */
+  discard(): Promise<void>;
 }
 
 export function createReleaseGroup(
@@ -61,7 +82,10 @@ export function createReleaseGroup(
 ): ReleaseGroup {
   const runFile = runFilePath(spec.stateDir, spec.service, spec.environment, spec.revision);
   const members: SupervisedInstance[] = [];
-  const probes = new Map<number, InstanceProbeLike>();
+  // keyed by instance, not index: during a rolling restart two processes share an index
+  const probes = new Map<SupervisedInstance, InstanceProbeLike>();
+  // variables added by rolling restarts (feature flags); crash restarts keep them
+  let overlay: Record<string, string> = {};
   let active = true;
 
   const newProbe = (port: number): InstanceProbeLike =>
@@ -90,7 +114,7 @@ export function createReleaseGroup(
       index,
       argv: spec.argv,
       cwd: spec.cwd,
-      env: { ...spec.env, [spec.portEnv]: String(port) },
+      env: { ...spec.env, ...overlay, [spec.portEnv]: String(port) },
       host: spec.host,
       port,
       logPath: logFilePath(spec.stateDir, spec.service, spec.environment, spec.revision, index),
@@ -101,16 +125,23 @@ export function createReleaseGroup(
     return createInstance(
       instanceSpec,
       {
-        onProcess() {
-          // A new process starts unready: its probe starts over (issue 3 §2).
-          probes.get(index)?.stop();
-          probes.set(index, pending ?? newProbe(port));
+        onProcess(instance) {
+          // A new process starts unready: its probe starts over.
+          probes.get(instance)?.stop();
+          probes.set(instance, pending ?? newProbe(port));
           pending = undefined;
           persist();
         },
       },
       deps.clock,
     );
+  }
+
+  async function stopMember(m: SupervisedInstance): Promise<{ killed: boolean }> {
+    const result = await m.stop();
+    probes.get(m)?.stop();
+    probes.delete(m);
+    return result;
   }
 
   /** Alive, the same process (start time), and answering its ready check. */
@@ -170,7 +201,7 @@ export function createReleaseGroup(
       return counts;
     },
     async stop() {
-      const results = await Promise.all(members.map((m) => m.stop()));
+      const results = await Promise.all(members.map((m) => stopMember(m)));
       for (const probe of probes.values()) probe.stop();
       active = false;
       removeRunRecord(runFile);
@@ -181,10 +212,45 @@ export function createReleaseGroup(
       for (const m of members) m.detach();
       for (const probe of probes.values()) probe.stop();
     },
+    async spawnReplacement(index, env, readyTimeoutMs, signal) {
+      overlay = { ...overlay, ...env };
+      const used = new Set(members.map((m) => m.spec.port));
+      let port = await freePort(spec.host);
+      while (used.has(port)) port = await freePort(spec.host);
+      const fresh = member(index, port);
+      const discard = async (): Promise<void> => void (await stopMember(fresh));
+      await fresh.spawn();
+      const deadline = deps.clock.now() + readyTimeoutMs;
+      while (!(fresh.pid() !== null && probes.get(fresh)?.state().ready)) {
+        if (deps.clock.now() >= deadline || signal?.aborted) {
+          const why = probes.get(fresh)?.state().lastError ?? 'no answer yet';
+          await discard();
+          throw new Error(
+            `the new process of instance ${index} was not ready after ${readyTimeoutMs}ms (last probe: ${why}); the old one keeps serving`,
+          );
+        }
+        await deps.clock.sleep(50);
+      }
+      return {
+        port,
+        swapIn() {
+          const at = members.findIndex((m) => m.spec.index === index);
+          const old = at === -1 ? undefined : members[at];
+          if (at === -1) members.push(fresh);
+          else members[at] = fresh;
+          persist();
+          return old;
+        },
+        discard,
+      };
+    },
+    async retireReplaced(old) {
+      await stopMember(old);
+    },
     upstreams: () => members.map((m) => ({ host: spec.host, port: m.spec.port })),
     instances: () =>
       members.map((m) => {
-        const state = probes.get(m.spec.index)?.state();
+        const state = probes.get(m)?.state();
         const running = m.pid() !== null;
         return {
           index: m.spec.index,

@@ -84,6 +84,7 @@ export async function releaseGroupSpec(
   const baseDir = path.resolve(options.baseDir ?? process.cwd());
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.baseEnv };
   for (const [name, value] of Object.entries(service.env ?? {})) env[name] = fill(String(value));
+  Object.assign(env, (await options.releaseEnv?.(release)) ?? {});
 
   let root = baseDir;
   let commit: string | null = null;

@@ -1,5 +1,5 @@
 import { newId } from '../../core/ids.js';
-import type { Backup } from '../../core/model.js';
+import type { Backup, ConfigFile } from '../../core/model.js';
 import type { OutboxItem, SignalSample } from '../../core/ports/store.js';
 import { toBackup } from '../sqlite/rows.js';
 import type { Db } from './db.js';
@@ -28,7 +28,7 @@ const toSample = (r: Row): SignalSample => ({
   samples: Number(r.samples),
 });
 
-/** Backups catalog, per-second signal samples and the notification outbox. */
+/** Backups catalog, per-second signal samples, the notification outbox and releases' config files. */
 export function catalogQueries(db: Db) {
   const backup = async (id: string) => {
     const [row] = await db.query('SELECT * FROM backups WHERE id = $1', [id]);
@@ -127,6 +127,29 @@ export function catalogQueries(db: Db) {
         [patch.status, patch.attempts, patch.nextAttemptAt, patch.lastError, patch.sentAt, id],
       );
     },
+    outboxFor: async (eventIds: number[]) =>
+      eventIds.length === 0
+        ? []
+        : (await db.query('SELECT * FROM outbox WHERE event_id = ANY($1::bigint[]) ORDER BY id', [eventIds])).map(
+            toOutbox,
+          ),
+    saveConfigFiles: (releaseId: string, files: ConfigFile[], at: number) =>
+      db.tx(async (tx) => {
+        await tx.query('DELETE FROM release_config_files WHERE release_id = $1', [releaseId]);
+        for (const [i, file] of files.entries()) {
+          await tx.query(
+            'INSERT INTO release_config_files (release_id, path, content, position, saved_at) VALUES ($1, $2, $3, $4, $5)',
+            [releaseId, file.path, file.content, i, at],
+          );
+        }
+      }),
+    configFiles: async (releaseId: string): Promise<ConfigFile[]> =>
+      (
+        await db.query<{ path: string; content: string | null }>(
+          'SELECT path, content FROM release_config_files WHERE release_id = $1 ORDER BY position',
+          [releaseId],
+        )
+      ).map((row) => ({ path: row.path, content: row.content })),
     outboxBacklog: async () =>
       Number((await db.query<{ n: string }>("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'"))[0]?.n ?? 0),
   };

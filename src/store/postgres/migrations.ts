@@ -150,6 +150,15 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         sent_at BIGINT,
         UNIQUE (event_id, channel)
       );
+      -- the config files of each release, verbatim
+      CREATE TABLE release_config_files (
+        release_id TEXT NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        content TEXT,
+        position INTEGER NOT NULL,
+        saved_at BIGINT NOT NULL,
+        PRIMARY KEY (release_id, path)
+      );
       -- API tokens: only their SHA-256 hashes are kept
       CREATE TABLE tokens (
         id BIGSERIAL PRIMARY KEY,

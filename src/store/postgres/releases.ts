@@ -29,7 +29,10 @@ export function releaseQueries(db: Db) {
             id,
             input.service,
             input.environment,
-            Number(next?.next ?? 1),
+            // the platform's own revision when it is ahead, so both agree
+            input.revision !== undefined && input.revision > Number(next?.next ?? 1)
+              ? input.revision
+              : Number(next?.next ?? 1),
             input.version,
             input.status ?? 'deploying',
             input.artifact ?? null,

@@ -121,5 +121,14 @@ export function catalogQueries(db: Database) {
     },
     outboxBacklog: async () =>
       (db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }).n,
+    outboxFor: async (eventIds: number[]) => {
+      if (eventIds.length === 0) return [];
+      // json_each keeps it one statement however many events a rollback has
+      return (
+        db
+          .prepare('SELECT * FROM outbox WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY id')
+          .all(JSON.stringify(eventIds)) as Row[]
+      ).map(toOutbox);
+    },
   };
 }

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Store } from '../../core/ports/store.js';
 import { approvalQueries } from './approvals.js';
 import { catalogQueries } from './catalog.js';
+import { configFileQueries } from './config-files.js';
 import { eventQueries } from './events.js';
 import { fencedSqliteStore, leaseQueries } from './leases.js';
 import { migrate } from './migrations.js';
@@ -38,6 +39,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...approvalQueries(db),
     ...catalogQueries(db),
     ...tokenQueries(db),
+    ...configFileQueries(db),
     ...leaseQueries(db),
     fenced: (fence) => fencedSqliteStore(store, db, fence),
     ...(options.path === ':memory:' ? {} : { holdHostLock: () => holdFileLock(`${options.path}.lock`) }),

@@ -169,6 +169,20 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 3,
+    name: 'config files of releases',
+    sql: `
+      CREATE TABLE release_config_files (
+        release_id TEXT NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        content TEXT,
+        position INTEGER NOT NULL,
+        saved_at INTEGER NOT NULL,
+        PRIMARY KEY (release_id, path)
+      );
+    `,
+  },
+  {
+    version: 4,
     name: 'strict executor',
     sql: `
       -- the process group an attempt started, so the next attempt can stop an orphan

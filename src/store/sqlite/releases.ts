@@ -23,7 +23,7 @@ export function releaseQueries(db: Database) {
       id,
       input.service,
       input.environment,
-      next,
+      input.revision !== undefined && input.revision > next ? input.revision : next,
       input.version,
       input.status ?? 'deploying',
       input.artifact ?? null,

@@ -1,0 +1,87 @@
+/**
+ * What users of the bad release met, measured where the traffic went: failed
+ * requests (5xx) and all requests the release answered from its first traffic
+ * until traffic was restored, and when the first failure came. Only a source
+ * that counts requests itself (`requests` and `errors5xx`, like the local
+ * driver's traffic switch) is trusted; without one the impact is "not measured",
+ * never a guess.
+ */
+import type { Rollback } from '../../core/model.js';
+import type { SignalSource } from '../../core/ports/signal-source.js';
+import type { AppContext } from '../context.js';
+import { allEvents } from './incident.js';
+
+export type MeasuredImpact =
+  | {
+      measured: true;
+      /** the signal source that counted the requests */
+      source: string;
+      failedRequests: number;
+      totalRequests: number;
+      /** start of the first second with a failed request; null when none failed */
+      firstFailureAt: number | null;
+      trafficRestoredAt: number;
+    }
+  | { measured: false; reason: string };
+
+/** A first failure is found second by second; an episode longer than this is read as one total. */
+const SCAN_LIMIT_SECONDS = 3600;
+
+function counter(sources: SignalSource[]): SignalSource | null {
+  return sources.find((s) => s.metrics.includes('requests') && s.metrics.includes('errors5xx')) ?? null;
+}
+
+export async function measureImpact(
+  ctx: AppContext,
+  rollback: Pick<Rollback, 'service' | 'environment' | 'fromRevision'>,
+  restoredAt: number,
+): Promise<MeasuredImpact> {
+  const { service, environment, fromRevision } = rollback;
+  if (fromRevision === null) return { measured: false, reason: 'no release was rolled back' };
+  const source = counter(ctx.signalSources(service, environment));
+  if (!source) return { measured: false, reason: 'no signal source of this service counts requests' };
+  const release = await ctx.store.getRelease(service, environment, fromRevision);
+  const traffic = (await allEvents(ctx, { service, environment, types: ['deploy.traffic'] })).find(
+    (e) => e.revision === fromRevision,
+  );
+  const start = traffic?.at ?? release?.createdAt;
+  if (!release || start === undefined) return { measured: false, reason: `revision ${fromRevision} not found` };
+
+  const count = async (metric: 'requests' | 'errors5xx', until: number): Promise<number | null> => {
+    const reading = await source.read({
+      service,
+      environment,
+      revision: fromRevision,
+      version: release.version,
+      metric,
+      at: until,
+      windowMs: Math.max(1, until - start),
+    });
+    if (reading.status === 'ok') return reading.value;
+    return reading.status === 'no-data' ? 0 : null;
+  };
+  const [total, failed] = await Promise.all([count('requests', restoredAt), count('errors5xx', restoredAt)]);
+  if (total === null || failed === null) return { measured: false, reason: `${source.name} could not answer` };
+  // nothing counted (a controller restart empties the switch's counters): unknown, not zero
+  if (total === 0) return { measured: false, reason: `${source.name} counted no request of revision ${fromRevision}` };
+
+  let firstFailureAt: number | null = null;
+  if (failed > 0 && restoredAt - start <= SCAN_LIMIT_SECONDS * 1000) {
+    // the first second whose running total of failures is above zero
+    for (let second = Math.floor(start / 1000) * 1000; second < restoredAt; second += 1000) {
+      const upTo = await count('errors5xx', Math.min(second + 1000, restoredAt));
+      if (upTo !== null && upTo > 0) {
+        firstFailureAt = Math.max(second, start);
+        break;
+      }
+    }
+  }
+  return {
+    measured: true,
+    source: source.name,
+    failedRequests: failed,
+    totalRequests: total,
+    firstFailureAt,
+    trafficRestoredAt: restoredAt,
+  };
+}

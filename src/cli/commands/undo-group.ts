@@ -1,0 +1,86 @@
+import type { GroupUndoResult } from '../../app/group/undo-group.js';
+import { describeGroupOutcome, groupOutcome } from '../../core/group-order.js';
+import { ExitCode, UserError } from '../../core/errors.js';
+import { connect } from '../connect.js';
+import { color, printJson, say } from '../output.js';
+import { connectOps } from './ops-connect.js';
+import type { UndoOptions } from './undo.js';
+import { follow, rollbackExitCode } from './undo.js';
+
+export interface GroupOptions {
+  all?: boolean;
+  group?: string;
+}
+
+/** `rewind undo --all | --group G`: one rollback record, a step list per service, dependents first. */
+export async function undoGroup(options: UndoOptions & GroupOptions): Promise<number> {
+  if (options.all && options.group)
+    throw new UserError('BAD_USAGE', 'use --all or --group, not both', { exitCode: ExitCode.usage });
+  if (options.toRevision !== undefined)
+    throw new UserError(
+      'BAD_USAGE',
+      '--to-revision applies to one service; --all and --group roll each back to its previous good release',
+      {
+        exitCode: ExitCode.usage,
+      },
+    );
+  const ops = await connectOps(options);
+  try {
+    const result: GroupUndoResult = await ops.api.undoGroup({
+      ...(options.group ? { group: options.group } : {}),
+      ...(options.env ? { environment: options.env } : {}),
+      ...(options.reason ? { reason: options.reason } : {}),
+      emergency: options.emergency,
+      dryRun: options.dryRun,
+      // over HTTP the CLI follows the saved rollback itself (a long rollback outlives one request)
+      wait: false,
+      actor: ops.actor,
+    });
+    const what = result.group ? `group ${result.group}` : 'every service';
+    if (result.dryRun || !result.rollback) {
+      if (options.json) printJson(result);
+      else printPlan(result, what);
+      return ExitCode.ok;
+    }
+    if (!options.json) {
+      say(
+        `rollback ${result.rollback.id} of ${what} in ${result.environment}: ${result.services.map((s) => `${s.service} ${s.from.version} → ${s.to.version}`).join(', ')}`,
+      );
+      for (const s of result.skipped) say(color.dim(`  ${s.service} left as it is: ${s.reason}`));
+    }
+    if (!options.wait) {
+      if (options.json) printJson(result);
+      return ExitCode.ok;
+    }
+    const main = await connect(options);
+    try {
+      const final = await follow(main.api, result.rollback, options.json);
+      const outcome = groupOutcome(final);
+      if (options.json) printJson({ ...result, rollback: final, outcome });
+      else
+        say(
+          `rollback ${final.id}: ${final.status === 'succeeded' ? color.green(final.status) : color.red(final.status)} — ${describeGroupOutcome(outcome)}${final.status === 'succeeded' ? '' : `\n${final.error ?? ''}`}`,
+        );
+      return rollbackExitCode(final.status);
+    } finally {
+      await main.close();
+    }
+  } finally {
+    await ops.close();
+  }
+}
+
+function printPlan(result: GroupUndoResult, what: string): void {
+  say(`plan to roll ${what} back in ${result.environment}, dependents first:`);
+  let n = 0;
+  for (const s of result.services) {
+    process.stdout.write(
+      `${s.service}: ${s.from.version} (r${s.from.revision}) → ${s.to.version} (r${s.to.revision})\n`,
+    );
+    for (const step of s.plan) {
+      n += 1;
+      process.stdout.write(`  ${n}. ${step.title}${step.validation ? ' [validation]' : ''}\n`);
+    }
+  }
+  for (const s of result.skipped) process.stdout.write(`${s.service}: left as it is (${s.reason})\n`);
+}

@@ -1,0 +1,39 @@
+import type { V1LabelSelector, V1Pod } from '@kubernetes/client-node';
+
+/** What the pods of one revision say about it: the cluster's own signals. */
+export interface PodSummary {
+  pods: number;
+  ready: number;
+  /** container restarts, summed over the pods */
+  restarts: number;
+  /** pods with a container waiting in CrashLoopBackOff */
+  crashLooping: number;
+  /** pods with a container whose last (or current) termination was OOMKilled */
+  oomKilled: number;
+}
+
+export function summarizePods(pods: V1Pod[]): PodSummary {
+  const summary: PodSummary = { pods: 0, ready: 0, restarts: 0, crashLooping: 0, oomKilled: 0 };
+  for (const pod of pods) {
+    if (pod.metadata?.deletionTimestamp) continue;
+    summary.pods += 1;
+    if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) summary.ready += 1;
+    const statuses = pod.status?.containerStatuses ?? [];
+    summary.restarts += statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0);
+    if (statuses.some((s) => s.state?.waiting?.reason === 'CrashLoopBackOff')) summary.crashLooping += 1;
+    if (
+      statuses.some(
+        (s) => s.lastState?.terminated?.reason === 'OOMKilled' || s.state?.terminated?.reason === 'OOMKilled',
+      )
+    )
+      summary.oomKilled += 1;
+  }
+  return summary;
+}
+
+/** `matchLabels` as a label selector string (the driver never writes matchExpressions). */
+export function selectorString(selector: V1LabelSelector | undefined): string {
+  return Object.entries(selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}

@@ -1,0 +1,437 @@
+/// <reference lib="dom" />
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiFetch } from '../helpers/api.js';
+import type { Project, Serve } from '../helpers/cli.js';
+import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
+import type { Receiver } from '../harness/receiver.js';
+import { startReceiver } from '../harness/receiver.js';
+import { setFault, whoAnswers } from '../local-app/harness.js';
+import type { TestBrowser, Watched } from './browser.js';
+import { DESKTOP, PHONE, launchChromium, markNoReload, personBrowser, signIn } from './browser.js';
+import type { Ports } from './project.js';
+import { createToken, dashboardProject, seedDatabase, stateOf, steadyLoad } from './project.js';
+
+const DOCS = resolve(import.meta.dirname, '../../docs');
+let project: Project;
+let serve: Serve;
+let ports: Ports;
+let chromium: TestBrowser | null;
+let webhook: Receiver;
+const people: Watched[] = [];
+const tokens: Record<string, string> = {};
+const stops: (() => void)[] = [];
+const cli = (...args: string[]) => runCli(args, { cwd: project.dir });
+const shot = (page: Page, name: string) => page.screenshot({ path: `${DOCS}/${name}.png`, fullPage: false });
+
+async function person(name: string, viewport = DESKTOP): Promise<Watched> {
+  const watched = await personBrowser(chromium!.browser, serve.url, viewport);
+  people.push(watched);
+  await signIn(watched.page, serve.url, tokens[name]!);
+  return watched;
+}
+
+/** waits until web's analysis of a revision is over and it is the live release */
+const promoted = (revision: number) =>
+  waitFor(`web r${revision} promoted`, async () => {
+    const status = await apiFetch(`${serve.url}/v1/status/web?environment=staging`, {}, stateOf(project));
+    const { live } = (await status.json()) as { live: { status: string; revision: number } | null };
+    return live?.status === 'live' && live.revision === revision;
+  });
+
+beforeAll(async () => {
+  chromium = await launchChromium();
+  if (!chromium) return;
+  mkdirSync(DOCS, { recursive: true });
+  project = tempProject('rewind-dashboard-');
+  ports = { controller: await freePort(), web: await freePort(), api: await freePort() };
+  webhook = await startReceiver();
+  dashboardProject(project, ports, webhook.url);
+  seedDatabase(project);
+  serve = await startServe(project, ports.controller);
+  for (const [name, role] of [
+    ['vera', 'viewer'],
+    ['oscar', 'operator'],
+    ['alice', 'approver'],
+    ['bob', 'approver'],
+  ])
+    tokens[name!] = await createToken(serve.url, project, name!, role!);
+  stops.push(steadyLoad(ports.web), steadyLoad(ports.api));
+  for (const [service, env] of [
+    ['web', 'staging'],
+    ['api', 'production'],
+  ]) {
+    const deployed = await cli('deploy', service!, 'v1', '--env', env!);
+    expect(deployed.code, deployed.stderr).toBe(0);
+  }
+  await promoted(1);
+  // a drill first, so the drills page has a rehearsal to show: a faulty copy of v1 rolled back automatically
+  const started = await apiFetch(
+    `${serve.url}/v1/drills`,
+    { method: 'POST', json: { environment: 'staging', service: 'web', fault: 'error-rate' } },
+    stateOf(project),
+  );
+  expect(started.status, await started.clone().text()).toBe(202);
+  const { drillId } = (await started.json()) as { drillId: string };
+  const drill = await waitFor(
+    'the drill to finish',
+    async () => {
+      const answer = await apiFetch(`${serve.url}/v1/drills/${drillId}`, {}, stateOf(project));
+      const body = (await answer.json()) as { status: string; result: { outcome: string } | null };
+      return body.status === 'finished' ? body.result : null;
+    },
+    60_000,
+    300,
+  );
+  expect(drill?.outcome).toBe('rolled-back');
+  const v2 = await cli('deploy', 'web', 'v2', '--env', 'staging');
+  expect(v2.code, v2.stderr).toBe(0);
+  await promoted(3);
+  const backup = await apiFetch(`${serve.url}/v1/db/backups`, { method: 'POST', json: {} }, stateOf(project));
+  expect(backup.status, await backup.clone().text()).toBe(201);
+}, 120_000);
+
+afterAll(async () => {
+  for (const stop of stops) stop();
+  await chromium?.close();
+  await webhook?.close();
+  await serve?.kill('SIGTERM');
+  project?.cleanup();
+});
+
+describe('the dashboard in Chromium', () => {
+  it('a viewer sees the live version and no Roll back button; the API refuses the viewer too', async () => {
+    if (!chromium) return;
+    const vera = await person('vera');
+    const cell = vera.page.locator('[data-service="web"][data-environment="staging"]');
+    await expect.poll(() => cell.locator('.live-version').textContent()).toContain('v2 · r3');
+    await shot(vera.page, 'dashboard-overview');
+    await vera.page.getByRole('link', { name: 'web' }).click();
+    await vera.page.getByRole('heading', { name: 'Revisions' }).waitFor();
+    await expect.poll(() => vera.page.locator('table.releases tbody tr').count()).toBe(3);
+    expect(await vera.page.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
+    // the session is refused by the API as well, even with its CSRF token
+    const cookie = (await vera.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const session = (await (await apiFetch(`${serve.url}/v1/session`, { headers: { cookie } })).json()) as {
+      session: { csrf: string; role: string };
+    };
+    expect(session.session.role).toBe('viewer');
+    const refused = await apiFetch(`${serve.url}/v1/undo`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': session.session.csrf, origin: serve.url },
+      json: { service: 'web', environment: 'staging', reason: 'try' },
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+  });
+
+  it('an operator rolls back from the service page with a reason; the steps complete live; v1 answers again', async () => {
+    if (!chromium) return;
+    const oscar = await person('oscar');
+    const { page } = oscar;
+    await page.goto(`${serve.url}/#/service/web/staging`);
+    const r1 = page.getByRole('button', { name: 'Roll back to r1' });
+    await r1.waitFor();
+    await expect.poll(() => whoAnswers(ports.web)).toBe('v2');
+    await r1.click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    // the reason is required: nothing happens without one
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('Say why');
+    await dialog.getByLabel('Reason (required)').fill('checkout broken since v2');
+    await shot(page, 'dashboard-rollback-dialog');
+    const unchanged = await markNoReload(page);
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    await page.getByRole('heading', { name: 'Steps' }).waitFor();
+    // watch what the step list shows while the plan runs, without reloading
+    const seen = new Set<string>();
+    await waitFor(
+      'every step done on the rollback page',
+      async () => {
+        const states = await page.locator('.step-list .step').evaluateAll((els) => els.map((e) => e.dataset.status));
+        for (const s of states) seen.add(String(s));
+        return states.length > 0 && states.every((s) => s === 'done');
+      },
+      60_000,
+      50,
+    );
+    expect(new URL(page.url()).hash).toMatch(/^#\/rollback\//);
+    expect(await unchanged()).toBe(true);
+    expect([...seen].some((s) => s === 'running' || s === 'pending')).toBe(true);
+    const titles = await page.locator('.step-list .step .title').allTextContents();
+    expect(titles.join(' | ')).toMatch(/shift all traffic to web v1/);
+    expect(await whoAnswers(ports.web)).toBe('v1');
+    const id = new URL(page.url()).hash.split('/')[2]!;
+    const rollback = (await (await apiFetch(`${serve.url}/v1/rollbacks/${id}`, {}, stateOf(project))).json()) as {
+      status: string;
+      requestedBy: string;
+      reason: string;
+      steps: unknown[];
+    };
+    expect(rollback).toMatchObject({ status: 'succeeded', requestedBy: 'oscar', reason: 'checkout broken since v2' });
+    expect(await page.locator('.step-list .step').count()).toBe(rollback.steps.length);
+    await page.getByRole('heading', { name: 'Recovery times' }).waitFor();
+    // what the page lists as sent is what the webhook receiver really got about this rollback
+    const delivered = () =>
+      webhook.accepted().filter((r) => (r.json as { rollbackId?: string } | undefined)?.rollbackId === id).length;
+    await waitFor(
+      'the notifications to show as sent',
+      async () => {
+        const sent = await page.locator('table.notifications .badge-sent').count();
+        return sent > 0 && sent === delivered();
+      },
+      30_000,
+      250,
+    );
+    await shot(page, 'dashboard-rollback');
+  });
+
+  it('a bad release in protected production waits for people: four eyes, an approver approves, traffic returns, the overview updates live', async () => {
+    if (!chromium) return;
+    const bob = await person('bob');
+    const overview = bob.page;
+    const unchanged = await markNoReload(overview);
+    const cell = overview.locator('[data-service="api"][data-environment="production"]');
+    await expect.poll(() => cell.locator('.live-version').textContent()).toContain('v1 · r1');
+    setFault(project, 'v2', 'error-rate');
+    await cli('deploy', 'api', 'v2', '--env', 'production');
+    // automatic: false — the fired trigger becomes an approval, and the open overview shows it without a reload
+    await cell.locator('.approval').waitFor({ timeout: 45_000 });
+    expect(await cell.locator('.live-version').textContent()).toContain('v2 · r2');
+    await shot(overview, 'dashboard-overview-approval');
+
+    const alice = await person('alice');
+    await alice.page.goto(`${serve.url}/#/service/api/production`);
+    await alice.page.getByRole('button', { name: 'Roll back to r1' }).click();
+    const dialog = alice.page.getByRole('dialog');
+    expect(await dialog.locator('.note').textContent()).toContain('second person');
+    await dialog.getByLabel('Reason (required)').fill('error rate 50% on v2');
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    await alice.page.getByRole('heading', { name: /^Pending/ }).waitFor();
+    const mine = alice.page.locator('.approval', { has: alice.page.locator('.four-eyes') });
+    await mine.waitFor();
+    expect(await mine.textContent()).toContain('a second person must approve it');
+    expect(await mine.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    await shot(alice.page, 'dashboard-approvals');
+    const id = (await mine.getAttribute('data-approval'))!;
+    expect(await whoAnswers(ports.api)).not.toBe('v1');
+
+    const approvals = await bob.newPage();
+    await approvals.goto(`${serve.url}/#/approvals`);
+    const card = approvals.locator(`[data-approval="${id}"]`);
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await approvals.getByRole('dialog').getByLabel('Reason (required)').fill('agreed, v2 is broken');
+    await approvals.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => whoAnswers(ports.api), { timeout: 30_000 }).toBe('v1');
+    await expect.poll(() => cell.locator('.live-version').textContent(), { timeout: 15_000 }).toContain('v1 · r1');
+    expect(await unchanged()).toBe(true);
+    const decided = (await (
+      await apiFetch(`${serve.url}/v1/approvals?status=approved`, {}, stateOf(project))
+    ).json()) as { id: string; requestedBy: string; decidedBy: string }[];
+    expect(decided.find((a) => a.id === id)).toMatchObject({ requestedBy: 'alice', decidedBy: 'bob' });
+  });
+
+  it('the charts draw the points the API returns for the same window, each threshold at its configured value', async () => {
+    if (!chromium) return;
+    const page = await people[0]!.newPage();
+    for (const [service, env] of [
+      ['web', 'staging'],
+      ['api', 'production'],
+    ] as const) {
+      await page.goto(`${serve.url}/#/service/${service}/${env}`);
+      for (const metric of ['errorRate', 'latencyP95Ms', 'requestRate']) {
+        const chart = page.locator(`figure.chart[data-metric="${metric}"]`);
+        await chart.waitFor();
+        // a sample for a second that ended after the page asked may land in between: ask again until both agree
+        const compared = await waitFor(
+          `${service} ${metric}: the page's points equal the API's`,
+          async () => {
+            const drawn = await chart.evaluate((el) => {
+              const plot = (el as HTMLElement & { plot?: { series: { label?: string }[]; data: unknown[][] } }).plot!;
+              return {
+                from: el.dataset.from!,
+                to: el.dataset.to!,
+                fired: Number(el.dataset.fired),
+                columns: plot.series.slice(1).map((s, i) => ({
+                  label: String(s.label),
+                  values: (plot.data[i + 1] as (number | null)[]).filter((v) => v !== null && v !== undefined),
+                })),
+              };
+            });
+            const api = (await (
+              await apiFetch(
+                `${serve.url}/v1/signals/${service}?environment=${env}&from=${drawn.from}&to=${drawn.to}`,
+                {},
+                stateOf(project),
+              )
+            ).json()) as {
+              series: { revision: number; metric: string; at: number[] }[];
+              thresholds: { metric: string; value: number }[];
+              fired: { metric: string }[];
+            };
+            const expected = api.series
+              .filter((s) => s.metric === metric)
+              .map((s) => `r${s.revision}:${s.at.length}`)
+              .sort();
+            const got = drawn.columns
+              .filter((c) => /^r\d+$/.test(c.label))
+              .map((c) => `${c.label}:${c.values.length}`)
+              .sort();
+            return got.join() === expected.join() ? { drawn, api, got } : null;
+          },
+          20_000,
+          300,
+        );
+        expect(compared.got.length).toBeGreaterThan(0);
+        const thresholds = compared.api.thresholds.filter((t) => t.metric === metric);
+        const lines = compared.drawn.columns.filter((c) => !/^r\d+$/.test(c.label));
+        expect(lines.length).toBe(thresholds.length);
+        for (const [i, line] of lines.entries()) {
+          expect(new Set(line.values)).toEqual(new Set([thresholds[i]!.value]));
+        }
+        expect(compared.drawn.fired).toBe(compared.api.fired.filter((f) => f.metric === metric).length);
+        if (metric === 'errorRate') {
+          // every release was watched (web: v1, the drill's copy, v2); the error-rate trigger reads 0.1
+          expect(compared.got.length).toBe(service === 'web' ? 3 : 2);
+          expect(lines.map((l) => l.label)).toEqual(['errors > 0.1']);
+          // it fired on the drill's copy and on api's bad release
+          expect(compared.drawn.fired).toBeGreaterThan(0);
+        }
+      }
+      if (service === 'web') await shot(page, 'dashboard-service');
+    }
+    await page.close();
+  });
+
+  it('a cross-site POST with the session cookie but without the CSRF token is refused and changes nothing', async () => {
+    if (!chromium) return;
+    const oscar = people[1]!;
+    const cookie = (await oscar.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const before = ((await (await apiFetch(`${serve.url}/v1/rollbacks`, {}, stateOf(project))).json()) as unknown[])
+      .length;
+    const forged: Record<string, string>[] = [
+      { cookie, origin: 'http://evil.example' },
+      { cookie },
+      { cookie, origin: 'http://evil.example', 'x-csrf-token': 'guessed' },
+    ];
+    for (const headers of forged) {
+      const refused = await apiFetch(`${serve.url}/v1/undo`, {
+        method: 'POST',
+        headers,
+        json: { service: 'web', environment: 'staging', toRevision: 2, reason: 'forged' },
+      });
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CSRF');
+    }
+    const after = ((await (await apiFetch(`${serve.url}/v1/rollbacks`, {}, stateOf(project))).json()) as unknown[])
+      .length;
+    expect(after).toBe(before);
+    // the same cookie with its own token from this origin is accepted: the refusal was the CSRF check
+    const { session } = (await (await apiFetch(`${serve.url}/v1/session`, { headers: { cookie } })).json()) as {
+      session: { csrf: string; name: string };
+    };
+    expect(session.name).toBe('oscar');
+    const [backup] = (await (
+      await apiFetch(`${serve.url}/v1/db/backups?database=app`, { headers: { cookie } })
+    ).json()) as {
+      id: string;
+    }[];
+    const verified = await apiFetch(`${serve.url}/v1/db/backups/${backup!.id}/verify`, {
+      method: 'POST',
+      headers: { cookie, origin: serve.url, 'x-csrf-token': session.csrf },
+      json: { database: 'app' },
+    });
+    expect(verified.status).toBe(200);
+  });
+
+  it('every page works at 1280×800 and 390×844 and by keyboard, with no console error and no request elsewhere', async () => {
+    if (!chromium) return;
+    const admin = stateOf(project);
+    const rollbacks = (await (await apiFetch(`${serve.url}/v1/rollbacks?limit=50`, {}, admin)).json()) as {
+      id: string;
+      service: string;
+      kind: string;
+    }[];
+    const manual = rollbacks.find((r) => r.service === 'web' && r.kind === 'manual')!;
+    const tour = [
+      ['overview', '#/', 'Overview'],
+      ['service', '#/service/web/staging', 'web staging'],
+      ['rollback', `#/rollback/${manual.id}`, 'Rollback'],
+      ['approvals', '#/approvals', 'Approvals'],
+      ['incidents', '#/incidents', 'Incidents'],
+      ['incident', `#/incident/${manual.id}`, 'Incident report'],
+      ['drills', '#/drills', 'Drills'],
+      ['backups', '#/backups', 'Backups'],
+    ];
+    const phone = await person('oscar', PHONE);
+    for (const [who, viewport] of [
+      [people[1]!, 'desktop'],
+      [phone, 'phone'],
+    ] as const) {
+      const { page } = who;
+      for (const [name, hash, heading] of tour) {
+        await page.goto(`${serve.url}/${hash}`);
+        await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+        if (name === 'overview') await page.locator('[data-service]').first().waitFor();
+        if (name === 'rollback' || name === 'service') await page.locator('table tbody tr').first().waitFor();
+        if (name === 'drills') await page.locator('tbody tr').first().waitFor();
+        if (name === 'incident') await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+        // nothing wider than the screen: tables scroll inside their own box
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${name} at ${viewport}`).toBeLessThanOrEqual(0);
+        if (viewport === 'phone' && ['overview', 'service', 'rollback'].includes(name!)) {
+          await shot(page, `dashboard-phone-${name}`);
+        }
+        if (viewport === 'desktop' && ['incidents', 'incident', 'drills'].includes(name!)) {
+          await shot(page, `dashboard-${name}`);
+        }
+      }
+    }
+    const desktop = people[1]!.page;
+    await desktop.goto(`${serve.url}/#/backups`);
+    await desktop.getByRole('button', { name: 'Verify' }).first().click();
+    await desktop.locator('.verify .badge-ok', { hasText: 'verified' }).waitFor();
+    await shot(desktop, 'dashboard-backups');
+    expect(await desktop.locator('tbody tr').count()).toBe(
+      ((await (await apiFetch(`${serve.url}/v1/db/backups?database=app`, {}, admin)).json()) as unknown[]).length,
+    );
+
+    // search and the needs-attention filter narrow the grid (api still has the monitor's approval waiting)
+    await desktop.goto(`${serve.url}/#/`);
+    await desktop.locator('[data-service="web"]').waitFor();
+    const shown = () => desktop.locator('[data-service]').evaluateAll((els) => els.map((e) => e.dataset.service));
+    await desktop.getByLabel('Search').fill('api');
+    expect(await shown()).toEqual(['api']);
+    await desktop.getByLabel('Search').fill('');
+    await desktop.getByLabel('Needs attention').check();
+    expect(await shown()).toEqual(['api']);
+    await desktop.getByLabel('Needs attention').uncheck();
+    expect((await shown()).sort()).toEqual(['api', 'web']);
+
+    // by keyboard alone: Tab to the web card's link, Enter opens the service page
+    await desktop.goto(`${serve.url}/#/`);
+    await desktop.locator('[data-service="web"]').waitFor();
+    let focused = '';
+    for (let i = 0; i < 20 && focused !== 'web'; i += 1) {
+      await desktop.keyboard.press('Tab');
+      focused = await desktop.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    }
+    expect(focused).toBe('web');
+    await desktop.keyboard.press('Enter');
+    await desktop.getByRole('heading', { name: 'Revisions' }).waitFor();
+
+    // sign out ends the session: the form is back, and the old cookie no longer reads anything
+    const cookie = (await people[1]!.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    await desktop.getByRole('button', { name: 'Sign out' }).click();
+    await desktop.getByLabel('Token').waitFor();
+    await shot(desktop, 'dashboard-sign-in');
+    expect((await apiFetch(`${serve.url}/v1/overview`, { headers: { cookie } })).status).toBe(401);
+
+    for (const person of people) {
+      expect(person.consoleErrors).toEqual([]);
+      expect(person.foreignRequests).toEqual([]);
+    }
+  }, 180_000);
+});

@@ -1,0 +1,115 @@
+import uPlot from 'uplot';
+import type { SignalsView } from '../../src/app/dashboard/signals.js';
+import { h } from './dom.js';
+
+const COLORS = ['#2563eb', '#dc2626', '#059669', '#9333ea', '#d97706'];
+const TITLES: Record<string, string> = {
+  errorRate: 'Error rate',
+  latencyP95Ms: 'p95 latency (ms)',
+  requestRate: 'Request rate (/s)',
+};
+
+export interface Chart {
+  el: HTMLElement;
+  update(view: SignalsView): void;
+  destroy(): void;
+}
+
+/** x values: every second any release has a sample; y: one series per release, then each threshold. */
+function dataFor(view: SignalsView, metric: string) {
+  const series = view.series.filter((s) => s.metric === metric).sort((a, b) => a.revision - b.revision);
+  const xs = [...new Set(series.flatMap((s) => s.at))].sort((a, b) => a - b);
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const ys = series.map((s) => {
+    const column: (number | null)[] = xs.map(() => null);
+    s.at.forEach((at, i) => (column[index.get(at)!] = s.values[i]!));
+    return column;
+  });
+  const thresholds = view.thresholds.filter((t) => t.metric === metric);
+  const data = [xs.map((x) => x / 1000), ...ys, ...thresholds.map((t) => xs.map(() => t.value))];
+  return { series, thresholds, data: data as uPlot.AlignedData };
+}
+
+/**
+ * One metric over time for every release, each trigger's threshold as a dashed
+ * line and a mark where a trigger on this metric fired. The points drawn are the
+ * API's samples, one per second; nothing is smoothed or resampled.
+ */
+export function metricChart(metric: string, view: SignalsView, width: number): Chart {
+  const el = h('figure', { class: 'chart', 'data-metric': metric }, h('figcaption', {}, TITLES[metric] ?? metric));
+  let plot: uPlot | null = null;
+  let shape = '';
+  let fired: number[] = [];
+  const markFired: uPlot.Plugin = {
+    hooks: {
+      draw: (u) => {
+        const c = u.ctx;
+        c.save();
+        c.strokeStyle = '#dc2626';
+        c.lineWidth = 2 * devicePixelRatio;
+        for (const at of fired) {
+          const x = u.valToPos(at / 1000, 'x', true);
+          if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+          c.beginPath();
+          c.moveTo(x, u.bbox.top);
+          c.lineTo(x, u.bbox.top + u.bbox.height);
+          c.stroke();
+        }
+        c.restore();
+      },
+    },
+  };
+  const update = (next: SignalsView) => {
+    const { series, thresholds, data } = dataFor(next, metric);
+    fired = next.fired.filter((f) => f.metric === metric).map((f) => f.at);
+    const points = series.map((s) => `r${s.revision}:${s.at.length}`).join(' ');
+    el.dataset.points = points;
+    el.dataset.from = String(next.from);
+    el.dataset.to = String(next.to);
+    el.dataset.thresholds = thresholds.map((t) => `${t.trigger}${t.op}${t.value}`).join(' ');
+    el.dataset.fired = String(fired.length);
+    const key = `${series.map((s) => s.revision).join(',')}|${thresholds.length}`;
+    if (plot && key === shape) {
+      plot.setData(data);
+      return;
+    }
+    plot?.destroy();
+    shape = key;
+    plot = new uPlot(
+      {
+        width,
+        height: 180,
+        scales: { x: { time: true } },
+        series: [
+          {},
+          ...series.map((s, i) => ({
+            label: `r${s.revision}`,
+            stroke: COLORS[i % COLORS.length]!,
+            width: 1.5,
+            spanGaps: false,
+            points: { show: true, size: 3 },
+          })),
+          ...thresholds.map((t) => ({
+            label: `${t.trigger} ${t.op} ${t.value}`,
+            stroke: '#f59e0b',
+            dash: [6, 4],
+            width: 1.5,
+            points: { show: false },
+          })),
+        ],
+        axes: [{}, { size: 56 }],
+        plugins: [markFired],
+      },
+      data,
+      el,
+    );
+    // what is drawn, for anyone (and any test) who wants to check it against the API
+    (el as HTMLElement & { plot?: uPlot }).plot = plot;
+  };
+  update(view);
+  return {
+    el,
+    update,
+    destroy: () => plot?.destroy(),
+  };
+}
