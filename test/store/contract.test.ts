@@ -266,6 +266,48 @@ describe.each(engines)('Store contract: $name', (engine) => {
     await store.close();
   });
 
+  it('config files of a release and the deliveries of events are kept as given', async () => {
+    const t = await open();
+    if (!t) return;
+    const { store } = t;
+    const r = await store.createRelease(
+      { service: 'api', environment: 'production', version: 'v1', deployedBy: 'a', revision: 7 },
+      1,
+    );
+    expect(r.revision).toBe(7);
+    await store.saveConfigFiles(
+      r.id,
+      [
+        { path: 'b.yaml', content: 'b: 1' },
+        { path: 'a.env', content: null },
+      ],
+      2,
+    );
+    await store.saveConfigFiles(
+      r.id,
+      [
+        { path: 'z.yaml', content: 'z' },
+        { path: 'a.env', content: 'A=1' },
+      ],
+      3,
+    );
+    expect(await store.configFiles(r.id)).toEqual([
+      { path: 'z.yaml', content: 'z' },
+      { path: 'a.env', content: 'A=1' },
+    ]);
+    const [e1, e2] = [await store.appendEvent({ type: 'x' }, 1), await store.appendEvent({ type: 'y' }, 1)];
+    await store.enqueue(
+      [
+        { eventId: e1.id, channel: 'slack' },
+        { eventId: e2.id, channel: 'pd' },
+      ],
+      4,
+    );
+    expect((await store.outboxFor([e2.id])).map((o) => o.channel)).toEqual(['pd']);
+    expect(await store.outboxFor([])).toEqual([]);
+    await store.close();
+  });
+
   it('leases: the token grows on every change of hands, and a fenced write under an old token is refused', async () => {
     const t = await open();
     if (!t) return;
