@@ -121,6 +121,7 @@ function buildDriver(
       ...(driver.undo ? { undo: driver.undo } : {}),
       cwd: resolve(ctx.loaded.baseDir, driver.cwd),
       env: driver.env,
+      passEnv: ctx.loaded.config.controller.passEnv,
       timeoutMs: parseDuration(driver.timeout),
       redact: ctx.redact,
     });
@@ -172,7 +173,7 @@ function buildDriver(
   return factory(service, config, ctx);
 }
 
-/** Metric providers from config (issue 4 §4); secrets stay inside the sources. */
+/** Metric providers from config; secrets stay inside the sources. */
 function buildProviders(loaded: LoadedConfig): SignalSource[] {
   return loaded.config.providers.flatMap((provider): SignalSource[] => {
     const timeoutMs = parseDuration(provider.timeout);

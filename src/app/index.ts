@@ -45,7 +45,7 @@ export interface RewindApi {
     afterId?: number;
     limit?: number;
   }): Promise<RewindEvent[]>;
-  /** the incident report of a rollback, rebuilt from the store (issue 6 §5) */
+  /** the incident report of a rollback, rebuilt from the store */
   report(rollbackId: string): Promise<IncidentReport>;
   /** starts a drill; with `wait` resolves when it has finished */
   drill(request: DrillRequest & { wait?: boolean }): Promise<DrillStatus>;

@@ -51,6 +51,7 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
         cwd: ctx.loaded.baseDir,
         // a re-run after a crash is allowed (steps are idempotent); the hook can tell it is one
         env: { REWIND_ATTEMPT: String(attempt), REWIND_ROLLBACK_ID: rollback.id, REWIND_STEP: String(step.index + 1) },
+        passEnv: ctx.loaded.config.controller.passEnv,
         timeoutMs: step.timeoutMs,
         signal,
         onSpawn: onProcess,

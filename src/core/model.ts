@@ -32,7 +32,7 @@ export interface Release {
   artifact: string | null;
   /** sha256 of the service's config when it was deployed */
   configHash: string | null;
-  /** the database schema version this release needs (issue 5) */
+  /** the database schema version this release needs */
   schemaVersion: string | null;
   createdAt: number;
   updatedAt: number;

@@ -10,7 +10,7 @@ const tables = { type: 'array', items: str, maxItems: 500 } as const;
 const dbOnly = { type: 'object', additionalProperties: false, properties: { database: str } } as const;
 
 /**
- * `rewind db …` over HTTP (issue 5): the controller runs the database use cases
+ * `rewind db …` over HTTP: the controller runs the database use cases
  * so the CLI does not need the database's credentials or binaries. Every route
  * authenticates first; answers have the CLI's `--json` shapes.
  */

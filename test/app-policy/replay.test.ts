@@ -1,6 +1,6 @@
 /**
- * Policy replay on a recorded episode (issue 4 §7) and `policy explain`
- * (issue 4 §1): a real controller records per-second samples while a release
+ * Policy replay on a recorded episode and `policy explain`:
+ * a real controller records per-second samples while a release
  * degrades in stages and is rolled back; a stricter and a looser config then
  * give different, correct fire times — in-process and through the built CLI.
  */

@@ -1,5 +1,5 @@
 /**
- * Approvals with deadlines (issue 4 §2) through the controller's real HTTP API:
+ * Approvals with deadlines through the controller's real HTTP API:
  * ask then approve, ask then reject, ask then timeout → onTimeout, and the
  * four-eyes rule of protected environments.
  */

@@ -7,6 +7,9 @@ import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFetch } from '../helpers/api.js';
+import { startController } from '../../src/app/controller.js';
+import { controllerServices } from '../../src/app/services.js';
+import { loadConfig } from '../../src/config/load.js';
 import type { Project, Serve } from '../helpers/cli.js';
 import { BIN, freePort, runCli, startServe, tempProject } from '../helpers/cli.js';
 import { platformDriver } from '../helpers/configs.js';
@@ -134,6 +137,36 @@ describe('the edges of HTTP', () => {
     }
     const tokens = (await (await apiFetch(`${serve.url}/v1/tokens`, {}, admin())).json()) as { name: string }[];
     expect(tokens.map((t) => t.name)).not.toContain('while-locked');
+  });
+
+  it('controller.publicMetrics: false closes /metrics to callers without a token; /healthz stays open', async () => {
+    const closed = tempProject('rewind-metrics-');
+    try {
+      closed.write(
+        'rewind.yaml',
+        `version: 1
+controller: { stateDir: state, publicMetrics: false }
+environments: { production: {} }
+${service}`,
+      );
+      const loaded = loadConfig(closed.config);
+      const controller = await startController(loaded, { listen: '127.0.0.1:0', ...controllerServices(loaded) });
+      try {
+        expect((await fetch(`${controller.url}/metrics`)).status).toBe(401);
+        expect((await fetch(`${controller.url}/healthz`)).status).toBe(200);
+        const scrape = await apiFetch(
+          `${controller.url}/metrics`,
+          {},
+          { dir: closed.dir, stateDir: join(closed.dir, 'state') },
+        );
+        expect(scrape.status).toBe(200);
+        expect(await scrape.text()).toContain('# HELP');
+      } finally {
+        await controller.close();
+      }
+    } finally {
+      closed.cleanup();
+    }
   });
 
   it('TLS with a self-signed certificate works from the CLI with --ca or REWIND_CA, not without', async () => {

@@ -50,6 +50,8 @@ ${platformDriver('platform.json', false)}    postRollback: { watch: 0s }
     hooks:
       preRollback:
         - { name: purge-cdn, command: ["node", "-e", "console.log('purging with', process.argv[1])", "\${CDN_KEY}"], timeout: 10s }
+        # hooks do not inherit the controller's environment: only what the config passes
+        - { name: no-leak, command: ["node", "-e", "process.exit(process.env.CDN_KEY || !process.env.PATH ? 7 : 0)"], timeout: 10s, onFailure: abort }
 databases:
   app: { engine: sqlite, url: "${project.dir}/app-\${CDN_KEY}.sqlite", migrations: { dir: ./migrations } }
 notifications:
@@ -87,6 +89,7 @@ describe('secrets stay secret, by value', () => {
     expect(JSON.stringify(detail)).toContain('purging with ***');
     const steps = (detail as { steps: { name: string; status: string }[] }).steps;
     expect(steps.filter((s) => s.name === 'migrate-down' || s.name === 'hook').map((s) => s.status)).toEqual([
+      'done',
       'done',
       'done',
     ]);

@@ -163,9 +163,11 @@ describe('every route authenticates', () => {
     expect(all.code, all.stderr).toBe(0);
     const entries = JSON.parse(all.stdout) as { actor: string; data: Record<string, unknown> }[];
     const refused = entries.filter((e) => e.data.outcome === 'refused');
-    // more than 50 refusals were sent from 127.0.0.1 in the first test: only 20 a minute are kept
+    // the first test sent more than 50 anonymous refusals from 127.0.0.1 within seconds: 20 a minute are
+    // kept (a later test's few 401s may land in a later minute)
+    const sent = 4 * MUTATING.length + 2;
     expect(refused.length).toBeGreaterThan(0);
-    expect(refused.filter((e) => e.data.status === 401).length).toBeLessThanOrEqual(20);
+    expect(refused.filter((e) => e.data.status === 401).length).toBeLessThan(sent - 20);
     expect(refused[0]?.data).toMatchObject({ status: 401, token: null, remoteAddress: '127.0.0.1' });
     expect(entries).toContainEqual(
       expect.objectContaining({

@@ -1,5 +1,5 @@
 /**
- * Approvals with deadlines (issue 4 §2): `rewind approve <id>` /
+ * Approvals with deadlines: `rewind approve <id>` /
  * `rewind reject <id> --reason R`, who and when recorded; the controller
  * enforces deadlines (`onTimeout`: rollback | escalate | ignore). Approvals of a
  * manual undo in a protected environment need a second person (four-eyes).

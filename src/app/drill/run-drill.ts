@@ -38,7 +38,7 @@ export interface DrillDeps {
 }
 
 /**
- * A rollback drill (issue 6 §7): deploy a copy of the live release with a fault
+ * A rollback drill: deploy a copy of the live release with a fault
  * injected, let the automatic path detect it and roll back, and measure how long
  * detection and recovery took against the targets. A local-driver service gets
  * the fault through the environment of its own command (FAULT=…, which the
@@ -198,7 +198,11 @@ export async function runDrill(
 
 async function runHook(ctx: AppContext, hook: string[], values: Record<string, string | number>): Promise<void> {
   const argv = hook.map((part) => fillPlaceholders(part, values));
-  const result = await runCommand(argv, { cwd: ctx.loaded.baseDir, timeoutMs: 60_000 });
+  const result = await runCommand(argv, {
+    cwd: ctx.loaded.baseDir,
+    passEnv: ctx.loaded.config.controller.passEnv,
+    timeoutMs: 60_000,
+  });
   if (result.code !== 0)
     throw new Error(
       `drill hook exited with ${result.code ?? result.signal}: ${ctx.redact(result.stderr.trim().split('\n').at(-1) ?? '')}`,

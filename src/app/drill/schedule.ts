@@ -5,7 +5,7 @@ import type { AppContext } from '../context.js';
 import type { RewindApi } from '../index.js';
 
 /**
- * Scheduled drills (issue 6 §7): each `drills[]` entry runs on its cron
+ * Scheduled drills: each `drills[]` entry runs on its cron
  * `schedule` from `rewind serve`. A run that is still going when the next one is
  * due is not doubled (croner's `protect`); a drill that fails to start is
  * recorded as a `drill.skipped` event, never a crash of the controller.

@@ -49,6 +49,7 @@ export function localRuntime(loaded: LoadedConfig): Pick<ControllerOptions, 'dri
     driver ??= createLocalDriver({
       stateDir: ctx.loaded.stateDir,
       baseDir: ctx.loaded.baseDir,
+      passEnv: loaded.config.controller.passEnv,
       services: (service, environment) => {
         const config = loaded.config.services[service];
         const options = config ? serviceOptions(config) : undefined;

@@ -8,7 +8,7 @@ import { withGlobalOptions } from '../options.js';
 import { color, printJson, printLines, say, table, time } from '../output.js';
 import { follow, rollbackExitCode } from './undo.js';
 
-/** `rewind approve <id>` / `rewind reject <id> --reason R` / `rewind approvals` (issue 4 §2). */
+/** `rewind approve <id>` / `rewind reject <id> --reason R` / `rewind approvals`. */
 export interface ApproveOptions extends GlobalOptions {
   reason?: string;
   wait: boolean;

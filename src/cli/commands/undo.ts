@@ -117,7 +117,7 @@ export async function undo(options: UndoOptions & GroupOptions, service?: string
       dryRun: options.dryRun,
     });
     if (result.approval) {
-      // protected environment (issue 4 §2): a second person approves
+      // protected environment: a second person approves
       if (options.json) printJson(result);
       else
         say(

@@ -55,6 +55,12 @@ export const configSchema = z.strictObject({
         .array(z.string().min(1))
         .default([])
         .describe('more Host header names the API answers to, besides the listen address and loopback (421 otherwise)'),
+      passEnv: z
+        .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }))
+        .default([])
+        .describe(
+          'variables of the controller environment that app instances, hooks and commands also get (beyond PATH, HOME, locale, TZ, TMPDIR…)',
+        ),
       tls: z
         .strictObject({
           cert: z.string().min(1).describe('PEM certificate file, relative to rewind.yaml'),
@@ -72,6 +78,7 @@ export const configSchema = z.strictObject({
       leaseDuration: '6s',
       publicMetrics: true,
       allowedHosts: [],
+      passEnv: [],
     }),
   environments: z.record(z.string(), environmentSchema).describe('production, staging, …'),
   services: z.record(z.string(), serviceSchema),

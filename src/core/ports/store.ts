@@ -63,7 +63,7 @@ export interface RollbackQuery {
   limit?: number;
 }
 
-/** One signal sample per second per release (issue 4 §7: policy replay). */
+/** One signal sample per second per release (policy replay). */
 export interface SignalSample {
   service: string;
   environment: string;
@@ -74,7 +74,7 @@ export interface SignalSample {
   samples: number;
 }
 
-/** A notification waiting to be delivered (issue 6 §3). */
+/** A notification waiting to be delivered. */
 export interface OutboxItem {
   id: number;
   eventId: number;

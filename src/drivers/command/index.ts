@@ -15,6 +15,8 @@ export interface CommandDriverOptions {
   /** working directory (absolute) */
   cwd: string;
   env: Record<string, string>;
+  /** variables of the controller's environment passed through beyond the minimum; default none */
+  passEnv?: readonly string[];
   /** time limit of one command; default 60 s */
   timeoutMs: number;
   redact: (text: string) => string;
@@ -36,6 +38,7 @@ export function createCommandDriver(options: CommandDriverOptions): Driver {
     const result = await runCommand(filled, {
       cwd: resolve(options.cwd),
       env,
+      ...(options.passEnv ? { passEnv: options.passEnv } : {}),
       timeoutMs: options.timeoutMs,
       ...(call.signal ? { signal: call.signal } : {}),
       ...(call.log ? { onLine: (line: string) => call.log?.(options.redact(line)) } : {}),

@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
+import { childEnvironment } from '../../core/child-env.js';
 
 export interface RunCommandOptions {
   cwd: string;
+  /** set for the command, on top of the inherited minimum */
   env?: Record<string, string>;
+  /** more variables of the controller's environment to pass through; default none */
+  passEnv?: readonly string[];
   timeoutMs: number;
   signal?: AbortSignal;
   /** each output line as it arrives */
@@ -34,7 +38,7 @@ export function runCommand(argv: string[], options: RunCommandOptions): Promise<
     }
     const child = spawn(file, args, {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env: childEnvironment(process.env, options.passEnv, options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -1,5 +1,5 @@
 /**
- * Options of the local driver (issue 3 §1). `LocalServiceOptions` mirrors a
+ * Options of the local driver. `LocalServiceOptions` mirrors a
  * service's `driver:` and `health:` blocks of rewind.yaml with durations already
  * converted to milliseconds; the config loader builds it, this folder only reads it.
  */
@@ -46,7 +46,7 @@ export interface LocalServiceOptions {
   host?: string;
   /** files relative to `cwd` snapshotted per release and put back before a rollback starts it; default none */
   configFiles?: string[];
-  /** git releases: the version is a commit-ish (issue 3 §4) */
+  /** git releases: the version is a commit-ish */
   git?: LocalGitOptions;
   health?: LocalHealthOptions;
 }
@@ -96,13 +96,15 @@ export interface LocalDriverOptions {
   backoff?: RestartBackoff;
   /** default the system clock */
   clock?: Clock;
-  /** extra variables for every instance (the controller's own env is inherited) */
+  /** extra variables for every instance, on top of the inherited minimum (core/child-env.ts) */
   baseEnv?: Record<string, string>;
   /**
    * Variables of one release set after it was deployed (feature flags), applied
    * whenever its instances start afresh; default none
    */
   releaseEnv?(release: ReleaseRef): Record<string, string> | Promise<Record<string, string>>;
+  /** variables of the controller's environment passed through beyond the minimum; default none */
+  passEnv?: readonly string[];
 }
 
 /**

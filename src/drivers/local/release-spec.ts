@@ -1,8 +1,9 @@
 /**
  * From a release and its service options to the concrete argv, cwd and
  * environment of its instances: templates filled, paths resolved, and for git
- * releases the commit checked out and built first (issue 3 §1, §4).
+ * releases the commit checked out and built first.
  */
+import { childEnvironment } from '../../core/child-env.js';
 import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { UserError } from '../../core/errors.js';
@@ -82,7 +83,7 @@ export async function releaseGroupSpec(
   };
   const fill = (text: string): string => fillTemplate(text, vars);
   const baseDir = path.resolve(options.baseDir ?? process.cwd());
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.baseEnv };
+  const env: NodeJS.ProcessEnv = childEnvironment(process.env, options.passEnv, options.baseEnv);
   for (const [name, value] of Object.entries(service.env ?? {})) env[name] = fill(String(value));
   Object.assign(env, (await options.releaseEnv?.(release)) ?? {});
 
