@@ -15,6 +15,7 @@ import { databaseStepHandlers } from './db/step-handlers.js';
 import { collectSecrets, createRedactor, redactDeep } from '../core/redact.js';
 import { redactingStore } from './redacting-store.js';
 import { createCommandDriver } from '../drivers/command/index.js';
+import { createPostgresStore } from '../store/postgres/index.js';
 import { createHelmDriver } from '../drivers/helm/index.js';
 import { createKubernetesDriver } from '../drivers/kubernetes/index.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
@@ -65,7 +66,8 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
       return [...(own ? [own] : []), ...providers];
     },
     async emit(event: NewEvent): Promise<RewindEvent> {
-      const saved = await store.appendEvent(
+      // ctx.store, not the store built here: a leader swaps in its fenced view
+      const saved = await ctx.store.appendEvent(
         { ...event, message: redact(event.message ?? ''), data: redactDeep(event.data ?? {}, redact) },
         clock.now(),
       );
@@ -93,12 +95,12 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
 
 export function openStore(loaded: LoadedConfig): Store {
   const { store } = loaded.config.controller;
-  if (store.type !== 'sqlite') {
-    throw new UserError(
-      'UNSUPPORTED',
-      `controller.store.type "${store.type}" is not available in this build; use sqlite`,
-      { exitCode: ExitCode.usage },
-    );
+  if (store.type === 'postgres') {
+    if (!store.url)
+      throw new UserError('BAD_CONFIG', `${loaded.file}: controller.store.url: expected a postgres:// URL`, {
+        exitCode: ExitCode.usage,
+      });
+    return createPostgresStore({ url: store.url, ...(store.schema ? { schema: store.schema } : {}) });
   }
   return createSqliteStore({ path: join(loaded.stateDir, 'state.db') });
 }

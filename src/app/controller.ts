@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { LoadedConfig } from '../config/load.js';
+import type { Lease } from '../core/model.js';
 import { createServer } from '../server/index.js';
 import { identityOf } from '../server/auth.js';
 import { createSessions } from '../server/dashboard/sessions.js';
@@ -16,7 +17,9 @@ import { closeContext, composeContext } from './compose.js';
 import type { AppContext } from './context.js';
 import type { AppOptions, RewindApi } from './index.js';
 import { createApi } from './index.js';
-import { holdControllerLease } from './lease.js';
+import { leaderRoutes } from './leader-routes.js';
+import type { Leadership } from './lease.js';
+import { CONTROLLER_LEASE, startLeadership } from './lease.js';
 import { ensureProjectIdentity } from './project-identity.js';
 import { addressProblem } from './address-problem.js';
 import { runPlanned } from './undo.js';
@@ -30,40 +33,69 @@ export interface ControllerOptions extends ComposeOptions {
   services?: ((ctx: AppContext, api: RewindApi) => Promise<(() => Promise<void>) | void>)[];
   analyzer?: AppOptions['analyzer'];
   plugins?: ((app: FastifyInstance, ctx: AppContext) => void)[];
+  /** a line for the controller's log (stderr by default) */
+  log?: (line: string) => void;
 }
 
 export interface Controller {
   url: string;
   ctx: AppContext;
   api: RewindApi;
+  leadership: Leadership;
   /** drains and stops; safe to call twice */
   close(): Promise<void>;
 }
 
+/** What a leader runs during its term; all of it stops when the term ends. */
+interface Term {
+  stop: AbortController;
+  api: RewindApi;
+  inflight: Set<Promise<unknown>>;
+  services: (() => Promise<void>)[];
+}
+
+const within = (ms: number, work: Promise<unknown>) =>
+  Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+
 /**
- * `rewind serve`: the long-lived owner. On start it takes the lease, resumes every
- * rollback left running (re-running the in-flight step), then serves the API.
+ * `rewind serve`: serves the API at once, as leader or follower. The leader (the
+ * lease holder) writes through a store fenced by its token, resumes every
+ * rollback left running (re-running the in-flight step) and runs the background
+ * services. A follower answers reads and forwards writes to the leader, and takes
+ * over when the lease expires. Losing the lease ends the term: its work is aborted.
  */
 export async function startController(loaded: LoadedConfig, options: ControllerOptions = {}): Promise<Controller> {
   const ctx = composeContext(loaded, { ...options, owner: true });
-  const stop = new AbortController();
-  const inflight = new Set<Promise<unknown>>();
-  const track = (work: Promise<unknown>) => {
-    inflight.add(work);
-    work.catch(() => undefined).finally(() => inflight.delete(work));
-  };
+  const raw = ctx.store;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+  const follower = createApi(ctx);
+  let term: Term | null = null;
+  let url = '';
   let server: FastifyInstance | null = null;
-  try {
-    ctx.cleanup.push(await holdControllerLease(ctx));
-    await ensureAdminToken(ctx);
+  let leadership = null as Leadership | null;
+  let elected: () => void = () => undefined;
+  const firstRound = new Promise<void>((resolve) => (elected = resolve));
+
+  const beginTerm = async (lease: Lease) => {
+    ctx.store = raw.fenced({ name: CONTROLLER_LEASE, token: lease.token });
+    const inflight = new Set<Promise<unknown>>();
+    const stop = new AbortController();
+    const track = (work: Promise<unknown>) => {
+      inflight.add(work);
+      work
+        .catch((error: unknown) => log(`work ended: ${error instanceof Error ? error.message : String(error)}`))
+        .finally(() => inflight.delete(work));
+    };
     const api = createApi(ctx, {
       track,
       signal: stop.signal,
       ...(options.analyzer ? { analyzer: options.analyzer } : {}),
     });
+    const current: Term = { stop, api, inflight, services: [] };
+    term = current;
     for (const service of options.services ?? []) {
       const stopService = await service(ctx, api);
-      if (stopService) ctx.cleanup.push(stopService);
+      if (stopService) current.services.push(stopService);
     }
     for (const rollback of await ctx.store.listRollbacks({ status: ['planned', 'running'], limit: 1000 })) {
       await ctx.emit({
@@ -71,10 +103,31 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
         service: rollback.service,
         environment: rollback.environment,
         rollbackId: rollback.id,
-        message: `controller resumed rollback ${rollback.id}`,
+        message: `controller resumed rollback ${rollback.id} (leader token ${lease.token})`,
       });
       track(runPlanned(ctx, rollback.id, stop.signal));
     }
+  };
+  const endTerm = async (reason: string) => {
+    const ending = term;
+    term = null;
+    if (!ending) return;
+    ending.stop.abort(new Error(`no longer the leader: ${reason}`));
+    for (const stopService of ending.services.reverse()) await stopService().catch(() => undefined);
+    await within(5_000, Promise.allSettled([...ending.inflight]));
+    ctx.store = raw;
+  };
+
+  // the API delegates to the current term, or to the follower's use cases (writes never reach them: forwarded)
+  const api = Object.fromEntries(
+    Object.keys(follower).map((name) => [
+      name,
+      (...args: unknown[]) =>
+        ((term?.api ?? follower) as unknown as Record<string, (...a: unknown[]) => unknown>)[name]?.(...args),
+    ]),
+  ) as unknown as RewindApi;
+  try {
+    await ensureAdminToken(ctx);
     const listen = options.listen ?? loaded.config.controller.listen;
     const [host, port] = splitListen(listen);
     const tls = readTls(loaded);
@@ -93,31 +146,44 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
         auditRoutes(ctx),
         sessions.routes,
         ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
+        leaderRoutes(
+          ctx,
+          () => leadership,
+          () => url,
+          () => firstRound,
+        ),
       ],
     });
     await server.listen({ host, port }).catch((error: unknown) => {
       throw addressProblem(error, options.listen ? '--listen' : 'controller.listen', listen, loaded.file);
     });
     const address = server.server.address();
-    const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${typeof address === 'object' && address ? address.port : port}`;
+    url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${typeof address === 'object' && address ? address.port : port}`;
+    const held = startLeadership(ctx, {
+      address: url,
+      log,
+      onElected: (lease) =>
+        beginTerm(lease).catch((error: unknown) => log(`starting the term failed: ${String(error)}`)),
+      onDeposed: endTerm,
+    });
+    leadership = held;
+    // the first election round: a leader has resumed its rollbacks before `serve` says it listens
+    await held.ready;
+    elected();
     let closing: Promise<void> | null = null;
     const close = () => {
       closing ??= (async () => {
         await server?.close();
-        const drained = Promise.allSettled([...inflight]);
-        const timeout = new Promise((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 30_000).unref());
-        await Promise.race([drained, timeout]);
-        stop.abort(new Error('controller shutting down'));
-        await Promise.race([
-          Promise.allSettled([...inflight]),
-          new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
-        ]);
+        if (term) await within(options.drainTimeoutMs ?? 30_000, Promise.allSettled([...term.inflight]));
+        await held.stop();
         await closeContext(ctx);
       })();
       return closing;
     };
-    return { url, ctx, api, close };
+    return { url, ctx, api, leadership: held, close };
   } catch (error) {
+    elected();
+    await leadership?.stop().catch(() => undefined);
     await server?.close().catch(() => undefined);
     await closeContext(ctx);
     throw error;

@@ -6,6 +6,7 @@ import { currentRelease } from '../core/targets.js';
 import type { Actor, AppContext } from './context.js';
 import { resolveEnvironment, serviceConfig } from './context.js';
 import { assertMigratable, migrateForRelease } from './db/coordinated.js';
+import { assertNoRollbackSince, serialized } from './serialize.js';
 import { snapshotConfig } from './config-files/snapshot.js';
 import { syncWithPlatform } from './platform-sync.js';
 import { activeGroupRollbackOf } from './group/active.js';
@@ -106,6 +107,18 @@ export async function deploy(
     ctx.clock.now(),
   );
   const strategy = request.strategy ?? config.strategy;
+  // every move of this deploy waits for a running rollback, and none happens after one was requested
+  const guarded = <T>(work: () => Promise<T>) =>
+    serialized(ctx, service, environment, async () => {
+      try {
+        await assertNoRollbackSince(ctx, service, environment, release.createdAt);
+      } catch (error) {
+        const now = await ctx.store.getRelease(service, environment, release.revision);
+        if (now?.status === 'deploying') await ctx.store.setReleaseStatus(release.id, 'failed', ctx.clock.now());
+        throw error;
+      }
+      return work();
+    });
   const base = { service, environment, revision: release.revision, actor: request.actor.name };
   await ctx.emit({
     ...base,
@@ -128,11 +141,13 @@ export async function deploy(
 
   try {
     await snapshotConfig(ctx, release);
-    if (request.migrate) release = await migrateForRelease(ctx, release, request.actor.name);
-    await driver.start(release);
-    // a rolling update gives the new release traffic as it becomes ready: it is watched during the rollout
-    if (driver.capabilities.health && !driver.capabilities.rollsInPlace)
-      await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));
+    await guarded(async () => {
+      if (request.migrate) release = await migrateForRelease(ctx, release, request.actor.name);
+      await driver.start(release);
+      // a rolling update gives the new release traffic as it becomes ready: it is watched during the rollout
+      if (driver.capabilities.health && !driver.capabilities.rollsInPlace)
+        await awaitReady(ctx, release, parseDuration(config.health.readyTimeout));
+    });
   } catch (error) {
     // a release that never gets ready never receives traffic
     const reason = ctx.redact(errorMessage(error));
@@ -158,11 +173,11 @@ export async function deploy(
   const analysisMs = parseDuration(config.analysis.duration);
   for (const [i, weight] of steps.entries()) {
     const weights: Weights = { [release.revision]: weight, ...(previous ? { [previous.revision]: 100 - weight } : {}) };
-    await driver.shiftTraffic(service, environment, weights, previous ? [release, previous] : [release]);
-    if (i === 0) {
-      release = await ctx.store.setReleaseStatus(release.id, 'analyzing', ctx.clock.now());
-      onTraffic?.(result('analyzing'));
-    }
+    await guarded(async () => {
+      await driver.shiftTraffic(service, environment, weights, previous ? [release, previous] : [release]);
+      if (i === 0) release = await ctx.store.setReleaseStatus(release.id, 'analyzing', ctx.clock.now());
+    });
+    if (i === 0) onTraffic?.(result('analyzing'));
     await ctx.emit({
       ...base,
       type: 'deploy.traffic',
@@ -201,7 +216,7 @@ export async function deploy(
       return result('failed', null, reason);
     }
   }
-  release = await promote(ctx, release, previous);
+  release = await guarded(() => promote(ctx, release, previous));
   return result('promoted');
 }
 

@@ -21,6 +21,8 @@ export function redactingStore(store: Store, redact: Redactor): Store {
     appendEvent: (event, at) => store.appendEvent(mask(event), at),
     createApproval: (input, at) => store.createApproval(mask(input), at),
     decideApproval: (id, decision, at) => store.decideApproval(id, mask(decision), at),
+    // a leader's fenced view is masked the same way
+    fenced: (fence) => redactingStore(store.fenced(fence), redact),
   };
   // a proxy, not a copy: a store written as a class keeps its methods and `this`
   return new Proxy(store, {

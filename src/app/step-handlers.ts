@@ -1,6 +1,6 @@
 import { parseDuration } from '../core/duration.js';
 import type { StepHandler } from '../core/executor.js';
-import type { Release, StepName } from '../core/model.js';
+import type { Release, Rollback, StepName } from '../core/model.js';
 import type { Weights } from '../core/ports/driver.js';
 import { fillPlaceholders, runCommand } from '../drivers/command/run-command.js';
 import type { AppContext } from './context.js';
@@ -13,10 +13,26 @@ async function release(ctx: AppContext, service: string, environment: string, re
   return found;
 }
 
+/**
+ * The rollback's target becomes the one live release: the bad one is marked
+ * rolled back and any other live one superseded first, because the store allows
+ * one live release per service and environment. Idempotent.
+ */
+async function makeLive(ctx: AppContext, rollback: Rollback, revision: number, at: number): Promise<void> {
+  for (const r of await ctx.store.listReleases(rollback.service, rollback.environment, 1000)) {
+    if (r.revision === revision) continue;
+    if (r.revision === rollback.fromRevision && r.status !== 'rolled-back')
+      await ctx.store.setReleaseStatus(r.id, 'rolled-back', at);
+    else if (r.status === 'live') await ctx.store.setReleaseStatus(r.id, 'superseded', at);
+  }
+  const target = await release(ctx, rollback.service, rollback.environment, revision);
+  if (target.status !== 'live') await ctx.store.setReleaseStatus(target.id, 'live', at);
+}
+
 /** Step handlers for rollbacks: each is idempotent (DESIGN.md, the executor). */
 export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHandler>> {
   const base: Partial<Record<StepName, StepHandler>> = {
-    async hook(step, { rollback, signal, log }) {
+    async hook(step, { rollback, attempt, signal, log, onProcess }) {
       // the argv comes from the config, not the stored plan: the plan's copy has its secrets masked
       const hooks = serviceConfig(ctx, rollback.service).hooks;
       const configured = [...hooks.preRollback, ...hooks.postRollback].find((h) => h.name === step.params.hook);
@@ -31,9 +47,12 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       );
       const result = await runCommand(command, {
         cwd: ctx.loaded.baseDir,
+        // a re-run after a crash is allowed (steps are idempotent); the hook can tell it is one
+        env: { REWIND_ATTEMPT: String(attempt), REWIND_ROLLBACK_ID: rollback.id, REWIND_STEP: String(step.index + 1) },
         passEnv: ctx.loaded.config.controller.passEnv,
         timeoutMs: step.timeoutMs,
         signal,
+        onSpawn: onProcess,
         onLine: (l) => log(ctx.redact(l)),
       });
       if (result.code !== 0)
@@ -45,9 +64,9 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       if (!driver.writeConfigFiles) throw new Error(`the ${driver.type} driver cannot put config files back`);
       return driver.writeConfigFiles(target, await ctx.store.configFiles(target.id), { signal, log });
     },
-    async start(step, { rollback, signal, log }) {
+    async start(step, { rollback, signal, log, onProcess }) {
       const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
-      return ctx.driver(rollback.service).start(target, { signal, log });
+      return ctx.driver(rollback.service).start(target, { signal, log, onProcess });
     },
     async 'await-healthy'(step, { rollback, signal, log }) {
       const driver = ctx.driver(rollback.service);
@@ -70,19 +89,16 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
         });
       }
     },
-    async 'shift-traffic'(step, { rollback, signal, log }) {
+    async 'shift-traffic'(step, { rollback, signal, log, onProcess }) {
       const weights = step.params.weights as Weights;
       const releases = await Promise.all(
         Object.keys(weights).map((rev) => release(ctx, rollback.service, rollback.environment, rev)),
       );
       const output = await ctx
         .driver(rollback.service)
-        .shiftTraffic(rollback.service, rollback.environment, weights, releases, { signal, log });
+        .shiftTraffic(rollback.service, rollback.environment, weights, releases, { signal, log, onProcess });
       const now = ctx.clock.now();
-      for (const r of releases) {
-        if (r.revision === step.params.to) await ctx.store.setReleaseStatus(r.id, 'live', now);
-        else if (r.revision === step.params.from) await ctx.store.setReleaseStatus(r.id, 'rolled-back', now);
-      }
+      await makeLive(ctx, rollback, Number(step.params.to), now);
       await ctx.emit({
         type: 'rollback.traffic-restored',
         service: rollback.service,
@@ -94,23 +110,21 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       });
       return output;
     },
-    async retire(step, { rollback, signal, log }) {
+    async retire(step, { rollback, signal, log, onProcess }) {
       const bad = await release(ctx, rollback.service, rollback.environment, step.params.revision);
-      const output = await ctx.driver(rollback.service).retire(bad, { signal, log, force: step.params.force === true });
+      const output = await ctx
+        .driver(rollback.service)
+        .retire(bad, { signal, log, onProcess, force: step.params.force === true });
       // drained: every answer the bad release gave is counted now (the report's impact)
       if (bad.revision === rollback.fromRevision) await recordImpact(ctx, rollback);
       return output;
     },
-    async 'native-undo'(step, { rollback, signal, log }) {
+    async 'native-undo'(step, { rollback, signal, log, onProcess }) {
       const driver = ctx.driver(rollback.service);
       const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
       if (!driver.undo) throw new Error(`the ${driver.type} driver has no native undo`);
-      const output = await driver.undo(rollback.service, rollback.environment, target, { signal, log });
-      await ctx.store.setReleaseStatus(target.id, 'live', ctx.clock.now());
-      if (rollback.fromRevision !== null) {
-        const from = await release(ctx, rollback.service, rollback.environment, rollback.fromRevision);
-        await ctx.store.setReleaseStatus(from.id, 'rolled-back', ctx.clock.now());
-      }
+      const output = await driver.undo(rollback.service, rollback.environment, target, { signal, log, onProcess });
+      await makeLive(ctx, rollback, target.revision, ctx.clock.now());
       return output;
     },
     async watch(step, { rollback, signal }) {

@@ -1,13 +1,15 @@
 import { parseDuration } from '../core/duration.js';
-import { ExitCode, UserError, conflict } from '../core/errors.js';
+import { ExitCode, UserError, conflict, errorMessage, isUserError } from '../core/errors.js';
 import { runRollback } from '../core/executor.js';
-import type { Release, RollbackDetail, RollbackKind, StepSpec } from '../core/model.js';
+import type { NewEvent, Release, RollbackDetail, RollbackKind, StepSpec } from '../core/model.js';
+import { stopProcessGroup } from '../drivers/command/orphans.js';
 import { planRollback } from '../core/planner.js';
 import { currentRelease, previousGoodRelease, targetProblem } from '../core/targets.js';
 import type { Actor, AppContext } from './context.js';
 import { resolveEnvironment, serviceConfig } from './context.js';
 import { stepHandlers } from './step-handlers.js';
 import { planDatabase } from './db/coordinated.js';
+import { serialized } from './serialize.js';
 import { hasConfigSnapshot } from './config-files/snapshot.js';
 import { activeGroupRollbackOf } from './group/active.js';
 
@@ -158,14 +160,36 @@ function pickTarget(
   return target;
 }
 
-/** Runs (or resumes) a saved rollback through the journaled executor. */
-export function runPlanned(ctx: AppContext, id: string, signal?: AbortSignal): Promise<RollbackDetail> {
-  return runRollback(id, {
+/**
+ * Runs (or resumes) a saved rollback through the journaled executor. In the
+ * controller a store error does not end the run: the rollback stays `running` in
+ * the store and is resumed from its journal once the store answers again, so it is
+ * never left stuck for the next request to meet as a 409.
+ */
+export async function runPlanned(ctx: AppContext, id: string, signal?: AbortSignal): Promise<RollbackDetail> {
+  const deps = {
     store: ctx.store,
     clock: ctx.clock,
     handlers: stepHandlers(ctx),
-    emit: (e) => ctx.emit(e),
+    emit: (e: NewEvent) => ctx.emit(e),
     redact: ctx.redact,
+    stopOrphan: (group: number) => stopProcessGroup(group),
     ...(signal ? { signal } : {}),
-  });
+  };
+  const run = async () => {
+    const planned = await ctx.store.getRollback(id);
+    if (!planned) return runRollback(id, deps);
+    return serialized(ctx, planned.service, planned.environment, () => runRollback(id, deps));
+  };
+  for (let delay = 250; ; delay = Math.min(delay * 2, 4_000)) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!ctx.owner || signal?.aborted || isUserError(error)) throw error;
+      process.stderr.write(
+        `rollback ${id}: ${ctx.redact(errorMessage(error))}; resuming from the journal in ${delay}ms\n`,
+      );
+      await ctx.clock.sleep(delay, signal);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import { closeContext, composeContext } from '../app/compose.js';
 import type { RewindApi } from '../app/index.js';
 import { createApi } from '../app/index.js';
+import { holdLeaseForCli } from '../app/lease.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, UserError, isUserError } from '../core/errors.js';
@@ -82,6 +83,18 @@ export async function connect(options: GlobalOptions): Promise<Connection> {
     throw error;
   });
   const inner = createApi(ctx);
+  // work that changes state runs here only under the controller lease, never beside a controller
+  let leased: Promise<unknown> | null = null;
+  const lease = () => {
+    leased ??= holdLeaseForCli(ctx, url).then((release) => ctx.cleanup.push(release));
+    return leased;
+  };
+  const leasing =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      await lease();
+      return fn(...args);
+    };
   const needsController = (error: unknown): never => {
     if (isUserError(error) && error.code === 'NO_CONTROLLER') {
       throw new UserError('NO_CONTROLLER', `no controller at ${url} — start one with: rewind serve`, {
@@ -91,20 +104,20 @@ export async function connect(options: GlobalOptions): Promise<Connection> {
     throw error;
   };
   const api: RewindApi = {
-    deploy: (r) => inner.deploy(r).catch(needsController),
-    undo: (r) => inner.undo({ ...r, wait: true }).catch(needsController),
+    deploy: leasing((r) => inner.deploy(r).catch(needsController)),
+    undo: leasing((r) => inner.undo({ ...r, wait: true }).catch(needsController)),
     status: (s, e) => inner.status(s, e).catch(needsController),
     history: (s, e) => inner.history(s, e),
     rollbacks: (q) => inner.rollbacks(q),
     rollback: (id) => inner.rollback(id),
     events: (q) => inner.events(q),
     // in-process there is nobody to finish a rollback later: wait for it
-    approve: (r) => inner.approve({ ...r, wait: true }).catch(needsController),
-    reject: (r) => inner.reject(r),
+    approve: leasing((r) => inner.approve({ ...r, wait: true }).catch(needsController)),
+    reject: leasing((r) => inner.reject(r)),
     approvals: (q) => inner.approvals(q),
     report: (id) => inner.report(id),
     // without a controller the drill runs here and this command waits for it
-    drill: (r) => inner.drill({ ...r, wait: true }).catch(needsController),
+    drill: leasing((r) => inner.drill({ ...r, wait: true }).catch(needsController)),
     drillStatus: (id) => inner.drillStatus(id),
   };
   return { api: masked(api, ctx.redact), mode: 'in-process', url, loaded, actor, close: () => closeContext(ctx) };

@@ -12,6 +12,7 @@ import { register as registerUndo } from './commands/undo.js';
 import { register as registerToken } from './commands/token.js';
 import { register as registerAudit } from './commands/audit.js';
 import { register as registerDb } from './commands/db.js';
+import { register as registerStore } from './commands/store.js';
 import { register as registerFlag } from './commands/flag.js';
 import { register as registerConfigDiff } from './commands/config-diff.js';
 import { register as registerServiceOps } from './commands/service-ops.js';
@@ -44,6 +45,7 @@ for (const register of [
   register(program);
 
 registerDb(program);
+registerStore(program);
 registerFlag(program);
 registerConfigDiff(program);
 registerServiceOps(program);

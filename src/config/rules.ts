@@ -46,6 +46,20 @@ const unknownEnvironments: Rule = (config) => {
   return problems;
 };
 
+const storeRules: Rule = (config) => {
+  const store = config.controller?.store;
+  if (store?.type === 'postgres' && !store.url)
+    return [{ path: ['controller', 'store', 'url'], message: 'expected a postgres:// URL for the postgres store' }];
+  if (store?.type === 'postgres' && store.url && !/^postgres(ql)?:\/\//.test(store.url))
+    return [
+      {
+        path: ['controller', 'store', 'url'],
+        message: `expected a postgres:// URL, got "${store.url.split('@').pop()}"`,
+      },
+    ];
+  return [];
+};
+
 const triggerRules: Rule = (config) => {
   const providers = new Map(list(config.providers).map((p) => [p?.name, Object.keys(p?.queries ?? {})]));
   const providerMetrics = [...providers.values()].flat();
@@ -244,4 +258,5 @@ export const RULES: Rule[] = [
   ...ROLLBACK_RULES,
   haproxyInstalled,
   strategyRules,
+  storeRules,
 ];

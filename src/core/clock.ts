@@ -34,9 +34,23 @@ export function createManualClock(start = 0): Clock & { advance(ms: number): voi
   const sleepers: { until: number; resolve: () => void }[] = [];
   return {
     now: () => current,
-    sleep: (ms) =>
-      new Promise<void>((resolve) => {
-        sleepers.push({ until: current + ms, resolve });
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(signal.reason);
+          return;
+        }
+        const sleeper = { until: current + ms, resolve };
+        sleepers.push(sleeper);
+        signal?.addEventListener(
+          'abort',
+          () => {
+            const at = sleepers.indexOf(sleeper);
+            if (at >= 0) sleepers.splice(at, 1);
+            reject(signal.reason);
+          },
+          { once: true },
+        );
       }),
     advance(ms: number) {
       current += ms;

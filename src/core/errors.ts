@@ -56,6 +56,14 @@ export const notFound = (what: string, hint = ''): UserError =>
 export const conflict = (message: string, details?: unknown): UserError =>
   new UserError('CONFLICT', message, { status: 409, details });
 
+/** A write refused because a newer leader holds the lease: this process must stop acting. */
+export const fenced = (fence: { name: string; token: number }, current: number | null): UserError =>
+  new UserError(
+    'FENCED',
+    `write refused by the fence: this process holds token ${fence.token} of the ${fence.name} lease, the store has ${current ?? 'none'}`,
+    { status: 409 },
+  );
+
 export const badRequest = (message: string, code = 'BAD_REQUEST'): UserError =>
   new UserError(code, message, { status: 400, exitCode: ExitCode.usage });
 

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { errorMessage } from './errors.js';
+import { errorMessage, notFound } from './errors.js';
 import type { NewEvent, Rollback, RollbackDetail, Step, StepName } from './model.js';
 import { isTerminalRollback } from './model.js';
 import type { Store } from './ports/store.js';
@@ -12,13 +12,15 @@ export interface StepContext {
   signal: AbortSignal;
   /** a line for the journal (redacted by the executor) */
   log(line: string): void;
+  /** journals the process group a handler started, so a later attempt can stop it if this one is orphaned */
+  onProcess(processGroup: number): void;
 }
 
-/** Runs one step; returns output for the journal. Must be idempotent. */
 /**
- * A handler returns its output, or `{ skipped: reason }` when it could not do its
- * job and the plan may go on (an engine without a read-only mode): the step is
- * recorded `skipped` with the reason, never shown as done.
+ * Runs one step and returns its output for the journal, or `{ skipped: reason }`
+ * when it could not do its job and the plan may go on (an engine without a
+ * read-only mode): the step is recorded `skipped` with the reason, never shown as
+ * done. Must be idempotent.
  */
 export type StepHandler = (step: Step, context: StepContext) => Promise<string | void | { skipped: string }>;
 
@@ -30,6 +32,14 @@ export interface ExecutorDeps {
   redact(text: string): string;
   /** aborting stops between steps and aborts the running one (shutdown) */
   signal?: AbortSignal;
+  /**
+   * Stops what a crashed attempt started if it still runs; resolves with a line for
+   * the journal when there was something to stop, null when it had already ended.
+   * Default: none (nothing is started outside this process).
+   */
+  stopOrphan?(processGroup: number): Promise<string | null>;
+  /** how long a timed-out handler gets to let go of its work before the failure is journaled; default 5 s */
+  abortGraceMs?: number;
 }
 
 const MAX_OUTPUT = 16_384;
@@ -37,58 +47,46 @@ const MAX_OUTPUT = 16_384;
 const clip = (text: string): string =>
   text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}\n… (${text.length - MAX_OUTPUT} more characters)` : text;
 
-class StepTimeout extends Error {
+export class StepTimeout extends Error {
   constructor(ms: number, last?: string) {
     super(`step timed out after ${ms}ms${last ? ` (last: ${last})` : ''}`);
   }
 }
 
+const reload = async (store: Store, id: string) => (await store.getRollback(id)) as RollbackDetail;
+
 /**
  * The journaled executor (DESIGN.md): the plan was saved before this runs; each
  * step is saved `running` before it starts and `done`/`failed` with its output
- * after. Called on a rollback left `running` by a crash, it closes the in-flight
- * attempt as `interrupted` and runs that step again (steps are idempotent).
+ * after. Called on a rollback left `running` by a crash, it stops what the crashed
+ * attempt left running, closes that attempt as `interrupted` and runs the step
+ * again (steps are idempotent). A failed `abort` step is final: resuming escalates,
+ * it never carries on past it. A store error propagates with the rollback still
+ * `running`, so whoever runs it next resumes it.
  */
 export async function runRollback(id: string, deps: ExecutorDeps): Promise<RollbackDetail> {
   const { store, clock } = deps;
-  let detail = await store.getRollback(id);
-  if (!detail) throw new Error(`rollback ${id} not found`);
+  const detail = await store.getRollback(id);
+  if (!detail) throw notFound(`rollback ${id}`);
   if (isTerminalRollback(detail.status)) return detail;
   if (detail.status === 'planned') await store.setRollbackStatus(id, 'running', clock.now());
-  const base = { service: detail.service, environment: detail.environment, rollbackId: id };
 
   for (const step of detail.steps) {
-    if (step.status === 'done' || step.status === 'skipped' || step.status === 'failed') continue;
-    if (deps.signal?.aborted) return (await store.getRollback(id)) as RollbackDetail;
-    if (step.status === 'running') {
-      // a crash happened inside this step: record that, then run it again
-      await store.interruptAttempt(id, step.index, step.attempts, clock.now());
-      await deps.emit({
-        ...base,
-        type: 'rollback.step-resumed',
-        message: `resuming "${step.title}" after an interruption`,
-        data: { index: step.index, name: step.name, attempt: step.attempts + 1 },
-      });
+    if (step.status === 'done' || step.status === 'skipped') continue;
+    if (step.status === 'failed') {
+      if (step.onFailure === 'abort') return escalate(detail, step.index, deps);
+      continue;
     }
+    if (deps.signal?.aborted) return reload(store, id);
+    if (step.status === 'running') await closeCrashedAttempt(detail, step, deps);
     const ok = await runStep(detail, step, deps);
-    if (!ok && step.onFailure === 'abort') {
-      const failed = (await store.getRollback(id)) as RollbackDetail;
-      const reason = `step ${step.index + 1} "${step.title}" failed: ${failed.steps[step.index]?.error ?? 'unknown error'}`;
-      if (deps.signal?.aborted) return failed; // shutting down: resume later, do not escalate
-      await store.setRollbackStatus(id, 'escalated', clock.now(), reason);
-      await deps.emit({
-        ...base,
-        type: 'rollback.escalated',
-        message: `rollback escalated: ${reason}`,
-        data: { reason, step: step.index },
-      });
-      return (await store.getRollback(id)) as RollbackDetail;
-    }
+    // shutting down: the attempt is journaled `interrupted` and the next controller runs it again
+    if (deps.signal?.aborted) return reload(store, id);
+    if (!ok && step.onFailure === 'abort') return escalate(detail, step.index, deps);
   }
-  detail = (await store.getRollback(id)) as RollbackDetail;
   const finished = await store.setRollbackStatus(id, 'succeeded', clock.now());
   await deps.emit({
-    ...base,
+    ...eventBase(detail),
     type: 'rollback.completed',
     message: `rollback of ${detail.service} in ${detail.environment} to revision ${detail.toRevision} completed`,
     data: {
@@ -96,12 +94,57 @@ export async function runRollback(id: string, deps: ExecutorDeps): Promise<Rollb
       toRevision: detail.toRevision,
     },
   });
-  return (await store.getRollback(id)) as RollbackDetail;
+  return reload(store, id);
+}
+
+const eventBase = (rollback: Rollback) => ({
+  service: rollback.service,
+  environment: rollback.environment,
+  rollbackId: rollback.id,
+});
+
+async function escalate(rollback: Rollback, index: number, deps: ExecutorDeps): Promise<RollbackDetail> {
+  const failed = await reload(deps.store, rollback.id);
+  const step = failed.steps[index] as Step;
+  const reason = `step ${index + 1} "${step.title}" failed: ${step.error ?? 'unknown error'}`;
+  await deps.store.setRollbackStatus(rollback.id, 'escalated', deps.clock.now(), reason);
+  await deps.emit({
+    ...eventBase(rollback),
+    type: 'rollback.escalated',
+    message: `rollback escalated: ${reason}`,
+    data: { reason, step: index },
+  });
+  return reload(deps.store, rollback.id);
+}
+
+/** A crash happened inside this step: stop its orphan, journal both, then it runs again. */
+async function closeCrashedAttempt(rollback: RollbackDetail, step: Step, deps: ExecutorDeps): Promise<void> {
+  const previous = rollback.journal.find((j) => j.stepIndex === step.index && j.attempt === step.attempts);
+  let reason: string | undefined;
+  if (previous?.processGroup && deps.stopOrphan) {
+    const stopped = await deps.stopOrphan(previous.processGroup);
+    if (stopped) {
+      reason = `the controller stopped while this attempt ran; ${stopped}`;
+      await deps.emit({
+        ...eventBase(rollback),
+        type: 'rollback.orphan-stopped',
+        message: `"${step.title}": ${stopped} before attempt ${step.attempts + 1}`,
+        data: { index: step.index, attempt: step.attempts, processGroup: previous.processGroup },
+      });
+    }
+  }
+  await deps.store.interruptAttempt(rollback.id, step.index, step.attempts, deps.clock.now(), reason);
+  await deps.emit({
+    ...eventBase(rollback),
+    type: 'rollback.step-resumed',
+    message: `resuming "${step.title}" after an interruption`,
+    data: { index: step.index, name: step.name, attempt: step.attempts + 1 },
+  });
 }
 
 async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Promise<boolean> {
   const { store, clock } = deps;
-  const base = { service: rollback.service, environment: rollback.environment, rollbackId: rollback.id };
+  const base = eventBase(rollback);
   const attempt = await store.beginStep(rollback.id, step.index, clock.now());
   const started = clock.now();
   await deps.emit({
@@ -111,67 +154,93 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
     data: { index: step.index, name: step.name, title: step.title, attempt },
   });
   const lines: string[] = [];
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(deps.signal?.reason);
-  deps.signal?.addEventListener('abort', onAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
+  const recorded: Promise<void>[] = [];
+  const outcome = await attemptStep(step, deps, {
+    rollback,
+    attempt,
+    log: (line) => lines.push(line),
+    onProcess: (group) => void recorded.push(store.recordAttemptProcess(rollback.id, step.index, attempt, group)),
+  });
+  // only now the store: its errors are not the step's and propagate (the rollback stays resumable)
+  await Promise.all(recorded);
+  if (deps.signal?.aborted) {
+    // shutting down: the step is neither done nor failed; the next controller runs it again
+    const why = 'the controller shut down while this attempt ran';
+    await store.interruptAttempt(rollback.id, step.index, attempt, clock.now(), why);
+    return false;
+  }
+  if (outcome.ok && outcome.output) lines.push(outcome.output);
+  const skipped = outcome.ok && outcome.skipped ? deps.redact(outcome.skipped) : null;
+  if (skipped) lines.push(skipped);
+  const status = !outcome.ok ? 'failed' : skipped ? 'skipped' : 'done';
+  const output = clip(deps.redact(lines.join('\n'))) || null;
+  const error = outcome.ok ? null : deps.redact(errorMessage(outcome.error));
+  await store.finishStep(rollback.id, step.index, attempt, { status, output, error }, clock.now());
+  const durationMs = clock.now() - started;
+  await deps.emit(
+    outcome.ok
+      ? {
+          ...base,
+          type: 'rollback.step-finished',
+          message: `${step.title}: ${skipped ? `skipped — ${skipped}` : 'done'}`,
+          data: { index: step.index, name: step.name, status, durationMs },
+        }
+      : {
+          ...base,
+          type: 'rollback.step-failed',
+          message: `${step.title}: ${error}`,
+          data: { index: step.index, name: step.name, error, durationMs },
+        },
+  );
+  return outcome.ok;
+}
+
+type Outcome = { ok: true; output: string | null; skipped: string | null } | { ok: false; error: unknown };
+
+/** Runs the handler under the step's timeout (on the injected clock) and the shutdown signal. */
+async function attemptStep(step: Step, deps: ExecutorDeps, context: Omit<StepContext, 'signal'>): Promise<Outcome> {
+  const { clock } = deps;
+  const work = new AbortController();
+  const onShutdown = () => work.abort(deps.signal?.reason);
+  deps.signal?.addEventListener('abort', onShutdown, { once: true });
+  const timer = new AbortController();
+  let last: string | undefined;
+  const timeout = clock.sleep(step.timeoutMs, timer.signal).then(() => {
+    throw new StepTimeout(step.timeoutMs, last);
+  });
+  timeout.catch(() => undefined);
+  let running: ReturnType<StepHandler> | undefined;
   try {
     const handler = deps.handlers[step.name];
     if (!handler) throw new Error(`no handler for step "${step.name}" with this driver`);
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new StepTimeout(step.timeoutMs, lines.at(-1));
-        controller.abort(error);
-        reject(error);
-      }, step.timeoutMs);
+    running = handler(step, {
+      ...context,
+      signal: work.signal,
+      log: (line) => {
+        last = line;
+        context.log(line);
+      },
     });
-    const result = await Promise.race([
-      handler(step, { rollback, attempt, signal: controller.signal, log: (line) => lines.push(line) }),
-      timeout,
-    ]);
-    if (typeof result === 'string' && result) lines.push(result);
-    const skipped = typeof result === 'object' && result !== null ? deps.redact(result.skipped) : null;
-    if (skipped) lines.push(skipped);
-    const output = clip(deps.redact(lines.join('\n')));
-    const status = skipped ? 'skipped' : 'done';
-    await store.finishStep(
-      rollback.id,
-      step.index,
-      attempt,
-      { status, output: output || null, error: null },
-      clock.now(),
-    );
-    await deps.emit({
-      ...base,
-      type: 'rollback.step-finished',
-      message: `${step.title}: ${skipped ? `skipped — ${skipped}` : 'done'}`,
-      data: { index: step.index, name: step.name, status, durationMs: clock.now() - started },
-    });
-    return true;
+    const result = await Promise.race([running, timeout]);
+    return {
+      ok: true,
+      output: typeof result === 'string' && result ? result : null,
+      skipped: typeof result === 'object' && result !== null ? result.skipped : null,
+    };
   } catch (error) {
-    if (deps.signal?.aborted) {
-      // shutting down: the step is neither done nor failed; resume runs it again
-      await store.interruptAttempt(rollback.id, step.index, attempt, clock.now());
-      return false;
+    if (error instanceof StepTimeout || deps.signal?.aborted) {
+      // the work is told to stop and given a moment to let go before anything else runs
+      work.abort(error);
+      const grace = new AbortController();
+      await Promise.race([
+        running?.catch(() => undefined),
+        clock.sleep(deps.abortGraceMs ?? 5_000, grace.signal).catch(() => undefined),
+      ]);
+      grace.abort();
     }
-    const message = deps.redact(errorMessage(error));
-    const output = clip(deps.redact(lines.join('\n')));
-    await store.finishStep(
-      rollback.id,
-      step.index,
-      attempt,
-      { status: 'failed', output: output || null, error: message },
-      clock.now(),
-    );
-    await deps.emit({
-      ...base,
-      type: 'rollback.step-failed',
-      message: `${step.title}: ${message}`,
-      data: { index: step.index, name: step.name, error: message, durationMs: clock.now() - started },
-    });
-    return false;
+    return { ok: false, error };
   } finally {
-    clearTimeout(timer);
-    deps.signal?.removeEventListener('abort', onAbort);
+    timer.abort();
+    deps.signal?.removeEventListener('abort', onShutdown);
   }
 }

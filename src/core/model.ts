@@ -121,6 +121,8 @@ export interface JournalEntry {
   error: string | null;
   startedAt: number;
   finishedAt: number | null;
+  /** the process group the attempt last started (commands, hooks), so a later attempt can stop an orphan */
+  processGroup?: number | null;
 }
 
 export interface Rollback {
@@ -208,8 +210,24 @@ export interface Backup {
   manifest: Record<string, unknown>;
 }
 
+/**
+ * Leadership as stored. `token` is the fencing token: it grows by one every time
+ * the lease changes hands and never goes back, so a write carrying an older token
+ * comes from a deposed holder and is refused.
+ */
 export interface Lease {
   name: string;
   holder: string;
+  token: number;
+  /** where the holder answers (the leader's API URL), for followers to forward to */
+  address: string | null;
+  acquiredAt: number;
+  renewedAt: number;
   expiresAt: number;
+}
+
+/** What a fenced write carries: the lease it was made under. */
+export interface Fence {
+  name: string;
+  token: number;
 }

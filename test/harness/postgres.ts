@@ -16,6 +16,8 @@ export interface PostgresHarness {
   createDatabase(name: string): Promise<string>;
   /** directory holding pg_ctl, pgbench… (null with REWIND_TEST_PG_URL) */
   binDir: string | null;
+  /** stops the server (fast: connections are cut), keeps the data, starts it again after `downMs`; not with REWIND_TEST_PG_URL */
+  outage?(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +80,11 @@ export async function startPostgres(): Promise<PostgresHarness | null> {
     url,
     binDir,
     createDatabase: (name) => createDatabase(url, name),
+    async outage(downMs) {
+      run(pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop']);
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      run(pgCtl, ['-D', data, '-l', join(root, 'log'), '-o', options, '-w', '-t', '60', 'start']);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

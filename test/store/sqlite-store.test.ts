@@ -171,8 +171,8 @@ describe('sqlite store', () => {
   });
 
   it('hands a lease to one holder until it expires', async () => {
-    expect(await store.acquireLease('controller', 'a', 1000, 0)).toBe(true);
-    expect(await store.acquireLease('controller', 'b', 1000, 500)).toBe(false);
-    expect(await store.acquireLease('controller', 'b', 1000, 1500)).toBe(true);
+    expect(await store.acquireLease('controller', 'a', 1000, 0)).toMatchObject({ holder: 'a', token: 1 });
+    expect(await store.acquireLease('controller', 'b', 1000, 500)).toBeNull();
+    expect(await store.acquireLease('controller', 'b', 1000, 1500)).toMatchObject({ holder: 'b', token: 2 });
   });
 });

@@ -24,7 +24,7 @@ export function recordServices(
   return {
     services: [
       async (ctx) => {
-        metrics = createControllerMetrics({ store: ctx.store });
+        metrics ??= createControllerMetrics({ store: ctx.store });
         const observed = metrics;
         const unsubscribeMetrics = ctx.onEvent((event) => observed.observe(event));
         startNotifications(ctx, loaded, options);
@@ -39,8 +39,10 @@ export function recordServices(
       async (ctx, api) => scheduleDrills(loaded, ctx, api),
     ],
     plugins: [
-      (app) => {
-        metrics?.register(app);
+      // the API (and /metrics) is up before this controller leads and its services start
+      (app, ctx) => {
+        metrics ??= createControllerMetrics({ store: ctx.store });
+        metrics.register(app);
       },
     ],
   };

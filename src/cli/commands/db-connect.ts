@@ -1,6 +1,7 @@
 import { closeContext, composeContext } from '../../app/compose.js';
 import type { DbApi, Who } from '../../app/db/db-api.js';
 import { createDbApi } from '../../app/db/db-api.js';
+import { CONTROLLER_LEASE, holdLeaseForCli } from '../../app/lease.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { loadConfig } from '../../config/load.js';
 import { ExitCode, UserError } from '../../core/errors.js';
@@ -57,6 +58,15 @@ export async function connectDb(options: DbOptions): Promise<DbConnection> {
     await closeContext(ctx);
     throw error;
   });
+  try {
+    // never beside a controller: the escape hatch takes the controller lease itself
+    ctx.cleanup.push(await holdLeaseForCli(ctx, controllerUrl(options, loaded)));
+  } catch (error) {
+    await closeContext(ctx);
+    throw error;
+  }
+  const lease = await ctx.store.getLease(CONTROLLER_LEASE);
+  say(color.dim(`(in this process, holding the controller lease with token ${lease?.token ?? '?'} until done)`));
   return {
     api: masked(createDbApi(ctx), ctx.redact),
     mode: 'in-process',

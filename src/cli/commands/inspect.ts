@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
+import type { LeaderInfo } from '../../app/leader-routes.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
+import { resolveToken } from '../credentials.js';
+import { createHttpCall } from '../http-call.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import type { ServiceStatus } from '../../app/queries.js';
@@ -59,9 +62,21 @@ export async function status(options: GlobalOptions & { watch?: boolean }, servi
     }
     const results = await read();
     if (options.json) printJson(service ? results[0] : results);
-    else for (const s of results) printLines(statusLines(s));
+    else {
+      printLines([await leaderLine(connection, resolveToken(options, connection.loaded))]);
+      for (const s of results) printLines(statusLines(s));
+    }
     return ExitCode.ok;
   });
+}
+
+/** Who leads: the lease holder, its fencing token and how long it has held the lease. */
+async function leaderLine(connection: Connection, token: string | undefined): Promise<string> {
+  if (connection.mode !== 'controller') return `controller: none answers at ${connection.url}`;
+  const info = await createHttpCall(connection.url, token)<LeaderInfo>('GET', '/v1/leader').catch(() => null);
+  if (!info?.leader) return `controller: ${connection.url} (no leader elected yet)`;
+  const age = Math.round((info.leaseAgeMs ?? 0) / 1000);
+  return `controller: leader ${info.leader} at ${info.address ?? '?'}, token ${info.token}, lease held ${age}s${info.expired ? ' (EXPIRED: an election is due)' : ''}`;
 }
 
 export async function history(options: GlobalOptions, service: string): Promise<number> {

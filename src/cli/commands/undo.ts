@@ -82,6 +82,15 @@ export async function undo(options: UndoOptions & GroupOptions, service?: string
   }
   const connection = await connect(options);
   try {
+    if (connection.mode === 'in-process' && !options.wait && !options.dryRun) {
+      // nobody would be left to finish it: the rollback would run here anyway, or be lost
+      throw new UserError(
+        'NO_CONTROLLER',
+        `--no-wait needs a running controller to finish the rollback and none answers at ${connection.url}; ` +
+          'start one with: rewind serve (or drop --no-wait to run it in this process); nothing was changed',
+        { exitCode: ExitCode.failed },
+      );
+    }
     const request = {
       service,
       ...(options.env ? { environment: options.env } : {}),

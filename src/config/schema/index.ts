@@ -26,10 +26,27 @@ export const configSchema = z.strictObject({
         .default('.rewind')
         .describe('state.db, logs, releases and incident reports, relative to rewind.yaml'),
       store: z
-        .strictObject({ type: z.enum(['sqlite', 'postgres']).default('sqlite'), url: z.string().optional() })
+        .strictObject({
+          type: z
+            .enum(['sqlite', 'postgres'])
+            .default('sqlite')
+            .describe('sqlite: state.db in stateDir, one controller; postgres: several controllers, one leader'),
+          url: z
+            .string()
+            .optional()
+            .describe('postgres only: postgres://user:password@host:port/database (use ${VAR} for the password)'),
+          schema: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier')
+            .optional()
+            .describe('postgres only: the schema Rewind keeps its tables in; default rewind'),
+        })
         .default({ type: 'sqlite' }),
       evaluationInterval: duration('how often triggers are evaluated').default('250ms'),
       signalRetention: duration('how long per-second signals are kept for `policy replay`').default('7d'),
+      leaseDuration: duration(
+        'how long the leader lease lasts without renewal; renewed every third of it, a follower takes over after it',
+      ).default('6s'),
       publicMetrics: z
         .boolean()
         .default(true)
@@ -58,6 +75,7 @@ export const configSchema = z.strictObject({
       store: { type: 'sqlite' },
       evaluationInterval: '250ms',
       signalRetention: '7d',
+      leaseDuration: '6s',
       publicMetrics: true,
       allowedHosts: [],
       passEnv: [],

@@ -44,6 +44,8 @@ export interface DriverCallOptions {
   signal?: AbortSignal;
   /** receives output lines (already redacted) for the journal */
   log?: (line: string) => void;
+  /** told the process group of every command the call starts, so a crashed attempt's orphan can be found */
+  onProcess?: (processGroup: number) => void;
   /** `retire` only: the runbook's emergency stop — no draining, stuck instances force-deleted; default false */
   force?: boolean;
 }

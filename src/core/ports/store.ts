@@ -1,6 +1,7 @@
 import type { Role } from '../access.js';
 import type {
   Approval,
+  Fence,
   ApprovalStatus,
   Backup,
   ConfigFile,
@@ -144,8 +145,10 @@ export interface Store {
     result: { status: 'done' | 'failed' | 'skipped'; output: string | null; error: string | null },
     at: number,
   ): Promise<Step>;
-  /** closes an attempt left `running` by a crash as `interrupted` */
-  interruptAttempt(rollbackId: string, index: number, attempt: number, at: number): Promise<void>;
+  /** closes an attempt left `running` by a crash or shutdown as `interrupted`, with why */
+  interruptAttempt(rollbackId: string, index: number, attempt: number, at: number, reason?: string): Promise<void>;
+  /** journals the process group an attempt started (the latest one wins) */
+  recordAttemptProcess(rollbackId: string, index: number, attempt: number, processGroup: number): Promise<void>;
   journal(rollbackId: string): Promise<JournalEntry[]>;
 
   // events (append-only)
@@ -196,14 +199,34 @@ export interface Store {
   outboxFor(eventIds: number[]): Promise<OutboxItem[]>;
 
   // leases
+  /**
+   * Takes or renews a lease. A holder keeps its token while it renews in time;
+   * a new holder (after expiry, a release, or `canSteal`) gets the next token.
+   * Returns the lease held, or null when another holder has it.
+   */
   acquireLease(
     name: string,
     holder: string,
     ttlMs: number,
     at: number,
-    canSteal?: (lease: Lease) => boolean,
-  ): Promise<boolean>;
+    options?: { address?: string | null; canSteal?: (lease: Lease) => boolean },
+  ): Promise<Lease | null>;
+  getLease(name: string): Promise<Lease | null>;
+  /** ends the holder's lease at once (the token stays, so the next holder's is higher) */
   releaseLease(name: string, holder: string): Promise<void>;
+  /**
+   * The same store, except that every write first checks the lease under the same
+   * lock and is refused with a FENCED UserError when the lease's token is no longer
+   * `fence.token` (a newer holder took over).
+   */
+  fenced(fence: Fence): Store;
+  /**
+   * Stores on one host's disk (SQLite) allow one controller per state: an OS file
+   * lock the kernel releases however the process ends (SIGKILL too). Returns its
+   * release, or null while another process holds it. Absent where several
+   * controllers share the store (PostgreSQL): the lease alone decides there.
+   */
+  holdHostLock?(): (() => void) | null;
 
   // API tokens (hashed); a name is unique among tokens not revoked
   /** throws a CONFLICT UserError when an active token has this name */
@@ -217,3 +240,31 @@ export interface Store {
 
   close(): Promise<void>;
 }
+
+/**
+ * Every Store method that writes. A fenced store (`Store.fenced`) checks the lease
+ * before each of them; a method added to Store that writes belongs here too.
+ */
+export const STORE_WRITES = [
+  'createRelease',
+  'setReleaseStatus',
+  'updateRelease',
+  'createRollback',
+  'setRollbackStatus',
+  'beginStep',
+  'finishStep',
+  'interruptAttempt',
+  'recordAttemptProcess',
+  'appendEvent',
+  'createApproval',
+  'decideApproval',
+  'addBackup',
+  'deleteBackup',
+  'recordSamples',
+  'pruneSamples',
+  'enqueue',
+  'markOutbox',
+  'createToken',
+  'revokeToken',
+  'saveConfigFiles',
+] as const satisfies readonly (keyof Store)[];

@@ -42,6 +42,7 @@ export function createCommandDriver(options: CommandDriverOptions): Driver {
       timeoutMs: options.timeoutMs,
       ...(call.signal ? { signal: call.signal } : {}),
       ...(call.log ? { onLine: (line: string) => call.log?.(options.redact(line)) } : {}),
+      ...(call.onProcess ? { onSpawn: call.onProcess } : {}),
     });
     const output = options.redact(`${result.stdout}${result.stderr}`.trim());
     if (result.code !== 0) {

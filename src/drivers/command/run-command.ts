@@ -11,6 +11,8 @@ export interface RunCommandOptions {
   signal?: AbortSignal;
   /** each output line as it arrives */
   onLine?: (line: string) => void;
+  /** told the process group (the child's pid) right after it starts */
+  onSpawn?: (processGroup: number) => void;
 }
 
 export interface CommandResult {
@@ -40,6 +42,7 @@ export function runCommand(argv: string[], options: RunCommandOptions): Promise<
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    if (child.pid) options.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     let partial = '';

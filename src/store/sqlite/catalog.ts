@@ -1,12 +1,12 @@
 import type { Database } from 'better-sqlite3';
 import { newId } from '../../core/ids.js';
-import type { Backup, Lease } from '../../core/model.js';
+import type { Backup } from '../../core/model.js';
 import type { OutboxItem, SignalSample } from '../../core/ports/store.js';
 import { toBackup } from './rows.js';
 
 type Row = Record<string, unknown>;
 
-/** Backups catalog, per-second signal samples, the notification outbox and leases. */
+/** Backups catalog, per-second signal samples and the notification outbox. */
 export function catalogQueries(db: Database) {
   const toOutbox = (r: Row): OutboxItem => ({
     id: Number(r.id),
@@ -25,19 +25,6 @@ export function catalogQueries(db: Database) {
   const insertSamples = db.transaction((samples: SignalSample[]) => {
     for (const s of samples) insertSample.run(s.service, s.environment, s.revision, s.metric, s.at, s.value, s.samples);
   });
-  const takeLease = db.transaction(
-    (name: string, holder: string, ttlMs: number, at: number, canSteal?: (lease: Lease) => boolean): boolean => {
-      const row = db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as Row | undefined;
-      const lease = row ? { name, holder: String(row.holder), expiresAt: Number(row.expires_at) } : null;
-      const free = !lease || lease.holder === holder || lease.expiresAt <= at || (canSteal?.(lease) ?? false);
-      if (!free) return false;
-      db.prepare(
-        'INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at',
-      ).run(name, holder, at + ttlMs);
-      return true;
-    },
-  );
-
   return {
     addBackup: async (backup: Omit<Backup, 'id'> & { id?: string }): Promise<Backup> => {
       const id = backup.id ?? newId('bk', backup.createdAt);
@@ -142,17 +129,6 @@ export function catalogQueries(db: Database) {
           .prepare('SELECT * FROM outbox WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY id')
           .all(JSON.stringify(eventIds)) as Row[]
       ).map(toOutbox);
-    },
-
-    acquireLease: async (
-      name: string,
-      holder: string,
-      ttlMs: number,
-      at: number,
-      canSteal?: (lease: Lease) => boolean,
-    ) => takeLease(name, holder, ttlMs, at, canSteal),
-    releaseLease: async (name: string, holder: string) => {
-      db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder);
     },
   };
 }

@@ -6,6 +6,7 @@ import { approvalQueries } from './approvals.js';
 import { catalogQueries } from './catalog.js';
 import { configFileQueries } from './config-files.js';
 import { eventQueries } from './events.js';
+import { fencedSqliteStore, leaseQueries } from './leases.js';
 import { migrate } from './migrations.js';
 import { releaseQueries } from './releases.js';
 import { rollbackQueries } from './rollbacks.js';
@@ -30,7 +31,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   db.pragma('foreign_keys = ON');
   migrate(db);
   let closed = false;
-  return {
+  const store: Store = {
     kind: 'sqlite',
     ...releaseQueries(db),
     ...rollbackQueries(db),
@@ -39,10 +40,28 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...catalogQueries(db),
     ...tokenQueries(db),
     ...configFileQueries(db),
+    ...leaseQueries(db),
+    fenced: (fence) => fencedSqliteStore(store, db, fence),
+    ...(options.path === ':memory:' ? {} : { holdHostLock: () => holdFileLock(`${options.path}.lock`) }),
     close: async () => {
       if (closed) return;
       closed = true;
       db.close();
     },
   };
+  return store;
+}
+
+/** An exclusive SQLite lock on a side file: held until released or the process dies. */
+function holdFileLock(path: string): (() => void) | null {
+  const lock = new Database(path, { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return null;
+    throw error;
+  }
+  return () => lock.close();
 }

@@ -165,7 +165,7 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         revoked_at INTEGER
       );
       CREATE UNIQUE INDEX tokens_one_active_name ON tokens (name) WHERE revoked_at IS NULL;
-    `,
+      `,
   },
   {
     version: 3,
@@ -179,6 +179,26 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         saved_at INTEGER NOT NULL,
         PRIMARY KEY (release_id, path)
       );
+    `,
+  },
+  {
+    version: 4,
+    name: 'strict executor',
+    sql: `
+      -- the process group an attempt started, so the next attempt can stop an orphan
+      ALTER TABLE journal ADD COLUMN process_group INTEGER;
+      -- one live release per service and environment: a constraint, not a convention.
+      -- Stores written before it keep their newest live release live.
+      UPDATE releases SET status = 'superseded'
+        WHERE status = 'live' AND revision < (
+          SELECT MAX(r.revision) FROM releases r
+          WHERE r.service = releases.service AND r.environment = releases.environment AND r.status = 'live');
+      CREATE UNIQUE INDEX releases_one_live ON releases (service, environment) WHERE status = 'live';
+      -- leadership with a fencing token that only grows (a released lease keeps its row)
+      ALTER TABLE leases ADD COLUMN token INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE leases ADD COLUMN address TEXT;
+      ALTER TABLE leases ADD COLUMN acquired_at INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE leases ADD COLUMN renewed_at INTEGER NOT NULL DEFAULT 0;
     `,
   },
 ];

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { conflict } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Release, ReleaseStatus } from '../../core/model.js';
 import type { NewRelease } from '../../core/ports/store.js';
@@ -58,7 +59,18 @@ export function releaseQueries(db: Database) {
           .all(...statuses) as Row[]
       ).map(toRelease),
     setReleaseStatus: async (id: string, status: ReleaseStatus, at: number) => {
-      db.prepare('UPDATE releases SET status = ?, updated_at = ? WHERE id = ?').run(status, at, id);
+      try {
+        db.prepare('UPDATE releases SET status = ?, updated_at = ? WHERE id = ?').run(status, at, id);
+      } catch (error) {
+        // the partial unique index: one live release per (service, environment)
+        if (error instanceof Error && /UNIQUE constraint failed: releases\.service/.test(error.message)) {
+          const release = one(id);
+          throw conflict(
+            `${release.service} in ${release.environment} already has a live release; revision ${release.revision} cannot become live too`,
+          );
+        }
+        throw error;
+      }
       return one(id);
     },
     updateRelease: async (

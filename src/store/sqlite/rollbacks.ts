@@ -131,10 +131,18 @@ export function rollbackQueries(db: Database) {
     },
     beginStep: async (rollbackId: string, index: number, at: number) => beginStep(rollbackId, index, at),
     finishStep: async (...args: Parameters<typeof finishStep>) => finishStep(...args),
-    interruptAttempt: async (rollbackId: string, index: number, attempt: number, at: number) => {
+    interruptAttempt: async (rollbackId: string, index: number, attempt: number, at: number, reason?: string) => {
       db.prepare(
-        "UPDATE journal SET status = 'interrupted', error = 'the controller stopped while this attempt ran', finished_at = ? WHERE rollback_id = ? AND step_idx = ? AND attempt = ? AND status = 'running'",
-      ).run(at, rollbackId, index, attempt);
+        "UPDATE journal SET status = 'interrupted', error = ?, finished_at = ? WHERE rollback_id = ? AND step_idx = ? AND attempt = ? AND status = 'running'",
+      ).run(reason ?? 'the controller stopped while this attempt ran', at, rollbackId, index, attempt);
+    },
+    recordAttemptProcess: async (rollbackId: string, index: number, attempt: number, processGroup: number) => {
+      db.prepare('UPDATE journal SET process_group = ? WHERE rollback_id = ? AND step_idx = ? AND attempt = ?').run(
+        processGroup,
+        rollbackId,
+        index,
+        attempt,
+      );
     },
     journal: async (rollbackId: string) =>
       (

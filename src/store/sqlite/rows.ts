@@ -67,6 +67,7 @@ export const toJournal = (r: Row): JournalEntry => ({
   error: strOrNull(r.error),
   startedAt: num(r.started_at),
   finishedAt: numOrNull(r.finished_at),
+  processGroup: numOrNull(r.process_group),
 });
 
 export const toEvent = (r: Row): RewindEvent => ({
