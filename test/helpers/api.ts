@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
+import { parse } from 'yaml';
 
 /**
  * A call to a controller's HTTP API as the project's local admin would make it:
@@ -13,7 +14,7 @@ export async function apiFetch(
   project?: { dir: string; stateDir?: string },
 ): Promise<Response> {
   const headers = new Headers(init.headers);
-  const token = project ? adminToken(project.stateDir ?? join(project.dir, '.rewind')) : undefined;
+  const token = project ? adminToken(project.stateDir ?? stateDirOf(project.dir)) : undefined;
   if (token && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
   let body = init.body;
   if (init.json !== undefined) {
@@ -21,6 +22,21 @@ export async function apiFetch(
     body = JSON.stringify(init.json);
   }
   return fetch(url, { ...init, headers, body });
+}
+
+/** The project's state dir as its rewind.yaml sets it (`controller.stateDir`, default `.rewind`). */
+function stateDirOf(dir: string): string {
+  const config = join(dir, 'rewind.yaml');
+  let stateDir = '.rewind';
+  if (existsSync(config)) {
+    try {
+      const parsed = parse(readFileSync(config, 'utf8')) as { controller?: { stateDir?: unknown } } | null;
+      if (typeof parsed?.controller?.stateDir === 'string') stateDir = parsed.controller.stateDir;
+    } catch {
+      // a config a test broke on purpose: the default applies
+    }
+  }
+  return isAbsolute(stateDir) ? stateDir : join(dir, stateDir);
 }
 
 function adminToken(stateDir: string): string | undefined {
