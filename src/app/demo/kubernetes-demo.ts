@@ -133,7 +133,7 @@ export async function runKubernetesDemo(options: KubernetesDemoOptions): Promise
     write(`state in ${path.join(dir, '.rewind')}; Service ${NS}/web selects blue (v1, 2 pods, simulated)`);
 
     // v1 serves before the story starts: the count below is about Rewind's flips, not the cluster's first second
-    for (const deadline = Date.now() + 30_000; (await readyEndpoints(url).catch(() => 0)) === 0; ) {
+    for (const deadline = Date.now() + 30_000; (await readyEndpoints(url).catch(() => 0)) === 0;) {
       if (Date.now() > deadline) throw new Error('the simulated blue pods never became ready');
       await new Promise((r) => setTimeout(r, 50));
     }
