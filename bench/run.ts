@@ -1,7 +1,6 @@
 /**
  * `npm run bench`: runs every bench module and prints ONE table, each of Rewind's
- * figures beside its baselines (DESIGN.md "Measured, not assumed"; issue 3
- * "Benchmarks"). Progress and skip lines go to stderr, the table to stdout.
+ * figures beside its baselines (DESIGN.md "Measured, not assumed"). Progress and skip lines go to stderr, the table to stdout.
  *
  *   npm run bench                      every module
  *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore)

@@ -30,7 +30,7 @@ export function leaderInfo(lease: Lease | null, leadership: Leadership | null, n
   };
 }
 
-const FORWARDED_HEADERS = ['authorization', 'content-type', 'x-rewind-actor', 'accept'];
+const FORWARDED_HEADERS = ['authorization', 'content-type', 'accept'];
 
 /**
  * `GET /v1/leader`, and the follower's half of the API: reads are answered from

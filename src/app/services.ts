@@ -29,7 +29,7 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
   record.plugins.push((app, ctx) => dashboardRoutes(ctx)(app)); // the browser dashboard at /
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
-    // the monitor watches releases, decides by policy and enforces approval deadlines (issues 3, 4);
+    // the monitor watches releases, decides by policy and enforces approval deadlines;
     // it starts after the local runtime has brought the live releases back
     analyzer: (ctx) => monitorFor(ctx).analyze,
     services: [

@@ -14,7 +14,7 @@ export const BUILTIN_METRICS = [
   'restarts',
   'cpuPercent',
   'memoryMB',
-  // from a configured database (issue 4 §5)
+  // from a configured database
   'dbConnectionsPercent',
   // requestRate as a fraction of the previous release's (throughput drop)
   'throughputRatio',

@@ -1,6 +1,6 @@
 /**
  * Time comes from an injected clock so the core stays pure and tests can drive
- * time (issue 2 §4). `now()` is epoch milliseconds.
+ * time. `now()` is epoch milliseconds.
  */
 export interface Clock {
   now(): number;

@@ -1,6 +1,6 @@
 /**
  * Durations in config are strings with units: `500ms`, `5s`, `5m`, `1h`, `1d`
- * (issue 2 §2). Compound forms such as `1m30s` are accepted too.
+ *. Compound forms such as `1m30s` are accepted too.
  */
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;

@@ -9,7 +9,7 @@ export interface HookSpec {
   onFailure: 'abort' | 'continue';
 }
 
-/** What the database part of a coordinated rollback must do (issue 5 §6). */
+/** What the database part of a coordinated rollback must do. */
 export interface DatabasePlan {
   database: string;
   /** schema version the database is at, and the one the target release needs */

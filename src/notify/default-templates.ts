@@ -1,5 +1,5 @@
 /**
- * The built-in message templates (issue 6 §3), one title and one text per event
+ * The built-in message templates, one title and one text per event
  * type of the vocabulary. `{{name}}` is replaced by a variable (see
  * `templateVariables` in templates.ts); a missing one renders as an empty string.
  * Keys are the event type for the text and `<type>.title` for the title;

@@ -2,9 +2,9 @@
  * Errors a notifier throws. The outbox reads `retryable`: a 5xx, a timeout or a
  * refused connection is worth another try later; a 4xx other than 408/429 means the
  * request itself is wrong (bad routing key, revoked webhook) and retrying only
- * spams the receiver, so the row goes straight to `dead` (issue 6 §4).
+ * spams the receiver, so the row goes straight to `dead`.
  *
- * Messages never hold the URL, token or key (issue 6 §1): callers build them from
+ * Messages never hold the URL, token or key: callers build them from
  * fixed words, and `redact` scrubs anything that came back from the far side.
  */
 export class DeliveryError extends Error {

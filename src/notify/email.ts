@@ -26,7 +26,7 @@ export interface EmailNotifierOptions {
 }
 
 /**
- * E-mail through SMTP with nodemailer (issue 6 §1). One connection per message:
+ * E-mail through SMTP with nodemailer. One connection per message:
  * notifications are rare, and a long-lived pool would hold a socket open for
  * nothing. The subject is the title, the body the text and the event's facts.
  */

@@ -29,7 +29,7 @@ export interface HttpResponse {
 /**
  * One HTTP call through the global fetch with an AbortSignal timeout. A non-2xx
  * answer or a network failure becomes a DeliveryError whose message names the
- * notifier and the status, never the URL (issue 6 §1: a Slack webhook URL is
+ * notifier and the status, never the URL (a Slack webhook URL is
  * itself a secret). The response body is kept short and redacted.
  */
 export async function sendHttp(request: HttpRequest): Promise<HttpResponse> {

@@ -1,5 +1,5 @@
 /**
- * Notifications (issue 6): the notifiers, routing, templates and the outbox
+ * Notifications: the notifiers, routing, templates and the outbox
  * dispatcher. The composition root builds notifiers from config with these
  * factories and hands them to `createOutboxDispatcher`.
  */

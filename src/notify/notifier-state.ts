@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
- * A tiny key-value a notifier keeps across restarts (issue 6 §1: the status page
+ * A tiny key-value a notifier keeps across restarts (the status page
  * incident id of each rollback). The composition root passes one backed by the
  * state directory; tests and one-shot runs use the in-memory one.
  */

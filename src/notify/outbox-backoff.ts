@@ -1,5 +1,5 @@
 /**
- * Retry timing of the outbox (issue 6 §4): exponential from `baseMs`, doubled per
+ * Retry timing of the outbox: exponential from `baseMs`, doubled per
  * consecutive failure, capped at `maxMs`, with up to 10% jitter so that channels
  * failing together do not retry in lockstep.
  */

@@ -55,7 +55,7 @@ export interface OutboxDispatcher {
 }
 
 /**
- * The notification outbox (issue 6 §4, DESIGN.md "Notifier never blocks or fails a
+ * The notification outbox (DESIGN.md "Notifier never blocks or fails a
  * rollback"). `onEvent` only writes rows; a background loop delivers due rows.
  * Each channel has its own worker, so a channel that is down or slow delays only
  * itself. On a failure the channel backs off: its failing row gets a retry time

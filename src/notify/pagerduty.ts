@@ -19,7 +19,7 @@ type Action =
   { event_action: 'trigger'; severity: 'critical' | 'error' | 'warning' | 'info' } | { event_action: 'resolve' };
 
 /**
- * Which PagerDuty action an event maps to (issue 6 §1): a rollback starting,
+ * Which PagerDuty action an event maps to: a rollback starting,
  * escalating or failing triggers (escalation and failure as critical, so the
  * incident stays open and louder); completion resolves; nothing else pages.
  */

@@ -1,7 +1,7 @@
 import type { RewindEvent } from '../core/model.js';
 
 /**
- * One routing rule (issue 6 §2): which events go to which channels. Patterns are
+ * One routing rule: which events go to which channels. Patterns are
  * glob-ish: `*` matches any run of characters (dots included), everything else
  * matches itself, case-sensitively. `rollback.*` matches every rollback event;
  * `*` matches everything.

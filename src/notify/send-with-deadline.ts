@@ -5,7 +5,7 @@ import { linkedSignal } from './linked-signal.js';
  * One `send` with a time limit. The notifier gets a signal that fires after
  * `timeoutMs` or when `parent` fires (the dispatcher stopping); a notifier that
  * ignores its signal is still abandoned a second later, so no channel can hang
- * its worker forever (issue 6 §4: a channel that is down delays only itself).
+ * its worker forever (a channel that is down delays only itself).
  */
 export async function sendWithDeadline(
   notifier: Notifier,

@@ -16,7 +16,7 @@ const HEADER_MAX = 150;
 const SECTION_MAX = 3000;
 
 /**
- * Posts to a Slack incoming webhook as Block Kit (issue 6 §1): a header with the
+ * Posts to a Slack incoming webhook as Block Kit: a header with the
  * title, a section with the text and the key facts as fields, and a context line
  * with the event type, rollback id and time. `text` is the notification fallback.
  */

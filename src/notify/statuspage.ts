@@ -27,7 +27,7 @@ export interface StatusPageNotifierOptions {
 }
 
 /**
- * A status page through a small REST API (issue 6 §1). The shape, which a thin
+ * A status page through a small REST API. The shape, which a thin
  * adapter in front of any status page product can serve:
  *
  * - `POST <baseUrl>/incidents` with `{ name, status: "investigating", message,

@@ -3,7 +3,7 @@ import type { RewindEvent } from '../core/model.js';
 import { DEFAULT_TEMPLATES, TEMPLATE_ALIASES } from './default-templates.js';
 
 /**
- * Message templates (issue 6 §3). Overrides are plain strings keyed like the
+ * Message templates. Overrides are plain strings keyed like the
  * defaults: `rollback.completed` (text), `rollback.completed.title` (title),
  * `customer.initiated`, … and the short aliases `initiated`, `completed`,
  * `customer`. Unknown keys are kept (a future event type may use them).

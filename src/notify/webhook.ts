@@ -17,7 +17,7 @@ export interface WebhookNotifierOptions {
 export const SIGNATURE_HEADER = 'X-Rewind-Signature';
 
 /**
- * A generic JSON webhook (issue 6 §1). The body is the event exactly as the store
+ * A generic JSON webhook. The body is the event exactly as the store
  * and the API show it (id, at, type, service, environment, rollbackId, revision,
  * actor, message, data) plus the rendered `title` and `text`. With a secret, the
  * receiver checks `X-Rewind-Signature` = `sha256=` + hex HMAC-SHA256 of the exact

@@ -1,4 +1,4 @@
-/** The built-in traffic switch and its telemetry (issue 3 §3). */
+/** The built-in traffic switch and its telemetry. */
 export { createTrafficSwitch } from './traffic-switch.js';
 export type { TrafficSwitchOptions } from './options.js';
 export type { MetricValue, ProxyMetric, TelemetryReader, TrafficSwitch, Upstream } from './types.js';

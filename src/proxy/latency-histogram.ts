@@ -1,6 +1,6 @@
 /**
  * Fixed log-spaced latency buckets shared by every one-second slot of the switch's
- * telemetry (issue 3 §3). Fixed bounds make merging seconds a plain sum, so a
+ * telemetry. Fixed bounds make merging seconds a plain sum, so a
  * window's percentile costs one pass over the window and nothing per request.
  *
  * Precision: eight buckets per doubling (ratio 2^(1/8) ≈ 1.0905). A percentile is

@@ -1,5 +1,5 @@
 /**
- * The weights of the switch as one immutable table (issue 3 §3: weights change
+ * The weights of the switch as one immutable table (weights change
  * atomically). `setWeights` builds a new table and swaps the reference; a request
  * asks the table current at its arrival and stays bound to the release it got.
  *

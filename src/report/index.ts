@@ -1,4 +1,4 @@
-/** The incident report (issue 6 §5): timeline, evidence, steps, measured recovery times. */
+/** The incident report: timeline, evidence, steps, measured recovery times. */
 export {
   buildIncidentReport,
   type IncidentReport,

@@ -23,7 +23,7 @@ export interface RecoveryMoments {
   stableAt: number | null;
 }
 
-/** The phases of issue 6 §5, in ms; null when a moment is missing. */
+/** The phases of a recovery (detection → decision → execution → stable), in ms; null when a moment is missing. */
 export interface RecoveryTimes extends RecoveryMoments {
   detectionToDecisionMs: number | null;
   decisionToExecutionMs: number | null;
@@ -137,7 +137,7 @@ export function checkRecoveryTargets(times: RecoveryTimes, targets: RecoveryTarg
   return checks;
 }
 
-/** The `target.missed` event data for each missed target (issue 6 §5). */
+/** The `target.missed` event data for each missed target. */
 export function missedTargets(
   events: readonly RewindEvent[],
   targets: RecoveryTargets = {},

@@ -38,7 +38,7 @@ const OUTCOME: Readonly<Record<string, string>> = {
 };
 
 /**
- * The controller's `/metrics` (issue 6): rollbacks by service, environment, kind
+ * The controller's `/metrics`: rollbacks by service, environment, kind
  * and outcome with their durations, fired triggers, releases per status and the
  * notification outbox backlog. Counters come from events as they happen; the
  * gauges are read from the store when Prometheus scrapes.

@@ -1,5 +1,5 @@
 /**
- * The config keys this work added (issue 4 §5–§6): smoke tests, smokeBaseUrl,
+ * The config keys this work added: smoke tests, smokeBaseUrl,
  * trigger `window`, canary.judge, and the rules about what signals need.
  */
 import { describe, expect, it } from 'vitest';

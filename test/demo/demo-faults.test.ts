@@ -14,7 +14,7 @@ const alive = (pid: number): boolean => {
   }
 };
 
-describe('rewind demo rolls back a faulty v2 (issue 3 §7)', () => {
+describe('rewind demo rolls back a faulty v2', () => {
   it('error-rate: rolled back within seconds, state kept with --state-dir, nothing left running', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-demo-test-'));
     try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rolledBackWell, runDemoCli } from './demo-cli.js';
 
-describe('rewind demo rolls back a v2 whose processes fail (issue 3 §7)', () => {
+describe('rewind demo rolls back a v2 whose processes fail', () => {
   it('crash: restarts count as a signal and the release is rolled back', async () => {
     const run = await runDemoCli(['--fault', 'crash']);
     rolledBackWell(run, 'crash');

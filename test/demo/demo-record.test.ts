@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rolledBackWell, runDemoCli } from './demo-cli.js';
 
-describe('rewind demo shows the record of its rollback (issue 6 "done when")', () => {
+describe('rewind demo shows the record of its rollback', () => {
   it('error-rate: Slack, PagerDuty and webhook receivers got their messages and the incident report is written', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-demo-record-'));
     try {

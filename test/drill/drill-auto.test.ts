@@ -5,7 +5,7 @@ import { freePort, runCli, startServe, tempProject } from '../helpers/cli.js';
 import { SAMPLE_APP, whoAnswers } from '../local-app/harness.js';
 
 /*
- * A drill on the automatic path (issue 6 §7): the sample app's copy with the
+ * A drill on the automatic path: the sample app's copy with the
  * error-rate fault is caught by the service's own trigger and rolled back by the
  * monitor (kind automatic), with the drill only measuring. CLI against a
  * `rewind serve` subprocess, load on the front door throughout.

@@ -1,5 +1,5 @@
 /**
- * Each matrix action end to end (issue 4 tests): a real controller, the command
+ * Each matrix action end to end: a real controller, the command
  * driver and an HTTP JSON provider whose values the test changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

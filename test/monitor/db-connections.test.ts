@@ -1,5 +1,5 @@
 /**
- * `dbConnectionsPercent` against a real PostgreSQL (issue 4 §5): client
+ * `dbConnectionsPercent` against a real PostgreSQL: client
  * connections / max_connections of the service's configured database; a
  * release that exhausts the pool is rolled back.
  */

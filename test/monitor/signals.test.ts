@@ -1,5 +1,5 @@
 /**
- * Derived signals and the canary judge in the watch (issue 4 §5–§6): a canary
+ * Derived signals and the canary judge in the watch: a canary
  * whose latency doubles (40 → 80 ms) under a threshold that never fires is
  * caught by the judge and rolled back; an identical canary is promoted; a
  * throughput drop (throughputRatio) rolls back.

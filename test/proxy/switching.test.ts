@@ -1,5 +1,5 @@
 /**
- * Weight changes at the switch (issue 3 §3): atomic swaps under load drop
+ * Weight changes at the switch: atomic swaps under load drop
  * nothing, a request stays on the release that took it, drain waits for it, and
  * weights split traffic as asked.
  */

@@ -8,7 +8,7 @@ import { applyRetention, PRE_MIGRATE, preMigrationBackup } from './retention.js'
 import { takeBackup } from './take-backup.js';
 
 /**
- * `rewind deploy --migrate` (issue 5 §6): a backup of the database guarding the
+ * `rewind deploy --migrate`: a backup of the database guarding the
  * new release, then every pending up migration, then the schema version the
  * release needs is recorded on it. Runs before the release starts, so a failed
  * migration means the release never gets traffic.
@@ -63,7 +63,7 @@ export function assertMigratable(ctx: AppContext, service: string): string {
 }
 
 /**
- * The database part of an undo (issue 5 §6): none when the service has no
+ * The database part of an undo: none when the service has no
  * database, the target release never recorded a schema version, or the
  * database is already at it. Otherwise migrate-down, or restore when configured
  * or when a down file is missing, from the pre-migration backup of a release

@@ -26,7 +26,7 @@ export interface DatabaseHandle {
 
 const handles = new WeakMap<AppContext, Map<string, DatabaseHandle>>();
 
-/** The database to act on: the one named, or the only one declared (issue 5 CLI: `--db`). */
+/** The database to act on: the one named, or the only one declared (`--db`). */
 export function resolveDatabaseName(ctx: AppContext, name?: string): string {
   const declared = Object.keys(ctx.loaded.config.databases);
   if (name !== undefined) {

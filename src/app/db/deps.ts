@@ -13,7 +13,7 @@ export interface DbEvent {
 }
 
 /**
- * Explicit dependencies of every database use case (issue 5 §8): no config
+ * Explicit dependencies of every database use case: no config
  * import; compose.ts (or a test) builds them.
  */
 export interface DbDeps {

@@ -2,7 +2,7 @@ import type { AppContext } from '../context.js';
 import type { DatabaseHandle } from './database-for.js';
 
 /**
- * The tables a database at `schemaVersion` must have (issue 5 §5: "from the backup
+ * The tables a database at `schemaVersion` must have ("from the backup
  * manifest or the migration head"): those of the newest full or schema backup
  * taken at that version. Row counts are not expected: writes went on since.
  */

@@ -1,4 +1,4 @@
-/** Database use cases (issue 5 §8): plain functions over explicit dependencies. */
+/** Database use cases: plain functions over explicit dependencies. */
 export { record, type DbDeps, type DbEvent, type DbStore } from './deps.js';
 export { takeBackup, type TakeBackupOptions } from './take-backup.js';
 export { getBackup, listBackups, verifyBackup, type VerifyResult } from './verify-backup.js';

@@ -25,7 +25,7 @@ export interface MigrateDownResult {
 }
 
 /**
- * Migrate down to `toVersion` (issue 5 §3): the checks run first (dry run), so a
+ * Migrate down to `toVersion`: the checks run first (dry run), so a
  * refusal happens before the backup and before any SQL; then a full backup, then
  * the down steps. Already at the version: a no-op.
  */

@@ -25,7 +25,7 @@ export interface RestoreBackupResult {
 
 /**
  * The runbook's "stop writes, restore the backup" as one guarded operation
- * (issue 5 §8): verify first (a corrupt backup is refused before anything is
+ *: verify first (a corrupt backup is refused before anything is
  * touched) → safety backup of the current state → read-only on → restore →
  * validate → read-only off. If the restore or the validation fails, the safety
  * backup is put back and the error says so; if even that fails, the database is

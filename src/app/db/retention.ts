@@ -11,7 +11,7 @@ export const PRE_MIGRATE = 'pre-migrate';
 const ROLLBACK_CANDIDATES: readonly ReleaseStatus[] = ['deploying', 'analyzing', 'live', 'superseded'];
 
 /**
- * Backups a rollback may still need (issue 5, retention): the pre-migration
+ * Backups a rollback may still need: the pre-migration
  * backups of releases that can still be rolled back, and every backup named by
  * a rollback that is planned or running.
  */

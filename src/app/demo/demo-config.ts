@@ -1,5 +1,5 @@
 /**
- * The demo's rewind.yaml (issue 3 §7): the bundled sample service behind the
+ * The demo's rewind.yaml: the bundled sample service behind the
  * traffic switch, 2 instances, triggers tuned so each fault is caught within a
  * second or two, short analysis and post-rollback watch so a run ends well under
  * 60 s. Each release reads its own env file (`node --env-file`), which is how
@@ -47,7 +47,7 @@ export interface DemoNotificationTargets {
 
 /**
  * Channels to the demo's own receivers and routes for rollbacks, deploys and
- * drills (issue 6 "done when"). PagerDuty only acts on rollback events itself.
+ * drills. PagerDuty only acts on rollback events itself.
  */
 export function demoNotifications(targets: DemoNotificationTargets): Record<string, unknown> {
   const all = ['demo-slack', 'demo-pagerduty', 'demo-webhook'];

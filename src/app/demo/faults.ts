@@ -1,5 +1,5 @@
 /**
- * The faults `rewind demo --fault` can give release v2 (issue 3 §7), each one a
+ * The faults `rewind demo --fault` can give release v2, each one a
  * runbook's reason to roll back, and what the demo expects of it. The sample app
  * (examples/demo/app/server.js) injects them itself from its environment.
  * `crash` and `unhealthy` begin FAULT_AFTER_MS after the app's process starts;

@@ -1,5 +1,5 @@
 /**
- * The demo's load generator (issue 3 §7: "a load generator at about 150
+ * The demo's load generator ("a load generator at about 150
  * requests/s"). Open loop: request n is due at `start + n / rate`, whatever the
  * answers do, so a slow release cannot slow the load down and hide its own
  * latency. Concurrency is bounded; a request that falls due while the bound is

@@ -1,5 +1,5 @@
 /**
- * The demo's and the bench's measurements (issue 3 §7): when the fault started,
+ * The demo's and the bench's measurements: when the fault started,
  * when Rewind noticed, when clients were served well again.
  *
  * - fault start: the later of (a) the fault's activation in the app — the

@@ -1,5 +1,5 @@
 /**
- * Live progress of the demo on stderr (issue 3 §7: "current weights, error rate,
+ * Live progress of the demo on stderr ("current weights, error rate,
  * step list"): one status line a second, and a line for each event that tells
  * the story (trigger fired, decision, rollback steps, traffic restored).
  */

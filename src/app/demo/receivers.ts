@@ -1,6 +1,5 @@
 /**
- * The demo's stand-ins for Slack, PagerDuty and a webhook endpoint (issue 6,
- * "done when": a demo rollback produces the Slack, PagerDuty and webhook
+ * The demo's stand-ins for Slack, PagerDuty and a webhook endpoint (* "done when": a demo rollback produces the Slack, PagerDuty and webhook
  * messages). Plain node:http servers on 127.0.0.1 with a free port that record
  * what arrives, so `rewind demo` can show that the outbox delivered for real.
  */

@@ -1,5 +1,5 @@
 /**
- * `rewind demo` (issue 3 §7) as a use case: an in-process controller with the
+ * `rewind demo` as a use case: an in-process controller with the
  * bundled sample service, v1 deployed under steady load, then v2 with a fault,
  * and the automatic path left to do its job. Returns what happened, measured
  * from the fault's start. The bench runs episodes through the same function.
@@ -78,7 +78,7 @@ export interface DemoResult {
   durationMs: number;
   /** the state dir when it was kept (`--state-dir`), else null */
   stateDir: string | null;
-  /** what the demo's local Slack, PagerDuty and webhook receivers got (issue 6) */
+  /** what the demo's local Slack, PagerDuty and webhook receivers got */
   notifications: NotificationCounts;
   /** the incident report of the rollback (`<stateDir>/incidents/…md`); removed with a temporary state dir */
   reportPath: string | null;
@@ -175,7 +175,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await sleep(options.settleMs ?? 1000, options.signal);
     const report = await load.stop();
     progress.stop();
-    // the record of what happened (issue 6): the outbox delivers and the incident
+    // the record of what happened: the outbox delivers and the incident
     // report is written in the background; wait a few seconds for both, no longer
     const reportPath = (): string | null => {
       const written = events.find((e) => e.type === 'report.written' && e.rollbackId === second.rollbackId);

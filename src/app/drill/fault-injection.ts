@@ -13,7 +13,7 @@ const keyOf = (service: string, environment: string): string => `${service}\u000
 /**
  * The environment a drill adds to the release it starts: `FAULT` and
  * `FAULT_AFTER_MS`, which the sample app reads (a wrapper around the same
- * command, issue 6 §7). Held only while the drill's release is being started,
+ * command). Held only while the drill's release is being started,
  * so the live release and later restarts never see it; the local driver keeps
  * the environment of a release for its whole life, including restarts.
  */

@@ -1,5 +1,5 @@
 /**
- * The canary judge inside the watch (issue 4 §6): during each canary step the
+ * The canary judge inside the watch: during each canary step the
  * per-second samples of canary and stable, over the same seconds, are compared
  * with the statistical judge; a failing score becomes a trigger outcome
  * (severity `high` by default, so the runbook table rolls it back).

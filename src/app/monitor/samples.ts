@@ -1,5 +1,5 @@
 /**
- * Per-second signal samples of every watched release (issue 4 §7): the last
+ * Per-second signal samples of every watched release: the last
  * good reading of each (revision, metric) in each second is kept and written to
  * the store once the second is over, so `rewind policy replay` and the canary
  * judge see what the monitor saw.

@@ -1,5 +1,5 @@
 /**
- * The `smoke` step of a rollback (issue 4 §5): the smoke tests against the
+ * The `smoke` step of a rollback: the smoke tests against the
  * restored release. A failure is a critical trigger (recorded as
  * `trigger.fired`) and fails the step, which escalates the rollback.
  */

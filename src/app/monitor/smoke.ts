@@ -1,5 +1,5 @@
 /**
- * Smoke tests (issue 4 §5): a few real requests to the service's front door
+ * Smoke tests: a few real requests to the service's front door
  * after a release gets traffic and after a rollback. A failed smoke test is a
  * `critical` trigger outcome, so the matrix decides as for any other trigger
  * (the runbook table rolls critical back).

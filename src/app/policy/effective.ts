@@ -1,6 +1,6 @@
 /**
  * The policy Rewind applies to one (service, environment), read from config
- * (issue 4 §1–§3): the top-level `policy` with the environment's overrides, the
+ *: the top-level `policy` with the environment's overrides, the
  * decision matrix (config rules, or the runbook table by default) and the
  * service's triggers as evaluator specs.
  */

@@ -1,5 +1,5 @@
 /**
- * `rewind policy replay --rollback <id> -c other.yaml` (issue 4 §7): the
+ * `rewind policy replay --rollback <id> -c other.yaml`: the
  * per-second samples recorded while the rolled-back release was watched, run
  * through another config's triggers and matrix — when each trigger would have
  * fired and what would have been decided — beside what really happened.

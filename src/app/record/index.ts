@@ -11,7 +11,7 @@ export { startNotifications, type NotificationOptions } from './notifications.js
 export { targetsFor } from './targets.js';
 
 /**
- * What `rewind serve` records and tells (issue 6): notification delivery through
+ * What `rewind serve` records and tells: notification delivery through
  * the outbox, the incident report and `target.missed` at each rollback end,
  * `/metrics`, and scheduled drills. Every part listens to events and works in
  * the background, so none of it can slow a rollback.

@@ -17,7 +17,7 @@ export interface NotificationOptions {
 }
 
 /**
- * Notification delivery inside `rewind serve` (issue 6 §1–§4): one notifier per
+ * Notification delivery inside `rewind serve`: one notifier per
  * `notifications.channels[]`, the routes and templates of the config, and the
  * outbox dispatcher fed by every event the controller emits. Status page
  * incident ids live in `<stateDir>/notify-state.json` so a restart updates the

@@ -19,7 +19,7 @@ export interface ReportWriter {
  * When a rollback ends (succeeded, escalated, failed) the incident report is
  * written to `<stateDir>/incidents/<date>-<service>-<id>.md` and each missed
  * recovery target is announced as `target.missed` {target, measuredMs, targetMs}
- * (issue 6 §5, §6). All of it runs in the background: the event listener returns
+ *. All of it runs in the background: the event listener returns
  * at once, so neither a slow disk nor a broken report can delay a rollback.
  */
 export function createReportWriter(ctx: AppContext): ReportWriter {

@@ -2,7 +2,7 @@ import type { RewindConfig } from '../../config/schema/index.js';
 import type { RecoveryTargets } from '../../report/index.js';
 
 /**
- * The recovery-time targets of an environment (issue 6 §6): its own
+ * The recovery-time targets of an environment: its own
  * `environments.<e>.targets`, else the top-level `targets`, else none (nothing
  * is checked and no `target.missed` is emitted).
  */

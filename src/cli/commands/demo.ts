@@ -47,7 +47,7 @@ function summary(result: DemoResult): string[] {
   return lines;
 }
 
-/** What the demo's local receivers got and where the incident report is (issue 6). */
+/** What the demo's local receivers got and where the incident report is. */
 function notificationLines(result: DemoResult): string[] {
   const { slack, pagerduty, webhook, webhookRejected, pagerdutyEvents } = result.notifications;
   const actions = pagerdutyEvents.map((e) => e.action).join(', ');
@@ -65,7 +65,7 @@ function notificationLines(result: DemoResult): string[] {
 }
 
 /**
- * `rewind demo` (issue 3 §7): exits 0 when the outcome was the expected one
+ * `rewind demo`: exits 0 when the outcome was the expected one
  * (rolled back for a fault, promoted for `none`), 1 otherwise.
  */
 export async function demo(options: DemoCommandOptions): Promise<number> {

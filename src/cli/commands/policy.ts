@@ -11,7 +11,7 @@ import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { printJson, printLines, say, table, time } from '../output.js';
 
-/** `rewind policy explain` and `rewind policy replay` (issue 4 §1, §7): local, config and store only. */
+/** `rewind policy explain` and `rewind policy replay`: local, config and store only. */
 export async function explain(options: GlobalOptions, service: string): Promise<number> {
   const result = explainPolicy(loadConfig(options.config), service, options.env);
   if (options.json) {

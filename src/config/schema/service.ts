@@ -165,7 +165,7 @@ export const healthSchema = z.strictObject({
   readyTimeout: duration('a release that is not ready by then fails').default('60s'),
 });
 
-/** A smoke test (issue 4 §5): one request and what its answer must look like. */
+/** A smoke test: one request and what its answer must look like. */
 export const smokeTestSchema = z.strictObject({
   name: name('smoke test'),
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH']).default('GET'),
@@ -213,7 +213,7 @@ export const serviceSchema = z.strictObject({
           fireOn: z.enum(['fail', 'marginal']).default('fail'),
         })
         .optional()
-        .describe('statistical canary judge (issue 4 §6): canary vs stable over the same seconds'),
+        .describe('statistical canary judge: canary vs stable over the same seconds'),
     })
     .default({ steps: [10, 50, 100], pause: '10s' }),
   rollbackWindow: duration('the previous release stays warm this long after promotion').default('10m'),

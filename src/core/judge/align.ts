@@ -1,5 +1,5 @@
 /**
- * Canary and stable samples "over the same seconds" (issue 4 §3): from the
+ * Canary and stable samples "over the same seconds": from the
  * per-second signal samples both releases recorded, keep only the seconds
  * where both have a value, so a canary that started later, or a gap in one
  * release's data, does not compare different periods of traffic.

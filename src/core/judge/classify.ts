@@ -1,5 +1,5 @@
 /**
- * Per-metric classification of a canary against the stable release (issue 4 §3),
+ * Per-metric classification of a canary against the stable release,
  * Kayenta-like: `high`, `low` or `pass`. A difference counts only when it is
  * both statistically significant (Mann–Whitney) and large enough to matter
  * (the effect-size floor): with thousands of requests a 2 % latency change is

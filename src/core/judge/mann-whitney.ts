@@ -1,5 +1,5 @@
 /**
- * The two-sided Mann–Whitney U test (issue 4 §3), the rank test Kayenta-style
+ * The two-sided Mann–Whitney U test, the rank test Kayenta-style
  * canary judges use because latency is skewed and far from normal.
  *
  * U₁ counts the pairs (xᵢ, yⱼ) with xᵢ > yⱼ, ties counting one half, computed

@@ -1,6 +1,6 @@
 /**
  * The standard normal distribution's tails, for the Mann–Whitney normal
- * approximation (issue 4 §3). Written out here (no statistics dependency):
+ * approximation. Written out here (no statistics dependency):
  * accurate to about 1e-14 relative, which matters because a canary with
  * thousands of samples produces p-values far below 1e-6.
  */

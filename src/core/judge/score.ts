@@ -1,5 +1,5 @@
 /**
- * The canary score (issue 4 §3), Kayenta-like: the weighted share of metrics
+ * The canary score, Kayenta-like: the weighted share of metrics
  * that did not fail, 0–100, compared with two thresholds. A failing score then
  * becomes an ordinary trigger outcome, so the decision matrix treats the judge
  * like any other trigger.

@@ -1,5 +1,5 @@
 /**
- * `rewind policy explain` (issue 4 §2): the matrix as rows a person can read,
+ * `rewind policy explain`: the matrix as rows a person can read,
  * in the order rules are tried for each environment.
  */
 import { formatDuration } from '../duration.js';

@@ -1,5 +1,5 @@
 /**
- * The decision matrix (issue 4 §2): what policy makes of fired triggers, per
+ * The decision matrix: what policy makes of fired triggers, per
  * environment. Rules are plain data so `rewind policy explain` can print them.
  */
 import type { OnTimeout } from '../model.js';
@@ -50,7 +50,7 @@ export const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
 export const DEFAULT_ON_TIMEOUT: OnTimeout = 'escalate';
 
 /**
- * The runbook table as a matrix (DESIGN.md, issue 4 §2):
+ * The runbook table as a matrix (DESIGN.md):
  * data-integrity or security → escalate (a rollback can lose data: a human
  * decides); health-check failures or critical → rollback; high (error rate) →
  * rollback and page on-call; medium (performance) → ask; low → ignore.

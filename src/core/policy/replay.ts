@@ -1,5 +1,5 @@
 /**
- * Policy replay (issue 4 §4): run triggers and a matrix over the per-second
+ * Policy replay: run triggers and a matrix over the per-second
  * samples recorded during an episode, to see when each trigger would have
  * fired and what would have been decided — `rewind policy replay`.
  */

@@ -1,5 +1,5 @@
 /**
- * Checks a decision matrix before it is used (issue 4 §2), collecting every
+ * Checks a decision matrix before it is used, collecting every
  * problem at once (STYLE.md §5) with the key path of each, so a user fixes
  * the whole policy in one go.
  */

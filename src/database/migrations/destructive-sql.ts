@@ -1,6 +1,6 @@
 /**
  * Finds the statements of a down migration that destroy data: `DROP TABLE` and
- * `ALTER TABLE … DROP [COLUMN]` (issue 5 §3). The runner checks each one against
+ * `ALTER TABLE … DROP [COLUMN]`. The runner checks each one against
  * the live database before anything runs. The parser is deliberately simple: it
  * strips comments and string literals, splits on `;` and matches keywords, which
  * covers what migration tools write; anything it cannot read is not a drop.

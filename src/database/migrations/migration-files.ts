@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 
-/** One migration on disk: `migrations/<version>_<name>.up.sql` and `.down.sql` (issue 5 §3, tool `sql`). */
+/** One migration on disk: `migrations/<version>_<name>.up.sql` and `.down.sql` (tool `sql`). */
 export interface MigrationFile {
   version: string;
   name: string;

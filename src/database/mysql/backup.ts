@@ -14,7 +14,7 @@ type BackupOptions = Parameters<DatabaseAdapter['backup']>[0];
 export const DUMP_FILE = 'dump.sql';
 
 /**
- * `mysqldump --single-transaction` (issue 5 §7): a consistent InnoDB snapshot
+ * `mysqldump --single-transaction`: a consistent InnoDB snapshot
  * without locking writers. Row counts are taken under their own consistent
  * snapshot just before the dump (mysqldump cannot share its snapshot).
  */

@@ -25,7 +25,7 @@ export interface MysqlAdapterOptions {
 }
 
 /**
- * The MySQL/MariaDB DatabaseAdapter (issue 5 §7): single-file mysqldump
+ * The MySQL/MariaDB DatabaseAdapter: single-file mysqldump
  * backups, restores through the mysql/mariadb client, read_only (and MySQL's
  * super_read_only), and the validation subset: tables, row counts, foreign keys.
  */
@@ -70,7 +70,7 @@ export function createMysqlAdapter(options: MysqlAdapterOptions): DatabaseAdapte
       return restoreWhole(conn, client(), manifest, path, restoreOptions.quarantineSuffix);
     },
 
-    /** issue 5 §4: read_only stops ordinary users; super_read_only (MySQL) stops administrators too. */
+    /** read_only stops ordinary users; super_read_only (MySQL) stops administrators too. */
     setReadOnly: (on) =>
       conn.withClient(async (c) => {
         const [vars] = await c.query<RowDataPacket[]>(`SHOW GLOBAL VARIABLES LIKE 'super_read_only'`);

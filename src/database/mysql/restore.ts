@@ -25,7 +25,7 @@ async function quarantine(client: mysql.Connection, tables: string[], suffix: st
 }
 
 /**
- * A whole-database restore through the `mysql`/`mariadb` client (issue 5 §7).
+ * A whole-database restore through the `mysql`/`mariadb` client.
  * MySQL DDL is not transactional: the use case's safety backup is what undoes
  * a failure midway. `super_read_only` (MySQL only) would block even Rewind, so it
  * is lifted for the restore and put back; plain `read_only` stays on.

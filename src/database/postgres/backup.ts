@@ -14,7 +14,7 @@ export const DUMP_DIR = 'dump';
 /**
  * pg_dump in directory format (`-Fd -j jobs`) under an exported snapshot, while
  * the same snapshot counts the rows: the counts in the manifest are exactly the
- * rows in the dump (issue 5 §1), and counting overlaps the dump instead of
+ * rows in the dump, and counting overlaps the dump instead of
  * adding to it.
  */
 export async function pgBackup(

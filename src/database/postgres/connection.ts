@@ -21,7 +21,7 @@ export interface PgConnection {
 
 /**
  * Rewind's own sessions ignore the database's read-only default: the restore
- * runs while the database is read-only for everyone else (issue 5 §4).
+ * runs while the database is read-only for everyone else.
  */
 const OWN_SESSION_OPTIONS = '-c default_transaction_read_only=off -c statement_timeout=0';
 

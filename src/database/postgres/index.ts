@@ -28,7 +28,7 @@ export interface PostgresAdapterOptions {
 }
 
 /**
- * The PostgreSQL DatabaseAdapter (issue 5): pg_dump directory-format backups
+ * The PostgreSQL DatabaseAdapter: pg_dump directory-format backups
  * with a checksummed manifest, full or per-table restores, read-only mode,
  * `sql` migrations and catalog-driven validation.
  */
@@ -93,7 +93,7 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): Database
     },
 
     /**
-     * issue 5 §4: the database default changes, then every other session of this
+     * the database default changes, then every other session of this
      * database is terminated so reconnecting clients pick the new default up.
      * Rewind's own sessions override the default (see connection.ts).
      */

@@ -56,7 +56,7 @@ async function quarantineExisting(conn: PgConnection, names: string[], suffix: s
 }
 
 /**
- * Restores only the named tables, in ONE transaction through psql (issue 5 §2):
+ * Restores only the named tables, in ONE transaction through psql:
  * keep the current rows in `<table>_quarantine_<suffix>`, empty the tables,
  * load the dump's data (pg_restore --data-only of just those TOC entries), then
  * check every foreign key touching them before COMMIT. Foreign-key and user

@@ -8,7 +8,7 @@ export interface Expected {
 }
 
 /**
- * Post-restore validation (issue 5 §5): expected tables present, every foreign
+ * Post-restore validation: expected tables present, every foreign
  * key holds (one anti-join per constraint from the catalog), every index valid
  * (`pg_index.indisvalid`), row counts as expected. One check per item.
  */

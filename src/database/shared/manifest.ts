@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { BackupManifest, ValidationCheck } from '../../core/ports/database.js';
 
-/** The manifest lives beside the dump (issue 5 §1). */
+/** The manifest lives beside the dump. */
 export const MANIFEST_FILE = 'manifest.json';
 
 /** A backup goes into its own new directory; an existing non-empty one is refused. */

@@ -1,5 +1,5 @@
 /**
- * Secrets never appear in errors or outputs (BRIEF, issue 5): every message that
+ * Secrets never appear in errors or outputs (BRIEF): every message that
  * leaves an adapter goes through these helpers first.
  */
 

@@ -21,7 +21,7 @@ export interface SqliteAdapterOptions {
 const BACKUP_FILE = 'database.sqlite';
 
 /**
- * The SQLite DatabaseAdapter (issue 5 §7): online backup API, restore by
+ * The SQLite DatabaseAdapter: online backup API, restore by
  * swapping the file (the old file is kept beside it), validation with
  * `PRAGMA foreign_key_check` and `integrity_check`. No server, so no read-only
  * mode and no per-table restore (capabilities say so).

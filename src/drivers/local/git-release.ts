@@ -1,5 +1,5 @@
 /**
- * Git releases (issue 3 §4): the version is a commit-ish. Each commit gets its own
+ * Git releases: the version is a commit-ish. Each commit gets its own
  * detached worktree under `<stateDir>/releases/<sha>` and is built there once; a
  * marker file beside the tree records the successful build, so going back to an
  * older commit — the rollback — reuses its tree and skips the build.

@@ -1,5 +1,5 @@
 /**
- * The `local` driver (issue 3): services as local processes behind Rewind's own
+ * The `local` driver: services as local processes behind Rewind's own
  * traffic switch. The composition root wires it like this:
  *
  * ```ts

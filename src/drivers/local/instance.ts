@@ -1,5 +1,5 @@
 /**
- * One supervised instance (issue 3 §1): a detached process (its own group) on a
+ * One supervised instance: a detached process (its own group) on a
  * fixed loopback port, output appended to its log file, restarted after a crash
  * with exponential backoff — a crash loop shows up as a climbing `restarts`
  * signal instead of a busy spin. A process inherited from a previous controller
@@ -91,7 +91,7 @@ export function createInstance(spec: InstanceSpec, events: InstanceEvents, clock
       );
     }
     child.on('error', () => undefined);
-    // The controller may exit and a later one adopt the process (issue 3 §1).
+    // The controller may exit and a later one adopt the process.
     child.unref();
     const childPid = child.pid;
     child.once('exit', (code, signal) => {

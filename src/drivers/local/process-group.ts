@@ -1,7 +1,7 @@
 /**
  * Process-group helpers. Each instance is spawned detached, so it leads its own
  * group and everything it forks stays in that group: stopping means signalling
- * the group, never only the pid (issue 3 §1). Zombies count as gone: in a
+ * the group, never only the pid. Zombies count as gone: in a
  * container PID 1 may never reap orphans, and a zombie holds no resources.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The instances of one release (issue 3 §1, §2): spawns or adopts `instances`
+ * The instances of one release: spawns or adopts `instances`
  * processes on free loopback ports, keeps one health probe per process, and keeps
  * the release's run file current so a later controller can adopt what survives.
  */

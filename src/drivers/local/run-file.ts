@@ -1,5 +1,5 @@
 /**
- * One pid/port file per release under `<stateDir>/run/` (issue 3 §1). Instances
+ * One pid/port file per release under `<stateDir>/run/`. Instances
  * live in their own process groups and survive a controller that is SIGKILLed;
  * the next controller reads these files to adopt them instead of leaking them.
  */

@@ -1,5 +1,5 @@
 /**
- * Live/ready probing of one instance (issue 3 §2), the way an SRE reads
+ * Live/ready probing of one instance, the way an SRE reads
  * "3+ consecutive health check failures → roll back": every `intervalMs` both
  * paths are checked; an instance is ready after one ready success and stops being
  * ready after `failureThreshold` consecutive ready failures. Failures are counted

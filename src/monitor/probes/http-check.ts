@@ -1,5 +1,5 @@
 /**
- * One HTTP health check (issue 3 §2): GET a path on an instance with a deadline.
+ * One HTTP health check: GET a path on an instance with a deadline.
  * A fresh connection per check (`agent: false`, `connection: close`) so a probe
  * never holds a keep-alive socket that would delay the instance's graceful stop.
  */

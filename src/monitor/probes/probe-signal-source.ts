@@ -1,5 +1,5 @@
 /**
- * The probes' SignalSource (issue 3 §2): healthCheckFailures, restarts, ready,
+ * The probes' SignalSource: healthCheckFailures, restarts, ready,
  * cpuPercent and memoryMB of a release's local instances. Probe values are
  * gauges read now; the query window only matters for CPU, which is a rate.
  * The owner of the instances (the local driver) is reached through a lookup so

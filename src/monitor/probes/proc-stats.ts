@@ -1,5 +1,5 @@
 /**
- * CPU and memory of a release's processes read from Linux /proc (issue 3 §2).
+ * CPU and memory of a release's processes read from Linux /proc.
  * Each instance runs in its own process group, so a wrapper (`npm start`) and the
  * processes it forks are all counted: we sum every live member of each group.
  */

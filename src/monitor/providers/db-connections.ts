@@ -1,5 +1,5 @@
 /**
- * `dbConnectionsPercent` (issue 4 §5): client connections / max_connections of
+ * `dbConnectionsPercent`: client connections / max_connections of
  * the service's PostgreSQL database, in percent. One pooled connection is kept
  * open while the release is watched, so a busy database is not made busier by
  * the monitor. Other engines answer `inconclusive` with the reason.

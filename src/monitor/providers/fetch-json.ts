@@ -1,6 +1,6 @@
 /**
  * One GET that answers JSON or says why not, for the metric providers
- * (issue 4 §5). It never throws: a provider turns a failure into an
+ *. It never throws: a provider turns a failure into an
  * `inconclusive` reading, never into a healthy value.
  */
 import { describeEndpoint, redact } from './redact.js';

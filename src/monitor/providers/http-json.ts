@@ -1,6 +1,6 @@
 /**
  * A SignalSource reading one number from any HTTP endpoint that answers JSON
- * (issue 4 §5): a vendor API, an app's own /stats. Like every provider it
+ *: a vendor API, an app's own /stats. Like every provider it
  * answers `inconclusive` when the endpoint cannot answer, never throws, and
  * keeps header values and URL credentials out of its errors.
  */

@@ -1,5 +1,5 @@
 /**
- * A small path into a JSON document for the HTTP JSON provider (issue 4 §5):
+ * A small path into a JSON document for the HTTP JSON provider:
  * `data.errorRate`, `items[0].value`, `stats["p95 ms"]`. No wildcards or
  * filters: a signal is one number.
  */

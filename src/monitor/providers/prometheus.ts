@@ -1,5 +1,5 @@
 /**
- * A SignalSource backed by Prometheus instant queries (issue 4 §5). Each metric
+ * A SignalSource backed by Prometheus instant queries. Each metric
  * has a PromQL template; the monitor asks at the evaluation time over the
  * trigger's window. An unreachable or failing Prometheus answers
  * `inconclusive` (never throws, never a healthy value); an empty result

@@ -1,5 +1,5 @@
 /**
- * Placeholders in provider templates (issue 4 §5): `{service}`, `{env}`,
+ * Placeholders in provider templates: `{service}`, `{env}`,
  * `{version}`, `{revision}`, `{window}` (a PromQL duration such as `60s`),
  * `{windowMs}`, `{metric}` and `{at}` (epoch ms). An unknown placeholder is
  * left as it is so the error the server returns shows it.

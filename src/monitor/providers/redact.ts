@@ -1,5 +1,5 @@
 /**
- * Keeping secrets out of readings (issue 4 §5; house rule: tokens, passwords and
+ * Keeping secrets out of readings (house rule: tokens, passwords and
  * webhook URLs never appear in errors, logs or outputs). A provider's error
  * names the endpoint by origin and path only, and any text a server sent back
  * has every known secret cut out before it becomes a reading's `error`.
