@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ExitCode, UserError } from '../core/errors.js';
+import { ExitCode, UserError, isUserError } from '../core/errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Lease } from '../core/model.js';
 import { createServer } from '../server/index.js';
@@ -74,6 +74,9 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
   let server: FastifyInstance | null = null;
   let leadership = null as Leadership | null;
   let elected: () => void = () => undefined;
+  // a config problem met while the first term starts (a front door already taken) ends `serve` with its code
+  let startFailure: unknown = null;
+  let started = false;
   const firstRound = new Promise<void>((resolve) => (elected = resolve));
 
   const beginTerm = async (lease: Lease) => {
@@ -163,13 +166,21 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       address: url,
       log,
       onElected: (lease) =>
-        beginTerm(lease).catch((error: unknown) => log(`starting the term failed: ${String(error)}`)),
+        beginTerm(lease).catch((error: unknown) => {
+          if (!started && isUserError(error)) startFailure = error;
+          log(`starting the term failed: ${String(error)}`);
+        }),
       onDeposed: endTerm,
     });
     leadership = held;
     // the first election round: a leader has resumed its rollbacks before `serve` says it listens
     await held.ready;
     elected();
+    if (startFailure) {
+      await endTerm('the term could not start');
+      throw startFailure;
+    }
+    started = true;
     let closing: Promise<void> | null = null;
     const close = () => {
       closing ??= (async () => {
