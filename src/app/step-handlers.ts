@@ -112,12 +112,10 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
     },
     async retire(step, { rollback, signal, log, onProcess }) {
       const bad = await release(ctx, rollback.service, rollback.environment, step.params.revision);
-      const output = await ctx
-        .driver(rollback.service)
-        .retire(bad, { signal, log, onProcess, force: step.params.force === true });
-      // drained: every answer the bad release gave is counted now (the report's impact)
+      // traffic left it one step ago: count what its users met now (the report's impact), before
+      // the release is removed and the traffic switch frees its telemetry
       if (bad.revision === rollback.fromRevision) await recordImpact(ctx, rollback);
-      return output;
+      return ctx.driver(rollback.service).retire(bad, { signal, log, onProcess, force: step.params.force === true });
     },
     async 'native-undo'(step, { rollback, signal, log, onProcess }) {
       const driver = ctx.driver(rollback.service);

@@ -33,8 +33,9 @@ function counter(sources: SignalSource[]): SignalSource | null {
 }
 
 /**
- * Measures once the bad release is drained (its answers in flight are counted
- * too) and records it as `rollback.impact`, which the incident report reads.
+ * Measures when the bad release is about to be retired, after traffic left it
+ * (its telemetry is freed once it is removed), and records it as
+ * `rollback.impact`, which the incident report reads.
  * Traffic-restored time comes from the `rollback.traffic-restored` event.
  */
 export async function recordImpact(ctx: AppContext, rollback: Rollback): Promise<void> {
@@ -58,7 +59,7 @@ export async function recordImpact(ctx: AppContext, rollback: Rollback): Promise
   });
 }
 
-/** Counts up to `countUntil` (after the drain); the first failure is looked for before `restoredAt`. */
+/** Counts up to `countUntil` (the retire step); the first failure is looked for before `restoredAt`. */
 export async function measureImpact(
   ctx: AppContext,
   rollback: Pick<Rollback, 'service' | 'environment' | 'fromRevision'>,
