@@ -64,8 +64,9 @@ describe('rewind demo rolls back a faulty v2', () => {
     const run = await runDemoCli(['--fault', 'latency']);
     rolledBackWell(run, 'latency');
     expect(run.json.trigger?.metric).toBe('latencyP95Ms');
-    // slow answers are only measured when they finish (1.5 s), then `for: 1s`
-    expect(run.json.detectedAfterMs).toBeGreaterThanOrEqual(1500);
+    // slow answers count at the age they have reached while still in flight, so the
+    // p95 trigger needs neither the 1.5 s answers to finish nor the fault to be old
+    expect(run.json.detectedAfterMs).toBeGreaterThan(0);
     expect(run.json.detectedAfterMs).toBeLessThan(6000);
     expect(run.json.trafficRestoredAfterMs).toBeLessThan(7000);
     expect(run.json.failedRequests).toBe(0);

@@ -62,7 +62,7 @@ describe('deploy --watch and the incident impact', () => {
     expect(rollback.status).toBe('running');
     expect(rollback.steps.find((s) => s.name === 'watch')?.status).toBe('running');
 
-    // counted once the bad release is drained (the retire step right after the shift)
+    // counted in the retire step right after the shift, before the bad release is removed
     const report = await waitFor('the impact', async () => {
       const built = JSON.parse((await cli('report', result.rollbackId, '--format', 'json')).stdout);
       return built.impact.measuredBy !== null && built;
