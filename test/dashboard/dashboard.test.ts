@@ -58,6 +58,10 @@ describe('the dashboard in Chromium', () => {
     await vera.page.getByRole('heading', { name: 'Revisions' }).waitFor();
     await expect.poll(() => vera.page.locator('table.releases tbody tr').count()).toBe(3);
     expect(await vera.page.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
+    // flags per release: the kill switch set on r3 shows on its row only
+    const row = (rev: string) => vera.page.locator('table.releases tbody tr', { hasText: rev });
+    await expect.poll(() => row('r3').locator('.flags').textContent()).toContain('FEATURE_NEW_CHECKOUT=false');
+    expect(await row('r1').locator('.flags').count()).toBe(0);
     // the session is refused by the API as well, even with its CSRF token
     const cookie = (await vera.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     const session = (await (await apiFetch(`${serve.url}/v1/session`, { headers: { cookie } })).json()) as {

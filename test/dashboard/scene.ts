@@ -85,6 +85,9 @@ export async function startScene(): Promise<Scene> {
     const v2 = await cli('deploy', 'web', 'v2', '--env', 'staging');
     expect(v2.code, v2.stderr).toBe(0);
     await promoted(3);
+    // a kill switch set on the live release: the service page lists it per release
+    const flagged = await cli('flag', 'off', 'web', 'FEATURE_NEW_CHECKOUT', '--env', 'staging');
+    expect(flagged.code, flagged.stderr).toBe(0);
     const backup = await apiFetch(`${serve.url}/v1/db/backups`, { method: 'POST', json: {} }, admin);
     expect(backup.status, await backup.clone().text()).toBe(201);
     return { project, serve, ports, webhook, tokens, cli, close };

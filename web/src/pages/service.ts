@@ -9,6 +9,7 @@ import { askReason } from '../dialog.js';
 import { badge, fill, h, link, table } from '../dom.js';
 import { ago, time, weights } from '../format.js';
 import { refreshOn } from '../live.js';
+import { configChanges, flagsByRevision, flagsCell } from './release-config.js';
 
 const CHARTED = ['errorRate', 'latencyP95Ms', 'requestRate'];
 const WINDOW_MS = 15 * 60_000;
@@ -41,9 +42,10 @@ export const servicePage: Page = (main, session, [service = '', environment = ''
     });
 
   const load = async () => {
-    const [status, releases] = await Promise.all([
+    const [status, releases, flags] = await Promise.all([
       get<ServiceStatus & { protected?: boolean }>(`/v1/status${base}`),
       get<Release[]>(`/v1/history${base}`),
+      flagsByRevision(service, environment),
     ]);
     const overview = await get<{ cells: { service: string; environment: string; protected: boolean }[] }>(
       '/v1/overview',
@@ -66,13 +68,14 @@ export const servicePage: Page = (main, session, [service = '', environment = ''
       history,
       h('h2', {}, 'Revisions'),
       table(
-        ['rev', 'version', 'deployed', 'by', 'outcome', 'config', ''],
+        ['rev', 'version', 'deployed', 'by', 'outcome', 'flags', 'config', ''],
         releases.map((r) => [
           `r${r.revision}`,
           r.version,
           h('span', { title: time(r.createdAt) }, ago(r.createdAt)),
           r.deployedBy,
           badge(r.status),
+          flagsCell(flags.get(r.revision)),
           h(
             'span',
             { class: 'config' },
@@ -83,6 +86,7 @@ export const servicePage: Page = (main, session, [service = '', environment = ''
             ),
             r.schemaVersion ? ` schema ${r.schemaVersion}` : '',
             r.artifact ? h('div', { class: 'muted' }, h('code', {}, r.artifact)) : null,
+            configChanges(service, environment, r.revision),
           ),
           mayUndo && r.revision !== live && r.status !== 'failed' && r.status !== 'deploying'
             ? h(
