@@ -55,7 +55,6 @@ export async function planServicePart(
     timeoutMs: parseDuration(h.timeout),
     onFailure: h.onFailure,
   });
-  const d = config.driver;
   const steps = planRollback({
     from,
     to,
@@ -64,14 +63,13 @@ export async function planServicePart(
     kind,
     emergency,
     timeouts: {
-      commandMs: d.type === 'command' ? parseDuration(d.timeout) : 60_000,
+      ...(driver.limits?.(service, environment) ?? { commandMs: 60_000, stopMs: 0 }),
       readyMs: parseDuration(config.health.readyTimeout),
-      stopMs: d.type === 'local' ? parseDuration(d.stopTimeout) : 0,
     },
     watchMs: parseDuration(config.postRollback.watch),
     smoke: config.smoke.length > 0,
     hooks: { pre: config.hooks.preRollback.map(hook), post: config.hooks.postRollback.map(hook) },
-    preferNativeUndo: d.type === 'command' && Boolean(d.undo),
+    preferNativeUndo: Boolean(driver.capabilities.preferNativeUndo),
     database: await planDatabase(ctx, from, to),
     restoreConfig: await hasConfigSnapshot(ctx, to),
   });
