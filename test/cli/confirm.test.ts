@@ -80,4 +80,27 @@ describe('confirmation', () => {
     expect(skipped.code, skipped.stderr).toBe(0);
     expect(await rollbacks()).toHaveLength(2);
   }, 90_000);
+
+  it('undo --all asks the same way, naming every service it would move', async () => {
+    const dir = project!.dir;
+    const cli = (...args: string[]) => runCli(args, { cwd: dir });
+    const rollbacks = async () => JSON.parse((await cli('rollbacks', '--json')).stdout) as unknown[];
+    expect((await cli('deploy', 'web', 'v4')).code).toBe(0);
+
+    const piped = await cli('undo', '--all');
+    expect(piped.code).toBe(2);
+    expect(piped.stderr).toContain('environments.production.confirm');
+    expect(await rollbacks()).toHaveLength(2);
+
+    const no = await onTerminal(['undo', '--all'], dir, 'n');
+    expect(no.output).toMatch(
+      /Roll back every service in production, dependents first: web v4 \(r\d+\) → v\d \(r\d+\)\? \[y\/N\]/,
+    );
+    expect(no.code).toBe(1);
+    expect(await rollbacks()).toHaveLength(2);
+
+    const yes = await onTerminal(['undo', '--all'], dir, 'y');
+    expect(yes.code, yes.output).toBe(0);
+    expect(await rollbacks()).toHaveLength(3);
+  }, 90_000);
 });

@@ -1,7 +1,7 @@
 import { closeContext, composeContext } from '../../app/compose.js';
 import type { OpsApi } from '../../app/ops/ops-api.js';
 import { createOpsApi } from '../../app/ops/ops-api.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import type { Actor } from '../../app/context.js';
 import { controllerUrl, inProcessActor } from '../connect.js';
 import { resolveToken } from '../credentials.js';
@@ -40,18 +40,18 @@ function createHttpOpsApi(baseUrl: string, token: string | undefined): OpsApi {
  */
 export async function connectOps(
   options: GlobalOptions,
-): Promise<{ api: OpsApi; actor: Actor; close(): Promise<void> }> {
+): Promise<{ api: OpsApi; actor: Actor; loaded: LoadedConfig; close(): Promise<void> }> {
   const loaded = loadConfig(options.config);
   const url = controllerUrl(options, loaded);
   if (await controllerReachable(url)) {
     // over HTTP the controller takes the identity from the token alone
     const api = createHttpOpsApi(url, resolveToken(options, loaded));
-    return { api, actor: { name: 'controller' }, close: async () => undefined };
+    return { api, actor: { name: 'controller' }, loaded, close: async () => undefined };
   }
   const ctx = composeContext(loaded, { owner: false });
   try {
     const actor = await inProcessActor(ctx, options, loaded);
-    return { api: createOpsApi(ctx), actor, close: () => closeContext(ctx) };
+    return { api: createOpsApi(ctx), actor, loaded, close: () => closeContext(ctx) };
   } catch (error) {
     await closeContext(ctx);
     throw error;

@@ -1,4 +1,5 @@
-import type { GroupUndoResult } from '../../app/group/undo-group.js';
+import type { GroupUndoRequest, GroupUndoResult } from '../../app/group/undo-group.js';
+import { confirmOrRefuse, needsConfirmation } from '../confirm.js';
 import { describeGroupOutcome, groupOutcome } from '../../core/group-order.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import { connect } from '../connect.js';
@@ -26,17 +27,21 @@ export async function undoGroup(options: UndoOptions & GroupOptions): Promise<nu
     );
   const ops = await connectOps(options);
   try {
-    const result: GroupUndoResult = await ops.api.undoGroup({
+    const request = {
       ...(options.group ? { group: options.group } : {}),
       ...(options.env ? { environment: options.env } : {}),
       ...(options.reason ? { reason: options.reason } : {}),
       emergency: options.emergency,
-      dryRun: options.dryRun,
       // over HTTP the CLI follows the saved rollback itself (a long rollback outlives one request)
       wait: false,
       actor: ops.actor,
-    });
-    const what = result.group ? `group ${result.group}` : 'every service';
+    };
+    const what = options.group ? `group ${options.group}` : 'every service';
+    if (!options.dryRun && !options.yes && !(await confirmed(ops, request, what))) {
+      say('not rolled back: nothing changed');
+      return ExitCode.failed;
+    }
+    const result: GroupUndoResult = await ops.api.undoGroup({ ...request, dryRun: options.dryRun });
     if (result.dryRun || !result.rollback) {
       if (options.json) printJson(result);
       else printPlan(result, what);
@@ -68,6 +73,21 @@ export async function undoGroup(options: UndoOptions & GroupOptions): Promise<nu
   } finally {
     await ops.close();
   }
+}
+
+/** In a `confirm: true` environment, asks with the same plan the undo will make; true elsewhere. */
+async function confirmed(
+  ops: Awaited<ReturnType<typeof connectOps>>,
+  request: Omit<GroupUndoRequest, 'dryRun'>,
+  what: string,
+): Promise<boolean> {
+  const plan = await ops.api.undoGroup({ ...request, dryRun: true });
+  if (!needsConfirmation(ops.loaded, plan.environment)) return true;
+  const moves = plan.services.map(
+    (s) => `${s.service} ${s.from.version} (r${s.from.revision}) → ${s.to.version} (r${s.to.revision})`,
+  );
+  const asked = `Roll back ${what} in ${plan.environment}, dependents first: ${moves.join(', ') || 'nothing to roll back'}?`;
+  return confirmOrRefuse(asked, plan.environment);
 }
 
 function printPlan(result: GroupUndoResult, what: string): void {
