@@ -6,22 +6,16 @@
  */
 import path from 'node:path';
 import { systemClock } from '../../core/clock.js';
-import { UserError, badRequest } from '../../core/errors.js';
-import type { Driver, DriverCallOptions, LiveRelease, LiveState, Weights } from '../../core/ports/driver.js';
+import { UserError } from '../../core/errors.js';
+import type { Driver, DriverCallOptions, LiveState, Weights } from '../../core/ports/driver.js';
 import type { LocalDriverOptions, ReleaseRef } from './options.js';
 import { isAlive, processStartTime, stopGroup } from './process-group.js';
 import { createReleaseGroup, type InstanceView, type ReleaseGroup } from './release-group.js';
 import { releaseGroupSpec, serviceOptions, stopTimeoutOf } from './release-spec.js';
 import { restartGroup } from './rolling-restart.js';
 import { configFileMethods } from './config-files.js';
-import {
-  listRunRecords,
-  logFilePath,
-  readRunRecord,
-  removeRunRecord,
-  runFilePath,
-  type RunRecord,
-} from './run-file.js';
+import { awaitGroupReady, createSerializer, label, liveRelease, weightEntries } from './driver-parts.js';
+import { listRunRecords, readRunRecord, removeRunRecord, runFilePath, type RunRecord } from './run-file.js';
 
 /** What the probes' signal source reads of a release (monitor/probes `ProbedReleaseLike`). */
 export interface ReleaseSnapshot {
@@ -41,7 +35,6 @@ export interface LocalDriver extends Driver {
 
 const keyOf = (r: { service: string; environment: string; revision: number }): string =>
   `${r.service}\u0000${r.environment}\u0000${r.revision}`;
-const label = (r: ReleaseRef): string => `${r.service} ${r.version} (r${r.revision})`;
 
 export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
   // Absolute once: git runs in the repository, the instances in their own cwd.
@@ -49,17 +42,9 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
   const clock = options.clock ?? systemClock;
   const baseDir = path.resolve(options.baseDir ?? process.cwd());
   const groups = new Map<string, ReleaseGroup>();
-  const locks = new Map<string, Promise<unknown>>();
   const recovered = new Map<string, Promise<void>>();
-
-  /** One operation at a time per release: a retry waits for the call it repeats. */
-  function serial<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = locks.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(work);
-    locks.set(key, next);
-    void next.catch(() => undefined).finally(() => locks.get(key) === next && locks.delete(key));
-    return next;
-  }
+  // one operation at a time per release: a retry waits for the call it repeats
+  const serial = createSerializer();
 
   /** Kills what a run file lists when it cannot be adopted (another version under the same revision). */
   async function discard(record: RunRecord, graceMs: number): Promise<void> {
@@ -129,19 +114,6 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
       .filter((g) => g.spec.service === service && g.spec.environment === environment)
       .sort((a, b) => a.spec.revision - b.spec.revision);
 
-  function live(group: ReleaseGroup, weight: number): LiveRelease {
-    const instances = group.instances();
-    const ready = instances.filter((i) => i.ready).length;
-    return {
-      revision: group.spec.revision,
-      version: group.spec.version,
-      weight,
-      ready,
-      desired: group.spec.desired,
-      healthy: ready >= group.spec.desired && instances.every((i) => i.live),
-    };
-  }
-
   const driver: LocalDriver = {
     type: 'local',
     capabilities: {
@@ -178,26 +150,14 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
       return {
         service,
         environment,
-        releases: groupsOf(service, environment).map((g) => live(g, weights[g.spec.revision] ?? 0)),
+        releases: groupsOf(service, environment).map((g) => liveRelease(g, weights[g.spec.revision] ?? 0)),
         observed: true,
       };
     },
 
     async shiftTraffic(service, environment, weights: Weights, _releases, call = {}) {
       serviceOptions(options, service, environment);
-      const entries = Object.entries(weights).map(([revision, weight]) => [Number(revision), weight] as const);
-      if (
-        entries.some(
-          ([revision, weight]) => !Number.isInteger(revision) || !Number.isFinite(weight) || weight < 0 || weight > 100,
-        )
-      ) {
-        throw badRequest(
-          `weights must map revisions to percents 0–100, got ${JSON.stringify(weights)}`,
-          'LOCAL_WEIGHTS',
-        );
-      }
-      const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
-      if (Math.abs(total - 100) > 0.001) throw badRequest(`weights must add up to 100, got ${total}`, 'LOCAL_WEIGHTS');
+      const entries = weightEntries(weights);
       await recover(service, environment);
       const target = await options.switchFor(service, environment);
       for (const [revision, weight] of entries) {
@@ -255,31 +215,13 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
       });
     },
 
-    async awaitReady(release, timeoutMs, signal) {
-      const deadline = clock.now() + timeoutMs;
-      for (;;) {
-        const group = groups.get(keyOf(release));
-        if (!group)
-          throw new UserError('LOCAL_NOT_RUNNING', `${label(release)} is not running; start it first`, { status: 409 });
-        const instances = group.instances();
-        const ready = instances.filter((i) => i.ready).length;
-        if (ready >= group.spec.desired) return;
-        if (clock.now() >= deadline) {
-          const why = instances.find((i) => !i.ready)?.lastError ?? 'no answer yet';
-          const log = logFilePath(
-            options.stateDir,
-            release.service,
-            release.environment,
-            release.revision,
-            instances.find((i) => !i.ready)?.index ?? 0,
-          );
-          throw new UserError(
-            'LOCAL_NOT_READY',
-            `${label(release)}: ${ready}/${group.spec.desired} instances ready after ${timeoutMs}ms (last probe: ${why}); see ${log}`,
-          );
-        }
-        await clock.sleep(100, signal);
-      }
+    awaitReady(release, timeoutMs, signal) {
+      return awaitGroupReady(release, timeoutMs, {
+        clock,
+        stateDir: options.stateDir,
+        group: () => groups.get(keyOf(release)),
+        ...(signal ? { signal } : {}),
+      });
     },
 
     snapshot(service, environment, revision) {

@@ -6,75 +6,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
-import type { Upstream } from '../../proxy/types.js';
 import { createInstance, type InstanceSpec, type SupervisedInstance } from './instance.js';
+import type { ReleaseGroup, ReleaseGroupSpec } from './release-group-types.js';
 import type { InstanceProbeLike, InstanceProbeOptionsLike } from './options.js';
 import { isAlive, processStartTime, stopGroup } from './process-group.js';
 import { freePort, logFilePath, removeRunRecord, runFilePath, writeRunRecord, type RunRecord } from './run-file.js';
 
-export interface ReleaseGroupSpec {
-  stateDir: string;
-  service: string;
-  environment: string;
-  revision: number;
-  version: string;
-  /** the git commit it runs, null without git releases */
-  commit: string | null;
-  desired: number;
-  argv: string[];
-  cwd: string;
-  /** environment without the port variable */
-  env: NodeJS.ProcessEnv;
-  portEnv: string;
-  host: string;
-  stopTimeoutMs: number;
-  backoff: InstanceSpec['backoff'];
-  probe: Omit<InstanceProbeOptionsLike, 'host' | 'port' | 'clock'>;
-}
-
-export interface InstanceView {
-  index: number;
-  pid: number | null;
-  port: number;
-  ready: boolean;
-  live: boolean;
-  consecutiveFailures: number;
-  lastError: string | null;
-  restarts: number;
-}
-
-export interface ReleaseGroup {
-  readonly spec: ReleaseGroupSpec;
-  /** adopts usable survivors listed in `previous`, kills the rest, spawns what is missing */
-  start(previous: RunRecord | undefined): Promise<{ adopted: number; spawned: number; discarded: number }>;
-  stop(): Promise<{ killed: number }>;
-  /** stop probes and supervision, leave processes running */
-  detach(): void;
-  /**
-   * One step of a rolling restart: a second process for instance `index` with
-   * `env` added on a fresh port, resolved once it answers its ready check (or
-   * stopped, and the old one left serving, when it does not in `readyTimeoutMs`).
-   */
-  spawnReplacement(
-    index: number,
-    env: Record<string, string>,
-    readyTimeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<Replacement>;
-  /** stops a process that `swapIn` took out of the pool (SIGTERM: it finishes its in-flight requests) */
-  retireReplaced(old: SupervisedInstance): Promise<void>;
-  upstreams(): Upstream[];
-  instances(): InstanceView[];
-  restarts(): number;
-}
-
-export interface Replacement {
-  readonly port: number;
-  /** puts the new process in the old one's place (upstreams change); returns the old one, still running */
-  swapIn(): SupervisedInstance | undefined;
-  /** gives up: stops the new process, the old one stays */
-  discard(): Promise<void>;
-}
+export type { InstanceView, ReleaseGroup, ReleaseGroupSpec, Replacement } from './release-group-types.js';
 
 export function createReleaseGroup(
   spec: ReleaseGroupSpec,
@@ -188,8 +126,7 @@ export function createReleaseGroup(
       const usedPorts = new Set(members.map((m) => m.spec.port));
       for (let index = 0; index < spec.desired; index += 1) {
         if (taken.has(index)) continue;
-        let port = await freePort(spec.host);
-        while (usedPorts.has(port)) port = await freePort(spec.host);
+        const port = await freePortNotIn(spec.host, usedPorts);
         usedPorts.add(port);
         const fresh = member(index, port);
         members.push(fresh);
@@ -214,9 +151,7 @@ export function createReleaseGroup(
     },
     async spawnReplacement(index, env, readyTimeoutMs, signal) {
       overlay = { ...overlay, ...env };
-      const used = new Set(members.map((m) => m.spec.port));
-      let port = await freePort(spec.host);
-      while (used.has(port)) port = await freePort(spec.host);
+      const port = await freePortNotIn(spec.host, new Set(members.map((m) => m.spec.port)));
       const fresh = member(index, port);
       const discard = async (): Promise<void> => void (await stopMember(fresh));
       await fresh.spawn();
@@ -265,4 +200,10 @@ export function createReleaseGroup(
       }),
     restarts: () => members.reduce((sum, m) => sum + m.restarts(), 0),
   };
+}
+
+async function freePortNotIn(host: string, used: Set<number>): Promise<number> {
+  let port = await freePort(host);
+  while (used.has(port)) port = await freePort(host);
+  return port;
 }
