@@ -1,58 +1,18 @@
-import { systemClock, type Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { RewindEvent } from '../core/model.js';
-import type { NotificationMessage, Notifier } from '../core/ports/notifier.js';
-import type { OutboxItem, Store } from '../core/ports/store.js';
+import type { NotificationMessage } from '../core/ports/notifier.js';
+import type { OutboxItem } from '../core/ports/store.js';
 import { isRetryable } from './delivery-error.js';
 import { linkedSignal } from './linked-signal.js';
 import { sendWithDeadline } from './send-with-deadline.js';
-import { backoffDelay, type BackoffOptions } from './outbox-backoff.js';
-import { createEventCache, storeEventLoader, type EventLoader } from './outbox-events.js';
-import { routeEvent, type NotificationRoute } from './routing.js';
-import { renderMessage, type MessageTemplates } from './templates.js';
+import { backoffDelay } from './outbox-backoff.js';
+import { createEventCache, storeEventLoader } from './outbox-events.js';
+import type { OutboxDispatcher, OutboxDispatcherOptions } from './outbox-types.js';
+import { routeEvent } from './routing.js';
+import { renderMessage } from './templates.js';
 
-/** Options of `createOutboxDispatcher`. */
-export interface OutboxDispatcherOptions {
-  /** the outbox lives in the store: rows survive restarts */
-  store: Store;
-  /** the channels; a notifier's `name` is the channel name routes use */
-  notifiers: readonly Notifier[];
-  routes: readonly NotificationRoute[];
-  /** default the system clock */
-  clock?: Clock;
-  /** message template overrides (see templates.ts) */
-  templates?: MessageTemplates;
-  /** how often due rows are looked for when nothing wakes the loop; default 1 000 ms */
-  pollMs?: number;
-  /** rows read per pass; default 100 */
-  batchSize?: number;
-  /** real delivery tries before a row is `dead`; default 8 */
-  maxAttempts?: number;
-  /** retry delays; default 1 s doubling up to 5 min */
-  backoff?: BackoffOptions;
-  /** the longest one `send` may take; default 30 000 ms */
-  sendTimeoutMs?: number;
-  /** how long `stop()` lets deliveries in flight finish before aborting them; default 5 000 ms */
-  stopGraceMs?: number;
-  /** how a row's event is read back after a restart; default via `store.listEvents` */
-  loadEvent?: EventLoader;
-  /** receives what happened; default silent (the outbox row holds the last error) */
-  log?: (entry: { level: 'info' | 'warn' | 'error'; message: string; channel?: string; eventId?: number }) => void;
-}
-
-export interface OutboxDispatcher {
-  /** routes the event and writes one outbox row per channel; never throws, never sends */
-  onEvent(event: RewindEvent): Promise<number>;
-  /** starts the background loop; calling it again does nothing */
-  start(): void;
-  /**
-   * stops taking rows, lets deliveries in flight finish for `stopGraceMs`, then
-   * aborts the rest (their rows stay pending and go out after a restart); idempotent
-   */
-  stop(): Promise<void>;
-  /** rows still pending */
-  backlog(): Promise<number>;
-}
+export type { OutboxDispatcher, OutboxDispatcherOptions } from './outbox-types.js';
 
 /**
  * The notification outbox (DESIGN.md "Notifier never blocks or fails a
