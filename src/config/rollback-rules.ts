@@ -1,4 +1,4 @@
-import type { Rule } from './rules.js';
+import { list, type Problem, type Rule } from './rule-kit.js';
 import type { Path } from './yaml-source.js';
 
 /**
@@ -6,9 +6,6 @@ import type { Path } from './yaml-source.js';
  * name declared services and form no cycle, and a `flag-off` rule names its
  * flag. Defensive like every rule: any section may be malformed.
  */
-type Problem = ReturnType<Rule>[number];
-
-const list = <T>(value: T[] | undefined | null): T[] => (Array.isArray(value) ? value : []);
 const FLAG = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const dependencies: Rule = (config) => {
