@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DURATION_PATTERN } from '../../core/duration.js';
 
@@ -33,3 +34,13 @@ export const name = (what: string) =>
 export const severity = z.enum(['low', 'medium', 'high', 'critical']);
 export const decisionAction = z.enum(['rollback', 'ask', 'alert', 'escalate', 'ignore', 'flag-off']);
 export const onTimeout = z.enum(['rollback', 'escalate', 'ignore']);
+
+/** "10.1.2.3", "::1", "10.0.0.0/8", "fd00::/8" */
+export function isAddressOrBlock(value: string): boolean {
+  const [address = '', bits, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const prefix = Number(bits);
+  return /^\d+$/.test(bits) && prefix <= (family === 4 ? 32 : 128);
+}

@@ -1,16 +1,5 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
-import { argv, duration, hostPort, name, severity } from './primitives.js';
-
-/** "10.1.2.3", "::1", "10.0.0.0/8", "fd00::/8" */
-function isAddressOrBlock(value: string): boolean {
-  const [address = '', bits, extra] = value.split('/');
-  const family = isIP(address);
-  if (family === 0 || extra !== undefined) return false;
-  if (bits === undefined) return true;
-  const prefix = Number(bits);
-  return /^\d+$/.test(bits) && prefix <= (family === 4 ? 32 : 128);
-}
+import { argv, duration, hostPort, isAddressOrBlock, name, severity } from './primitives.js';
 
 /** Placeholders {service} {env} {version} {revision} work in every command. */
 const localDriver = z
