@@ -27,16 +27,7 @@ import type {
   TokenRecord,
 } from './store-records.js';
 
-export type {
-  EventQuery,
-  NewRelease,
-  NewRollback,
-  NewToken,
-  OutboxItem,
-  RollbackQuery,
-  SignalSample,
-  TokenRecord,
-} from './store-records.js';
+export type * from './store-records.js';
 
 /**
  * The Store port (DESIGN.md). Async so PostgreSQL can implement it; the SQLite
