@@ -3,6 +3,7 @@ import type { ApprovalResult } from '../../app/approvals/index.js';
 import { ExitCode } from '../../core/errors.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
+import { onInterrupt } from '../live.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { color, printJson, printLines, say, table, time } from '../output.js';
@@ -26,8 +27,14 @@ export async function approveCommand(options: ApproveOptions, id: string): Promi
       say(
         `approval ${id} approved by ${result.approval.decidedBy ?? connection.actor.name}${result.rollback ? `: rollback ${result.rollback.id} started` : ''}`,
       );
-    const final =
-      result.rollback && options.wait ? await follow(connection.api, result.rollback, options.json) : result.rollback;
+    const rollback = result.rollback;
+    // Ctrl-C leaves the approved rollback running in the controller, and says so
+    const interrupted =
+      rollback && connection.mode === 'controller'
+        ? onInterrupt(`rollback ${rollback.id}`, rollback.service)
+        : () => undefined;
+    const final = rollback && options.wait ? await follow(connection.api, rollback, options.json) : rollback;
+    interrupted();
     if (options.json) printJson({ ...result, rollback: final });
     else if (final && options.wait)
       say(
