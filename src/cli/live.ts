@@ -29,6 +29,17 @@ const STORY = new Set([
   'database.migrated',
   'database.read-only',
   'database.read-write',
+  'backup.created',
+  'backup.verified',
+  'backup.corrupt',
+  'restore.started',
+  'restore.succeeded',
+  'restore.refused',
+  'restore.reverted',
+  'restore.revert-failed',
+  'migrate-down.done',
+  'migrate-down.failed',
+  'migrate-down.restored',
 ]);
 
 const MARK: Record<Step['status'], string> = { done: '✓', running: '…', failed: '✗', pending: '·', skipped: '-' };

@@ -131,6 +131,14 @@ describe('coordinated application + database rollback with the local driver', ()
     // the rows of the dropped column are not lost: migrate-down backed the database up first
     const after = JSON.parse((await cli('db', 'backups', '--json')).stdout) as { purpose: string }[];
     expect(after[0]?.purpose).toBe('pre-migrate-down');
+
+    // a restore through the controller tells its story on stderr as it happens
+    const taken = JSON.parse((await cli('db', 'backup', '--json')).stdout) as { id: string };
+    const restore = await cli('db', 'restore', taken.id, '--yes');
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(restore.stderr).toMatch(new RegExp(`restoring ${taken.id}; safety backup \\S+`));
+    expect(restore.stderr).toContain(`restored ${taken.id}:`);
+    expect(await columns('items')).toEqual(['id', 'name']);
     expect(outputs.join('\n')).not.toContain(PG_TEST_PASSWORD);
   });
 });

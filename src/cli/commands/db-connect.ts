@@ -12,6 +12,8 @@ import { masked } from '../masked.js';
 import type { GlobalOptions } from '../options.js';
 import { color, say } from '../output.js';
 import { createHttpDbApi } from './db-http.js';
+import { createHttpApi } from '../http-client.js';
+import { startLive, type Live } from '../live.js';
 
 /** Options every `rewind db` command takes. */
 export interface DbOptions extends GlobalOptions {
@@ -26,6 +28,8 @@ export interface DbConnection {
   mode: 'controller' | 'in-process';
   /** who is asking, with progress lines to stderr when in-process */
   who: Who;
+  /** through a controller: its story of the work (backup taken, restore started…) on stderr as it happens */
+  follow?(): Promise<Live>;
   close(): Promise<void>;
 }
 
@@ -39,13 +43,16 @@ export async function connectDb(options: DbOptions): Promise<DbConnection> {
   const loaded = options.controller && !options.offline ? tryLoad(options.config) : loadConfig(options.config);
   if (!options.offline) {
     const url = controllerUrl(options, loaded);
-    if (await reachableController(url, loaded))
+    if (await reachableController(url, loaded)) {
+      const token = resolveToken(options, loaded);
       return {
-        api: createHttpDbApi(url, resolveToken(options, loaded)),
+        api: createHttpDbApi(url, token),
         mode: 'controller',
         who,
+        follow: () => startLive({ api: createHttpApi(url, token), service: null, environment: null }),
         close: async () => undefined,
       };
+    }
     if (!loaded)
       throw new UserError(
         'NO_CONTROLLER',
@@ -89,10 +96,12 @@ export async function withDb<T>(
     heartbeatMs,
   );
   timer.unref();
+  const live = options.json ? null : await connection.follow?.().catch(() => null);
   try {
     return await fn(connection);
   } finally {
     clearInterval(timer);
+    await live?.stop();
     await connection.close();
   }
 }
