@@ -1,4 +1,4 @@
-import type { ConfigFile, Release } from '../model.js';
+import type { ConfigFile, Fence, Release } from '../model.js';
 import type { SignalSource } from './signal-source.js';
 
 /** What a driver sees of one release running on the platform. */
@@ -48,6 +48,11 @@ export interface DriverCallOptions {
   onProcess?: (processGroup: number) => void;
   /** `retire` only: the runbook's emergency stop — no draining, stuck instances force-deleted; default false */
   force?: boolean;
+  /**
+   * the controller lease the call acts under: a driver with `fencedTraffic` records the
+   * token with each traffic write and refuses to write under an older one
+   */
+  fence?: Fence;
 }
 
 /**
@@ -84,6 +89,11 @@ export interface DriverCapabilities {
   restartInPlace?: boolean;
   /** a feature flag can be switched on the running release (`setFlag`) */
   flags?: boolean;
+  /**
+   * traffic writes are conditional on the platform (read, check the recorded lease
+   * token, write with a precondition): a deposed leader's `shiftTraffic` is refused
+   */
+  fencedTraffic?: boolean;
   /** a drill can inject a fault through the environment of the release it starts (the sample app's FAULT) */
   faultEnv?: boolean;
 }

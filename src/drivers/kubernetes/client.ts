@@ -89,13 +89,17 @@ export async function createKubeClient(connection: KubeConnection): Promise<Kube
   const watcher = new k8s.Watch(kc);
   const as = (type: PatchType) => k8s.setHeaderOptions('Content-Type', CONTENT_TYPE[type]);
   const body = (patch: unknown) => patch as object;
+  // a patch with a resourceVersion is conditional: a 409 goes back to the caller, who re-reads
+  const once = (patch: unknown) => ({
+    retryConflicts: !(patch as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion,
+  });
 
   return {
     server,
     readDeployment: (namespace, name) =>
       withRetry(() => orNull(() => apps.readNamespacedDeployment({ name, namespace }))),
     patchDeployment: (namespace, name, patch, type) =>
-      withRetry(() => apps.patchNamespacedDeployment({ name, namespace, body: body(patch) }, as(type))),
+      withRetry(() => apps.patchNamespacedDeployment({ name, namespace, body: body(patch) }, as(type)), once(patch)),
     listReplicaSets: async (namespace, labelSelector) =>
       (await withRetry(() => apps.listNamespacedReplicaSet({ namespace, labelSelector }))).items,
     listPods: async (namespace, labelSelector) =>
@@ -113,7 +117,7 @@ export async function createKubeClient(connection: KubeConnection): Promise<Kube
     },
     readService: (namespace, name) => withRetry(() => orNull(() => core.readNamespacedService({ name, namespace }))),
     patchService: (namespace, name, patch, type) =>
-      withRetry(() => core.patchNamespacedService({ name, namespace, body: body(patch) }, as(type))),
+      withRetry(() => core.patchNamespacedService({ name, namespace, body: body(patch) }, as(type)), once(patch)),
     readConfigMap: (namespace, name) =>
       withRetry(() => orNull(() => core.readNamespacedConfigMap({ name, namespace }))),
     async putConfigMap(namespace, configMap) {
@@ -144,6 +148,7 @@ export async function createKubeClient(connection: KubeConnection): Promise<Kube
             string,
             unknown
           >,
+        once(patch),
       ),
     deploymentChanged(namespace, name, maxWaitMs, signal) {
       return new Promise<void>((resolve) => {

@@ -64,6 +64,8 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): Driver
       rollsInPlace: rolling,
       configSnapshot: rolling,
       flags: true,
+      // the Service, router or Deployments that split traffic record the lease token of each write
+      fencedTraffic: !rolling,
     },
     limits: () => ({ commandMs: options.timeoutMs, stopMs: 30_000 }),
     frontDoor: () => null,

@@ -1,7 +1,8 @@
 /**
  * Retries of API calls. The driver's writes are patches without a resourceVersion
  * (or re-read before they are built), so a 409 Conflict means "someone wrote in
- * between": trying again is what `kubectl` does too. Throttling (429), server
+ * between": trying again is what `kubectl` does too. A fenced traffic write carries
+ * its resourceVersion as a precondition: its 409 goes back to it, to re-read (fencing.ts). Throttling (429), server
  * errors and dropped connections are retried with backoff; anything else (400,
  * 403, 404, 422) is the caller's problem and fails at once.
  */
@@ -11,6 +12,8 @@ export interface RetryOptions {
   attempts?: number;
   /** first pause; doubles each time, at most 2 s; default 100 ms */
   firstDelayMs?: number;
+  /** false for a write with a resourceVersion precondition: the same body would conflict again; default true */
+  retryConflicts?: boolean;
 }
 
 const RETRIED_STATUS = new Set([409, 429, 500, 502, 503, 504]);
@@ -33,7 +36,9 @@ export async function withRetry<T>(call: () => Promise<T>, options: RetryOptions
     try {
       return await call();
     } catch (error) {
-      if (attempt >= attempts || !isRetryable(error)) throw describeApiError(error);
+      const conflict = (error as { code?: unknown }).code === 409;
+      if (attempt >= attempts || !isRetryable(error) || (conflict && options.retryConflicts === false))
+        throw describeApiError(error);
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 2_000);
     }

@@ -5,8 +5,12 @@
  * belongs to a Deployment when its host (or subset) or backendRef name is the
  * Deployment's name, the usual one-Service-per-Deployment layout.
  */
+import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { CustomRef, KubeClient } from './client.js';
+import { fencedWrite, type FenceMeta } from './fencing.js';
 import type { TrafficControl } from './two-deployments.js';
+
+const withMeta = (meta: FenceMeta): { metadata?: FenceMeta } => (Object.keys(meta).length ? { metadata: meta } : {});
 
 export function selectorTraffic(
   client: KubeClient,
@@ -24,12 +28,23 @@ export function selectorTraffic(
       const color = svc.spec?.selector?.[colorLabel];
       return Object.fromEntries(slots.map((slot, i) => [slot, colors[i] === color ? 100 : 0]));
     },
-    async set(weights) {
+    async set(weights, fence) {
       // a selector sends all traffic one way: the larger share gets it
       const [slot] = Object.entries(weights).sort(([, a], [, b]) => b - a)[0] ?? [];
       const color = colors[slots.indexOf(slot as string)];
       if (!color) throw new Error('no weights given');
-      await client.patchService(namespace, service, { spec: { selector: { [colorLabel]: color } } }, 'merge');
+      await fencedWrite({
+        what: `Service ${namespace}/${service}`,
+        fence,
+        read: async () => (await client.readService(namespace, service))?.metadata,
+        write: (meta) =>
+          client.patchService(
+            namespace,
+            service,
+            { ...withMeta(meta), spec: { selector: { [colorLabel]: color } } },
+            'merge',
+          ),
+      });
       return `service ${namespace}/${service}: selector ${colorLabel}=${color}`;
     },
   };
@@ -76,7 +91,7 @@ export function routerTraffic(
         : (first as { backendRefs?: Destination[] })?.backendRefs) ?? [];
     if (!list || !first || slots.some((slot) => !destinations.some((d) => slotOf(d) === slot)))
       throw new Error(`${where} needs one destination for each of ${slots.join(' and ')} in its first route`);
-    return { list, destinations };
+    return { list, destinations, metadata: obj.metadata as V1ObjectMeta | undefined };
   };
   return {
     slots,
@@ -91,15 +106,22 @@ export function routerTraffic(
         }),
       );
     },
-    async set(weights) {
-      const { list, destinations } = await load();
-      for (const d of destinations) {
-        const slot = slotOf(d);
-        if (slot !== undefined) d.weight = weights[slot] ?? 0;
-      }
-      // a merge patch replaces lists whole: the first route is written back with every other field as read
-      const key = router.type === 'istio' ? 'http' : 'rules';
-      await client.patchCustom(ref, { spec: { [key]: list } }, 'merge');
+    async set(weights, fence) {
+      let read = await load();
+      await fencedWrite({
+        what: where,
+        fence,
+        read: async () => (read = await load()).metadata,
+        write: (meta) => {
+          for (const d of read.destinations) {
+            const slot = slotOf(d);
+            if (slot !== undefined) d.weight = weights[slot] ?? 0;
+          }
+          // a merge patch replaces lists whole: the first route is written back with every other field as read
+          const key = router.type === 'istio' ? 'http' : 'rules';
+          return client.patchCustom(ref, { ...withMeta(meta), spec: { [key]: read.list } }, 'merge');
+        },
+      });
       return `${where}: ${slots.map((slot) => `${slot} ${weights[slot] ?? 0}%`).join(', ')}`;
     },
   };
@@ -128,7 +150,7 @@ export function replicaTraffic(
         slots.map((slot, i) => [slot, sum === 0 ? 0 : Math.round((100 * (counts[i] ?? 0)) / sum)]),
       );
     },
-    async set(weights) {
+    async set(weights, fence) {
       const n = await total();
       const [a, b] = slots;
       const wa = weights[a] ?? 0;
@@ -139,7 +161,18 @@ export function replicaTraffic(
       const now = Object.fromEntries(await Promise.all(slots.map(async (s) => [s, await replicasOf(s)] as const)));
       const order = [...slots].sort((x, y) => (target[y] ?? 0) - (now[y] ?? 0) - ((target[x] ?? 0) - (now[x] ?? 0)));
       for (const slot of order)
-        await client.patchDeployment(namespace, slot, { spec: { replicas: target[slot] ?? 0 } }, 'merge');
+        await fencedWrite({
+          what: `Deployment ${namespace}/${slot}`,
+          fence,
+          read: async () => (await client.readDeployment(namespace, slot))?.metadata,
+          write: (meta) =>
+            client.patchDeployment(
+              namespace,
+              slot,
+              { ...withMeta(meta), spec: { replicas: target[slot] ?? 0 } },
+              'merge',
+            ),
+        });
       return slots.map((slot) => `deployment ${namespace}/${slot}: ${target[slot] ?? 0} of ${n} replicas`).join(', ');
     },
   };

@@ -9,6 +9,7 @@
  * Each Deployment carries the Rewind revision it runs in an annotation.
  */
 import type { V1Deployment } from '@kubernetes/client-node';
+import type { Fence } from '../../core/model.js';
 import type { LiveRelease, PlatformRevision } from '../../core/ports/driver.js';
 import type { KubeClient } from './client.js';
 import type { KubernetesDriverOptions, Workload } from './options.js';
@@ -25,8 +26,11 @@ export interface TrafficControl {
   slots: [string, string];
   /** percent of traffic per Deployment now */
   weights(): Promise<Record<string, number>>;
-  /** sets the percents (the larger share wins where only all-or-nothing is possible); returns what it did */
-  set(weights: Record<string, number>): Promise<string>;
+  /**
+   * sets the percents (the larger share wins where only all-or-nothing is possible); returns
+   * what it did. With a fence the write is conditional (fencing.ts): refused under an older token.
+   */
+  set(weights: Record<string, number>, fence?: Fence): Promise<string>;
   /**
    * replicas a new release starts with when its pods take traffic as soon as they are
    * ready (a replica-ratio canary); default all of them
@@ -141,7 +145,7 @@ export function twoDeploymentWorkload(
       return `deployment ${namespace}/${idle.slot}: ${image}, ${replicas} replicas (no traffic yet)`;
     },
 
-    async shiftTraffic(weights) {
+    async shiftTraffic(weights, call) {
       const sides = await load();
       const bySlot: Record<string, number> = Object.fromEntries(sides.map((s) => [s.slot, 0]));
       for (const [revision, weight] of Object.entries(weights)) {
@@ -152,7 +156,7 @@ export function twoDeploymentWorkload(
           throw new Error(`deployment ${side.slot} has no ready pods: traffic stays where it is`);
         bySlot[side.slot] = weight;
       }
-      return traffic.set(bySlot);
+      return traffic.set(bySlot, call.fence);
     },
 
     async retire(release, call) {
