@@ -342,6 +342,28 @@ describe.each(engines)('Store contract: $name', (engine) => {
     expect((await again.getLease('controller'))?.token).toBe(3);
     await again.close();
   });
+
+  it('sessions: kept by hash, lastSeen only moves forward, idle ones pruned, and they outlive a reopen', async () => {
+    const t = await open();
+    if (!t) return;
+    const { store } = t;
+    const session = { idHash: 'id-a', tokenHash: 'tok-a', csrf: 'c-a', createdAt: 100, lastSeen: 100 };
+    await store.createSession(session);
+    await store.createSession({ ...session, idHash: 'id-b', lastSeen: 50 });
+    expect(await store.findSession('id-a')).toEqual(session);
+    expect(await store.findSession('nope')).toBeNull();
+    await store.touchSession('id-a', 400);
+    await store.touchSession('id-a', 300);
+    expect((await store.findSession('id-a'))?.lastSeen).toBe(400);
+    expect(await store.pruneSessions(60)).toBe(1);
+    expect(await store.findSession('id-b')).toBeNull();
+    await store.close();
+    const again = t.reopen();
+    expect(await again.findSession('id-a')).toMatchObject({ tokenHash: 'tok-a', csrf: 'c-a', lastSeen: 400 });
+    await again.deleteSession('id-a');
+    expect(await again.findSession('id-a')).toBeNull();
+    await again.close();
+  });
 });
 
 describe('rewind store migrate --from sqlite --to postgres://…', () => {

@@ -3,6 +3,7 @@ import { can } from '../../core/access.js';
 import { UserError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import { resolveEnvironment } from '../context.js';
+import { createSessionStore, type SessionStore } from './sessions.js';
 import { verifyToken } from './tokens.js';
 
 /** What a request acts on, as far as the caller said. */
@@ -54,12 +55,15 @@ export interface Access {
   authenticate(secret: string | undefined | null): Promise<Identity | null>;
   /** throws FORBIDDEN (403) saying what was needed */
   authorize(identity: Identity, action: Action, target?: AccessTarget): Promise<void>;
+  /** browser sessions, kept in the store */
+  sessions: SessionStore;
 }
 
 /** Authentication and authorization as the server (and a browser session) use them. */
 export function createAccess(ctx: AppContext): Access {
   return {
     authenticate: (secret) => verifyToken(ctx, secret),
+    sessions: createSessionStore(ctx),
     async authorize(identity, action, target = {}) {
       const role = can(identity, action);
       if (!role.ok) throw forbidden(role);

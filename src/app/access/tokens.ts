@@ -111,9 +111,15 @@ export async function revokeToken(ctx: AppContext, name: string, by: string): Pr
  */
 export async function verifyToken(ctx: AppContext, secret: string | undefined | null): Promise<Identity | null> {
   if (!secret || secret.length > 512) return null;
-  const record = await ctx.store.findTokenByHash(hashToken(secret));
+  const identity = await identityOfHash(ctx, hashToken(secret));
+  if (identity) ctx.redact.add(secret);
+  return identity;
+}
+
+/** The identity of a token known only by its hash (a stored browser session), with the same checks. */
+export async function identityOfHash(ctx: AppContext, hash: string): Promise<Identity | null> {
+  const record = await ctx.store.findTokenByHash(hash);
   if (!record || record.revokedAt !== null) return null;
   if (record.expiresAt !== null && record.expiresAt <= ctx.clock.now()) return null;
-  ctx.redact.add(secret);
   return { name: record.name, role: record.role, environments: record.environments };
 }

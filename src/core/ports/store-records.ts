@@ -87,3 +87,16 @@ export interface TokenRecord {
 }
 
 export type NewToken = Omit<TokenRecord, 'createdAt' | 'revokedAt'>;
+
+/**
+ * A dashboard session as stored: the SHA-256 of its cookie and of the token it
+ * stands for (the token itself is never kept), so it survives a restart and a
+ * failover, and ends when the token is revoked.
+ */
+export interface SessionRecord {
+  idHash: string;
+  tokenHash: string;
+  csrf: string;
+  createdAt: number;
+  lastSeen: number;
+}

@@ -23,6 +23,7 @@ import type {
   NewToken,
   OutboxItem,
   RollbackQuery,
+  SessionRecord,
   SignalSample,
   TokenRecord,
 } from './store-records.js';
@@ -163,6 +164,12 @@ export interface Store {
   /** revokes the active token of that name; false when there was none */
   revokeToken(name: string, at: number): Promise<boolean>;
 
+  createSession(session: SessionRecord): Promise<void>;
+  findSession(idHash: string): Promise<SessionRecord | null>;
+  touchSession(idHash: string, at: number): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+  /** removes the sessions not seen since `before`; returns how many */
+  pruneSessions(before: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -192,4 +199,8 @@ export const STORE_WRITES = [
   'createToken',
   'revokeToken',
   'saveConfigFiles',
+  'createSession',
+  'touchSession',
+  'deleteSession',
+  'pruneSessions',
 ] as const satisfies readonly (keyof Store)[];

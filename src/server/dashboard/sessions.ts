@@ -1,21 +1,13 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Access } from '../../app/access/authorize.js';
+import { SESSION_IDLE_MS, type FoundSession } from '../../app/access/sessions.js';
 import type { Identity } from '../../core/access.js';
 import { ACTIONS, can } from '../../core/access.js';
 import { UserError } from '../../core/errors.js';
 
 export const SESSION_COOKIE = 'rewind_session';
-const IDLE_MS = 12 * 3600_000;
-const MAX_SESSIONS = 10_000;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-interface Held {
-  /** the token, kept only in this process, re-verified on every request so a revoked token ends the session */
-  secret: string;
-  csrf: string;
-  lastSeen: number;
-}
 
 /** What the browser learns about its session: never the token. */
 export interface SessionView {
@@ -56,27 +48,16 @@ function crossSite(request: FastifyRequest): boolean {
 
 /**
  * Browser sign-in: the token is exchanged once for a random session id in an
- * HttpOnly, SameSite=Strict cookie that maps to the token here, server-side.
- * Every change made with the cookie must carry the session's CSRF token in
- * `X-CSRF-Token` (a header no cross-site form or image can set) and come from
- * this origin; bearer-token callers (the CLI) never send the cookie and are
- * unaffected.
+ * HttpOnly, SameSite=Strict cookie; the session lives in the store (app/access/
+ * sessions.ts), so a restart or failover keeps it. Every change made with the
+ * cookie must carry the session's CSRF token in `X-CSRF-Token` (a header no
+ * cross-site form or image can set) and come from this origin; bearer-token
+ * callers (the CLI) never send the cookie and are unaffected.
  */
-export function createSessions(access: Access, environments: () => string[], now = () => Date.now()): Sessions {
-  const held = new Map<string, Held>();
-  const sweep = () => {
-    for (const [id, s] of held) if (now() - s.lastSeen > IDLE_MS) held.delete(id);
-  };
-  const live = (request: FastifyRequest): [string, Held] | null => {
+export function createSessions(access: Access, environments: () => string[]): Sessions {
+  const live = (request: FastifyRequest): Promise<FoundSession | null> => {
     const id = cookieOf(request);
-    const session = id ? held.get(id) : undefined;
-    if (!id || !session) return null;
-    if (now() - session.lastSeen > IDLE_MS) {
-      held.delete(id);
-      return null;
-    }
-    session.lastSeen = now();
-    return [id, session];
+    return id ? access.sessions.find(id) : Promise.resolve(null);
   };
   const view = (identity: Identity, csrf: string): SessionView => {
     const envs = environments();
@@ -91,31 +72,28 @@ export function createSessions(access: Access, environments: () => string[], now
       'set-cookie',
       `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${reply.request.protocol === 'https' ? '; Secure' : ''}`,
     );
+  const sameSession = (request: FastifyRequest, csrf: string): boolean => {
+    const sent = request.headers['x-csrf-token'];
+    return !crossSite(request) && typeof sent === 'string' && equal(sent, csrf);
+  };
 
   return {
     async identify(request) {
-      const found = live(request);
-      if (!found) return null;
-      const [id, session] = found;
-      if (!SAFE_METHODS.has(request.method)) {
-        const sent = request.headers['x-csrf-token'];
-        if (crossSite(request) || typeof sent !== 'string' || !equal(sent, session.csrf)) {
-          throw new UserError('CSRF', 'refused: a change from the dashboard needs its session’s CSRF token', {
-            status: 403,
-          });
-        }
+      const session = await live(request);
+      if (!session) return null;
+      if (!SAFE_METHODS.has(request.method) && !sameSession(request, session.csrf)) {
+        throw new UserError('CSRF', 'refused: a change from the dashboard needs its session’s CSRF token', {
+          status: 403,
+        });
       }
-      const identity = await access.authenticate(session.secret);
-      if (!identity) held.delete(id);
-      return identity;
+      return session.identity;
     },
 
     routes(app) {
       const open = { config: { access: 'public' as const } };
       app.get('/v1/session', open, async (request) => {
-        const found = live(request);
-        const identity = found ? await access.authenticate(found[1].secret) : null;
-        return { session: found && identity ? view(identity, found[1].csrf) : null };
+        const session = await live(request);
+        return { session: session ? view(session.identity, session.csrf) : null };
       });
       app.post<{ Body: { token: string } }>(
         '/v1/session',
@@ -135,29 +113,24 @@ export function createSessions(access: Access, environments: () => string[], now
           if (crossSite(request) || !String(request.headers['content-type']).startsWith('application/json')) {
             throw new UserError('CSRF', 'refused: sign in from the dashboard itself', { status: 403 });
           }
-          const identity = await access.authenticate(request.body.token);
-          if (!identity) {
+          const opened = await access.sessions.open(request.body.token);
+          if (!opened) {
             throw new UserError('UNAUTHENTICATED', 'that token is not valid: mistyped, expired or revoked', {
               status: 401,
             });
           }
-          sweep();
-          if (held.size >= MAX_SESSIONS) held.delete(held.keys().next().value!);
-          const id = randomBytes(32).toString('base64url');
-          const csrf = randomBytes(24).toString('base64url');
-          held.set(id, { secret: request.body.token, csrf, lastSeen: now() });
-          cookie(reply, id, IDLE_MS / 1000);
-          return { session: view(identity, csrf) };
+          cookie(reply, opened.id, SESSION_IDLE_MS / 1000);
+          return { session: view(opened.identity, opened.csrf) };
         },
       );
       app.delete('/v1/session', open, async (request, reply) => {
-        const found = live(request);
-        if (found) {
-          const sent = request.headers['x-csrf-token'];
-          if (crossSite(request) || typeof sent !== 'string' || !equal(sent, found[1].csrf)) {
+        const id = cookieOf(request);
+        const session = await live(request);
+        if (id && session) {
+          if (!sameSession(request, session.csrf)) {
             throw new UserError('CSRF', 'refused: signing out needs the session’s CSRF token', { status: 403 });
           }
-          held.delete(found[0]);
+          await access.sessions.close(id);
         }
         cookie(reply, '', 0);
         return { session: null };

@@ -10,6 +10,7 @@ import { checkFence, leaseQueries } from './leases.js';
 import { migratePostgres } from './migrations.js';
 import { releaseQueries } from './releases.js';
 import { rollbackQueries } from './rollbacks.js';
+import { sessionQueries } from './sessions.js';
 import { tokenQueries } from './tokens.js';
 
 export interface PostgresStoreOptions {
@@ -32,6 +33,7 @@ const queries = (db: Db): Queries => {
     ...catalogQueries(db),
     ...leaseQueries(db),
     ...tokenQueries(db),
+    ...sessionQueries(db),
   };
 };
 

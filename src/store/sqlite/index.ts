@@ -10,6 +10,7 @@ import { fencedSqliteStore, leaseQueries } from './leases.js';
 import { migrate } from './migrations.js';
 import { releaseQueries } from './releases.js';
 import { rollbackQueries } from './rollbacks.js';
+import { sessionQueries } from './sessions.js';
 import { tokenQueries } from './tokens.js';
 
 export interface SqliteStoreOptions {
@@ -39,6 +40,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...approvalQueries(db),
     ...catalogQueries(db),
     ...tokenQueries(db),
+    ...sessionQueries(db),
     ...configFileQueries(db),
     ...leaseQueries(db),
     fenced: (fence) => fencedSqliteStore(store, db, fence),

@@ -201,6 +201,21 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE leases ADD COLUMN renewed_at INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 5,
+    name: 'dashboard sessions',
+    sql: `
+      -- hashes of the cookie and of the token it stands for: a session outlives a restart, never the token
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+      );
+      CREATE INDEX sessions_last_seen ON sessions (last_seen);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
