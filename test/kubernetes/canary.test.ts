@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/app/controller.js';
 import { actor, startTestController, tempDir, writeConfig } from '../monitor/harness.js';
 import type { SimCluster } from './harness.js';
-import { applyAll, deploymentManifest, namespaceManifest, skipKube, startSimCluster } from './harness.js';
+import {
+  applyAll,
+  deploymentManifest,
+  namespaceManifest,
+  skipKube,
+  startSimCluster,
+  virtualServiceManifest,
+} from './harness.js';
 
 const NS = 'shop';
 let cluster: SimCluster;
@@ -39,22 +46,7 @@ describe.skipIf(skipKube)('kubernetes canary on an Istio VirtualService (simulat
       deploymentManifest('api-canary', NS, 'shop/api:v1', 0, { app: 'api', track: 'b' }),
       deploymentManifest('web', NS, 'shop/web:v1', 4, { app: 'web', track: 'a' }),
       deploymentManifest('web-canary', NS, 'shop/web:v1', 0, { app: 'web', track: 'b' }),
-      {
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'VirtualService',
-        metadata: { name: 'api', namespace: NS },
-        spec: {
-          hosts: ['api.shop.svc.cluster.local'],
-          http: [
-            {
-              route: [
-                { destination: { host: 'api' }, weight: 100 },
-                { destination: { host: 'api-canary' }, weight: 0 },
-              ],
-            },
-          ],
-        },
-      },
+      virtualServiceManifest('api', NS, ['api', 'api-canary']),
     ]);
     await cluster.kubectl(['rollout', 'status', 'deployment/api', '-n', NS, '--timeout=30s']);
     const file = writeConfig(temp.dir, {

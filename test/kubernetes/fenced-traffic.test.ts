@@ -12,7 +12,14 @@ import { createKubeClient } from '../../src/drivers/kubernetes/client.js';
 import { fencedWrite } from '../../src/drivers/kubernetes/fencing.js';
 import { startTestController, tempDir, writeConfig } from '../monitor/harness.js';
 import type { SimCluster } from './harness.js';
-import { applyAll, deploymentManifest, namespaceManifest, skipKube, startSimCluster } from './harness.js';
+import {
+  applyAll,
+  deploymentManifest,
+  namespaceManifest,
+  skipKube,
+  startSimCluster,
+  virtualServiceManifest,
+} from './harness.js';
 
 const NS = 'shop';
 let cluster: SimCluster;
@@ -50,22 +57,7 @@ describe.skipIf(skipKube)('fenced traffic writes (simulated API server, real kub
       namespaceManifest(NS),
       atRevision('api', 1, 2),
       atRevision('api-canary', 2, 1),
-      {
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'VirtualService',
-        metadata: { name: 'api', namespace: NS },
-        spec: {
-          hosts: ['api.shop.svc.cluster.local'],
-          http: [
-            {
-              route: [
-                { destination: { host: 'api' }, weight: 100 },
-                { destination: { host: 'api-canary' }, weight: 0 },
-              ],
-            },
-          ],
-        },
-      },
+      virtualServiceManifest('api', NS, ['api', 'api-canary']),
     ]);
     for (const name of ['api', 'api-canary'])
       await cluster.kubectl(['rollout', 'status', `deployment/${name}`, '-n', NS, '--timeout=30s']);

@@ -88,6 +88,30 @@ export function deploymentManifest(
   };
 }
 
+/** An Istio VirtualService whose first route sends all traffic to the first host, none to the second. */
+export function virtualServiceManifest(
+  name: string,
+  namespace: string,
+  hosts: [string, string],
+): Record<string, unknown> {
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name, namespace },
+    spec: {
+      hosts: [`${name}.${namespace}.svc.cluster.local`],
+      http: [
+        {
+          route: [
+            { destination: { host: hosts[0] }, weight: 100 },
+            { destination: { host: hosts[1] }, weight: 0 },
+          ],
+        },
+      ],
+    },
+  };
+}
+
 export const namespaceManifest = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 
 /** `kubectl apply -f -` of several objects, one YAML document each. */

@@ -1,15 +1,6 @@
 import type { SessionRecord } from '../../core/ports/store.js';
+import { toSession } from '../shared/session-row.js';
 import type { Db } from './db.js';
-
-type Row = Record<string, unknown>;
-
-const toSession = (row: Row): SessionRecord => ({
-  idHash: String(row.id_hash),
-  tokenHash: String(row.token_hash),
-  csrf: String(row.csrf),
-  createdAt: Number(row.created_at),
-  lastSeen: Number(row.last_seen),
-});
 
 /** Dashboard sessions: hashes of the cookie and of the token, never either one. */
 export function sessionQueries(db: Db) {
