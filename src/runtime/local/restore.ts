@@ -2,8 +2,8 @@ import { parseDuration } from '../../core/duration.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Release } from '../../core/model.js';
 import { currentRelease, previousGoodRelease } from '../../core/targets.js';
-import type { AppContext } from '../context.js';
-import { environmentsOf } from './environments.js';
+import type { AppContext } from '../../app/context.js';
+import { environmentsOf } from '../../app/environments.js';
 
 /**
  * After a controller restart, bring back what served before: the live release at

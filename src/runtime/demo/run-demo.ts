@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import type { RewindEvent, RollbackStatus } from '../../core/model.js';
-import { adminTokenPath } from '../access/admin-token.js';
+import { adminTokenPath } from '../../app/access/admin-token.js';
 import { startController, type Controller } from '../controller.js';
 import { controllerServices } from '../services.js';
 import { logFilePath } from '../../drivers/local/run-file.js';
