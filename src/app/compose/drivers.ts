@@ -58,6 +58,7 @@ export function buildDriver(
   if (driver.type === 'helm') {
     const chart = driver.chart.startsWith('.') ? resolve(ctx.loaded.baseDir, driver.chart) : driver.chart;
     return createHelmDriver({
+      runner: ctx.processes,
       binary: driver.helm,
       namespace: driver.namespace,
       ...(driver.kubeconfig ? { kubeconfig: resolve(ctx.loaded.baseDir, driver.kubeconfig) } : {}),
