@@ -16,8 +16,8 @@
  * Run alone: `node dist-bench/bench/fault-restore.js` (BENCH_EPISODES=5 for fewer).
  */
 import { pathToFileURL } from 'node:url';
-import { TWO_SECOND_WINDOW } from '../src/app/demo/demo-config.js';
-import { runDemo, type DemoResult } from '../src/app/demo/run-demo.js';
+import { TWO_SECOND_WINDOW } from '../src/runtime/demo/demo-config.js';
+import { runDemo, type DemoResult } from '../src/runtime/demo/run-demo.js';
 import { findHaproxy } from '../src/proxy/haproxy/index.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
 

@@ -15,3 +15,9 @@ export function addressProblem(error: unknown, key: string, address: string, fil
     cause: error,
   });
 }
+
+/** `host:port` (or `[v6]:port`) of a listen address, as the server binds it. */
+export function splitListen(listen: string): [string, number] {
+  const at = listen.lastIndexOf(':');
+  return [listen.slice(0, at).replace(/^\[|\]$/g, ''), Number(listen.slice(at + 1))];
+}

@@ -5,9 +5,11 @@ import { UserError } from '../core/errors.js';
 import type { StepHandler } from '../core/executor.js';
 import type { NewEvent, RewindEvent, StepName } from '../core/model.js';
 import type { Driver } from '../core/ports/driver.js';
+import type { ProcessRunner } from '../core/ports/process.js';
 import type { SignalSource } from '../core/ports/signal-source.js';
 import type { Store } from '../core/ports/store.js';
 import type { Redactor } from '../core/redact.js';
+import type { AppAdapters } from './adapters.js';
 
 /** Who asked: from `--as`, an API token later (auth lands in the next wave). */
 export interface Actor {
@@ -25,6 +27,10 @@ export interface AppContext {
   store: Store;
   clock: Clock;
   redact: Redactor;
+  /** runs hooks and stops what a crashed attempt left running (the one process runner) */
+  processes: ProcessRunner;
+  /** databases, derived signals and notification delivery, built from config on demand */
+  adapters: AppAdapters;
   /** the driver of each service */
   driver(service: string): Driver;
   /** where signals of a service come from: the driver's own, then config providers */

@@ -2,7 +2,7 @@ import { parseDuration } from '../core/duration.js';
 import type { StepHandler } from '../core/executor.js';
 import type { Release, Rollback, StepName } from '../core/model.js';
 import type { Weights } from '../core/ports/driver.js';
-import { fillPlaceholders, runCommand } from '../drivers/command/run-command.js';
+import { fillPlaceholders } from '../core/placeholders.js';
 import type { AppContext } from './context.js';
 import { serviceConfig } from './context.js';
 import { recordImpact } from './record/impact.js';
@@ -45,7 +45,7 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
           rollback: rollback.id,
         }),
       );
-      const result = await runCommand(command, {
+      const result = await ctx.processes.run(command, {
         cwd: ctx.loaded.baseDir,
         // a re-run after a crash is allowed (steps are idempotent); the hook can tell it is one
         env: { REWIND_ATTEMPT: String(attempt), REWIND_ROLLBACK_ID: rollback.id, REWIND_STEP: String(step.index + 1) },

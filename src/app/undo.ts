@@ -2,7 +2,6 @@ import { parseDuration } from '../core/duration.js';
 import { ExitCode, UserError, conflict, errorMessage, isUserError } from '../core/errors.js';
 import { runRollback } from '../core/executor.js';
 import type { NewEvent, Release, RollbackDetail, RollbackKind, StepSpec } from '../core/model.js';
-import { stopProcessGroup } from '../drivers/command/orphans.js';
 import { planRollback } from '../core/planner.js';
 import { currentRelease, previousGoodRelease, targetProblem } from '../core/targets.js';
 import type { Actor, AppContext } from './context.js';
@@ -173,7 +172,7 @@ export async function runPlanned(ctx: AppContext, id: string, signal?: AbortSign
     handlers: stepHandlers(ctx),
     emit: (e: NewEvent) => ctx.emit(e),
     redact: ctx.redact,
-    stopOrphan: (group: number) => stopProcessGroup(group),
+    stopOrphan: (group: number) => ctx.processes.stopGroup(group),
     ...(signal ? { signal } : {}),
   };
   const run = async () => {

@@ -4,7 +4,7 @@
  * four-eyes rule of protected environments.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import type { RewindApi } from '../../src/app/index.js';
 import { createHttpApi } from '../../src/cli/http-client.js';
 import { createToken } from '../../src/app/access/tokens.js';

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import { createToken } from '../../src/app/access/tokens.js';
 import { createHttpApi } from '../../src/cli/http-client.js';
 import { BIN } from '../helpers/cli.js';

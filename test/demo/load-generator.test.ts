@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLoadGenerator } from '../../src/app/demo/load-generator.js';
-import { lastBadAnswerAt } from '../../src/app/demo/load-report.js';
+import { createLoadGenerator } from '../../src/runtime/demo/load-generator.js';
+import { lastBadAnswerAt } from '../../src/runtime/demo/load-report.js';
 import { createTrafficSwitch } from '../../src/proxy/index.js';
 import type { TrafficSwitch } from '../../src/proxy/types.js';
 

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RewindEvent } from '../../src/core/model.js';
-import type { RequestSample } from '../../src/app/demo/load-report.js';
-import { episodeFigures, faultStartAt, firstSpawnAt, trafficRestoredAt } from '../../src/app/demo/measure.js';
+import type { RequestSample } from '../../src/runtime/demo/load-report.js';
+import { episodeFigures, faultStartAt, firstSpawnAt, trafficRestoredAt } from '../../src/runtime/demo/measure.js';
 
 const sample = (startedAt: number, release: string | null, status: number | null = 200): RequestSample => ({
   startedAt,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe as startServeProcess, tempProject, waitFor } from '../helpers/cli.js';
 import { commandProject, startServe } from '../record/project.js';

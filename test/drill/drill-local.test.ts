@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import type { DrillStatus } from '../../src/app/drill/drill-status.js';
 import type { Project } from '../helpers/cli.js';
 import { freePort, tempProject, waitFor } from '../helpers/cli.js';

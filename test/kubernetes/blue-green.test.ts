@@ -5,7 +5,7 @@
  * every 20 ms: there must never be a moment without a ready endpoint.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import { actor, startTestController, tempDir, writeConfig } from '../monitor/harness.js';
 import type { SimCluster } from './harness.js';
 import { applyAll, deploymentManifest, namespaceManifest, skipKube, startSimCluster } from './harness.js';

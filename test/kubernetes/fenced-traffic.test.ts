@@ -5,7 +5,7 @@
  * goes through. Without a fence the write is plain, as before.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { Driver } from '../../src/core/ports/driver.js';
 import { createKubeClient } from '../../src/drivers/kubernetes/client.js';

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import { actor, startTestController, tempDir, writeConfig } from '../monitor/harness.js';
 import type { SimCluster } from './harness.js';
 import { skipKube, startSimCluster } from './harness.js';

@@ -6,7 +6,7 @@
  * `kubectl set image` is recorded as an external release and left alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import { actor, startTestController, tempDir, waitFor, writeConfig } from '../monitor/harness.js';
 import type { SimCluster } from './harness.js';
 import {

@@ -5,7 +5,7 @@
  * counted, and matches what a real load generator saw within 10%.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLoadGenerator } from '../../src/app/demo/load-generator.js';
+import { createLoadGenerator } from '../../src/runtime/demo/load-generator.js';
 import type { RollbackDetail } from '../../src/core/model.js';
 import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';

@@ -3,7 +3,7 @@
  * driver and an HTTP JSON provider whose values the test changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import type { MetricsServer } from './harness.js';
 import {
   actor,

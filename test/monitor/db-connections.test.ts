@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import type { TestPostgres } from './postgres.js';
 import { startPostgres } from './postgres.js';
 import { actor, commandService, eventsOf, startTestController, tempDir, writeConfig } from './harness.js';

@@ -6,7 +6,7 @@
  * watched and shows in `status` with the command to run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import type { MetricsServer } from './harness.js';
 import {
   actor,

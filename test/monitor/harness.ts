@@ -10,9 +10,9 @@ import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Controller } from '../../src/app/controller.js';
-import { startController } from '../../src/app/controller.js';
-import { controllerServices } from '../../src/app/services.js';
+import type { Controller } from '../../src/runtime/controller.js';
+import { startController } from '../../src/runtime/controller.js';
+import { controllerServices } from '../../src/runtime/services.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { RewindEvent } from '../../src/core/model.js';
 

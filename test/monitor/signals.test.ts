@@ -5,7 +5,7 @@
  * throughput drop (throughputRatio) rolls back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import type { MetricsServer } from './harness.js';
 import {
   actor,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { createLoadGenerator, type LoadGenerator } from '../../src/app/demo/load-generator.js';
+import { createLoadGenerator, type LoadGenerator } from '../../src/runtime/demo/load-generator.js';
 import type { Project } from '../helpers/cli.js';
 
 export const FLAG_APP = resolve(import.meta.dirname, '../fixtures/flag-app/server.mjs');

@@ -4,7 +4,7 @@ import { startReceiver, type Receiver } from '../harness/receiver.js';
 import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
 import { apiFetch } from '../helpers/api.js';
-import type { LoadGenerator } from '../../src/app/demo/load-generator.js';
+import type { LoadGenerator } from '../../src/runtime/demo/load-generator.js';
 import { answer, load, opsService, writeConfig } from './harness.js';
 
 let project: Project;

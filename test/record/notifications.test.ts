@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import type { Project } from '../helpers/cli.js';
 import { freePort, startServe as startServeProcess, tempProject, waitFor, type Serve } from '../helpers/cli.js';
 import { startReceiver, type Receiver } from '../harness/receiver.js';

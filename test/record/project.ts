@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
-import { startController, type Controller } from '../../src/app/controller.js';
-import { controllerServices } from '../../src/app/services.js';
+import { startController, type Controller } from '../../src/runtime/controller.js';
+import { controllerServices } from '../../src/runtime/services.js';
 import type { Project } from '../helpers/cli.js';
 import { platformDriver } from '../helpers/configs.js';
 

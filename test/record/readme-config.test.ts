@@ -64,7 +64,7 @@ describe('the README configuration works as written', () => {
 
     const ctx = composeContext(loaded);
     try {
-      expect(startNotifications(ctx, loaded, { pollMs: 60_000 })).not.toBeNull();
+      expect(startNotifications(ctx, { pollMs: 60_000 })).not.toBeNull();
       const stop = scheduleDrills(loaded, ctx, createApi(ctx));
       await stop();
     } finally {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../src/app/controller.js';
+import type { Controller } from '../../src/runtime/controller.js';
 import type { RewindEvent } from '../../src/core/model.js';
 import type { IncidentReport } from '../../src/report/index.js';
 import type { Project } from '../helpers/cli.js';

@@ -2,11 +2,6 @@ import { resolve } from 'node:path';
 import type { DatabaseConfig } from '../../config/schema/index.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import type { DatabaseAdapter } from '../../core/ports/database.js';
-import { createMysqlAdapter } from '../../database/mysql/index.js';
-import { createPostgresAdapter } from '../../database/postgres/index.js';
-import { createSqliteAdapter } from '../../database/sqlite/index.js';
-import { parseDuration } from '../../core/duration.js';
-import { withCommandMigrations } from '../../database/command-migrations/index.js';
 import type { AppContext } from '../context.js';
 import type { DbDeps, DbEvent } from './deps.js';
 
@@ -52,9 +47,9 @@ export function resolveDatabaseName(ctx: AppContext, name?: string): string {
 }
 
 /**
- * Builds (once per context) the adapter of a configured database with the app's
- * redactor, so no configured secret reaches an error or an event. The adapter is
- * closed with the context.
+ * The handle (once per context) of a configured database; its adapter comes from
+ * the composition root with the app's redactor, so no configured secret reaches
+ * an error or an event. The adapter is closed with the context.
  */
 export function databaseFor(ctx: AppContext, name?: string): DatabaseHandle {
   const key = resolveDatabaseName(ctx, name);
@@ -72,7 +67,7 @@ export function databaseFor(ctx: AppContext, name?: string): DatabaseHandle {
     migrations && migrations.tool !== 'command' ? migrations.dir : './migrations',
   );
   const backupDir = resolve(ctx.loaded.baseDir, config.backups.dir, key);
-  const adapter = buildAdapter(key, config, migrationsDir, ctx);
+  const adapter = ctx.adapters.database(key, migrationsDir);
   ctx.cleanup.push(() => adapter.close());
   const handle: DatabaseHandle = {
     name: key,
@@ -100,39 +95,4 @@ export function databaseFor(ctx: AppContext, name?: string): DatabaseHandle {
   };
   byName.set(key, handle);
   return handle;
-}
-
-function buildAdapter(name: string, config: DatabaseConfig, migrationsDir: string, ctx: AppContext): DatabaseAdapter {
-  const migrations = config.migrations;
-  const engine = engineAdapter(name, config, migrationsDir, ctx);
-  if (migrations?.tool !== 'command') return engine;
-  return withCommandMigrations(engine, {
-    status: migrations.status,
-    down: migrations.down,
-    up: migrations.up,
-    cwd: resolve(ctx.loaded.baseDir, migrations.cwd),
-    // the tool gets the database's URL without it being written into rewind.yaml twice
-    env: { REWIND_DATABASE_URL: config.url, ...engine.writerEnv, ...migrations.env },
-    timeoutMs: parseDuration(migrations.timeout),
-    redact: ctx.redact,
-  });
-}
-
-function engineAdapter(name: string, config: DatabaseConfig, migrationsDir: string, ctx: AppContext): DatabaseAdapter {
-  if (config.migrations && config.migrations.tool !== 'sql' && config.migrations.tool !== 'command') {
-    throw new UserError(
-      'UNSUPPORTED',
-      `databases.${name}.migrations.tool "${config.migrations.tool}" is not available in this build; use sql, or command with your tool's own commands`,
-      { exitCode: ExitCode.usage },
-    );
-  }
-  const common = { name, migrationsDir, redact: ctx.redact };
-  switch (config.engine) {
-    case 'postgres':
-      return createPostgresAdapter({ ...common, url: config.url, jobs: config.backups.jobs });
-    case 'mysql':
-      return createMysqlAdapter({ ...common, url: config.url, jobs: config.backups.jobs });
-    case 'sqlite':
-      return createSqliteAdapter({ name, migrationsDir, path: resolve(ctx.loaded.baseDir, config.url) });
-  }
 }

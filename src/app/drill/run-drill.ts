@@ -3,7 +3,7 @@ import { newId } from '../../core/ids.js';
 import type { Rollback } from '../../core/model.js';
 import { isTerminalRollback } from '../../core/model.js';
 import { currentRelease } from '../../core/targets.js';
-import { fillPlaceholders, runCommand } from '../../drivers/command/run-command.js';
+import { fillPlaceholders } from '../../core/placeholders.js';
 import type { Actor, AppContext } from '../context.js';
 import type { DeployRequest, DeployResult } from '../deploy.js';
 import type { UndoRequest, UndoResult } from '../undo.js';
@@ -198,7 +198,7 @@ export async function runDrill(
 
 async function runHook(ctx: AppContext, hook: string[], values: Record<string, string | number>): Promise<void> {
   const argv = hook.map((part) => fillPlaceholders(part, values));
-  const result = await runCommand(argv, {
+  const result = await ctx.processes.run(argv, {
     cwd: ctx.loaded.baseDir,
     passEnv: ctx.loaded.config.controller.passEnv,
     timeoutMs: 60_000,

@@ -9,7 +9,7 @@ import { ExitCode, UserError, conflict } from '../../core/errors.js';
 import type { RollbackDetail, RollbackKind, StepSpec } from '../../core/model.js';
 import { describeGroupOutcome, groupOutcome, rollbackOrder, type GroupOutcome } from '../../core/group-order.js';
 import type { Actor, AppContext } from '../context.js';
-import { environmentsOf } from '../local/environments.js';
+import { environmentsOf } from '../environments.js';
 import { runPlanned } from '../undo.js';
 import { asGroupSteps, planServicePart, type ServicePlan, type SkippedService } from './service-plan.js';
 

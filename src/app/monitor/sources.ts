@@ -9,7 +9,6 @@ import type { Release } from '../../core/model.js';
 import type { SignalQuery, SignalReading, SignalSource } from '../../core/ports/signal-source.js';
 import type { AppContext } from '../context.js';
 import { serviceConfig } from '../context.js';
-import { createDbConnectionsSource } from '../../monitor/providers/db-connections.js';
 
 export const serves = (source: SignalSource, metric: string): boolean =>
   source.metrics.includes(metric) || source.metrics.includes('*');
@@ -56,14 +55,7 @@ export function watchedSources(
   const sources = ctx.signalSources(service, environment);
   const config = serviceConfig(ctx, service);
   const database = config.database ? ctx.loaded.config.databases[config.database] : undefined;
-  const db = database
-    ? createDbConnectionsSource({
-        name: config.database as string,
-        engine: database.engine,
-        url: database.url,
-        redact: ctx.redact,
-      })
-    : null;
+  const db = database ? ctx.adapters.dbConnections(config.database as string) : null;
 
   const query = (metric: string, release: Release, at: number, windowMs: number): SignalQuery => ({
     service,

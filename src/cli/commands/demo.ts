@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { runDemo, type DemoResult } from '../../app/demo/run-demo.js';
-import { DEMO_FAULTS, parseFault } from '../../app/demo/faults.js';
+import { runDemo, type DemoResult } from '../../runtime/demo/run-demo.js';
+import { DEMO_FAULTS, parseFault } from '../../runtime/demo/faults.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import { action } from '../action.js';
 import type { GlobalOptions } from '../options.js';
@@ -111,7 +111,7 @@ export async function demo(options: DemoCommandOptions): Promise<number> {
 /** The blue-green rollback against the SIMULATED Kubernetes API server, started and stopped here. */
 async function kubernetesDemo(options: DemoCommandOptions): Promise<number> {
   const { startKubeSim } = await import('../../sim/kubernetes/index.js');
-  const { runKubernetesDemo } = await import('../../app/demo/kubernetes-demo.js');
+  const { runKubernetesDemo } = await import('../../runtime/demo/kubernetes-demo.js');
   const sim = await startKubeSim();
   try {
     const result = await runKubernetesDemo({

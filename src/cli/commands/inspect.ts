@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
-import type { LeaderInfo } from '../../app/leader-routes.js';
+import type { LeaderInfo } from '../../runtime/leader-routes.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
 import { resolveToken } from '../credentials.js';

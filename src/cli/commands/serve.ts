@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { startController } from '../../app/controller.js';
+import { startController } from '../../runtime/controller.js';
 import { loadConfig } from '../../config/load.js';
 import { ExitCode } from '../../core/errors.js';
 import { action } from '../action.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { say } from '../output.js';
-import { controllerServices } from '../../app/services.js';
+import { controllerServices } from '../../runtime/services.js';
 
 export interface ServeOptions extends GlobalOptions {
   listen?: string;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { migrateStore } from '../../app/store-migrate.js';
+import { migrateStore } from '../../app/compose/store-migrate.js';
 import { loadConfig } from '../../config/load.js';
 import { ExitCode } from '../../core/errors.js';
 import { action } from '../action.js';

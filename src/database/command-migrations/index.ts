@@ -9,10 +9,13 @@
  */
 import type { DatabaseAdapter, MigrationStatus } from '../../core/ports/database.js';
 import { UserError } from '../../core/errors.js';
+import type { ProcessRunner } from '../../core/ports/process.js';
 import type { Redactor } from '../shared/redact.js';
 import { runTool } from './run-tool.js';
 
 export interface CommandMigrationsOptions {
+  /** runs the tool's commands (the one process runner) */
+  runner: ProcessRunner;
   /** prints the current version (its last line), or JSON `{ "version": … }` */
   status: string[];
   /** `{version}` is replaced by the version to go down to */
@@ -50,6 +53,7 @@ export function parseVersion(output: string): string | null {
 export function withCommandMigrations(adapter: DatabaseAdapter, options: CommandMigrationsOptions): DatabaseAdapter {
   const run = (argv: string[], onLine?: (line: string) => void) =>
     runTool(argv, {
+      runner: options.runner,
       cwd: options.cwd,
       env: options.env ?? {},
       timeoutMs: options.timeoutMs ?? 600_000,

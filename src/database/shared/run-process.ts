@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
 import { UserError } from '../../core/errors.js';
+import { ProcessStartError, runProcess as run } from '../../process/index.js';
 import type { Redactor } from './redact.js';
 
 /** Options of {@link runProcess}. */
@@ -21,69 +20,31 @@ export interface RunResult {
 }
 
 /**
- * Runs a database client binary (pg_dump, psql, mysqldump…). A non-zero exit
- * becomes a UserError whose message carries the redacted tail of stderr; the
- * arguments are never echoed because they may hold connection details.
+ * Runs a database client binary (pg_dump, psql, mysqldump…) through the one
+ * process runner. A non-zero exit becomes a UserError whose message carries the
+ * redacted tail of stderr; the arguments are never echoed because they may hold
+ * connection details.
  */
-export function runProcess(binary: string, args: string[], options: RunOptions): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, {
-      env: { ...process.env, ...options.env },
-      stdio: 'pipe',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      // keep the tail only: pg_restore can be chatty on big restores
-      stderr = (stderr + chunk).slice(-16_000);
-    });
-    child.stdin.on('error', () => {
-      /* the child may exit before reading all of stdin; its exit code tells */
-    });
-    let inputError: Error | null = null;
-    feedStdin(child.stdin, options, (error) => {
-      // an unreadable input must fail the command, never look like an empty one
-      inputError = error;
-      child.kill('SIGTERM');
-    });
-    child.on('error', (error) => {
-      reject(new UserError('DB_BINARY_FAILED', `could not run ${binary}: ${options.redact(error.message)}`));
-    });
-    child.on('close', (code, signal) => {
-      if (inputError) {
-        reject(
-          new UserError(
-            options.errorCode ?? 'DB_COMMAND_FAILED',
-            `could not read the input of ${binary}: ${options.redact((inputError as Error).message)}`,
-          ),
-        );
-        return;
-      }
-      if (code === 0) {
-        resolve({ stdout, stderr: options.redact(stderr) });
-        return;
-      }
-      const name = binary.split('/').pop() ?? binary;
-      const why = options.redact(stderr.trim()).split('\n').slice(-8).join('\n');
-      reject(
-        new UserError(
-          options.errorCode ?? 'DB_COMMAND_FAILED',
-          `${name} failed (${signal ?? `exit ${code}`}): ${why || 'no output'}`,
-        ),
-      );
-    });
+export async function runProcess(binary: string, args: string[], options: RunOptions): Promise<RunResult> {
+  const errorCode = options.errorCode ?? 'DB_COMMAND_FAILED';
+  const result = await run([binary, ...args], {
+    // client binaries read PG*/MYSQL* settings of the environment, and stay in the
+    // caller's process group so a Ctrl-C of `rewind db …` reaches them too
+    passEnv: 'all',
+    ownGroup: false,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.stdinFile ? { stdinFile: options.stdinFile } : {}),
+    stdout: { max: Number.MAX_SAFE_INTEGER },
+    // keep the tail only: pg_restore can be chatty on big restores
+    stderr: { max: 16_000, keep: 'tail' },
+  }).catch((error: Error) => {
+    const cause = error.cause as Error | undefined;
+    if (error instanceof ProcessStartError && error.stage === 'input' && cause)
+      throw new UserError(errorCode, `could not read the input of ${binary}: ${options.redact(cause.message)}`);
+    throw new UserError('DB_BINARY_FAILED', `could not run ${binary}: ${options.redact((cause ?? error).message)}`);
   });
-}
-
-function feedStdin(stdin: NodeJS.WritableStream, options: RunOptions, onError: (error: Error) => void): void {
-  if (!options.stdinFile) {
-    stdin.end();
-    return;
-  }
-  const input = createReadStream(options.stdinFile);
-  input.on('error', onError);
-  input.pipe(stdin);
+  if (result.code === 0) return { stdout: result.stdout, stderr: options.redact(result.stderr) };
+  const name = binary.split('/').pop() ?? binary;
+  const why = options.redact(result.stderr.trim()).split('\n').slice(-8).join('\n');
+  throw new UserError(errorCode, `${name} failed (${result.signal ?? `exit ${result.code}`}): ${why || 'no output'}`);
 }

@@ -1,10 +1,13 @@
 import { resolve } from 'node:path';
 import type { Release } from '../../core/model.js';
 import type { Driver, DriverCallOptions, LiveState, Weights } from '../../core/ports/driver.js';
-import { fillPlaceholders, runCommand } from './run-command.js';
+import { fillPlaceholders } from '../../core/placeholders.js';
+import type { ProcessRunner } from '../../core/ports/process.js';
 
 /** Options of the command driver: one argv per operation (config `driver.type: command`). */
 export interface CommandDriverOptions {
+  /** runs every operation's command (the one process runner) */
+  runner: ProcessRunner;
   start: string[];
   shiftTraffic: string[];
   retire: string[];
@@ -35,7 +38,7 @@ export function createCommandDriver(options: CommandDriverOptions): Driver {
   ): Promise<string> => {
     const filled = argv.map((a) => fillPlaceholders(a, values));
     const env = Object.fromEntries(Object.entries(options.env).map(([k, v]) => [k, fillPlaceholders(v, values)]));
-    const result = await runCommand(filled, {
+    const result = await options.runner.run(filled, {
       cwd: resolve(options.cwd),
       env,
       ...(options.passEnv ? { passEnv: options.passEnv } : {}),

@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
+import type { ProcessRunner } from '../../core/ports/process.js';
 
 /** Where and how the `helm` CLI runs. */
 export interface HelmCliOptions {
+  /** runs helm (the one process runner) */
+  runner: ProcessRunner;
   /** the helm binary; default `helm` on PATH */
   binary: string;
   /** passed as --kubeconfig when set; default helm's own ($KUBECONFIG, ~/.kube/config) */
@@ -20,7 +22,7 @@ export interface HelmRun {
 }
 
 /** Runs `helm <args> -n <namespace> …` without a shell; never throws for a non-zero exit. */
-export function runHelm(options: HelmCliOptions, args: string[], signal?: AbortSignal): Promise<HelmRun> {
+export async function runHelm(options: HelmCliOptions, args: string[], signal?: AbortSignal): Promise<HelmRun> {
   const argv = [
     ...args,
     '--namespace',
@@ -28,25 +30,23 @@ export function runHelm(options: HelmCliOptions, args: string[], signal?: AbortS
     ...(options.kubeconfig ? ['--kubeconfig', options.kubeconfig] : []),
     ...(options.context ? ['--kube-context', options.context] : []),
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(options.binary, argv, {
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  try {
+    const run = await options.runner.run([options.binary, ...argv], {
+      // helm reads its own settings (HELM_*, KUBECONFIG) from the environment
+      passEnv: 'all',
+      ...(options.env ? { env: options.env } : {}),
       ...(signal ? { signal } : {}),
+      stdout: { max: Number.MAX_SAFE_INTEGER },
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'ENOENT'
-          ? new Error(`the helm CLI (${options.binary}) is not on PATH: install Helm 3 or set driver.helm`)
-          : error,
-      ),
-    );
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+    // an aborted call ends as an abort, not as helm's exit status
+    signal?.throwIfAborted();
+    return { code: run.code, stdout: run.stdout, stderr: run.stderr };
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    if ((error as { code?: string }).code === 'ENOENT')
+      throw new Error(`the helm CLI (${options.binary}) is not on PATH: install Helm 3 or set driver.helm`);
+    throw (error as Error).cause ?? error;
+  }
 }
 
 /** Runs helm and returns stdout; a non-zero exit throws with helm's own error line. */

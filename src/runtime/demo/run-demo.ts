@@ -9,17 +9,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import type { RewindEvent, RollbackStatus } from '../../core/model.js';
-import { adminTokenPath } from '../access/admin-token.js';
+import type { DemoResult } from './demo-result.js';
+import { adminTokenPath } from '../../app/access/admin-token.js';
 import { startController, type Controller } from '../controller.js';
 import { controllerServices } from '../services.js';
 import { logFilePath } from '../../drivers/local/run-file.js';
 import { DEMO_ENVIRONMENT, DEMO_INSTANCES, DEMO_SERVICE, writeDemoConfig } from './demo-config.js';
 import { DEFAULT_FAULT_AFTER_MS, faultPlan, type DemoFault } from './faults.js';
 import { createThreadedLoadGenerator } from './threaded-load.js';
-import { episodeFigures, faultStartAt, type EpisodeFigures } from './measure.js';
+import { episodeFigures, faultStartAt } from './measure.js';
 import { createProgress } from './progress.js';
 import { sleep, unlessAborted, waitFor, waitForRollback } from './wait.js';
-import { startDemoReceivers, type NotificationCounts } from './receivers.js';
+import { startDemoReceivers } from './receivers.js';
+
+export type { DemoResult } from './demo-result.js';
 
 /** How long the demo waits for the outbox and the report writer after the outcome. */
 const RECORD_WAIT_MS = 5_000;
@@ -51,37 +54,6 @@ export interface DemoOptions {
   hold?: (result: DemoResult, controller: { url: string; tokenFile: string }) => Promise<void>;
   /** aborts the run (Ctrl-C); everything started is still stopped */
   signal?: AbortSignal;
-}
-
-export interface DemoResult {
-  outcome: 'rolled-back' | 'promoted' | 'failed' | 'waiting' | 'analyzing';
-  expected: 'rolled-back' | 'promoted';
-  /** the outcome is the expected one (and a rollback, if any, finished) */
-  ok: boolean;
-  fault: DemoFault;
-  /** from the fault's start to the first trigger that fired on v2 */
-  detectedAfterMs: number | null;
-  /** from the fault's start until every new request was answered well by v1 */
-  trafficRestoredAfterMs: number | null;
-  /** from the fault's start to the switch flip (the rollback's shift-traffic step) */
-  switchFlippedAfterMs: number | null;
-  failedRequests: number;
-  failedAfterFault: number;
-  /** requests started after the flip that were not answered 2xx by v1, with examples */
-  afterFlip: EpisodeFigures['afterFlip'];
-  totalRequests: number;
-  skippedRequests: number;
-  rollbackId: string | null;
-  rollbackStatus: RollbackStatus | null;
-  trigger: { name: string; metric: string; value: unknown } | null;
-  faultStartedAt: number | null;
-  durationMs: number;
-  /** the state dir when it was kept (`--state-dir`), else null */
-  stateDir: string | null;
-  /** what the demo's local Slack, PagerDuty and webhook receivers got */
-  notifications: NotificationCounts;
-  /** the incident report of the rollback (`<stateDir>/incidents/…md`); removed with a temporary state dir */
-  reportPath: string | null;
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {

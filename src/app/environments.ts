@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { AppContext } from './context.js';
 
 /** The environments a service is deployed to: its own list, or every declared one. */
 export function environmentsOf(ctx: AppContext, service: string): string[] {

@@ -1,16 +1,16 @@
 import { dbRoutes } from '../server/db-routes.js';
 import { identityOf } from '../server/auth.js';
 import { dashboardRoutes } from '../server/dashboard/index.js';
-import { requestProtectedOperation } from './approvals/protected-ops.js';
+import { requestProtectedOperation } from '../app/approvals/protected-ops.js';
 import { opsRoutes } from '../server/ops-routes.js';
-import { createOpsApi } from './ops/ops-api.js';
-import { createDbApi } from './db/db-api.js';
+import { createOpsApi } from '../app/ops/ops-api.js';
+import { createDbApi } from '../app/db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
-import { startHousekeeping } from './housekeeping.js';
+import { startHousekeeping } from '../app/housekeeping.js';
 import { localRuntime } from './local/index.js';
-import { monitorFor } from './monitor/index.js';
-import { recordServices } from './record/index.js';
+import { monitorFor } from '../app/monitor/index.js';
+import { recordServices } from './record.js';
 
 /**
  * What `rewind serve` runs besides the API: drivers that need an owner, the

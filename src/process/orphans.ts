@@ -30,7 +30,7 @@ async function gone(processGroup: number, ms: number): Promise<boolean> {
 /**
  * Stops what a crashed attempt left running: SIGTERM to its process group, SIGKILL
  * after `graceMs`. Resolves with a line for the journal, or null when the group
- * had already ended. Every command runs in its own group (run-command.ts), so the
+ * had already ended. Every command runs in its own group (run.ts), so the
  * group is exactly what that attempt started.
  */
 export async function stopProcessGroup(processGroup: number, graceMs = 2_000): Promise<string | null> {

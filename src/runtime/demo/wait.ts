@@ -4,7 +4,7 @@
  */
 import { isTerminalRollback, type RollbackStatus } from '../../core/model.js';
 import { systemClock } from '../../core/clock.js';
-import type { RewindApi } from '../index.js';
+import type { RewindApi } from '../../app/index.js';
 
 /** A pause that Ctrl-C (the signal) ends early with the signal's reason. */
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => systemClock.sleep(ms, signal);

@@ -9,20 +9,21 @@ import { identityOf } from '../server/auth.js';
 import { createSessions } from '../server/dashboard/sessions.js';
 import { tokenRoutes } from '../server/token-routes.js';
 import { auditRoutes } from '../server/audit-routes.js';
-import { createAuditLog } from './access/audit.js';
-import { ensureAdminToken } from './access/admin-token.js';
-import { createAccess } from './access/authorize.js';
-import type { ComposeOptions } from './compose.js';
-import { closeContext, composeContext } from './compose.js';
-import type { AppContext } from './context.js';
-import type { AppOptions, RewindApi } from './index.js';
-import { createApi } from './index.js';
+import { createAuditLog } from '../app/access/audit.js';
+import { ensureAdminToken } from '../app/access/admin-token.js';
+import { createAccess } from '../app/access/authorize.js';
+import type { ComposeOptions } from '../app/compose.js';
+import { closeContext, composeContext } from '../app/compose.js';
+import type { AppContext } from '../app/context.js';
+import type { AppOptions, RewindApi } from '../app/index.js';
+import { createApi } from '../app/index.js';
 import { leaderRoutes } from './leader-routes.js';
-import type { Leadership } from './lease.js';
-import { CONTROLLER_LEASE, startLeadership } from './lease.js';
-import { ensureProjectIdentity } from './project-identity.js';
-import { addressProblem } from './address-problem.js';
-import { runPlanned } from './undo.js';
+import type { Leadership } from '../app/lease.js';
+import { CONTROLLER_LEASE, startLeadership } from '../app/lease.js';
+import { ensureProjectIdentity } from '../app/project-identity.js';
+import { addressProblem, splitListen } from '../app/address-problem.js';
+
+import { runPlanned } from '../app/undo.js';
 
 export interface ControllerOptions extends ComposeOptions {
   /** overrides controller.listen, e.g. 127.0.0.1:0 in tests */
@@ -218,9 +219,4 @@ function readTls(loaded: LoadedConfig): { cert: Buffer; key: Buffer } | null {
     }
   };
   return { cert: read('cert'), key: read('key') };
-}
-
-export function splitListen(listen: string): [string, number] {
-  const at = listen.lastIndexOf(':');
-  return [listen.slice(0, at).replace(/^\[|\]$/g, ''), Number(listen.slice(at + 1))];
 }

@@ -2,13 +2,13 @@ import type { LoadedConfig } from '../../config/load.js';
 import { createTrafficSwitch } from '../../proxy/index.js';
 import { createHaproxyRouter } from '../../proxy/haproxy/index.js';
 import type { TrafficSwitch } from '../../proxy/types.js';
-import { splitListen } from '../controller.js';
 import { parseDuration } from '../../core/duration.js';
-import { addressProblem } from '../address-problem.js';
+import { addressProblem, splitListen } from '../address-problem.js';
 
 /**
  * One traffic switch per local service, listening on its `driver.listen` (the
- * service's front door): the built-in switch, or HAProxy with `driver.router: haproxy`. Created on first use; closed with the controller.
+ * service's front door): the built-in switch, or HAProxy with `driver.router:
+ * haproxy`. Created on first use; the runtime opens and closes them.
  */
 export function createSwitchRegistry(loaded: LoadedConfig) {
   const switches = new Map<string, Promise<TrafficSwitch>>();

@@ -2,18 +2,20 @@ import { parseDuration } from '../../core/duration.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Release } from '../../core/model.js';
 import { currentRelease, previousGoodRelease } from '../../core/targets.js';
-import type { AppContext } from '../context.js';
-import { environmentsOf } from './environments.js';
+import type { AppContext } from '../../app/context.js';
+import { serviceConfig } from '../../app/context.js';
+import { environmentsOf } from '../../app/environments.js';
 
 /**
  * After a controller restart, bring back what served before: the live release at
  * full weight, the warm previous one (inside rollbackWindow) at zero, and the
  * target of a rollback in progress, so the resumed plan finds it running.
- * Instances that survived the crash are adopted, not restarted.
+ * Instances that survived the crash are adopted, not restarted. `services` are
+ * those whose processes this controller owns (the local platform's).
  */
-export async function restoreLiveReleases(ctx: AppContext): Promise<void> {
-  for (const [service, config] of Object.entries(ctx.loaded.config.services)) {
-    if (config.driver.type !== 'local') continue;
+export async function restoreLiveReleases(ctx: AppContext, services: readonly string[]): Promise<void> {
+  for (const service of services) {
+    const config = serviceConfig(ctx, service);
     for (const environment of environmentsOf(ctx, service)) {
       const releases = await ctx.store.listReleases(service, environment, 1000);
       const current = currentRelease(releases);

@@ -4,7 +4,7 @@
  * the story (trigger fired, decision, rollback steps, traffic restored).
  */
 import type { RewindEvent, Step } from '../../core/model.js';
-import type { RewindApi } from '../index.js';
+import type { RewindApi } from '../../app/index.js';
 import { isFailed } from './load-report.js';
 import type { LoadGenerator } from './load-generator.js';
 

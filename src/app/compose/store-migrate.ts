@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LoadedConfig } from '../config/load.js';
-import { ExitCode, UserError } from '../core/errors.js';
-import type { CopyResult } from '../store/postgres/copy-from-sqlite.js';
-import { copySqliteToPostgres } from '../store/postgres/copy-from-sqlite.js';
-import { createSqliteStore } from '../store/sqlite/index.js';
+import type { LoadedConfig } from '../../config/load.js';
+import { ExitCode, UserError } from '../../core/errors.js';
+import type { CopyResult } from '../../store/postgres/copy-from-sqlite.js';
+import { copySqliteToPostgres } from '../../store/postgres/copy-from-sqlite.js';
+import { createSqliteStore } from '../../store/sqlite/index.js';
 
 export interface StoreMigrateRequest {
   /** `sqlite` (this project's state.db) or a path to a state.db */

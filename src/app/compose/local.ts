@@ -2,16 +2,14 @@ import type { LoadedConfig } from '../../config/load.js';
 import type { ServiceConfig } from '../../config/schema/index.js';
 import { parseDuration } from '../../core/duration.js';
 import type { Driver } from '../../core/ports/driver.js';
-import type { TrafficSwitch } from '../../proxy/types.js';
 import { createLocalDriver } from '../../drivers/local/index.js';
 import type { LocalDriver, LocalServiceOptions } from '../../drivers/local/index.js';
 import { createHealthProbe, createProbeSignalSource } from '../../monitor/probes/index.js';
+import type { TrafficSwitch } from '../../proxy/types.js';
 import type { AppContext } from '../context.js';
-import type { ControllerOptions } from '../controller.js';
 import { injectedEnv } from '../drill/fault-injection.js';
 import { releaseFlagEnv } from '../ops/flags.js';
-import { restoreLiveReleases } from './restore.js';
-import { createLocalSignalSource } from './signals.js';
+import { createLocalSignalSource } from './local-signals.js';
 import { createSwitchRegistry } from './switches.js';
 
 function serviceOptions(config: ServiceConfig): LocalServiceOptions | undefined {
@@ -37,16 +35,29 @@ function serviceOptions(config: ServiceConfig): LocalServiceOptions | undefined 
   };
 }
 
+/** The local platform of one controller: its drivers' factory and what the runtime starts and stops. */
+export interface LocalPlatform {
+  /** one driver object per service, sharing the processes' supervisor */
+  driver(service: string, ctx: AppContext): Driver;
+  /** services of the config on the local driver */
+  services: string[];
+  /** opens the front door of a local service (once) */
+  openFrontDoor(service: string): Promise<void>;
+  /** stops every instance and closes every switch */
+  close(): Promise<void>;
+}
+
 /**
  * The embedded default on one host: the local driver behind Rewind's own
- * traffic switches. Only `rewind serve` (a long-lived owner) builds it.
+ * traffic switches, built here (the composition root) for `rewind serve`, the
+ * one long-lived owner of the processes.
  */
-export function localRuntime(loaded: LoadedConfig): Pick<ControllerOptions, 'driverFactories' | 'services'> {
+export function composeLocalPlatform(loaded: LoadedConfig): LocalPlatform {
   const switches = createSwitchRegistry(loaded);
   const resolved = new Map<string, TrafficSwitch>();
-  let driver: LocalDriver | null = null;
+  let supervisor: LocalDriver | null = null;
   const shared = (ctx: AppContext): LocalDriver => {
-    driver ??= createLocalDriver({
+    supervisor ??= createLocalDriver({
       stateDir: ctx.loaded.stateDir,
       baseDir: ctx.loaded.baseDir,
       passEnv: loaded.config.controller.passEnv,
@@ -66,36 +77,27 @@ export function localRuntime(loaded: LoadedConfig): Pick<ControllerOptions, 'dri
       releaseEnv: (release) => releaseFlagEnv(ctx, release),
       clock: ctx.clock,
     });
-    return driver;
+    return supervisor;
   };
-  const hasLocal = Object.values(loaded.config.services).some((s) => s.driver.type === 'local');
   return {
-    driverFactories: {
-      local: (service, _config, ctx): Driver => {
-        const local = shared(ctx);
-        const probes = createProbeSignalSource({ lookup: local.snapshot });
-        const source = createLocalSignalSource(() => resolved.get(service) ?? null, probes);
-        // one driver object per service, sharing the processes' supervisor
-        return Object.assign(Object.create(local) as LocalDriver, {
-          signals: () => source,
-          close: async () => undefined,
-        });
-      },
+    driver(service, ctx) {
+      const local = shared(ctx);
+      const probes = createProbeSignalSource({ lookup: local.snapshot });
+      const source = createLocalSignalSource(() => resolved.get(service) ?? null, probes);
+      return Object.assign(Object.create(local) as LocalDriver, {
+        signals: () => source,
+        close: async () => undefined,
+      });
     },
-    services: hasLocal
-      ? [
-          async (ctx) => {
-            // open every front door now, then bring back what was live before a restart
-            for (const [name, config] of Object.entries(loaded.config.services)) {
-              if (config.driver.type === 'local') resolved.set(name, await switches.switchFor(name));
-            }
-            await restoreLiveReleases(ctx);
-            return async () => {
-              await driver?.close();
-              await switches.closeAll();
-            };
-          },
-        ]
-      : [],
+    services: Object.entries(loaded.config.services)
+      .filter(([, config]) => config.driver.type === 'local')
+      .map(([name]) => name),
+    async openFrontDoor(service) {
+      resolved.set(service, await switches.switchFor(service));
+    },
+    async close() {
+      await supervisor?.close();
+      await switches.closeAll();
+    },
   };
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Lease } from '../core/model.js';
-import type { AppContext } from './context.js';
-import type { Leadership } from './lease.js';
-import { CONTROLLER_LEASE } from './lease.js';
+import type { AppContext } from '../app/context.js';
+import type { Leadership } from '../app/lease.js';
+import { CONTROLLER_LEASE } from '../app/lease.js';
 
 /** What `GET /v1/leader` and `rewind status` show. */
 export interface LeaderInfo {

@@ -1,0 +1,16 @@
+import type { AppAdapters } from '../adapters.js';
+import type { AppContext } from '../context.js';
+import { buildDatabaseAdapter, buildDbConnectionsSource } from './databases.js';
+import { buildOutbox } from './notifications.js';
+
+/**
+ * The adapters use cases ask for by config key. Each is built when asked, from
+ * the context as it is then (a leader's fenced store, the app's redactor).
+ */
+export function appAdapters(context: () => AppContext): AppAdapters {
+  return {
+    database: (name, migrationsDir) => buildDatabaseAdapter(context(), name, migrationsDir),
+    dbConnections: (name) => buildDbConnectionsSource(context(), name),
+    outbox: (options) => buildOutbox(context(), options),
+  };
+}

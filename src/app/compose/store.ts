@@ -1,0 +1,19 @@
+import { join } from 'node:path';
+import type { LoadedConfig } from '../../config/load.js';
+import { ExitCode, UserError } from '../../core/errors.js';
+import type { Store } from '../../core/ports/store.js';
+import { createPostgresStore } from '../../store/postgres/index.js';
+import { createSqliteStore } from '../../store/sqlite/index.js';
+
+/** The store of `controller.store`: SQLite in the state dir by default, PostgreSQL for several controllers. */
+export function openStore(loaded: LoadedConfig): Store {
+  const { store } = loaded.config.controller;
+  if (store.type === 'postgres') {
+    if (!store.url)
+      throw new UserError('BAD_CONFIG', `${loaded.file}: controller.store.url: expected a postgres:// URL`, {
+        exitCode: ExitCode.usage,
+      });
+    return createPostgresStore({ url: store.url, ...(store.schema ? { schema: store.schema } : {}) });
+  }
+  return createSqliteStore({ path: join(loaded.stateDir, 'state.db') });
+}

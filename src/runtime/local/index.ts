@@ -1,0 +1,27 @@
+import type { LoadedConfig } from '../../config/load.js';
+import { composeLocalPlatform } from '../../app/compose/local.js';
+import type { ControllerOptions } from '../controller.js';
+import { restoreLiveReleases } from './restore.js';
+
+/**
+ * The local platform's life inside `rewind serve`: its driver (built by the
+ * composition root) is offered to the context, and once this controller leads,
+ * every front door opens and what was live before a restart comes back.
+ */
+export function localRuntime(loaded: LoadedConfig): Pick<ControllerOptions, 'driverFactories' | 'services'> {
+  const platform = composeLocalPlatform(loaded);
+  return {
+    driverFactories: { local: (service, _config, ctx) => platform.driver(service, ctx) },
+    services:
+      platform.services.length > 0
+        ? [
+            async (ctx) => {
+              // open every front door now, then bring back what was live before a restart
+              for (const service of platform.services) await platform.openFrontDoor(service);
+              await restoreLiveReleases(ctx, platform.services);
+              return () => platform.close();
+            },
+          ]
+        : [],
+  };
+}

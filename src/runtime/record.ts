@@ -1,0 +1,43 @@
+import type { LoadedConfig } from '../config/load.js';
+import { scheduleDrills } from '../app/drill/schedule.js';
+import { createReportWriter, startNotifications, type NotificationOptions } from '../app/record/index.js';
+import { createControllerMetrics } from '../server/metrics.js';
+import type { ControllerOptions } from './controller.js';
+
+/**
+ * What `rewind serve` records and tells: notification delivery through
+ * the outbox, the incident report and `target.missed` at each rollback end,
+ * `/metrics`, and scheduled drills. Every part listens to events and works in
+ * the background, so none of it can slow a rollback.
+ */
+export function recordServices(
+  loaded: LoadedConfig,
+  options: NotificationOptions = {},
+): Required<Pick<ControllerOptions, 'services' | 'plugins'>> {
+  let metrics: ReturnType<typeof createControllerMetrics> | null = null;
+  return {
+    services: [
+      async (ctx) => {
+        metrics ??= createControllerMetrics({ store: ctx.store });
+        const observed = metrics;
+        const unsubscribeMetrics = ctx.onEvent((event) => observed.observe(event));
+        startNotifications(ctx, options);
+        const writer = createReportWriter(ctx);
+        const unsubscribeWriter = ctx.onEvent((event) => writer.onEvent(event));
+        return async () => {
+          unsubscribeWriter();
+          unsubscribeMetrics();
+          await writer.stop();
+        };
+      },
+      async (ctx, api) => scheduleDrills(loaded, ctx, api),
+    ],
+    plugins: [
+      // the API (and /metrics) is up before this controller leads and its services start
+      (app, ctx) => {
+        metrics ??= createControllerMetrics({ store: ctx.store });
+        metrics.register(app);
+      },
+    ],
+  };
+}
