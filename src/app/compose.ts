@@ -10,7 +10,7 @@ import { collectSecrets, createRedactor, redactDeep } from '../core/redact.js';
 import { createProcessRunner } from '../process/index.js';
 import { appAdapters } from './compose/adapters.js';
 import type { DriverFactories } from './compose/drivers.js';
-import { buildDriver } from './compose/drivers.js';
+import { buildDriver, fencingTraffic } from './compose/drivers.js';
 import { buildProviders } from './compose/providers.js';
 import { openStore } from './compose/store.js';
 import type { AppContext, EventListener } from './context.js';
@@ -62,7 +62,10 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
       if (existing) return existing;
       const config = loaded.config.services[service];
       if (!config) throw new UserError('NOT_FOUND', `service "${service}" not found`, { status: 404 });
-      const driver = buildDriver(service, config, ctx, options.driverFactories ?? {});
+      const driver = fencingTraffic(
+        buildDriver(service, config, ctx, options.driverFactories ?? {}),
+        () => ctx.store.fence,
+      );
       drivers.set(service, driver);
       return driver;
     },

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseDuration } from '../core/duration.js';
 import { ExitCode, UserError, errorMessage } from '../core/errors.js';
 import type { Lease } from '../core/model.js';
+import type { Store } from '../core/ports/store.js';
 import type { AppContext } from './context.js';
 
 /** The lease every controller of a project competes for. */
@@ -178,7 +179,7 @@ export async function holdLeaseForCli(ctx: AppContext, url: string): Promise<() 
     canSteal: () => steal,
   });
   if (!lease) throw refuse((await ctx.store.getLease(CONTROLLER_LEASE)) ?? (existing as Lease));
-  const fenced = ctx.store.fenced({ name: CONTROLLER_LEASE, token: lease.token });
+  const fenced = ctx.store.fenced({ name: CONTROLLER_LEASE, token: lease.token, scope: await leaseScope(ctx.store) });
   const raw = ctx.store;
   ctx.store = fenced;
   const timer = setInterval(() => {
@@ -190,4 +191,19 @@ export async function holdLeaseForCli(ctx: AppContext, url: string): Promise<() 
     ctx.store = raw;
     await raw.releaseLease(CONTROLLER_LEASE, holder).catch(() => undefined);
   };
+}
+
+const SCOPE_LEASE = 'store-identity';
+const CENTURY_MS = 100 * 365 * 24 * 3600_000;
+
+/**
+ * A random id the store keeps from its first leader on (a lease row that never
+ * expires): controllers sharing a store share it, a store made anew gets another.
+ */
+export async function leaseScope(store: Store): Promise<string> {
+  const existing = await store.getLease(SCOPE_LEASE);
+  if (existing) return existing.holder;
+  await store.acquireLease(SCOPE_LEASE, randomUUID(), CENTURY_MS, Date.now(), { canSteal: () => false });
+  // two first leaders at once: whichever row won is the id
+  return (await store.getLease(SCOPE_LEASE))?.holder ?? 'unknown';
 }

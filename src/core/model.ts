@@ -230,4 +230,9 @@ export interface Lease {
 export interface Fence {
   name: string;
   token: number;
+  /**
+   * the store whose lease it is: tokens of different stores (a state dir made anew)
+   * are not comparable, so a platform-side fence compares tokens of the same scope only
+   */
+  scope?: string;
 }

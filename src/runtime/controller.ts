@@ -19,7 +19,7 @@ import type { AppOptions, RewindApi } from '../app/index.js';
 import { createApi } from '../app/index.js';
 import { leaderRoutes } from './leader-routes.js';
 import type { Leadership } from '../app/lease.js';
-import { CONTROLLER_LEASE, startLeadership } from '../app/lease.js';
+import { CONTROLLER_LEASE, leaseScope, startLeadership } from '../app/lease.js';
 import { ensureProjectIdentity } from '../app/project-identity.js';
 import { addressProblem, splitListen } from '../app/address-problem.js';
 
@@ -81,7 +81,7 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
   const firstRound = new Promise<void>((resolve) => (elected = resolve));
 
   const beginTerm = async (lease: Lease) => {
-    ctx.store = raw.fenced({ name: CONTROLLER_LEASE, token: lease.token });
+    ctx.store = raw.fenced({ name: CONTROLLER_LEASE, token: lease.token, scope: await leaseScope(raw) });
     const inflight = new Set<Promise<unknown>>();
     const stop = new AbortController();
     const track = (work: Promise<unknown>) => {

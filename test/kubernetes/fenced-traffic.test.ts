@@ -2,7 +2,9 @@
  * Fenced traffic writes on the SIMULATED API server, read back with real kubectl:
  * the VirtualService records the lease token of each weight change, a write under
  * an older token (a deposed leader) is refused and changes nothing, a newer one
- * goes through. Without a fence the write is plain, as before.
+ * goes through. Without a fence the write is plain, as before; a controller's
+ * driver writes under the lease it leads with, so once a newer token is recorded
+ * its traffic shifts are refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/runtime/controller.js';
@@ -10,6 +12,9 @@ import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { Driver } from '../../src/core/ports/driver.js';
 import { createKubeClient } from '../../src/drivers/kubernetes/client.js';
 import { fencedWrite } from '../../src/drivers/kubernetes/fencing.js';
+import { closeContext, composeContext } from '../../src/app/compose.js';
+import type { AppContext } from '../../src/app/context.js';
+import { loadConfig } from '../../src/config/load.js';
 import { startTestController, tempDir, writeConfig } from '../monitor/harness.js';
 import type { SimCluster } from './harness.js';
 import {
@@ -26,6 +31,8 @@ let cluster: SimCluster;
 let controller: Controller;
 let temp: ReturnType<typeof tempDir>;
 let driver: Driver;
+let ctx: AppContext | undefined;
+let configFile = '';
 
 interface VirtualService {
   metadata: { annotations?: Record<string, string> };
@@ -39,6 +46,10 @@ async function routerState(): Promise<{ weights: [number, number]; token: string
   const of = (host: string) => route.find((r) => r.destination.host === host)?.weight ?? -1;
   return { weights: [of('api'), of('api-canary')], token: vs.metadata.annotations?.['rewind.dev/lease-token'] };
 }
+
+const annotations = async (): Promise<Record<string, string>> =>
+  (await cluster.json<VirtualService>(['get', 'virtualservices.networking.istio.io', 'api', '-n', NS])).metadata
+    .annotations ?? {};
 
 const shift = (weights: Record<number, number>, token?: number) =>
   driver.shiftTraffic('api', 'production', weights, [], token ? { fence: { name: 'controller', token } } : {});
@@ -79,11 +90,14 @@ describe.skipIf(skipKube)('fenced traffic writes (simulated API server, real kub
         },
       },
     });
-    controller = await startTestController(file);
-    driver = controller.ctx.driver('api');
+    configFile = file;
+    // outside any controller: no lease, so the driver writes only under the fences given to it
+    ctx = composeContext(loadConfig(file), { owner: false });
+    driver = ctx.driver('api');
   }, 60_000);
 
   afterAll(async () => {
+    if (ctx) await closeContext(ctx);
     await controller?.close();
     await cluster?.close();
     temp?.remove();
@@ -141,5 +155,45 @@ describe.skipIf(skipKube)('fenced traffic writes (simulated API server, real kub
   it('without a fence the write is plain and leaves the recorded token as it is', async () => {
     await shift({ 1: 90, 2: 10 });
     expect(await routerState()).toEqual({ weights: [90, 10], token: '10' });
+  }, 60_000);
+
+  it("a controller's traffic shifts carry its lease token, and stop once a newer one is recorded", async () => {
+    await closeContext(ctx!);
+    ctx = undefined;
+    controller = await startTestController(configFile);
+    const lease = await controller.ctx.store.getLease('controller');
+    expect(lease?.token).toBeGreaterThan(0);
+    const leading = controller.ctx.driver('api');
+    // the VirtualService records token 10, newer than this controller's: it acts like a deposed leader
+    await expect(leading.shiftTraffic('api', 'production', { 1: 0, 2: 100 }, [])).rejects.toMatchObject({
+      code: 'FENCED',
+    });
+    expect(await routerState()).toEqual({ weights: [90, 10], token: '10' });
+    await cluster.kubectl([
+      'annotate',
+      'virtualservices.networking.istio.io/api',
+      '-n',
+      NS,
+      '--overwrite',
+      'rewind.dev/lease-token=0',
+    ]);
+    await leading.shiftTraffic('api', 'production', { 1: 100, 2: 0 }, []);
+    expect(await routerState()).toEqual({ weights: [100, 0], token: String(lease?.token) });
+    const scope = (await annotations())['rewind.dev/lease-scope'];
+    expect(scope).toMatch(/^[0-9a-f-]{36}$/);
+
+    // a newer token of ANOTHER store (a state dir made anew elsewhere) is not comparable: taken over
+    await cluster.kubectl([
+      'annotate',
+      'virtualservices.networking.istio.io/api',
+      '-n',
+      NS,
+      '--overwrite',
+      'rewind.dev/lease-token=99',
+      'rewind.dev/lease-scope=another-store',
+    ]);
+    await leading.shiftTraffic('api', 'production', { 1: 60, 2: 40 }, []);
+    expect(await routerState()).toEqual({ weights: [60, 40], token: String(lease?.token) });
+    expect((await annotations())['rewind.dev/lease-scope']).toBe(scope);
   }, 60_000);
 });

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { ServiceConfig } from '../../config/schema/index.js';
 import { parseDuration } from '../../core/duration.js';
 import { ExitCode, UserError } from '../../core/errors.js';
+import type { Fence } from '../../core/model.js';
 import type { Driver } from '../../core/ports/driver.js';
 import { createCommandDriver } from '../../drivers/command/index.js';
 import { createHelmDriver } from '../../drivers/helm/index.js';
@@ -82,4 +83,19 @@ export function buildDriver(
     );
   }
   return factory(service, config, ctx);
+}
+
+/**
+ * The driver as use cases get it: a traffic shift made while this controller
+ * leads carries the lease it leads under, so a driver with `fencedTraffic`
+ * refuses it once a newer leader has moved traffic.
+ */
+export function fencingTraffic(driver: Driver, fence: () => Fence | undefined): Driver {
+  if (!driver.capabilities.fencedTraffic) return driver;
+  return Object.assign(Object.create(driver) as Driver, {
+    shiftTraffic: (...[service, environment, weights, releases, call = {}]: Parameters<Driver['shiftTraffic']>) => {
+      const current = call.fence ?? fence();
+      return driver.shiftTraffic(service, environment, weights, releases, current ? { ...call, fence: current } : call);
+    },
+  });
 }

@@ -146,6 +146,8 @@ export interface Store {
    * `fence.token` (a newer holder took over).
    */
   fenced(fence: Fence): Store;
+  /** the lease a `fenced` view writes under (drivers record it with their traffic writes); absent on the plain store */
+  readonly fence?: Fence;
   /**
    * Stores on one host's disk (SQLite) allow one controller per state: an OS file
    * lock the kernel releases however the process ends (SIGKILL too). Returns its

@@ -79,7 +79,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ) as S;
 
   const fencedStore = (fence: Fence): Store => {
-    const view: Store = { ...store, fenced: fencedStore };
+    const view: Store = { ...store, fence, fenced: fencedStore };
     for (const name of STORE_WRITES) {
       (view as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
         await ready();

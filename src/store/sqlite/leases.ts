@@ -70,7 +70,7 @@ export function fencedSqliteStore(store: Store, db: Database, fence: Fence): Sto
     const row = db.prepare('SELECT token FROM leases WHERE name = ?').get(fence.name) as { token: number } | undefined;
     if (row?.token !== fence.token) throw fenced(fence, row?.token ?? null);
   };
-  const view: Store = { ...store, fenced: (other) => fencedSqliteStore(store, db, other) };
+  const view: Store = { ...store, fence, fenced: (other) => fencedSqliteStore(store, db, other) };
   for (const name of STORE_WRITES) {
     const write = store[name] as (...args: unknown[]) => Promise<unknown>;
     (view as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
