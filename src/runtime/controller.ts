@@ -17,6 +17,7 @@ import { closeContext, composeContext } from '../app/compose.js';
 import type { AppContext } from '../app/context.js';
 import type { AppOptions, RewindApi } from '../app/index.js';
 import { createApi } from '../app/index.js';
+import { createForward } from './forward.js';
 import { leaderRoutes } from './leader-routes.js';
 import type { Leadership } from '../app/lease.js';
 import { CONTROLLER_LEASE, leaseScope, startLeadership } from '../app/lease.js';
@@ -141,7 +142,7 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       api,
       redact: ctx.redact,
       hosts: { listenHost: host, allowedHosts: loaded.config.controller.allowedHosts },
-      ...(tls ? { https: tls } : {}),
+      ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       auth: { access, session: sessions.identify, publicMetrics: loaded.config.controller.publicMetrics },
       audit: createAuditLog(ctx),
       project: ensureProjectIdentity(loaded),
@@ -155,6 +156,7 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
           () => leadership,
           () => url,
           () => firstRound,
+          createForward(tls?.ca),
         ),
       ],
     });
@@ -202,12 +204,16 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
   }
 }
 
-/** `controller.tls` read once at start; a file that cannot be read is a config error naming the key. */
-function readTls(loaded: LoadedConfig): { cert: Buffer; key: Buffer } | null {
+/**
+ * `controller.tls` read once at start; a file that cannot be read is a config error
+ * naming the key. `ca` (default the certificate itself) is what a follower trusts
+ * when it forwards a write to the leader.
+ */
+function readTls(loaded: LoadedConfig): { cert: Buffer; key: Buffer; ca: Buffer } | null {
   const tls = loaded.config.controller.tls;
   if (!tls) return null;
-  const read = (key: 'cert' | 'key'): Buffer => {
-    const path = resolve(loaded.baseDir, tls[key]);
+  const read = (key: 'cert' | 'key' | 'ca'): Buffer => {
+    const path = resolve(loaded.baseDir, tls[key] ?? '');
     try {
       return readFileSync(path);
     } catch (error) {
@@ -218,5 +224,6 @@ function readTls(loaded: LoadedConfig): { cert: Buffer; key: Buffer } | null {
       );
     }
   };
-  return { cert: read('cert'), key: read('key') };
+  const cert = read('cert');
+  return { cert, key: read('key'), ca: tls.ca ? read('ca') : cert };
 }

@@ -3,6 +3,7 @@ import type { Lease } from '../core/model.js';
 import type { AppContext } from '../app/context.js';
 import type { Leadership } from '../app/lease.js';
 import { CONTROLLER_LEASE } from '../app/lease.js';
+import type { Forward } from './forward.js';
 
 /** What `GET /v1/leader` and `rewind status` show. */
 export interface LeaderInfo {
@@ -30,7 +31,8 @@ export function leaderInfo(lease: Lease | null, leadership: Leadership | null, n
   };
 }
 
-const FORWARDED_HEADERS = ['authorization', 'content-type', 'accept'];
+// a dashboard session's cookie and CSRF token too: the leader finds the session in the shared store
+const FORWARDED_HEADERS = ['authorization', 'content-type', 'accept', 'cookie', 'x-csrf-token', 'origin', 'referer'];
 
 /**
  * `GET /v1/leader`, and the follower's half of the API: reads are answered from
@@ -42,6 +44,7 @@ export function leaderRoutes(
   current: () => Leadership | null,
   self: () => string,
   firstRound: () => Promise<void>,
+  forward: Forward,
 ) {
   return (app: FastifyInstance): void => {
     app.get('/v1/leader', async () =>
@@ -49,6 +52,8 @@ export function leaderRoutes(
     );
     app.addHook('preHandler', async (request, reply) => {
       if (request.method === 'GET' || request.method === 'HEAD' || !request.url.startsWith('/v1/')) return;
+      // signing in and out writes only the shared store: any controller answers it
+      if (request.url === '/v1/session') return;
       // a request that arrives during the first election round waits for its outcome
       await firstRound();
       const leadership = current();
@@ -61,26 +66,28 @@ export function leaderRoutes(
         });
         return reply;
       }
-      const headers: Record<string, string> = { 'x-rewind-forwarded-by': leadership?.holder ?? '' };
+      // the origin check of a forwarded dashboard change compares with the host the browser asked
+      const headers: Record<string, string> = {
+        'x-rewind-forwarded-by': leadership?.holder ?? '',
+        'x-forwarded-host': request.headers.host ?? '',
+      };
       for (const name of FORWARDED_HEADERS) {
         const value = request.headers[name];
         if (typeof value === 'string') headers[name] = value;
       }
-      const answer = await fetch(`${target}${request.url}`, {
+      const answer = await forward(target, {
         method: request.method,
+        url: request.url,
         headers,
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-      }).catch(() => null);
+      });
       if (!answer) {
         await reply.status(503).send({
           error: { code: 'NO_LEADER', message: `the leader at ${target} did not answer; retry` },
         });
         return reply;
       }
-      await reply
-        .status(answer.status)
-        .header('content-type', answer.headers.get('content-type') ?? 'application/json')
-        .send(await answer.text());
+      await reply.status(answer.status).header('content-type', answer.contentType).send(answer.body);
       return reply;
     });
   };

@@ -65,6 +65,13 @@ export const configSchema = z.strictObject({
         .strictObject({
           cert: z.string().min(1).describe('PEM certificate file, relative to rewind.yaml'),
           key: z.string().min(1).describe('PEM private key file, relative to rewind.yaml'),
+          ca: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+              'PEM file of the CA that signed the controllers’ certificates: a follower trusts it when it forwards a write to the leader; default the certificate itself (one self-signed certificate shared by the controllers)',
+            ),
         })
         .optional()
         .describe('serve the API over HTTPS; the CLI then trusts --ca / REWIND_CA (or the system CAs)'),

@@ -35,12 +35,19 @@ function cookieOf(request: FastifyRequest): string | null {
   return null;
 }
 
-/** A browser from another site: its Origin (or Referer) names a different host than the one it asked. */
+/**
+ * A browser from another site: its Origin (or Referer) names a different host than
+ * the one it asked — for a change a follower forwarded, the follower's host, which
+ * it passes on (a cross-site page cannot add such headers without a preflight this
+ * server never grants).
+ */
 function crossSite(request: FastifyRequest): boolean {
   const from = request.headers.origin ?? request.headers.referer;
   if (!from || from === 'null') return from === 'null';
+  const forwardedHost = request.headers['x-rewind-forwarded-by'] ? request.headers['x-forwarded-host'] : undefined;
+  const asked = typeof forwardedHost === 'string' && forwardedHost ? forwardedHost : request.headers.host;
   try {
-    return new URL(from).host !== request.headers.host;
+    return new URL(from).host !== asked;
   } catch {
     return true;
   }
