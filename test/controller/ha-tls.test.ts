@@ -4,7 +4,7 @@
  * that certificate (nothing else tells it to: no NODE_EXTRA_CA_CERTS), for a bearer
  * token and for a dashboard session signed in at the follower.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import type { PostgresHarness } from '../harness/postgres.js';
 import { startPostgres } from '../harness/postgres.js';
 import type { Project } from '../helpers/cli.js';
 import { BIN, freePort, tempProject, waitFor } from '../helpers/cli.js';
+import { selfSignedCert } from '../helpers/tls.js';
 
 let harness: PostgresHarness | null = null;
 let project: Project | null = null;
@@ -67,27 +68,7 @@ describe('HA over HTTPS', () => {
     if (!harness) return;
     project = tempProject('rewind-ha-tls-');
     const p = project;
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(p.dir, 'key.pem'),
-        '-out',
-        join(p.dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedCert(p.dir);
     const ca = readFileSync(join(p.dir, 'cert.pem'));
     p.write(
       'rewind.yaml',

@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { execFileSync } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -13,6 +12,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Project, Serve } from '../helpers/cli.js';
 import { BIN, freePort, runCli, startServe, tempProject } from '../helpers/cli.js';
 import { platformDriver } from '../helpers/configs.js';
+import { selfSignedCert } from '../helpers/tls.js';
 
 let project: Project;
 let serve: Serve;
@@ -173,27 +173,7 @@ ${service}`,
     const tls = tempProject('rewind-tls-');
     let https: Serve | null = null;
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-          '-keyout',
-          join(tls.dir, 'key.pem'),
-          '-out',
-          join(tls.dir, 'cert.pem'),
-        ],
-        { stdio: 'ignore' },
-      );
+      selfSignedCert(tls.dir);
       const port = await freePort();
       tls.write(
         'rewind.yaml',
