@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../../config/load.js';
 import { createControllerMetrics } from '../../server/metrics.js';
 import type { ControllerOptions } from '../controller.js';
 import { scheduleDrills } from '../drill/schedule.js';
+import { evaluationMeter } from '../monitor/evaluation-meter.js';
 import { startNotifications, type NotificationOptions } from './notifications.js';
 import { createReportWriter } from './report-writer.js';
 
@@ -24,7 +25,7 @@ export function recordServices(
   return {
     services: [
       async (ctx) => {
-        metrics ??= createControllerMetrics({ store: ctx.store });
+        metrics ??= createControllerMetrics({ store: ctx.store, evaluations: evaluationMeter(ctx) });
         const observed = metrics;
         const unsubscribeMetrics = ctx.onEvent((event) => observed.observe(event));
         startNotifications(ctx, loaded, options);
@@ -41,7 +42,7 @@ export function recordServices(
     plugins: [
       // the API (and /metrics) is up before this controller leads and its services start
       (app, ctx) => {
-        metrics ??= createControllerMetrics({ store: ctx.store });
+        metrics ??= createControllerMetrics({ store: ctx.store, evaluations: evaluationMeter(ctx) });
         metrics.register(app);
       },
     ],
