@@ -5,12 +5,15 @@
  * side. Figures over the measured window: evaluation lag p50/p99 (from the
  * controller's own `rewind_evaluation_lag_seconds`, interpolated within its
  * buckets as Prometheus does), the controller's CPU share of its core
- * (utime + stime from /proc over wall time) and evaluations per second achieved.
+ * (utime + stime from /proc over wall time), the share of time its event loop was
+ * runnable but waiting for the core (run_delay in /proc/<pid>/schedstat: other
+ * processes on that core) and evaluations per second achieved.
  * Goal: lag p99 ≤ 100 ms.
  *
  * Run alone: `node dist-bench/bench/controller-cost.js` after `npm run build`.
  * BENCH_RELEASES (default 1000), BENCH_CONTROLLER_SECONDS (window, default 45),
- * BENCH_STORES (`sqlite,postgres`) change the run.
+ * BENCH_STORES (`sqlite,postgres`) change the run; BENCH_CPU_PROF=<dir> writes the
+ * controller's V8 CPU profile there.
  */
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +21,7 @@ import { freePort } from '../test/harness/free-port.js';
 import { startPostgres, type PostgresHarness } from '../test/harness/postgres.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
 import { hasTaskset, pinProcess, startController, type ControllerProcess } from './lib/controller-process.js';
-import { cpuSeconds, cpuSecondsMatching, cpuWindow } from './lib/process-cpu.js';
+import { cpuSeconds, cpuSecondsMatching, cpuWindow, runQueueWaitSeconds } from './lib/process-cpu.js';
 import { histogramDelta, histogramQuantile, readHistogram } from './lib/prom-histogram.js';
 import { deployAll, startSignalServer, writeWatchedProject, type SignalServer } from './lib/watched-project.js';
 
@@ -34,6 +37,8 @@ export interface ControllerCostRow {
   cpuShare: number | null;
   /** PostgreSQL backends' CPU seconds per wall second, when the store is PostgreSQL */
   storeCpuShare: number | null;
+  /** seconds the controller's event loop waited for its core (other work on it) per wall second */
+  waitShare: number | null;
   evaluationsPerSecond: number;
   skippedPerSecond: number;
   deploySeconds: number;
@@ -78,33 +83,39 @@ async function measureStore(
   });
   let controller: ControllerProcess | null = null;
   try {
+    // deploying 1,000 releases is set-up, not the measurement: it may use both cores
     controller = await startController({
       config: project.config,
       cwd: project.dir,
       port: await freePort(),
-      ...(options.pin ? { cpu: '0' } : {}),
+      ...(process.env.BENCH_CPU_PROF ? { cpuProfileDir: process.env.BENCH_CPU_PROF } : {}),
     });
     const deployStart = performance.now();
     await deployAll(controller.url, project.adminToken(), project.services);
     const deploySeconds = (performance.now() - deployStart) / 1000;
     console.error(`controller-cost ${store}: ${options.releases} deployed in ${deploySeconds.toFixed(1)} s`);
     await waitWatched(controller, options.releases, 60_000);
+    if (options.pin && !pinProcess(controller.pid, '0')) throw new Error('taskset could not pin the controller');
     await sleep(WARM_UP_MS);
 
     const loadBefore = loadavg()[0] ?? 0;
     const running = controller;
     const before = await running.scrape();
     const cpu = cpuWindow(() => cpuSeconds(running.pid));
+    const wait = cpuWindow(() => runQueueWaitSeconds(running.pid));
     const storeCpu = postgres ? cpuWindow(() => cpuSecondsMatching(database)) : null;
     await sleep(options.windowMs);
     const after = await running.scrape();
     const cpuShare = cpu.share();
+    const waitShare = wait.share();
     const storeCpuShare = storeCpu?.share() ?? null;
     const windowSeconds = cpu.wallSeconds();
 
     const lag = histogramDelta(readHistogram(before, LAG), readHistogram(after, LAG));
     const skipped =
       (after.get('rewind_evaluations_skipped_total') ?? 0) - (before.get('rewind_evaluations_skipped_total') ?? 0);
+    if (process.env.BENCH_DEBUG)
+      console.error(`controller-cost ${store}: lag buckets ${JSON.stringify(lag.buckets)}, skipped ${skipped}`);
     const p50 = histogramQuantile(lag, 0.5);
     const p99 = histogramQuantile(lag, 0.99);
     return {
@@ -115,6 +126,7 @@ async function measureStore(
       lagP99Ms: p99 === null ? null : p99 * 1000,
       cpuShare,
       storeCpuShare,
+      waitShare,
       evaluationsPerSecond: lag.count / windowSeconds,
       skippedPerSecond: skipped / windowSeconds,
       deploySeconds,
@@ -182,6 +194,14 @@ export function controllerCostFigures(rows: ControllerCostRow[]): BenchFigure[] 
         bench,
         figure: `controller CPU share of its core, ${name}${storeCpu}`,
         value: row.cpuShare === null ? null : row.cpuShare * 100,
+        unit: '%',
+        baselines: [],
+        note,
+      },
+      {
+        bench,
+        figure: `controller runnable but waiting for its core, ${name}`,
+        value: row.waitShare === null ? null : row.waitShare * 100,
         unit: '%',
         baselines: [],
         note,

@@ -1,7 +1,7 @@
 /**
- * `rewind serve` from the built CLI as a real process, optionally pinned to one
- * core with `taskset`, the way an operator runs it: started, asked over HTTP,
- * stopped with SIGTERM.
+ * `rewind serve` from the built CLI as a real process, the way an operator runs
+ * it: started, asked over HTTP, stopped with SIGTERM; `pinProcess` moves it (or
+ * any process) onto chosen cores with `taskset`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -18,7 +18,8 @@ export interface ControllerProcess {
   /** the samples of one GET /metrics */
   scrape(): Promise<Map<string, number>>;
   output(): string;
-  stop(): Promise<void>;
+  /** SIGTERM; after `graceMs` (default 5 s) of draining a second SIGTERM makes it exit at once */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** Whether `taskset` (util-linux) is here to pin a process to a core. */
@@ -35,16 +36,16 @@ export async function startController(options: {
   config: string;
   cwd: string;
   port: number;
-  /** a taskset CPU list, e.g. `0`; default not pinned */
-  cpu?: string;
   /** how long to wait for /healthz; default 60 s */
   readyTimeoutMs?: number;
+  /** write a V8 CPU profile (`node --cpu-prof`) into this directory when the controller exits */
+  cpuProfileDir?: string;
 }): Promise<ControllerProcess> {
   if (!existsSync(REWIND_BIN.replace(/bin\/rewind\.js$/, 'dist/cli/main.js')))
     throw new Error('dist/ is missing: run `npm run build` before this bench');
-  const argv = [process.execPath, REWIND_BIN, 'serve', '-c', options.config, '--listen', `127.0.0.1:${options.port}`];
-  const [command, ...args] = options.cpu === undefined ? argv : ['taskset', '-c', options.cpu, ...argv];
-  const child: ChildProcess = spawn(command as string, args, {
+  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const args = [...profile, REWIND_BIN, 'serve', '-c', options.config, '--listen', `127.0.0.1:${options.port}`];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,12 +80,14 @@ export async function startController(options: {
       return parseSamples(await response.text());
     },
     output: () => output,
-    stop: () =>
+    stop: (graceMs = 5000) =>
       new Promise((done) => {
         if (child.exitCode !== null || child.signalCode !== null) return done();
-        // SIGKILL if draining takes longer than 20 s
-        const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        // `serve` drains on SIGTERM and exits at once on a second one; SIGKILL as the last resort
+        const again = setTimeout(() => child.kill('SIGTERM'), graceMs);
+        const force = setTimeout(() => child.kill('SIGKILL'), graceMs + 10_000);
         child.once('exit', () => {
+          clearTimeout(again);
           clearTimeout(force);
           done();
         });

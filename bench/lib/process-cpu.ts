@@ -53,6 +53,21 @@ export function cpuSecondsMatching(text: string): number {
   return total;
 }
 
+/**
+ * Seconds the process's main thread (a Node event loop) spent runnable but
+ * waiting for a CPU, from /proc/<pid>/schedstat; null where the kernel does not
+ * keep it. Other work on the same core shows up here, not in the process's CPU.
+ */
+export function runQueueWaitSeconds(pid: number): number | null {
+  try {
+    const [, waitNs] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ');
+    const value = Number(waitNs);
+    return Number.isFinite(value) ? value / 1e9 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A window of CPU use: start it, then `share()` is CPU seconds ÷ wall seconds since the start. */
 export function cpuWindow(read: () => number | null): { share(): number | null; wallSeconds(): number } {
   const startWall = performance.now();
