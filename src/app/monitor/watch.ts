@@ -56,7 +56,11 @@ const JUDGE_EVERY_MS = 2000;
 const SEQUENTIAL_TICK_MS = 20;
 
 export async function watchRelease(ctx: AppContext, options: WatchOptions): Promise<WatchVerdict> {
-  const { release, previous, phase, signal } = options;
+  const { release, previous, phase } = options;
+  // The caller's signal is often shared by every watch (the monitor stopping):
+  // each sleep and read listens on this watch's own follower of it instead, so
+  // adding and removing those listeners does not scan a thousand others.
+  const signal = options.signal ? AbortSignal.any([options.signal]) : undefined;
   const { service, environment } = release;
   const config = serviceConfig(ctx, service);
   const policy = effectivePolicy(ctx.loaded.config, environment);
