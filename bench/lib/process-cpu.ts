@@ -2,7 +2,7 @@
  * CPU time of a process from /proc/<pid>/stat (utime + stime, in clock ticks),
  * for "what share of one core did it use over this window".
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 
 let ticksPerSecond: number | null = null;
@@ -65,6 +65,31 @@ export function runQueueWaitSeconds(pid: number): number | null {
     return Number.isFinite(value) ? value / 1e9 : null;
   } catch {
     return null;
+  }
+}
+
+/** Busy seconds of one CPU (everything but idle and iowait) from /proc/stat; null when not readable. */
+export function cpuBusySeconds(cpu: number): number | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`cpu${cpu} `));
+    if (!line) return null;
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / clockTicks();
+  } catch {
+    return null;
+  }
+}
+
+/** Gives every thread of a process the nice value `nice` (negative: ahead of other work); false when it could not. */
+export function reniceProcess(pid: number, nice: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).every(
+      (tid) => spawnSync('renice', ['-n', String(nice), '-p', tid], { stdio: 'ignore' }).status === 0,
+    );
+  } catch {
+    return false;
   }
 }
 
