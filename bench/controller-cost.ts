@@ -13,8 +13,7 @@
  * Run alone: `node dist-bench/bench/controller-cost.js` after `npm run build`.
  * BENCH_RELEASES (default 1000), BENCH_CONTROLLER_SECONDS (window, default 45),
  * BENCH_STORES (`sqlite,postgres`) change the run; BENCH_CPU_PROF=<dir> writes the
- * controller's V8 CPU profile there; BENCH_CONTROLLER_NICE=-10 runs the measured
- * window ahead of other work on a shared machine (the core as good as its own).
+ * controller's V8 CPU profile there.
  */
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -22,14 +21,7 @@ import { freePort } from '../test/harness/free-port.js';
 import { startPostgres, type PostgresHarness } from '../test/harness/postgres.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
 import { hasTaskset, pinProcess, startController, type ControllerProcess } from './lib/controller-process.js';
-import {
-  cpuBusySeconds,
-  cpuSeconds,
-  cpuSecondsMatching,
-  cpuWindow,
-  reniceProcess,
-  runQueueWaitSeconds,
-} from './lib/process-cpu.js';
+import { cpuBusySeconds, cpuSeconds, cpuSecondsMatching, cpuWindow, runQueueWaitSeconds } from './lib/process-cpu.js';
 import { histogramDelta, histogramQuantile, readHistogram } from './lib/prom-histogram.js';
 import { deployAll, startSignalServer, writeWatchedProject, type SignalServer } from './lib/watched-project.js';
 
@@ -49,8 +41,6 @@ export interface ControllerCostRow {
   waitShare: number | null;
   /** core 0 busy with anything but the controller, per wall second */
   othersShare: number | null;
-  /** the controller's nice value during the window (BENCH_CONTROLLER_NICE), 0 by default */
-  nice: number;
   evaluationsPerSecond: number;
   skippedPerSecond: number;
   deploySeconds: number;
@@ -77,7 +67,7 @@ async function waitWatched(controller: ControllerProcess, releases: number, time
 async function measureStore(
   store: StoreKind,
   signals: SignalServer,
-  options: { releases: number; windowMs: number; pin: boolean; nice: number },
+  options: { releases: number; windowMs: number; pin: boolean },
 ): Promise<ControllerCostRow> {
   let postgres: PostgresHarness | null = null;
   const database = `rewind_ctlcost_${process.pid}`;
@@ -108,8 +98,6 @@ async function measureStore(
     console.error(`controller-cost ${store}: ${options.releases} deployed in ${deploySeconds.toFixed(1)} s`);
     await waitWatched(controller, options.releases, 60_000);
     if (options.pin && !pinProcess(controller.pid, '0')) throw new Error('taskset could not pin the controller');
-    if (options.nice !== 0 && !reniceProcess(controller.pid, options.nice))
-      throw new Error(`renice could not give the controller nice ${options.nice}`);
     await sleep(WARM_UP_MS);
 
     const loadBefore = loadavg()[0] ?? 0;
@@ -144,7 +132,6 @@ async function measureStore(
       storeCpuShare,
       waitShare,
       othersShare: coreShare === null || cpuShare === null ? null : Math.max(0, coreShare - cpuShare),
-      nice: options.nice,
       evaluationsPerSecond: lag.count / windowSeconds,
       skippedPerSecond: skipped / windowSeconds,
       deploySeconds,
@@ -169,7 +156,6 @@ export async function controllerCostBench(
   const stores =
     options.stores ?? ((process.env.BENCH_STORES ?? 'sqlite,postgres').split(',').filter(Boolean) as StoreKind[]);
   const pin = hasTaskset();
-  const nice = Number(process.env.BENCH_CONTROLLER_NICE ?? 0);
   if (!pin) console.error('controller-cost: taskset is missing (util-linux); the controller runs unpinned');
   // this process (signal server, PostgreSQL it starts) keeps off the controller's core
   const movedAway = pin && pinProcess(process.pid, '1');
@@ -178,7 +164,7 @@ export async function controllerCostBench(
   try {
     for (const store of stores) {
       console.error(`controller-cost ${store}: ${releases} watched releases, ${windowMs / 1000} s window…`);
-      rows.push(await measureStore(store, signals, { releases, windowMs, pin, nice }));
+      rows.push(await measureStore(store, signals, { releases, windowMs, pin }));
     }
   } finally {
     await signals.close();
@@ -196,7 +182,7 @@ export function controllerCostFigures(rows: ControllerCostRow[]): BenchFigure[] 
     const storeCpu = row.storeCpuShare === null ? '' : `, PostgreSQL backends ${(row.storeCpuShare * 100).toFixed(0)}%`;
     const note =
       `${row.releases} command-driver releases watched (${row.watched} at the end), evaluated every 1 s by ` +
-      `\`rewind serve\` pinned to core 0${row.nice !== 0 ? ` at nice ${row.nice}` : ''}; ${row.windowSeconds.toFixed(0)} s window after ${WARM_UP_MS / 1000} s warm-up; ` +
+      `\`rewind serve\` pinned to core 0; ${row.windowSeconds.toFixed(0)} s window after ${WARM_UP_MS / 1000} s warm-up; ` +
       `lag from rewind_evaluation_lag_seconds (bucket-interpolated); load average ${row.loadBefore.toFixed(1)} on 2 cores, ` +
       `core 0 busy with other processes ${row.othersShare === null ? '?' : (row.othersShare * 100).toFixed(0)}%`;
     const bench = 'controller-cost';

@@ -2,7 +2,7 @@
  * CPU time of a process from /proc/<pid>/stat (utime + stime, in clock ticks),
  * for "what share of one core did it use over this window".
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 
 let ticksPerSecond: number | null = null;
@@ -79,17 +79,6 @@ export function cpuBusySeconds(cpu: number): number | null {
     return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / clockTicks();
   } catch {
     return null;
-  }
-}
-
-/** Gives every thread of a process the nice value `nice` (negative: ahead of other work); false when it could not. */
-export function reniceProcess(pid: number, nice: number): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/task`).every(
-      (tid) => spawnSync('renice', ['-n', String(nice), '-p', tid], { stdio: 'ignore' }).status === 0,
-    );
-  } catch {
-    return false;
   }
 }
 
