@@ -156,8 +156,7 @@ export async function controllerCostBench(
 ): Promise<ControllerCostRow[]> {
   const releases = options.releases ?? Number(process.env.BENCH_RELEASES ?? 1000);
   const windowMs = (options.windowSeconds ?? Number(process.env.BENCH_CONTROLLER_SECONDS ?? 45)) * 1000;
-  const stores =
-    options.stores ?? ((process.env.BENCH_STORES ?? 'sqlite,postgres').split(',').filter(Boolean) as StoreKind[]);
+  const stores = options.stores ?? storesFromEnv(process.env.BENCH_STORES ?? 'sqlite,postgres');
   const pin = hasTaskset();
   if (!pin) console.error('controller-cost: taskset is missing (util-linux); the controller runs unpinned');
   // this process (signal server, PostgreSQL it starts) keeps off the controller's core
@@ -176,6 +175,14 @@ export async function controllerCostBench(
   return rows;
 }
 
+function storesFromEnv(value: string): StoreKind[] {
+  const names = value.split(',').filter(Boolean);
+  const unknown = names.filter((name) => name !== 'sqlite' && name !== 'postgres');
+  if (unknown.length > 0 || names.length === 0)
+    throw new Error(`BENCH_STORES=${value}: expected a comma-separated list of sqlite, postgres`);
+  return names as StoreKind[];
+}
+
 const STORE_NAME: Record<StoreKind, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 
 /** The rows of the one bench table: per store, lag p50 and p99 (with the goal), CPU share, evaluations/s. */
@@ -187,7 +194,8 @@ export function controllerCostFigures(rows: ControllerCostRow[]): BenchFigure[] 
       `${row.releases} command-driver releases watched (${row.watched} at the end), evaluated every 1 s by ` +
       `\`rewind serve\` pinned to core 0; ${row.windowSeconds.toFixed(0)} s window after ${WARM_UP_MS / 1000} s warm-up; ` +
       `lag from rewind_evaluation_lag_seconds (bucket-interpolated); load average ${row.loadBefore.toFixed(1)} on 2 cores, ` +
-      `core 0 busy with other processes ${row.othersShare === null ? '?' : (row.othersShare * 100).toFixed(0)}%`;
+      `core 0 busy with other processes ${row.othersShare === null ? '?' : (row.othersShare * 100).toFixed(0)}%; ` +
+      `evaluations skipped ${row.skippedPerSecond.toFixed(1)}/s; the deploys took ${row.deploySeconds.toFixed(0)} s`;
     const bench = 'controller-cost';
     return [
       { bench, figure: `evaluation lag p50, ${name}`, value: row.lagP50Ms, unit: 'ms', baselines: [], note },
