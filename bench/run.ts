@@ -3,11 +3,12 @@
  * figures beside its baselines (DESIGN.md "Measured, not assumed"). Progress and skip lines go to stderr, the table to stdout.
  *
  *   npm run bench                      every module
- *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore)
+ *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost)
  *
  * Modules that live on other branches (bench/db-backup.ts) are loaded by a dynamic
  * import, so a checkout without them still builds and runs the rest.
  */
+import { controllerCostBench, controllerCostFigures } from './controller-cost.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
 import { proxyFigures } from './lib/proxy-figures.js';
 import { proxyBench } from './proxy.js';
@@ -69,6 +70,7 @@ const modules: Record<string, () => Promise<BenchFigure[] | null>> = {
     const bench = await optionalModule<FaultRestoreModule>('fault-restore', 'fault-restore.js');
     return bench ? bench.faultRestoreBench() : null;
   },
+  'controller-cost': async () => controllerCostFigures(await controllerCostBench()),
 };
 
 const wanted = process.argv.slice(2);

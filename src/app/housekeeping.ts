@@ -8,11 +8,18 @@ import { syncWithPlatform } from './platform-sync.js';
  * The previous release stays warm for `rollbackWindow` after a promotion
  * (runbook: keep the old version running until the new one has proven itself);
  * then it is drained and stopped. Runs in the controller every few seconds.
+ * Only services with a superseded release have anything to retire, so one query
+ * finds them: a look at every service would hold up the watch loops of a
+ * controller with a thousand services.
  */
 export async function retireExpiredWarmReleases(ctx: AppContext): Promise<void> {
+  const warm = new Set(
+    (await ctx.store.releasesWithStatus(['superseded'])).map((r) => `${r.service}\u0000${r.environment}`),
+  );
   for (const [service, config] of Object.entries(ctx.loaded.config.services)) {
     const windowMs = parseDuration(config.rollbackWindow);
     for (const environment of config.environments ?? Object.keys(ctx.loaded.config.environments)) {
+      if (!warm.has(`${service}\u0000${environment}`)) continue;
       const releases = await ctx.store.listReleases(service, environment, 50);
       const current = currentRelease(releases);
       if (!current || current.status !== 'live' || current.promotedAt === null) continue;

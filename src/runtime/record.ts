@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
 import { scheduleDrills } from '../app/drill/schedule.js';
+import { evaluationMeter } from '../app/monitor/evaluation-meter.js';
 import { createReportWriter, startNotifications, type NotificationOptions } from '../app/record/index.js';
 import { createControllerMetrics } from '../server/metrics.js';
 import type { ControllerOptions } from './controller.js';
@@ -18,7 +19,7 @@ export function recordServices(
   return {
     services: [
       async (ctx) => {
-        metrics ??= createControllerMetrics({ store: ctx.store });
+        metrics ??= createControllerMetrics({ store: ctx.store, evaluations: evaluationMeter(ctx) });
         const observed = metrics;
         const unsubscribeMetrics = ctx.onEvent((event) => observed.observe(event));
         startNotifications(ctx, options);
@@ -35,7 +36,7 @@ export function recordServices(
     plugins: [
       // the API (and /metrics) is up before this controller leads and its services start
       (app, ctx) => {
-        metrics ??= createControllerMetrics({ store: ctx.store });
+        metrics ??= createControllerMetrics({ store: ctx.store, evaluations: evaluationMeter(ctx) });
         metrics.register(app);
       },
     ],

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReleaseStatus, RewindEvent } from '../core/model.js';
 import type { Store } from '../core/ports/store.js';
+import type { EvaluationMeter } from '../app/monitor/evaluation-meter.js';
 
 /** Options of `createControllerMetrics`. */
 export interface ControllerMetricsOptions {
@@ -9,6 +10,10 @@ export interface ControllerMetricsOptions {
   store: Store;
   /** rollback duration buckets in seconds; default 1 s … 30 min */
   durationBuckets?: number[];
+  /** the watch loops' meter: evaluation lag, evaluations and watched releases; default none (not exported) */
+  evaluations?: EvaluationMeter;
+  /** evaluation lag buckets in seconds; default 1 ms … 2 s, fine below 100 ms */
+  lagBuckets?: number[];
 }
 
 export interface ControllerMetrics {
@@ -30,6 +35,10 @@ const RELEASE_STATUSES: readonly ReleaseStatus[] = [
   'retired',
   'failed',
   'rolled-back',
+];
+/** fine where the goal is (lag p99 ≤ 100 ms), coarse beyond an interval */
+const LAG_BUCKETS = [
+  0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2,
 ];
 const OUTCOME: Readonly<Record<string, string>> = {
   'rollback.completed': 'succeeded',
@@ -84,6 +93,8 @@ export function createControllerMetrics(options: ControllerMetricsOptions): Cont
     },
   });
 
+  if (options.evaluations) exportEvaluations(registry, options.evaluations, options.lagBuckets ?? LAG_BUCKETS);
+
   const pending = new Set<Promise<void>>();
   async function countRollback(event: RewindEvent, outcome: string): Promise<void> {
     const rollback = await store.getRollback(event.rollbackId as string);
@@ -122,4 +133,41 @@ export function createControllerMetrics(options: ControllerMetricsOptions): Cont
       await Promise.allSettled([...pending]);
     },
   };
+}
+
+/**
+ * The watch loops' timing: how late each evaluation of a watched release
+ * completed relative to its due time, how many ran and were skipped, and how many
+ * releases are watched now. Observing is a bucket search per evaluation.
+ */
+function exportEvaluations(registry: Registry, meter: EvaluationMeter, buckets: number[]): void {
+  const lag = new Histogram({
+    name: 'rewind_evaluation_lag_seconds',
+    help: 'How late each evaluation of a watched release completed, relative to when it was due',
+    buckets,
+    registers: [registry],
+  });
+  const evaluations = new Counter({
+    name: 'rewind_evaluations_total',
+    help: 'Evaluations of watched releases that completed',
+    registers: [registry],
+  });
+  const skipped = new Counter({
+    name: 'rewind_evaluations_skipped_total',
+    help: 'Evaluations not run because the one before completed more than an interval late',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'rewind_watched_releases',
+    help: 'Releases watched now (analysis, rollback window, post-rollback watch)',
+    registers: [registry],
+    collect() {
+      this.set(meter.watching());
+    },
+  });
+  meter.onEvaluation((timing) => {
+    lag.observe(timing.lagMs / 1000);
+    evaluations.inc();
+    if (timing.skipped > 0) skipped.inc(timing.skipped);
+  });
 }

@@ -4,6 +4,8 @@
  * 20 ms), the evaluators say what fired, `trigger.fired` records the evidence,
  * `decide()` picks an action by the matrix, and `act()` carries it out. Each
  * reading is also kept per second in the store for replay and the judge.
+ * Evaluations are due on a fixed grid; how late each completes goes to the
+ * evaluation meter (`rewind_evaluation_lag_seconds` on /metrics).
  */
 import { parseDuration } from '../../core/duration.js';
 import type { Release } from '../../core/model.js';
@@ -20,6 +22,7 @@ import { JUDGE_METRICS, judgeNow } from './canary.js';
 import { createSampleRecorder } from './samples.js';
 import { CHART_METRICS } from './chart-metrics.js';
 import { describeSmoke, runSmokeTests, smokeBaseUrl, smokeOutcome } from './smoke.js';
+import { createEvaluationGrid, evaluationMeter } from './evaluation-meter.js';
 import { watchedSources } from './sources.js';
 
 export interface WatchOptions {
@@ -53,7 +56,11 @@ const JUDGE_EVERY_MS = 2000;
 const SEQUENTIAL_TICK_MS = 20;
 
 export async function watchRelease(ctx: AppContext, options: WatchOptions): Promise<WatchVerdict> {
-  const { release, previous, phase, signal } = options;
+  const { release, previous, phase } = options;
+  // The caller's signal is often shared by every watch (the monitor stopping):
+  // each sleep and read listens on this watch's own follower of it instead, so
+  // adding and removing those listeners does not scan a thousand others.
+  const signal = options.signal ? AbortSignal.any([options.signal]) : undefined;
   const { service, environment } = release;
   const config = serviceConfig(ctx, service);
   const policy = effectivePolicy(ctx.loaded.config, environment);
@@ -72,7 +79,6 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
   const sequential = evaluators.some((evaluator) => evaluator.spec.evidence === 'sequential');
   const tick = sequential ? Math.min(interval, SEQUENTIAL_TICK_MS) : interval;
   const last: (TriggerOutcome | undefined)[] = [];
-  let lastFull = -Infinity;
   let active = new Set<string>();
   let extra: TriggerOutcome[] = [];
   let lastJudged = 0;
@@ -80,6 +86,8 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
   /** why a human was paged while the release kept serving; the watch goes on */
   let escalated: string | null = null;
   const base = { service, environment, revision: release.revision };
+  const meter = evaluationMeter(ctx);
+  const watchEnded = meter.watchStarted();
 
   try {
     if (options.smoke && config.smoke.length > 0) {
@@ -102,13 +110,13 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
         });
       }
     }
+    const grid = createEvaluationGrid(ctx.clock.now(), interval);
     for (;;) {
       const at = ctx.clock.now();
       if (signal?.aborted) break;
       // Window triggers keep their evaluation interval (their `consecutive` counts
       // evaluations); sequential ones look at every tick, as requests arrive.
-      const full = at - lastFull >= interval;
-      if (full) lastFull = at;
+      const full = grid.isDue(at);
       if (phase !== 'post-rollback' && at - lastChecked >= 1000) {
         // someone acted (an approved rollback, a manual undo): this watch has nothing left to judge
         lastChecked = at;
@@ -176,10 +184,16 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
       active = new Set(outcomes.filter((o) => o.state === 'fired' || o.state === 'inconclusive').map((o) => o.trigger));
       if (verdict.next === 'stop')
         return { outcome: verdict.outcome, rollbackId: verdict.rollbackId, reason: verdict.reason };
-      if (full) await recorder.flush();
-      const left = until - ctx.clock.now();
+      if (full) {
+        // the shared writer stores the finished seconds shortly; the loop does not wait for it
+        void recorder.flush();
+        meter.evaluated(grid.completed(ctx.clock.now()));
+      }
+      const now = ctx.clock.now();
+      const left = until - now;
       if (left <= 0) break;
-      await ctx.clock.sleep(Math.min(left, Math.max(0, tick - (ctx.clock.now() - at))), signal).catch(() => undefined);
+      const wait = Math.max(0, Math.min(at + tick, grid.due()) - now);
+      await ctx.clock.sleep(Math.min(left, wait), signal).catch(() => undefined);
     }
     if (phase === 'analysis' && !signal?.aborted) {
       const gone = await rollingBack(ctx, release, signal);
@@ -191,6 +205,7 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
     }
     return { outcome: 'pass', rollbackId: null, reason: null };
   } finally {
+    watchEnded();
     await recorder.flush(true);
     await sources.close();
   }

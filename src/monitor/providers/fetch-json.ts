@@ -22,16 +22,43 @@ export type FetchJsonResult =
 
 const MAX_ERROR_TEXT = 300;
 
+/**
+ * One abort for the request: the caller's, or the time limit. The timer is
+ * cleared when the answer is in, so a monitor reading a thousand releases a
+ * second does not leave a thousand timers (and their aborts) behind each second.
+ */
+function requestAbort(timeoutMs: number, outer?: AbortSignal) {
+  const limit = new AbortController();
+  const timer = setTimeout(() => limit.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  return {
+    signal: outer ? AbortSignal.any([outer, limit.signal]) : limit.signal,
+    timedOut: () => limit.signal.aborted,
+    done: () => clearTimeout(timer),
+  };
+}
+
 export async function fetchJson(url: string, options: FetchJsonOptions): Promise<FetchJsonResult> {
+  const abort = requestAbort(options.timeoutMs, options.signal);
+  try {
+    return await fetchWithin(url, options, abort.signal, abort.timedOut);
+  } finally {
+    abort.done();
+  }
+}
+
+async function fetchWithin(
+  url: string,
+  options: FetchJsonOptions,
+  signal: AbortSignal,
+  timedOut: () => boolean,
+): Promise<FetchJsonResult> {
   const where = describeEndpoint(url);
   const clean = (text: string): string => redact(text, options.secrets).slice(0, MAX_ERROR_TEXT);
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let response: Response;
   try {
     response = await fetch(url, { headers: { accept: 'application/json', ...options.headers }, signal });
   } catch (error) {
-    if (timeout.aborted) return { ok: false, error: `${where} did not answer within ${options.timeoutMs} ms` };
+    if (timedOut()) return { ok: false, error: `${where} did not answer within ${options.timeoutMs} ms` };
     if (options.signal?.aborted) return { ok: false, error: `request to ${where} was cancelled` };
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
     const code = (cause as { code?: unknown })?.code;

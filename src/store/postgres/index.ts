@@ -47,17 +47,21 @@ const queries = (db: Db): Queries => {
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   const schema = options.schema ?? 'rewind';
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
-  const pool = new pg.Pool({
+  const connection = {
     connectionString: options.url,
-    max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
     // A controller frozen inside a transaction (SIGSTOP, a VM pause) would hold the
     // lease row's lock and keep every other controller from taking over: the
     // database ends such a session after 2 s, well inside the lease.
     options: `-c search_path=${schema} -c idle_in_transaction_session_timeout=2000`,
-  });
+  };
+  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
+  // Leadership has connections of its own: a renewal queued behind a thousand
+  // watched releases' reads would let the lease lapse while the leader is healthy.
+  const leasePool = new pg.Pool({ ...connection, max: 2 });
   // a dropped idle connection is not a crash: the next query reconnects or fails on its own
   pool.on('error', () => undefined);
+  leasePool.on('error', () => undefined);
   const db = poolDb(pool);
   let migrated: Promise<unknown> | null = null;
   const ready = () => {
@@ -95,11 +99,12 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const store: Store = {
     kind: 'postgres',
     ...whenReady(queries(db)),
+    ...whenReady(leaseQueries(poolDb(leasePool))),
     fenced: fencedStore,
     close: async () => {
       if (closed) return;
       closed = true;
-      await pool.end();
+      await Promise.all([pool.end(), leasePool.end()]);
     },
   };
   return store;

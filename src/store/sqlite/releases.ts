@@ -9,6 +9,11 @@ type Row = Record<string, unknown>;
 
 export function releaseQueries(db: Database) {
   const byId = db.prepare('SELECT * FROM releases WHERE id = ?');
+  // prepared once: the monitor asks for each watched release every second
+  const bySlot = db.prepare('SELECT * FROM releases WHERE service = ? AND environment = ? AND revision = ?');
+  const latest = db.prepare(
+    'SELECT * FROM releases WHERE service = ? AND environment = ? ORDER BY revision DESC LIMIT ?',
+  );
   const one = (id: string): Release => toRelease(byId.get(id) as Row);
   const insert = db.transaction((input: NewRelease, at: number): Release => {
     // revision counts up per (service, environment), like Helm's
@@ -39,17 +44,11 @@ export function releaseQueries(db: Database) {
   return {
     createRelease: async (input: NewRelease, at: number) => insert(input, at),
     getRelease: async (service: string, environment: string, revision: number) => {
-      const row = db
-        .prepare('SELECT * FROM releases WHERE service = ? AND environment = ? AND revision = ?')
-        .get(service, environment, revision);
+      const row = bySlot.get(service, environment, revision);
       return row ? toRelease(row as Row) : null;
     },
     listReleases: async (service: string, environment: string, limit = 100) =>
-      (
-        db
-          .prepare('SELECT * FROM releases WHERE service = ? AND environment = ? ORDER BY revision DESC LIMIT ?')
-          .all(service, environment, limit) as Row[]
-      ).map(toRelease),
+      (latest.all(service, environment, limit) as Row[]).map(toRelease),
     releasesWithStatus: async (statuses: ReleaseStatus[]) =>
       (
         db
