@@ -6,7 +6,8 @@
  * back), and changes releases only through the runtime API: `add server` +
  * `enable server` for a new instance, `set server … weight` for traffic (all
  * servers in one batch), weight 0 + `disable server` + waiting for its sessions
- * to end before `del server` to drain. Telemetry comes from the request log.
+ * to end before `del server` to drain. Telemetry comes from the request log,
+ * requests in flight from HAProxy's session counters (in-flight.ts).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -19,7 +20,8 @@ import { createTelemetryStore } from '../telemetry.js';
 import type { TrafficSwitch, Upstream } from '../types.js';
 import { WeightTable } from '../weight-table.js';
 import { requireHaproxy } from './binary.js';
-import { BACKEND, HEALTH, desiredServers, haproxyConfig } from './haproxy-config.js';
+import { BACKEND, SERVER_SETTINGS, desiredServers, haproxyConfig } from './haproxy-config.js';
+import { InFlightAges, SESSION_POLL_MS } from './in-flight.js';
 import { startLogReceiver } from './log-receiver.js';
 import type { LogReceiver } from './log-receiver.js';
 import type { HaproxyRouterOptions } from './options.js';
@@ -52,6 +54,9 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   let logs: LogReceiver | undefined;
   let address: Upstream | undefined;
   let closing = false;
+  let poller: NodeJS.Timeout | undefined;
+  let polling = false;
+  const ages = new InFlightAges(telemetry);
 
   const api = (command: string): Promise<string> => runtimeCommand(adminSocket, command);
   const enqueue = (work: () => Promise<unknown>): Promise<unknown> => {
@@ -78,7 +83,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
       if (!applied.has(name)) {
         const weight = backup ? 1 : serverWeight(revision);
         await api(
-          `add server ${BACKEND}/${name} ${upstream.host}:${upstream.port}${backup ? ' backup' : ''} weight ${weight} ${HEALTH}`,
+          `add server ${BACKEND}/${name} ${upstream.host}:${upstream.port}${backup ? ' backup' : ''} weight ${weight} ${SERVER_SETTINGS}`,
         );
         await api(`enable server ${BACKEND}/${name}`);
         await api(`enable health ${BACKEND}/${name}`);
@@ -109,16 +114,37 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
       await clock.sleep(100);
     }
     applied.delete(name);
-    if (!releases.has(revision) && ![...applied.values()].includes(revision)) telemetry.forget(revision);
+    if (!releases.has(revision) && ![...applied.values()].includes(revision)) {
+      telemetry.forget(revision);
+      ages.forget(revision);
+      logs?.forget(revision);
+    }
   }
 
   async function refreshSessions(): Promise<void> {
-    sessions = parseSessions(await api('show stat'), BACKEND);
+    sessions = parseSessions(await api(`show stat ${BACKEND} 4 -1`), BACKEND);
+  }
+
+  /** Reads HAProxy's sessions per server and ages each release's requests in flight. */
+  async function pollSessions(): Promise<void> {
+    if (polling || closing || child === undefined) return;
+    polling = true;
+    try {
+      await refreshSessions();
+      for (const revision of new Set(applied.values())) {
+        ages.update(revision, router.inFlight(revision), logs?.lastFinished(revision));
+      }
+    } catch {
+      // HAProxy is restarting: the next poll reads it again.
+    } finally {
+      polling = false;
+    }
   }
 
   async function startHaproxy(): Promise<void> {
     const port = resolved.port === 0 ? await freeLocalPort(resolved.host) : resolved.port;
     logs ??= await startLogReceiver(telemetry, (revision) => releases.has(revision) || hasServers(revision), clock);
+    poller ??= setInterval(() => void pollSessions(), SESSION_POLL_MS).unref();
     const config = haproxyConfig({
       host: resolved.host,
       port,
@@ -224,6 +250,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     async close() {
       if (closing) return;
       closing = true;
+      clearInterval(poller);
       await queue;
       const running = child;
       child = undefined;
