@@ -9,7 +9,8 @@
  *
  * Hot path: listeners are shared module functions that find their exchange
  * through a symbol on the emitter, so a request allocates one Exchange object and
- * what node:http itself needs; bodiless requests keep no replay buffer.
+ * what node:http itself needs; bodiless requests keep no replay buffer and go
+ * out on the switch's own connections (upstream-connections.ts).
  */
 import { request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
@@ -27,6 +28,8 @@ import {
 } from './exchange.js';
 import type { ForwardContext } from './exchange.js';
 import type { Instance, ReleasePool } from './release-pool.js';
+import type { ResponseHead } from './response-reader.js';
+import type { CallHandler } from './upstream-connections.js';
 
 export function forwardHttp(
   context: ForwardContext,
@@ -56,6 +59,7 @@ export function expireUnanswered(pending: Iterable<{ readonly startedAt: number 
     const exchange = entry as Exchange;
     if (exchange.status !== 0 || now - exchange.startedAt < timeoutMs) continue;
     exchange.upstream?.destroy(upstreamTimeoutError(timeoutMs));
+    exchange.call?.destroy(upstreamTimeoutError(timeoutMs));
   }
 }
 
@@ -68,6 +72,23 @@ function send(exchange: Exchange, instance: Instance | undefined): void {
   exchange.attempts += 1;
   exchange.instance = instance;
   exchange.writtenBefore = -1;
+  if (exchange.replay === NO_BODY) {
+    const head = requestHead(exchange, instance);
+    const fresh = exchange.attempts > 1;
+    const call = instance.connections.call(
+      exchange,
+      BODILESS,
+      head,
+      req.method === 'HEAD',
+      fresh,
+      context.connectTimeoutMs,
+    );
+    exchange.call = call;
+    if (call !== undefined) {
+      exchange.upstream = undefined;
+      return;
+    }
+  }
   const upstream: Tagged<ClientRequest> = httpRequest({
     host: instance.host,
     port: instance.port,
@@ -105,6 +126,15 @@ function onUpstreamError(this: Tagged<ClientRequest>, error: Error): void {
   const exchange = this[EXCHANGE] as Exchange;
   clearTimeout(exchange.connectTimer);
   if (exchange.upstream !== this || exchange.res.destroyed) return;
+  const unsent = exchange.writtenBefore >= 0 && this.socket?.bytesWritten === exchange.writtenBefore;
+  attemptFailed(exchange, error, this.reusedSocket, unsent);
+}
+
+/**
+ * One attempt failed. Before any answer the request may be sent again (see
+ * `mayRetry`); after the answer started the client connection is cut.
+ */
+function attemptFailed(exchange: Exchange, error: Error, reused: boolean, unsent: boolean): void {
   if (exchange.status !== 0) {
     exchange.broken = true;
     exchange.res.destroy();
@@ -113,14 +143,13 @@ function onUpstreamError(this: Tagged<ClientRequest>, error: Error): void {
   const code = errorCode(error);
   const { pool, instance } = exchange;
   if (isConnectFailure(code) && instance !== undefined) pool.markDown(instance);
-  const unsent = exchange.writtenBefore >= 0 && this.socket?.bytesWritten === exchange.writtenBefore;
   const retry =
     exchange.attempts < MAX_ATTEMPTS && exchange.replay !== null && mayRetry(code, unsent, exchange.idempotent);
   if (retry) {
     // One more try on the same release (a fresh socket after a stale one, else
     // another instance), then the other release; the last try is kept for it.
     if (!exchange.movedRelease && exchange.attempts === 1) {
-      const again = pool.nextOther(instance) ?? (this.reusedSocket ? instance : undefined);
+      const again = pool.nextOther(instance) ?? (reused ? instance : undefined);
       if (again !== undefined) return send(exchange, again);
     }
     const fallback = exchange.movedRelease ? undefined : exchange.context.fallback(pool);
@@ -181,6 +210,60 @@ function onUpstreamResponse(this: Tagged<ClientRequest>, upstreamRes: Tagged<Inc
   upstreamRes.pipe(res);
 }
 
+/** The answers of bodiless requests, read by upstream-connections.ts. */
+const BODILESS: CallHandler<Exchange> = {
+  head(exchange: Exchange, head: ResponseHead): void {
+    const { res } = exchange;
+    exchange.replay = null;
+    if (res.destroyed) {
+      exchange.call?.destroy();
+      return;
+    }
+    exchange.status = head.status;
+    const headers = endToEnd(head.rawHeaders);
+    if (head.statusMessage === '') res.writeHead(head.status, headers);
+    else res.writeHead(head.status, head.statusMessage, headers);
+  },
+  body(exchange: Exchange, chunk: Buffer, last: boolean): boolean {
+    const { res } = exchange;
+    if (res.destroyed) return true;
+    if (last) {
+      res.end(chunk);
+      return true;
+    }
+    if (res.write(chunk)) return true;
+    res.once('drain', onClientDrain);
+    return false;
+  },
+  end(exchange: Exchange): void {
+    if (!exchange.res.writableEnded) exchange.res.end();
+  },
+  fail(exchange: Exchange, error: Error, reused: boolean, connected: boolean): void {
+    if (exchange.res.destroyed) return;
+    attemptFailed(exchange, error, reused, !connected);
+  },
+};
+
+function onClientDrain(this: Tagged<ServerResponse>): void {
+  (this[EXCHANGE] as Exchange).call?.resume();
+}
+
+/** The request head for the switch's own connections; built once, kept for a retry. */
+function requestHead(exchange: Exchange, instance: Instance): string {
+  if (exchange.head !== undefined) return exchange.head;
+  const { req, headers } = exchange;
+  let head = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
+  let host = false;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host') host = true;
+    head += `${name}: ${headers[i + 1] as string}\r\n`;
+  }
+  if (!host) head += `Host: ${instance.host}:${instance.port}\r\n`;
+  exchange.head = `${head}\r\n`;
+  return exchange.head;
+}
+
 function onUpstreamResponseError(this: Tagged<IncomingMessage>): void {
   const exchange = this[EXCHANGE] as Exchange;
   exchange.broken = true;
@@ -211,7 +294,9 @@ function onClientEnd(this: Tagged<IncomingMessage>): void {
 }
 
 function onClientError(this: Tagged<IncomingMessage>): void {
-  (this[EXCHANGE] as Exchange).upstream?.destroy();
+  const exchange = this[EXCHANGE] as Exchange;
+  exchange.upstream?.destroy();
+  exchange.call?.destroy();
 }
 
 /** The client connection is done with this exchange: count it and release it. */
@@ -220,6 +305,7 @@ function onClientClose(this: Tagged<ServerResponse>): void {
   const upstream = exchange.upstream;
   clearTimeout(exchange.connectTimer);
   if (!this.writableFinished && upstream !== undefined && !upstream.destroyed) upstream.destroy();
+  if (!this.writableFinished) exchange.call?.destroy();
   // A client that left before any answer says nothing about the release.
   if (exchange.status !== 0) {
     const is5xx = exchange.status >= 500 || exchange.broken;

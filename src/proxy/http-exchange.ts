@@ -8,6 +8,7 @@ import type { ForwardContext } from './exchange.js';
 import { isIdempotent } from './exchange.js';
 import { hasBody, isTrusted, upstreamRequestHeaders } from './headers.js';
 import type { Instance, ReleasePool } from './release-pool.js';
+import type { UpstreamCall } from './upstream-connections.js';
 
 export const EXCHANGE = Symbol('rewind.exchange');
 export type Tagged<T> = T & { [EXCHANGE]?: Exchange };
@@ -18,7 +19,10 @@ export const MAX_ATTEMPTS = 3;
 
 /** One request on its way through the switch: what forwarding and retries need to know. */
 export class Exchange {
+  /** the attempt in progress through Node's client (requests with a body) … */
   upstream: Tagged<ClientRequest> | undefined;
+  /** … or on the switch's own connections (bodiless requests) */
+  call: UpstreamCall<Exchange> | undefined;
   attempts = 0;
   /** a retry already moved this request to another release */
   movedRelease = false;
@@ -35,6 +39,8 @@ export class Exchange {
   instance: Instance | undefined;
   readonly idempotent: boolean;
   readonly headers: string[];
+  /** the request head as sent upstream, built on the first bodiless attempt */
+  head: string | undefined;
 
   constructor(
     readonly context: ForwardContext,
