@@ -40,6 +40,18 @@ export function proxyFigures(rows: Row[]): BenchFigure[] {
         baselines: others.map((row) => ({ name: String(row.target), value: Number(row.errors) })),
         note: NOTE,
       },
+      ...(router['telemetry counted'] === undefined
+        ? []
+        : [
+            {
+              bench: 'proxy',
+              figure: `${label}: requests its telemetry counted`,
+              value: Number(router['telemetry counted']),
+              unit: '',
+              baselines: [{ name: 'wrk saw', value: Number(router.requests) }],
+              note: NOTE,
+            },
+          ]),
     ];
   };
   const builtin = byTarget('rewind');
