@@ -219,10 +219,11 @@ const BODILESS: CallHandler<Exchange> = {
       exchange.call?.destroy();
       return;
     }
-    exchange.status = head.status;
     const headers = endToEnd(head.rawHeaders);
+    // Throws on a header Node will not send (the reader fails the attempt then).
     if (head.statusMessage === '') res.writeHead(head.status, headers);
     else res.writeHead(head.status, head.statusMessage, headers);
+    exchange.status = head.status;
   },
   body(exchange: Exchange, chunk: Buffer, last: boolean): boolean {
     const { res } = exchange;

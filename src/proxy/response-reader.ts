@@ -183,6 +183,8 @@ export class ResponseReader {
         else if (tokens.includes('keep-alive')) this.keepAlive = true;
       }
     }
+    // Both framings given: chunked wins and the length is wrong (RFC 9112 §6.3), so it is not passed on.
+    if (chunked && length >= 0) dropHeader(rawHeaders, 'content-length');
     this.sink.head({ status, statusMessage: match[3] ?? '', rawHeaders });
     if (this.headRequest || status === 204 || status === 304) this.finishBody();
     else if (chunked) this.state = State.ChunkSize;
@@ -200,4 +202,8 @@ export class ResponseReader {
     this.state = State.Done;
     this.sink.end();
   }
+}
+
+function dropHeader(raw: string[], lowerName: string): void {
+  for (let i = raw.length - 2; i >= 0; i -= 2) if ((raw[i] as string).toLowerCase() === lowerName) raw.splice(i, 2);
 }

@@ -37,6 +37,9 @@ function answer(path: string, socket: Socket): void {
     socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${BIG.length}\r\n\r\n`);
     socket.write(BIG);
   } else if (path === '/garbled') write('HTTP/1.1 2xx what\r\n\r\n');
+  else if (path === '/bad-header') write('HTTP/1.1 200 OK\r\nX-Bad: a\x01b\r\nContent-Length: 2\r\n\r\nok');
+  else if (path === '/both-framings')
+    write('HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n');
   else write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\nX-Path: ', `${path}\r\n\r\n0123456789`);
 }
 
@@ -95,6 +98,9 @@ describe('answers to bodiless requests', () => {
   it('answers 502 to a garbled answer and counts it', async () => {
     const garbled = await send(address, '/garbled');
     expect(garbled.status).toBe(502);
+    expect((await send(address, '/bad-header')).status).toBe(502);
+    const both = await send(address, '/both-framings');
+    expect([text(both), both.headers['content-length']]).toEqual(['ok', undefined]);
     expect(proxy.telemetry.read(1, 'errors5xx', Date.now() + 1, 60_000).value).toBeGreaterThanOrEqual(1);
   });
 
