@@ -18,18 +18,10 @@ import type { Socket } from 'node:net';
 import { endToEnd } from './headers.js';
 import { EXCHANGE, Exchange, MAX_ATTEMPTS, NO_BODY } from './http-exchange.js';
 import type { Tagged } from './http-exchange.js';
-import {
-  connectTimeoutError,
-  errorCode,
-  isConnectFailure,
-  mayRetry,
-  recordExchange,
-  upstreamTimeoutError,
-} from './exchange.js';
+import { connectTimeoutError, errorCode, isConnectFailure, mayRetry, recordExchange } from './exchange.js';
 import type { ForwardContext } from './exchange.js';
 import type { Instance, ReleasePool } from './release-pool.js';
-import type { ResponseHead } from './response-reader.js';
-import type { CallHandler } from './upstream-connections.js';
+import { bodilessAnswers, sendBodiless } from './forward-bodiless.js';
 
 export function forwardHttp(
   context: ForwardContext,
@@ -49,20 +41,6 @@ export function forwardHttp(
   send(exchange, exchange.pool.next(undefined));
 }
 
-/**
- * Ends every exchange of `pending` still without an answer after `timeoutMs`
- * with a 504. One sweep per switch replaces a timer per request (hot path).
- */
-export function expireUnanswered(pending: Iterable<{ readonly startedAt: number }>, timeoutMs: number): void {
-  const now = performance.now();
-  for (const entry of pending) {
-    const exchange = entry as Exchange;
-    if (exchange.status !== 0 || now - exchange.startedAt < timeoutMs) continue;
-    exchange.upstream?.destroy(upstreamTimeoutError(timeoutMs));
-    exchange.call?.destroy(upstreamTimeoutError(timeoutMs));
-  }
-}
-
 function send(exchange: Exchange, instance: Instance | undefined): void {
   const { pool, req, context } = exchange;
   if (instance === undefined) {
@@ -72,22 +50,9 @@ function send(exchange: Exchange, instance: Instance | undefined): void {
   exchange.attempts += 1;
   exchange.instance = instance;
   exchange.writtenBefore = -1;
-  if (exchange.replay === NO_BODY) {
-    const head = requestHead(exchange, instance);
-    const fresh = exchange.attempts > 1;
-    const call = instance.connections.call(
-      exchange,
-      BODILESS,
-      head,
-      req.method === 'HEAD',
-      fresh,
-      context.connectTimeoutMs,
-    );
-    exchange.call = call;
-    if (call !== undefined) {
-      exchange.upstream = undefined;
-      return;
-    }
+  if (exchange.replay === NO_BODY && sendBodiless(exchange, instance, BODILESS)) {
+    exchange.upstream = undefined;
+    return;
   }
   const upstream: Tagged<ClientRequest> = httpRequest({
     host: instance.host,
@@ -211,59 +176,7 @@ function onUpstreamResponse(this: Tagged<ClientRequest>, upstreamRes: Tagged<Inc
 }
 
 /** The answers of bodiless requests, read by upstream-connections.ts. */
-const BODILESS: CallHandler<Exchange> = {
-  head(exchange: Exchange, head: ResponseHead): void {
-    const { res } = exchange;
-    exchange.replay = null;
-    if (res.destroyed) {
-      exchange.call?.destroy();
-      return;
-    }
-    const headers = endToEnd(head.rawHeaders);
-    // Throws on a header Node will not send (the reader fails the attempt then).
-    if (head.statusMessage === '') res.writeHead(head.status, headers);
-    else res.writeHead(head.status, head.statusMessage, headers);
-    exchange.status = head.status;
-  },
-  body(exchange: Exchange, chunk: Buffer, last: boolean): boolean {
-    const { res } = exchange;
-    if (res.destroyed) return true;
-    if (last) {
-      res.end(chunk);
-      return true;
-    }
-    if (res.write(chunk)) return true;
-    res.once('drain', onClientDrain);
-    return false;
-  },
-  end(exchange: Exchange): void {
-    if (!exchange.res.writableEnded) exchange.res.end();
-  },
-  fail(exchange: Exchange, error: Error, reused: boolean, connected: boolean): void {
-    if (exchange.res.destroyed) return;
-    attemptFailed(exchange, error, reused, !connected);
-  },
-};
-
-function onClientDrain(this: Tagged<ServerResponse>): void {
-  (this[EXCHANGE] as Exchange).call?.resume();
-}
-
-/** The request head for the switch's own connections; built once, kept for a retry. */
-function requestHead(exchange: Exchange, instance: Instance): string {
-  if (exchange.head !== undefined) return exchange.head;
-  const { req, headers } = exchange;
-  let head = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
-  let host = false;
-  for (let i = 0; i + 1 < headers.length; i += 2) {
-    const name = headers[i] as string;
-    if (name.length === 4 && name.toLowerCase() === 'host') host = true;
-    head += `${name}: ${headers[i + 1] as string}\r\n`;
-  }
-  if (!host) head += `Host: ${instance.host}:${instance.port}\r\n`;
-  exchange.head = `${head}\r\n`;
-  return exchange.head;
-}
+const BODILESS = bodilessAnswers(attemptFailed);
 
 function onUpstreamResponseError(this: Tagged<IncomingMessage>): void {
   const exchange = this[EXCHANGE] as Exchange;

@@ -5,7 +5,7 @@
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { ForwardContext } from './exchange.js';
-import { isIdempotent } from './exchange.js';
+import { isIdempotent, upstreamTimeoutError } from './exchange.js';
 import { hasBody, isTrusted, upstreamRequestHeaders } from './headers.js';
 import type { Instance, ReleasePool } from './release-pool.js';
 import type { UpstreamCall } from './upstream-connections.js';
@@ -60,5 +60,19 @@ export class Exchange {
     );
     this.idempotent = isIdempotent(req.method);
     this.replay = hasBody(req.rawHeaders) ? [] : NO_BODY;
+  }
+}
+
+/**
+ * Ends every exchange of `pending` still without an answer after `timeoutMs`
+ * with a 504. One sweep per switch replaces a timer per request (hot path).
+ */
+export function expireUnanswered(pending: Iterable<{ readonly startedAt: number }>, timeoutMs: number): void {
+  const now = performance.now();
+  for (const entry of pending) {
+    const exchange = entry as Exchange;
+    if (exchange.status !== 0 || now - exchange.startedAt < timeoutMs) continue;
+    exchange.upstream?.destroy(upstreamTimeoutError(timeoutMs));
+    exchange.call?.destroy(upstreamTimeoutError(timeoutMs));
   }
 }

@@ -21,12 +21,12 @@ import type { TrafficSwitch, Upstream } from '../types.js';
 import { WeightTable } from '../weight-table.js';
 import { requireHaproxy } from './binary.js';
 import { BACKEND, SERVER_SETTINGS, desiredServers, haproxyConfig } from './haproxy-config.js';
-import { InFlightAges, SESSION_POLL_MS } from './in-flight.js';
+import { SESSION_POLL_MS, SessionCounts } from './in-flight.js';
 import { startLogReceiver } from './log-receiver.js';
 import type { LogReceiver } from './log-receiver.js';
 import type { HaproxyRouterOptions } from './options.js';
 import { freeLocalPort, resolveRouterOptions } from './options.js';
-import { parseSessions, runtimeCommand } from './runtime-api.js';
+import { runtimeCommand } from './runtime-api.js';
 
 export interface HaproxyRouter extends TrafficSwitch {
   /** resolves once every runtime API change asked for so far has been applied */
@@ -47,7 +47,6 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   const releases = new Map<number, Upstream[]>();
   /** servers HAProxy has now, by name → revision */
   const applied = new Map<string, number>();
-  let sessions = new Map<string, number>();
   let table = WeightTable.empty;
   let queue: Promise<unknown> = Promise.resolve();
   let child: ChildProcess | undefined;
@@ -55,10 +54,9 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   let address: Upstream | undefined;
   let closing = false;
   let poller: NodeJS.Timeout | undefined;
-  let polling = false;
-  const ages = new InFlightAges(telemetry);
 
   const api = (command: string): Promise<string> => runtimeCommand(adminSocket, command);
+  const sessions = new SessionCounts(telemetry, api);
   const enqueue = (work: () => Promise<unknown>): Promise<unknown> => {
     queue = queue.then(work, work).catch(() => undefined);
     return queue;
@@ -116,35 +114,17 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     applied.delete(name);
     if (!releases.has(revision) && ![...applied.values()].includes(revision)) {
       telemetry.forget(revision);
-      ages.forget(revision);
+      sessions.forget(revision);
       logs?.forget(revision);
-    }
-  }
-
-  async function refreshSessions(): Promise<void> {
-    sessions = parseSessions(await api(`show stat ${BACKEND} 4 -1`), BACKEND);
-  }
-
-  /** Reads HAProxy's sessions per server and ages each release's requests in flight. */
-  async function pollSessions(): Promise<void> {
-    if (polling || closing || child === undefined) return;
-    polling = true;
-    try {
-      await refreshSessions();
-      for (const revision of new Set(applied.values())) {
-        ages.update(revision, router.inFlight(revision), logs?.lastFinished(revision));
-      }
-    } catch {
-      // HAProxy is restarting: the next poll reads it again.
-    } finally {
-      polling = false;
     }
   }
 
   async function startHaproxy(): Promise<void> {
     const port = resolved.port === 0 ? await freeLocalPort(resolved.host) : resolved.port;
     logs ??= await startLogReceiver(telemetry, (revision) => releases.has(revision) || hasServers(revision), clock);
-    poller ??= setInterval(() => void pollSessions(), SESSION_POLL_MS).unref();
+    poller ??= setInterval(() => {
+      if (!closing && child !== undefined) void sessions.poll(applied, logs);
+    }, SESSION_POLL_MS).unref();
     const config = haproxyConfig({
       host: resolved.host,
       port,
@@ -224,18 +204,14 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
       void enqueue(reconcile);
     },
     weights: () => ({ ...table.weights }),
-    inFlight(revision) {
-      let sum = 0;
-      for (const [name, count] of sessions) if (applied.get(name) === revision) sum += count;
-      return sum;
-    },
+    inFlight: (revision) => sessions.inFlight(revision, applied),
     async drain(revision, timeoutMs) {
       if (!Number.isFinite(timeoutMs) || timeoutMs < 0)
         throw badRequest(`drain timeout must be ≥ 0 ms (got ${String(timeoutMs)})`);
       const deadline = clock.now() + timeoutMs;
       await queue;
       for (;;) {
-        await refreshSessions().catch(() => undefined);
+        await sessions.refresh().catch(() => undefined);
         if (router.inFlight(revision) === 0) return true;
         if (clock.now() >= deadline) return false;
         await clock.sleep(50);

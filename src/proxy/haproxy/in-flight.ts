@@ -12,11 +12,14 @@
  * wall clock, which is what the runbook's "answers stopped" rule needs.
  */
 import type { TelemetryStore } from '../telemetry.js';
+import { BACKEND } from './haproxy-config.js';
+import type { LogReceiver } from './log-receiver.js';
+import { parseSessions } from './runtime-api.js';
 
 /** How often HAProxy's session counters are read; also bounds how stale `inFlight` is. */
 export const SESSION_POLL_MS = 200;
 
-export class InFlightAges {
+class InFlightAges {
   /** performance.now() of the first poll that saw each release busy */
   private readonly busySince = new Map<number, number>();
 
@@ -44,5 +47,50 @@ export class InFlightAges {
 
   forget(revision: number): void {
     this.busySince.delete(revision);
+  }
+}
+
+/** HAProxy's open sessions per server, read over the runtime API, and the ages they give each release. */
+export class SessionCounts {
+  private byServer = new Map<string, number>();
+  private polling = false;
+  private readonly ages: InFlightAges;
+
+  constructor(
+    telemetry: TelemetryStore,
+    private readonly api: (command: string) => Promise<string>,
+  ) {
+    this.ages = new InFlightAges(telemetry);
+  }
+
+  async refresh(): Promise<void> {
+    this.byServer = parseSessions(await this.api(`show stat ${BACKEND} 4 -1`), BACKEND);
+  }
+
+  /** Open sessions on the servers of `revision` (`applied`: server name → revision), as of the last read. */
+  inFlight(revision: number, applied: ReadonlyMap<string, number>): number {
+    let sum = 0;
+    for (const [name, count] of this.byServer) if (applied.get(name) === revision) sum += count;
+    return sum;
+  }
+
+  /** Reads the counts and ages each release's requests in flight; one read at a time. */
+  async poll(applied: ReadonlyMap<string, number>, logs: LogReceiver | undefined): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      await this.refresh();
+      for (const revision of new Set(applied.values())) {
+        this.ages.update(revision, this.inFlight(revision, applied), logs?.lastFinished(revision));
+      }
+    } catch {
+      // HAProxy is restarting: the next poll reads it again.
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  forget(revision: number): void {
+    this.ages.forget(revision);
   }
 }
