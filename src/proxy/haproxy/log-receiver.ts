@@ -17,13 +17,6 @@ import { bucketIndex } from '../latency-histogram.js';
 import type { TelemetryStore } from '../telemetry.js';
 import { LogLineReader } from './log-lines.js';
 
-/**
- * After a read the connection rests this long: under load the lines of many
- * HAProxy writes then come in one read (a wake-up and a read per batch, not per
- * write), and telemetry is at most this much late.
- */
-const GATHER_MS = 10;
-
 export interface LogReceiver {
   readonly port: number;
   /** lines counted, and lines that could not be read */
@@ -60,11 +53,6 @@ export async function startLogReceiver(
     const reader = new LogLineReader(record);
     connections.add(socket);
     socket.setNoDelay(true);
-    let resting = false;
-    const wake = (): void => {
-      resting = false;
-      socket.resume();
-    };
     socket.on('data', (chunk: Buffer) => {
       // One clock read per chunk: its lines arrived together.
       now = clock.now();
@@ -72,11 +60,6 @@ export async function startLogReceiver(
       const before = reader.unreadable;
       reader.push(chunk);
       unreadable += reader.unreadable - before;
-      if (!resting) {
-        resting = true;
-        socket.pause();
-        setTimeout(wake, GATHER_MS).unref();
-      }
     });
     socket.on('error', () => undefined);
     socket.on('close', () => connections.delete(socket));
