@@ -17,6 +17,7 @@ import { createHaproxyRouter, findHaproxy } from '../src/proxy/haproxy/index.js'
 import { hasWrk, runWrk } from './lib/wrk-load.js';
 import type { WrkOptions, WrkResult } from './lib/wrk-load.js';
 import { nginxBinary, startNginx } from './lib/nginx-proxy.js';
+import { cpuMicros, selfMicros } from './lib/process-cpu.js';
 
 export interface ProxyBenchOptions extends WrkOptions {
   /** seconds of unmeasured load before each measurement; default 1 */
@@ -68,6 +69,10 @@ interface Target {
   counted?: () => number;
   /** what `counted` grew by over each measured run */
   countedInRuns: number;
+  /** CPU µs the target has used so far: the proxy's process(es), plus this one where it does the work */
+  cpu: () => number;
+  /** CPU µs per request of each measured run */
+  cpuPerRequest: number[];
 }
 
 const ALL_RETAINED = 900_000;
@@ -82,6 +87,7 @@ function row(target: Target, direct: number): Row {
     'p99 ms': Number(median(target.results.map((result) => result.p99Ms)).toFixed(2)),
     requests: target.results.reduce((sum, result) => sum + result.requests, 0),
     errors: target.results.reduce((sum, result) => sum + result.errors, 0),
+    'CPU µs/req': Number(median(target.cpuPerRequest).toFixed(1)),
     ...(target.counted ? { 'telemetry counted': target.countedInRuns } : {}),
   };
 }
@@ -103,7 +109,8 @@ export async function proxyBench(options: ProxyBenchOptions = {}): Promise<Row[]
   const upstream = await startUpstream();
   const cleanups: (() => Promise<void> | void)[] = [() => void upstream.child.kill()];
   try {
-    const targets: Target[] = [{ name: 'direct', port: upstream.port, results: [], countedInRuns: 0 }];
+    const first = { name: 'direct', port: upstream.port, results: [], countedInRuns: 0, cpuPerRequest: [] };
+    const targets: Target[] = [{ ...first, cpu: () => cpuMicros(upstream.child.pid) }];
     const traffic = createTrafficSwitch({ host: '127.0.0.1', port: 0 });
     cleanups.push(() => traffic.close());
     traffic.setUpstreams(1, [{ host: '127.0.0.1', port: upstream.port }]);
@@ -113,7 +120,9 @@ export async function proxyBench(options: ProxyBenchOptions = {}): Promise<Row[]
       port: (await traffic.listen()).port,
       results: [],
       counted: () => traffic.telemetry.read(1, 'requests', Date.now() + 1000, ALL_RETAINED).value,
+      cpu: selfMicros,
       countedInRuns: 0,
+      cpuPerRequest: [],
     });
     if (findHaproxy() === undefined) {
       console.warn('proxy bench: haproxy is not installed (Debian package `haproxy`); skipping the haproxy row');
@@ -129,7 +138,9 @@ export async function proxyBench(options: ProxyBenchOptions = {}): Promise<Row[]
         port: front.port,
         results: [],
         counted: () => haproxy.logLines,
+        cpu: () => cpuMicros(haproxy.pid()) + selfMicros(),
         countedInRuns: 0,
+        cpuPerRequest: [],
       });
     }
     const binary = nginxBinary();
@@ -138,7 +149,14 @@ export async function proxyBench(options: ProxyBenchOptions = {}): Promise<Row[]
     } else {
       const nginx = await startNginx(binary, await freePort(), upstream.port);
       cleanups.push(() => nginx.stop());
-      targets.push({ name: 'nginx (1 worker)', port: nginx.port, results: [], countedInRuns: 0 });
+      targets.push({
+        name: 'nginx (1 worker)',
+        port: nginx.port,
+        results: [],
+        cpu: () => cpuMicros(nginx.pid),
+        countedInRuns: 0,
+        cpuPerRequest: [],
+      });
     }
     for (let round = 0; round < (options.rounds ?? 3); round += 1) {
       for (const target of targets) {
@@ -146,7 +164,10 @@ export async function proxyBench(options: ProxyBenchOptions = {}): Promise<Row[]
         await runWrk(url, { ...options, durationSeconds: options.warmupSeconds ?? 1 });
         await settle(target);
         const before = target.counted?.() ?? 0;
-        target.results.push(await runWrk(url, options));
+        const cpuBefore = target.cpu();
+        const result = await runWrk(url, options);
+        target.cpuPerRequest.push((target.cpu() - cpuBefore) / Math.max(1, result.requests));
+        target.results.push(result);
         await settle(target);
         target.countedInRuns += (target.counted?.() ?? 0) - before;
       }
