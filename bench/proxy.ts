@@ -17,6 +17,7 @@ import { createHaproxyRouter, findHaproxy } from '../src/proxy/haproxy/index.js'
 import { hasWrk, runWrk } from './lib/wrk-load.js';
 import type { WrkOptions, WrkResult } from './lib/wrk-load.js';
 import { nginxBinary, startNginx } from './lib/nginx-proxy.js';
+import { cpuMicros, selfMicros } from './lib/proxy-cpu.js';
 
 export interface ProxyBenchOptions extends WrkOptions {
   /** seconds of unmeasured load before each measurement; default 1 */
@@ -64,7 +65,17 @@ interface Target {
   name: string;
   port: number;
   results: WrkResult[];
+  /** requests the router's own telemetry counted so far (routers only) */
+  counted?: () => number;
+  /** what `counted` grew by over each measured run */
+  countedInRuns: number;
+  /** CPU µs the target has used so far: the proxy's process(es), plus this one where it does the work */
+  cpu: () => number;
+  /** CPU µs per request of each measured run */
+  cpuPerRequest: number[];
 }
+
+const ALL_RETAINED = 900_000;
 
 function row(target: Target, direct: number): Row {
   const rate = median(target.results.map((result) => result.requestsPerSecond));
@@ -76,8 +87,14 @@ function row(target: Target, direct: number): Row {
     'p99 ms': Number(median(target.results.map((result) => result.p99Ms)).toFixed(2)),
     requests: target.results.reduce((sum, result) => sum + result.requests, 0),
     errors: target.results.reduce((sum, result) => sum + result.errors, 0),
+    'CPU µs/req': Number(median(target.cpuPerRequest).toFixed(1)),
+    ...(target.counted ? { 'telemetry counted': target.countedInRuns } : {}),
   };
 }
+
+/** Lets a router's last log lines of a run arrive before its count is read. */
+const settle = (target: Target): Promise<void> =>
+  target.counted ? new Promise((resolve) => setTimeout(resolve, 300)) : Promise.resolve();
 
 /**
  * Measures every target `rounds` times, interleaved (direct, switch, nginx,
@@ -92,12 +109,21 @@ export async function proxyBench(options: ProxyBenchOptions = {}): Promise<Row[]
   const upstream = await startUpstream();
   const cleanups: (() => Promise<void> | void)[] = [() => void upstream.child.kill()];
   try {
-    const targets: Target[] = [{ name: 'direct', port: upstream.port, results: [] }];
+    const first = { name: 'direct', port: upstream.port, results: [], countedInRuns: 0, cpuPerRequest: [] };
+    const targets: Target[] = [{ ...first, cpu: () => cpuMicros(upstream.child.pid) }];
     const traffic = createTrafficSwitch({ host: '127.0.0.1', port: 0 });
     cleanups.push(() => traffic.close());
     traffic.setUpstreams(1, [{ host: '127.0.0.1', port: upstream.port }]);
     traffic.setWeights({ 1: 100 });
-    targets.push({ name: 'rewind switch', port: (await traffic.listen()).port, results: [] });
+    targets.push({
+      name: 'rewind switch',
+      port: (await traffic.listen()).port,
+      results: [],
+      counted: () => traffic.telemetry.read(1, 'requests', Date.now() + 1000, ALL_RETAINED).value,
+      cpu: selfMicros,
+      countedInRuns: 0,
+      cpuPerRequest: [],
+    });
     if (findHaproxy() === undefined) {
       console.warn('proxy bench: haproxy is not installed (Debian package `haproxy`); skipping the haproxy row');
     } else {
@@ -107,7 +133,15 @@ export async function proxyBench(options: ProxyBenchOptions = {}): Promise<Row[]
       haproxy.setUpstreams(1, [{ host: '127.0.0.1', port: upstream.port }]);
       haproxy.setWeights({ 1: 100 });
       await haproxy.settled();
-      targets.push({ name: 'haproxy router (1 thread)', port: front.port, results: [] });
+      targets.push({
+        name: 'haproxy router (1 thread)',
+        port: front.port,
+        results: [],
+        counted: () => haproxy.logLines,
+        cpu: () => cpuMicros(haproxy.pid()) + selfMicros(),
+        countedInRuns: 0,
+        cpuPerRequest: [],
+      });
     }
     const binary = nginxBinary();
     if (binary === undefined) {
@@ -115,13 +149,27 @@ export async function proxyBench(options: ProxyBenchOptions = {}): Promise<Row[]
     } else {
       const nginx = await startNginx(binary, await freePort(), upstream.port);
       cleanups.push(() => nginx.stop());
-      targets.push({ name: 'nginx (1 worker)', port: nginx.port, results: [] });
+      targets.push({
+        name: 'nginx (1 worker)',
+        port: nginx.port,
+        results: [],
+        cpu: () => cpuMicros(nginx.pid),
+        countedInRuns: 0,
+        cpuPerRequest: [],
+      });
     }
     for (let round = 0; round < (options.rounds ?? 3); round += 1) {
       for (const target of targets) {
         const url = `http://127.0.0.1:${target.port}/`;
         await runWrk(url, { ...options, durationSeconds: options.warmupSeconds ?? 1 });
-        target.results.push(await runWrk(url, options));
+        await settle(target);
+        const before = target.counted?.() ?? 0;
+        const cpuBefore = target.cpu();
+        const result = await runWrk(url, options);
+        target.cpuPerRequest.push((target.cpu() - cpuBefore) / Math.max(1, result.requests));
+        target.results.push(result);
+        await settle(target);
+        target.countedInRuns += (target.counted?.() ?? 0) - before;
       }
     }
     const direct = median(targets[0]?.results.map((result) => result.requestsPerSecond) ?? []);

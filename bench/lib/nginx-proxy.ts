@@ -12,6 +12,8 @@ import { join } from 'node:path';
 
 export interface RunningNginx {
   port: number;
+  /** the master process (its worker is its child) */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function startNginx(binary: string, port: number, upstreamPort: num
   }
   return {
     port,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -2,7 +2,9 @@
  * Turns the proxy bench's rows (one per target: direct, rewind switch, haproxy
  * router, nginx) into figures of each router with direct and nginx as baselines
  * and the goals: builtin ≥ 0.5× nginx's throughput; haproxy ≥ 0.9× nginx's
- * throughput and p99 ≤ 1.2× nginx's.
+ * throughput and p99 ≤ 1.2× nginx's. CPU per request counts the proxy's own
+ * processes (HAProxy plus Rewind's log receiver; the switch's process; nginx's
+ * master and worker; the upstream for `direct`), which a busy machine barely moves.
  */
 import type { Baseline, BenchFigure } from './bench-table.js';
 
@@ -40,6 +42,19 @@ export function proxyFigures(rows: Row[]): BenchFigure[] {
         baselines: others.map((row) => ({ name: String(row.target), value: Number(row.errors) })),
         note: NOTE,
       },
+      figure('CPU per request', 'CPU µs/req', 'µs'),
+      ...(router['telemetry counted'] === undefined
+        ? []
+        : [
+            {
+              bench: 'proxy',
+              figure: `${label}: requests its telemetry counted`,
+              value: Number(router['telemetry counted']),
+              unit: '',
+              baselines: [{ name: 'wrk saw', value: Number(router.requests) }],
+              note: NOTE,
+            },
+          ]),
     ];
   };
   const builtin = byTarget('rewind');

@@ -9,7 +9,8 @@
  *
  * Hot path: listeners are shared module functions that find their exchange
  * through a symbol on the emitter, so a request allocates one Exchange object and
- * what node:http itself needs; bodiless requests keep no replay buffer.
+ * what node:http itself needs; bodiless requests keep no replay buffer and go
+ * out on the switch's own connections (upstream-connections.ts).
  */
 import { request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
@@ -17,16 +18,10 @@ import type { Socket } from 'node:net';
 import { endToEnd } from './headers.js';
 import { EXCHANGE, Exchange, MAX_ATTEMPTS, NO_BODY } from './http-exchange.js';
 import type { Tagged } from './http-exchange.js';
-import {
-  connectTimeoutError,
-  errorCode,
-  isConnectFailure,
-  mayRetry,
-  recordExchange,
-  upstreamTimeoutError,
-} from './exchange.js';
+import { connectTimeoutError, errorCode, isConnectFailure, mayRetry, recordExchange } from './exchange.js';
 import type { ForwardContext } from './exchange.js';
 import type { Instance, ReleasePool } from './release-pool.js';
+import { bodilessAnswers, sendBodiless } from './forward-bodiless.js';
 
 export function forwardHttp(
   context: ForwardContext,
@@ -46,19 +41,6 @@ export function forwardHttp(
   send(exchange, exchange.pool.next(undefined));
 }
 
-/**
- * Ends every exchange of `pending` still without an answer after `timeoutMs`
- * with a 504. One sweep per switch replaces a timer per request (hot path).
- */
-export function expireUnanswered(pending: Iterable<{ readonly startedAt: number }>, timeoutMs: number): void {
-  const now = performance.now();
-  for (const entry of pending) {
-    const exchange = entry as Exchange;
-    if (exchange.status !== 0 || now - exchange.startedAt < timeoutMs) continue;
-    exchange.upstream?.destroy(upstreamTimeoutError(timeoutMs));
-  }
-}
-
 function send(exchange: Exchange, instance: Instance | undefined): void {
   const { pool, req, context } = exchange;
   if (instance === undefined) {
@@ -68,6 +50,10 @@ function send(exchange: Exchange, instance: Instance | undefined): void {
   exchange.attempts += 1;
   exchange.instance = instance;
   exchange.writtenBefore = -1;
+  if (exchange.replay === NO_BODY && sendBodiless(exchange, instance, BODILESS)) {
+    exchange.upstream = undefined;
+    return;
+  }
   const upstream: Tagged<ClientRequest> = httpRequest({
     host: instance.host,
     port: instance.port,
@@ -105,6 +91,15 @@ function onUpstreamError(this: Tagged<ClientRequest>, error: Error): void {
   const exchange = this[EXCHANGE] as Exchange;
   clearTimeout(exchange.connectTimer);
   if (exchange.upstream !== this || exchange.res.destroyed) return;
+  const unsent = exchange.writtenBefore >= 0 && this.socket?.bytesWritten === exchange.writtenBefore;
+  attemptFailed(exchange, error, this.reusedSocket, unsent);
+}
+
+/**
+ * One attempt failed. Before any answer the request may be sent again (see
+ * `mayRetry`); after the answer started the client connection is cut.
+ */
+function attemptFailed(exchange: Exchange, error: Error, reused: boolean, unsent: boolean): void {
   if (exchange.status !== 0) {
     exchange.broken = true;
     exchange.res.destroy();
@@ -113,14 +108,13 @@ function onUpstreamError(this: Tagged<ClientRequest>, error: Error): void {
   const code = errorCode(error);
   const { pool, instance } = exchange;
   if (isConnectFailure(code) && instance !== undefined) pool.markDown(instance);
-  const unsent = exchange.writtenBefore >= 0 && this.socket?.bytesWritten === exchange.writtenBefore;
   const retry =
     exchange.attempts < MAX_ATTEMPTS && exchange.replay !== null && mayRetry(code, unsent, exchange.idempotent);
   if (retry) {
     // One more try on the same release (a fresh socket after a stale one, else
     // another instance), then the other release; the last try is kept for it.
     if (!exchange.movedRelease && exchange.attempts === 1) {
-      const again = pool.nextOther(instance) ?? (this.reusedSocket ? instance : undefined);
+      const again = pool.nextOther(instance) ?? (reused ? instance : undefined);
       if (again !== undefined) return send(exchange, again);
     }
     const fallback = exchange.movedRelease ? undefined : exchange.context.fallback(pool);
@@ -181,6 +175,9 @@ function onUpstreamResponse(this: Tagged<ClientRequest>, upstreamRes: Tagged<Inc
   upstreamRes.pipe(res);
 }
 
+/** The answers of bodiless requests, read by upstream-connections.ts. */
+const BODILESS = bodilessAnswers(attemptFailed);
+
 function onUpstreamResponseError(this: Tagged<IncomingMessage>): void {
   const exchange = this[EXCHANGE] as Exchange;
   exchange.broken = true;
@@ -211,7 +208,9 @@ function onClientEnd(this: Tagged<IncomingMessage>): void {
 }
 
 function onClientError(this: Tagged<IncomingMessage>): void {
-  (this[EXCHANGE] as Exchange).upstream?.destroy();
+  const exchange = this[EXCHANGE] as Exchange;
+  exchange.upstream?.destroy();
+  exchange.call?.destroy();
 }
 
 /** The client connection is done with this exchange: count it and release it. */
@@ -220,6 +219,7 @@ function onClientClose(this: Tagged<ServerResponse>): void {
   const upstream = exchange.upstream;
   clearTimeout(exchange.connectTimer);
   if (!this.writableFinished && upstream !== undefined && !upstream.destroyed) upstream.destroy();
+  if (!this.writableFinished) exchange.call?.destroy();
   // A client that left before any answer says nothing about the release.
   if (exchange.status !== 0) {
     const is5xx = exchange.status >= 500 || exchange.broken;

@@ -5,9 +5,10 @@
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { ForwardContext } from './exchange.js';
-import { isIdempotent } from './exchange.js';
+import { isIdempotent, upstreamTimeoutError } from './exchange.js';
 import { hasBody, isTrusted, upstreamRequestHeaders } from './headers.js';
 import type { Instance, ReleasePool } from './release-pool.js';
+import type { UpstreamCall } from './upstream-connections.js';
 
 export const EXCHANGE = Symbol('rewind.exchange');
 export type Tagged<T> = T & { [EXCHANGE]?: Exchange };
@@ -18,7 +19,10 @@ export const MAX_ATTEMPTS = 3;
 
 /** One request on its way through the switch: what forwarding and retries need to know. */
 export class Exchange {
+  /** the attempt in progress through Node's client (requests with a body) … */
   upstream: Tagged<ClientRequest> | undefined;
+  /** … or on the switch's own connections (bodiless requests) */
+  call: UpstreamCall<Exchange> | undefined;
   attempts = 0;
   /** a retry already moved this request to another release */
   movedRelease = false;
@@ -35,6 +39,8 @@ export class Exchange {
   instance: Instance | undefined;
   readonly idempotent: boolean;
   readonly headers: string[];
+  /** the request head as sent upstream, built on the first bodiless attempt */
+  head: string | undefined;
 
   constructor(
     readonly context: ForwardContext,
@@ -54,5 +60,19 @@ export class Exchange {
     );
     this.idempotent = isIdempotent(req.method);
     this.replay = hasBody(req.rawHeaders) ? [] : NO_BODY;
+  }
+}
+
+/**
+ * Ends every exchange of `pending` still without an answer after `timeoutMs`
+ * with a 504. One sweep per switch replaces a timer per request (hot path).
+ */
+export function expireUnanswered(pending: Iterable<{ readonly startedAt: number }>, timeoutMs: number): void {
+  const now = performance.now();
+  for (const entry of pending) {
+    const exchange = entry as Exchange;
+    if (exchange.status !== 0 || now - exchange.startedAt < timeoutMs) continue;
+    exchange.upstream?.destroy(upstreamTimeoutError(timeoutMs));
+    exchange.call?.destroy(upstreamTimeoutError(timeoutMs));
   }
 }

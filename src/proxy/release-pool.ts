@@ -12,6 +12,7 @@ import { badRequest } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Upstream } from './types.js';
 import type { ReleaseTelemetry } from './telemetry.js';
+import { UpstreamConnections } from './upstream-connections.js';
 
 export interface PoolAgentOptions {
   /** sockets kept open per instance; default 256 */
@@ -24,6 +25,8 @@ export interface Instance {
   readonly host: string;
   readonly port: number;
   downUntil: number;
+  /** keep-alive connections for bodiless requests (the agent serves the others) */
+  readonly connections: UpstreamConnections;
 }
 
 export class ReleasePool {
@@ -40,7 +43,7 @@ export class ReleasePool {
   constructor(
     readonly revision: number,
     readonly telemetry: ReleaseTelemetry,
-    agentOptions: PoolAgentOptions,
+    private readonly agentOptions: PoolAgentOptions,
     private readonly clock: Clock,
     private readonly coolDownMs: number,
   ) {
@@ -56,14 +59,23 @@ export class ReleasePool {
   setUpstreams(upstreams: Upstream[]): void {
     if (!Array.isArray(upstreams))
       throw badRequest(`upstreams of revision ${this.revision} must be a list of { host, port }`);
-    this.instances = upstreams.map((upstream, index) => {
+    const checked = upstreams.map((upstream, index) => {
       const { host, port } = upstream ?? {};
       if (typeof host !== 'string' || host === '')
         throw badRequest(`upstream ${index} of revision ${this.revision} needs a host`);
       if (!Number.isInteger(port) || port < 1 || port > 65535)
         throw badRequest(`upstream ${index} of revision ${this.revision} has port ${String(port)}; expected 1–65535`);
-      return { host, port, downUntil: 0 };
+      return { host, port };
     });
+    const before = new Map(this.instances.map((instance) => [`${instance.host}:${instance.port}`, instance]));
+    this.instances = checked.map(({ host, port }) => {
+      const kept = before.get(`${host}:${port}`);
+      before.delete(`${host}:${port}`);
+      if (kept !== undefined) return kept;
+      const { maxSockets, idleTimeoutMs } = this.agentOptions;
+      return { host, port, downUntil: 0, connections: new UpstreamConnections(host, port, maxSockets, idleTimeoutMs) };
+    });
+    for (const gone of before.values()) gone.connections.destroy();
   }
 
   get size(): number {
@@ -149,6 +161,7 @@ export class ReleasePool {
   close(): void {
     // In-flight requests fail when their sockets go; their end() wakes drain().
     this.agent.destroy();
+    for (const instance of this.instances) instance.connections.destroy();
     const onClose = this.onClose;
     this.onClose = undefined;
     onClose?.();

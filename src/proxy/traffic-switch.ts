@@ -18,7 +18,8 @@ import { WeightTable } from './weight-table.js';
 import { ReleasePool } from './release-pool.js';
 import { createTelemetryStore } from './telemetry.js';
 import type { ForwardContext } from './exchange.js';
-import { expireUnanswered, forwardHttp } from './forward-http.js';
+import { forwardHttp } from './forward-http.js';
+import { expireUnanswered } from './http-exchange.js';
 import { forwardUpgrade } from './forward-upgrade.js';
 import type { OpenSockets } from './forward-upgrade.js';
 

@@ -2,8 +2,9 @@
  * The haproxy router with Debian's real HAProxy: releases come and go over the
  * runtime API without a reload, 20 weight switches under load lose nothing,
  * the request log fills the same per-release telemetry (equal to what the
- * client counted, ±2 %), spoofed forwarding headers do not reach the upstream,
- * and a dying release's GETs are answered by the other one.
+ * client counted, ±2 %), requests in flight count at their age, spoofed
+ * forwarding headers do not reach the upstream, and a dying release's GETs are
+ * answered by the other one.
  */
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,7 +108,7 @@ describe.runIf(available)('haproxy router', () => {
     // The upstreams' own counts agree with the client's.
     expect(v1.served - before.v1).toBe(seen.v1);
     expect(v2.served - before.v2).toBe(seen.v2);
-    await sleep(300); // log lines are UDP datagrams: let the last ones land
+    await sleep(300); // the log ring is streamed as it fills: let the last lines land
     const now = Date.now() + 1;
     const counted = (revision: number) => router.telemetry.read(revision, 'requests', now, now - from + 1000).value;
     expect(Math.abs(counted(1) - seen.v1)).toBeLessThanOrEqual(Math.ceil(seen.v1 * 0.02));
@@ -138,6 +139,16 @@ describe.runIf(available)('haproxy router', () => {
     router.removeRelease(1);
     await router.settled();
     expect(text(await send(address, '/'))).toBe('v2');
+  });
+
+  it('counts a request still in flight at the age it has reached', async () => {
+    const slow = send(address, '/delay?ms=1500');
+    await sleep(900);
+    const now = Date.now();
+    expect(router.inFlight(2)).toBe(1);
+    expect(router.telemetry.read(2, 'latencyP99Ms', now, 1000).value).toBeGreaterThan(500);
+    expect(router.telemetry.fractionAbove(2, 500, now, 1000).value).toBeGreaterThan(0);
+    expect(text(await slow)).toBe('v2');
   });
 
   it('answers a GET the dying release could not from the other release', async () => {

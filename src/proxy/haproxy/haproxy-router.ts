@@ -6,7 +6,8 @@
  * back), and changes releases only through the runtime API: `add server` +
  * `enable server` for a new instance, `set server … weight` for traffic (all
  * servers in one batch), weight 0 + `disable server` + waiting for its sessions
- * to end before `del server` to drain. Telemetry comes from the request log.
+ * to end before `del server` to drain. Telemetry comes from the request log,
+ * requests in flight from HAProxy's session counters (in-flight.ts).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -19,12 +20,13 @@ import { createTelemetryStore } from '../telemetry.js';
 import type { TrafficSwitch, Upstream } from '../types.js';
 import { WeightTable } from '../weight-table.js';
 import { requireHaproxy } from './binary.js';
-import { BACKEND, HEALTH, desiredServers, haproxyConfig } from './haproxy-config.js';
+import { BACKEND, SERVER_SETTINGS, desiredServers, haproxyConfig } from './haproxy-config.js';
+import { SESSION_POLL_MS, SessionCounts } from './in-flight.js';
 import { startLogReceiver } from './log-receiver.js';
 import type { LogReceiver } from './log-receiver.js';
 import type { HaproxyRouterOptions } from './options.js';
 import { freeLocalPort, resolveRouterOptions } from './options.js';
-import { parseSessions, runtimeCommand } from './runtime-api.js';
+import { runtimeCommand } from './runtime-api.js';
 
 export interface HaproxyRouter extends TrafficSwitch {
   /** resolves once every runtime API change asked for so far has been applied */
@@ -45,15 +47,16 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   const releases = new Map<number, Upstream[]>();
   /** servers HAProxy has now, by name → revision */
   const applied = new Map<string, number>();
-  let sessions = new Map<string, number>();
   let table = WeightTable.empty;
   let queue: Promise<unknown> = Promise.resolve();
   let child: ChildProcess | undefined;
   let logs: LogReceiver | undefined;
   let address: Upstream | undefined;
   let closing = false;
+  let poller: NodeJS.Timeout | undefined;
 
   const api = (command: string): Promise<string> => runtimeCommand(adminSocket, command);
+  const sessions = new SessionCounts(telemetry, api);
   const enqueue = (work: () => Promise<unknown>): Promise<unknown> => {
     queue = queue.then(work, work).catch(() => undefined);
     return queue;
@@ -78,7 +81,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
       if (!applied.has(name)) {
         const weight = backup ? 1 : serverWeight(revision);
         await api(
-          `add server ${BACKEND}/${name} ${upstream.host}:${upstream.port}${backup ? ' backup' : ''} weight ${weight} ${HEALTH}`,
+          `add server ${BACKEND}/${name} ${upstream.host}:${upstream.port}${backup ? ' backup' : ''} weight ${weight} ${SERVER_SETTINGS}`,
         );
         await api(`enable server ${BACKEND}/${name}`);
         await api(`enable health ${BACKEND}/${name}`);
@@ -109,16 +112,19 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
       await clock.sleep(100);
     }
     applied.delete(name);
-    if (!releases.has(revision) && ![...applied.values()].includes(revision)) telemetry.forget(revision);
-  }
-
-  async function refreshSessions(): Promise<void> {
-    sessions = parseSessions(await api('show stat'), BACKEND);
+    if (!releases.has(revision) && ![...applied.values()].includes(revision)) {
+      telemetry.forget(revision);
+      sessions.forget(revision);
+      logs?.forget(revision);
+    }
   }
 
   async function startHaproxy(): Promise<void> {
     const port = resolved.port === 0 ? await freeLocalPort(resolved.host) : resolved.port;
     logs ??= await startLogReceiver(telemetry, (revision) => releases.has(revision) || hasServers(revision), clock);
+    poller ??= setInterval(() => {
+      if (!closing && child !== undefined) void sessions.poll(applied, logs);
+    }, SESSION_POLL_MS).unref();
     const config = haproxyConfig({
       host: resolved.host,
       port,
@@ -198,18 +204,14 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
       void enqueue(reconcile);
     },
     weights: () => ({ ...table.weights }),
-    inFlight(revision) {
-      let sum = 0;
-      for (const [name, count] of sessions) if (applied.get(name) === revision) sum += count;
-      return sum;
-    },
+    inFlight: (revision) => sessions.inFlight(revision, applied),
     async drain(revision, timeoutMs) {
       if (!Number.isFinite(timeoutMs) || timeoutMs < 0)
         throw badRequest(`drain timeout must be ≥ 0 ms (got ${String(timeoutMs)})`);
       const deadline = clock.now() + timeoutMs;
       await queue;
       for (;;) {
-        await refreshSessions().catch(() => undefined);
+        await sessions.refresh().catch(() => undefined);
         if (router.inFlight(revision) === 0) return true;
         if (clock.now() >= deadline) return false;
         await clock.sleep(50);
@@ -224,6 +226,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     async close() {
       if (closing) return;
       closing = true;
+      clearInterval(poller);
       await queue;
       const running = child;
       child = undefined;

@@ -1,72 +1,91 @@
 /**
- * Receives HAProxy's per-request log lines (`<server> <status> <total ms>
- * <retries>`, raw format over UDP on loopback) and counts each one into the
- * same per-release one-second telemetry the built-in switch fills, so triggers,
- * the judge and reports read both routers alike. Servers are named
- * `r<revision>-<n>` (`b…` as a warm backup); requests HAProxy answered itself (`<NOSRV>`) belong to no
- * release.
+ * Receives HAProxy's per-request log and counts each line into the same
+ * per-release one-second telemetry the built-in switch fills, so triggers, the
+ * judge and reports read both routers alike.
+ *
+ * Transport: HAProxy writes each line into an in-memory ring, and the ring's
+ * forwarder streams it over one loopback TCP connection to this receiver. A
+ * read brings hundreds of lines at once, so the cost per request is a few byte
+ * compares here and a memory copy in HAProxy — where a datagram per request
+ * cost a system call on both sides and a JavaScript event here. TCP also
+ * loses nothing when this process is briefly busy: the ring keeps the lines.
  */
-import { createSocket } from 'node:dgram';
-import type { Socket } from 'node:dgram';
+import { createServer } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Clock } from '../../core/clock.js';
 import { bucketIndex } from '../latency-histogram.js';
 import type { TelemetryStore } from '../telemetry.js';
+import { LogLineReader } from './log-lines.js';
 
 export interface LogReceiver {
   readonly port: number;
   /** lines counted, and lines that could not be read */
   readonly counted: number;
   readonly unreadable: number;
+  /** performance.now() when the last request of `revision` finished, as far as the log has told */
+  lastFinished(revision: number): number | undefined;
+  /** drops what is kept about a retired release */
+  forget(revision: number): void;
   close(): Promise<void>;
 }
 
-const LINE = /^[rb](\d+)-\d+ (-?\d+) (-?\d+) /;
-
 export async function startLogReceiver(
   telemetry: TelemetryStore,
+  /** whether a revision is one of the router's: lines of forgotten releases are dropped */
   known: (revision: number) => boolean,
   clock: Clock,
 ): Promise<LogReceiver> {
-  const socket: Socket = createSocket('udp4');
   let counted = 0;
   let unreadable = 0;
-  socket.on('message', (message: Buffer) => {
-    const line = message.toString('latin1');
-    const match = LINE.exec(line);
-    if (match === null) {
-      if (!line.startsWith('<NOSRV>')) unreadable += 1;
-      return;
-    }
-    const revision = Number(match[1]);
-    const status = Number(match[2]);
-    const totalMs = Number(match[3]);
+  let now = 0;
+  let monotonic = 0;
+  const finished = new Map<number, number>();
+  const record = (revision: number, status: number, totalMs: number): void => {
     if (!known(revision)) return;
+    finished.set(revision, monotonic);
     // -1: the client left before an answer; like the built-in switch, not counted.
     if (status < 0) return;
     counted += 1;
-    telemetry.forRelease(revision).record(clock.now(), bucketIndex(Math.max(0, totalMs)), status >= 500);
+    telemetry.forRelease(revision).record(now, bucketIndex(Math.max(0, totalMs)), status >= 500);
+  };
+  const connections = new Set<Socket>();
+  const server = createServer((socket) => {
+    const reader = new LogLineReader(record);
+    connections.add(socket);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      // One clock read per chunk: its lines arrived together.
+      now = clock.now();
+      monotonic = performance.now();
+      const before = reader.unreadable;
+      reader.push(chunk);
+      unreadable += reader.unreadable - before;
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => connections.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      socket.off('error', reject);
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
       resolve();
     });
   });
-  // Bursts of short lines: a larger receive buffer keeps the kernel from dropping them.
-  try {
-    socket.setRecvBufferSize(8 * 1024 * 1024);
-  } catch {
-    // capped by net.core.rmem_max; the default still works at moderate rates
-  }
+  const address = server.address();
   return {
-    port: socket.address().port,
+    port: typeof address === 'object' && address !== null ? address.port : 0,
     get counted() {
       return counted;
     },
     get unreadable() {
       return unreadable;
     },
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    lastFinished: (revision) => finished.get(revision),
+    forget: (revision) => void finished.delete(revision),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of connections) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
