@@ -185,15 +185,13 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 2,
-    name: 'dashboard sessions',
+    name: 'dashboard sessions: hashes of the cookie and of the token, never either',
     sql: `
-      -- hashes of the cookie and of the token it stands for: a session outlives a failover, never the token
       CREATE TABLE sessions (
         id_hash TEXT PRIMARY KEY,
         token_hash TEXT NOT NULL,
         csrf TEXT NOT NULL,
-        created_at BIGINT NOT NULL,
-        last_seen BIGINT NOT NULL
+        created_at BIGINT NOT NULL, last_seen BIGINT NOT NULL
       );
       CREATE INDEX sessions_last_seen ON sessions (last_seen);
     `,

@@ -203,9 +203,8 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 5,
-    name: 'dashboard sessions',
+    name: 'dashboard sessions: hashes of the cookie and of the token, never either',
     sql: `
-      -- hashes of the cookie and of the token it stands for: a session outlives a restart, never the token
       CREATE TABLE sessions (
         id_hash TEXT PRIMARY KEY,
         token_hash TEXT NOT NULL,
