@@ -26,8 +26,8 @@ export function createReleaseGroup(
   let overlay: Record<string, string> = {};
   let active = true;
 
-  const newProbe = (port: number): InstanceProbeLike =>
-    deps.createProbe({ ...spec.probe, host: spec.host, port, clock: deps.clock });
+  const newProbe = (port: number, rules = spec.probe): InstanceProbeLike =>
+    deps.createProbe({ ...rules, host: spec.host, port, clock: deps.clock });
 
   function persist(): void {
     if (!active) return;
@@ -39,6 +39,7 @@ export function createReleaseGroup(
       commit: spec.commit,
       controllerPid: process.pid,
       updatedAt: deps.clock.now(),
+      probe: spec.probe,
       instances: members.flatMap((m) => {
         const pid = m.pid();
         return pid === null ? [] : [{ index: m.spec.index, pid, port: m.spec.port, startTime: m.startTime() }];
@@ -143,6 +144,10 @@ export function createReleaseGroup(
       active = false;
       removeRunRecord(runFile);
       return { killed: results.filter((r) => r.killed).length };
+    },
+    useRules(rules) {
+      spec.probe = rules;
+      persist();
     },
     detach() {
       active = false;
