@@ -153,4 +153,26 @@ describe('operating Rewind (builtin switch, local driver)', () => {
     expect((await fetch(`http://127.0.0.1:${knobs.front}/`)).ok).toBe(true);
     expect((await status(serve.url, project)).stopped).toBeNull();
   }, 90_000);
+
+  it('what needs a restart is named and kept; the CLI warns; a bad file changes nothing', async () => {
+    const text = (await import('node:fs')).readFileSync(project.config, 'utf8');
+    project.write('rewind.yaml', text.replace('stopTimeout: 12s', 'stopTimeout: 13s'));
+    const reloaded = await cli('reload');
+    expect(reloaded.code, reloaded.stderr).toBe(0);
+    expect(reloaded.stdout).toMatch(/! controller\.stopTimeout: "12s" → "13s" — needs a restart of rewind serve/);
+    const warned = await cli('status', 'web');
+    expect(warned.stderr).toMatch(
+      /the controller runs rewind\.yaml as of .*; this file changed at .* controller\.stopTimeout/,
+    );
+    project.write('rewind.yaml', text.replace('instances: 2', 'instances: lots'));
+    const refused = await cli('reload');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('services.web.driver.instances');
+    // the file watch saw it too: recorded as refused, nothing applied
+    const [event] = await waitFor('the refusal', async () => events(serve.url, project, ['config.reload-refused']));
+    expect(event?.message).toContain('nothing was changed');
+    const running = (await (await apiFetch(`${serve.url}/v1/config`, {}, project)).json()) as { pending: unknown[] };
+    expect(running.pending).toHaveLength(1);
+    project.write('rewind.yaml', text);
+  }, 60_000);
 });
