@@ -44,7 +44,7 @@ export async function serve(options: ServeOptions): Promise<number> {
         process.exit(ExitCode.failed);
       }
       say(
-        `${signal}: stopping within ${boundMs / 1000}s (running steps get ${drainMs / 1000}s to finish; send it again to exit at once)…`,
+        `${signal}: draining, exiting within ${boundMs / 1000}s (running steps get ${drainMs / 1000}s to finish; send it again to exit at once)…`,
       );
       unfollow();
       void stop(controller, loaded.stateDir, boundMs).then(resolve);
