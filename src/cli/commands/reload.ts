@@ -48,7 +48,8 @@ export async function reload(options: GlobalOptions): Promise<number> {
     printLines(answer.last.lines);
   } else say('nothing new: the controller already runs this file');
   const pending = answer.changes.filter((c) => c.needsRestart).length || answer.pending.length;
-  if (pending > 0) say(color.yellow(`${pending} change${pending === 1 ? '' : 's'} wait for a restart of rewind serve`));
+  if (pending > 0)
+    say(color.yellow(`${pending} change${pending === 1 ? ' waits' : 's wait'} for a restart of rewind serve`));
   return ExitCode.ok;
 }
 
