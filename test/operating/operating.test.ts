@@ -66,6 +66,15 @@ describe('operating Rewind (builtin switch, local driver)', () => {
     const now = await status(serve.url, project);
     expect(now.weights).toEqual({ '1': 100 });
     expect(now.needsAttention.map((n) => n.kind)).toContain('readiness-changed');
+    // a restart must prove the new check on fresh processes: they answer 404 there, so the old ones keep serving
+    const pids = await pidsAt(knobs.front);
+    const proving = load(knobs.front);
+    const restarted = await cli('restart', 'web');
+    const during = await proving.stop();
+    expect(restarted.code).toBe(1);
+    expect(restarted.stderr).toMatch(/not ready .*last probe: .*404.*the old one keeps serving/);
+    expect(during.failed, failures(proving)).toBe(0);
+    expect(await pidsAt(knobs.front)).toEqual(pids);
   }, 60_000);
 
   it('the user’s sequence: controller restarted with that path — same instances, 0 failed requests, one term, told', async () => {
@@ -105,6 +114,8 @@ describe('operating Rewind (builtin switch, local driver)', () => {
   it('a trigger threshold changed and reloaded: the next evaluation fires on it', async () => {
     writeProject(project, { ...knobs, analysis: '120s' });
     expect((await cli('reload')).code).toBe(0);
+    // the check the live release was made ready under is the config's again: nothing to attend to
+    expect((await status(serve.url, project)).needsAttention).toEqual([]);
     const generator = load(knobs.front);
     const deployed = await cli('deploy', 'web', 'v2');
     expect(deployed.code, deployed.stderr).toBe(0);

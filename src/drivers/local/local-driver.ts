@@ -11,7 +11,7 @@ import type { Driver, DriverCallOptions, LiveState, Weights } from '../../core/p
 import type { LocalDriverOptions, ReleaseRef } from './options.js';
 import { isAlive, processStartTime, stopGroup } from './process-group.js';
 import { createReleaseGroup, type InstanceView, type ReleaseGroup } from './release-group.js';
-import { probeRules, releaseGroupSpec, sameRules, serviceOptions, stopTimeoutOf } from './release-spec.js';
+import { probeRules, releaseGroupSpec, serviceOptions, stopTimeoutOf } from './release-spec.js';
 import { restartGroup } from './rolling-restart.js';
 import { configFileMethods } from './config-files.js';
 import { awaitGroupReady, createSerializer, label, liveRelease, weightEntries } from './driver-parts.js';
@@ -216,16 +216,8 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
             status: 409,
           });
         const target = await options.switchFor(release.service, release.environment);
-        // fresh processes must pass the checks the config asks for now; if one does not, the old keep serving
-        const before = group.spec.probe;
         const wanted = probeRules(serviceOptions(options, release.service, release.environment));
-        if (!sameRules(before, wanted)) group.useRules(wanted);
-        try {
-          return await restartGroup(group, target, label(release), clock, call);
-        } catch (error) {
-          if (!sameRules(before, wanted)) group.useRules(before);
-          throw error;
-        }
+        return restartGroup(group, target, label(release), clock, { ...call, rules: wanted });
       });
     },
 

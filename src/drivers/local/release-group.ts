@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
+import { UserError } from '../../core/errors.js';
 import { createInstance, type InstanceSpec, type SupervisedInstance } from './instance.js';
 import type { ReleaseGroup, ReleaseGroupSpec } from './release-group-types.js';
 import type { InstanceProbeLike, InstanceProbeOptionsLike } from './options.js';
@@ -165,8 +166,11 @@ export function createReleaseGroup(
         if (deps.clock.now() >= deadline || signal?.aborted) {
           const why = probes.get(fresh)?.state().lastError ?? 'no answer yet';
           await discard();
-          throw new Error(
+          // the operator's to act on (a readiness check the release does not pass), not an internal error
+          throw new UserError(
+            'LOCAL_NOT_READY',
             `the new process of instance ${index} was not ready after ${readyTimeoutMs}ms (last probe: ${why}); the old one keeps serving`,
+            { status: 409 },
           );
         }
         await deps.clock.sleep(50);
