@@ -17,6 +17,8 @@ export interface Knobs {
   /** requestRate below this fires the trigger */
   below?: number;
   analysis?: string;
+  /** the front door: the builtin switch by default */
+  router?: 'haproxy';
 }
 
 /** The project: one local service, two instances, a webhook for service/config/rollback events. */
@@ -35,7 +37,7 @@ services:
       instances: 2
       listen: 127.0.0.1:${knobs.front}
       stopTimeout: 3s
-    health: { live: /health/live, ready: ${knobs.ready ?? '/health/ready'}, interval: 200ms, timeout: 500ms, failureThreshold: 2, readyTimeout: 10s }
+${knobs.router ? `      router: ${knobs.router}\n` : ''}    health: { live: /health/live, ready: ${knobs.ready ?? '/health/ready'}, interval: 200ms, timeout: 500ms, failureThreshold: 2, readyTimeout: 10s }
     analysis: { duration: ${knobs.analysis ?? '0s'} }
     postRollback: { watch: 0s }
     triggers:
