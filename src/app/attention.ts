@@ -8,7 +8,14 @@ import { currentRelease } from '../core/targets.js';
 import type { AppContext } from './context.js';
 
 export interface Attention {
-  kind: 'escalated' | 'rollback-escalated' | 'rollback-failed' | 'approval';
+  kind:
+    | 'escalated'
+    | 'rollback-escalated'
+    | 'rollback-failed'
+    | 'approval'
+    | 'not-serving'
+    | 'readiness-changed'
+    | 'stopped';
   reason: string;
   /** epoch ms */
   since: number;

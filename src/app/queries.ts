@@ -6,6 +6,8 @@ import { resolveEnvironment } from './context.js';
 import { syncWithPlatform } from './platform-sync.js';
 import type { Attention } from './attention.js';
 import { needsAttention } from './attention.js';
+import { servingAttention } from './ops/serving-attention.js';
+import { stoppedState, type StoppedState } from './ops/service-stopped.js';
 
 /** `rewind status --json`: stable field names, documented in the README. */
 export interface ServiceStatus {
@@ -25,8 +27,10 @@ export interface ServiceStatus {
   }[];
   activeRollback: { id: string; status: Rollback['status']; kind: Rollback['kind']; toRevision: number } | null;
   pendingApprovals: { id: string; deadline: number; action: Approval['action']; reason: string }[];
-  /** escalations nobody acted on yet and pending approvals, each with the command to run */
+  /** escalations nobody acted on yet, pending approvals, a live release that serves nobody or keeps an older readiness check, a deliberate stop; each with the command to run */
   needsAttention: Attention[];
+  /** set while the service is stopped on purpose (`rewind stop`) until `rewind start` */
+  stopped: StoppedState | null;
 }
 
 export async function status(ctx: AppContext, service: string, environment?: string): Promise<ServiceStatus> {
@@ -45,7 +49,11 @@ export async function status(ctx: AppContext, service: string, environment?: str
   for (const r of live.releases) if (r.weight > 0) weights[String(r.revision)] = r.weight;
   if (!live.observed && current) weights[String(current.revision)] = 100;
   const rollback = active[0];
-  const attention = await needsAttention(ctx, service, env, releases, approvals);
+  const stopped = await stoppedState(ctx, service, env);
+  const attention = [
+    ...(await needsAttention(ctx, service, env, releases, approvals)),
+    ...(await servingAttention(ctx, { service, environment: env, current, live, stopped, rollingBack: !!active[0] })),
+  ];
   return {
     service,
     environment: env,
@@ -65,6 +73,7 @@ export async function status(ctx: AppContext, service: string, environment?: str
       : null,
     pendingApprovals: approvals.map((a) => ({ id: a.id, deadline: a.deadline, action: a.action, reason: a.reason })),
     needsAttention: attention,
+    stopped,
   };
 }
 

@@ -11,6 +11,7 @@ import { localActorName, resolveToken } from './credentials.js';
 import { masked } from './masked.js';
 import { createHttpApi } from './http-client.js';
 import { reachableController } from './controller-identity.js';
+import { warnOnConfigDrift } from './config-drift.js';
 import type { GlobalOptions } from './options.js';
 
 export interface Connection {
@@ -64,6 +65,7 @@ export async function connect(options: GlobalOptions): Promise<Connection> {
   const loaded = options.controller ? tryLoad(options.config) : loadConfig(options.config);
   const url = controllerUrl(options, loaded);
   if (await reachableController(url, loaded)) {
+    if (loaded) await warnOnConfigDrift(url, resolveToken(options, loaded), loaded);
     return {
       api: createHttpApi(url, resolveToken(options, loaded)),
       mode: 'controller',

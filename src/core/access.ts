@@ -32,11 +32,12 @@ export const ACTIONS = {
   'db.migrate-down': 'admin',
   'db.read-only': 'admin',
   'token.manage': 'admin',
+  'config.reload': 'admin',
 } as const satisfies Record<string, Role>;
 export type Action = keyof typeof ACTIONS;
 
 /** Actions that reach beyond one environment: an environment-limited token may not take them. */
-const GLOBAL_ACTIONS: ReadonlySet<Action> = new Set(['token.manage']);
+const GLOBAL_ACTIONS: ReadonlySet<Action> = new Set(['token.manage', 'config.reload']);
 
 export type Verdict = { ok: true } | { ok: false; needed: string };
 

@@ -165,7 +165,12 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
   await Promise.all(recorded);
   if (deps.signal?.aborted) {
     // shutting down: the step is neither done nor failed; the next controller runs it again
-    const why = 'the controller shut down while this attempt ran';
+    // the reason the work was stopped, as the controller gave it (shut down, or no longer the leader)
+    const reason: unknown = deps.signal.reason;
+    const why =
+      reason instanceof Error && reason.name !== 'AbortError' && reason.message
+        ? reason.message
+        : 'the controller shut down while this attempt ran';
     await store.interruptAttempt(rollback.id, step.index, attempt, clock.now(), why);
     return false;
   }

@@ -35,6 +35,8 @@ export interface ControllerOptions extends ComposeOptions {
   services?: ((ctx: AppContext, api: RewindApi) => Promise<(() => Promise<void>) | void>)[];
   analyzer?: AppOptions['analyzer'];
   plugins?: ((app: FastifyInstance, ctx: AppContext) => void)[];
+  /** settles when what served before this term is back; resumed rollbacks start after it */
+  restored?: (ctx: AppContext) => Promise<void>;
   /** a line for the controller's log (stderr by default) */
   log?: (line: string) => void;
 }
@@ -110,7 +112,8 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
         rollbackId: rollback.id,
         message: `controller resumed rollback ${rollback.id} (leader token ${lease.token})`,
       });
-      track(runPlanned(ctx, rollback.id, stop.signal));
+      // after the live releases are back (in the background: the term itself never waits on an instance)
+      track((options.restored?.(ctx) ?? Promise.resolve()).then(() => runPlanned(ctx, rollback.id, stop.signal)));
     }
   };
   const endTerm = async (reason: string) => {
@@ -187,7 +190,9 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     let closing: Promise<void> | null = null;
     const close = () => {
       closing ??= (async () => {
-        await server?.close();
+        // the port is released at once; a request still open (a stream being followed) is cut after 2 s
+        await within(2_000, server?.close() ?? Promise.resolve());
+        server?.server.closeAllConnections();
         if (term) await within(options.drainTimeoutMs ?? 30_000, Promise.allSettled([...term.inflight]));
         await held.stop();
         await closeContext(ctx);

@@ -1,7 +1,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import { scheduleDrills } from '../app/drill/schedule.js';
 import { evaluationMeter } from '../app/monitor/evaluation-meter.js';
-import { createReportWriter, startNotifications, type NotificationOptions } from '../app/record/index.js';
+import { createReportWriter, followNotifications, type NotificationOptions } from '../app/record/index.js';
 import { createControllerMetrics } from '../server/metrics.js';
 import type { ControllerOptions } from './controller.js';
 
@@ -22,13 +22,14 @@ export function recordServices(
         metrics ??= createControllerMetrics({ store: ctx.store, evaluations: evaluationMeter(ctx) });
         const observed = metrics;
         const unsubscribeMetrics = ctx.onEvent((event) => observed.observe(event));
-        startNotifications(ctx, options);
+        const stopNotifications = followNotifications(ctx, options);
         const writer = createReportWriter(ctx);
         const unsubscribeWriter = ctx.onEvent((event) => writer.onEvent(event));
         return async () => {
           unsubscribeWriter();
           unsubscribeMetrics();
           await writer.stop();
+          await stopNotifications();
         };
       },
       async (ctx, api) => scheduleDrills(loaded, ctx, api),

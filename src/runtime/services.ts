@@ -8,7 +8,10 @@ import { createDbApi } from '../app/db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
 import { startHousekeeping } from '../app/housekeeping.js';
-import { localRuntime } from './local/index.js';
+import { liveReleasesRestored, localRuntime } from './local/index.js';
+import { startServingWatch } from '../app/ops/serving-watch.js';
+import { reloadConfig, runningConfig } from '../app/ops/reload.js';
+import { reloadRoutes } from '../server/reload-routes.js';
 import { monitorFor } from '../app/monitor/index.js';
 import { recordServices } from './record.js';
 
@@ -27,6 +30,14 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
   );
   record.plugins.push((app, ctx) => opsRoutes(createOpsApi(ctx), identityOf)(app)); // restart, stop, start, flags
   record.plugins.push((app, ctx) => dashboardRoutes(ctx)(app)); // the browser dashboard at /
+  // rewind reload, and what config the controller runs (remembered from the start on)
+  record.plugins.push((app, ctx) => {
+    runningConfig(ctx);
+    reloadRoutes(
+      { reload: (request) => reloadConfig(ctx, request), running: () => runningConfig(ctx) },
+      identityOf,
+    )(app);
+  });
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
     // the monitor watches releases, decides by policy and enforces approval deadlines;
@@ -36,8 +47,14 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
       ...(local.services ?? []),
       async (ctx) => startHousekeeping(ctx),
       ...record.services,
-      (ctx) => monitorFor(ctx).start(),
+      // the term starts at once; the monitor follows when the live releases are back
+      async (ctx) => {
+        const started = liveReleasesRestored(ctx).then(() => monitorFor(ctx).start());
+        return async () => (await started)();
+      },
+      async (ctx) => startServingWatch(ctx),
     ],
     plugins: record.plugins,
+    restored: liveReleasesRestored,
   };
 }

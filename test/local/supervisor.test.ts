@@ -41,7 +41,9 @@ describe('local driver: process supervision', () => {
     await driver.shiftTraffic('web', 'test', { 1: 100 }, [r1]);
     expect(harness.switch.pools.get(1)).toEqual(ports.map((port) => ({ host: '127.0.0.1', port })));
     const state = await driver.describe('web', 'test');
-    expect(state.releases).toEqual([{ revision: 1, version: 'v1', weight: 100, ready: 2, desired: 2, healthy: true }]);
+    expect(state.releases).toEqual([
+      { revision: 1, version: 'v1', weight: 100, ready: 2, desired: 2, healthy: true, readyCheck: '/health/ready' },
+    ]);
 
     await driver.retire(r1);
     for (const instance of instances) expect(alive(instance.pid as number)).toBe(false);

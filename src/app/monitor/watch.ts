@@ -10,10 +10,9 @@
 import { parseDuration } from '../../core/duration.js';
 import type { Release } from '../../core/model.js';
 import type { TriggerOutcome } from '../../core/policy/triggers.js';
-import { createTriggerEvaluator } from '../../core/policy/triggers.js';
 import type { AppContext } from '../context.js';
 import { serviceConfig } from '../context.js';
-import { effectivePolicy, triggerSpecs } from '../policy/effective.js';
+import { currentRules, watchRules } from './watch-rules.js';
 import type { WatchPhase } from './act.js';
 import { JUDGE_METRICS, judgeNow } from './canary.js';
 import { createSampleRecorder } from './samples.js';
@@ -61,10 +60,8 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
   const signal = options.signal ? AbortSignal.any([options.signal]) : undefined;
   const { service, environment } = release;
   const config = serviceConfig(ctx, service);
-  const policy = effectivePolicy(ctx.loaded.config, environment);
-  const evaluators = triggerSpecs(config, options.tighten ?? 1).map((spec) =>
-    createTriggerEvaluator(spec, { inconclusiveLimit: policy.inconclusiveLimit }),
-  );
+  let rules = watchRules(ctx, service, environment, options.tighten);
+  let { evaluators, policy } = rules;
   const sources = watchedSources(ctx, service, environment, phase === 'post-rollback' ? null : previous);
   const recorder = createSampleRecorder(ctx.store, service, environment);
   // the dashboard charts these for every watched release, whether or not a trigger reads them
@@ -112,6 +109,13 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
     for (;;) {
       const at = ctx.clock.now();
       if (signal?.aborted) break;
+      const next = currentRules(ctx, rules, service, environment, options.tighten);
+      if (next.evaluators !== rules.evaluators) {
+        // a reload changed the triggers or the policy: the next reading is held to the new ones
+        ({ evaluators, policy } = next);
+        last.length = 0;
+      }
+      rules = next;
       // Window triggers keep their evaluation interval (their `consecutive` counts
       // evaluations); sequential ones look at every tick, as requests arrive.
       const full = grid.isDue(at);

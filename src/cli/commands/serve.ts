@@ -1,12 +1,17 @@
 import type { Command } from 'commander';
-import { startController } from '../../runtime/controller.js';
+import { startController, type Controller } from '../../runtime/controller.js';
 import { loadConfig } from '../../config/load.js';
+import { parseDuration } from '../../core/duration.js';
 import { ExitCode } from '../../core/errors.js';
 import { action } from '../action.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { say } from '../output.js';
 import { controllerServices } from '../../runtime/services.js';
+import { followConfigFile } from '../../runtime/config-watch.js';
+import { leftRunningLines, runningNow } from '../../runtime/shutdown.js';
+import { markStopping } from '../../runtime/stopping.js';
+import { startWaitingForStopping } from '../../runtime/start-waiting.js';
 
 export interface ServeOptions extends GlobalOptions {
   listen?: string;
@@ -14,16 +19,23 @@ export interface ServeOptions extends GlobalOptions {
 
 /**
  * `rewind serve`: runs the controller until SIGTERM/SIGINT, which drains and
- * exits; a second signal forces exit at once.
+ * exits within `controller.stopTimeout` (running steps get all but 10 s of it);
+ * a second signal exits at once. SIGHUP or a changed rewind.yaml reloads it.
  */
 export async function serve(options: ServeOptions): Promise<number> {
   const loaded = loadConfig(options.config);
-  const controller = await startController(loaded, {
-    ...(options.listen ? { listen: options.listen } : {}),
-    ...controllerServices(loaded),
-  });
+  const boundMs = parseDuration(loaded.config.controller.stopTimeout);
+  const drainMs = Math.max(1000, boundMs - 10_000);
+  const controller = await startWaitingForStopping(loaded, say, () =>
+    startController(loaded, {
+      ...(options.listen ? { listen: options.listen } : {}),
+      ...controllerServices(loaded),
+      drainTimeoutMs: drainMs,
+    }),
+  );
+  const unfollow = followConfigFile(controller.ctx, say);
   say(`rewind controller listening on ${controller.url} (state: ${loaded.stateDir})`);
-  await new Promise<void>((resolve) => {
+  const code = await new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
@@ -31,13 +43,36 @@ export async function serve(options: ServeOptions): Promise<number> {
         say(`${signal} again: exiting now`);
         process.exit(ExitCode.failed);
       }
-      say(`${signal}: draining (send it again to exit at once)…`);
-      void controller.close().then(resolve);
+      say(
+        `${signal}: draining, exiting within ${boundMs / 1000}s (running steps get ${drainMs / 1000}s to finish; send it again to exit at once)…`,
+      );
+      unfollow();
+      void stop(controller, loaded.stateDir, boundMs).then(resolve);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
-  say('controller stopped');
+  // nothing this process started may keep it alive past its bound: the lock and ports go with it
+  setTimeout(() => process.exit(code), 200).unref();
+  return code;
+}
+
+async function stop(controller: Controller, stateDir: string, boundMs: number): Promise<number> {
+  const unmark = markStopping(stateDir, boundMs);
+  const forced = setTimeout(() => {
+    say(`did not stop within ${boundMs / 1000}s: exiting now; the next controller resumes what was running`);
+    unmark();
+    process.exit(ExitCode.failed);
+  }, boundMs);
+  const before = await Promise.race([
+    runningNow(controller).catch(() => []),
+    new Promise<[]>((resolve) => setTimeout(() => resolve([]), 2000).unref()),
+  ]);
+  await controller.close();
+  clearTimeout(forced);
+  for (const line of await leftRunningLines(before)) say(line);
+  unmark();
+  say('controller stopped; its API port and state dir lock are released');
   return ExitCode.ok;
 }
 

@@ -47,6 +47,9 @@ export const configSchema = z.strictObject({
       leaseDuration: duration(
         'how long the leader lease lasts without renewal; renewed every third of it, a follower takes over after it',
       ).default('6s'),
+      stopTimeout: duration(
+        'the longest `rewind serve` takes to exit after SIGTERM: running steps get all but 10s of it to finish, then it exits anyway',
+      ).default('35s'),
       publicMetrics: z
         .boolean()
         .default(true)
@@ -83,6 +86,7 @@ export const configSchema = z.strictObject({
       evaluationInterval: '250ms',
       signalRetention: '7d',
       leaseDuration: '6s',
+      stopTimeout: '35s',
       publicMetrics: true,
       allowedHosts: [],
       passEnv: [],

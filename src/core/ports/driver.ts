@@ -11,6 +11,12 @@ export interface LiveRelease {
   ready: number;
   desired: number;
   healthy: boolean;
+  /**
+   * The readiness check its instances are judged by (a path, or null: ready once
+   * live), when the platform keeps it per release; a release keeps the rule it
+   * was made ready under until a restart or a new release proves another.
+   */
+  readyCheck?: string | null;
 }
 
 export interface LiveState {

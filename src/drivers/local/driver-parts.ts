@@ -86,5 +86,6 @@ export function liveRelease(group: ReleaseGroup, weight: number): LiveRelease {
     ready,
     desired: group.spec.desired,
     healthy: ready >= group.spec.desired && instances.every((i) => i.live),
+    readyCheck: group.spec.probe.readyPath,
   };
 }

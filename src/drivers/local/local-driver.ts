@@ -11,7 +11,7 @@ import type { Driver, DriverCallOptions, LiveState, Weights } from '../../core/p
 import type { LocalDriverOptions, ReleaseRef } from './options.js';
 import { isAlive, processStartTime, stopGroup } from './process-group.js';
 import { createReleaseGroup, type InstanceView, type ReleaseGroup } from './release-group.js';
-import { releaseGroupSpec, serviceOptions, stopTimeoutOf } from './release-spec.js';
+import { probeRules, releaseGroupSpec, serviceOptions, stopTimeoutOf } from './release-spec.js';
 import { restartGroup } from './rolling-restart.js';
 import { configFileMethods } from './config-files.js';
 import { awaitGroupReady, createSerializer, label, liveRelease, weightEntries } from './driver-parts.js';
@@ -74,7 +74,12 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
       removeRunRecord(file);
       return `${label(release)} has no surviving instances`;
     }
-    const spec = await releaseGroupSpec(release, service, { options, clock, ...(call.log ? { log: call.log } : {}) });
+    const spec = await releaseGroupSpec(release, service, {
+      options,
+      clock,
+      ...(call.log ? { log: call.log } : {}),
+      ...(previous?.probe ? { recordedRules: previous.probe } : {}),
+    });
     const group = createReleaseGroup(spec, { clock, createProbe: options.createProbe });
     groups.set(key, group);
     try {
@@ -211,7 +216,8 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
             status: 409,
           });
         const target = await options.switchFor(release.service, release.environment);
-        return restartGroup(group, target, label(release), clock, call);
+        const wanted = probeRules(serviceOptions(options, release.service, release.environment));
+        return restartGroup(group, target, label(release), clock, { ...call, rules: wanted });
       });
     },
 

@@ -40,6 +40,8 @@ export interface ReleaseGroup {
   /** adopts usable survivors listed in `previous`, kills the rest, spawns what is missing */
   start(previous: RunRecord | undefined): Promise<{ adopted: number; spawned: number; discarded: number }>;
   stop(): Promise<{ killed: number }>;
+  /** the checks new processes of this release must pass from now on (recorded in the run file) */
+  useRules(rules: ReleaseGroupSpec['probe']): void;
   /** stop probes and supervision, leave processes running */
   detach(): void;
   /**

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
+import { UserError } from '../../core/errors.js';
 import { createInstance, type InstanceSpec, type SupervisedInstance } from './instance.js';
 import type { ReleaseGroup, ReleaseGroupSpec } from './release-group-types.js';
 import type { InstanceProbeLike, InstanceProbeOptionsLike } from './options.js';
@@ -26,8 +27,8 @@ export function createReleaseGroup(
   let overlay: Record<string, string> = {};
   let active = true;
 
-  const newProbe = (port: number): InstanceProbeLike =>
-    deps.createProbe({ ...spec.probe, host: spec.host, port, clock: deps.clock });
+  const newProbe = (port: number, rules = spec.probe): InstanceProbeLike =>
+    deps.createProbe({ ...rules, host: spec.host, port, clock: deps.clock });
 
   function persist(): void {
     if (!active) return;
@@ -39,6 +40,7 @@ export function createReleaseGroup(
       commit: spec.commit,
       controllerPid: process.pid,
       updatedAt: deps.clock.now(),
+      probe: spec.probe,
       instances: members.flatMap((m) => {
         const pid = m.pid();
         return pid === null ? [] : [{ index: m.spec.index, pid, port: m.spec.port, startTime: m.startTime() }];
@@ -144,6 +146,10 @@ export function createReleaseGroup(
       removeRunRecord(runFile);
       return { killed: results.filter((r) => r.killed).length };
     },
+    useRules(rules) {
+      spec.probe = rules;
+      persist();
+    },
     detach() {
       active = false;
       for (const m of members) m.detach();
@@ -160,8 +166,11 @@ export function createReleaseGroup(
         if (deps.clock.now() >= deadline || signal?.aborted) {
           const why = probes.get(fresh)?.state().lastError ?? 'no answer yet';
           await discard();
-          throw new Error(
+          // the operator's to act on (a readiness check the release does not pass), not an internal error
+          throw new UserError(
+            'LOCAL_NOT_READY',
             `the new process of instance ${index} was not ready after ${readyTimeoutMs}ms (last probe: ${why}); the old one keeps serving`,
+            { status: 409 },
           );
         }
         await deps.clock.sleep(50);

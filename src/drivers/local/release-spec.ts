@@ -16,6 +16,7 @@ import {
   type TemplateVars,
 } from './options.js';
 import type { ReleaseGroupSpec } from './release-group.js';
+import type { ProbeRules } from './run-file.js';
 
 export const DEFAULTS = {
   portEnv: 'PORT',
@@ -56,10 +57,31 @@ export function serviceOptions(options: LocalDriverOptions, service: string, env
   return found;
 }
 
+/** The health checks the service's options ask for now, defaults filled in. */
+export function probeRules(service: LocalServiceOptions): ProbeRules {
+  const health = { ...DEFAULTS.health, ...definedOnly(service.health ?? {}) };
+  return {
+    livePath: health.live,
+    readyPath: health.ready,
+    intervalMs: health.intervalMs,
+    timeoutMs: health.timeoutMs,
+    failureThreshold: health.failureThreshold,
+  };
+}
+
+export const sameRules = (a: ProbeRules, b: ProbeRules): boolean =>
+  a.livePath === b.livePath &&
+  a.readyPath === b.readyPath &&
+  a.intervalMs === b.intervalMs &&
+  a.timeoutMs === b.timeoutMs &&
+  a.failureThreshold === b.failureThreshold;
+
 export const stopTimeoutOf = (service: LocalServiceOptions): number => service.stopTimeoutMs ?? DEFAULTS.stopTimeoutMs;
 
 export interface SpecContext {
   options: LocalDriverOptions;
+  /** the checks the release's instances were made ready under, from its run file */
+  recordedRules?: ProbeRules;
   clock: Clock;
   log?: (line: string) => void;
 }
@@ -101,7 +123,6 @@ export async function releaseGroupSpec(
     root = git.dir;
     commit = git.commit;
   }
-  const health = { ...DEFAULTS.health, ...definedOnly(service.health ?? {}) };
   return {
     stateDir: options.stateDir,
     service: release.service,
@@ -117,12 +138,7 @@ export async function releaseGroupSpec(
     host: service.host ?? DEFAULTS.host,
     stopTimeoutMs: stopTimeoutOf(service),
     backoff: { ...DEFAULTS.backoff, ...definedOnly(options.backoff ?? {}) },
-    probe: {
-      livePath: health.live,
-      readyPath: health.ready,
-      intervalMs: health.intervalMs,
-      timeoutMs: health.timeoutMs,
-      failureThreshold: health.failureThreshold,
-    },
+    // a release keeps the checks it was made ready under (its run file's) until a restart proves new ones
+    probe: context.recordedRules ?? probeRules(service),
   };
 }

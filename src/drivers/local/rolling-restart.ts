@@ -10,6 +10,8 @@ import type { Clock } from '../../core/clock.js';
 import type { RestartOptions } from '../../core/ports/driver.js';
 import type { TrafficSwitch } from '../../proxy/types.js';
 import type { ReleaseGroup } from './release-group.js';
+import { sameRules } from './release-spec.js';
+import type { ProbeRules } from './run-file.js';
 
 export interface RollingRestartOptions {
   clock: Clock;
@@ -58,14 +60,21 @@ export async function restartGroup(
   target: TrafficSwitch,
   label: string,
   clock: Clock,
-  call: RestartOptions,
+  call: RestartOptions & { rules?: ProbeRules },
 ): Promise<string> {
   const env = call.env ?? {};
+  // fresh processes must pass the checks the config asks for now; if one does not, the old keep serving
+  const before = group.spec.probe;
+  const changed = call.rules !== undefined && !sameRules(before, call.rules);
+  if (changed && call.rules) group.useRules(call.rules);
   const done = await rollingRestart(group, target, env, {
     clock,
     readyTimeoutMs: call.readyTimeoutMs ?? 60_000,
     ...(call.signal ? { signal: call.signal } : {}),
     log: (line) => call.log?.(`${label}: ${line}`),
+  }).catch((error: unknown) => {
+    if (changed) group.useRules(before);
+    throw error;
   });
   const names = Object.keys(env);
   const message = `${label}: ${done} instances restarted one by one${names.length ? ` with ${names.join(', ')}` : ''}`;

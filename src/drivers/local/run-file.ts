@@ -26,6 +26,17 @@ export interface RunRecord {
   controllerPid: number;
   updatedAt: number;
   instances: RunInstanceRecord[];
+  /** the health checks its instances were made ready under; absent in files of older controllers */
+  probe?: ProbeRules;
+}
+
+/** Health checks of a release's instances, as its group runs them. */
+export interface ProbeRules {
+  livePath: string | null;
+  readyPath: string | null;
+  intervalMs: number;
+  timeoutMs: number;
+  failureThreshold: number;
 }
 
 const safe = (name: string): string => name.replace(/[^A-Za-z0-9_.-]/g, '_');

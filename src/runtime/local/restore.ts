@@ -5,6 +5,7 @@ import { currentRelease, previousGoodRelease } from '../../core/targets.js';
 import type { AppContext } from '../../app/context.js';
 import { serviceConfig } from '../../app/context.js';
 import { environmentsOf } from '../../app/environments.js';
+import { stoppedState } from '../../app/ops/service-stopped.js';
 
 /**
  * After a controller restart, bring back what served before: the live release at
@@ -20,6 +21,19 @@ export async function restoreLiveReleases(ctx: AppContext, services: readonly st
       const releases = await ctx.store.listReleases(service, environment, 1000);
       const current = currentRelease(releases);
       if (!current) continue;
+      const stopped = await stoppedState(ctx, service, environment);
+      if (stopped) {
+        // `rewind stop` holds until `rewind start`, whoever runs the controller meanwhile
+        await ctx.emit({
+          type: 'controller.kept-stopped',
+          service,
+          environment,
+          revision: current.revision,
+          message: `${service} stays stopped (stopped by ${stopped.by}${stopped.reason ? ` — ${stopped.reason}` : ''}); run rewind start ${service} --env ${environment} to serve it again`,
+          data: { stoppedAt: stopped.at },
+        });
+        continue;
+      }
       const driver = ctx.driver(service);
       const keep: Release[] = [current];
       const previous = previousGoodRelease(releases, current);
