@@ -16,6 +16,7 @@ import { register as registerStore } from './commands/store.js';
 import { register as registerFlag } from './commands/flag.js';
 import { register as registerConfigDiff } from './commands/config-diff.js';
 import { register as registerServiceOps } from './commands/service-ops.js';
+import { register as registerFailover } from './commands/failover.js';
 
 const program = new Command('rewind')
   .description(
@@ -49,4 +50,5 @@ registerStore(program);
 registerFlag(program);
 registerConfigDiff(program);
 registerServiceOps(program);
+registerFailover(program);
 await program.parseAsync(process.argv);
