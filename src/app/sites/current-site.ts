@@ -8,12 +8,14 @@ import { holds } from './step-handlers.js';
  * changed by hand).
  */
 export async function currentSite(ctx: AppContext, signal?: AbortSignal): Promise<string | null> {
+  // planning must not hang on a server that does not answer: the plan's own steps wait longer
+  const bounded = signal ? AbortSignal.any([signal, AbortSignal.timeout(5_000)]) : AbortSignal.timeout(5_000);
   for (const [name, site] of Object.entries(ctx.loaded.config.sites)) {
     let all = true;
     for (const record of site.records) {
       const answer = await ctx.adapters
         .dns(record.dns)
-        .lookup(record.name, record.type, signal ? { signal } : {})
+        .lookup(record.name, record.type, { signal: bounded })
         .catch(() => null);
       if (!answer || !holds(answer, record)) {
         all = false;
