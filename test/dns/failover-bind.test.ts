@@ -98,7 +98,8 @@ describe.skipIf(!ready)('rewind failover with BIND (RFC 2136 + TSIG)', () => {
     expect(written).toBeDefined();
     const markdown = readFileSync(join(project.dir, '.rewind', 'incidents', written as string), 'utf8');
     expect(markdown).toContain('point app.example.test at site dr');
-    for (const text of [over.stdout, over.stderr, back.stdout, back.stderr, report.stdout, markdown])
+    const state = readFileSync(join(project.dir, '.rewind', 'state.db')).toString('latin1');
+    for (const text of [over.stdout, over.stderr, back.stdout, back.stderr, report.stdout, markdown, state])
       expect(text).not.toContain(secret);
   }, 120_000);
 
