@@ -5,6 +5,7 @@ import { requestProtectedOperation } from '../app/approvals/protected-ops.js';
 import { opsRoutes } from '../server/ops-routes.js';
 import { siteRoutes } from '../server/site-routes.js';
 import { createSiteApi } from '../app/sites/site-api.js';
+import { startSiteWatch } from '../app/sites/site-watch.js';
 import { createOpsApi } from '../app/ops/ops-api.js';
 import { createDbApi } from '../app/db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -40,6 +41,7 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
       async (ctx) => startHousekeeping(ctx),
       ...record.services,
       (ctx) => monitorFor(ctx).start(),
+      async (ctx) => startSiteWatch(ctx), // the site-down trigger of `failover:`
     ],
     plugins: record.plugins,
   };
