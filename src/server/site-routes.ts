@@ -10,6 +10,7 @@ const common = {
   dryRun: { type: 'boolean' },
   wait: { type: 'boolean' },
   reason: { type: 'string', maxLength: 2000 },
+  drill: { type: 'boolean' },
 } as const;
 
 interface SwitchBody {
@@ -18,6 +19,7 @@ interface SwitchBody {
   dryRun?: boolean;
   wait?: boolean;
   reason?: string;
+  drill?: boolean;
 }
 
 /**

@@ -36,6 +36,7 @@ describe.skipIf(!ready)('rewind failover with PowerDNS (HTTP API)', () => {
     serverId: localhost
     zone: example.test
     server: ${pdns.address}`,
+        extra: 'failover: { drill: [ { dns: zone, name: drill.example.test, type: A } ] }\n',
       }),
     );
   }, 60_000);
@@ -67,5 +68,23 @@ describe.skipIf(!ready)('rewind failover with PowerDNS (HTTP API)', () => {
     expect(dig(pdns.port, 'app.example.test')).toEqual(['127.0.0.1']);
     for (const text of [dry.stdout, over.stdout, over.stderr, back.stdout, back.stderr])
       expect(text).not.toContain(pdns.apiKey);
+  }, 120_000);
+
+  it('a failover drill moves only the drill name to the standby and back, and says how long it took', async () => {
+    const drill = await cli('drill', 'production', '--failover', '--json');
+    expect(drill.code, drill.stderr).toBe(0);
+    const result = JSON.parse(drill.stdout) as {
+      rollback: { kind: string; status: string; steps: { name: string; output: string }[] };
+    };
+    expect(result.rollback).toMatchObject({ kind: 'drill', status: 'succeeded' });
+    const verified = result.rollback.steps.filter((s) => s.name === 'verify-dns').map((s) => s.output);
+    expect(verified).toEqual([
+      expect.stringContaining("answers site dr's records"),
+      expect.stringContaining("answers site primary's records"),
+    ]);
+    expect(dig(pdns.port, 'drill.example.test')).toEqual(['127.0.0.1']);
+    expect(dig(pdns.port, 'app.example.test')).toEqual(['127.0.0.1']);
+    const human = await cli('drill', 'production', '--failover');
+    expect(human.stdout + human.stderr).toMatch(/failover drill \S+: succeeded in \d+ ms/);
   }, 120_000);
 });

@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { SiteSwitchResult } from '../../app/sites/failover.js';
+import { primarySite } from '../../app/sites/site-config.js';
+import { loadConfig } from '../../config/load.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import { isTerminalRollback, type RollbackDetail } from '../../core/model.js';
 import { action } from '../action.js';
@@ -52,13 +54,14 @@ async function follow(connection: SiteConnection, detail: RollbackDetail, quiet:
 }
 
 /** `rewind failover --to <site>` and `rewind failback`: the site switch, journaled like a rollback. */
-async function switchSite(options: FailoverOptions, back: boolean): Promise<number> {
+async function switchSite(options: FailoverOptions, back: boolean, drill = false): Promise<number> {
   if (!back && !options.to)
     throw new UserError('BAD_USAGE', 'rewind failover needs --to <site>', { exitCode: ExitCode.usage });
   const connection = await connectSites(options);
   try {
     const request = {
-      environment: connection.environment,
+      environment: drill ? (options.env ?? connection.environment) : connection.environment,
+      ...(drill ? { drill: true } : {}),
       force: options.force,
       ...(options.reason ? { reason: options.reason } : {}),
       actor: connection.actor,
@@ -67,7 +70,7 @@ async function switchSite(options: FailoverOptions, back: boolean): Promise<numb
       back
         ? connection.api.failback({ ...request, dryRun })
         : connection.api.failover({ ...request, to: options.to as string, dryRun });
-    if (!options.dryRun && !options.yes) {
+    if (!options.dryRun && !options.yes && !drill) {
       const plan = await call(true);
       if (!(await confirm(`Move traffic from site ${plan.from ?? '(unknown)'} to site ${plan.to}?`))) {
         say('not switched: nothing changed');
@@ -87,6 +90,7 @@ async function switchSite(options: FailoverOptions, back: boolean): Promise<numb
       say(`${back ? 'failback' : 'failover'} ${result.rollback.id}: site ${result.from ?? '?'} → site ${result.to}`);
     const final = await follow(connection, result.rollback, options.json);
     if (options.json) printJson({ ...result, rollback: final });
+    else if (drill) printDrill(final);
     else {
       const status = final.status === 'succeeded' ? color.green(final.status) : color.red(final.status);
       say(`${back ? 'failback' : 'failover'} ${final.id}: ${status}${final.error ? ` — ${final.error}` : ''}`);
@@ -95,6 +99,23 @@ async function switchSite(options: FailoverOptions, back: boolean): Promise<numb
   } finally {
     await connection.close();
   }
+}
+
+/** What a failover drill measured: each step's time and the whole sequence. */
+function printDrill(final: RollbackDetail): void {
+  for (const step of final.steps)
+    if (step.startedAt !== null && step.finishedAt !== null)
+      say(`  ${String(step.finishedAt - step.startedAt).padStart(6)} ms  ${step.title}`);
+  const total = (final.finishedAt ?? 0) - (final.startedAt ?? final.createdAt);
+  const status = final.status === 'succeeded' ? color.green(final.status) : color.red(final.status);
+  say(`failover drill ${final.id}: ${status} in ${total} ms${final.error ? ` — ${final.error}` : ''}`);
+}
+
+/** `rewind drill <env> --failover [--to site]`: the whole sequence on the drill names, there and back. */
+export async function failoverDrill(options: GlobalOptions & { to?: string }, environment: string): Promise<number> {
+  const { config } = loadConfig(options.config);
+  const to = options.to ?? Object.keys(config.sites).find((s) => s !== primarySite(config));
+  return switchSite({ ...options, env: environment, to, force: false, dryRun: false, yes: true }, false, true);
 }
 
 export function register(program: Command): void {
