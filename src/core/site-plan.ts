@@ -57,7 +57,7 @@ export function planSiteSwitch(input: SitePlanInput): StepSpec[] {
   const change = (c: ZoneChange, site: string, last: boolean): StepSpec[] => [
     {
       name: 'update-dns',
-      title: `point ${names(c)} at site ${site} (${c.provider}, zone ${c.zone})`,
+      title: `point ${names(c)} at site ${site} (DNS provider ${c.provider}, zone ${c.zone})`,
       params: { provider: c.provider, zone: c.zone, records: c.records, site },
       timeoutMs: 60_000,
       onFailure: 'abort',

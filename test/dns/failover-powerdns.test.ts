@@ -50,7 +50,7 @@ describe.skipIf(!ready)('rewind failover with PowerDNS (HTTP API)', () => {
   it('the same plan: PowerDNS answers the standby, then the primary again; the API key is never shown', async () => {
     const dry = await cli('failover', '--to', 'dr', '--dry-run');
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain('point app.example.test at site dr (zone, zone example.test)');
+    expect(dry.stdout).toContain('point app.example.test at site dr (DNS provider zone, zone example.test)');
     expect(dig(pdns.port, 'app.example.test')).toEqual(['127.0.0.1']);
 
     const over = await cli('failover', '--to', 'dr', '--yes', '--json');

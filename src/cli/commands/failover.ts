@@ -87,7 +87,9 @@ async function switchSite(options: FailoverOptions, back: boolean, drill = false
       return ExitCode.ok;
     }
     if (!options.json)
-      say(`${back ? 'failback' : 'failover'} ${result.rollback.id}: site ${result.from ?? '?'} → site ${result.to}`);
+      say(
+        `${drill ? 'failover drill' : back ? 'failback' : 'failover'} ${result.rollback.id}: site ${result.from ?? '?'} → site ${result.to}`,
+      );
     const final = await follow(connection, result.rollback, options.json);
     if (options.json) printJson({ ...result, rollback: final });
     else if (drill) printDrill(final);
