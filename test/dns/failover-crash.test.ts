@@ -163,5 +163,12 @@ describe.skipIf(!ready)('a controller killed between the database step and the D
     const restored = new Database(join(project.dir, 'dr.db'), { readonly: true });
     expect(restored.prepare('SELECT note FROM orders').all()).toEqual([{ note: 'backed up' }]);
     restored.close();
+
+    // the controller answers now: failback goes through its API and the CLI follows the plan there
+    const back = await runCli(['failback', '--yes', '--json', '-c', project.config], { cwd: project.dir, env });
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({ from: 'dr', to: 'primary', rollback: { status: 'succeeded' } });
+    expect(dig(bind.port, 'app.example.test')).toEqual(['127.0.0.1']);
+    expect(second.output()).not.toContain(secret);
   }, 240_000);
 });
