@@ -88,8 +88,11 @@ export const configSchema = z.strictObject({
       allowedHosts: [],
       passEnv: [],
     }),
-  environments: z.record(z.string(), environmentSchema).describe('production, staging, …'),
-  services: z.record(z.string(), serviceSchema),
+  environments: z.record(z.string(), environmentSchema).default({}).describe('production, staging, …'),
+  services: z
+    .record(z.string(), serviceSchema)
+    .default({})
+    .describe('none for a project that only fails over `sites:`'),
   groups: z
     .record(z.string(), z.array(z.string()).min(1))
     .default({})
