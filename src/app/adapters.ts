@@ -1,5 +1,6 @@
 import type { RewindEvent } from '../core/model.js';
 import type { DatabaseAdapter } from '../core/ports/database.js';
+import type { DnsProvider } from '../core/ports/dns.js';
 import type { SignalSource } from '../core/ports/signal-source.js';
 
 /** Notification delivery as the use cases see it: events in, sending in its own loop. */
@@ -37,4 +38,6 @@ export interface AppAdapters {
   dbConnections(name: string): ClosableSource;
   /** delivery to `notifications.channels`; null when none is configured */
   outbox(options?: OutboxOptions): EventOutbox | null;
+  /** the provider of `dns[].name`, for site failover */
+  dns(name: string): DnsProvider;
 }

@@ -15,6 +15,7 @@ import { buildProviders } from './compose/providers.js';
 import { openStore } from './compose/store.js';
 import type { AppContext, EventListener } from './context.js';
 import { databaseStepHandlers } from './db/step-handlers.js';
+import { siteStepHandlers } from './sites/step-handlers.js';
 import { smokeStepHandlers } from './monitor/smoke-step.js';
 import { redactingStore } from './redacting-store.js';
 
@@ -93,7 +94,7 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
       return () => listeners.delete(listener);
     },
   };
-  ctx.extraHandlers.push(databaseStepHandlers);
+  ctx.extraHandlers.push(databaseStepHandlers, siteStepHandlers);
   ctx.cleanup.push(async () => {
     for (const driver of drivers.values()) await driver.close?.();
   });

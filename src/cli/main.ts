@@ -17,6 +17,7 @@ import { register as registerFlag } from './commands/flag.js';
 import { register as registerConfigDiff } from './commands/config-diff.js';
 import { register as registerServiceOps } from './commands/service-ops.js';
 import { register as registerReload } from './commands/reload.js';
+import { register as registerFailover } from './commands/failover.js';
 
 const program = new Command('rewind')
   .description(
@@ -51,4 +52,5 @@ registerFlag(program);
 registerConfigDiff(program);
 registerServiceOps(program);
 registerReload(program);
+registerFailover(program);
 await program.parseAsync(process.argv);

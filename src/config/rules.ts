@@ -2,6 +2,7 @@
 import { ROLLBACK_RULES } from './rollback-rules.js';
 import { duplicates, entries, list, type Problem, type Rule } from './rule-kit.js';
 import { triggerRules } from './trigger-rules.js';
+import { siteRules } from './site-rules.js';
 import { MISSING_HAPROXY, findHaproxy } from '../proxy/haproxy/binary.js';
 import type { Path } from './yaml-source.js';
 
@@ -165,4 +166,5 @@ export const RULES: Rule[] = [
   haproxyInstalled,
   strategyRules,
   storeRules,
+  siteRules,
 ];

@@ -52,7 +52,7 @@ export interface ConfigFile {
 }
 
 export type RollbackKind = 'automatic' | 'manual' | 'emergency' | 'drill';
-export type RollbackScope = 'service' | 'environment' | 'database' | 'config' | 'flag';
+export type RollbackScope = 'service' | 'environment' | 'database' | 'config' | 'flag' | 'site';
 export type RollbackStatus =
   | 'planned'
   | 'running'
@@ -80,7 +80,11 @@ export type StepName =
   | 'validate-database'
   | 'smoke'
   | 'watch'
-  | 'notify';
+  | 'notify'
+  | 'check-site'
+  | 'update-dns'
+  | 'verify-dns'
+  | 'await-ttl';
 
 export type FailureRule = 'abort' | 'continue';
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';

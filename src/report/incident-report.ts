@@ -57,7 +57,10 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
         : rollback.status === 'failed'
           ? 'rollback failed'
           : `rollback ${rollback.status}`;
-  const headline = `${rollback.service} ${outcome} in ${rollback.environment}: ${fromVersion ?? `revision ${rollback.fromRevision ?? '?'}`} → ${toVersion ?? `revision ${rollback.toRevision}`}`;
+  const headline =
+    rollback.scope === 'site'
+      ? `site switch in ${rollback.environment} ${rollback.status}: ${fromVersion ?? '?'} → ${toVersion ?? '?'}`
+      : `${rollback.service} ${outcome} in ${rollback.environment}: ${fromVersion ?? `revision ${rollback.fromRevision ?? '?'}`} → ${toVersion ?? `revision ${rollback.toRevision}`}`;
 
   const timeline = events.map((event) => ({
     id: event.id,

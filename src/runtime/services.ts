@@ -3,6 +3,9 @@ import { identityOf } from '../server/auth.js';
 import { dashboardRoutes } from '../server/dashboard/index.js';
 import { requestProtectedOperation } from '../app/approvals/protected-ops.js';
 import { opsRoutes } from '../server/ops-routes.js';
+import { siteRoutes } from '../server/site-routes.js';
+import { createSiteApi } from '../app/sites/site-api.js';
+import { startSiteWatch } from '../app/sites/site-watch.js';
 import { createOpsApi } from '../app/ops/ops-api.js';
 import { createDbApi } from '../app/db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -29,6 +32,7 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
     )(app),
   );
   record.plugins.push((app, ctx) => opsRoutes(createOpsApi(ctx), identityOf)(app)); // restart, stop, start, flags
+  record.plugins.push((app, ctx) => siteRoutes(createSiteApi(ctx), identityOf)(app)); // failover, failback
   record.plugins.push((app, ctx) => dashboardRoutes(ctx)(app)); // the browser dashboard at /
   // rewind reload, and what config the controller runs (remembered from the start on)
   record.plugins.push((app, ctx) => {
@@ -53,6 +57,7 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
         return async () => (await started)();
       },
       async (ctx) => startServingWatch(ctx),
+      async (ctx) => startSiteWatch(ctx), // the site-down trigger of `failover:`
     ],
     plugins: record.plugins,
     restored: liveReleasesRestored,

@@ -48,6 +48,8 @@ const TABLE: Record<string, { action: Action; target?: Target }> = {
   'GET /v1/services/:service/flags': { action: 'read', target: serviceInPath },
   'GET /v1/services/:service/config-diff': { action: 'read', target: serviceInPath },
   'POST /v1/drills': { action: 'drill', target: environmentInBody },
+  'POST /v1/failover': { action: 'undo', target: environmentInBody },
+  'POST /v1/failback': { action: 'undo', target: environmentInBody },
   'GET /v1/drills/:id': { action: 'read' },
   'GET /v1/events': { action: 'read', target: environmentInQuery },
   'GET /v1/audit': { action: 'read' },

@@ -2,6 +2,7 @@ import type { AppAdapters } from '../adapters.js';
 import type { AppContext } from '../context.js';
 import { buildDatabaseAdapter, buildDbConnectionsSource } from './databases.js';
 import { buildOutbox } from './notifications.js';
+import { buildDnsProvider } from './dns.js';
 
 /**
  * The adapters use cases ask for by config key. Each is built when asked, from
@@ -12,5 +13,6 @@ export function appAdapters(context: () => AppContext): AppAdapters {
     database: (name, migrationsDir) => buildDatabaseAdapter(context(), name, migrationsDir),
     dbConnections: (name) => buildDbConnectionsSource(context(), name),
     outbox: (options) => buildOutbox(context(), options),
+    dns: (name) => buildDnsProvider(context(), name),
   };
 }

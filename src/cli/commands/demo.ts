@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { runDemo, type DemoResult } from '../../runtime/demo/run-demo.js';
 import { DEMO_FAULTS, parseFault } from '../../runtime/demo/faults.js';
+import { runSiteDownDemo } from '../../runtime/demo/site-down-demo.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import { action } from '../action.js';
 import type { GlobalOptions } from '../options.js';
@@ -64,11 +65,28 @@ function notificationLines(result: DemoResult): string[] {
   return lines;
 }
 
+/** `rewind demo --fault site-down`: fail over to a standby site by DNS (BIND), and back. */
+async function siteDownDemo(options: DemoCommandOptions): Promise<number> {
+  const result = await runSiteDownDemo((line) => (options.json ? undefined : say(line)));
+  if (options.json) printJson(result);
+  else if (result.missing)
+    say(`${color.red('cannot run:')} no authoritative DNS server here — install ${result.missing}`);
+  else {
+    const verdict = result.ok ? color.green('failed over and back') : color.red('did not fail over and back');
+    say(`\n${color.bold('rewind demo')}  fault site-down: ${verdict}`);
+    say(`  dns switched   ${ms(result.dnsSwitchedAfterMs)} after the primary went down (BIND answers the standby)`);
+    say(`  failover       ${result.failoverStatus ?? '—'}; failback ${result.failbackStatus ?? '—'}`);
+    if (result.reportPath) say(`  report         ${result.reportPath} (removed with the temporary state)`);
+  }
+  return result.ok ? ExitCode.ok : ExitCode.failed;
+}
+
 /**
  * `rewind demo`: exits 0 when the outcome was the expected one
  * (rolled back for a fault, promoted for `none`), 1 otherwise.
  */
 export async function demo(options: DemoCommandOptions): Promise<number> {
+  if (options.fault === 'site-down') return siteDownDemo(options);
   if (options.platform === 'kubernetes') return kubernetesDemo(options);
   if (options.platform !== undefined && options.platform !== 'local')
     throw new UserError('USAGE', `--platform must be local or kubernetes, got "${options.platform}"`, {
@@ -158,7 +176,11 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description('run the bundled sample service, deploy a faulty v2 under load and watch Rewind roll it back')
-    .option('--fault <fault>', `the fault of v2: ${DEMO_FAULTS.join(', ')}`, 'error-rate')
+    .option(
+      '--fault <fault>',
+      `the fault of v2: ${DEMO_FAULTS.join(', ')}; or site-down (fail over by DNS, needs bind9)`,
+      'error-rate',
+    )
     .option('--platform <platform>', 'local, or kubernetes: a blue-green rollback on a simulated API server', 'local')
     .option('--state-dir <dir>', 'keep config and state here (default: a temporary directory, removed after)')
     .option('--rate <n>', 'requests per second of the load generator', '150')

@@ -7,6 +7,7 @@ import { action } from '../action.js';
 import { connect } from '../connect.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
+import { failoverDrill } from './failover.js';
 import { color, printJson, say } from '../output.js';
 import { startLive } from '../live.js';
 
@@ -15,6 +16,9 @@ export interface DrillOptions extends GlobalOptions {
   fault?: string;
   faultAfter?: string;
   timeout?: string;
+  /** move the `failover.drill` names to a standby site and back, instead of injecting a fault */
+  failover?: boolean;
+  to?: string;
 }
 
 const ms = (value: number | null): string => (value === null ? '—' : formatDuration(value));
@@ -37,6 +41,7 @@ export function drillExitCode(result: DrillResult): number {
 
 /** `rewind drill <env>`: inject a fault into a copy of the live release and measure the recovery. */
 export async function drill(options: DrillOptions, environment: string): Promise<number> {
+  if (options.failover) return failoverDrill(options, environment);
   if (options.fault !== undefined && !(DRILL_FAULTS as readonly string[]).includes(options.fault)) {
     throw new UserError('BAD_USAGE', `--fault expects one of ${DRILL_FAULTS.join(', ')}, got "${options.fault}"`, {
       exitCode: ExitCode.usage,
@@ -110,5 +115,7 @@ export function register(program: Command): void {
       'crash/unhealthy start this long after the copy starts (default 3s; others at once)',
     )
     .option('--timeout <duration>', 'how long the automatic path has before the drill rolls back itself (default 5m)')
+    .option('--failover', 'rehearse a site failover on the names under failover.drill (production names untouched)')
+    .option('--to <site>', 'with --failover: the standby site (default the first one)')
     .action(action(drill));
 }

@@ -10,6 +10,7 @@ import {
 } from './extras.js';
 import { duration, hostPort } from './primitives.js';
 import { serviceSchema } from './service.js';
+import { dnsProviderSchema, failoverSchema, siteSchema } from './sites.js';
 
 /**
  * The one schema of rewind.yaml (STYLE.md §5): every key declared once with its
@@ -91,8 +92,11 @@ export const configSchema = z.strictObject({
       allowedHosts: [],
       passEnv: [],
     }),
-  environments: z.record(z.string(), environmentSchema).describe('production, staging, …'),
-  services: z.record(z.string(), serviceSchema),
+  environments: z.record(z.string(), environmentSchema).default({}).describe('production, staging, …'),
+  services: z
+    .record(z.string(), serviceSchema)
+    .default({})
+    .describe('none for a project that only fails over `sites:`'),
   groups: z
     .record(z.string(), z.array(z.string()).min(1))
     .default({})
@@ -110,6 +114,12 @@ export const configSchema = z.strictObject({
   notifications: notificationsSchema.default({ channels: [], routes: [], templates: {} }),
   providers: z.array(providerSchema).default([]),
   drills: z.array(drillSchema).default([]),
+  dns: z.array(dnsProviderSchema).default([]).describe('DNS providers: zones Rewind changes when a site fails over'),
+  sites: z
+    .record(z.string(), siteSchema)
+    .default({})
+    .describe('a primary and standby sites with their health checks and DNS records (`rewind failover`)'),
+  failover: failoverSchema.optional(),
 });
 
 export type RewindConfig = z.output<typeof configSchema>;
@@ -124,3 +134,5 @@ export type PolicyConfig = RewindConfig['policy'];
 export type DatabaseConfig = RewindConfig['databases'][string];
 export type ChannelConfig = RewindConfig['notifications']['channels'][number];
 export type ProviderConfig = RewindConfig['providers'][number];
+export type DnsProviderConfig = RewindConfig['dns'][number];
+export type SiteConfig = RewindConfig['sites'][string];
