@@ -17,7 +17,7 @@ export function localRuntime(loaded: LoadedConfig): Pick<ControllerOptions, 'dri
         ? [
             async (ctx) => {
               // open every front door now, then bring back what was live before a restart
-              for (const service of platform.services) await platform.openFrontDoor(service);
+              for (const service of platform.services) await platform.openFrontDoor(service, ctx);
               await restoreLiveReleases(ctx, platform.services);
               return () => platform.close();
             },
