@@ -7,6 +7,8 @@ import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { say } from '../output.js';
 import { controllerServices } from '../../runtime/services.js';
+import { runningFrontDoors } from '../../runtime/local/down.js';
+import { register as registerDown } from './down.js';
 
 export interface ServeOptions extends GlobalOptions {
   listen?: string;
@@ -14,7 +16,7 @@ export interface ServeOptions extends GlobalOptions {
 
 /**
  * `rewind serve`: runs the controller until SIGTERM/SIGINT, which drains and
- * exits; a second signal forces exit at once.
+ * exits, leaving front doors and instances serving; a second signal forces exit at once.
  */
 export async function serve(options: ServeOptions): Promise<number> {
   const loaded = loadConfig(options.config);
@@ -38,6 +40,12 @@ export async function serve(options: ServeOptions): Promise<number> {
     process.on('SIGINT', onSignal);
   });
   say('controller stopped');
+  // the service does not notice: its front doors and instances keep serving for the next controller
+  const doors = runningFrontDoors(loaded.stateDir);
+  if (doors.length > 0)
+    say(
+      `still serving: ${doors.map((d) => `${d.service} on port ${d.port} (pid ${d.pid})`).join(', ')}; \`rewind down\` stops them`,
+    );
   return ExitCode.ok;
 }
 
@@ -45,4 +53,5 @@ export function register(program: Command): void {
   withGlobalOptions(program.command('serve').description('run the controller: HTTP API, watching, rollbacks'))
     .option('--listen <host:port>', 'override controller.listen')
     .action(action(serve));
+  registerDown(program);
 }
