@@ -30,6 +30,7 @@ services:
       router: ${router}
     health: { live: /health/live, ready: /health/ready, interval: 200ms, timeout: 500ms, failureThreshold: 3, readyTimeout: 4s }
     analysis: { duration: 0s }
+    postRollback: { watch: 1s }
 `,
   );
 }

@@ -51,7 +51,7 @@ export function createRemoteSwitch(options: RemoteSwitchOptions): RemoteSwitch {
   let state: FrontDoorState | undefined;
   let since = 0;
   let timer: NodeJS.Timeout | undefined;
-  let syncing = false;
+  let syncing: Promise<void> | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   const verifyTimeoutMs = options.verifyTimeoutMs ?? 10_000;
   const notice = options.notice ?? (() => undefined);
@@ -71,7 +71,11 @@ export function createRemoteSwitch(options: RemoteSwitchOptions): RemoteSwitch {
         const answer = await controlCall<FrontDoorState>(socket, { op: 'apply', ...asked }, 3000);
         observe(answer);
         const mismatch = sameDataPlane(asked, answer);
-        if (mismatch === null) return;
+        if (mismatch === null) {
+          // the telemetry up to this instant, so a read right after the change (a rollback's impact) is complete
+          await sync(true);
+          return;
+        }
         problem = mismatch;
       } catch (error) {
         problem = error instanceof Error ? error.message : String(error);
@@ -115,9 +119,7 @@ export function createRemoteSwitch(options: RemoteSwitchOptions): RemoteSwitch {
     });
   }
 
-  async function sync(): Promise<void> {
-    if (syncing) return;
-    syncing = true;
+  async function readOnce(): Promise<void> {
     try {
       const exported = await controlCall<TelemetryExport>(socket, { op: 'telemetry', since }, 2000);
       const newest = importExport(mirror, exported, known);
@@ -125,9 +127,14 @@ export function createRemoteSwitch(options: RemoteSwitchOptions): RemoteSwitch {
       observe(await controlCall<FrontDoorState>(socket, { op: 'state' }, 2000));
     } catch {
       await watchdog().catch(() => undefined);
-    } finally {
-      syncing = false;
     }
+  }
+  /** One read at a time; `fresh` waits for a read started before it and reads again. */
+  async function sync(fresh = false): Promise<void> {
+    if (syncing && !fresh) return syncing;
+    if (syncing) await syncing;
+    syncing = readOnce().finally(() => (syncing = undefined));
+    return syncing;
   }
 
   return {
@@ -159,6 +166,14 @@ export function createRemoteSwitch(options: RemoteSwitchOptions): RemoteSwitch {
     removeRelease(revision) {
       desired.delete(revision);
       table = table.without(revision);
+      // its mirrored telemetry stays readable for reports while retained, then goes
+      const retention = (options.retentionSeconds ?? 900) * 1000;
+      setTimeout(() => {
+        if (!desired.has(revision)) {
+          mirror.forget(revision);
+          known.delete(revision);
+        }
+      }, retention).unref();
     },
     setWeights(weights) {
       table = WeightTable.from(weights, (revision) => (desired.get(revision)?.length ?? 0) > 0);

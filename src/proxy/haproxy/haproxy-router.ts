@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../../core/clock.js';
-import { UserError, badRequest } from '../../core/errors.js';
+import { badRequest } from '../../core/errors.js';
 import { ensurePrivateDir, isOurs, readRun } from '../front-door/files.js';
 import { createTelemetryStore } from '../telemetry.js';
 import type { TrafficSwitch, Upstream } from '../types.js';
@@ -208,26 +208,8 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
       }
     },
     telemetry: telemetry.reader,
-    async settled() {
-      const deadline = clock.now() + resolved.verifyTimeoutMs;
-      for (;;) {
-        let problem: string | null;
-        try {
-          await enqueue(reconcile);
-          problem = await sync.verify();
-        } catch (error) {
-          problem = error instanceof Error ? error.message : String(error);
-        }
-        if (problem === null) return;
-        if (clock.now() >= deadline)
-          throw new UserError(
-            'FRONT_DOOR_UNCONFIRMED',
-            `HAProxy (front door of ${resolved.service}) did not confirm the change within ${resolved.verifyTimeoutMs} ms: ${problem}`,
-            { status: 503 },
-          );
-        await clock.sleep(200);
-      }
-    },
+    settled: () =>
+      sync.confirm(() => enqueue(reconcile), resolved.verifyTimeoutMs, `HAProxy (front door of ${resolved.service})`),
     pid: () => proc?.pid,
     get logLines() {
       return logs?.counted ?? 0;

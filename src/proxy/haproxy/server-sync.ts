@@ -5,6 +5,7 @@
  * has to decide whether a change is done.
  */
 import type { Clock } from '../../core/clock.js';
+import { UserError } from '../../core/errors.js';
 import type { Upstream } from '../types.js';
 import { WeightTable } from '../weight-table.js';
 import { BACKEND, SERVER_SETTINGS, desiredServers } from './haproxy-config.js';
@@ -103,6 +104,31 @@ export function createServerSync(input: ServerSyncInput) {
       for (const [name, { revision, backup }] of wanted) if (!backup) expected.set(name, self.serverWeight(revision));
       const unwanted = [...servers.keys()].filter((name) => !wanted.has(name));
       return checkWeights(servers, expected, unwanted);
+    },
+
+    /**
+     * Applies (`apply`) and reads back until HAProxy shows what was asked; a
+     * UserError naming what differs once `timeoutMs` has passed.
+     */
+    async confirm(apply: () => Promise<unknown>, timeoutMs: number, what: string): Promise<void> {
+      const deadline = clock.now() + timeoutMs;
+      for (;;) {
+        let problem: string | null;
+        try {
+          await apply();
+          problem = await self.verify();
+        } catch (error) {
+          problem = error instanceof Error ? error.message : String(error);
+        }
+        if (problem === null) return;
+        if (clock.now() >= deadline)
+          throw new UserError(
+            'FRONT_DOOR_UNCONFIRMED',
+            `${what} did not confirm the change within ${timeoutMs} ms: ${problem}`,
+            { status: 503 },
+          );
+        await clock.sleep(200);
+      }
     },
   };
   return self;
