@@ -20,7 +20,8 @@ import type { MetricValue, ProxyMetric, TelemetryReader } from './types.js';
 import { BUCKET_COUNT, bucketIndex, bucketValue, percentileOf } from './latency-histogram.js';
 
 export class ReleaseTelemetry {
-  private readonly second: Float64Array;
+  /** the second each slot holds, -1 when unused */
+  readonly second: Float64Array;
   readonly requests: Uint32Array;
   readonly errors: Uint32Array;
   readonly maxStreak: Uint32Array;

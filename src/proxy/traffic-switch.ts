@@ -17,6 +17,7 @@ import type { TrafficSwitchOptions } from './options.js';
 import { WeightTable } from './weight-table.js';
 import { ReleasePool } from './release-pool.js';
 import { createTelemetryStore } from './telemetry.js';
+import type { TelemetryStore } from './telemetry.js';
 import type { ForwardContext } from './exchange.js';
 import { forwardHttp } from './forward-http.js';
 import { expireUnanswered } from './http-exchange.js';
@@ -31,7 +32,16 @@ function checkRevision(revision: number): void {
     throw badRequest(`revision must be a non-negative integer (got ${String(revision)})`);
 }
 
-export function createTrafficSwitch(options: TrafficSwitchOptions = {}): TrafficSwitch {
+/** The in-process switch: it can also listen on a socket handed over by a supervisor, and shows its telemetry rings. */
+export interface LocalTrafficSwitch extends TrafficSwitch {
+  /** listens on `handle` (a listening socket another process bound) instead of host:port */
+  listen(handle?: object): Promise<Upstream>;
+  readonly store: TelemetryStore;
+  /** the listening socket's handle, to hand to a supervisor that keeps it across restarts; undefined before listen */
+  listeningHandle(): object | undefined;
+}
+
+export function createTrafficSwitch(options: TrafficSwitchOptions = {}): LocalTrafficSwitch {
   const resolved = resolveOptions(options);
   const { clock } = resolved;
   const telemetry = createTelemetryStore(resolved.retentionSeconds);
@@ -120,15 +130,21 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): Traffic
   const poolOf = (revision: number): ReleasePool | undefined => pools.get(revision) ?? retired.get(revision);
 
   return {
-    listen() {
+    store: telemetry,
+
+    listeningHandle: () => (server as unknown as { _handle?: object | null })._handle ?? undefined,
+
+    listen(handle?: object) {
       if (closed !== undefined) return Promise.reject(badRequest('traffic switch is closed; create a new one'));
       if (server.listening) return Promise.resolve(address());
       return new Promise<Upstream>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(resolved.port, resolved.host, () => {
+        const done = (): void => {
           server.off('error', reject);
           resolve(address());
-        });
+        };
+        if (handle !== undefined) server.listen(handle, done);
+        else server.listen(resolved.port, resolved.host, done);
       });
     },
 

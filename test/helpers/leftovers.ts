@@ -26,6 +26,16 @@ export function killRunFileInstances(root: string, depth = 4): void {
           // a half-written run file: nothing to kill from it
         }
       }
+    } else if (entry.name === 'front-door') {
+      // front doors outlive `rewind serve` too (its own process group: the pid is the group)
+      for (const door of readdirSync(path)) {
+        try {
+          const run = JSON.parse(readFileSync(join(path, door, 'run.json'), 'utf8')) as { pid?: number };
+          if (run.pid) killGroup(run.pid);
+        } catch {
+          // no run file: nothing runs
+        }
+      }
     } else if (entry.name !== 'node_modules' && entry.name !== 'releases') {
       killRunFileInstances(path, depth - 1);
     }
@@ -42,14 +52,16 @@ export function killGroup(pid: number): void {
   }
 }
 
-/** Pids whose command line mentions the bundled sample app of this checkout. */
+/** Pids whose command line mentions the bundled sample app or the front door of this checkout. */
 export function sampleAppProcesses(): number[] {
   const app = resolve(import.meta.dirname, '../../examples/demo/app/server.js');
+  const frontDoor = resolve(import.meta.dirname, '../../dist/proxy/front-door/switch-');
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(app)) pids.push(Number(name));
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmdline.includes(app) || cmdline.includes(frontDoor)) pids.push(Number(name));
     } catch {
       // exited meanwhile
     }

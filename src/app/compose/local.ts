@@ -41,9 +41,9 @@ export interface LocalPlatform {
   driver(service: string, ctx: AppContext): Driver;
   /** services of the config on the local driver */
   services: string[];
-  /** opens the front door of a local service (once) */
-  openFrontDoor(service: string): Promise<void>;
-  /** stops every instance and closes every switch */
+  /** opens the front door of a local service (once): adopts the running one or starts it */
+  openFrontDoor(service: string, ctx: AppContext): Promise<void>;
+  /** lets go of every instance and front door: they keep serving for the next controller to adopt */
   close(): Promise<void>;
 }
 
@@ -53,10 +53,15 @@ export interface LocalPlatform {
  * one long-lived owner of the processes.
  */
 export function composeLocalPlatform(loaded: LoadedConfig): LocalPlatform {
-  const switches = createSwitchRegistry(loaded);
+  let context: AppContext | null = null;
+  // a front door adopted, started or restarted is part of the record (the restart's gap included)
+  const switches = createSwitchRegistry(loaded, (service, kind, message, data) => {
+    void context?.emit({ type: `front-door.${kind}`, service, message, data }).catch(() => undefined);
+  });
   const resolved = new Map<string, TrafficSwitch>();
   let supervisor: LocalDriver | null = null;
   const shared = (ctx: AppContext): LocalDriver => {
+    context = ctx;
     supervisor ??= createLocalDriver({
       stateDir: ctx.loaded.stateDir,
       baseDir: ctx.loaded.baseDir,
@@ -92,7 +97,8 @@ export function composeLocalPlatform(loaded: LoadedConfig): LocalPlatform {
     services: Object.entries(loaded.config.services)
       .filter(([, config]) => config.driver.type === 'local')
       .map(([name]) => name),
-    async openFrontDoor(service) {
+    async openFrontDoor(service, ctx) {
+      context = ctx;
       resolved.set(service, await switches.switchFor(service));
     },
     async close() {

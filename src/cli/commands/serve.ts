@@ -12,6 +12,8 @@ import { followConfigFile } from '../../runtime/config-watch.js';
 import { leftRunningLines, runningNow } from '../../runtime/shutdown.js';
 import { markStopping } from '../../runtime/stopping.js';
 import { startWaitingForStopping } from '../../runtime/start-waiting.js';
+import { runningFrontDoors } from '../../runtime/local/down.js';
+import { register as registerDown } from './down.js';
 
 export interface ServeOptions extends GlobalOptions {
   listen?: string;
@@ -19,8 +21,9 @@ export interface ServeOptions extends GlobalOptions {
 
 /**
  * `rewind serve`: runs the controller until SIGTERM/SIGINT, which drains and
- * exits within `controller.stopTimeout` (running steps get all but 10 s of it);
- * a second signal exits at once. SIGHUP or a changed rewind.yaml reloads it.
+ * exits within `controller.stopTimeout` (running steps get all but 10 s of it), leaving
+ * front doors and instances serving; a second signal exits at once. SIGHUP or a changed
+ * rewind.yaml reloads it.
  */
 export async function serve(options: ServeOptions): Promise<number> {
   const loaded = loadConfig(options.config);
@@ -73,6 +76,12 @@ async function stop(controller: Controller, stateDir: string, boundMs: number): 
   for (const line of await leftRunningLines(before)) say(line);
   unmark();
   say('controller stopped; its API port and state dir lock are released');
+  // the service does not notice: its front doors and instances keep serving for the next controller
+  const doors = runningFrontDoors(stateDir);
+  if (doors.length > 0)
+    say(
+      `still serving: ${doors.map((d) => `${d.service} on port ${d.port} (pid ${d.pid})`).join(', ')}; \`rewind down\` stops them`,
+    );
   return ExitCode.ok;
 }
 
@@ -80,4 +89,5 @@ export function register(program: Command): void {
   withGlobalOptions(program.command('serve').description('run the controller: HTTP API, watching, rollbacks'))
     .option('--listen <host:port>', 'override controller.listen')
     .action(action(serve));
+  registerDown(program);
 }

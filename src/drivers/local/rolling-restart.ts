@@ -42,6 +42,8 @@ export async function rollingRestart(
     const replacement = await group.spawnReplacement(index, env, options.readyTimeoutMs, options.signal);
     const old = replacement.swapIn();
     target.setUpstreams(revision, group.upstreams());
+    // a front door in its own process (or HAProxy) has the new pool only once it says so
+    await target.settled?.();
     options.log?.(`instance ${index}: new process on port ${replacement.port} serves`);
     if (old) {
       await options.clock.sleep(options.settleMs ?? 1000);

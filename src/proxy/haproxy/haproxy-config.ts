@@ -76,6 +76,8 @@ global
   stats timeout 1m
   log ring@requests local0
   nbthread 1
+  # a second HAProxy on the same port fails loudly instead of sharing it (and half the traffic)
+  noreuseport
 
 ring requests
   format raw

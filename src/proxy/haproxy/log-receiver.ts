@@ -34,6 +34,8 @@ export async function startLogReceiver(
   /** whether a revision is one of the router's: lines of forgotten releases are dropped */
   known: (revision: number) => boolean,
   clock: Clock,
+  /** the port HAProxy's config streams to (an adopted HAProxy keeps its own); default any free one */
+  port = 0,
 ): Promise<LogReceiver> {
   let counted = 0;
   let unreadable = 0;
@@ -66,7 +68,7 @@ export async function startLogReceiver(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });

@@ -2,6 +2,7 @@
 import { createServer } from 'node:net';
 import type { Clock } from '../../core/clock.js';
 import { badRequest } from '../../core/errors.js';
+import type { FrontDoorPaths } from '../front-door/files.js';
 
 export interface HaproxyRouterOptions {
   /** address of the front door; default '127.0.0.1' */
@@ -24,10 +25,24 @@ export interface HaproxyRouterOptions {
   trustForwardedFrom?: string[];
   /** a retired server still busy after this has its sessions shut; default 30000 ms */
   drainTimeoutMs?: number;
+  /** how long a change may take until HAProxy's own server state confirms it; default 10000 ms */
+  verifyTimeoutMs?: number;
+  /**
+   * Stable files under the state dir (config, runtime socket, run file): HAProxy
+   * then outlives the router (`detach()`), and a later router adopts it. Default:
+   * a temporary folder, and `close()` stops HAProxy
+   */
+  paths?: FrontDoorPaths;
+  /** the service whose front door this is, for the run file; default 'service' */
+  service?: string;
+  /** what the controller should record (adopted, started, restarted) */
+  notice?: (kind: 'adopted' | 'started' | 'restarted', message: string, data: Record<string, unknown>) => void;
 }
 
-export type ResolvedRouterOptions = Required<Omit<HaproxyRouterOptions, 'binary' | 'clock'>> &
-  Pick<HaproxyRouterOptions, 'binary' | 'clock'>;
+export type ResolvedRouterOptions = Required<
+  Omit<HaproxyRouterOptions, 'binary' | 'clock' | 'paths' | 'service' | 'notice'>
+> &
+  Pick<HaproxyRouterOptions, 'binary' | 'clock' | 'paths' | 'notice'> & { service: string };
 
 export function resolveRouterOptions(options: HaproxyRouterOptions): ResolvedRouterOptions {
   const whole = (name: string, value: number | undefined, fallback: number, min = 1): number => {
@@ -49,6 +64,10 @@ export function resolveRouterOptions(options: HaproxyRouterOptions): ResolvedRou
     clientKeepAliveTimeoutMs: whole('clientKeepAliveTimeoutMs', options.clientKeepAliveTimeoutMs, 5000),
     trustForwardedFrom: options.trustForwardedFrom ?? [],
     drainTimeoutMs: whole('drainTimeoutMs', options.drainTimeoutMs, 30_000),
+    verifyTimeoutMs: whole('verifyTimeoutMs', options.verifyTimeoutMs, 10_000),
+    ...(options.paths !== undefined ? { paths: options.paths } : {}),
+    ...(options.notice !== undefined ? { notice: options.notice } : {}),
+    service: options.service ?? 'service',
   };
 }
 

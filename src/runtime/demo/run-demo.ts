@@ -13,6 +13,7 @@ import type { DemoResult } from './demo-result.js';
 import { adminTokenPath } from '../../app/access/admin-token.js';
 import { startController, type Controller } from '../controller.js';
 import { controllerServices } from '../services.js';
+import { downProject } from '../local/down.js';
 import { logFilePath } from '../../drivers/local/run-file.js';
 import { DEMO_ENVIRONMENT, DEMO_INSTANCES, DEMO_SERVICE, writeDemoConfig } from './demo-config.js';
 import { DEFAULT_FAULT_AFTER_MS, faultPlan, type DemoFault } from './faults.js';
@@ -87,6 +88,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       drainTimeoutMs: 5_000,
       ...controllerServices(loaded),
     });
+    // runs last: the controller has let go of the front door, which outlives it by design
+    cleanups.push(() => downProject(loaded.stateDir));
     cleanups.push(() => controller.close());
     cleanups.push(async () => {
       // the local driver leaves processes running when the controller stops (for adoption): the demo stops them

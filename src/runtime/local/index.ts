@@ -23,7 +23,7 @@ export function localRuntime(loaded: LoadedConfig): Pick<ControllerOptions, 'dri
             async (ctx) => {
               // open every front door now, then bring back what was live before a restart; the term
               // does not wait for the instances (an unready one must not hold up the lease or anything else)
-              for (const service of platform.services) await platform.openFrontDoor(service);
+              for (const service of platform.services) await platform.openFrontDoor(service, ctx);
               const restoring = restoreLiveReleases(ctx, platform.services).catch(() => undefined);
               restored.set(ctx, restoring);
               return async () => {

@@ -1,0 +1,104 @@
+/**
+ * The builtin switch's serving worker, forked by its supervisor
+ * (switch-supervisor.ts). The first worker binds the front door and hands the
+ * listening socket to the supervisor; every later one serves on that same
+ * socket, so connections that arrive while a worker restarts wait in the
+ * kernel's backlog instead of being refused. It starts from the weights kept
+ * beside the run file and keeps them current, so no controller is needed to
+ * come back; the control channel answers the controller.
+ */
+import { createTrafficSwitch } from '../traffic-switch.js';
+import type { Upstream } from '../types.js';
+import { CONTROL_PROTOCOL, readJson, writeJson } from './files.js';
+import type { ControlRequest, FrontDoorState } from './control-channel.js';
+import { serveControl } from './control-channel.js';
+import type { SavedWeights, StartMessage, WorkerMessage } from './switch-config.js';
+import { exportAll } from './telemetry-sync.js';
+
+const send = (message: WorkerMessage, handle?: object): void => {
+  // the handle type Node's IPC accepts: a listening TCP handle
+  process.send?.(message, handle as Parameters<NonNullable<typeof process.send>>[1]);
+};
+
+async function start(message: StartMessage, handle: object | undefined): Promise<void> {
+  const { config } = message;
+  const sw = createTrafficSwitch({ ...config.options, host: config.host, port: config.port });
+  const releases = new Map<number, Upstream[]>();
+  let port = config.port;
+  let lastGapMs: number | null = null;
+
+  const apply = (saved: SavedWeights): void => {
+    const wanted = new Map(Object.entries(saved.releases).map(([revision, ups]) => [Number(revision), ups]));
+    for (const [revision, upstreams] of wanted) sw.setUpstreams(revision, upstreams);
+    for (const revision of [...releases.keys()]) if (!wanted.has(revision)) sw.removeRelease(revision);
+    releases.clear();
+    for (const [revision, upstreams] of wanted) releases.set(revision, upstreams);
+    sw.setWeights(saved.weights);
+  };
+  const state = (): FrontDoorState => ({
+    protocol: CONTROL_PROTOCOL,
+    pid: process.ppid,
+    workerPid: process.pid,
+    host: config.host,
+    port,
+    releases: Object.fromEntries([...releases].map(([revision, ups]) => [String(revision), ups])),
+    weights: Object.fromEntries(Object.entries(sw.weights()).map(([revision, weight]) => [revision, weight])),
+    inFlight: Object.fromEntries([...releases.keys()].map((revision) => [String(revision), sw.inFlight(revision)])),
+    restarts: message.restarts,
+    lastRestartAt: message.lastRestartAt,
+    lastGapMs,
+  });
+
+  const saved = readJson<SavedWeights>(config.paths.weights);
+  if (saved) {
+    try {
+      apply(saved);
+    } catch (error) {
+      process.stderr.write(`front door: the saved weights could not be applied: ${String(error)}\n`);
+    }
+  }
+  try {
+    const address = await sw.listen(handle);
+    port = address.port;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'LISTEN';
+    send({ type: 'failed', code, message: error instanceof Error ? error.message : String(error) });
+    process.exit(3);
+  }
+  if (handle === undefined) send({ type: 'bound' }, sw.listeningHandle());
+
+  const handleControl = async (request: ControlRequest): Promise<unknown> => {
+    switch (request.op) {
+      case 'state':
+        return state();
+      case 'apply': {
+        const next: SavedWeights = { releases: request.releases, weights: request.weights };
+        apply(next);
+        writeJson(config.paths.weights, next);
+        return state();
+      }
+      case 'drain':
+        return { drained: await sw.drain(request.revision, request.timeoutMs) };
+      case 'telemetry':
+        return exportAll(releases.keys(), (revision) => sw.store.forRelease(revision), request.since);
+      default:
+        throw new Error(`unknown operation ${JSON.stringify((request as { op?: unknown }).op)}`);
+    }
+  };
+  await serveControl(config.paths.control, handleControl);
+  if (message.lastRestartAt !== null) lastGapMs = Math.max(0, Date.now() - message.lastRestartAt);
+  send({ type: 'ready', port });
+
+  const stop = (): void => {
+    void sw.close().then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => undefined);
+  // the supervisor is gone: stop serving rather than hold the port without anyone to restart us
+  process.on('disconnect', stop);
+}
+
+process.on('message', (message: StartMessage, handle: object | undefined) => {
+  if (message.type === 'start') void start(message, handle);
+});
