@@ -159,7 +159,12 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
     rollback,
     attempt,
     log: (line) => lines.push(line),
-    onProcess: (group) => void recorded.push(store.recordAttemptProcess(rollback.id, step.index, attempt, group)),
+    onProcess: (group) => {
+      // awaited once the attempt ends; a rejection before then is held here, not left unhandled
+      const recording = store.recordAttemptProcess(rollback.id, step.index, attempt, group);
+      recording.catch(() => undefined);
+      recorded.push(recording);
+    },
   });
   // only now the store: its errors are not the step's and propagate (the rollback stays resumable)
   await Promise.all(recorded);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { startController } from '../../runtime/controller.js';
 import { loadConfig } from '../../config/load.js';
-import { ExitCode } from '../../core/errors.js';
+import { ExitCode, errorMessage } from '../../core/errors.js';
 import { action } from '../action.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
@@ -18,6 +18,10 @@ export interface ServeOptions extends GlobalOptions {
  */
 export async function serve(options: ServeOptions): Promise<number> {
   const loaded = loadConfig(options.config);
+  // a promise nobody handled is a bug to log, never a reason to die in the middle of a rollback
+  process.on('unhandledRejection', (reason) =>
+    process.stderr.write(`${new Date().toISOString()} unhandled rejection (still running): ${errorMessage(reason)}\n`),
+  );
   const controller = await startController(loaded, {
     ...(options.listen ? { listen: options.listen } : {}),
     ...controllerServices(loaded),
