@@ -144,7 +144,8 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     ]),
   ) as unknown as RewindApi;
   try {
-    await ensureAdminToken(ctx);
+    const admin = await ensureAdminToken(ctx);
+    if (admin.advice) log(admin.advice);
     const listen = options.listen ?? loaded.config.controller.listen;
     const [host, port] = splitListen(listen);
     const tls = readTls(loaded);
