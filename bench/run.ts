@@ -3,12 +3,13 @@
  * figures beside its baselines (DESIGN.md "Measured, not assumed"). Progress and skip lines go to stderr, the table to stdout.
  *
  *   npm run bench                      every module
- *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost)
+ *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, failover)
  *
  * Modules that live on other branches (bench/db-backup.ts) are loaded by a dynamic
  * import, so a checkout without them still builds and runs the rest.
  */
 import { controllerCostBench, controllerCostFigures } from './controller-cost.js';
+import { failoverBench } from './failover.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
 import { proxyFigures } from './lib/proxy-figures.js';
 import { proxyBench } from './proxy.js';
@@ -71,6 +72,7 @@ const modules: Record<string, () => Promise<BenchFigure[] | null>> = {
     return bench ? bench.faultRestoreBench() : null;
   },
   'controller-cost': async () => controllerCostFigures(await controllerCostBench()),
+  failover: async () => failoverBench(),
 };
 
 const wanted = process.argv.slice(2);
