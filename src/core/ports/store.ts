@@ -73,8 +73,14 @@ export interface Store {
   ): Promise<Step>;
   /** closes an attempt left `running` by a crash or shutdown as `interrupted`, with why */
   interruptAttempt(rollbackId: string, index: number, attempt: number, at: number, reason?: string): Promise<void>;
-  /** journals the process group an attempt started (the latest one wins) */
-  recordAttemptProcess(rollbackId: string, index: number, attempt: number, processGroup: number): Promise<void>;
+  /** journals the process group an attempt started and who it is (the latest one wins) */
+  recordAttemptProcess(
+    rollbackId: string,
+    index: number,
+    attempt: number,
+    processGroup: number,
+    owner?: string | null,
+  ): Promise<void>;
   journal(rollbackId: string): Promise<JournalEntry[]>;
 
   // events (append-only)
