@@ -26,6 +26,7 @@ import { ensureProjectIdentity } from '../app/project-identity.js';
 import { addressProblem, splitListen } from '../app/address-problem.js';
 
 import { runPlanned } from '../app/undo.js';
+import { isGroupRecord, runGroupUndo } from '../app/group/undo-group.js';
 
 export interface ControllerOptions extends ComposeOptions {
   /** overrides controller.listen, e.g. 127.0.0.1:0 in tests */
@@ -119,7 +120,8 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
         rollbackId: rollback.id,
         message: `controller resumed rollback ${rollback.id} (leader token ${lease.token})`,
       });
-      track(runPlanned(own, rollback.id, stop.signal));
+      // a rollback of several services resumes at the service and step it reached, its outcome recorded at the end
+      track((isGroupRecord(rollback.service) ? runGroupUndo : runPlanned)(own, rollback.id, stop.signal));
     }
     // writes reach the term's API only now: the controller leads once all of this is in place
     current.api = api;

@@ -43,6 +43,9 @@ export interface GroupUndoResult {
 /** The record's name for several services: `@all` or `@<group>` (service names cannot start with @). */
 export const groupRecordName = (group: string | undefined): string => `@${group ?? 'all'}`;
 
+/** A rollback record of several services (`@all`, `@<group>`). */
+export const isGroupRecord = (service: string): boolean => service.startsWith('@');
+
 function members(ctx: AppContext, request: GroupUndoRequest): { environment: string; services: string[] } {
   const config = ctx.loaded.config;
   const declared = Object.keys(config.environments);
