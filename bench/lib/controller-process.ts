@@ -10,7 +10,10 @@ import { resolve } from 'node:path';
 import { parseSamples } from './prom-histogram.js';
 
 /** The built CLI (`npm run build` first), as package.json's "bin" names it. */
-export const REWIND_BIN = resolve(import.meta.dirname, '../../../bin/rewind.js');
+export const REWIND_BIN = [
+  resolve(import.meta.dirname, '../../../bin/rewind.js'), // compiled: dist-bench/bench/lib
+  resolve(import.meta.dirname, '../../bin/rewind.js'), // from source, as the tests import it
+].find((path) => existsSync(path)) as string;
 
 export interface ControllerProcess {
   url: string;

@@ -48,57 +48,72 @@ export function composeContext(loaded: LoadedConfig, options: ComposeOptions = {
   const drivers = new Map<string, Driver>();
   const providers = buildProviders(loaded);
 
-  const ctx: AppContext = {
-    loaded,
-    store,
-    clock,
-    redact,
-    processes: options.processes ?? createProcessRunner(),
-    adapters: appAdapters(() => ctx),
-    owner: options.owner ?? false,
-    extraHandlers: [smokeStepHandlers],
-    cleanup: [],
-    driver(service) {
-      const existing = drivers.get(service);
-      if (existing) return existing;
-      const config = loaded.config.services[service];
-      if (!config) throw new UserError('NOT_FOUND', `service "${service}" not found`, { status: 404 });
-      const driver = fencingTraffic(
-        buildDriver(service, config, ctx, options.driverFactories ?? {}),
-        () => ctx.store.fence,
-      );
-      drivers.set(service, driver);
-      return driver;
-    },
-    signalSources(service, environment) {
-      const own = ctx.driver(service).signals?.(service, environment);
-      return [...(own ? [own] : []), ...providers];
-    },
-    async emit(event: NewEvent): Promise<RewindEvent> {
-      // ctx.store, not the store built here: a leader swaps in its fenced view
-      const saved = await ctx.store.appendEvent(
-        { ...event, message: redact(event.message ?? ''), data: redactDeep(event.data ?? {}, redact) },
-        clock.now(),
-      );
-      for (const listener of listeners) {
-        try {
-          listener(saved);
-        } catch {
-          // a listener never breaks the caller (notifications must not slow a rollback)
+  const processes = options.processes ?? createProcessRunner();
+  const cleanup: AppContext['cleanup'] = [];
+  const root = {};
+
+  // One context per store it writes through: the app's own, and one per leader term
+  // (its fenced view) that its work keeps for its whole life, even after the term ended.
+  const view = (viewStore: Store, extraHandlers: AppContext['extraHandlers']): AppContext => {
+    const fenced = new Map<string, Driver>();
+    const ctx: AppContext = {
+      loaded,
+      store: viewStore,
+      clock,
+      redact,
+      processes,
+      adapters: appAdapters(() => ctx),
+      owner: options.owner ?? false,
+      // a view starts with the handlers of the one it was made from; what a term adds stays its own
+      extraHandlers: [...extraHandlers],
+      cleanup,
+      root,
+      withStore: (other) => view(other, ctx.extraHandlers),
+      driver(service) {
+        const existing = fenced.get(service);
+        if (existing) return existing;
+        let driver = drivers.get(service);
+        if (!driver) {
+          const config = loaded.config.services[service];
+          if (!config) throw new UserError('NOT_FOUND', `service "${service}" not found`, { status: 404 });
+          driver = buildDriver(service, config, ctx, options.driverFactories ?? {});
+          drivers.set(service, driver);
         }
-      }
-      return saved;
-    },
-    onEvent(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+        // ctx.store as it is when the traffic moves: `holdLeaseForCli` fences the CLI's own context
+        const own = fencingTraffic(driver, () => ctx.store.fence);
+        fenced.set(service, own);
+        return own;
+      },
+      signalSources(service, environment) {
+        const own = ctx.driver(service).signals?.(service, environment);
+        return [...(own ? [own] : []), ...providers];
+      },
+      async emit(event: NewEvent): Promise<RewindEvent> {
+        const saved = await ctx.store.appendEvent(
+          { ...event, message: redact(event.message ?? ''), data: redactDeep(event.data ?? {}, redact) },
+          clock.now(),
+        );
+        for (const listener of listeners) {
+          try {
+            listener(saved);
+          } catch {
+            // a listener never breaks the caller (notifications must not slow a rollback)
+          }
+        }
+        return saved;
+      },
+      onEvent(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    return ctx;
   };
-  ctx.extraHandlers.push(databaseStepHandlers, siteStepHandlers);
-  ctx.cleanup.push(async () => {
+  const ctx = view(store, [smokeStepHandlers, databaseStepHandlers, siteStepHandlers]);
+  cleanup.push(async () => {
     for (const driver of drivers.values()) await driver.close?.();
   });
-  if (!options.store) ctx.cleanup.push(() => store.close());
+  if (!options.store) cleanup.push(() => store.close());
   return ctx;
 }
 

@@ -44,6 +44,14 @@ export interface AppContext {
   extraHandlers: ((ctx: AppContext) => Partial<Record<StepName, StepHandler>>)[];
   /** resources to release on close, unwound in reverse */
   cleanup: (() => Promise<void> | void)[];
+  /**
+   * The same context writing through `store` for its whole life: events, traffic
+   * fences and adapters included. A leader's term runs on such a view of its
+   * fenced store, so work that outlives the term never writes under another token.
+   */
+  withStore(store: Store): AppContext;
+  /** the same object in every view of one context: what process-wide caches are kept by */
+  readonly root: object;
 }
 
 export function serviceConfig(ctx: AppContext, service: string): ServiceConfig {

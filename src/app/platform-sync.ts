@@ -21,7 +21,7 @@ function sameRelease(platform: PlatformRevision, release: Release, known: Releas
   return !known.some((r) => r.revision === platform.revision) && platform.version === release.version;
 }
 
-const running = new WeakMap<AppContext, Map<string, Promise<unknown>>>();
+const running = new WeakMap<object, Map<string, Promise<unknown>>>();
 
 /**
  * Adopts or records outside changes; returns what it recorded (nothing when in step).
@@ -29,8 +29,8 @@ const running = new WeakMap<AppContext, Map<string, Promise<unknown>>>();
  * looking at once must not adopt the same history twice.
  */
 export function syncWithPlatform(ctx: AppContext, service: string, environment: string): Promise<Release[]> {
-  let byKey = running.get(ctx);
-  if (!byKey) running.set(ctx, (byKey = new Map()));
+  let byKey = running.get(ctx.root);
+  if (!byKey) running.set(ctx.root, (byKey = new Map()));
   const key = `${service}\u0000${environment}`;
   const previous = byKey.get(key) ?? Promise.resolve();
   const next = previous.catch(() => undefined).then(() => sync(ctx, service, environment));

@@ -1,7 +1,7 @@
 import { conflict } from '../core/errors.js';
 import type { AppContext } from './context.js';
 
-const queues = new WeakMap<AppContext, Map<string, Promise<unknown>>>();
+const queues = new WeakMap<object, Map<string, Promise<unknown>>>();
 
 /**
  * Runs `work` after every earlier piece of work on the same service and
@@ -15,8 +15,8 @@ export function serialized<T>(
   environment: string,
   work: () => Promise<T>,
 ): Promise<T> {
-  let byKey = queues.get(ctx);
-  if (!byKey) queues.set(ctx, (byKey = new Map()));
+  let byKey = queues.get(ctx.root);
+  if (!byKey) queues.set(ctx.root, (byKey = new Map()));
   const key = `${service}\u0000${environment}`;
   const before = byKey.get(key) ?? Promise.resolve();
   const mine = before.catch(() => undefined).then(work);

@@ -172,7 +172,8 @@ export async function runPlanned(ctx: AppContext, id: string, signal?: AbortSign
     handlers: stepHandlers(ctx),
     emit: (e: NewEvent) => ctx.emit(e),
     redact: ctx.redact,
-    stopOrphan: (group: number) => ctx.processes.stopGroup(group),
+    stopOrphan: (group: number, owner: string | null) => ctx.processes.stopOrphan(group, owner),
+    processOwner: (group: number) => ctx.processes.owner(group),
     ...(signal ? { signal } : {}),
   };
   const run = async () => {

@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { adminTokenPath } from '../app/access/admin-token.js';
+import { adminTokenFileOf, adminTokenPath } from '../app/access/admin-token.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { GlobalOptions } from './options.js';
 import { stateDirOf } from './state-dir.js';
 
 /**
- * The API token the CLI sends: `--token`, then `REWIND_TOKEN`, then the local
- * admin's `<stateDir>/admin.token` that `rewind serve` writes on first start.
+ * The API token the CLI sends: `--token`, then `REWIND_TOKEN`, then this host's
+ * admin token: `controller.adminTokenFile`, else the `<stateDir>/admin.token` that
+ * the project's first `rewind serve` writes.
  */
 export function resolveToken(
   options: Pick<GlobalOptions, 'token' | 'config'>,
@@ -17,7 +18,7 @@ export function resolveToken(
   if (given?.trim()) return given.trim();
   const stateDir = loaded?.stateDir ?? stateDirOf(options.config);
   if (!stateDir) return undefined;
-  const path = adminTokenPath(stateDir);
+  const path = loaded ? adminTokenFileOf(loaded) : adminTokenPath(stateDir);
   try {
     return existsSync(path) ? readFileSync(path, 'utf8').trim() || undefined : undefined;
   } catch {

@@ -37,7 +37,9 @@ export interface ExecutorDeps {
    * the journal when there was something to stop, null when it had already ended.
    * Default: none (nothing is started outside this process).
    */
-  stopOrphan?(processGroup: number): Promise<string | null>;
+  stopOrphan?(processGroup: number, owner: string | null): Promise<{ stopped: boolean; line: string } | null>;
+  /** who a process group is (host, boot, start time), journaled with it */
+  processOwner?(processGroup: number): string | null;
   /** how long a timed-out handler gets to let go of its work before the failure is journaled; default 5 s */
   abortGraceMs?: number;
 }
@@ -122,13 +124,13 @@ async function closeCrashedAttempt(rollback: RollbackDetail, step: Step, deps: E
   const previous = rollback.journal.find((j) => j.stepIndex === step.index && j.attempt === step.attempts);
   let reason: string | undefined;
   if (previous?.processGroup && deps.stopOrphan) {
-    const stopped = await deps.stopOrphan(previous.processGroup);
-    if (stopped) {
-      reason = `the controller stopped while this attempt ran; ${stopped}`;
+    const orphan = await deps.stopOrphan(previous.processGroup, previous.processOwner ?? null);
+    if (orphan) {
+      reason = `the controller stopped while this attempt ran; ${orphan.line}`;
       await deps.emit({
         ...eventBase(rollback),
-        type: 'rollback.orphan-stopped',
-        message: `"${step.title}": ${stopped} before attempt ${step.attempts + 1}`,
+        type: orphan.stopped ? 'rollback.orphan-stopped' : 'rollback.orphan-unreachable',
+        message: `"${step.title}": ${orphan.line} before attempt ${step.attempts + 1}`,
         data: { index: step.index, attempt: step.attempts, processGroup: previous.processGroup },
       });
     }
@@ -159,7 +161,13 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
     rollback,
     attempt,
     log: (line) => lines.push(line),
-    onProcess: (group) => void recorded.push(store.recordAttemptProcess(rollback.id, step.index, attempt, group)),
+    onProcess: (group) => {
+      // awaited once the attempt ends; a rejection before then is held here, not left unhandled
+      const owner = deps.processOwner?.(group) ?? null;
+      const recording = store.recordAttemptProcess(rollback.id, step.index, attempt, group, owner);
+      recording.catch(() => undefined);
+      recorded.push(recording);
+    },
   });
   // only now the store: its errors are not the step's and propagate (the rollback stays resumable)
   await Promise.all(recorded);

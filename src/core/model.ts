@@ -127,6 +127,8 @@ export interface JournalEntry {
   finishedAt: number | null;
   /** the process group the attempt last started (commands, hooks), so a later attempt can stop an orphan */
   processGroup?: number | null;
+  /** where that group ran and its leader's start time, so only that very process is ever stopped */
+  processOwner?: string | null;
 }
 
 export interface Rollback {

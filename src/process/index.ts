@@ -1,5 +1,6 @@
 import type { ProcessRunner } from '../core/ports/process.js';
 import { groupAlive, stopProcessGroup } from './orphans.js';
+import { processOwner, stopOrphan } from './owner.js';
 import { runProcess } from './run.js';
 
 export { ProcessStartError, runProcess } from './run.js';
@@ -11,5 +12,7 @@ export function createProcessRunner(): ProcessRunner {
     run: runProcess,
     stopGroup: stopProcessGroup,
     groupAlive,
+    owner: processOwner,
+    stopOrphan,
   };
 }

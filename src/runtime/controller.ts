@@ -19,12 +19,14 @@ import type { AppOptions, RewindApi } from '../app/index.js';
 import { createApi } from '../app/index.js';
 import { createForward } from './forward.js';
 import { leaderRoutes } from './leader-routes.js';
-import type { Leadership } from '../app/lease.js';
-import { CONTROLLER_LEASE, leaseScope, startLeadership } from '../app/lease.js';
+import type { Leadership } from '../app/leadership.js';
+import { startLeadership } from '../app/leadership.js';
+import { CONTROLLER_LEASE, leaseScope } from '../app/lease.js';
 import { ensureProjectIdentity } from '../app/project-identity.js';
 import { addressProblem, splitListen } from '../app/address-problem.js';
 
 import { runPlanned } from '../app/undo.js';
+import { isGroupRecord, runGroupUndo } from '../app/group/undo-group.js';
 
 export interface ControllerOptions extends ComposeOptions {
   /** overrides controller.listen, e.g. 127.0.0.1:0 in tests */
@@ -84,46 +86,59 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
   const firstRound = new Promise<void>((resolve) => (elected = resolve));
 
   const beginTerm = async (lease: Lease) => {
-    ctx.store = raw.fenced({ name: CONTROLLER_LEASE, token: lease.token, scope: await leaseScope(raw) });
     const inflight = new Set<Promise<unknown>>();
     const stop = new AbortController();
+    const current: Term = { stop, api: follower, inflight, services: [] };
+    term = current;
+    const live = () => {
+      if (stop.signal.aborted) throw new Error('the term ended while it started');
+    };
+    // the term's own view: every write of its work carries its token, even after it ended
+    const fenced = raw.fenced({ name: CONTROLLER_LEASE, token: lease.token, scope: await leaseScope(raw) });
+    live();
+    const own = ctx.withStore(fenced);
     const track = (work: Promise<unknown>) => {
       inflight.add(work);
       work
         .catch((error: unknown) => log(`work ended: ${error instanceof Error ? error.message : String(error)}`))
         .finally(() => inflight.delete(work));
     };
-    const api = createApi(ctx, {
+    const api = createApi(own, {
       track,
       signal: stop.signal,
       ...(options.analyzer ? { analyzer: options.analyzer } : {}),
     });
-    const current: Term = { stop, api, inflight, services: [] };
-    term = current;
     for (const service of options.services ?? []) {
-      const stopService = await service(ctx, api);
+      const stopService = await service(own, api);
       if (stopService) current.services.push(stopService);
+      live();
     }
-    for (const rollback of await ctx.store.listRollbacks({ status: ['planned', 'running'], limit: 1000 })) {
-      await ctx.emit({
+    for (const rollback of await own.store.listRollbacks({ status: ['planned', 'running'], limit: 1000 })) {
+      live();
+      await own.emit({
         type: 'rollback.resumed',
         service: rollback.service,
         environment: rollback.environment,
         rollbackId: rollback.id,
         message: `controller resumed rollback ${rollback.id} (leader token ${lease.token})`,
       });
-      // after the live releases are back (in the background: the term itself never waits on an instance)
-      track((options.restored?.(ctx) ?? Promise.resolve()).then(() => runPlanned(ctx, rollback.id, stop.signal)));
+      // after the live releases are back (in the background: the term itself never waits on an instance);
+      // a rollback of several services resumes at the service and step it reached
+      const resume = isGroupRecord(rollback.service) ? runGroupUndo : runPlanned;
+      track((options.restored?.(own) ?? Promise.resolve()).then(() => resume(own, rollback.id, stop.signal)));
     }
+    // writes reach the term's API only now: the controller leads once all of this is in place
+    current.api = api;
+    ctx.store = fenced;
   };
   const endTerm = async (reason: string) => {
     const ending = term;
     term = null;
     if (!ending) return;
+    ctx.store = raw;
     ending.stop.abort(new Error(`no longer the leader: ${reason}`));
     for (const stopService of ending.services.reverse()) await stopService().catch(() => undefined);
     await within(5_000, Promise.allSettled([...ending.inflight]));
-    ctx.store = raw;
   };
 
   // the API delegates to the current term, or to the follower's use cases (writes never reach them: forwarded)
@@ -135,7 +150,8 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     ]),
   ) as unknown as RewindApi;
   try {
-    await ensureAdminToken(ctx);
+    const admin = await ensureAdminToken(ctx);
+    if (admin.advice) log(admin.advice);
     const listen = options.listen ?? loaded.config.controller.listen;
     const [host, port] = splitListen(listen);
     const tls = readTls(loaded);
@@ -174,7 +190,7 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       onElected: (lease) =>
         beginTerm(lease).catch((error: unknown) => {
           if (!started && isUserError(error)) startFailure = error;
-          log(`starting the term failed: ${String(error)}`);
+          throw error;
         }),
       onDeposed: endTerm,
     });

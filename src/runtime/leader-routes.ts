@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Lease } from '../core/model.js';
 import type { AppContext } from '../app/context.js';
-import type { Leadership } from '../app/lease.js';
+import type { Leadership } from '../app/leadership.js';
 import { CONTROLLER_LEASE } from '../app/lease.js';
 import type { Forward } from './forward.js';
 

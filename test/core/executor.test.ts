@@ -116,7 +116,7 @@ describe('executor (core, manual clock)', () => {
       ...deps,
       stopOrphan: async (group) => {
         order.push(`stop ${group}`);
-        return `its process group ${group} was still running; stopped with SIGTERM`;
+        return { stopped: true, line: `its process group ${group} was still running; stopped with SIGTERM` };
       },
     });
     expect(order).toEqual(['stop 4242', 'start attempt 2']);

@@ -120,10 +120,22 @@ notifications:
       });
       // the trigger's own metric keeps being read: the bad release still errs
       expect(rows.some((r) => r.value > 0.1)).toBe(true);
+
+      // a controller restart while it waits: the next controller watches it again
+      await serve?.kill('SIGTERM');
+      serve = await startServe(project, ports.controller);
+      const restartedAt = Date.now();
+      const after = await waitFor('samples of r2 after the restart', async () => {
+        const found = db
+          .prepare("SELECT value FROM signal_samples WHERE revision = 2 AND metric = 'errorRate' AND at > ?")
+          .all(restartedAt) as { value: number }[];
+        return found.length >= 2 && found;
+      });
+      expect(after.some((r) => r.value > 0.1)).toBe(true);
     } finally {
       db.close();
     }
     loading = false;
     await load;
-  }, 90_000);
+  }, 120_000);
 });

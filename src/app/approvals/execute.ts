@@ -10,6 +10,7 @@ import { currentRelease } from '../../core/targets.js';
 import type { AppContext } from '../context.js';
 import { promote } from '../deploy.js';
 import { planUndo } from '../undo.js';
+import { planGroupUndo } from '../group/undo-group.js';
 import { isUnderAnalysis } from '../monitor/under-analysis.js';
 
 /** A decision the monitor asked a human about. */
@@ -56,7 +57,14 @@ export interface DbPayload {
   live: LiveRelease[];
 }
 
-export type ApprovalPayload = DecisionPayload | UndoPayload | DrillPayload | DbPayload;
+/** `undo --all` / `--group` in a protected environment: one approval for the whole plan. */
+export interface GroupUndoPayload {
+  kind: 'group-undo';
+  request: { group?: string; reason?: string; emergency?: boolean };
+  live: LiveRelease[];
+}
+
+export type ApprovalPayload = DecisionPayload | UndoPayload | DrillPayload | DbPayload | GroupUndoPayload;
 
 /** Starts (and possibly awaits) a saved rollback: the caller decides how it is tracked. */
 export type RunRollback = (rollbackId: string) => Promise<RollbackDetail>;
@@ -71,6 +79,16 @@ export async function runApprovedRollback(
 ): Promise<RollbackDetail | null> {
   const payload = approval.payload as unknown as ApprovalPayload;
   if (payload.kind === 'drill' || payload.kind === 'db') return null;
+  if (payload.kind === 'group-undo') {
+    const planned = await planGroupUndo(ctx, {
+      ...payload.request,
+      environment: approval.environment,
+      reason: `${payload.request.reason?.trim() || `manual rollback of ${approval.service} requested by ${approval.requestedBy}`} (approved by ${by}, approval ${approval.id})`,
+      actor: { name: approval.requestedBy },
+      approved: true,
+    });
+    return planned.rollback ? run(planned.rollback.id) : null;
+  }
   if (payload.kind === 'undo') {
     const planned = await planUndo(ctx, {
       service: approval.service,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from '../../config/load.js';
+import { parseDuration } from '../../core/duration.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import type { Store } from '../../core/ports/store.js';
 import { createPostgresStore } from '../../store/postgres/index.js';
@@ -13,7 +14,9 @@ export function openStore(loaded: LoadedConfig): Store {
       throw new UserError('BAD_CONFIG', `${loaded.file}: controller.store.url: expected a postgres:// URL`, {
         exitCode: ExitCode.usage,
       });
-    return createPostgresStore({ url: store.url, ...(store.schema ? { schema: store.schema } : {}) });
+    // half the lease: a database that stops answering fails the call while the leader can still step down in time
+    const deadlineMs = Math.max(500, Math.floor(parseDuration(loaded.config.controller.leaseDuration) / 2));
+    return createPostgresStore({ url: store.url, deadlineMs, ...(store.schema ? { schema: store.schema } : {}) });
   }
   return createSqliteStore({ path: join(loaded.stateDir, 'state.db') });
 }

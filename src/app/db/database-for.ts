@@ -19,7 +19,7 @@ export interface DatabaseHandle {
   deps(options?: { emit?: (event: DbEvent) => void; actor?: string }): DbDeps;
 }
 
-const handles = new WeakMap<AppContext, Map<string, DatabaseHandle>>();
+const handles = new WeakMap<object, Map<string, DatabaseHandle>>();
 
 /** The database to act on: the one named, or the only one declared (`--db`). */
 export function resolveDatabaseName(ctx: AppContext, name?: string): string {
@@ -53,10 +53,10 @@ export function resolveDatabaseName(ctx: AppContext, name?: string): string {
  */
 export function databaseFor(ctx: AppContext, name?: string): DatabaseHandle {
   const key = resolveDatabaseName(ctx, name);
-  let byName = handles.get(ctx);
+  let byName = handles.get(ctx.root);
   if (!byName) {
     byName = new Map();
-    handles.set(ctx, byName);
+    handles.set(ctx.root, byName);
   }
   const existing = byName.get(key);
   if (existing) return existing;

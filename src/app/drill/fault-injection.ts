@@ -7,7 +7,7 @@ export type DrillFault = (typeof DRILL_FAULTS)[number];
 /** Extra environment for the instances of one release about to start. */
 type Overlay = Readonly<Record<string, string>>;
 
-const overlays = new WeakMap<AppContext, Map<string, Overlay>>();
+const overlays = new WeakMap<object, Map<string, Overlay>>();
 const keyOf = (service: string, environment: string): string => `${service}\u0000${environment}`;
 
 /**
@@ -24,8 +24,8 @@ export async function withInjectedFault<T>(
   env: Overlay,
   work: () => Promise<T>,
 ): Promise<T> {
-  let byService = overlays.get(ctx);
-  if (!byService) overlays.set(ctx, (byService = new Map()));
+  let byService = overlays.get(ctx.root);
+  if (!byService) overlays.set(ctx.root, (byService = new Map()));
   const key = keyOf(service, environment);
   byService.set(key, env);
   try {
@@ -45,7 +45,7 @@ export function injectedEnv(
   environment: string,
   base: Readonly<Record<string, string>> | undefined,
 ): Record<string, string> {
-  const overlay = overlays.get(ctx)?.get(keyOf(service, environment));
+  const overlay = overlays.get(ctx.root)?.get(keyOf(service, environment));
   return { ...(base ?? {}), ...(overlay ?? {}) };
 }
 

@@ -6,7 +6,7 @@
  * the rest and escalates; `groupOutcome` says what was and was not rolled back.
  */
 import { ExitCode, UserError, conflict } from '../../core/errors.js';
-import type { RollbackDetail, RollbackKind, StepSpec } from '../../core/model.js';
+import type { Approval, RollbackDetail, RollbackKind, StepSpec } from '../../core/model.js';
 import { describeGroupOutcome, groupOutcome, rollbackOrder, type GroupOutcome } from '../../core/group-order.js';
 import type { Actor, AppContext } from '../context.js';
 import { environmentsOf } from '../environments.js';
@@ -21,6 +21,8 @@ export interface GroupUndoRequest {
   emergency?: boolean;
   dryRun?: boolean;
   actor: Actor;
+  /** a second person approved it (protected environments) */
+  approved?: boolean;
 }
 
 export interface GroupUndoResult {
@@ -38,10 +40,15 @@ export interface GroupUndoResult {
   rollback: RollbackDetail | null;
   /** once the rollback has ended */
   outcome: GroupOutcome | null;
+  /** in a protected environment: the approval the whole plan waits for (rollback null) */
+  approval?: Approval;
 }
 
 /** The record's name for several services: `@all` or `@<group>` (service names cannot start with @). */
 export const groupRecordName = (group: string | undefined): string => `@${group ?? 'all'}`;
+
+/** A rollback record of several services (`@all`, `@<group>`). */
+export const isGroupRecord = (service: string): boolean => service.startsWith('@');
 
 function members(ctx: AppContext, request: GroupUndoRequest): { environment: string; services: string[] } {
   const config = ctx.loaded.config;
@@ -76,12 +83,11 @@ export async function planGroupUndo(ctx: AppContext, request: GroupUndoRequest):
       status: 400,
       exitCode: ExitCode.usage,
     });
-  if (!request.dryRun && ctx.loaded.config.environments[environment]?.protected)
-    throw new UserError(
-      'PROTECTED',
-      `${environment} is protected: every rollback needs a second person's approval; roll its services back one by one (rewind undo <service>)`,
-      { status: 403, exitCode: ExitCode.failed },
-    );
+  if (!request.dryRun && !request.approved && ctx.loaded.config.environments[environment]?.protected)
+    throw new UserError('PROTECTED', `${environment} is protected: the rollback needs a second person's approval`, {
+      status: 403,
+      exitCode: ExitCode.failed,
+    });
   const order = rollbackOrder(services, (s) => ctx.loaded.config.services[s]?.dependsOn ?? []);
   const parts: ServicePlan[] = [];
   const skipped: SkippedService[] = [];

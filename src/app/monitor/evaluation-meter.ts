@@ -58,12 +58,12 @@ export function createEvaluationMeter(): EvaluationMeter {
   };
 }
 
-const meters = new WeakMap<AppContext, EvaluationMeter>();
+const meters = new WeakMap<object, EvaluationMeter>();
 
 /** The one meter of a context: the watch loops report to it, `/metrics` reads it. */
 export function evaluationMeter(ctx: AppContext): EvaluationMeter {
-  let meter = meters.get(ctx);
-  if (!meter) meters.set(ctx, (meter = createEvaluationMeter()));
+  let meter = meters.get(ctx.root);
+  if (!meter) meters.set(ctx.root, (meter = createEvaluationMeter()));
   return meter;
 }
 

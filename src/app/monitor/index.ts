@@ -167,6 +167,13 @@ function createMonitor(ctx: AppContext): Monitor {
         const left = release.promotedAt + parseDuration(config.rollbackWindow) - now;
         if (left > 0) watchLive(release, await previousOf(release), left);
       }
+      // a release still analyzing had its analysis cut short or waits for a human (an escalation):
+      // it keeps serving, so it is watched again and a later trigger still decides
+      for (const release of await ctx.store.releasesWithStatus(['analyzing'])) {
+        if (!ctx.loaded.config.services[release.service]) continue;
+        const releases = await ctx.store.listReleases(release.service, release.environment, 1000);
+        watchLive(release, releases.find((r) => r.revision < release.revision && r.status === 'live') ?? null, HOLD_MS);
+      }
       const interval = Math.min(1000, Math.max(50, parseDuration(ctx.loaded.config.controller.evaluationInterval)));
       const retentionMs = parseDuration(ctx.loaded.config.controller.signalRetention);
       let lastPrune = 0;

@@ -5,12 +5,12 @@
  */
 import type { AppContext } from '../context.js';
 
-const running = new WeakMap<AppContext, Map<string, number>>();
+const running = new WeakMap<object, Map<string, number>>();
 
 /** Marks `releaseId` as under analysis until the returned function is called. */
 export function markUnderAnalysis(ctx: AppContext, releaseId: string): () => void {
-  let ids = running.get(ctx);
-  if (!ids) running.set(ctx, (ids = new Map()));
+  let ids = running.get(ctx.root);
+  if (!ids) running.set(ctx.root, (ids = new Map()));
   const map = ids;
   map.set(releaseId, (map.get(releaseId) ?? 0) + 1);
   return () => {
@@ -21,5 +21,5 @@ export function markUnderAnalysis(ctx: AppContext, releaseId: string): () => voi
 }
 
 export function isUnderAnalysis(ctx: AppContext, releaseId: string): boolean {
-  return (running.get(ctx)?.get(releaseId) ?? 0) > 0;
+  return (running.get(ctx.root)?.get(releaseId) ?? 0) > 0;
 }

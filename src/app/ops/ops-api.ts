@@ -4,6 +4,7 @@ import type { ConfigDiff } from '../config-files/diff.js';
 import { configDiff } from '../config-files/diff.js';
 import type { GroupUndoRequest, GroupUndoResult } from '../group/undo-group.js';
 import { planGroupUndo, runGroupUndo } from '../group/undo-group.js';
+import { requestProtectedGroupUndo } from '../approvals/protected-group.js';
 import type { FlagRequest, FlagResult, ReleaseFlags } from './flags.js';
 import { listFlags, setFlag } from './flags.js';
 import type { ServiceOpRequest, ServiceOpResult } from './restart.js';
@@ -35,6 +36,8 @@ export function createOpsApi(ctx: AppContext): OpsApi {
     flags: (service, environment) => listFlags(ctx, service, environment),
     configDiff: ({ service, environment, from, to }) => configDiff(ctx, service, environment, from, to),
     async undoGroup({ wait, ...request }) {
+      const waiting = await requestProtectedGroupUndo(ctx, request);
+      if (waiting) return waiting;
       const planned = await planGroupUndo(ctx, request);
       if (!planned.rollback) return planned;
       const running = runGroupUndo(ctx, planned.rollback.id);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { startController, type Controller } from '../../runtime/controller.js';
 import { loadConfig } from '../../config/load.js';
 import { parseDuration } from '../../core/duration.js';
-import { ExitCode } from '../../core/errors.js';
+import { ExitCode, errorMessage } from '../../core/errors.js';
 import { action } from '../action.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
@@ -27,6 +27,10 @@ export interface ServeOptions extends GlobalOptions {
  */
 export async function serve(options: ServeOptions): Promise<number> {
   const loaded = loadConfig(options.config);
+  // a promise nobody handled is a bug to log, never a reason to die in the middle of a rollback
+  process.on('unhandledRejection', (reason) =>
+    process.stderr.write(`${new Date().toISOString()} unhandled rejection (still running): ${errorMessage(reason)}\n`),
+  );
   const boundMs = parseDuration(loaded.config.controller.stopTimeout);
   const drainMs = Math.max(1000, boundMs - 10_000);
   const controller = await startWaitingForStopping(loaded, say, () =>

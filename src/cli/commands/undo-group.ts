@@ -42,6 +42,14 @@ export async function undoGroup(options: UndoOptions & GroupOptions): Promise<nu
       return ExitCode.failed;
     }
     const result: GroupUndoResult = await ops.api.undoGroup({ ...request, dryRun: options.dryRun });
+    if (result.approval) {
+      if (options.json) printJson(result);
+      else
+        say(
+          `${result.environment} is protected: approval ${result.approval.id} waits for another approver (rewind approve ${result.approval.id}); nothing was rolled back yet`,
+        );
+      return ExitCode.waiting;
+    }
     if (result.dryRun || !result.rollback) {
       if (options.json) printJson(result);
       else printPlan(result, what);

@@ -26,6 +26,13 @@ export const configSchema = z.strictObject({
         .string()
         .default('.rewind')
         .describe('state.db, logs, releases and incident reports, relative to rewind.yaml'),
+      adminTokenFile: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'a file holding an admin token of this project that the operator puts on each host (relative to rewind.yaml): the CLI sends it, and `serve` never writes stateDir/admin.token',
+        ),
       store: z
         .strictObject({
           type: z

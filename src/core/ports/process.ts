@@ -73,4 +73,11 @@ export interface ProcessRunner {
   stopGroup(processGroup: number, graceMs?: number): Promise<string | null>;
   /** true while any process of the group can still run */
   groupAlive(processGroup: number): boolean;
+  /** who the group is beyond its number (host, boot, start time), to journal with it; null when unknown */
+  owner(processGroup: number): string | null;
+  /**
+   * Stops a crashed attempt's group only when it is the recorded owner's process on
+   * this host; elsewhere it answers `stopped: false` with why. Null when nothing ran.
+   */
+  stopOrphan(processGroup: number, owner: string | null): Promise<{ stopped: boolean; line: string } | null>;
 }

@@ -73,8 +73,14 @@ export interface Store {
   ): Promise<Step>;
   /** closes an attempt left `running` by a crash or shutdown as `interrupted`, with why */
   interruptAttempt(rollbackId: string, index: number, attempt: number, at: number, reason?: string): Promise<void>;
-  /** journals the process group an attempt started (the latest one wins) */
-  recordAttemptProcess(rollbackId: string, index: number, attempt: number, processGroup: number): Promise<void>;
+  /** journals the process group an attempt started and who it is (the latest one wins) */
+  recordAttemptProcess(
+    rollbackId: string,
+    index: number,
+    attempt: number,
+    processGroup: number,
+    owner?: string | null,
+  ): Promise<void>;
   journal(rollbackId: string): Promise<JournalEntry[]>;
 
   // events (append-only)
@@ -155,6 +161,12 @@ export interface Store {
    * controllers share the store (PostgreSQL): the lease alone decides there.
    */
   holdHostLock?(): (() => void) | null;
+  /**
+   * Stores several hosts share over the network (PostgreSQL): locks the database
+   * keeps for one session and drops the moment that session ends, a crashed
+   * leader's included. Absent where `holdHostLock` already proves it (SQLite).
+   */
+  readonly sessionLocks?: SessionLocks;
 
   // API tokens (hashed); a name is unique among tokens not revoked
   /** throws a CONFLICT UserError when an active token has this name */
@@ -206,3 +218,15 @@ export const STORE_WRITES = [
   'deleteSession',
   'pruneSessions',
 ] as const satisfies readonly (keyof Store)[];
+
+/** A lock per lease token, held on a connection of its own (see `Store.sessionLocks`). */
+export interface SessionLocks {
+  /**
+   * Takes the lock of this lease token for as long as this process lives; `lost`
+   * is called once if its session ends. Returns its release, or null while
+   * someone else holds it.
+   */
+  hold(name: string, token: number, lost: (error: Error) => void): Promise<(() => Promise<void>) | null>;
+  /** true when nobody holds the lock of that token: the session that held it has ended */
+  free(name: string, token: number): Promise<boolean>;
+}

@@ -10,6 +10,7 @@ import { checkFence, leaseQueries } from './leases.js';
 import { migratePostgres } from './migrations.js';
 import { releaseQueries } from './releases.js';
 import { rollbackQueries } from './rollbacks.js';
+import { postgresSessionLocks } from './session-locks.js';
 import { sessionQueries } from './sessions.js';
 import { tokenQueries } from './tokens.js';
 
@@ -20,9 +21,15 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** connections in the pool; default 10 */
   poolSize?: number;
+  /**
+   * the longest any store call may take before it fails (connecting and each
+   * query); default 5 s. A controller passes less than its lease, so a database
+   * that stops answering makes the leader stop acting before anyone takes over.
+   */
+  deadlineMs?: number;
 }
 
-type Queries = Omit<Store, 'kind' | 'fenced' | 'close' | 'holdHostLock'>;
+type Queries = Omit<Store, 'kind' | 'fenced' | 'close' | 'holdHostLock' | 'sessionLocks'>;
 
 const queries = (db: Db): Queries => {
   const { getById: _byId, ...releases } = releaseQueries(db);
@@ -47,13 +54,15 @@ const queries = (db: Db): Queries => {
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   const schema = options.schema ?? 'rewind';
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+  const deadlineMs = options.deadlineMs ?? 5_000;
   const connection = {
     connectionString: options.url,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: deadlineMs,
+    query_timeout: deadlineMs,
     // A controller frozen inside a transaction (SIGSTOP, a VM pause) would hold the
     // lease row's lock and keep every other controller from taking over: the
     // database ends such a session after 2 s, well inside the lease.
-    options: `-c search_path=${schema} -c idle_in_transaction_session_timeout=2000`,
+    options: `-c search_path=${schema} -c idle_in_transaction_session_timeout=2000 -c statement_timeout=${deadlineMs}`,
   };
   const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
   // Leadership has connections of its own: a renewal queued behind a thousand
@@ -62,6 +71,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   // a dropped idle connection is not a crash: the next query reconnects or fails on its own
   pool.on('error', () => undefined);
   leasePool.on('error', () => undefined);
+  const sessionLocks = postgresSessionLocks(connection, schema);
   const db = poolDb(pool);
   let migrated: Promise<unknown> | null = null;
   const ready = () => {
@@ -101,10 +111,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...whenReady(queries(db)),
     ...whenReady(leaseQueries(poolDb(leasePool))),
     fenced: fencedStore,
+    sessionLocks,
     close: async () => {
       if (closed) return;
       closed = true;
-      await Promise.all([pool.end(), leasePool.end()]);
+      await Promise.all([sessionLocks.close(), pool.end(), leasePool.end()]);
     },
   };
   return store;

@@ -1,10 +1,7 @@
 import type pg from 'pg';
+import { LATER_MIGRATIONS } from './later-migrations.js';
 
-/**
- * The PostgreSQL store's own numbered migrations, in its own schema. Append only:
- * never edit one that has shipped; add the next number. They run under an
- * advisory lock, so controllers starting together migrate once.
- */
+/** The PostgreSQL store's migrations, append only, run under an advisory lock (controllers migrate once). */
 const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   {
     version: 1,
@@ -196,6 +193,7 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX sessions_last_seen ON sessions (last_seen);
     `,
   },
+  ...LATER_MIGRATIONS,
 ];
 
 export const LATEST_PG_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

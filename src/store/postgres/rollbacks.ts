@@ -133,10 +133,16 @@ export function rollbackQueries(db: Db) {
         [reason ?? 'the controller stopped while this attempt ran', at, rollbackId, index, attempt],
       );
     },
-    recordAttemptProcess: async (rollbackId: string, index: number, attempt: number, processGroup: number) => {
+    recordAttemptProcess: async (
+      rollbackId: string,
+      index: number,
+      attempt: number,
+      processGroup: number,
+      owner: string | null = null,
+    ) => {
       await db.query(
-        'UPDATE journal SET process_group = $1 WHERE rollback_id = $2 AND step_idx = $3 AND attempt = $4',
-        [processGroup, rollbackId, index, attempt],
+        'UPDATE journal SET process_group = $1, process_owner = $2 WHERE rollback_id = $3 AND step_idx = $4 AND attempt = $5',
+        [processGroup, owner, rollbackId, index, attempt],
       );
     },
     journal: async (rollbackId: string) =>

@@ -1,9 +1,7 @@
 import type { Database } from 'better-sqlite3';
+import { LATER_MIGRATIONS } from './later-migrations.js';
 
-/**
- * The store's own numbered migrations. Append only: never edit a migration that
- * has shipped; add the next number instead.
- */
+/** The store's own numbered migrations, append only: never edit a shipped one, add the next number. */
 const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   {
     version: 1,
@@ -215,6 +213,7 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX sessions_last_seen ON sessions (last_seen);
     `,
   },
+  ...LATER_MIGRATIONS,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -136,13 +136,16 @@ export function rollbackQueries(db: Database) {
         "UPDATE journal SET status = 'interrupted', error = ?, finished_at = ? WHERE rollback_id = ? AND step_idx = ? AND attempt = ? AND status = 'running'",
       ).run(reason ?? 'the controller stopped while this attempt ran', at, rollbackId, index, attempt);
     },
-    recordAttemptProcess: async (rollbackId: string, index: number, attempt: number, processGroup: number) => {
-      db.prepare('UPDATE journal SET process_group = ? WHERE rollback_id = ? AND step_idx = ? AND attempt = ?').run(
-        processGroup,
-        rollbackId,
-        index,
-        attempt,
-      );
+    recordAttemptProcess: async (
+      rollbackId: string,
+      index: number,
+      attempt: number,
+      processGroup: number,
+      owner: string | null = null,
+    ) => {
+      db.prepare(
+        'UPDATE journal SET process_group = ?, process_owner = ? WHERE rollback_id = ? AND step_idx = ? AND attempt = ?',
+      ).run(processGroup, owner, rollbackId, index, attempt);
     },
     journal: async (rollbackId: string) =>
       (

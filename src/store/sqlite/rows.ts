@@ -68,6 +68,7 @@ export const toJournal = (r: Row): JournalEntry => ({
   startedAt: num(r.started_at),
   finishedAt: numOrNull(r.finished_at),
   processGroup: numOrNull(r.process_group),
+  processOwner: strOrNull(r.process_owner),
 });
 
 export const toEvent = (r: Row): RewindEvent => ({

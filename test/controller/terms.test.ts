@@ -1,0 +1,171 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import type { AppContext } from '../../src/app/context.js';
+import type { Store } from '../../src/core/ports/store.js';
+import type { Controller, ControllerOptions } from '../../src/runtime/controller.js';
+import { startController } from '../../src/runtime/controller.js';
+import { createSqliteStore } from '../../src/store/sqlite/index.js';
+import type { Project } from '../helpers/cli.js';
+import { tempProject, waitFor } from '../helpers/cli.js';
+
+// One controller in this process on SQLite, with a store the test can make fail:
+// each test breaks one thing a leader's term depends on and checks what the store
+// holds afterwards.
+const config = (lease: string) => `version: 1
+controller:
+  stateDir: state
+  leaseDuration: ${lease}
+environments:
+  production: {}
+services:
+  api:
+    driver:
+      type: command
+      start: ["true"]
+      shiftTraffic: ["true"]
+      retire: ["true"]
+    analysis: { duration: 0s }
+    postRollback: { watch: 0s }
+`;
+
+/** The real SQLite store, with faults the test switches on by method name (its fenced views too). */
+function faultyStore(path: string) {
+  const store = createSqliteStore({ path });
+  const faults = new Map<string, (args: unknown[]) => Promise<unknown> | null>();
+  const wrap = (inner: Store): Store =>
+    new Proxy(inner, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result =
+            faults.get(String(prop))?.(args) ?? (value as (...a: unknown[]) => unknown).apply(target, args);
+          return prop === 'fenced' ? wrap(result as Store) : result;
+        };
+      },
+    });
+  return { store: wrap(store), raw: store, faults };
+}
+
+let project: Project | null = null;
+const open: { controller?: Controller; close: () => Promise<void> }[] = [];
+afterEach(async () => {
+  for (const o of open.splice(0)) await o.close().catch(() => undefined);
+  project?.cleanup();
+  project = null;
+});
+
+type Faults = ReturnType<typeof faultyStore>['faults'];
+
+async function start(
+  lease: string,
+  extra: Partial<ControllerOptions> = {},
+  before: (faults: Faults) => void = () => {},
+) {
+  project = tempProject('rewind-terms-');
+  project.write('rewind.yaml', config(lease));
+  const loaded = loadConfig(project.config);
+  const parts = faultyStore(join(project.dir, 'state', 'state.db'));
+  before(parts.faults);
+  const lines: string[] = [];
+  const controller = await startController(loaded, {
+    listen: '127.0.0.1:0',
+    store: parts.store,
+    log: (line) => lines.push(`${Date.now()} ${line}`),
+    ...extra,
+  });
+  open.push({ controller, close: async () => (await controller.close(), await parts.raw.close()) });
+  return { controller, lines, ...parts };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('a leader term', () => {
+  it('a term start slower than the lease: the lease is still renewed, one term, one token', async () => {
+    const { controller, lines, raw } = await start('900ms', {
+      // adoption that waits on an unready release, say
+      services: [async () => void (await sleep(2_000))],
+    });
+    await waitFor('the term to start', async () => controller.leadership.leader(), 10_000, 20);
+    await sleep(1_500);
+    expect(
+      lines.filter((l) => l.includes('leader with token')),
+      lines.join('\n'),
+    ).toHaveLength(1);
+    expect(lines.join('\n')).not.toContain('stepping down');
+    expect((await raw.getLease('controller'))?.token).toBe(1);
+  }, 30_000);
+
+  it('the store identity cannot be read once at term start: no term without its fence; it steps down and starts again', async () => {
+    let failures = 1;
+    const { controller, lines, raw } = await start('3s', {}, (faults) =>
+      faults.set('getLease', (args) =>
+        args[0] === 'store-identity' && failures-- > 0
+          ? Promise.reject(new Error('connection reset while reading the lease'))
+          : null,
+      ),
+    );
+    await waitFor('a started term', async () => controller.leadership.leader(), 15_000, 20);
+    expect(lines.join('\n')).toContain('connection reset while reading the lease');
+    // another holder takes the lease behind its back: a write of this term is refused, not made
+    await raw.acquireLease('controller', 'intruder', 60_000, Date.now(), { canSteal: () => true });
+    await expect(controller.api.deploy({ service: 'api', version: 'v9', actor: { name: 'test' } })).rejects.toThrow(
+      /refused by the fence/,
+    );
+    expect(await raw.listReleases('api', 'production')).toEqual([]);
+  }, 40_000);
+
+  it('the store stops answering: the leader stops acting before its lease expires', async () => {
+    const { controller, lines, raw, faults } = await start('3s');
+    await waitFor('the term to start', async () => controller.leadership.leader(), 10_000, 20);
+    const lease = await raw.getLease('controller');
+    faults.set('acquireLease', () => new Promise(() => undefined));
+    faults.set('getLease', () => new Promise(() => undefined));
+    const expiresAt = (await raw.getLease('controller'))?.expiresAt ?? 0;
+    expect(expiresAt).toBeGreaterThanOrEqual(lease?.expiresAt ?? Infinity);
+    const stoppedAt = await waitFor(
+      'the leader to stop acting',
+      async () => !controller.leadership.leader() && Date.now(),
+      9_000,
+      10,
+    );
+    console.log(`hung store: stopped acting ${expiresAt - stoppedAt} ms before the lease expired`);
+    expect(stoppedAt).toBeLessThan(expiresAt);
+    expect(lines.join('\n')).toContain('stepping down: the lease was not renewed in time');
+  }, 30_000);
+
+  it('work that outlives its term writes under its own token only: refused once the lease moved on', async () => {
+    let late: Promise<unknown> | null = null;
+    const { controller, raw, lines } = await start('1500ms', {
+      services: [
+        async (ctx: AppContext) => {
+          // a handler that ignores the end of its term and writes 3 s later
+          late ??= sleep(3_000).then(() => ctx.emit({ type: 'test.late', message: 'written after the term ended' }));
+          late.catch(() => undefined);
+        },
+      ],
+    });
+    await waitFor('the term to start', async () => controller.leadership.leader(), 10_000, 20);
+    await raw.acquireLease('controller', 'intruder', 1_000, Date.now(), { canSteal: () => true });
+    await waitFor('the term to end', async () => lines.some((l) => l.includes('stepping down')), 10_000, 20);
+    await expect(late).rejects.toThrow(/refused by the fence/);
+    expect((await raw.listEvents({ limit: 1000 })).filter((e) => e.type === 'test.late')).toEqual([]);
+  }, 30_000);
+
+  it('recording the process of an attempt fails: no unhandled rejection; the rollback is resumed and finishes', async () => {
+    const { controller, raw, faults } = await start('6s');
+    await waitFor('the term to start', async () => controller.leadership.leader(), 10_000, 20);
+    const actor = { name: 'test' };
+    for (const version of ['v1', 'v2']) await controller.api.deploy({ service: 'api', version, actor });
+    let failed = 0;
+    faults.set('recordAttemptProcess', () => (failed++, Promise.reject(new Error('the store lost its connection'))));
+    const undo = controller.api.undo({ service: 'api', reason: 'test', actor, wait: true });
+    await waitFor('an attempt whose process could not be recorded', async () => failed > 0, 10_000, 20);
+    expect((await raw.listRollbacks({ service: 'api' }))[0]?.status).toBe('running');
+    faults.delete('recordAttemptProcess');
+    // resumed from the journal once the store answers again
+    expect((await undo).rollback?.status).toBe('succeeded');
+    expect(controller.leadership.leader()).toBe(true);
+  }, 30_000);
+});
