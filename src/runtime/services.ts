@@ -8,6 +8,7 @@ import { createDbApi } from '../app/db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
 import { startHousekeeping } from '../app/housekeeping.js';
+import { startBackupSchedules } from '../app/db/backup-schedule.js';
 import { localRuntime } from './local/index.js';
 import { monitorFor } from '../app/monitor/index.js';
 import { recordServices } from './record.js';
@@ -35,6 +36,7 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
     services: [
       ...(local.services ?? []),
       async (ctx) => startHousekeeping(ctx),
+      async (ctx) => startBackupSchedules(ctx), // scheduled backups, their verification and the RPO watch
       ...record.services,
       (ctx) => monitorFor(ctx).start(),
     ],

@@ -85,6 +85,7 @@ export function databaseFor(ctx: AppContext, name?: string): DatabaseHandle {
         getBackup: (id) => ctx.store.getBackup(id),
         listBackups: (q) => ctx.store.listBackups(q),
         deleteBackup: (id) => ctx.store.deleteBackup(id),
+        setBackupManifest: (id, manifest) => ctx.store.setBackupManifest(id, manifest),
         appendEvent: (event) => ctx.emit(event),
       },
       ...(options.emit

@@ -3,7 +3,10 @@ import type { DatabaseAdapter } from '../../core/ports/database.js';
 import type { Store } from '../../core/ports/store.js';
 
 /** The slice of the Store the database use cases need. */
-export type DbStore = Pick<Store, 'addBackup' | 'getBackup' | 'listBackups' | 'deleteBackup' | 'appendEvent'>;
+export type DbStore = Pick<
+  Store,
+  'addBackup' | 'getBackup' | 'listBackups' | 'deleteBackup' | 'setBackupManifest' | 'appendEvent'
+>;
 
 /** Progress and audit events of the database use cases; also appended to the store. */
 export interface DbEvent {

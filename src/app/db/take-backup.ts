@@ -12,8 +12,10 @@ export interface TakeBackupOptions {
   guards?: { service: string; environment: string; revision: number } | null;
   /** schema version the release needs; default: the migration head the adapter reads */
   schemaVersion?: string | null;
-  /** why it was taken, kept in the catalog manifest: "manual", "pre-deploy", "safety"; default "manual" */
+  /** why it was taken, kept in the catalog manifest: "manual", "pre-deploy", "safety", "scheduled"; default "manual" */
   purpose?: string;
+  /** the schedule slot (ms) a scheduled backup was taken for: one backup per slot */
+  slot?: number;
 }
 
 /**
@@ -50,7 +52,12 @@ export async function takeBackup(deps: DbDeps, options: TakeBackupOptions = {}):
     environment: options.guards?.environment ?? null,
     revision: options.guards?.revision ?? null,
     createdAt: deps.clock.now(),
-    manifest: { ...result.manifest, purpose: options.purpose ?? 'manual' },
+    manifest: {
+      ...result.manifest,
+      purpose: options.purpose ?? 'manual',
+      ...(options.slot !== undefined ? { slot: options.slot } : {}),
+      verification: { status: 'pending', verifiedAt: null, restoreMs: null, detail: 'not verified yet' },
+    },
   });
   await record(
     deps,

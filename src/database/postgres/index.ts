@@ -8,6 +8,7 @@ import { DUMP_DIR, pgBackup } from './backup.js';
 import { createPgConnection, ident } from './connection.js';
 import { createPgMigrationSession } from './migration-session.js';
 import { restoreTables, restoreWhole } from './restore.js';
+import { pgRestoreToScratch } from './scratch.js';
 import { pgValidate } from './validate.js';
 import { join } from 'node:path';
 
@@ -90,6 +91,14 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): Database
         });
       }
       return restoreWhole(conn, binaries, request);
+    },
+
+    async restoreToScratch(path, scratchOptions) {
+      const { manifest, checks } = await checkFiles(path);
+      assertChecks(path, checks);
+      if (!manifest) throw new UserError('BACKUP_CORRUPT', `backup ${path} has no manifest`);
+      const request = { path, manifest, queries: scratchOptions.queries ?? [] };
+      return pgRestoreToScratch(conn, bin('pg_restore'), jobs, request);
     },
 
     /**
