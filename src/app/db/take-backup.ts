@@ -69,6 +69,7 @@ export async function takeBackup(deps: DbDeps, options: TakeBackupOptions = {}):
       sizeBytes: result.sizeBytes,
       durationMs: deps.clock.now() - startedAt,
       purpose: options.purpose ?? 'manual',
+      ...(options.slot !== undefined ? { slot: options.slot } : {}),
     },
   );
   return backup;
