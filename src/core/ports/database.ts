@@ -112,7 +112,7 @@ export interface DatabaseAdapter {
    * temporary database on the same server; MySQL: a temporary schema; SQLite: a
    * temporary file), validates the copy as a real restore is validated, then drops
    * it. A restore that fails is a failed check, not a throw; the live database is
-   * never touched.
+   * never touched. The checksums are not checked again: call `verify` first.
    */
   restoreToScratch(path: string, options: { queries?: ValidationQuery[] }): Promise<ScratchRestore>;
   setReadOnly(on: boolean): Promise<void>;
