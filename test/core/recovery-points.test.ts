@@ -4,7 +4,6 @@ import type { Backup } from '../../src/core/model.js';
 import { dataLossWindow, describeLoss, recoveryPoint } from '../../src/core/recovery-point.js';
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /** Monday 2026-11-02 00:00 UTC */
 const MONDAY = Date.UTC(2026, 10, 2);
 
