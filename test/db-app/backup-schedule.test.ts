@@ -259,6 +259,7 @@ describe('scheduled backups of PostgreSQL, verified by restoring them', () => {
     expect(restored.code, restored.stderr).toBe(0);
     const answer = JSON.parse(restored.stdout) as {
       backup: { id: string };
+      safety: { id: string };
       dataLossWindow: { consistentAt: number; restoredAt: number; lostMs: number };
       message: string;
     };
@@ -270,12 +271,17 @@ describe('scheduled backups of PostgreSQL, verified by restoring them', () => {
     const notes = await withPg(url, (c) => c.query<{ note: string }>('SELECT note FROM audit ORDER BY id'));
     expect(notes.rows.map((r) => r.note)).toEqual(Array.from({ length: 20 }, (_, i) => `note ${i + 1}`));
 
-    // retention with keep { last: 1 }: the newest, and the newest verified although older
+    // retention with keep { last: 1 }: the newest, and the newest verified although older (the good one, or
+    // the restore's safety backup when the leader verified it meanwhile); the failed ones go
     const pruned = await runCli(['db', 'backup', '--json', '--controller', controller.url], { cwd: p.dir });
     expect(pruned.code, pruned.stderr).toBe(0);
     const newest = JSON.parse(pruned.stdout) as { id: string };
-    const left = (await controller.ctx.store.listBackups({ database: 'shop' })).map((b) => b.id);
-    expect(left.sort()).toEqual([newest.id, good.id].sort());
+    const left = await controller.ctx.store.listBackups({ database: 'shop' });
+    expect(left).toHaveLength(2);
+    const kept = left.find((b) => b.id !== newest.id) as Backup;
+    expect(left.map((b) => b.id)).toContain(newest.id);
+    expect([good.id, answer.safety.id]).toContain(kept.id);
+    expect(status(kept)).toBe('passed');
     await stop(controller);
   }, 240_000);
 });

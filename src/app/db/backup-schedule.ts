@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { ExitCode, UserError, errorMessage } from '../../core/errors.js';
-import { verificationOf } from '../../core/recovery-point.js';
+import { latestVerified, verificationOf } from '../../core/recovery-point.js';
 import type { AppContext } from '../context.js';
 import { databaseFor, type DatabaseHandle } from './database-for.js';
 import { applyRetention } from './retention.js';
@@ -42,9 +42,12 @@ function scheduleDatabase(ctx: AppContext, db: DatabaseHandle, options: BackupSc
   const verifyOptions = { method: verify, queries: validate, rtoMs: objectivesOf(ctx, db.name).rtoMs };
   let stopped = false;
   let chain: Promise<void> = Promise.resolve();
+  let busy = 0;
   const serial = (what: string, work: () => Promise<void>) => {
+    busy += 1;
     chain = chain
       .then(() => (stopped ? undefined : work()))
+      .finally(() => (busy -= 1))
       .catch((error: unknown) => {
         if (stopped) return;
         return ctx
@@ -69,10 +72,11 @@ function scheduleDatabase(ctx: AppContext, db: DatabaseHandle, options: BackupSc
   }
   const lastDue = (): number | null => cron?.previousRuns(1, new Date(ctx.clock.now()))[0]?.getTime() ?? null;
 
+  // newest first, and only those newer than the newest verified one: older ones could never be `latest`
   const verifyPending = async () => {
-    const pending = (await ctx.store.listBackups({ database: db.name })).filter(
-      (b) => verificationOf(b).status === 'pending',
-    );
+    const backups = await ctx.store.listBackups({ database: db.name });
+    const newestVerified = latestVerified(backups)?.createdAt ?? -1;
+    const pending = backups.filter((b) => verificationOf(b).status === 'pending' && b.createdAt > newestVerified);
     for (const backup of pending) if (!stopped) await verifyByRestore(deps, backup, verifyOptions);
   };
   const runSlot = async (slot: number) => {
@@ -80,8 +84,8 @@ function scheduleDatabase(ctx: AppContext, db: DatabaseHandle, options: BackupSc
     if ((lastDue() ?? slot) > slot) return;
     const backups = await ctx.store.listBackups({ database: db.name });
     if (backups.some((b) => b.manifest.slot === slot)) return;
-    const backup = await takeBackup(deps, { kind: 'full', purpose: 'scheduled', slot });
-    if (!stopped) await verifyByRestore(deps, backup, verifyOptions);
+    await takeBackup(deps, { kind: 'full', purpose: 'scheduled', slot });
+    await verifyPending();
     await applyRetention(ctx, db, ACTOR);
   };
 
