@@ -191,7 +191,7 @@ describe('scheduled backups of PostgreSQL, verified by restoring them', () => {
 
   it('a truncated backup and a broken dump fail verification; the RPO is missed once; restore latest takes the previous verified one and says what was lost', async (ctx) => {
     if (!pgServer) return ctx.skip();
-    const p = project(`{ dir: backups, keep: { last: 1 }, rpo: 4s }`);
+    const p = project(`{ dir: backups, keep: { last: 1 }, rpo: 4s, rto: 10m }`);
     const app = offline(p);
     const good = await takeBackup(app.deps, { purpose: 'manual' });
     // written after the good backup: these are the rows a restore of it loses
@@ -243,7 +243,10 @@ describe('scheduled backups of PostgreSQL, verified by restoring them', () => {
       latestVerified: good.id,
       rpoSeconds: 4,
       rpoMet: false,
+      rtoSeconds: 600,
+      rtoMet: true,
     });
+    expect(JSON.parse(dbStatus.stdout).backups.restoreSeconds).toBeGreaterThan(0);
     const listed = JSON.parse(
       (await runCli(['db', 'backups', '--json', '--controller', controller.url], { cwd: p.dir })).stdout,
     ) as { id: string; verification: { status: string } }[];
