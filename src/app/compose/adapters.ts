@@ -1,6 +1,6 @@
 import type { AppAdapters } from '../adapters.js';
 import type { AppContext } from '../context.js';
-import { buildDatabaseAdapter, buildDbConnectionsSource } from './databases.js';
+import { buildBackupStore, buildDatabaseAdapter, buildDbConnectionsSource } from './databases.js';
 import { buildOutbox } from './notifications.js';
 
 /**
@@ -10,6 +10,7 @@ import { buildOutbox } from './notifications.js';
 export function appAdapters(context: () => AppContext): AppAdapters {
   return {
     database: (name, migrationsDir) => buildDatabaseAdapter(context(), name, migrationsDir),
+    backupStore: (name) => buildBackupStore(context(), name),
     dbConnections: (name) => buildDbConnectionsSource(context(), name),
     outbox: (options) => buildOutbox(context(), options),
   };

@@ -4,6 +4,7 @@ import { keptByRule, type KeepRule } from '../../core/backup-retention.js';
 import { badRequest } from '../../core/errors.js';
 import { latestVerified } from '../../core/recovery-point.js';
 import { record, type DbDeps } from './deps.js';
+import { removeOffsite } from './offsite.js';
 
 export interface PruneResult {
   deleted: string[];
@@ -36,6 +37,7 @@ export async function pruneBackups(deps: DbDeps, keep: KeepRule, protectedIds: s
     const rel = relative(root, resolve(backup.path));
     if (rel && !rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep))
       await rm(resolve(backup.path), { recursive: true, force: true });
+    await removeOffsite(deps, backup);
     await deps.store.deleteBackup(backup.id);
     deleted.push(backup.id);
   }

@@ -5,7 +5,8 @@ import { dataLossWindow, describeLoss, type DataLossWindow } from '../../core/re
 import { record, type DbDeps } from './deps.js';
 import { holdBackup } from './in-use.js';
 import { takeBackup } from './take-backup.js';
-import { verifyBackup } from './verify-backup.js';
+import { fetchIfMissing } from './offsite.js';
+import { getBackup, verifyBackup } from './verify-backup.js';
 
 export interface RestoreBackupOptions {
   /** only these tables; every other table is left untouched; default: what the backup holds */
@@ -51,6 +52,7 @@ export async function restoreBackup(
 
 async function restoreHeld(deps: DbDeps, id: string, options: RestoreBackupOptions): Promise<RestoreBackupResult> {
   const { adapter } = deps;
+  await fetchIfMissing(deps, await getBackup(deps, id));
   const verified = await verifyBackup(deps, id);
   const backup = verified.backup;
   if (!verified.ok) {

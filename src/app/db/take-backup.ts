@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { newId } from '../../core/ids.js';
 import type { Backup, BackupKind } from '../../core/model.js';
 import { record, type DbDeps } from './deps.js';
+import { copyOffsite } from './offsite.js';
 
 export interface TakeBackupOptions {
   /** default "full" */
@@ -40,6 +41,7 @@ export async function takeBackup(deps: DbDeps, options: TakeBackupOptions = {}):
     await rm(path, { recursive: true, force: true });
     throw error;
   }
+  const offsite = await copyOffsite(deps, id, result);
   const backup = await deps.store.addBackup({
     id,
     database: deps.adapter.name,
@@ -57,6 +59,7 @@ export async function takeBackup(deps: DbDeps, options: TakeBackupOptions = {}):
       purpose: options.purpose ?? 'manual',
       ...(options.slot !== undefined ? { slot: options.slot } : {}),
       verification: { status: 'pending', verifiedAt: null, restoreMs: null, detail: 'not verified yet' },
+      ...(offsite ? { offsite } : {}),
     },
   });
   await record(

@@ -86,6 +86,19 @@ export const backupsSchema = z.strictObject({
     .enum(['restore', 'checksum'])
     .default('restore')
     .describe('restore: each backup is restored into a scratch database and validated; checksum: files only'),
+  store: z
+    .strictObject({
+      type: z.literal('s3'),
+      bucket: z.string().min(1),
+      prefix: z.string().default(''),
+      endpoint: z.string().optional().describe('an S3-compatible endpoint (MinIO, Ceph…); default AWS'),
+      region: z.string().default('us-east-1'),
+      accessKeyId: z.string().optional().describe('default: the AWS SDK credential chain'),
+      secretAccessKey: z.string().optional(),
+      forcePathStyle: z.boolean().default(false).describe('bucket in the path (most S3-compatible servers)'),
+    })
+    .optional()
+    .describe('a copy of every backup in an object store, checked by sha256 after upload; default: the local dir only'),
   validate: z
     .array(
       z.strictObject({
