@@ -3,7 +3,10 @@
  * `pg_dump -Fd -j2` / `pg_restore -j2` in the same run, on a pgbench database at
  * scale 50 (5 million accounts) in a throwaway cluster (DESIGN.md "Measured, not
  * assumed"; goal: Rewind within 10% of raw). Rounds alternate which tool goes
- * first so cache warmth does not favour one side.
+ * first so cache warmth does not favour one side. `verify` is the verification
+ * of a scheduled backup: Rewind's checksums + restore into a scratch database +
+ * validation + drop, beside raw `createdb` + `pg_restore -j2` + `dropdb`;
+ * `backup+verify` is what one scheduled slot costs (goal: ≤ 1.2× raw).
  *
  *   npx tsc -p tsconfig.json --outDir dist && node dist/bench/db-backup.js
  *   REWIND_BENCH_SCALE=10 REWIND_BENCH_ROUNDS=3 … to change the size
@@ -20,7 +23,7 @@ import { startPostgres } from '../test/harness/postgres.js';
 
 export interface DbBenchRow {
   tool: 'rewind' | 'raw';
-  phase: 'backup' | 'restore' | 'total';
+  phase: 'backup' | 'restore' | 'total' | 'verify' | 'backup+verify';
   medianMs: number;
   minMs: number;
   maxMs: number;
@@ -60,9 +63,9 @@ export async function dbBench(options: { scale?: number; rounds?: number; jobs?:
     console.error(`pgbench -i -s ${scale} …`);
     run(bin('pgbench'), ['-i', '-q', '-s', String(scale)], conn.env);
     const adapter = createPostgresAdapter({ url, jobs });
-    const times: Record<'rewind' | 'raw', { backup: number[]; restore: number[] }> = {
-      rewind: { backup: [], restore: [] },
-      raw: { backup: [], restore: [] },
+    const times: Record<'rewind' | 'raw', { backup: number[]; restore: number[]; verify: number[] }> = {
+      rewind: { backup: [], restore: [], verify: [] },
+      raw: { backup: [], restore: [], verify: [] },
     };
     let n = 0;
     const rawRound = (): void => {
@@ -70,6 +73,12 @@ export async function dbBench(options: { scale?: number; rounds?: number; jobs?:
       let t = performance.now();
       run(bin('pg_dump'), ['-Fd', '-j', String(jobs), '-f', dir], conn.env);
       times.raw.backup.push(performance.now() - t);
+      t = performance.now();
+      const scratch = `raw_verify_${n}`;
+      run(bin('psql'), ['-X', '-q', '-c', `CREATE DATABASE ${scratch}`], conn.env);
+      run(bin('pg_restore'), ['--exit-on-error', '-j', String(jobs), '-d', scratch, dir], conn.env);
+      run(bin('psql'), ['-X', '-q', '-c', `DROP DATABASE ${scratch}`], conn.env);
+      times.raw.verify.push(performance.now() - t);
       t = performance.now();
       run(
         bin('pg_restore'),
@@ -84,6 +93,11 @@ export async function dbBench(options: { scale?: number; rounds?: number; jobs?:
       let t = performance.now();
       const result = await adapter.backup({ kind: 'full', dir });
       times.rewind.backup.push(performance.now() - t);
+      t = performance.now();
+      const checks = [...(await adapter.verify(result.path, result.sha256))];
+      checks.push(...(await adapter.restoreToScratch(result.path, {})).checks);
+      if (!checks.every((c) => c.ok)) throw new Error(`verification failed: ${JSON.stringify(checks)}`);
+      times.rewind.verify.push(performance.now() - t);
       t = performance.now();
       await adapter.restore(result.path, {});
       times.rewind.restore.push(performance.now() - t);
@@ -100,11 +114,13 @@ export async function dbBench(options: { scale?: number; rounds?: number; jobs?:
       }
     }
     const rows: DbBenchRow[] = [];
-    for (const phase of ['backup', 'restore', 'total'] as const) {
+    for (const phase of ['backup', 'restore', 'total', 'verify', 'backup+verify'] as const) {
       const series = (tool: 'rewind' | 'raw'): number[] =>
         phase === 'total'
           ? times[tool].backup.map((b, i) => b + (times[tool].restore[i] as number))
-          : times[tool][phase];
+          : phase === 'backup+verify'
+            ? times[tool].backup.map((b, i) => b + (times[tool].verify[i] as number))
+            : times[tool][phase];
       const raw = median(series('raw'));
       const paired = median(series('rewind').map((x, i) => x / (series('raw')[i] as number)));
       for (const tool of ['raw', 'rewind'] as const) {
@@ -140,7 +156,8 @@ export function printDbBench(rows: DbBenchRow[]): void {
     );
   }
   console.log(
-    `(${rows[0]?.rounds ?? 0} rounds; Rewind's backup also counts rows exactly under the dump's snapshot and checksums every file; its restore re-checks the checksums first)`,
+    `(${rows[0]?.rounds ?? 0} rounds; Rewind's backup also counts rows exactly under the dump's snapshot and checksums every file; its restore re-checks the checksums first; ` +
+      'its verify re-checks the checksums, reads the table of contents, restores into a scratch database and validates tables, row counts, foreign keys and indexes there)',
   );
 }
 

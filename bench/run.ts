@@ -17,7 +17,7 @@ import { proxyBench } from './proxy.js';
 
 interface DbRow {
   tool: 'rewind' | 'raw';
-  phase: 'backup' | 'restore' | 'total';
+  phase: 'backup' | 'restore' | 'total' | 'verify' | 'backup+verify';
   medianMs: number;
   rounds: number;
 }
@@ -42,7 +42,7 @@ async function optionalModule<T>(name: string, file: string): Promise<T | null> 
 }
 
 function dbFigures(rows: DbRow[]): BenchFigure[] {
-  return (['backup', 'restore', 'total'] as const).flatMap((phase) => {
+  return (['backup', 'restore', 'total', 'verify', 'backup+verify'] as const).flatMap((phase) => {
     const rewind = rows.find((row) => row.tool === 'rewind' && row.phase === phase);
     const raw = rows.find((row) => row.tool === 'raw' && row.phase === phase);
     if (!rewind) return [];

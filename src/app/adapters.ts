@@ -1,4 +1,5 @@
 import type { RewindEvent } from '../core/model.js';
+import type { BackupStore } from '../core/ports/backup-store.js';
 import type { DatabaseAdapter } from '../core/ports/database.js';
 import type { DnsProvider } from '../core/ports/dns.js';
 import type { SignalSource } from '../core/ports/signal-source.js';
@@ -34,6 +35,8 @@ export interface AppAdapters {
    * config; `migrationsDir` is where SQL migrations are read. The caller closes it.
    */
   database(name: string, migrationsDir: string): DatabaseAdapter;
+  /** `databases.<name>.backups.store`: where copies of its backups go off the host; null: the local dir only */
+  backupStore?(name: string): BackupStore | null;
   /** the connection-use signal (`dbConnectionsPercent`) of `databases.<name>` */
   dbConnections(name: string): ClosableSource;
   /** delivery to `notifications.channels`; null when none is configured */

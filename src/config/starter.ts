@@ -58,4 +58,21 @@ policy:
   automatic: true             # false: a fired trigger waits for \`rewind approve\`
   cooldownPeriod: 300s        # no second automatic rollback within this
   maximumRetries: 5
+
+# Backups and recovery points (docs/backups.md): the leader takes a backup on the
+# schedule, restores each one into a scratch database to prove it restores, keeps
+# what \`keep\` says and warns once when the newest verified backup is older than rpo.
+# databases:
+#   main:
+#     engine: postgres                      # or mysql, sqlite (url is then a file)
+#     url: \${DATABASE_URL}
+#     backups:
+#       dir: .rewind/backups
+#       schedule: "*/15 * * * *"            # cron; a sixth, first field is seconds
+#       rpo: 1h                             # newest verified backup must be younger
+#       rto: 30m                            # a verification restore must be faster
+#       verify: restore                     # or checksum (files only)
+#       keep: { last: 24, daily: 7, weekly: 4 }
+#       validate:
+#         - { name: users present, sql: "SELECT count(*) > 0 FROM users" }
 `;

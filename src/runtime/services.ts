@@ -15,6 +15,7 @@ import { liveReleasesRestored, localRuntime } from './local/index.js';
 import { startServingWatch } from '../app/ops/serving-watch.js';
 import { reloadConfig, runningConfig } from '../app/ops/reload.js';
 import { reloadRoutes } from '../server/reload-routes.js';
+import { startBackupSchedules } from '../app/db/backup-schedule.js';
 import { monitorFor } from '../app/monitor/index.js';
 import { recordServices } from './record.js';
 
@@ -50,6 +51,7 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
     services: [
       ...(local.services ?? []),
       async (ctx) => startHousekeeping(ctx),
+      async (ctx) => startBackupSchedules(ctx), // scheduled backups, their verification and the RPO watch
       ...record.services,
       // the term starts at once; the monitor follows when the live releases are back
       async (ctx) => {

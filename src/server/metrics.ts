@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReleaseStatus, RewindEvent } from '../core/model.js';
 import type { Store } from '../core/ports/store.js';
 import type { EvaluationMeter } from '../app/monitor/evaluation-meter.js';
+import { exportBackupGauges } from './backup-metrics.js';
 
 /** Options of `createControllerMetrics`. */
 export interface ControllerMetricsOptions {
@@ -93,6 +94,7 @@ export function createControllerMetrics(options: ControllerMetricsOptions): Cont
     },
   });
 
+  exportBackupGauges(registry, store);
   if (options.evaluations) exportEvaluations(registry, options.evaluations, options.lagBuckets ?? LAG_BUCKETS);
 
   const pending = new Set<Promise<void>>();

@@ -34,6 +34,11 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
     ],
   },
   {
+    name: 'a backup schedule that is not a cron expression',
+    yaml: `${HEAD}databases:\n  shop:\n    engine: sqlite\n    url: shop.db\n    backups: { schedule: "every hour" }\n`,
+    expect: ['r.yaml:15:26 databases.shop.backups.schedule: expected a cron expression'],
+  },
+  {
     name: 'an unknown metric',
     yaml: `${HEAD}    triggers:\n      - metric: errorRatio\n        above: 0.1\n`,
     expect: ['r.yaml:12:17 services.api.triggers[0].metric: unknown metric "errorRatio"'],

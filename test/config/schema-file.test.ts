@@ -15,6 +15,17 @@ describe('generated schema and starter file', () => {
     expect(result.config?.services.web?.driver.type).toBe('local');
   });
 
+  it('the commented `backups:` example of the starter file validates once uncommented', () => {
+    const block = STARTER_CONFIG.slice(STARTER_CONFIG.indexOf('# databases:')).replace(/^# /gm, '');
+    const result = checkConfig('rewind.yaml', STARTER_CONFIG + block, { DATABASE_URL: 'postgres://u@h/db' });
+    expect(result.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(result.config?.databases.main?.backups).toMatchObject({
+      schedule: '*/15 * * * *',
+      rpo: '1h',
+      keep: { last: 24, daily: 7, weekly: 4 },
+    });
+  });
+
   it('applies defaults from the one schema', () => {
     const { config } = checkConfig(
       'r.yaml',

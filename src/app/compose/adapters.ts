@@ -1,6 +1,6 @@
 import type { AppAdapters } from '../adapters.js';
 import type { AppContext } from '../context.js';
-import { buildDatabaseAdapter, buildDbConnectionsSource } from './databases.js';
+import { buildBackupStore, buildDatabaseAdapter, buildDbConnectionsSource } from './databases.js';
 import { buildOutbox } from './notifications.js';
 import { buildDnsProvider } from './dns.js';
 
@@ -11,6 +11,7 @@ import { buildDnsProvider } from './dns.js';
 export function appAdapters(context: () => AppContext): AppAdapters {
   return {
     database: (name, migrationsDir) => buildDatabaseAdapter(context(), name, migrationsDir),
+    backupStore: (name) => buildBackupStore(context(), name),
     dbConnections: (name) => buildDbConnectionsSource(context(), name),
     outbox: (options) => buildOutbox(context(), options),
     dns: (name) => buildDnsProvider(context(), name),

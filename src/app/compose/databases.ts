@@ -7,6 +7,8 @@ import { withCommandMigrations } from '../../database/command-migrations/index.j
 import { createMysqlAdapter } from '../../database/mysql/index.js';
 import { createPostgresAdapter } from '../../database/postgres/index.js';
 import { createSqliteAdapter } from '../../database/sqlite/index.js';
+import { createS3BackupStore } from '../../database/stores/s3.js';
+import type { BackupStore } from '../../core/ports/backup-store.js';
 import { createDbConnectionsSource } from '../../monitor/providers/db-connections.js';
 import type { ClosableSource } from '../adapters.js';
 import type { AppContext } from '../context.js';
@@ -67,4 +69,21 @@ function engineAdapter(ctx: AppContext, name: string, config: DatabaseConfig, mi
 export function buildDbConnectionsSource(ctx: AppContext, name: string): ClosableSource {
   const config = configOf(ctx, name);
   return createDbConnectionsSource({ name, engine: config.engine, url: config.url, redact: ctx.redact });
+}
+
+/** `databases.<name>.backups.store`: the object store its backups are copied to, or null (the local dir only). */
+export function buildBackupStore(ctx: AppContext, name: string): BackupStore | null {
+  const store = configOf(ctx, name).backups.store;
+  if (!store) return null;
+  return createS3BackupStore({
+    bucket: store.bucket,
+    prefix: store.prefix,
+    region: store.region,
+    forcePathStyle: store.forcePathStyle,
+    ...(store.endpoint ? { endpoint: store.endpoint } : {}),
+    ...(store.accessKeyId && store.secretAccessKey
+      ? { credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } }
+      : {}),
+    redact: ctx.redact,
+  });
 }

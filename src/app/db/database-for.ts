@@ -68,6 +68,7 @@ export function databaseFor(ctx: AppContext, name?: string): DatabaseHandle {
   );
   const backupDir = resolve(ctx.loaded.baseDir, config.backups.dir, key);
   const adapter = ctx.adapters.database(key, migrationsDir);
+  const offsite = ctx.adapters.backupStore?.(key) ?? null;
   ctx.cleanup.push(() => adapter.close());
   const handle: DatabaseHandle = {
     name: key,
@@ -79,12 +80,14 @@ export function databaseFor(ctx: AppContext, name?: string): DatabaseHandle {
       adapter,
       clock: ctx.clock,
       dir: backupDir,
+      offsite,
       // audit events go through the app's emit: redacted, and seen by SSE and notifications
       store: {
         addBackup: (b) => ctx.store.addBackup(b),
         getBackup: (id) => ctx.store.getBackup(id),
         listBackups: (q) => ctx.store.listBackups(q),
         deleteBackup: (id) => ctx.store.deleteBackup(id),
+        setBackupManifest: (id, manifest) => ctx.store.setBackupManifest(id, manifest),
         appendEvent: (event) => ctx.emit(event),
       },
       ...(options.emit

@@ -1,12 +1,15 @@
 import type { Backup, BackupKind } from '../../core/model.js';
 import type { MigrationStatus, ValidationCheck } from '../../core/ports/database.js';
 import { ExitCode, UserError } from '../../core/errors.js';
+import type { DataLossWindow, RecoveryPoint, Verification } from '../../core/recovery-point.js';
+import { latestVerified, verificationOf } from '../../core/recovery-point.js';
 import type { AppContext } from '../context.js';
 import { databaseFor } from './database-for.js';
 import type { DbEvent } from './deps.js';
 import { expectedTables } from './expected-tables.js';
 import { migrateDown } from './migrate-down.js';
 import { restoreBackup } from './restore-backup.js';
+import { recoveryPointOf } from './rpo-watch.js';
 import { applyRetention } from './retention.js';
 import { takeBackup } from './take-backup.js';
 import { listBackups, verifyBackup } from './verify-backup.js';
@@ -25,6 +28,8 @@ export interface BackupView {
   purpose: string;
   /** the release it guards, when taken for a deploy */
   guards: { service: string; environment: string; revision: number } | null;
+  /** whether it was shown to restore: passed, failed or pending */
+  verification: Verification;
 }
 
 export interface DbStatusView {
@@ -35,7 +40,8 @@ export interface DbStatusView {
   connections: number;
   maxConnections: number;
   migration: MigrationStatus & { pending: string[] };
-  backups: { count: number; latest: BackupView | null };
+  /** the recovery point: the newest verified backup's age against `backups.rpo` */
+  backups: { count: number; latest: BackupView | null } & RecoveryPoint;
 }
 
 export interface Who {
@@ -62,6 +68,7 @@ export interface DbApi {
     message: string;
     checks: ValidationCheck[];
     quarantineSuffix: string | null;
+    dataLossWindow: DataLossWindow;
   }>;
   migrateDown(
     who: Who,
@@ -98,12 +105,27 @@ export function backupView(backup: Backup): BackupView {
       backup.service && backup.environment && backup.revision !== null
         ? { service: backup.service, environment: backup.environment, revision: backup.revision }
         : null,
+    verification: verificationOf(backup),
   };
 }
 
 /** `<table>_quarantine_<utc yyyymmddhhmmss>`: sortable, and short enough for PostgreSQL's 63-character names. */
 export function quarantineSuffix(now: number): string {
   return new Date(now).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+/** `rewind db restore latest`: the newest backup that passed verification by restore. */
+export const LATEST = 'latest';
+
+async function latestVerifiedId(ctx: AppContext, database: string): Promise<string> {
+  const backup = latestVerified(await ctx.store.listBackups({ database }));
+  if (!backup)
+    throw new UserError(
+      'NO_VERIFIED_BACKUP',
+      `database ${database} has no verified backup — \`latest\` means the newest backup that passed verification; see \`rewind db backups\``,
+      { status: 404 },
+    );
+  return backup.id;
 }
 
 export function createDbApi(ctx: AppContext): DbApi {
@@ -127,7 +149,11 @@ export function createDbApi(ctx: AppContext): DbApi {
           ...status.migration,
           pending: status.migration.available.filter((m) => !applied.has(m.version)).map((m) => m.version),
         },
-        backups: { count: backups.length, latest: backups[0] ? backupView(backups[0]) : null },
+        backups: {
+          count: backups.length,
+          latest: backups[0] ? backupView(backups[0]) : null,
+          ...(await recoveryPointOf(ctx, db.name)),
+        },
       };
     },
     async backup(who, request) {
@@ -149,8 +175,9 @@ export function createDbApi(ctx: AppContext): DbApi {
       const result = await verifyBackup(deps, id);
       return { id, ok: result.ok, checks: result.checks };
     },
-    async restore(who, id, request) {
+    async restore(who, requested, request) {
       const { deps } = open(who);
+      const id = requested === LATEST ? await latestVerifiedId(ctx, deps.adapter.name) : requested;
       const suffix = request.quarantine ? quarantineSuffix(ctx.clock.now()) : null;
       const result = await restoreBackup(deps, id, {
         ...(request.tables?.length ? { tables: request.tables } : {}),
@@ -163,6 +190,7 @@ export function createDbApi(ctx: AppContext): DbApi {
         message: result.message,
         checks: result.checks,
         quarantineSuffix: suffix,
+        dataLossWindow: result.dataLossWindow,
       };
     },
     async migrateDown(who, request) {

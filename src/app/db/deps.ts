@@ -1,9 +1,13 @@
 import type { Clock } from '../../core/clock.js';
+import type { BackupStore } from '../../core/ports/backup-store.js';
 import type { DatabaseAdapter } from '../../core/ports/database.js';
 import type { Store } from '../../core/ports/store.js';
 
 /** The slice of the Store the database use cases need. */
-export type DbStore = Pick<Store, 'addBackup' | 'getBackup' | 'listBackups' | 'deleteBackup' | 'appendEvent'>;
+export type DbStore = Pick<
+  Store,
+  'addBackup' | 'getBackup' | 'listBackups' | 'deleteBackup' | 'setBackupManifest' | 'appendEvent'
+>;
 
 /** Progress and audit events of the database use cases; also appended to the store. */
 export interface DbEvent {
@@ -24,6 +28,8 @@ export interface DbDeps {
   dir: string;
   /** progress for a CLI or SSE stream; the audit trail goes to the store either way */
   emit?: (event: DbEvent) => void;
+  /** where copies of each backup go off the host; default none (the local dir only) */
+  offsite?: BackupStore | null;
   /** who asked; default "rewind" */
   actor?: string;
 }

@@ -11,3 +11,6 @@ export { databaseStepHandlers } from './step-handlers.js';
 export { migrateForRelease, planDatabase } from './coordinated.js';
 export { applyRetention, backupsInUse } from './retention.js';
 export { expectedTables } from './expected-tables.js';
+export { startBackupSchedules, type BackupScheduleOptions } from './backup-schedule.js';
+export { verifyByRestore, type VerifyByRestoreOptions } from './verify-by-restore.js';
+export { recoveryPointOf } from './rpo-watch.js';

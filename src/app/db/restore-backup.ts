@@ -1,9 +1,12 @@
 import { errorMessage, UserError } from '../../core/errors.js';
 import type { Backup } from '../../core/model.js';
 import type { ValidationCheck } from '../../core/ports/database.js';
+import { dataLossWindow, describeLoss, type DataLossWindow } from '../../core/recovery-point.js';
 import { record, type DbDeps } from './deps.js';
+import { holdBackup } from './in-use.js';
 import { takeBackup } from './take-backup.js';
-import { verifyBackup } from './verify-backup.js';
+import { fetchIfMissing } from './offsite.js';
+import { getBackup, verifyBackup } from './verify-backup.js';
 
 export interface RestoreBackupOptions {
   /** only these tables; every other table is left untouched; default: what the backup holds */
@@ -21,6 +24,8 @@ export interface RestoreBackupResult {
   safety: Backup;
   message: string;
   checks: ValidationCheck[];
+  /** the writes this restore took away: after the backup's consistent point, up to now */
+  dataLossWindow: DataLossWindow;
 }
 
 /**
@@ -37,7 +42,17 @@ export async function restoreBackup(
   id: string,
   options: RestoreBackupOptions = {},
 ): Promise<RestoreBackupResult> {
+  const release = holdBackup(id);
+  try {
+    return await restoreHeld(deps, id, options);
+  } finally {
+    release();
+  }
+}
+
+async function restoreHeld(deps: DbDeps, id: string, options: RestoreBackupOptions): Promise<RestoreBackupResult> {
   const { adapter } = deps;
+  await fetchIfMissing(deps, await getBackup(deps, id));
   const verified = await verifyBackup(deps, id);
   const backup = verified.backup;
   if (!verified.ok) {
@@ -120,8 +135,15 @@ export async function restoreBackup(
       );
     }
   }
-  await record(deps, 'restore.succeeded', `restored ${id}: ${message}`, { backupId: id, safetyId: safety.id, checks });
-  return { outcome: 'restored', backup, safety, message, checks };
+  const window = dataLossWindow(backup, deps.clock.now());
+  const loss = describeLoss(window, tables.length ? `tables ${tables.join(', ')}` : `database ${adapter.name}`);
+  await record(deps, 'restore.succeeded', `restored ${id}: ${message}; ${loss}`, {
+    backupId: id,
+    safetyId: safety.id,
+    checks,
+    dataLossWindow: window,
+  });
+  return { outcome: 'restored', backup, safety, message: `${message}; ${loss}`, checks, dataLossWindow: window };
 }
 
 function expectationsOf(backup: Backup, tables: string[]): { tables: string[]; rowCounts?: Record<string, number> } {

@@ -1,6 +1,7 @@
 import type { Backup, ReleaseStatus } from '../../core/model.js';
 import type { AppContext } from '../context.js';
 import type { DatabaseHandle } from './database-for.js';
+import { heldBackups } from './in-use.js';
 import type { PruneResult } from './prune-backups.js';
 import { pruneBackups } from './prune-backups.js';
 
@@ -32,9 +33,10 @@ export async function backupsInUse(ctx: AppContext, db: DatabaseHandle): Promise
   return [...ids];
 }
 
-/** Retention after each backup: the `backups.keep` newest plus every backup in use. */
+/** Retention after each backup: what `backups.keep` says, the newest verified, and every backup in use. */
 export async function applyRetention(ctx: AppContext, db: DatabaseHandle, actor?: string): Promise<PruneResult> {
-  return pruneBackups(db.deps(actor ? { actor } : {}), db.config.backups.keep, await backupsInUse(ctx, db));
+  const protectedIds = [...(await backupsInUse(ctx, db)), ...heldBackups()];
+  return pruneBackups(db.deps(actor ? { actor } : {}), db.config.backups.keep, protectedIds);
 }
 
 /** The pre-migration backup that puts the schema back to `schemaVersion`, taken for a release in (afterRevision, upToRevision]. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { newId } from '../../core/ids.js';
 import type { Backup, BackupKind } from '../../core/model.js';
 import { record, type DbDeps } from './deps.js';
+import { copyOffsite } from './offsite.js';
 
 export interface TakeBackupOptions {
   /** default "full" */
@@ -12,8 +13,10 @@ export interface TakeBackupOptions {
   guards?: { service: string; environment: string; revision: number } | null;
   /** schema version the release needs; default: the migration head the adapter reads */
   schemaVersion?: string | null;
-  /** why it was taken, kept in the catalog manifest: "manual", "pre-deploy", "safety"; default "manual" */
+  /** why it was taken, kept in the catalog manifest: "manual", "pre-deploy", "safety", "scheduled"; default "manual" */
   purpose?: string;
+  /** the schedule slot (ms) a scheduled backup was taken for: one backup per slot */
+  slot?: number;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function takeBackup(deps: DbDeps, options: TakeBackupOptions = {}):
     await rm(path, { recursive: true, force: true });
     throw error;
   }
+  const offsite = await copyOffsite(deps, id, result);
   const backup = await deps.store.addBackup({
     id,
     database: deps.adapter.name,
@@ -50,7 +54,13 @@ export async function takeBackup(deps: DbDeps, options: TakeBackupOptions = {}):
     environment: options.guards?.environment ?? null,
     revision: options.guards?.revision ?? null,
     createdAt: deps.clock.now(),
-    manifest: { ...result.manifest, purpose: options.purpose ?? 'manual' },
+    manifest: {
+      ...result.manifest,
+      purpose: options.purpose ?? 'manual',
+      ...(options.slot !== undefined ? { slot: options.slot } : {}),
+      verification: { status: 'pending', verifiedAt: null, restoreMs: null, detail: 'not verified yet' },
+      ...(offsite ? { offsite } : {}),
+    },
   });
   await record(
     deps,
@@ -62,6 +72,7 @@ export async function takeBackup(deps: DbDeps, options: TakeBackupOptions = {}):
       sizeBytes: result.sizeBytes,
       durationMs: deps.clock.now() - startedAt,
       purpose: options.purpose ?? 'manual',
+      ...(options.slot !== undefined ? { slot: options.slot } : {}),
     },
   );
   return backup;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { BackupView } from '../../app/db/db-api.js';
+import type { BackupView, DbStatusView } from '../../app/db/db-api.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import type { ValidationCheck } from '../../core/ports/database.js';
 import { action } from '../action.js';
@@ -19,8 +19,15 @@ const backupRow = (b: BackupView): (string | number | null)[] => [
   b.purpose,
   b.guards ? `${b.guards.service}/${b.guards.environment} r${b.guards.revision}` : null,
   time(b.createdAt),
+  b.verification.status,
 ];
-const BACKUP_HEADER = ['ID', 'KIND', 'TABLES', 'BYTES', 'SCHEMA', 'PURPOSE', 'GUARDS', 'CREATED'];
+const BACKUP_HEADER = ['ID', 'KIND', 'TABLES', 'BYTES', 'SCHEMA', 'PURPOSE', 'GUARDS', 'CREATED', 'VERIFIED'];
+const recoveryLine = (b: DbStatusView['backups']): string =>
+  `recovery point: ${b.latestVerified ? `${b.latestVerified}, ${Math.round(b.verifiedAgeSeconds ?? 0)} s old` : 'no verified backup'}` +
+  (b.rpoMet === null ? '' : `; rpo ${b.rpoSeconds} s ${b.rpoMet ? color.green('met') : color.red('MISSED')}`) +
+  (b.rtoMet === null
+    ? ''
+    : `; restore ${b.restoreSeconds} s, rto ${b.rtoSeconds} s ${b.rtoMet ? 'met' : color.red('MISSED')}`);
 const checkLines = (checks: ValidationCheck[]): string[] =>
   checks.map((c) => `${c.ok ? color.green('ok') : color.red('FAILED')}  ${c.name}: ${c.detail}`);
 
@@ -33,6 +40,7 @@ export async function dbStatus(options: DbOptions): Promise<number> {
         `${s.database}: ${s.engine} ${s.engineVersion}, ${s.readOnly ? color.yellow('READ-ONLY') : 'read-write'}, ${s.connections}/${s.maxConnections} connections`,
         `schema: ${s.migration.current ?? 'no migrations applied'}${s.migration.pending.length ? `; pending ${s.migration.pending.join(', ')}` : ''}`,
         `backups: ${s.backups.count}${s.backups.latest ? `, latest ${s.backups.latest.id} (${s.backups.latest.kind}, ${time(s.backups.latest.createdAt)})` : ''}`,
+        recoveryLine(s.backups),
       ]);
     return ExitCode.ok;
   });
@@ -106,7 +114,8 @@ export async function dbRestore(
   return withDb(options, `restoring ${id}`, async ({ api, who }) => {
     if (!options.yes) {
       // a restore replaces rows: say exactly what would happen, change nothing (exit 2)
-      const backup = (await api.backups(who)).find((b) => b.id === id);
+      const latest = id === 'latest';
+      const backup = (await api.backups(who)).find((b) => (latest ? b.verification.status === 'passed' : b.id === id));
       if (!backup)
         throw new UserError('NOT_FOUND', `backup ${id} not found — list them with \`rewind db backups\``, {
           status: 404,
@@ -117,11 +126,12 @@ export async function dbRestore(
           ? `tables ${backup.tables.join(', ')}`
           : `the whole database (${backup.tables.length} tables)`;
       const plan = [
-        `verify the checksums of ${id} (${backup.kind}, ${time(backup.createdAt)}, schema ${backup.schemaVersion ?? 'none'})`,
+        `verify the checksums of ${backup.id} (${backup.kind}, ${time(backup.createdAt)}, schema ${backup.schemaVersion ?? 'none'}${latest ? ', the newest verified backup' : ''})`,
         `take a safety backup of the current ${tables.length ? 'tables' : 'database'}`,
         'stop writes (read-only)',
         `restore ${what} into ${backup.database}${options.quarantine ? ', keeping the current rows in <table>_quarantine_<time>' : ''}`,
         'validate (tables, row counts, foreign keys), then allow writes again',
+        `state the data-loss window: writes made after ${time(backup.createdAt)} are not in the restored database`,
       ];
       throw new UserError(
         'CONFIRMATION_REQUIRED',
@@ -219,7 +229,7 @@ export function register(program: Command): void {
     .action(action(dbBackup));
   sub('backups', 'the backup catalog, newest first').action(action(dbBackups));
   sub('verify <id>', 'check a backup’s checksums and that the engine can read it').action(action(dbVerify));
-  sub('restore <id>', 'restore a backup behind a safety backup and read-only')
+  sub('restore <id>', 'restore a backup (an id, or latest: the newest verified) behind a safety backup and read-only')
     .option('--table <name...>', 'only these tables; the rest is untouched')
     .option('--quarantine', 'keep the current rows of each restored table in <table>_quarantine_<time>', false)
     .option('--yes', 'really restore (without it: print what would happen, exit 2)', false)

@@ -57,6 +57,59 @@ export const environmentSchema = z.strictObject({
   policy: policySchema.partial().optional().describe('overrides of the top-level policy'),
 });
 
+/** Retention: the newest N, or the newest `last` plus one per day for `daily` days and one per week for `weekly` weeks. */
+export const keepSchema = z.union([
+  z.number().int().min(1),
+  z.strictObject({
+    last: z.number().int().min(0).default(0).describe('the newest N backups'),
+    daily: z.number().int().min(0).default(0).describe('the newest backup of each of the last N days (UTC)'),
+    weekly: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('the newest backup of each of the last N weeks (UTC, from Monday)'),
+  }),
+]);
+
+export const backupsSchema = z.strictObject({
+  dir: z.string().default('.rewind/backups').describe('where backups are written, relative to rewind.yaml'),
+  keep: keepSchema.default(20).describe('retention: 20, or { last, daily, weekly }'),
+  jobs: z.number().int().min(1).max(32).default(2),
+  schedule: z
+    .string()
+    .optional()
+    .describe('cron expression (an optional first field is seconds) on which the leader takes a full backup'),
+  rpo: duration('recovery point objective: the newest verified backup must be younger').optional(),
+  rto: duration('recovery time objective: a verification restore must be faster').optional(),
+  verify: z
+    .enum(['restore', 'checksum'])
+    .default('restore')
+    .describe('restore: each backup is restored into a scratch database and validated; checksum: files only'),
+  store: z
+    .strictObject({
+      type: z.literal('s3'),
+      bucket: z.string().min(1),
+      prefix: z.string().default(''),
+      endpoint: z.string().optional().describe('an S3-compatible endpoint (MinIO, Ceph…); default AWS'),
+      region: z.string().default('us-east-1'),
+      accessKeyId: z.string().optional().describe('default: the AWS SDK credential chain'),
+      secretAccessKey: z.string().optional(),
+      forcePathStyle: z.boolean().default(false).describe('bucket in the path (most S3-compatible servers)'),
+    })
+    .optional()
+    .describe('a copy of every backup in an object store, checked by sha256 after upload; default: the local dir only'),
+  validate: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        sql: z.string().min(1).describe('a query whose first column of the first row must be true or non-zero'),
+      }),
+    )
+    .default([])
+    .describe('extra checks run on the scratch copy of each verified backup'),
+});
+
 export const databaseSchema = z.strictObject({
   engine: z.enum(['postgres', 'mysql', 'sqlite']),
   url: z.string().describe('connection URL (postgres://, mysql://) or file path for sqlite'),
@@ -78,13 +131,7 @@ export const databaseSchema = z.strictObject({
     ])
     .optional()
     .describe('`tool: sql` runs the files in `dir`; `tool: command` runs your own tool (argv, no shell)'),
-  backups: z
-    .strictObject({
-      dir: z.string().default('.rewind/backups'),
-      keep: z.number().int().min(1).default(20),
-      jobs: z.number().int().min(1).max(32).default(2),
-    })
-    .default({ dir: '.rewind/backups', keep: 20, jobs: 2 }),
+  backups: backupsSchema.default({ dir: '.rewind/backups', keep: 20, jobs: 2, verify: 'restore', validate: [] }),
   rollback: z
     .enum(['migrate-down', 'restore'])
     .default('migrate-down')

@@ -35,6 +35,20 @@ export interface ValidationCheck {
   detail: string;
 }
 
+/** A configured check run on a scratch copy: passes when the first column of the first row is true or non-zero. */
+export interface ValidationQuery {
+  name: string;
+  sql: string;
+}
+
+/** What restoring a backup into a scratch copy showed; the copy is gone when this is returned. */
+export interface ScratchRestore {
+  /** time the restore itself took (not the validation) */
+  restoreMs: number;
+  /** tables present, row counts as recorded in the manifest, constraints, then each query */
+  checks: ValidationCheck[];
+}
+
 export interface MigrationStatus {
   current: string | null;
   applied: string[];
@@ -93,6 +107,14 @@ export interface DatabaseAdapter {
   /** checksums of every file (and of manifest.json against `expectedSha256` when given), then an engine read of the dump */
   verify(path: string, expectedSha256?: string): Promise<ValidationCheck[]>;
   restore(path: string, options: { tables?: string[]; quarantineSuffix?: string }): Promise<string>;
+  /**
+   * Restores the backup into a scratch copy beside the database (PostgreSQL: a
+   * temporary database on the same server; MySQL: a temporary schema; SQLite: a
+   * temporary file), validates the copy as a real restore is validated, then drops
+   * it. A restore that fails is a failed check, not a throw; the live database is
+   * never touched. The checksums are not checked again: call `verify` first.
+   */
+  restoreToScratch(path: string, options: { queries?: ValidationQuery[] }): Promise<ScratchRestore>;
   setReadOnly(on: boolean): Promise<void>;
   status(): Promise<DatabaseStatus>;
   migrationStatus(dir: string): Promise<MigrationStatus>;

@@ -107,6 +107,8 @@ export interface Store {
   getBackup(id: string): Promise<Backup | null>;
   listBackups(query?: { database?: string }): Promise<Backup[]>;
   deleteBackup(id: string): Promise<void>;
+  /** replaces the catalog manifest of a backup (its verification is recorded there); null when it is gone */
+  setBackupManifest(id: string, manifest: Record<string, unknown>): Promise<Backup | null>;
 
   // signals
   recordSamples(samples: SignalSample[]): Promise<void>;
@@ -206,6 +208,7 @@ export const STORE_WRITES = [
   'decideApproval',
   'addBackup',
   'deleteBackup',
+  'setBackupManifest',
   'recordSamples',
   'pruneSamples',
   'enqueue',

@@ -1,14 +1,15 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { UserError } from '../../core/errors.js';
-import type { DatabaseAdapter, ValidationCheck } from '../../core/ports/database.js';
+import type { DatabaseAdapter } from '../../core/ports/database.js';
 import { migrateDown, migrateUp, migrationStatus } from '../migrations/migration-runner.js';
 import { requireBinary } from '../shared/binaries.js';
-import { assertChecks, checkFiles } from '../shared/manifest.js';
+import { assertChecks, checkFiles, readManifest } from '../shared/manifest.js';
 import { checkDumpComplete, myBackup } from './backup.js';
-import { countRows, listForeignKeys, listTables, orphanQuery } from './catalog.js';
 import { createMyConnection } from './connection.js';
 import { createMyMigrationSession } from './migration-session.js';
 import { restoreTables, restoreWhole } from './restore.js';
+import { myRestoreToScratch } from './scratch.js';
+import { myValidate } from './validate.js';
 
 /** Options of {@link createMysqlAdapter}. */
 export interface MysqlAdapterOptions {
@@ -110,37 +111,13 @@ export function createMysqlAdapter(options: MysqlAdapterOptions): DatabaseAdapte
     migrateUp: (dir, toVersion) => migrateUp(session, dir, toVersion),
     migrateDown: (dir, toVersion, downOptions) => migrateDown(session, dir, toVersion, downOptions),
 
-    validate: (expected = {}) =>
-      conn.withClient(async (c) => {
-        const checks: ValidationCheck[] = [];
-        const present = new Set(await listTables(c));
-        for (const t of expected.tables ?? [])
-          checks.push({ name: `table ${t}`, ok: present.has(t), detail: present.has(t) ? 'present' : 'missing' });
-        for (const fk of await listForeignKeys(c)) {
-          const [rows] = await c.query<RowDataPacket[]>(orphanQuery(fk));
-          const n = Number(rows[0]?.n ?? 0);
-          checks.push({
-            name: `foreign key ${fk.child}.${fk.name}`,
-            ok: n === 0,
-            detail:
-              n === 0
-                ? `every ${fk.child} row has its ${fk.parent}`
-                : `${n} rows of ${fk.child} have no match in ${fk.parent}`,
-          });
-        }
-        const wanted = Object.entries(expected.rowCounts ?? {}).filter(([t]) => present.has(t));
-        const actual = await countRows(
-          c,
-          wanted.map(([t]) => t),
-        );
-        for (const [t, n] of wanted)
-          checks.push({
-            name: `rows ${t}`,
-            ok: actual[t] === n,
-            detail: actual[t] === n ? `${n} rows` : `${actual[t]} rows, expected ${n}`,
-          });
-        return checks;
-      }),
+    validate: (expected = {}) => conn.withClient((c) => myValidate(c, expected)),
+
+    async restoreToScratch(path, scratchOptions) {
+      // the caller checked the checksums just before (verify): hashing every file twice doubles the cost
+      const manifest = await readManifest(path);
+      return myRestoreToScratch(conn, client(), { path, manifest, queries: scratchOptions.queries ?? [] });
+    },
     close: async () => {},
   };
 }

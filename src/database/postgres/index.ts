@@ -2,12 +2,13 @@ import type { DatabaseAdapter, DatabaseStatus } from '../../core/ports/database.
 import { UserError } from '../../core/errors.js';
 import { migrateDown, migrateUp, migrationStatus } from '../migrations/migration-runner.js';
 import { requireBinary, postgresBinDirs } from '../shared/binaries.js';
-import { assertChecks, checkFiles } from '../shared/manifest.js';
+import { assertChecks, checkFiles, readManifest } from '../shared/manifest.js';
 import { runProcess } from '../shared/run-process.js';
 import { DUMP_DIR, pgBackup } from './backup.js';
 import { createPgConnection, ident } from './connection.js';
 import { createPgMigrationSession } from './migration-session.js';
 import { restoreTables, restoreWhole } from './restore.js';
+import { pgRestoreToScratch } from './scratch.js';
 import { pgValidate } from './validate.js';
 import { join } from 'node:path';
 
@@ -90,6 +91,13 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): Database
         });
       }
       return restoreWhole(conn, binaries, request);
+    },
+
+    async restoreToScratch(path, scratchOptions) {
+      // the caller checked the checksums just before (verify): hashing every file twice doubles the cost
+      const manifest = await readManifest(path);
+      const request = { path, manifest, queries: scratchOptions.queries ?? [] };
+      return pgRestoreToScratch(conn, bin('pg_restore'), jobs, request);
     },
 
     /**

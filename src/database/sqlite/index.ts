@@ -2,11 +2,19 @@ import { copyFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../../core/errors.js';
-import type { BackupManifest, DatabaseAdapter, ValidationCheck } from '../../core/ports/database.js';
+import type { BackupManifest, DatabaseAdapter } from '../../core/ports/database.js';
 import { migrateDown, migrateUp, migrationStatus } from '../migrations/migration-runner.js';
-import { quoteName } from '../shared/identifiers.js';
-import { assertChecks, checkFiles, describeFiles, ensureEmptyDir, writeManifest } from '../shared/manifest.js';
+import {
+  assertChecks,
+  checkFiles,
+  readManifest,
+  describeFiles,
+  ensureEmptyDir,
+  writeManifest,
+} from '../shared/manifest.js';
 import { createSqliteMigrationSession } from './migration-session.js';
+import { sqliteRestoreToScratch } from './scratch.js';
+import { sqliteCount, sqliteTables, sqliteValidate } from './validate.js';
 
 /** Options of {@link createSqliteAdapter}. */
 export interface SqliteAdapterOptions {
@@ -42,14 +50,8 @@ export function createSqliteAdapter(options: SqliteAdapterOptions): DatabaseAdap
     handle.close();
     handle = null;
   };
-  const tables = (d: Database.Database): string[] =>
-    (
-      d
-        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-        .all() as { name: string }[]
-    ).map((r) => r.name);
-  const count = (d: Database.Database, t: string): number =>
-    (d.prepare(`SELECT count(*) AS n FROM ${quoteName(t, '"')}`).get() as { n: number }).n;
+  const tables = sqliteTables;
+  const count = sqliteCount;
   const session = createSqliteMigrationSession(db);
 
   return {
@@ -166,32 +168,12 @@ export function createSqliteAdapter(options: SqliteAdapterOptions): DatabaseAdap
     migrateUp: (dir, toVersion) => migrateUp(session, dir, toVersion),
     migrateDown: (dir, toVersion, downOptions) => migrateDown(session, dir, toVersion, downOptions),
 
-    async validate(expected = {}) {
-      const checks: ValidationCheck[] = [];
-      const present = new Set(tables(db()));
-      for (const t of expected.tables ?? [])
-        checks.push({ name: `table ${t}`, ok: present.has(t), detail: present.has(t) ? 'present' : 'missing' });
-      const broken = db().pragma('foreign_key_check') as { table: string; parent: string }[];
-      checks.push({
-        name: 'foreign keys',
-        ok: broken.length === 0,
-        detail:
-          broken.length === 0
-            ? 'foreign_key_check found nothing'
-            : `${broken.length} rows without parent: ${[...new Set(broken.map((b) => `${b.table}→${b.parent}`))].join(', ')}`,
-      });
-      const integrity = db().pragma('integrity_check', { simple: true });
-      checks.push({ name: 'integrity_check', ok: integrity === 'ok', detail: String(integrity) });
-      for (const [t, n] of Object.entries(expected.rowCounts ?? {})) {
-        if (!present.has(t)) continue;
-        const got = count(db(), t);
-        checks.push({
-          name: `rows ${t}`,
-          ok: got === n,
-          detail: got === n ? `${n} rows` : `${got} rows, expected ${n}`,
-        });
-      }
-      return checks;
+    validate: async (expected = {}) => sqliteValidate(db(), expected),
+
+    async restoreToScratch(path, scratchOptions) {
+      // the caller checked the checksums just before (verify): hashing every file twice doubles the cost
+      const manifest = await readManifest(path);
+      return sqliteRestoreToScratch(join(path, BACKUP_FILE), { manifest, queries: scratchOptions.queries ?? [] });
     },
 
     close: async () => close(),

@@ -68,6 +68,10 @@ export function catalogQueries(db: Db) {
     deleteBackup: async (id: string) => {
       await db.query('DELETE FROM backups WHERE id = $1', [id]);
     },
+    setBackupManifest: async (id: string, manifest: Record<string, unknown>) => {
+      await db.query('UPDATE backups SET manifest = $2 WHERE id = $1', [id, JSON.stringify(manifest)]);
+      return backup(id);
+    },
 
     recordSamples: async (samples: SignalSample[]) => {
       if (samples.length === 0) return;

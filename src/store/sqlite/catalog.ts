@@ -61,6 +61,11 @@ export function catalogQueries(db: Database) {
     deleteBackup: async (id: string) => {
       db.prepare('DELETE FROM backups WHERE id = ?').run(id);
     },
+    setBackupManifest: async (id: string, manifest: Record<string, unknown>) => {
+      db.prepare('UPDATE backups SET manifest = ? WHERE id = ?').run(JSON.stringify(manifest), id);
+      const row = db.prepare('SELECT * FROM backups WHERE id = ?').get(id) as Row | undefined;
+      return row ? toBackup(row) : null;
+    },
 
     recordSamples: async (samples: SignalSample[]) => insertSamples(samples),
     readSamples: async (query: {
