@@ -7,7 +7,7 @@ import { syncWithPlatform } from './platform-sync.js';
 import type { Attention } from './attention.js';
 import { needsAttention } from './attention.js';
 
-/** `rewind status --json`: stable field names, documented in the README. */
+/** `rewind status --json`: stable field names, documented in docs/reference/cli-usage.md. */
 export interface ServiceStatus {
   service: string;
   environment: string;
