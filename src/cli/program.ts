@@ -17,6 +17,7 @@ import { register as registerStore } from './commands/store.js';
 import { register as registerFlag } from './commands/flag.js';
 import { register as registerConfigDiff } from './commands/config-diff.js';
 import { register as registerServiceOps } from './commands/service-ops.js';
+import { register as registerCompletion } from './commands/completion.js';
 
 /**
  * Every command and flag of `rewind`, built without parsing anything: the entry
@@ -55,5 +56,6 @@ export function buildProgram(): Command {
   registerFlag(program);
   registerConfigDiff(program);
   registerServiceOps(program);
+  registerCompletion(program);
   return program;
 }

@@ -39,7 +39,8 @@ export function renderCliReference(): string {
 
 /** Every command with an action, depth first, in the order they are registered. */
 export function commandsOf(program: Command, prefix: string[] = []): { path: string[]; command: Command }[] {
-  return program.commands.flatMap((command) => {
+  const shown = program.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden);
+  return shown.flatMap((command) => {
     const path = [...prefix, command.name()];
     const children = commandsOf(command, path);
     return command.commands.length === 0 ? [{ path, command }] : [{ path, command }, ...children];
