@@ -26,13 +26,18 @@ services:
     environments: [production]
 ${platformDriver()}    analysis: { duration: 0s }
     postRollback: { watch: 0s }
+  shop:
+    environments: [production]
+${platformDriver('shop.json')}    analysis: { duration: 0s }
+    postRollback: { watch: 5m }
 `,
   );
   serve = await startServe(project, await freePort());
 }, 60_000);
 
 afterAll(async () => {
-  await serve?.kill();
+  // shop's 5-minute post-rollback watch is still running: no drain
+  await serve?.kill('SIGKILL');
   project?.cleanup();
 });
 
@@ -106,4 +111,27 @@ describe('a YAML syntax error is reported once, with its line and a caret', () =
     const json = await runCli(['validate', '-c', path, '--json'], { cwd: project.dir });
     expect((JSON.parse(json.stdout) as { issues: unknown[] }).issues).toHaveLength(1);
   });
+});
+
+describe('status while the restored release is watched', () => {
+  it('says traffic is back and how long the watch has left', async () => {
+    for (const version of ['v1', 'v2']) {
+      const deployed = await cli(['deploy', 'shop', version]);
+      expect(deployed.code, deployed.stderr).toBe(0);
+    }
+    const started = await cli(['undo', 'shop', '--no-wait', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    const deadline = Date.now() + 30_000;
+    let watching: { watchEndsAt: number | null } | null = null;
+    while (!watching?.watchEndsAt && Date.now() < deadline) {
+      watching = (
+        JSON.parse((await cli(['status', 'shop', '--json'])).stdout) as {
+          activeRollback: { watchEndsAt: number | null } | null;
+        }
+      ).activeRollback;
+    }
+    expect(watching?.watchEndsAt).toBeGreaterThan(Date.now());
+    const shown = await cli(['status', 'shop']);
+    expect(shown.stdout).toMatch(/rollback rb_\w+: traffic is back on r1, watched for another \d+s/);
+  }, 60_000);
 });
