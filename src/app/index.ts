@@ -7,7 +7,6 @@ import { requestProtectedOperation } from './approvals/protected-ops.js';
 import type { AppContext } from './context.js';
 import type { Analyzer, DeployRequest, DeployResult } from './deploy.js';
 import { deploy } from './deploy.js';
-import { whenHumanMustAct } from './human-must-act.js';
 import type { ServiceStatus } from './queries.js';
 import { events, history, rollbackDetail, rollbacks, status } from './queries.js';
 import type { UndoRequest, UndoResult } from './undo.js';
@@ -67,11 +66,9 @@ export function createApi(ctx: AppContext, options: AppOptions = {}): RewindApi 
       const analyzer = options.analyzer?.(ctx);
       if (request.watch || !analyzer || analyzer.waits?.(request.service) === false) {
         // tracked too, so controller shutdown waits for (or interrupts) a watched deploy
-        const human = request.watch ? whenHumanMustAct(ctx, request) : null;
         const work = deploy(ctx, request, analyzer);
         options.track?.(work);
-        if (!human) return work;
-        return Promise.race([work, human.answered]).finally(human.stop);
+        return work;
       }
       // without --watch: answer once the release has traffic; analysis goes on here
       let early: (result: DeployResult) => void = () => undefined;

@@ -60,7 +60,7 @@ export interface Live {
 }
 
 /** The id of the newest event so far: the story starts after it. */
-async function lastEventId(api: RewindApi, service: string | null, environment: string | null): Promise<number> {
+export async function lastEventId(api: RewindApi, service: string | null, environment: string | null): Promise<number> {
   let afterId = 0;
   for (;;) {
     const page = await api.events({
