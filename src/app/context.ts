@@ -55,11 +55,21 @@ export interface AppContext {
 }
 
 export function serviceConfig(ctx: AppContext, service: string): ServiceConfig {
-  const config = ctx.loaded.config.services[service];
+  return declaredService(ctx.loaded, service);
+}
+
+/** The environment to act on: the one asked for, or the only/first declared one. */
+export function resolveEnvironment(ctx: AppContext, service: string, environment?: string): string {
+  return targetEnvironment(ctx.loaded, service, environment);
+}
+
+/** A service of the config, or a usage error naming the ones it declares. */
+export function declaredService(loaded: LoadedConfig, service: string): ServiceConfig {
+  const config = loaded.config.services[service];
   if (!config) {
-    const known = Object.keys(ctx.loaded.config.services).join(', ') || 'none';
+    const known = Object.keys(loaded.config.services).join(', ') || 'none';
     // a service name the config does not declare is a usage mistake (exit 2), like an unknown environment
-    throw new UserError('NOT_FOUND', `service "${service}" not found — ${ctx.loaded.file} declares: ${known}`, {
+    throw new UserError('NOT_FOUND', `service "${service}" not found — ${loaded.file} declares: ${known}`, {
       status: 404,
       exitCode: 2,
     });
@@ -67,10 +77,13 @@ export function serviceConfig(ctx: AppContext, service: string): ServiceConfig {
   return config;
 }
 
-/** The environment to act on: the one asked for, or the only/first declared one. */
-export function resolveEnvironment(ctx: AppContext, service: string, environment?: string): string {
-  const declared = Object.keys(ctx.loaded.config.environments);
-  const allowed = serviceConfig(ctx, service).environments ?? declared;
+/**
+ * The environment a command about `service` acts on, checked against the config:
+ * the CLI calls it before it says anything, so a mistyped name is one usage error.
+ */
+export function targetEnvironment(loaded: LoadedConfig, service: string, environment?: string): string {
+  const declared = Object.keys(loaded.config.environments);
+  const allowed = declaredService(loaded, service).environments ?? declared;
   const env = environment ?? allowed[0];
   if (!env || !declared.includes(env)) {
     throw new UserError(

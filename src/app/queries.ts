@@ -9,7 +9,7 @@ import { needsAttention } from './attention.js';
 import { servingAttention } from './ops/serving-attention.js';
 import { stoppedState, type StoppedState } from './ops/service-stopped.js';
 
-/** `rewind status --json`: stable field names, documented in the README. */
+/** `rewind status --json`: stable field names, documented in docs/reference/cli-usage.md. */
 export interface ServiceStatus {
   service: string;
   environment: string;
@@ -25,7 +25,14 @@ export interface ServiceStatus {
     desired: number;
     healthy: boolean;
   }[];
-  activeRollback: { id: string; status: Rollback['status']; kind: Rollback['kind']; toRevision: number } | null;
+  activeRollback: {
+    id: string;
+    status: Rollback['status'];
+    kind: Rollback['kind'];
+    toRevision: number;
+    /** traffic is back and the restored release is watched until then (epoch ms); null before or without a watch */
+    watchEndsAt: number | null;
+  } | null;
   pendingApprovals: { id: string; deadline: number; action: Approval['action']; reason: string }[];
   /** escalations nobody acted on yet, pending approvals, a live release that serves nobody or keeps an older readiness check, a deliberate stop; each with the command to run */
   needsAttention: Attention[];
@@ -48,7 +55,7 @@ export async function status(ctx: AppContext, service: string, environment?: str
   const weights: Record<string, number> = {};
   for (const r of live.releases) if (r.weight > 0) weights[String(r.revision)] = r.weight;
   if (!live.observed && current) weights[String(current.revision)] = 100;
-  const rollback = active[0];
+  const rollback = active[0] ? await ctx.store.getRollback(active[0].id) : undefined;
   const stopped = await stoppedState(ctx, service, env);
   const attention = [
     ...(await needsAttention(ctx, service, env, releases, approvals)),
@@ -69,7 +76,13 @@ export async function status(ctx: AppContext, service: string, environment?: str
       healthy: r.healthy,
     })),
     activeRollback: rollback
-      ? { id: rollback.id, status: rollback.status, kind: rollback.kind, toRevision: rollback.toRevision }
+      ? {
+          id: rollback.id,
+          status: rollback.status,
+          kind: rollback.kind,
+          toRevision: rollback.toRevision,
+          watchEndsAt: watchEndsAt(rollback),
+        }
       : null,
     pendingApprovals: approvals.map((a) => ({ id: a.id, deadline: a.deadline, action: a.action, reason: a.reason })),
     needsAttention: attention,
@@ -109,4 +122,11 @@ export async function events(
     ...(query.afterId !== undefined ? { afterId: query.afterId } : {}),
     limit: query.limit ?? 500,
   });
+}
+
+/** When the post-rollback watch that runs now ends: traffic is already back on the restored release. */
+export function watchEndsAt(rollback: RollbackDetail): number | null {
+  const watching = rollback.steps.find((s) => s.name === 'watch' && s.status === 'running');
+  const durationMs = Number(watching?.params.durationMs);
+  return watching?.startedAt && Number.isFinite(durationMs) ? watching.startedAt + durationMs : null;
 }

@@ -22,9 +22,12 @@ export async function awaitReady(ctx: AppContext, release: Release, timeoutMs: n
     const live = await driver.describe(release.service, release.environment);
     const mine = live.releases.find((r) => r.revision === release.revision);
     if (mine ? mine.healthy && mine.ready >= mine.desired : live.healthy === true) return;
+    const waited = Math.round((ctx.clock.now() - deadline + timeoutMs) / 100) / 10;
+    // a crash loop before it was ever ready cannot end by waiting: say why now, not after readyTimeout
+    if (mine?.failing) throw new Error(`not ready after ${waited}s: ${mine.problem ?? 'it keeps crashing'}`);
     if (ctx.clock.now() >= deadline) {
       throw new Error(
-        `not ready after ${Math.round(timeoutMs / 1000)}s${mine ? ` (${mine.ready}/${mine.desired} instances ready)` : ''}`,
+        `not ready after ${Math.round(timeoutMs / 1000)}s${mine ? ` (${mine.ready}/${mine.desired} instances ready)` : ''}${mine?.problem ? `: ${mine.problem}` : ''}`,
       );
     }
     await ctx.clock.sleep(200);

@@ -5,15 +5,17 @@
  * rather than act unasked.
  */
 import { createInterface } from 'node:readline/promises';
+import { targetEnvironment } from '../app/context.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ExitCode, UserError } from '../core/errors.js';
 
-/** The environment a command acts on: `--env`, else the service's first one (null when unknown). */
+/**
+ * The environment a command acts on, checked against the config before the
+ * command says anything: an unknown service or environment is one usage error.
+ */
 export function defaultEnvironment(loaded: LoadedConfig | null, service: string, env?: string): string | null {
-  if (env) return env;
-  if (!loaded) return null;
-  const declared = Object.keys(loaded.config.environments);
-  return loaded.config.services[service]?.environments?.[0] ?? declared[0] ?? null;
+  if (!loaded) return env ?? null;
+  return targetEnvironment(loaded, service, env);
 }
 
 export function needsConfirmation(loaded: LoadedConfig | null, environment: string | null): boolean {

@@ -51,9 +51,24 @@ export async function inProcessActor(
 
 export function controllerUrl(options: GlobalOptions, loaded: LoadedConfig | null): string {
   const explicit = options.controller ?? process.env.REWIND_CONTROLLER;
-  if (explicit) return explicit.replace(/\/$/, '');
+  if (explicit) return checkedUrl(explicit, options.controller ? '--controller' : 'REWIND_CONTROLLER');
   const scheme = loaded?.config.controller.tls ? 'https' : 'http';
   return `${scheme}://${loaded?.config.controller.listen ?? '127.0.0.1:7070'}`;
+}
+
+/** A controller address as typed: an http(s) URL, or a usage error that says what was expected. */
+function checkedUrl(text: string, from: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(text);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.host)
+    throw new UserError('BAD_CONTROLLER_URL', `${from} expects a URL like http://127.0.0.1:7070, got "${text}"`, {
+      exitCode: ExitCode.usage,
+    });
+  return text.replace(/\/$/, '');
 }
 
 /**

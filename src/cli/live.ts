@@ -3,6 +3,7 @@
  * a status line redrawn in place (traffic weights, the rollback's steps). Not a
  * TTY: the story lines only. `--json`: nothing (the caller does not start it).
  */
+import { createStoryTeller } from '../app/story.js';
 import type { RewindApi } from '../app/index.js';
 import type { RewindEvent, Step } from '../core/model.js';
 import { color } from './output.js';
@@ -59,7 +60,7 @@ export interface Live {
 }
 
 /** The id of the newest event so far: the story starts after it. */
-async function lastEventId(api: RewindApi, service: string | null, environment: string | null): Promise<number> {
+export async function lastEventId(api: RewindApi, service: string | null, environment: string | null): Promise<number> {
   let afterId = 0;
   for (;;) {
     const page = await api.events({
@@ -84,6 +85,7 @@ export async function startLive(options: LiveOptions): Promise<Live> {
   let statusLine = '';
   let stopped = false;
 
+  const story = createStoryTeller();
   const clear = () => {
     if (tty && statusLine) out.write('\r\u001b[2K');
   };
@@ -95,7 +97,7 @@ export async function startLive(options: LiveOptions): Promise<Live> {
       : event.type.endsWith('restored')
         ? color.green
         : (s: string) => s;
-    out.write(`${color.dim(at)} ${paint(event.message)}\n`);
+    out.write(`${color.dim(at)} ${paint(story(event))}\n`);
     if (tty && statusLine) out.write(statusLine);
   };
 

@@ -11,6 +11,8 @@ export interface ConfigIssue {
   path: string;
   message: string;
   severity: 'error' | 'warning';
+  /** the offending line of the file and a caret under the column (YAML syntax errors) */
+  excerpt?: string;
 }
 
 export function issueAt(
@@ -33,7 +35,8 @@ export function issueAt(
 /** `rewind.yaml:12:5 services.api.health.interval: expected a duration like "5s", got "fast"` */
 export function formatIssue(issue: ConfigIssue): string {
   const tag = issue.severity === 'warning' ? ' (warning)' : '';
-  return `${issue.file}:${issue.line}:${issue.column} ${issue.path}: ${issue.message}${tag}`;
+  const excerpt = issue.excerpt ? `\n${issue.excerpt}` : '';
+  return `${issue.file}:${issue.line}:${issue.column} ${issue.path}: ${issue.message}${tag}${excerpt}`;
 }
 
 const got = (input: unknown): string => {
@@ -150,4 +153,11 @@ export function fromZodIssues(
     }
   }
   return out;
+}
+
+/** `  21 | this line is stray` with a caret under `column` (1-based), as compilers show a syntax error. */
+export function excerptAt(text: string, line: number, column: number): string {
+  const content = (text.split(/\r?\n/)[line - 1] ?? '').replace(/\t/g, ' ');
+  const gutter = `  ${line} | `;
+  return `${gutter}${content}\n${' '.repeat(gutter.length - 2)}| ${' '.repeat(Math.max(0, column - 1))}^`;
 }

@@ -3,7 +3,7 @@ import { shortSecrets } from './secret-rules.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
-import { fromZodIssues, issueAt } from './issues.js';
+import { excerptAt, fromZodIssues, issueAt } from './issues.js';
 import type { ConfigIssue } from './issues.js';
 import { formatIssue } from './issues.js';
 import { knownKeysAt } from './json-schema.js';
@@ -37,18 +37,25 @@ export function checkConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): { config: RewindConfig | null; issues: ConfigIssue[]; interpolated: string[] } {
   const { source, syntaxErrors } = parseYaml(file, text);
-  if (syntaxErrors.length > 0) {
+  const [first] = syntaxErrors;
+  if (first) {
+    // one broken line confuses the parser about every line after it: the first error is the one to fix
+    const { line, column } = first.position;
+    const more = syntaxErrors.length > 1 ? '; the rest of the file is checked once it parses' : '';
     return {
       config: null,
       interpolated: [],
-      issues: syntaxErrors.map((e) => ({
-        file,
-        line: e.position.line,
-        column: e.position.column,
-        path: '(yaml)',
-        message: e.message,
-        severity: 'error' as const,
-      })),
+      issues: [
+        {
+          file,
+          line,
+          column,
+          path: '(yaml)',
+          message: `YAML syntax error: ${first.message}${more}`,
+          severity: 'error' as const,
+          excerpt: excerptAt(text, line, column),
+        },
+      ],
     };
   }
   const issues: ConfigIssue[] = interpolate(source, env).map((e) =>

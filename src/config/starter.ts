@@ -1,6 +1,6 @@
 /** The commented starter file `rewind init` writes; a test checks it validates. */
 export const STARTER_CONFIG = `# rewind.yaml — your rollback runbook as config.
-# Reference: README.md ("Configuration"); editor schema: schema/rewind.schema.json
+# Reference: docs/reference/configuration.md; editor schema: schema/rewind.schema.json
 version: 1
 
 controller:

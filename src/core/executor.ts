@@ -182,7 +182,7 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
     await store.interruptAttempt(rollback.id, step.index, attempt, clock.now(), why);
     return false;
   }
-  if (outcome.ok && outcome.output) lines.push(outcome.output);
+  if (outcome.ok && outcome.output && !alreadyLogged(lines, outcome.output)) lines.push(outcome.output);
   const skipped = outcome.ok && outcome.skipped ? deps.redact(outcome.skipped) : null;
   if (skipped) lines.push(skipped);
   const status = !outcome.ok ? 'failed' : skipped ? 'skipped' : 'done';
@@ -207,6 +207,10 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
   );
   return outcome.ok;
 }
+
+/** Every line of `output` was already logged by the step as it ran: journal it once, not twice. */
+const alreadyLogged = (logged: readonly string[], output: string): boolean =>
+  output.split('\n').every((line) => !line.trim() || logged.some((l) => l.split('\n').includes(line)));
 
 type Outcome = { ok: true; output: string | null; skipped: string | null } | { ok: false; error: unknown };
 

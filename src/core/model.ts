@@ -1,7 +1,7 @@
 /**
  * The domain vocabulary of DESIGN.md as types. Everything here is plain data that
  * the store persists and the API returns; field names are part of the `--json`
- * contract, so change them only with the README.
+ * contract, so change them only with docs/reference/cli-usage.md.
  */
 
 export type ReleaseStatus =

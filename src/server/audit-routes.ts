@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import type { AuditEntry } from '../app/access/audit.js';
+import type { AuditEntry, AuditTarget } from '../app/access/audit.js';
 import { listAudit } from '../app/access/audit.js';
 import { isDuration, parseDuration } from '../core/duration.js';
 import { badRequest } from '../core/errors.js';
@@ -20,8 +20,28 @@ export function installAuditHook(app: FastifyInstance, record: (entry: AuditEntr
       route: request.routeOptions.url ?? request.url.split('?')[0]?.slice(0, 200) ?? '',
       status,
       remoteAddress: request.ip,
+      target: auditTarget(request),
     }).catch(() => undefined); // an audit write that fails must not fail the answer already sent
   });
+}
+
+const FIELDS = ['service', 'environment', 'version', 'group', 'database', 'id', 'name', 'flag'] as const;
+
+/** What a call acted on, from its path parameters, then its body and query (a 401 has no parsed body). */
+function auditTarget(request: FastifyRequest): AuditTarget {
+  const sources = [request.params, request.body, request.query].map((s) =>
+    s && typeof s === 'object' ? (s as Record<string, unknown>) : {},
+  );
+  const target: AuditTarget = {};
+  for (const field of FIELDS) {
+    const value = sources.map((s) => s[field]).find((v) => typeof v === 'string' && v.length > 0) as string | undefined;
+    if (value === undefined) continue;
+    if (field === 'flag') target.name = value.slice(0, 200);
+    else target[field] = value.slice(0, 200);
+  }
+  const revision = sources.map((s) => s.toRevision).find((v) => typeof v === 'number');
+  if (typeof revision === 'number') target.toRevision = revision;
+  return target;
 }
 
 /** `GET /v1/audit?since=1h&actor=alice&limit=`: `since` a duration back from now, or epoch ms. */

@@ -9,6 +9,8 @@ export function errorHandler(redact: (text: string) => string) {
         error: {
           code: error.code,
           message: redact(error.message),
+          // the CLI ends with the same exit code over HTTP as in-process
+          exitCode: error.exitCode,
           ...(error.details ? { details: error.details } : {}),
         },
       });

@@ -13,6 +13,8 @@ import type { AuditEntry } from '../app/access/audit.js';
 import type { Redactor } from '../core/redact.js';
 import { registerRoutes } from './routes.js';
 import { strictBodyTypes } from './strict-body.js';
+import { installOpenApi } from './openapi.js';
+import { REWIND_VERSION } from '../core/version.js';
 
 export interface ServerOptions {
   api: RewindApi;
@@ -35,6 +37,7 @@ export interface ServerOptions {
 export function createServer(options: ServerOptions): FastifyInstance {
   // the API's bodies are small JSON objects; anything bigger is a mistake or an attack
   const app = Fastify({ logger: false, bodyLimit: 256 * 1024, ...(options.https ? { https: options.https } : {}) });
+  installOpenApi(app, REWIND_VERSION); // first: it collects every route added after it
   app.setErrorHandler(errorHandler(options.redact));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }),

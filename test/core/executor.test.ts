@@ -156,4 +156,20 @@ describe('executor (core, manual clock)', () => {
       '1:1:done',
     ]);
   });
+
+  it('a step that streams its output line by line and also returns it journals each line once', async () => {
+    const { deps, rollback } = await setup([step('shift-traffic'), step('retire')], {
+      'shift-traffic': async (_s, { log }) => {
+        log('web: traffic r1=100% r3=0%');
+        return 'web: traffic r1=100% r3=0%';
+      },
+      retire: async (_s, { log }) => {
+        log('draining r3');
+        return 'retired r3';
+      },
+    });
+    const done = await runRollback(rollback.id, deps);
+    expect(done.steps.map((s) => s.output)).toEqual(['web: traffic r1=100% r3=0%', 'draining r3\nretired r3']);
+    expect(done.journal.map((j) => j.output)).toEqual(['web: traffic r1=100% r3=0%', 'draining r3\nretired r3']);
+  });
 });

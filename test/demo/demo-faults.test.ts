@@ -38,6 +38,12 @@ describe('rewind demo rolls back a faulty v2', () => {
       expect(run.stderr).toMatch(/weights v\d 100%/);
       expect(run.stderr).toMatch(/errors \d+\.\d%/);
       expect(run.stderr).toMatch(/rollback .*shift-traffic/);
+      // the story is for people: no controller log lines, no raw floats, each fact once
+      expect(run.stderr).not.toMatch(/^\d{4}-\d\d-\d\dT/m);
+      expect(run.stderr).not.toMatch(/\d\.\d{5,}/);
+      expect(run.stderr).toMatch(/▸ decision: rollback \(rule [\w-]+\)$/m);
+      expect(run.stderr.match(/fired: errorRate/g) ?? []).toHaveLength(0);
+      expect(readFileSync(path.join(dir, 'state', 'logs', 'controller.log'), 'utf8')).toContain('leader with token');
       // the kept state is a normal Rewind state dir: the CLI reads the rollback from it
       const listed = spawnSync(
         process.execPath,

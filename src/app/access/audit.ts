@@ -1,6 +1,7 @@
 import type { Identity } from '../../core/access.js';
 import type { RewindEvent } from '../../core/model.js';
 import type { AppContext } from '../context.js';
+import { targetEnvironment } from '../context.js';
 
 export const AUDIT_EVENT = 'audit.request';
 
@@ -12,6 +13,22 @@ export interface AuditEntry {
   route: string;
   status: number;
   remoteAddress: string;
+  /** what the call acted on, from its path, query and body: service, environment, version, ids */
+  target?: AuditTarget;
+}
+
+/** The names an API call carries about what it acts on. */
+export interface AuditTarget {
+  service?: string;
+  environment?: string;
+  version?: string;
+  toRevision?: number;
+  group?: string;
+  database?: string;
+  /** an approval, backup, rollback or drill id */
+  id?: string;
+  /** a token or feature-flag name */
+  name?: string;
 }
 
 export interface AuditOptions {
@@ -50,11 +67,15 @@ export function createAuditLog(ctx: AppContext, options: AuditOptions = {}) {
     }
     const who = entry.identity?.name ?? 'anonymous';
     const outcome = refused ? 'refused' : entry.status >= 400 ? 'failed' : 'ok';
+    const target = withEnvironment(ctx, entry.target ?? {});
     await ctx.store.appendEvent(
       {
         type: AUDIT_EVENT,
         actor: who,
-        message: `${entry.method} ${entry.route} by ${who}${entry.identity ? ` (${entry.identity.role})` : ''}: ${entry.status}${dropped ? ` (${dropped} refusals from ${entry.remoteAddress} not kept in the last minute)` : ''}`,
+        service: target.service ?? null,
+        environment: target.environment ?? null,
+        revision: target.toRevision ?? null,
+        message: `${entry.method} ${entry.route}${describeTarget(target)} by ${who}${entry.identity ? ` (${entry.identity.role})` : ''}: ${entry.status}${dropped ? ` (${dropped} refusals from ${entry.remoteAddress} not kept in the last minute)` : ''}`,
         data: {
           token: entry.identity?.name ?? null,
           role: entry.identity?.role ?? null,
@@ -63,12 +84,38 @@ export function createAuditLog(ctx: AppContext, options: AuditOptions = {}) {
           status: entry.status,
           outcome,
           remoteAddress: entry.remoteAddress,
+          target,
           ...(dropped ? { refusalsNotKept: dropped } : {}),
         },
       },
       ctx.clock.now(),
     );
   };
+}
+
+/** A call about a service without `environment` acts on the service's default one: name it. */
+function withEnvironment(ctx: AppContext, target: AuditTarget): AuditTarget {
+  if (!target.service || target.environment) return target;
+  try {
+    return { ...target, environment: targetEnvironment(ctx.loaded, target.service) };
+  } catch {
+    return target; // an unknown service: the call itself was refused for it
+  }
+}
+
+/** ` web v2 in production`, ` approval ap_1`: what an audit row acted on, in words. */
+export function describeTarget(target: AuditTarget): string {
+  const parts = [
+    target.group ? `group ${target.group}` : '',
+    target.service ?? '',
+    target.version ?? '',
+    target.toRevision !== undefined ? `to r${target.toRevision}` : '',
+    target.name ?? '',
+    target.id ?? '',
+    target.database ? `database ${target.database}` : '',
+    target.environment ? `in ${target.environment}` : '',
+  ].filter(Boolean);
+  return parts.length ? ` ${parts.join(' ')}` : '';
 }
 
 /** `rewind audit [--since 1h] [--actor alice]`: audit entries, oldest first (at most `limit`, newest kept). */

@@ -7,6 +7,7 @@ import type { LocalDriver, LocalServiceOptions } from '../../drivers/local/index
 import { createHealthProbe, createProbeSignalSource } from '../../monitor/probes/index.js';
 import type { TrafficSwitch } from '../../proxy/types.js';
 import type { AppContext } from '../context.js';
+import { portRange } from '../../config/schema/primitives.js';
 import { injectedEnv } from '../drill/fault-injection.js';
 import { releaseFlagEnv } from '../ops/flags.js';
 import { createLocalSignalSource } from './local-signals.js';
@@ -20,6 +21,7 @@ function serviceOptions(config: ServiceConfig): LocalServiceOptions | undefined 
     cwd: d.cwd,
     env: d.env,
     portEnv: d.portEnv,
+    ...(d.ports ? { ports: portRange(d.ports) ?? undefined } : {}),
     instances: d.instances,
     listen: d.listen,
     stopTimeoutMs: parseDuration(d.stopTimeout),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { closeContext, composeContext } from '../../app/compose.js';
-import { listAudit } from '../../app/access/audit.js';
+import { describeTarget, listAudit, type AuditTarget } from '../../app/access/audit.js';
 import { isDuration, parseDuration } from '../../core/duration.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import type { RewindEvent } from '../../core/model.js';
@@ -59,7 +59,7 @@ export async function audit(options: AuditOptions): Promise<number> {
           time(e.at),
           e.actor,
           String(e.data.role ?? '-'),
-          `${String(e.data.method)} ${String(e.data.route)}`,
+          `${String(e.data.method)} ${String(e.data.route)}${describeTarget((e.data.target ?? {}) as AuditTarget)}`,
           String(e.data.status),
           String(e.data.outcome),
           String(e.data.remoteAddress ?? ''),

@@ -19,7 +19,8 @@ export interface DemoCommandOptions extends Pick<GlobalOptions, 'json' | 'debug'
 
 const ms = (value: number | null): string => (value === null ? '—' : `${(value / 1000).toFixed(2)} s`);
 
-function summary(result: DemoResult): string[] {
+/** The demo's outcome for people: the moments in the order they happened, then the counts. */
+export function summary(result: DemoResult): string[] {
   const verdict = result.ok
     ? color.green(`${result.outcome} (as expected)`)
     : color.red(`${result.outcome} (expected ${result.expected})`);
@@ -29,11 +30,14 @@ function summary(result: DemoResult): string[] {
   if (result.trigger)
     lines.push(`  trigger        ${result.trigger.name} (${result.trigger.metric} = ${String(value)})`);
   if (result.fault !== 'none') {
-    lines.push(`  detected       ${ms(result.detectedAfterMs)} after the fault started`);
-    lines.push(`  switch flipped ${ms(result.switchFlippedAfterMs)} after the fault started`);
-    lines.push(
-      `  restored       ${ms(result.trafficRestoredAfterMs)} after the fault started (every request answered by v1 from then on)`,
-    );
+    // in the order they happened: clients may see v1 only before the controller has read the switch back
+    const moments: [string, number | null, string][] = [
+      ['detected      ', result.detectedAfterMs, ''],
+      ['restored      ', result.trafficRestoredAfterMs, ' (every request answered by v1 from then on)'],
+      ['switch checked', result.switchFlippedAfterMs, ' (the controller read the new weights back)'],
+    ];
+    moments.sort(([, a], [, b]) => (a ?? Infinity) - (b ?? Infinity));
+    for (const [name, at, note] of moments) lines.push(`  ${name} ${ms(at)} after the fault started${note}`);
   }
   lines.push(
     `  requests       ${result.totalRequests} sent, ${result.failedRequests} failed${result.fault !== 'none' ? ` (${result.failedAfterFault} after the fault)` : ''}${result.skippedRequests ? `, ${result.skippedRequests} not sent (too many in flight)` : ''}`,

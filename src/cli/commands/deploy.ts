@@ -5,6 +5,7 @@ import { action } from '../action.js';
 import { connect } from '../connect.js';
 import { defaultEnvironment } from '../confirm.js';
 import { onInterrupt, startLive } from '../live.js';
+import { whenHumanMustAct } from '../human-wait.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { color, printJson, say } from '../output.js';
@@ -42,19 +43,27 @@ export async function deploy(options: DeployOptions, service: string, version: s
       if (!options.env && environment) say(color.dim(`environment ${environment} (the default; choose with --env)`));
       say(color.dim(`deploying ${service} ${version}${watching ? ' and watching it' : ''}…`));
     }
-    const result = await connection.api
-      .deploy({
-        service,
-        version,
-        ...(options.env ? { environment: options.env } : {}),
-        ...(options.strategy ? { strategy: options.strategy } : {}),
-        force: options.force,
-        watch: watching,
-        ...(options.waitStable ? { waitStable: true } : {}),
-        ...(options.migrate ? { migrate: true } : {}),
-        actor: connection.actor,
-      })
-      .finally(() => live?.stop());
+    // a human must act: answer then (exit 4) with what to run; the deploy goes on in the controller
+    const human =
+      watching && environment && connection.mode === 'controller'
+        ? await whenHumanMustAct(connection.api, { service, environment, version })
+        : null;
+    const deploying = connection.api.deploy({
+      service,
+      version,
+      ...(options.env ? { environment: options.env } : {}),
+      ...(options.strategy ? { strategy: options.strategy } : {}),
+      force: options.force,
+      watch: watching,
+      ...(options.waitStable ? { waitStable: true } : {}),
+      ...(options.migrate ? { migrate: true } : {}),
+      actor: connection.actor,
+    });
+    const result = await Promise.race([deploying, ...(human ? [human.answered] : [])]).finally(() => {
+      human?.stop();
+      return live?.stop();
+    });
+    const early = result.outcome === 'waiting' && human !== null;
     if (options.json) printJson(result);
     else {
       const paintOutcome = result.outcome === 'promoted' || result.outcome === 'analyzing' ? color.green : color.red;
@@ -62,6 +71,11 @@ export async function deploy(options: DeployOptions, service: string, version: s
         `${service} ${version} revision ${result.release.revision} in ${result.environment}: ${paintOutcome(result.outcome)}${result.reason ? ` — ${result.reason}` : ''}`,
       );
       if (result.rollbackId) say(`rollback: rewind rollback show ${result.rollbackId}`);
+    }
+    if (early) {
+      // the watched request stays open in the controller; nothing here needs its answer
+      deploying.catch(() => undefined);
+      setImmediate(() => process.exit(ExitCode.waiting));
     }
     return deployExitCode(result);
   } finally {

@@ -31,7 +31,13 @@ function statusLines(s: ServiceStatus): string[] {
       .join(' ') || 'none';
   return [
     `${s.service} in ${s.environment} (${s.driver}): live ${s.live ? `${s.live.version} (r${s.live.revision}, ${s.live.status})` : 'none'}; traffic ${weights}`,
-    ...(s.activeRollback ? [`  rollback in progress: ${s.activeRollback.id} (${s.activeRollback.status})`] : []),
+    ...(s.activeRollback
+      ? [
+          s.activeRollback.watchEndsAt
+            ? `  rollback ${s.activeRollback.id}: traffic is back on r${s.activeRollback.toRevision}, watched for another ${Math.max(0, Math.ceil((s.activeRollback.watchEndsAt - Date.now()) / 1000))}s`
+            : `  rollback in progress: ${s.activeRollback.id} (${s.activeRollback.status})`,
+        ]
+      : []),
     ...s.pendingApprovals.map((a) => `  waiting for approval ${a.id} until ${time(a.deadline)}: ${a.reason}`),
     ...s.needsAttention
       .filter((n) => n.kind !== 'approval')

@@ -44,3 +44,10 @@ export function isAddressOrBlock(value: string): boolean {
   const prefix = Number(bits);
   return /^\d+$/.test(bits) && prefix <= (family === 4 ? 32 : 128);
 }
+
+/** `"42000-42999"` → `{ from: 42000, to: 42999 }`; null when not a usable range. */
+export function portRange(text: string): { from: number; to: number } | null {
+  const [from, to] = text.split('-').map(Number);
+  if (from === undefined || to === undefined || !(from >= 1 && from <= to && to <= 65535)) return null;
+  return { from, to };
+}

@@ -1,14 +1,22 @@
 import { z } from 'zod';
-import { argv, duration, hostPort, isAddressOrBlock, name, severity } from './primitives.js';
+import { argv, duration, hostPort, isAddressOrBlock, name, portRange, severity } from './primitives.js';
 
-/** Placeholders {service} {env} {version} {revision} work in every command. */
+/** Placeholders {service} {env} {version} {revision} work in every command; the local driver adds {port}. */
 const localDriver = z
   .strictObject({
     type: z.literal('local'),
-    command: argv('the command that starts one instance; {version} is replaced'),
+    command: argv('the command that starts one instance; {version} and {port} (the instance port) are replaced'),
     cwd: z.string().default('.').describe('working directory, relative to rewind.yaml; {version} is replaced'),
     env: z.record(z.string(), z.string()).default({}).describe('extra environment; {version} is replaced in values'),
     portEnv: z.string().default('PORT').describe('environment variable that receives the instance port'),
+    ports: z
+      .string()
+      .regex(/^\d{1,5}-\d{1,5}$/, { error: 'expected a port range like "42000-42999"' })
+      .refine((r) => portRange(r) !== null, { error: 'expected a range of ports 1–65535, low-high' })
+      .optional()
+      .describe(
+        'the ports instances get, like "42000-42999" (default any free port); the command may name its own with {port}',
+      ),
     instances: z.number().int().min(1).max(64).default(1).describe('processes per release'),
     listen: hostPort('the service front door: Rewind’s traffic switch listens here'),
     stopTimeout: duration('SIGTERM → SIGKILL grace').default('10s'),

@@ -68,7 +68,13 @@ export function describeOutcome(outcome: TriggerOutcome): string {
     return `signal ${outcome.metric} for trigger ${outcome.trigger} is inconclusive${e.error ? ` (${e.error})` : ''}`;
   }
   const held = e.since === null ? '' : ` for ${formatDuration(e.at - e.since)}`;
-  return `trigger ${outcome.trigger} (${outcome.severity}) fired: ${outcome.metric} ${e.value ?? '?'} ${e.op} ${e.threshold}${held} (${e.samples} samples)`;
+  return `trigger ${outcome.trigger} (${outcome.severity}) fired: ${outcome.metric} ${e.value === null || e.value === undefined ? '?' : rounded(e.value)} ${e.op} ${rounded(e.threshold)}${held} (${e.samples} samples)`;
+}
+
+/** A measured value as a person reads it: 0.8333333333333334 → 0.833, 1234.56 → 1235. */
+export function rounded(value: number): string {
+  if (Number.isInteger(value) || !Number.isFinite(value)) return String(value);
+  return String(Math.abs(value) >= 100 ? Math.round(value) : Number(value.toPrecision(3)));
 }
 
 function candidateFor(

@@ -17,6 +17,10 @@ export interface LiveRelease {
    * was made ready under until a restart or a new release proves another.
    */
   readyCheck?: string | null;
+  /** why it is not ready yet, in words: a crash's exit code and last output, the last probe's answer, the log */
+  problem?: string;
+  /** it cannot become ready by waiting (a crash loop before it was ever ready): a deploy stops at once */
+  failing?: boolean;
 }
 
 export interface LiveState {

@@ -7,8 +7,8 @@ import type { Clock } from '../../core/clock.js';
 import { UserError, badRequest } from '../../core/errors.js';
 import type { LiveRelease, Weights } from '../../core/ports/driver.js';
 import type { ReleaseRef } from './options.js';
-import type { ReleaseGroup } from './release-group.js';
-import { logFilePath } from './run-file.js';
+import type { InstanceView, ReleaseGroup } from './release-group.js';
+import { lastOutputLines, logFilePath } from './run-file.js';
 
 export const label = (r: ReleaseRef): string => `${r.service} ${r.version} (r${r.revision})`;
 
@@ -87,5 +87,27 @@ export function liveRelease(group: ReleaseGroup, weight: number): LiveRelease {
     desired: group.spec.desired,
     healthy: ready >= group.spec.desired && instances.every((i) => i.live),
     readyCheck: group.spec.probe.readyPath,
+    ...notReady(instances),
+  };
+}
+
+/** A crash loop is the same exit this many times in a row before the instance was ever ready. */
+const CRASH_LOOP_EXITS = 3;
+
+/** Why the first instance that is not ready is not, and whether waiting can help. */
+function notReady(instances: readonly InstanceView[]): Pick<LiveRelease, 'problem' | 'failing'> {
+  const looping = instances.find((i) => !i.everReady && i.repeatedExits >= CRASH_LOOP_EXITS);
+  if (looping) {
+    const output = lastOutputLines(looping.logPath, 3);
+    return {
+      failing: true,
+      problem: `instance ${looping.index} exited with ${looping.lastExit} ${looping.repeatedExits} times in a row before it was ever ready${output.length ? `; its last output: ${output.join(' ⏎ ')}` : ''}; log: ${looping.logPath}`,
+    };
+  }
+  const waiting = instances.find((i) => !i.ready);
+  if (!waiting) return {};
+  const exited = waiting.pid === null && waiting.lastExit ? `exited with ${waiting.lastExit}, restarting; ` : '';
+  return {
+    problem: `instance ${waiting.index}: ${exited}last probe: ${waiting.lastError ?? 'no answer yet'}; log: ${waiting.logPath}`,
   };
 }

@@ -6,7 +6,7 @@
  * (adopted) has no ChildProcess handle, so its liveness is polled.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync } from 'node:fs';
 import type { Clock } from '../../core/clock.js';
 import { UserError } from '../../core/errors.js';
 import { isAlive, processStartTime, stopGroup, type StopResult } from './process-group.js';
@@ -35,6 +35,8 @@ export interface SupervisedInstance {
   /** /proc start time of the process, to recognise it after a controller restart */
   startTime(): number | null;
   restarts(): number;
+  /** how the last process ended and how many times in a row it ended so: a crash loop repeats */
+  exits(): { last: string | null; repeated: number };
   /** first start; rejects with the reason when the command cannot be spawned */
   spawn(): Promise<void>;
   /** watch a process left by an earlier controller */
@@ -51,6 +53,8 @@ export function createInstance(spec: InstanceSpec, events: InstanceEvents, clock
   let pid: number | null = null;
   let startTime: number | null = null;
   let restarts = 0;
+  let lastExit: string | null = null;
+  let repeatedExits = 0;
   let upSince = 0;
   let delay = spec.backoff.initialMs;
   let supervising = true;
@@ -74,6 +78,10 @@ export function createInstance(spec: InstanceSpec, events: InstanceEvents, clock
   async function spawnProcess(): Promise<void> {
     const [file, ...args] = spec.argv;
     if (!file) throw new UserError('LOCAL_COMMAND', 'the local driver needs a non-empty `command`');
+    if (!existsSync(spec.cwd)) {
+      note(`cannot start: the release folder ${spec.cwd} does not exist`);
+      throw new UserError('LOCAL_RELEASE_FOLDER', `the release folder ${spec.cwd} does not exist (driver.cwd)`);
+    }
     const fd = openSync(spec.logPath, 'a');
     let child;
     try {
@@ -95,7 +103,11 @@ export function createInstance(spec: InstanceSpec, events: InstanceEvents, clock
     child.unref();
     const childPid = child.pid;
     child.once('exit', (code, signal) => {
-      if (pid === childPid) onGone(`exited with ${signal ?? `code ${code}`}`);
+      if (pid !== childPid) return;
+      const how = signal ?? `code ${code}`;
+      repeatedExits = how === lastExit ? repeatedExits + 1 : 1;
+      lastExit = how;
+      onGone(`exited with ${how}`);
     });
     note(`started pid ${childPid} on ${spec.host}:${spec.port}: ${spec.argv.join(' ')}`);
     started(childPid);
@@ -149,6 +161,7 @@ export function createInstance(spec: InstanceSpec, events: InstanceEvents, clock
     pid: () => pid,
     startTime: () => startTime,
     restarts: () => restarts,
+    exits: () => ({ last: lastExit, repeated: repeatedExits }),
     spawn: spawnProcess,
     adopt(adoptedPid) {
       note(`adopted pid ${adoptedPid} on ${spec.host}:${spec.port}`);

@@ -36,6 +36,8 @@ export interface LocalServiceOptions {
   env?: Record<string, string>;
   /** variable that receives the instance's port; default `PORT` */
   portEnv?: string;
+  /** the ports instances get; default any free port the kernel hands out */
+  ports?: { from: number; to: number };
   /** processes per release; default 1 */
   instances?: number;
   /** the front door (host:port) served by the traffic switch; informational here */

@@ -18,6 +18,8 @@ export interface ReleaseGroupSpec {
   /** environment without the port variable */
   env: NodeJS.ProcessEnv;
   portEnv: string;
+  /** the ports instances get; default any free port */
+  ports?: { from: number; to: number };
   host: string;
   stopTimeoutMs: number;
   backoff: InstanceSpec['backoff'];
@@ -33,6 +35,13 @@ export interface InstanceView {
   consecutiveFailures: number;
   lastError: string | null;
   restarts: number;
+  /** how the last process ended (`code 127`, `SIGKILL`), null while none has */
+  lastExit: string | null;
+  /** how many times in a row a process ended that same way */
+  repeatedExits: number;
+  /** answered its ready check at least once since it was started */
+  everReady: boolean;
+  logPath: string;
 }
 
 export interface ReleaseGroup {

@@ -11,7 +11,14 @@ import { createInstance, type InstanceSpec, type SupervisedInstance } from './in
 import type { ReleaseGroup, ReleaseGroupSpec } from './release-group-types.js';
 import type { InstanceProbeLike, InstanceProbeOptionsLike } from './options.js';
 import { isAlive, processStartTime, stopGroup } from './process-group.js';
-import { freePort, logFilePath, removeRunRecord, runFilePath, writeRunRecord, type RunRecord } from './run-file.js';
+import {
+  freePortNotIn,
+  logFilePath,
+  removeRunRecord,
+  runFilePath,
+  writeRunRecord,
+  type RunRecord,
+} from './run-file.js';
 
 export type { InstanceView, ReleaseGroup, ReleaseGroupSpec, Replacement } from './release-group-types.js';
 
@@ -26,6 +33,8 @@ export function createReleaseGroup(
   // variables added by rolling restarts (feature flags); crash restarts keep them
   let overlay: Record<string, string> = {};
   let active = true;
+  // instances whose probe said ready once: a crash loop is one that never got there
+  const everReady = new WeakSet<SupervisedInstance>();
 
   const newProbe = (port: number, rules = spec.probe): InstanceProbeLike =>
     deps.createProbe({ ...rules, host: spec.host, port, clock: deps.clock });
@@ -52,9 +61,13 @@ export function createReleaseGroup(
   function member(index: number, port: number, adoptedProbe?: InstanceProbeLike): SupervisedInstance {
     const instanceSpec: InstanceSpec = {
       index,
-      argv: spec.argv,
+      // {port}: for a command that takes its port as a flag (`--port {port}`)
+      argv: spec.argv.map((arg) => withPort(arg, port)),
       cwd: spec.cwd,
-      env: { ...spec.env, ...overlay, [spec.portEnv]: String(port) },
+      env: {
+        ...Object.fromEntries(Object.entries({ ...spec.env, ...overlay }).map(([k, v]) => [k, v && withPort(v, port)])),
+        [spec.portEnv]: String(port),
+      },
       host: spec.host,
       port,
       logPath: logFilePath(spec.stateDir, spec.service, spec.environment, spec.revision, index),
@@ -128,7 +141,7 @@ export function createReleaseGroup(
       const usedPorts = new Set(members.map((m) => m.spec.port));
       for (let index = 0; index < spec.desired; index += 1) {
         if (taken.has(index)) continue;
-        const port = await freePortNotIn(spec.host, usedPorts);
+        const port = await freePortNotIn(spec.host, spec.ports, usedPorts);
         usedPorts.add(port);
         const fresh = member(index, port);
         members.push(fresh);
@@ -157,7 +170,7 @@ export function createReleaseGroup(
     },
     async spawnReplacement(index, env, readyTimeoutMs, signal) {
       overlay = { ...overlay, ...env };
-      const port = await freePortNotIn(spec.host, new Set(members.map((m) => m.spec.port)));
+      const port = await freePortNotIn(spec.host, spec.ports, new Set(members.map((m) => m.spec.port)));
       const fresh = member(index, port);
       const discard = async (): Promise<void> => void (await stopMember(fresh));
       await fresh.spawn();
@@ -196,6 +209,7 @@ export function createReleaseGroup(
       members.map((m) => {
         const state = probes.get(m)?.state();
         const running = m.pid() !== null;
+        if (running && state?.ready) everReady.add(m);
         return {
           index: m.spec.index,
           pid: m.pid(),
@@ -205,14 +219,14 @@ export function createReleaseGroup(
           consecutiveFailures: state?.consecutiveFailures ?? 0,
           lastError: state?.lastError ?? null,
           restarts: m.restarts(),
+          lastExit: m.exits().last,
+          repeatedExits: m.exits().repeated,
+          everReady: everReady.has(m),
+          logPath: m.spec.logPath,
         };
       }),
     restarts: () => members.reduce((sum, m) => sum + m.restarts(), 0),
   };
 }
 
-async function freePortNotIn(host: string, used: Set<number>): Promise<number> {
-  let port = await freePort(host);
-  while (used.has(port)) port = await freePort(host);
-  return port;
-}
+const withPort = (text: string, port: number): string => text.replaceAll('{port}', String(port));

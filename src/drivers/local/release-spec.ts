@@ -135,6 +135,7 @@ export async function releaseGroupSpec(
     cwd: path.resolve(root, fill(service.cwd ?? '.')),
     env,
     portEnv: service.portEnv ?? DEFAULTS.portEnv,
+    ...(service.ports ? { ports: service.ports } : {}),
     host: service.host ?? DEFAULTS.host,
     stopTimeoutMs: stopTimeoutOf(service),
     backoff: { ...DEFAULTS.backoff, ...definedOnly(options.backoff ?? {}) },

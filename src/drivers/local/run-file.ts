@@ -3,9 +3,21 @@
  * live in their own process groups and survive a controller that is SIGKILLed;
  * the next controller reads these files to adopt them instead of leaking them.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { UserError } from '../../core/errors.js';
 
 export interface RunInstanceRecord {
   index: number;
@@ -93,6 +105,64 @@ export function listRunRecords(stateDir: string, service: string, environment: s
       (record): record is RunRecord =>
         record !== undefined && record.service === service && record.environment === environment,
     );
+}
+
+/** The last `n` lines an instance printed (Rewind's own `[rewind …]` notes left out), from the end of its log. */
+export function lastOutputLines(logPath: string, n: number): string[] {
+  try {
+    const size = statSync(logPath).size;
+    const fd = openSync(logPath, 'r');
+    try {
+      const length = Math.min(size, 8192);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      const lines = buffer.toString('utf8').split('\n');
+      return lines
+        .map((l) => l.trimEnd())
+        .filter((l) => l && !l.startsWith('[rewind '))
+        .slice(-n)
+        .map((l) => l.slice(0, 300));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A port for a new instance, not in `used`: any free one the kernel hands out, or
+ * within `range` (`driver.ports`) the first free one from a random start.
+ */
+export async function freePortNotIn(
+  host: string,
+  range: { from: number; to: number } | undefined,
+  used: ReadonlySet<number>,
+): Promise<number> {
+  if (!range) {
+    let port = await freePort(host);
+    while (used.has(port)) port = await freePort(host);
+    return port;
+  }
+  const size = range.to - range.from + 1;
+  const start = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i += 1) {
+    const port = range.from + ((start + i) % size);
+    if (!used.has(port) && (await canListen(host, port))) return port;
+  }
+  throw new UserError(
+    'LOCAL_NO_PORT',
+    `no free port in driver.ports ${range.from}-${range.to} on ${host}: widen the range or stop what holds it`,
+  );
+}
+
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
 }
 
 /** A port the kernel just handed out on `host`; the instance binds it right after. */

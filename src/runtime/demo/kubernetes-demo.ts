@@ -6,7 +6,7 @@
  * still-warm blue and scales green to 0. Meanwhile the Service's Endpoints are read
  * every 25 ms: the demo fails if there was ever a moment with no ready endpoint.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config/load.js';
@@ -127,6 +127,7 @@ export async function runKubernetesDemo(options: KubernetesDemoOptions): Promise
     const controller = await startController(loaded, {
       listen: '127.0.0.1:0',
       drainTimeoutMs: 5_000,
+      log: (line) => appendFileSync(path.join(dir, 'controller.log'), `${new Date().toISOString()} ${line}\n`),
       ...controllerServices(loaded),
     });
     cleanups.push(() => controller.close());

@@ -5,6 +5,7 @@
  */
 import type { RewindEvent, Step } from '../../core/model.js';
 import type { RewindApi } from '../../app/index.js';
+import { createStoryTeller } from '../../app/story.js';
 import { isFailed } from './load-report.js';
 import type { LoadGenerator } from './load-generator.js';
 
@@ -52,6 +53,7 @@ const mark: Record<Step['status'], string> = { done: '✓', running: '…', fail
 export function createProgress(options: ProgressOptions): Progress {
   let rollbackId: string | null = null;
   let busy = false;
+  const story = createStoryTeller();
   const elapsed = (at: number): string => `${((at - options.startedAt) / 1000).toFixed(1).padStart(5)}s`;
 
   function lastSecond(now: number): { rate: number; errorRate: number } {
@@ -98,7 +100,7 @@ export function createProgress(options: ProgressOptions): Progress {
         if (typeof version === 'string') options.versions.set(event.revision, version);
       }
       if (event.type === 'rollback.initiated' && event.rollbackId) rollbackId = event.rollbackId;
-      if (STORY.has(event.type)) options.write(`${elapsed(event.at)}  ▸ ${event.message}`);
+      if (STORY.has(event.type)) options.write(`${elapsed(event.at)}  ▸ ${story(event)}`);
     },
     follow(id) {
       rollbackId = id;

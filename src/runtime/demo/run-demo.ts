@@ -4,7 +4,7 @@
  * and the automatic path left to do its job. Returns what happened, measured
  * from the fault's start. The bench runs episodes through the same function.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config/load.js';
@@ -83,9 +83,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const loaded = loadConfig(written.configFile);
     write(`rewind demo: fault ${plan.fault} — ${plan.description}; expected outcome: ${plan.expected}`);
     write(`state in ${written.stateDir}; service front door http://${written.frontDoor}/`);
+    // the controller's own lines (leadership, shutdown) go to its log file, not into the story
+    const controllerLog = path.join(written.stateDir, 'logs', 'controller.log');
+    mkdirSync(path.dirname(controllerLog), { recursive: true });
     const controller: Controller = await startController(loaded, {
       listen: '127.0.0.1:0',
       drainTimeoutMs: 5_000,
+      log: (line) => appendFileSync(controllerLog, `${new Date().toISOString()} ${line}\n`),
       ...controllerServices(loaded),
     });
     // runs last: the controller has let go of the front door, which outlives it by design

@@ -11,13 +11,11 @@ import type { Project } from '../helpers/cli.js';
 import { tempProject } from '../helpers/cli.js';
 import { commandProject } from './project.js';
 
-const README = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
-
-/** the first ```yaml block after a heading of the README */
-function yamlAfter(heading: string): string {
-  const from = README.indexOf(`\n${heading}\n`);
-  expect(from, heading).toBeGreaterThan(0);
-  const match = /```yaml\n([\s\S]*?)```/.exec(README.slice(from));
+/** the first ```yaml block of a guide under docs/guides/ */
+function firstYamlBlock(guide: string): string {
+  const text = readFileSync(resolve(import.meta.dirname, '../../docs/guides', guide), 'utf8');
+  const match = /```yaml\n([\s\S]*?)```/.exec(text);
+  expect(match, guide).not.toBeNull();
   return match?.[1] ?? '';
 }
 
@@ -27,8 +25,8 @@ afterEach(() => {
   project = null;
 });
 
-describe('the README configuration works as written', () => {
-  it('channels, routes, templates, targets and drills of the README load, build their notifiers and schedules', async () => {
+describe("the guides' configuration works as written", () => {
+  it('channels, routes, templates, targets and drills of the guides load, build their notifiers and schedules', async () => {
     project = tempProject('rewind-readme-');
     const secrets = {
       SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/readme',
@@ -38,12 +36,12 @@ describe('the README configuration works as written', () => {
       SMTP_PASSWORD: 'smtp-readme',
     };
     Object.assign(process.env, secrets);
-    const targets = yamlAfter('## Incident reports and recovery targets')
+    const targets = firstYamlBlock('incident-reports.md')
       .replace(/environments:[\s\S]*$/, '')
       .trimEnd();
-    const drills = yamlAfter('## Drills');
-    const path = commandProject(project, `${yamlAfter('## Notifications')}${targets}\n${drills}`);
-    // the README's production/staging environments beside the project's own
+    const drills = firstYamlBlock('drills.md');
+    const path = commandProject(project, `${firstYamlBlock('notifications.md')}${targets}\n${drills}`);
+    // the guides' production/staging environments beside the project's own
     const text = readFileSync(path, 'utf8').replace(
       'environments:\n  production: {}',
       `environments:\n  production:\n    targets: { detectionToDecision: 1m, decisionToExecution: 30s, executionToStable: 5m, total: 7m }\n  staging: {}`,
