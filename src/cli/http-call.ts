@@ -33,7 +33,7 @@ export function createHttpCall(baseUrl: string, token: string | undefined, unrea
       const e = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
       throw new UserError(e?.code ?? 'HTTP_ERROR', e?.message ?? `controller answered ${status}`, {
         status,
-        exitCode: status === 400 ? ExitCode.usage : ExitCode.failed,
+        exitCode: status === 400 ? ExitCode.usage : status === 423 ? ExitCode.notAllowed : ExitCode.failed,
         details: e?.details,
       });
     }

@@ -16,6 +16,9 @@ import { register as registerStore } from './commands/store.js';
 import { register as registerFlag } from './commands/flag.js';
 import { register as registerConfigDiff } from './commands/config-diff.js';
 import { register as registerServiceOps } from './commands/service-ops.js';
+import { register as registerGate } from './commands/gate.js';
+import { register as registerFreeze } from './commands/freeze.js';
+import { register as registerStats } from './commands/stats.js';
 
 const program = new Command('rewind')
   .description(
@@ -49,4 +52,7 @@ registerStore(program);
 registerFlag(program);
 registerConfigDiff(program);
 registerServiceOps(program);
+registerGate(program);
+registerFreeze(program);
+registerStats(program);
 await program.parseAsync(process.argv);

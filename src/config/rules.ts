@@ -1,4 +1,5 @@
 /** The cross-field checks that run after the schema (every one of them, so a file gets all its problems at once). */
+import { freezeRules } from './freeze-rules.js';
 import { ROLLBACK_RULES } from './rollback-rules.js';
 import { duplicates, entries, list, type Problem, type Rule } from './rule-kit.js';
 import { triggerRules } from './trigger-rules.js';
@@ -165,4 +166,5 @@ export const RULES: Rule[] = [
   haproxyInstalled,
   strategyRules,
   storeRules,
+  freezeRules,
 ];

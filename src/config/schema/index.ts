@@ -8,6 +8,7 @@ import {
   providerSchema,
   targetsSchema,
 } from './extras.js';
+import { freezeSchema } from './freezes.js';
 import { duration, hostPort } from './primitives.js';
 import { serviceSchema } from './service.js';
 
@@ -100,12 +101,17 @@ export const configSchema = z.strictObject({
     approvalTimeout: '15m',
     onTimeout: 'escalate',
     inconclusiveLimit: 5,
+    freezeOnIncident: false,
   }),
   targets: targetsSchema.optional().describe('default recovery-time targets'),
   databases: z.record(z.string(), databaseSchema).default({}),
   notifications: notificationsSchema.default({ channels: [], routes: [], templates: {} }),
   providers: z.array(providerSchema).default([]),
   drills: z.array(drillSchema).default([]),
+  freezes: z
+    .array(freezeSchema)
+    .default([])
+    .describe('windows in which forward deploys are refused (rollbacks never are); see also `rewind freeze start`'),
 });
 
 export type RewindConfig = z.output<typeof configSchema>;
@@ -120,3 +126,4 @@ export type PolicyConfig = RewindConfig['policy'];
 export type DatabaseConfig = RewindConfig['databases'][string];
 export type ChannelConfig = RewindConfig['notifications']['channels'][number];
 export type ProviderConfig = RewindConfig['providers'][number];
+export type FreezeConfig = RewindConfig['freezes'][number];
