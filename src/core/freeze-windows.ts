@@ -107,8 +107,9 @@ function weeklyCover(window: WeeklyWindow, at: number, timeZone: string): { star
     const weekday = WEEKDAYS[new Date(Date.UTC(day.y, day.m - 1, day.d)).getUTCDay()] as Weekday;
     if (!window.days.includes(weekday)) continue;
     const start = zonedTime(day.y, day.m, day.d, fh, fm, timeZone);
-    const next = wallClock(start + (wraps ? DAY_MS : 0), timeZone);
-    const end = zonedTime(next.y, next.m, next.d, th, tm, timeZone);
+    // the next calendar day, not 24 hours later: a daylight-saving day has 23 or 25
+    const next = new Date(Date.UTC(day.y, day.m - 1, day.d + (wraps ? 1 : 0)));
+    const end = zonedTime(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), th, tm, timeZone);
     if (at >= start && at < end) return { start, end };
   }
   return null;

@@ -26,11 +26,16 @@ export interface QuarantineEntry {
 
 export const LIFTED = 'quarantine.lifted';
 
-/** A version names the release when it is its label, its artifact, or a commit prefix of at least 7 characters. */
+/**
+ * A version names the release when it is its label or its artifact, or a commit
+ * prefix of at least 7 characters of either (git releases are deployed by sha).
+ */
 export function namesRelease(entry: Pick<QuarantineEntry, 'version' | 'artifact'>, version: string): boolean {
-  if (entry.version === version) return true;
-  if (!entry.artifact) return false;
-  return entry.artifact === version || (/^[0-9a-f]{7,}$/.test(version) && entry.artifact.startsWith(version));
+  const shortSha = /^[0-9a-f]{7,}$/.test(version);
+  return [entry.version, entry.artifact].some(
+    (name) =>
+      name !== null && (name === version || (shortSha && /^[0-9a-f]{40,64}$/.test(name) && name.startsWith(version))),
+  );
 }
 
 /** The quarantined releases of one service in one environment, newest first. */
