@@ -115,5 +115,28 @@ export function gateRoutes(api: GateApi, authenticate: Authenticate = identityOf
         return { ...result, services: result.services.filter(visible(request.identity)) };
       },
     );
+    app.get<{ Querystring: Scope & { bucket?: string; buckets?: number } }>(
+      '/v1/stats/series',
+      {
+        schema: {
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              service: str,
+              environment: str,
+              bucket: { type: 'string', maxLength: 40 },
+              buckets: { type: 'integer', minimum: 1, maximum: 104 },
+            },
+          },
+        },
+        config: { access: { action: 'read', target: fromQuery } },
+      },
+      async (request) => {
+        const result = await api.statsSeries(request.query);
+        const shown = visible(request.identity);
+        return { ...result, points: result.points.map((p) => ({ ...p, services: p.services.filter(shown) })) };
+      },
+    );
   };
 }

@@ -6,6 +6,7 @@
  * approver and is audited and notified; an incident freeze lasts as long as the
  * rollback runs.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFetch } from '../helpers/api.js';
@@ -13,6 +14,7 @@ import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
 import { platformDriver } from '../helpers/configs.js';
 import { startReceiver, type Receiver } from '../harness/receiver.js';
+import { launchChromium, personBrowser, signIn } from '../dashboard/browser.js';
 
 /** A wall-clock time in `timeZone`, written without an offset ("2026-12-07T18:30"). */
 function localIso(at: number, timeZone: string): string {
@@ -222,5 +224,34 @@ describe('freezes', () => {
     expect(services[0]).toMatchObject({ deployments: 4, failedChanges: 3, changeFailureRate: 0.75 });
     expect(services[0]?.timeToRestore.count).toBe(3);
     expect(services[0]?.timeToRestore.medianMs).toBeGreaterThan(0);
+  });
+
+  it('the dashboard charts each delivery figure as the API reports it', async (ctx) => {
+    const chromium = await launchChromium();
+    if (!chromium) return ctx.skip();
+    try {
+      const admin = readFileSync(join(project.dir, 'state', 'admin.token'), 'utf8').trim();
+      const person = await personBrowser(chromium.browser, serve.url);
+      await signIn(person.page, serve.url, admin, '#/delivery');
+      await person.page.goto(`${serve.url}/#/delivery`);
+      const chart = person.page.locator('figure[data-figure="changeFailureRate"]');
+      await chart.waitFor();
+      const drawn = await chart.evaluate(
+        (el) => (el as HTMLElement & { plot: { data: (number | null)[][] } }).plot.data,
+      );
+      const api = (await (await apiFetch(`${serve.url}/v1/stats/series?bucket=7d&buckets=12`, {}, state())).json()) as {
+        points: { to: number; services: { service: string; environment: string; changeFailureRate: number }[] }[];
+      };
+      expect(drawn[0]).toEqual(api.points.map((p) => p.to / 1000));
+      const production = api.points.map(
+        (p) => p.services.find((s) => s.environment === 'production')?.changeFailureRate ?? null,
+      );
+      // one line per service/environment with releases: web/production (web/staging never deployed)
+      expect(drawn.slice(1)).toEqual([production]);
+      expect(production.at(-1)).toBe(0.75);
+      expect(person.consoleErrors).toEqual([]);
+    } finally {
+      await chromium.close();
+    }
   });
 });

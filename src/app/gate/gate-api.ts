@@ -1,6 +1,8 @@
 import type { ActiveFreeze } from '../../core/freeze-windows.js';
 import type { RewindEvent } from '../../core/model.js';
 import type { AppContext } from '../context.js';
+import type { DeliveryPoint, SeriesQuery } from '../stats/delivery-series.js';
+import { deliverySeries } from '../stats/delivery-series.js';
 import type { DeliveryStats, StatsQuery } from '../stats/delivery-stats.js';
 import { deliveryStats } from '../stats/delivery-stats.js';
 import type { FreezeRequest } from './freezes.js';
@@ -29,6 +31,8 @@ export interface GateApi {
   startFreeze(request: FreezeRequest): Promise<RewindEvent>;
   endFreeze(request: FreezeRequest): Promise<RewindEvent[]>;
   stats(query: StatsQuery): Promise<{ since: number; until: number; services: DeliveryStats[] }>;
+  /** the same figures bucket by bucket, oldest first (the dashboard's charts) */
+  statsSeries(query: SeriesQuery): Promise<{ bucketMs: number; points: DeliveryPoint[] }>;
 }
 
 async function frozenServices(
@@ -56,5 +60,6 @@ export function createGateApi(ctx: AppContext): GateApi {
     startFreeze: (request) => startFreeze(ctx, request),
     endFreeze: (request) => endFreeze(ctx, request),
     stats: (query) => deliveryStats(ctx, query),
+    statsSeries: (query) => deliverySeries(ctx, query),
   };
 }

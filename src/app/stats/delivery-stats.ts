@@ -16,6 +16,7 @@ import { UserError } from '../../core/errors.js';
 import type { Release, Rollback } from '../../core/model.js';
 import { measureRecoveryTimes } from '../../report/index.js';
 import type { AppContext } from '../context.js';
+import { serviceConfig } from '../context.js';
 import { incidentEvents } from '../record/incident.js';
 
 export interface DeliveryStats {
@@ -97,31 +98,40 @@ async function statsOf(ctx: AppContext, service: string, environment: string, fr
   return stats;
 }
 
-/** `rewind stats`: one row per service and environment that had releases, or the one asked for. */
+/** One row per service and environment that had releases in [from, to], or every row of the one service asked for. */
+export async function statsRows(
+  ctx: AppContext,
+  query: Pick<StatsQuery, 'service' | 'environment'>,
+  from: number,
+  to: number,
+): Promise<DeliveryStats[]> {
+  const config = ctx.loaded.config;
+  if (query.service) serviceConfig(ctx, query.service);
+  const rows: DeliveryStats[] = [];
+  for (const service of query.service ? [query.service] : Object.keys(config.services)) {
+    for (const environment of config.services[service]?.environments ?? Object.keys(config.environments)) {
+      if (query.environment && environment !== query.environment) continue;
+      const row = await statsOf(ctx, service, environment, from, to);
+      if (row.deployments > 0 || query.service) rows.push(row);
+    }
+  }
+  return rows;
+}
+
+export function periodMs(value: string | undefined, fallback: string, flag: string): number {
+  if (value !== undefined && !isDuration(value))
+    throw new UserError('BAD_REQUEST', `${flag} expects a duration like "90d" or "12h", got ${JSON.stringify(value)}`, {
+      exitCode: 2,
+    });
+  return parseDuration(value ?? fallback);
+}
+
+/** `rewind stats`: the figures over the period up to now. */
 export async function deliveryStats(
   ctx: AppContext,
   query: StatsQuery = {},
 ): Promise<{ since: number; until: number; services: DeliveryStats[] }> {
-  if (query.since !== undefined && !isDuration(query.since))
-    throw new UserError(
-      'BAD_REQUEST',
-      `--since expects a duration like "90d" or "12h", got ${JSON.stringify(query.since)}`,
-      {
-        exitCode: 2,
-      },
-    );
   const now = ctx.clock.now();
-  const from = now - parseDuration(query.since ?? '90d');
-  const config = ctx.loaded.config;
-  const services = query.service ? [query.service] : Object.keys(config.services);
-  const rows: DeliveryStats[] = [];
-  for (const service of services) {
-    const environments = config.services[service]?.environments ?? Object.keys(config.environments);
-    for (const environment of environments) {
-      if (query.environment && environment !== query.environment) continue;
-      const row = await statsOf(ctx, service, environment, from, now);
-      if (row.deployments > 0 || query.service) rows.push(row);
-    }
-  }
-  return { since: from, until: now, services: rows };
+  const from = now - periodMs(query.since, '90d', '--since');
+  return { since: from, until: now, services: await statsRows(ctx, query, from, now) };
 }

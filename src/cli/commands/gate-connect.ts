@@ -30,6 +30,8 @@ function createHttpGateApi(call: HttpCall): GateApi {
     startFreeze: ({ actor: _actor, ...body }) => call('POST', '/v1/freezes', body),
     endFreeze: ({ actor: _actor, ...body }) => call('POST', '/v1/freezes/end', body),
     stats: (query) => call('GET', `/v1/stats${q({ ...query })}`),
+    statsSeries: ({ buckets, ...query }) =>
+      call('GET', `/v1/stats/series${q({ ...query, buckets: buckets === undefined ? undefined : String(buckets) })}`),
   };
 }
 
