@@ -11,6 +11,7 @@ import { snapshotConfig } from './config-files/snapshot.js';
 import { syncWithPlatform } from './platform-sync.js';
 import { activeGroupRollbackOf } from './group/active.js';
 import { awaitReady, promote, rollbackEnded } from './release-steps.js';
+import { assertDeployAllowed } from './gate/gate.js';
 
 export { promote, retireRelease } from './release-steps.js';
 
@@ -19,8 +20,10 @@ export interface DeployRequest {
   environment?: string;
   version: string;
   strategy?: 'bluegreen' | 'canary' | 'rolling';
-  /** redeploy a version that was just rolled back */
+  /** deploy a quarantined (rolled-back) version, or the live version again */
   force?: boolean;
+  /** deploy through a freeze; needs the approver role, recorded and notified */
+  breakGlass?: { reason: string };
   /**
    * wait for the analysis outcome (CI gate); otherwise return once traffic is on it.
    * A rollback is an outcome as soon as traffic is back on its target.
@@ -77,14 +80,15 @@ export async function deploy(
   if (releases.some((r) => r.status === 'deploying' || r.status === 'analyzing')) {
     throw conflict(`a deploy of ${service} in ${environment} is already in progress`);
   }
-  const lastOfVersion = releases.find((r) => r.version === version);
-  if (lastOfVersion?.status === 'rolled-back' && !request.force) {
-    throw new UserError(
-      'ROLLED_BACK_VERSION',
-      `${service} ${version} was rolled back (revision ${lastOfVersion.revision}); deploy it again with --force`,
-      { status: 400, exitCode: ExitCode.usage },
-    );
-  }
+  // a rolled-back version stays quarantined and a freeze holds, for every deploy path (the gate)
+  await assertDeployAllowed(ctx, {
+    service,
+    environment,
+    version,
+    force: request.force,
+    breakGlass: request.breakGlass,
+    actor: request.actor,
+  });
   const previous = currentRelease(releases);
   if (previous?.version === version && !request.force) {
     // a second revision of what already serves would only start more processes

@@ -117,6 +117,13 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       if (bad.revision === rollback.fromRevision) await recordImpact(ctx, rollback);
       return ctx.driver(rollback.service).retire(bad, { signal, log, onProcess, force: step.params.force === true });
     },
+    async 'revert-source'(step, { rollback, signal, log }) {
+      const driver = ctx.driver(rollback.service);
+      if (!driver.revertSource) throw new Error(`the ${driver.type} driver cannot revert a release's source`);
+      const bad = await release(ctx, rollback.service, rollback.environment, step.params.from);
+      const good = await release(ctx, rollback.service, rollback.environment, step.params.to);
+      return driver.revertSource(bad, good, { signal, log });
+    },
     async 'native-undo'(step, { rollback, signal, log, onProcess }) {
       const driver = ctx.driver(rollback.service);
       const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);

@@ -83,6 +83,7 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
     preferNativeUndo: Boolean(driver.capabilities.preferNativeUndo),
     database,
     restoreConfig: await hasConfigSnapshot(ctx, to),
+    revertSource: Boolean(driver.revertsSource?.(request.service, environment)),
   });
   const summary = {
     dryRun: Boolean(request.dryRun),

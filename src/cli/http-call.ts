@@ -34,7 +34,9 @@ export function createHttpCall(baseUrl: string, token: string | undefined, unrea
         ?.error;
       throw new UserError(e?.code ?? 'HTTP_ERROR', inCliWords(e?.code, e?.message) ?? `controller answered ${status}`, {
         status,
-        exitCode: exitCodeOf(e?.exitCode) ?? (status === 400 ? ExitCode.usage : ExitCode.failed),
+        exitCode:
+          exitCodeOf(e?.exitCode) ??
+          (status === 400 ? ExitCode.usage : status === 423 ? ExitCode.notAllowed : ExitCode.failed),
         details: e?.details,
       });
     }

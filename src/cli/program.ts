@@ -20,6 +20,9 @@ import { register as registerServiceOps } from './commands/service-ops.js';
 import { register as registerCompletion } from './commands/completion.js';
 import { register as registerReload } from './commands/reload.js';
 import { register as registerFailover } from './commands/failover.js';
+import { register as registerGate } from './commands/gate.js';
+import { register as registerFreeze } from './commands/freeze.js';
+import { register as registerStats } from './commands/stats.js';
 
 /**
  * Every command and flag of `rewind`, built without parsing anything: the entry
@@ -60,6 +63,9 @@ export function buildProgram(): Command {
   registerServiceOps(program);
   registerReload(program);
   registerFailover(program);
+  registerGate(program);
+  registerFreeze(program);
+  registerStats(program);
   registerCompletion(program);
   return program;
 }

@@ -1,5 +1,6 @@
 /** The cross-field checks that run after the schema (every one of them, so a file gets all its problems at once). */
 import { backupRules } from './backup-rules.js';
+import { freezeRules } from './freeze-rules.js';
 import { ROLLBACK_RULES } from './rollback-rules.js';
 import { duplicates, entries, list, type Problem, type Rule } from './rule-kit.js';
 import { triggerRules } from './trigger-rules.js';
@@ -169,4 +170,5 @@ export const RULES: Rule[] = [
   storeRules,
   siteRules,
   backupRules,
+  freezeRules,
 ];

@@ -13,6 +13,8 @@ export const ExitCode = {
   usage: 2,
   rolledBack: 3,
   waiting: 4,
+  /** not allowed now: the version is quarantined or a freeze covers it (`rewind gate`) */
+  notAllowed: 5,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

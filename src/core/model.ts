@@ -75,6 +75,7 @@ export type StepName =
   | 'shift-traffic'
   | 'retire'
   | 'native-undo'
+  | 'revert-source'
   | 'migrate-down'
   | 'restore'
   | 'validate-database'

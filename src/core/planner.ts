@@ -38,6 +38,8 @@ export interface PlanInput {
   preferNativeUndo?: boolean;
   /** the target has config files kept from its deploy: put them back before it starts */
   restoreConfig?: boolean;
+  /** revert the bad release's change in its source (git `revert: true`) once traffic is off it */
+  revertSource?: boolean;
 }
 
 const label = (r: Release): string => `${r.service} ${r.version} (revision ${r.revision})`;
@@ -166,6 +168,16 @@ export function planRollback(input: PlanInput): StepSpec[] {
         title: input.emergency ? `force-stop ${label(from)}` : `drain and stop ${label(from)}`,
         params: { revision: from.revision, ...(input.emergency ? { force: true } : {}) },
         timeoutMs: timeouts.stopMs + timeouts.commandMs,
+        onFailure: 'continue',
+      });
+    }
+    if (input.revertSource && from && from.revision !== to.revision) {
+      // a rollback that sticks: the branch a pipeline follows no longer holds the bad change
+      steps.push({
+        name: 'revert-source',
+        title: `revert the change of ${label(from)} in its source`,
+        params: { from: from.revision, to: to.revision },
+        timeoutMs: timeouts.commandMs,
         onFailure: 'continue',
       });
     }

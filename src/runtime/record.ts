@@ -4,6 +4,15 @@ import { evaluationMeter } from '../app/monitor/evaluation-meter.js';
 import { createReportWriter, followNotifications, type NotificationOptions } from '../app/record/index.js';
 import { createControllerMetrics } from '../server/metrics.js';
 import type { ControllerOptions } from './controller.js';
+import type { AppContext } from '../app/context.js';
+import { deliveryStats } from '../app/stats/delivery-stats.js';
+
+const controllerMetrics = (ctx: AppContext) =>
+  createControllerMetrics({
+    store: ctx.store,
+    evaluations: evaluationMeter(ctx),
+    delivery: async () => (await deliveryStats(ctx)).services,
+  });
 
 /**
  * What `rewind serve` records and tells: notification delivery through
@@ -19,7 +28,7 @@ export function recordServices(
   return {
     services: [
       async (ctx) => {
-        metrics ??= createControllerMetrics({ store: ctx.store, evaluations: evaluationMeter(ctx) });
+        metrics ??= controllerMetrics(ctx);
         const observed = metrics;
         const unsubscribeMetrics = ctx.onEvent((event) => observed.observe(event));
         const stopNotifications = followNotifications(ctx, options);
@@ -37,7 +46,7 @@ export function recordServices(
     plugins: [
       // the API (and /metrics) is up before this controller leads and its services start
       (app, ctx) => {
-        metrics ??= createControllerMetrics({ store: ctx.store, evaluations: evaluationMeter(ctx) });
+        metrics ??= controllerMetrics(ctx);
         metrics.register(app);
       },
     ],

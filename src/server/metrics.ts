@@ -4,6 +4,8 @@ import type { ReleaseStatus, RewindEvent } from '../core/model.js';
 import type { Store } from '../core/ports/store.js';
 import type { EvaluationMeter } from '../app/monitor/evaluation-meter.js';
 import { exportBackupGauges } from './backup-metrics.js';
+import type { DeliveryStats } from '../app/stats/delivery-stats.js';
+import { exportDelivery } from './delivery-metrics.js';
 
 /** Options of `createControllerMetrics`. */
 export interface ControllerMetricsOptions {
@@ -15,6 +17,8 @@ export interface ControllerMetricsOptions {
   evaluations?: EvaluationMeter;
   /** evaluation lag buckets in seconds; default 1 ms … 2 s, fine below 100 ms */
   lagBuckets?: number[];
+  /** the delivery figures of `rewind stats`, exported as gauges; default none */
+  delivery?: () => Promise<DeliveryStats[]>;
 }
 
 export interface ControllerMetrics {
@@ -95,6 +99,7 @@ export function createControllerMetrics(options: ControllerMetricsOptions): Cont
   });
 
   exportBackupGauges(registry, store);
+  if (options.delivery) exportDelivery(registry, options.delivery);
   if (options.evaluations) exportEvaluations(registry, options.evaluations, options.lagBuckets ?? LAG_BUCKETS);
 
   const pending = new Set<Promise<void>>();

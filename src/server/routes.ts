@@ -3,6 +3,7 @@ import type { RewindApi } from '../app/index.js';
 import { DRILL_FAULTS, type DrillFault } from '../app/drill/fault-injection.js';
 import { renderIncidentMarkdown } from '../report/index.js';
 import type { Authenticate } from './auth.js';
+import { assertMay } from './assert-may.js';
 import type { ProjectIdentity } from '../app/project-identity.js';
 
 const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -27,6 +28,7 @@ export function registerRoutes(
       watch?: boolean;
       waitStable?: boolean;
       migrate?: boolean;
+      breakGlass?: { reason: string };
     };
   }>(
     '/v1/deploy',
@@ -45,11 +47,21 @@ export function registerRoutes(
             watch: { type: 'boolean' },
             waitStable: { type: 'boolean' },
             migrate: { type: 'boolean' },
+            breakGlass: {
+              type: 'object',
+              required: ['reason'],
+              additionalProperties: false,
+              properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
+            },
           },
         },
       },
     },
-    async (request) => api.deploy({ ...request.body, actor: await authenticate(request) }),
+    async (request) => {
+      // breaking the glass of a freeze takes more than deploying: the approver role
+      if (request.body.breakGlass) assertMay(request.identity, 'deploy.break-glass');
+      return api.deploy({ ...request.body, actor: await authenticate(request) });
+    },
   );
 
   app.post<{

@@ -118,9 +118,9 @@ describe('rewind CLI as a subprocess', () => {
     const list = JSON.parse((await cli('rollbacks', '--json')).stdout);
     expect(list[0]).toMatchObject({ id: result.rollback.id, service: 'api' });
 
-    // the rolled-back version needs --force; usage errors exit 2
+    // the rolled-back version is quarantined: not allowed now (exit 5) without --force
     const again = await cli('deploy', 'api', 'v2');
-    expect(again.code).toBe(2);
+    expect(again.code).toBe(5);
     expect(again.stderr).toContain('--force');
     expect((await cli('deploy', 'api', 'v2', '--force')).code).toBe(0);
   });

@@ -17,7 +17,7 @@ const WATCHED = `    analysis: { duration: 20s }
       - { metric: errorRate, above: 0.1, for: 1s, minSamples: 10, severity: high }
 `;
 
-describe('deploy --watch as a CI gate', () => {
+describe('deploy --watch as a CI gate, through a freeze', () => {
   it('a faulty release is rolled back automatically: exit 3, traffic back on v1', async () => {
     project = tempProject('rewind-watch-');
     const ports = { controller: await freePort(), front: await freePort() };
@@ -42,7 +42,9 @@ describe('deploy --watch as a CI gate', () => {
       }
     };
     const load = Promise.all([loop(), loop(), loop()]);
-    const watched = await cli('deploy', 'web', 'v2', '--watch', '--json');
+    // v2 goes out through a freeze (break-glass); its automatic rollback is never held by the freeze
+    expect((await cli('freeze', 'start', '--env', 'production', '--reason', 'holiday')).code).toBe(0);
+    const watched = await cli('deploy', 'web', 'v2', '--watch', '--json', '--break-glass', '--reason', 'hotfix');
     loading = false;
     await load;
     expect(watched.code, `${watched.stdout}${watched.stderr}`).toBe(3);
@@ -59,7 +61,9 @@ describe('deploy --watch as a CI gate', () => {
     });
     expect(rollback).toMatchObject({ kind: 'automatic', fromRevision: 2, toRevision: 1 });
     expect(await whoAnswers(ports.front)).toBe('v1');
+    // quarantined (and still frozen): not allowed now
     const again = await cli('deploy', 'web', 'v2');
-    expect(again.code, again.stderr).toBe(2);
+    expect(again.code, again.stderr).toBe(5);
+    expect(again.stderr).toContain('quarantined');
   });
 });

@@ -4,6 +4,7 @@ import { fill, h, link } from './dom.js';
 import { connectLive, disconnectLive } from './live.js';
 import { approvalsPage } from './pages/approvals.js';
 import { backupsPage } from './pages/backups.js';
+import { deliveryPage } from './pages/delivery.js';
 import { drillsPage } from './pages/drills.js';
 import { incidentPage, incidentsPage } from './pages/incidents.js';
 import { overviewPage } from './pages/overview.js';
@@ -23,6 +24,7 @@ const routes: [RegExp, Page][] = [
   [/^\/incident\/([^/]+)$/, incidentPage],
   [/^\/drills$/, drillsPage],
   [/^\/backups$/, backupsPage],
+  [/^\/delivery$/, deliveryPage],
 ];
 
 const top = document.getElementById('top')!;
@@ -47,6 +49,7 @@ function header(s: Session | null): void {
       nav('/incidents', 'Incidents'),
       nav('/drills', 'Drills'),
       nav('/backups', 'Backups'),
+      nav('/delivery', 'Delivery'),
     ),
     h(
       'div',

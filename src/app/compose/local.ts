@@ -26,7 +26,9 @@ function serviceOptions(config: ServiceConfig): LocalServiceOptions | undefined 
     listen: d.listen,
     stopTimeoutMs: parseDuration(d.stopTimeout),
     configFiles: d.configFiles,
-    ...(d.git ? { git: { repo: d.git.repo, ...(d.git.build ? { build: d.git.build } : {}) } } : {}),
+    ...(d.git
+      ? { git: { repo: d.git.repo, revert: d.git.revert, ...(d.git.build ? { build: d.git.build } : {}) } }
+      : {}),
     health: {
       live: config.health.live ?? null,
       ready: config.health.ready ?? null,

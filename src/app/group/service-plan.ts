@@ -72,6 +72,7 @@ export async function planServicePart(
     preferNativeUndo: Boolean(driver.capabilities.preferNativeUndo),
     database: await planDatabase(ctx, from, to),
     restoreConfig: await hasConfigSnapshot(ctx, to),
+    revertSource: Boolean(driver.revertsSource?.(service, environment)),
   });
   return { service, from, to, steps };
 }

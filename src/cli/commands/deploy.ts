@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { DeployResult } from '../../app/deploy.js';
-import { ExitCode } from '../../core/errors.js';
+import { ExitCode, UserError } from '../../core/errors.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
 import { defaultEnvironment } from '../confirm.js';
@@ -16,6 +16,8 @@ export interface DeployOptions extends GlobalOptions {
   waitStable: boolean;
   force: boolean;
   migrate: boolean;
+  breakGlass: boolean;
+  reason?: string;
 }
 
 /** Exit codes: 0 promoted (or has traffic, without --watch), 1 failed, 3 rolled back, 4 waiting for a human. */
@@ -30,6 +32,14 @@ export function deployExitCode(result: DeployResult): number {
 }
 
 export async function deploy(options: DeployOptions, service: string, version: string): Promise<number> {
+  if (options.breakGlass && !options.reason?.trim())
+    throw new UserError(
+      'REASON_REQUIRED',
+      'deploying through a freeze needs a reason: --break-glass --reason "<why>"',
+      {
+        exitCode: ExitCode.usage,
+      },
+    );
   const connection = await connect(options);
   const environment = defaultEnvironment(connection.loaded, service, options.env);
   const watching = options.watch || options.waitStable;
@@ -57,6 +67,7 @@ export async function deploy(options: DeployOptions, service: string, version: s
       watch: watching,
       ...(options.waitStable ? { waitStable: true } : {}),
       ...(options.migrate ? { migrate: true } : {}),
+      ...(options.breakGlass ? { breakGlass: { reason: options.reason ?? '' } } : {}),
       actor: connection.actor,
     });
     const result = await Promise.race([deploying, ...(human ? [human.answered] : [])]).finally(() => {
@@ -95,7 +106,13 @@ export function register(program: Command): void {
       false,
     )
     .option('--wait-stable', 'with a rollback, also wait for its post-rollback watch to end (implies --watch)', false)
-    .option('--force', 'redeploy a version that was rolled back', false)
+    .option('--force', 'deploy a quarantined (rolled-back) version, or the live version again', false)
+    .option(
+      '--break-glass',
+      'deploy through a freeze (needs the approver role and --reason; audited and notified)',
+      false,
+    )
+    .option('--reason <text>', 'why: required with --break-glass')
     .option(
       '--migrate',
       'back up the service’s database, migrate it up and record the schema version on the release',

@@ -45,6 +45,12 @@ export const policySchema = z.strictObject({
   onTimeout: onTimeout.default('escalate'),
   inconclusiveLimit: z.number().int().min(1).default(5).describe('inconclusive evaluations before asking a human'),
   matrix: z.array(matrixRuleSchema).optional().describe('decision rules; default: the runbook table'),
+  freezeOnIncident: z
+    .boolean()
+    .default(false)
+    .describe(
+      'true: forward deploys of a service are refused while its rollback runs or is escalated, until it succeeds',
+    ),
 });
 
 export const environmentSchema = z.strictObject({

@@ -8,6 +8,7 @@ import {
   providerSchema,
   targetsSchema,
 } from './extras.js';
+import { freezeSchema } from './freezes.js';
 import { duration, hostPort } from './primitives.js';
 import { serviceSchema } from './service.js';
 import { dnsProviderSchema, failoverSchema, siteSchema } from './sites.js';
@@ -115,6 +116,7 @@ export const configSchema = z.strictObject({
     approvalTimeout: '15m',
     onTimeout: 'escalate',
     inconclusiveLimit: 5,
+    freezeOnIncident: false,
   }),
   targets: targetsSchema.optional().describe('default recovery-time targets'),
   databases: z.record(z.string(), databaseSchema).default({}),
@@ -127,6 +129,10 @@ export const configSchema = z.strictObject({
     .default({})
     .describe('a primary and standby sites with their health checks and DNS records (`rewind failover`)'),
   failover: failoverSchema.optional(),
+  freezes: z
+    .array(freezeSchema)
+    .default([])
+    .describe('windows in which forward deploys are refused (rollbacks never are); see also `rewind freeze start`'),
 });
 
 export type RewindConfig = z.output<typeof configSchema>;
@@ -143,3 +149,4 @@ export type ChannelConfig = RewindConfig['notifications']['channels'][number];
 export type ProviderConfig = RewindConfig['providers'][number];
 export type DnsProviderConfig = RewindConfig['dns'][number];
 export type SiteConfig = RewindConfig['sites'][string];
+export type FreezeConfig = RewindConfig['freezes'][number];

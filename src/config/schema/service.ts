@@ -39,6 +39,12 @@ const localDriver = z
       .strictObject({
         repo: z.string().default('.').describe('git repository, relative to rewind.yaml'),
         build: argv('build command run once per commit in its worktree').optional(),
+        revert: z
+          .boolean()
+          .default(false)
+          .describe(
+            'after a rollback, commit `git revert` of the bad commits on the repository’s current branch, so its head is good again (pushing is your hook’s job)',
+          ),
       })
       .optional()
       .describe('deploy git commits: each version is a commit checked out under <stateDir>/releases/'),

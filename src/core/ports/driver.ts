@@ -141,6 +141,12 @@ export interface Driver {
   restart?(release: Release, options?: RestartOptions): Promise<string>;
   /** time limits of one platform call and of draining a release; default 60 s and 0 */
   limits?(service: string, environment: string): { commandMs: number; stopMs: number };
+  /** when the change in a release was made (git: the commit time), epoch ms; null when unknown */
+  changeTime?(release: Release): Promise<number | null>;
+  /** the service wants its source reverted after a rollback (`git.revert`) */
+  revertsSource?(service: string, environment: string): boolean;
+  /** puts the source back on the good release (a `git revert` commit of the bad ones); idempotent */
+  revertSource?(bad: Release, good: Release, options?: DriverCallOptions): Promise<string>;
   /** the service's front door (where smoke tests go), when the driver knows one */
   frontDoor?(service: string, environment: string): string | null;
   /**

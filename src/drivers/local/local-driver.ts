@@ -12,6 +12,7 @@ import type { LocalDriverOptions, ReleaseRef } from './options.js';
 import { isAlive, processStartTime, stopGroup } from './process-group.js';
 import { createReleaseGroup, type InstanceView, type ReleaseGroup } from './release-group.js';
 import { probeRules, releaseGroupSpec, serviceOptions, stopTimeoutOf } from './release-spec.js';
+import { gitSourceMethods } from './git-source.js';
 import { restartGroup } from './rolling-restart.js';
 import { configFileMethods } from './config-files.js';
 import { awaitGroupReady, createSerializer, label, liveRelease, weightEntries } from './driver-parts.js';
@@ -143,6 +144,7 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
     },
 
     ...configFileMethods(baseDir, (release) => serviceOptions(options, release.service, release.environment)),
+    ...gitSourceMethods(options, baseDir),
 
     start(release, call = {}) {
       return serial(keyOf(release), () => startGroup(release, call, false));

@@ -25,6 +25,8 @@ export interface LocalGitOptions {
   repo: string;
   /** argv run once in each release's tree, e.g. ["npm", "ci"]; default none */
   build?: string[];
+  /** after a rollback, commit `git revert` of the bad commits on the repository's current branch; default false */
+  revert?: boolean;
 }
 
 export interface LocalServiceOptions {
