@@ -3,6 +3,8 @@ import { identityOf } from '../server/auth.js';
 import { dashboardRoutes } from '../server/dashboard/index.js';
 import { requestProtectedOperation } from '../app/approvals/protected-ops.js';
 import { opsRoutes } from '../server/ops-routes.js';
+import { alertRoutes } from '../server/alert-routes.js';
+import { receiveAlerts } from '../app/alerts/receive.js';
 import { createOpsApi } from '../app/ops/ops-api.js';
 import { createDbApi } from '../app/db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -26,6 +28,8 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
     )(app),
   );
   record.plugins.push((app, ctx) => opsRoutes(createOpsApi(ctx), identityOf)(app)); // restart, stop, start, flags
+  // alerts from the team's monitoring, decided by policy like Rewind's own triggers
+  record.plugins.push((app, ctx) => alertRoutes((alerts, actor) => receiveAlerts(ctx, alerts, actor), identityOf)(app));
   record.plugins.push((app, ctx) => dashboardRoutes(ctx)(app)); // the browser dashboard at /
   return {
     ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
