@@ -37,29 +37,35 @@ export function mappingMatches(mapping: Mapping, labels: Record<string, string>)
   );
 }
 
+/** Releases that took traffic: a failed or still-deploying release cannot have caused an alert. */
+const SERVED = new Set(['analyzing', 'live', 'superseded', 'retired', 'rolled-back']);
+
+/**
+ * The culprit is the newest release that had traffic when the alert started;
+ * it is acted on only while it still serves and the alert started within its window.
+ */
 function blame(
   alert: IncomingAlert,
   releases: readonly Release[],
   windowMs: number,
 ): Pick<Attribution, 'release' | 'previous' | 'why'> {
-  const serving = releases.find((r) => r.status === 'analyzing' || r.status === 'live');
-  if (!serving) return { release: null, previous: null, why: 'no release is serving' };
-  const label = `${serving.service} ${serving.version} (r${serving.revision})`;
-  const after = alert.startsAt - serving.createdAt;
-  if (after < 0)
-    return { release: null, previous: null, why: `it started ${formatDuration(-after)} before ${label} was deployed` };
+  const none = (why: string) => ({ release: null, previous: null, why });
+  const culprit = releases.find((r) => SERVED.has(r.status) && r.createdAt <= alert.startsAt);
+  if (!culprit) return none('it started before any release of this service was deployed');
+  const label = `${culprit.service} ${culprit.version} (r${culprit.revision})`;
+  if (culprit.status !== 'analyzing' && culprit.status !== 'live')
+    return none(`it started while ${label} served, which is ${culprit.status} now`);
+  const after = alert.startsAt - culprit.createdAt;
   if (after > windowMs)
-    return {
-      release: null,
-      previous: null,
-      why: `it started ${formatDuration(after)} after ${label} was deployed, past the ${formatDuration(windowMs)} window`,
-    };
+    return none(
+      `it started ${formatDuration(after)} after ${label} was deployed, past the ${formatDuration(windowMs)} window`,
+    );
   const previous =
-    releases.find((r) => r.revision < serving.revision && r.promotedAt !== null && r.status !== 'rolled-back') ?? null;
+    releases.find((r) => r.revision < culprit.revision && r.promotedAt !== null && r.status !== 'rolled-back') ?? null;
   return {
-    release: serving,
+    release: culprit,
     previous,
-    why: `it started ${formatDuration(after)} after ${label} was deployed (${new Date(serving.createdAt).toISOString()}), within the ${formatDuration(windowMs)} window`,
+    why: `it started ${formatDuration(after)} after ${label} was deployed (${new Date(culprit.createdAt).toISOString()}), within the ${formatDuration(windowMs)} window`,
   };
 }
 
