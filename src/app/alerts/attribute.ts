@@ -22,6 +22,8 @@ export interface Attribution {
   shadow: boolean;
   /** null: recorded only (no release serving, or the alert is outside its window) */
   release: Release | null;
+  /** the newest release that had traffic when the alert started, serving or not */
+  culprit: Release | null;
   /** the rollback target: the release before the blamed one */
   previous: Release | null;
   why: string;
@@ -48,9 +50,9 @@ function blame(
   alert: IncomingAlert,
   releases: readonly Release[],
   windowMs: number,
-): Pick<Attribution, 'release' | 'previous' | 'why'> {
-  const none = (why: string) => ({ release: null, previous: null, why });
-  const culprit = releases.find((r) => SERVED.has(r.status) && r.createdAt <= alert.startsAt);
+): Pick<Attribution, 'release' | 'culprit' | 'previous' | 'why'> {
+  const culprit = releases.find((r) => SERVED.has(r.status) && r.createdAt <= alert.startsAt) ?? null;
+  const none = (why: string) => ({ release: null, culprit, previous: null, why });
   if (!culprit) return none('it started before any release of this service was deployed');
   const label = `${culprit.service} ${culprit.version} (r${culprit.revision})`;
   if (culprit.status !== 'analyzing' && culprit.status !== 'live')
@@ -64,6 +66,7 @@ function blame(
     releases.find((r) => r.revision < culprit.revision && r.promotedAt !== null && r.status !== 'rolled-back') ?? null;
   return {
     release: culprit,
+    culprit,
     previous,
     why: `it started ${formatDuration(after)} after ${label} was deployed (${new Date(culprit.createdAt).toISOString()}), within the ${formatDuration(windowMs)} window`,
   };

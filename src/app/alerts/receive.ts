@@ -38,7 +38,7 @@ async function alreadyFired(ctx: AppContext, at: Attribution, fingerprint: strin
     environment: at.environment,
     types: ['trigger.fired', 'trigger.shadow-fired'],
   });
-  return fired.some((e) => e.data.fingerprint === fingerprint && e.revision === at.release?.revision);
+  return fired.some((e) => e.data.fingerprint === fingerprint && e.revision === at.culprit?.revision);
 }
 
 async function withdraw(ctx: AppContext, alert: IncomingAlert, at: Attribution): Promise<boolean> {
@@ -165,10 +165,10 @@ async function handle(ctx: AppContext, alert: IncomingAlert, actor: Actor): Prom
     };
     if (alert.status === 'resolved') {
       results.push({ ...row, action: (await withdraw(ctx, alert, at)) ? 'withdrawn' : 'recorded' });
+    } else if (at.culprit && (await alreadyFired(ctx, at, alert.fingerprint))) {
+      results.push({ ...row, action: 'repeat' });
     } else if (!at.release) {
       results.push({ ...row, action: 'recorded' });
-    } else if (await alreadyFired(ctx, at, alert.fingerprint)) {
-      results.push({ ...row, action: 'repeat' });
     } else {
       results.push({ ...row, action: await fire(ctx, alert, at, at.release) });
     }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatDuration } from '../../core/duration.js';
 import { ExitCode } from '../../core/errors.js';
 import type { LeaderInfo } from '../../runtime/leader-routes.js';
 import { action } from '../action.js';
@@ -32,6 +33,9 @@ function statusLines(s: ServiceStatus): string[] {
   return [
     `${s.service} in ${s.environment} (${s.driver}): live ${s.live ? `${s.live.version} (r${s.live.revision}, ${s.live.status})` : 'none'}; traffic ${weights}`,
     ...(s.activeRollback ? [`  rollback in progress: ${s.activeRollback.id} (${s.activeRollback.status})`] : []),
+    ...(s.rollbackWindow
+      ? [`  rollback window: ${formatDuration(s.rollbackWindow.leftMs)} left (until ${time(s.rollbackWindow.endsAt)})`]
+      : []),
     ...s.pendingApprovals.map((a) => `  waiting for approval ${a.id} until ${time(a.deadline)}: ${a.reason}`),
     ...s.needsAttention
       .filter((n) => n.kind !== 'approval')
