@@ -3,7 +3,7 @@
 // import that goes up the diagram, or from one adapter into another, is an error.
 import { dirname, relative, resolve, sep } from 'node:path';
 
-const ADAPTERS = ['drivers', 'database', 'store', 'notify', 'monitor', 'proxy', 'report', 'process', 'dns'];
+const ADAPTERS = ['drivers', 'database', 'store', 'notify', 'monitor', 'proxy', 'report', 'process', 'dns', 'alerts'];
 const ABOVE_APP = ['server', 'runtime', 'cli'];
 
 /** Imports a layer may not make, by layer; `except` lists allowed [from-prefix, to-prefix] pairs. */

@@ -2,7 +2,8 @@ import { notFound } from '../core/errors.js';
 import type { Approval, Release, RewindEvent, Rollback, RollbackDetail } from '../core/model.js';
 import { currentRelease } from '../core/targets.js';
 import type { AppContext } from './context.js';
-import { resolveEnvironment } from './context.js';
+import { resolveEnvironment, serviceConfig } from './context.js';
+import { parseDuration } from '../core/duration.js';
 import { syncWithPlatform } from './platform-sync.js';
 import type { Attention } from './attention.js';
 import { needsAttention } from './attention.js';
@@ -38,6 +39,11 @@ export interface ServiceStatus {
   needsAttention: Attention[];
   /** set while the service is stopped on purpose (`rewind stop`) until `rewind start` */
   stopped: StoppedState | null;
+  /**
+   * the live release's rollback window: until then its triggers and alerts still roll it
+   * back by policy; null outside the window
+   */
+  rollbackWindow: { endsAt: number; leftMs: number } | null;
 }
 
 export async function status(ctx: AppContext, service: string, environment?: string): Promise<ServiceStatus> {
@@ -87,7 +93,14 @@ export async function status(ctx: AppContext, service: string, environment?: str
     pendingApprovals: approvals.map((a) => ({ id: a.id, deadline: a.deadline, action: a.action, reason: a.reason })),
     needsAttention: attention,
     stopped,
+    rollbackWindow: windowOf(current, parseDuration(serviceConfig(ctx, service).rollbackWindow), ctx.clock.now()),
   };
+}
+
+function windowOf(live: Release | null, windowMs: number, now: number): ServiceStatus['rollbackWindow'] {
+  if (!live || live.status !== 'live' || live.promotedAt === null) return null;
+  const endsAt = live.promotedAt + windowMs;
+  return endsAt > now ? { endsAt, leftMs: endsAt - now } : null;
 }
 
 export async function history(ctx: AppContext, service: string, environment?: string): Promise<Release[]> {

@@ -53,6 +53,13 @@ services:
       - metric: healthCheckFailures
         above: 2
         severity: critical
+    # alerts your monitoring already raises, acted on by policy like the triggers above
+    # (post them to /v1/alerts/alertmanager with a token from: rewind token create am --role receiver)
+    # alerts:
+    #   - match: { alertname: HighErrorRate, service: web }
+    #     severity: critical        # default: the alert's severity label
+    #   - matchRe: { alertname: "Latency.*" }
+    #     mode: shadow              # recorded and listed by \`rewind policy shadow\`, never acted on
 
 policy:
   automatic: true             # false: a fired trigger waits for \`rewind approve\`

@@ -4,8 +4,15 @@
  * Pure: the server, the CLI and a browser session all ask this function.
  */
 
-export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
+export const ROLES = ['viewer', 'operator', 'approver', 'admin', 'receiver'] as const;
 export type Role = (typeof ROLES)[number];
+
+/**
+ * The ordered roles: each may do what the ones before it may. `receiver` stands
+ * outside the order: a monitoring system's token that may post alerts and nothing
+ * else (not even read), and only it and an admin may post alerts.
+ */
+const ORDERED: readonly Role[] = ['viewer', 'operator', 'approver', 'admin'];
 
 /** Who is calling, as established by a verified token (never by a header or flag). */
 export interface Identity {
@@ -36,6 +43,7 @@ export const ACTIONS = {
   'db.read-only': 'admin',
   'token.manage': 'admin',
   'config.reload': 'admin',
+  'alert.receive': 'receiver',
 } as const satisfies Record<string, Role>;
 export type Action = keyof typeof ACTIONS;
 
@@ -44,8 +52,23 @@ const GLOBAL_ACTIONS: ReadonlySet<Action> = new Set(['token.manage', 'config.rel
 
 export type Verdict = { ok: true } | { ok: false; needed: string };
 
+/** A role's place in the order; -1 for `receiver`, which is below every ordered role. */
 export function roleRank(role: Role): number {
-  return ROLES.indexOf(role);
+  return ORDERED.indexOf(role);
+}
+
+/** Alerts are posted by a receiver token (or an admin); a receiver may do nothing else. */
+function receiverRule(identity: Identity, action: Action): Verdict | null {
+  if (action === 'alert.receive')
+    return identity.role === 'receiver' || identity.role === 'admin'
+      ? null
+      : { ok: false, needed: `a receiver token to post alerts (token "${identity.name}" is ${identity.role})` };
+  if (identity.role === 'receiver')
+    return {
+      ok: false,
+      needed: `role ${ACTIONS[action]} or higher to ${action} (token "${identity.name}" may only post alerts)`,
+    };
+  return null;
 }
 
 export function isRole(value: unknown): value is Role {
@@ -57,8 +80,10 @@ export function isRole(value: unknown): value is Role {
  * empty or omitted for actions not tied to one)? A refusal says what was needed.
  */
 export function can(identity: Identity, action: Action, environments: readonly string[] = []): Verdict {
+  const receiving = receiverRule(identity, action);
+  if (receiving) return receiving;
   const needed = ACTIONS[action];
-  if (roleRank(identity.role) < roleRank(needed)) {
+  if (action !== 'alert.receive' && roleRank(identity.role) < roleRank(needed)) {
     return {
       ok: false,
       needed: `role ${needed} or higher to ${action} (token "${identity.name}" is ${identity.role})`,

@@ -137,6 +137,16 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
       '',
     );
     for (const e of report.evidence) {
+      if (e.shadow) lines.push(`${e.trigger} is a shadow trigger: recorded here, it decided nothing.`, '');
+      if (e.alert) {
+        const labels = Object.entries(e.alert.labels)
+          .map(([k, v]) => `${k}="${v}"`)
+          .join(', ');
+        lines.push(
+          `Alert ${e.alert.labels.alertname ?? e.trigger} from ${e.alert.source}, started ${formatTimestamp(e.alert.startsAt)}, labels {${labels}}: blamed on this release because ${e.alert.blamed}.`,
+          '',
+        );
+      }
       if (e.sequential)
         lines.push(
           `Sequential evidence of ${e.trigger}: ${describeSequential(e.metric, e.sequential, e.sequential.thresholdMs)}.`,

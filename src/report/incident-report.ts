@@ -2,7 +2,7 @@ import type { SequentialEvidence } from '../core/policy/sequential-trigger.js';
 import type { RewindEvent } from '../core/model.js';
 import { checkRecoveryTargets, measureRecoveryTimes } from './recovery-times.js';
 import { buildSteps } from './report-steps.js';
-import type { ErrorBudget, IncidentReport, IncidentReportInput } from './incident-types.js';
+import type { ErrorBudget, Evidence, IncidentReport, IncidentReportInput } from './incident-types.js';
 
 export type { ErrorBudget, Evidence, IncidentReport, IncidentReportInput, TimelineEntry } from './incident-types.js';
 
@@ -75,7 +75,11 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
   // evidence is the episode that led to the rollback: triggers an earlier `ignore`
   // closed stay in the timeline but are not why this rollback happened
   const evidence = events
-    .filter((event) => event.type === 'trigger.fired' && (times.detectedAt === null || event.at >= times.detectedAt))
+    .filter(
+      (event) =>
+        (event.type === 'trigger.fired' || event.type === 'trigger.shadow-fired') &&
+        (times.detectedAt === null || event.at >= times.detectedAt),
+    )
     .map((event) => ({
       at: event.at,
       time: iso(event.at),
@@ -89,6 +93,8 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
       severity: str(event.data.severity) ?? '',
       revision: num(event.data.revision) ?? event.revision,
       ...sequentialOf(event.data.sequential),
+      ...(event.type === 'trigger.shadow-fired' ? { shadow: true } : {}),
+      ...alertOf(event.data.alert),
     }));
 
   const decisions = events
@@ -174,5 +180,20 @@ function budget(failed: number | null, errorBudget: ErrorBudget | undefined): In
   return {
     allowedFailures: Math.round(allowed * 1000) / 1000,
     burnedPercent: Math.round((failed / allowed) * 100_000) / 1000,
+  };
+}
+
+/** The alert behind an `alert` trigger, as recorded with it. */
+function alertOf(value: unknown): { alert?: NonNullable<Evidence['alert']> } {
+  if (typeof value !== 'object' || value === null) return {};
+  const a = value as Record<string, unknown>;
+  const labels = typeof a.labels === 'object' && a.labels !== null ? (a.labels as Record<string, string>) : {};
+  return {
+    alert: {
+      source: str(a.source) ?? '',
+      labels,
+      startsAt: num(a.startsAt) ?? 0,
+      blamed: str(a.blamed) ?? '',
+    },
   };
 }

@@ -51,6 +51,10 @@ export interface Evidence {
   revision: number | null;
   /** sequential evidence: the test, the requests it used and the confidence it reached */
   sequential?: SequentialEvidence;
+  /** a shadow trigger: recorded as evidence, it decided nothing */
+  shadow?: boolean;
+  /** the alert from the team's monitoring behind an `alert` trigger, and why it was blamed on this release */
+  alert?: { source: string; labels: Record<string, string>; startsAt: number; blamed: string };
 }
 
 /** The report as JSON (`rewind report --format json`); field names are a contract. */

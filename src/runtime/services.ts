@@ -8,6 +8,8 @@ import { createSiteApi } from '../app/sites/site-api.js';
 import { startSiteWatch } from '../app/sites/site-watch.js';
 import { gateRoutes } from '../server/gate-routes.js';
 import { createGateApi } from '../app/gate/gate-api.js';
+import { alertRoutes } from '../server/alert-routes.js';
+import { receiveAlerts } from '../app/alerts/receive.js';
 import { createOpsApi } from '../app/ops/ops-api.js';
 import { createDbApi } from '../app/db/db-api.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -37,6 +39,8 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
   record.plugins.push((app, ctx) => opsRoutes(createOpsApi(ctx), identityOf)(app)); // restart, stop, start, flags
   record.plugins.push((app, ctx) => siteRoutes(createSiteApi(ctx), identityOf)(app)); // failover, failback
   record.plugins.push((app, ctx) => gateRoutes(createGateApi(ctx), identityOf)(app)); // gate, quarantine, freezes, stats
+  // alerts from the team's monitoring, decided by policy like Rewind's own triggers
+  record.plugins.push((app, ctx) => alertRoutes((alerts, actor) => receiveAlerts(ctx, alerts, actor), identityOf)(app));
   record.plugins.push((app, ctx) => dashboardRoutes(ctx)(app)); // the browser dashboard at /
   // rewind reload, and what config the controller runs (remembered from the start on)
   record.plugins.push((app, ctx) => {

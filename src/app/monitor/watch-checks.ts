@@ -9,6 +9,7 @@ import type { TriggerOutcome } from '../../core/policy/triggers.js';
 import { describeSequential } from '../../core/policy/sequential-trigger.js';
 import type { AppContext } from '../context.js';
 import type { effectivePolicy } from '../policy/effective.js';
+import { triggerName } from '../policy/effective.js';
 import type { ActResult, WatchPhase } from './act.js';
 import { act, flapHistory } from './act.js';
 import type { WatchVerdict } from './watch.js';
@@ -63,6 +64,12 @@ export async function rollingBack(
   }
 }
 
+/** The names of a service's triggers in `mode: shadow`. */
+export function shadowTriggers(ctx: AppContext, service: string): Set<string> {
+  const triggers = ctx.loaded.config.services[service]?.triggers ?? [];
+  return new Set(triggers.filter((t) => t.mode === 'shadow').map(triggerName));
+}
+
 export interface ConsiderInput {
   outcomes: TriggerOutcome[];
   /** triggers already fired (or inconclusive) at the previous evaluation */
@@ -80,10 +87,12 @@ export async function consider(ctx: AppContext, input: ConsiderInput): Promise<A
   const { outcomes, active, release } = input;
   const fresh = outcomes.filter((o) => (o.state === 'fired' || o.state === 'inconclusive') && !active.has(o.trigger));
   if (fresh.length === 0) return { next: 'continue' };
+  // shadow triggers are evaluated and recorded like the others, and never decide anything
+  const shadow = shadowTriggers(ctx, release.service);
   for (const o of fresh.filter((f) => f.state === 'fired')) {
     const e = o.evidence;
     await ctx.emit({
-      type: 'trigger.fired',
+      type: shadow.has(o.trigger) ? 'trigger.shadow-fired' : 'trigger.fired',
       service: release.service,
       environment: release.environment,
       revision: release.revision,
@@ -106,10 +115,12 @@ export async function consider(ctx: AppContext, input: ConsiderInput): Promise<A
       },
     });
   }
+  const acting = outcomes.filter((o) => !shadow.has(o.trigger));
+  if (!fresh.some((o) => !shadow.has(o.trigger))) return { next: 'continue' };
   const now = ctx.clock.now();
   const history = await flapHistory(ctx, release, input.previous, input.policy.cooldownMs, now);
   const decision = decide({
-    fired: outcomes,
+    fired: acting,
     environment: release.environment,
     matrix: input.policy.matrix,
     automatic: input.policy.automatic,

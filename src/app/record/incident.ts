@@ -8,6 +8,8 @@ import { targetsFor } from './targets.js';
 /** What happened before a rollback and explains it: the monitor's findings and the humans' answers. */
 const EPISODE_TYPES = [
   'trigger.fired',
+  'trigger.shadow-fired',
+  'alert.received',
   'decision.made',
   'approval.requested',
   'approval.approved',

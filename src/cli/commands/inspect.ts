@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatDuration } from '../../core/duration.js';
 import { ExitCode } from '../../core/errors.js';
 import type { LeaderInfo } from '../../runtime/leader-routes.js';
 import { action } from '../action.js';
@@ -37,6 +38,9 @@ function statusLines(s: ServiceStatus): string[] {
             ? `  rollback ${s.activeRollback.id}: traffic is back on r${s.activeRollback.toRevision}, watched for another ${Math.max(0, Math.ceil((s.activeRollback.watchEndsAt - Date.now()) / 1000))}s`
             : `  rollback in progress: ${s.activeRollback.id} (${s.activeRollback.status})`,
         ]
+      : []),
+    ...(s.rollbackWindow
+      ? [`  rollback window: ${formatDuration(s.rollbackWindow.leftMs)} left (until ${time(s.rollbackWindow.endsAt)})`]
       : []),
     ...s.pendingApprovals.map((a) => `  waiting for approval ${a.id} until ${time(a.deadline)}: ${a.reason}`),
     ...s.needsAttention

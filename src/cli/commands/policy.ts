@@ -4,7 +4,8 @@ import { explainPolicy } from '../../app/policy/explain.js';
 import { replayRollback } from '../../app/policy/replay.js';
 import { openStore } from '../../app/compose.js';
 import { loadConfig } from '../../config/load.js';
-import { formatDuration } from '../../core/duration.js';
+import { formatDuration, isDuration, parseDuration } from '../../core/duration.js';
+import { shadowReport } from '../../app/policy/shadow.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import { action } from '../action.js';
 import type { GlobalOptions } from '../options.js';
@@ -110,6 +111,44 @@ export async function replay(options: ReplayOptions): Promise<number> {
   }
 }
 
+export interface ShadowOptions extends GlobalOptions {
+  since: string;
+}
+
+/** `rewind policy shadow`: each shadow trigger that fired, beside what really happened to the release. */
+export async function shadow(options: ShadowOptions): Promise<number> {
+  if (!isDuration(options.since))
+    throw new UserError('BAD_USAGE', `--since expects a duration like "30d", got "${options.since}"`, {
+      exitCode: ExitCode.usage,
+    });
+  const store = openStore(loadConfig(options.config));
+  try {
+    const rows = await shadowReport(store, Date.now() - parseDuration(options.since));
+    if (options.json) {
+      printJson(rows);
+      return ExitCode.ok;
+    }
+    if (rows.length === 0) say(`no shadow trigger fired in the last ${options.since}`);
+    else
+      printLines(
+        table(
+          rows.map((r) => [
+            time(r.firedAt),
+            `${r.service}/${r.environment}`,
+            r.version ? `${r.version} (r${r.revision})` : null,
+            `${r.trigger} (${r.severity})`,
+            r.rollbackId ? `rolled back (${r.rollbackId})` : r.releaseStatus,
+            r.realTriggers.join(', ') || null,
+          ]),
+          ['FIRED (UTC)', 'SERVICE', 'RELEASE', 'SHADOW TRIGGER', 'WHAT HAPPENED', 'REAL TRIGGERS'],
+        ),
+      );
+    return ExitCode.ok;
+  } finally {
+    await store.close();
+  }
+}
+
 export function register(program: Command): void {
   const policy = program.command('policy').description('the decision matrix: explain it, replay it on a past episode');
   withGlobalOptions(
@@ -123,4 +162,11 @@ export function register(program: Command): void {
     .option('--rollback <id>', 'the episode: a rollback id')
     .option('--state <config>', 'config file whose state dir holds the episode (default: REWIND_CONFIG or rewind.yaml)')
     .action(action(replay));
+  withGlobalOptions(
+    policy
+      .command('shadow')
+      .description('what shadow triggers would have done on each release, beside what really happened'),
+  )
+    .option('--since <duration>', 'how far back', '30d')
+    .action(action(shadow));
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertMappingSchema } from './alerts.js';
 import { argv, duration, hostPort, isAddressOrBlock, name, portRange, severity } from './primitives.js';
 
 /** Placeholders {service} {env} {version} {revision} work in every command; the local driver adds {port}. */
@@ -148,6 +149,10 @@ export const triggerSchema = z
       .describe(
         'window: the reading over `window` breaches for `for`; sequential (errorRate, latencyP95Ms, latencyP99Ms with `above`): a sequential test over every request since the watch began fires as soon as the breach is conclusive',
       ),
+    mode: z
+      .enum(['act', 'shadow'])
+      .default('act')
+      .describe('shadow: evaluated and recorded (trigger.shadow-fired, reports, replay) but never acted on'),
     falseAlarm: z
       .number()
       .gt(0)
@@ -225,6 +230,10 @@ export const serviceSchema = z.strictObject({
     .strictObject({ duration: duration('how long a new release is watched before promotion').default('30s') })
     .default({ duration: '30s' }),
   triggers: z.array(triggerSchema).default([]),
+  alerts: z
+    .array(alertMappingSchema)
+    .default([])
+    .describe('alerts from your monitoring that are about this service, acted on by policy like its own triggers'),
   postRollback: z
     .strictObject({
       watch: duration('watch the restored release this long').default('2m'),
