@@ -9,6 +9,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { ControllerOptions } from './controller.js';
 import { startHousekeeping } from '../app/housekeeping.js';
 import { localRuntime } from './local/index.js';
+import { containerRuntime } from './container/index.js';
 import { monitorFor } from '../app/monitor/index.js';
 import { recordServices } from './record.js';
 
@@ -18,6 +19,7 @@ import { recordServices } from './record.js';
  */
 export function controllerServices(loaded: LoadedConfig): Partial<ControllerOptions> {
   const local = localRuntime(loaded);
+  const containers = containerRuntime(loaded);
   const record = recordServices(loaded);
   // rewind db … over HTTP; restore, migrate-down and read-only wait for an approval in protected environments
   record.plugins.push((app, ctx) =>
@@ -28,12 +30,13 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
   record.plugins.push((app, ctx) => opsRoutes(createOpsApi(ctx), identityOf)(app)); // restart, stop, start, flags
   record.plugins.push((app, ctx) => dashboardRoutes(ctx)(app)); // the browser dashboard at /
   return {
-    ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
+    driverFactories: { ...local.driverFactories, ...containers.driverFactories },
     // the monitor watches releases, decides by policy and enforces approval deadlines;
     // it starts after the local runtime has brought the live releases back
     analyzer: (ctx) => monitorFor(ctx).analyze,
     services: [
       ...(local.services ?? []),
+      ...(containers.services ?? []),
       async (ctx) => startHousekeeping(ctx),
       ...record.services,
       (ctx) => monitorFor(ctx).start(),

@@ -6,7 +6,7 @@ import { parseDuration } from '../../core/duration.js';
 import { addressProblem, splitListen } from '../address-problem.js';
 
 /**
- * One traffic switch per local service, listening on its `driver.listen` (the
+ * One traffic switch per local or container service, listening on its `driver.listen` (the
  * service's front door): the built-in switch, or HAProxy with `driver.router:
  * haproxy`. Created on first use; the runtime opens and closes them.
  */
@@ -17,7 +17,8 @@ export function createSwitchRegistry(loaded: LoadedConfig) {
       let existing = switches.get(service);
       if (!existing) {
         const driver = loaded.config.services[service]?.driver;
-        if (driver?.type !== 'local') throw new Error(`service ${service} does not use the local driver`);
+        if (driver?.type !== 'local' && driver?.type !== 'container')
+          throw new Error(`service ${service} has no front door of its own (local or container driver)`);
         const [host, port] = splitListen(driver.listen);
         const common = {
           host,

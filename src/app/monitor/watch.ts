@@ -13,7 +13,7 @@ import type { TriggerOutcome } from '../../core/policy/triggers.js';
 import { createTriggerEvaluator } from '../../core/policy/triggers.js';
 import type { AppContext } from '../context.js';
 import { serviceConfig } from '../context.js';
-import { effectivePolicy, triggerSpecs } from '../policy/effective.js';
+import { crashLoopTrigger, effectivePolicy, triggerSpecs } from '../policy/effective.js';
 import type { WatchPhase } from './act.js';
 import { JUDGE_METRICS, judgeNow } from './canary.js';
 import { createSampleRecorder } from './samples.js';
@@ -62,7 +62,8 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
   const { service, environment } = release;
   const config = serviceConfig(ctx, service);
   const policy = effectivePolicy(ctx.loaded.config, environment);
-  const evaluators = triggerSpecs(config, options.tighten ?? 1).map((spec) =>
+  const crashLoop = ctx.driver(service).capabilities.restartSignals ? crashLoopTrigger(config) : null;
+  const evaluators = [...triggerSpecs(config, options.tighten ?? 1), ...(crashLoop ? [crashLoop] : [])].map((spec) =>
     createTriggerEvaluator(spec, { inconclusiveLimit: policy.inconclusiveLimit }),
   );
   const sources = watchedSources(ctx, service, environment, phase === 'post-rollback' ? null : previous);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { argv, duration, hostPort, isAddressOrBlock, name, severity } from './primitives.js';
+import { argv, duration, name, severity } from './primitives.js';
+import { containerDriver, frontDoorFields } from './container.js';
 
 /** Placeholders {service} {env} {version} {revision} work in every command. */
 const localDriver = z
@@ -10,23 +11,8 @@ const localDriver = z
     env: z.record(z.string(), z.string()).default({}).describe('extra environment; {version} is replaced in values'),
     portEnv: z.string().default('PORT').describe('environment variable that receives the instance port'),
     instances: z.number().int().min(1).max(64).default(1).describe('processes per release'),
-    listen: hostPort('the service front door: Rewind’s traffic switch listens here'),
+    ...frontDoorFields,
     stopTimeout: duration('SIGTERM → SIGKILL grace').default('10s'),
-    router: z
-      .enum(['builtin', 'haproxy'])
-      .default('builtin')
-      .describe(
-        'the front door: builtin (Rewind’s own switch, nothing to install) or haproxy (Debian’s HAProxy ≥ 2.4, driven over its runtime API)',
-      ),
-    upstreamTimeout: duration(
-      'an instance that has not started its answer this long after the request answers 504, counted as an error of its release',
-    ).default('30s'),
-    trustForwardedFrom: z
-      .array(z.string().refine(isAddressOrBlock, { error: 'expected an IP address or a CIDR block like "10.0.0.0/8"' }))
-      .default([])
-      .describe(
-        'addresses or CIDR blocks (a load balancer in front) whose X-Forwarded-* headers are kept; from anyone else they are replaced',
-      ),
     git: z
       .strictObject({
         repo: z.string().default('.').describe('git repository, relative to rewind.yaml'),
@@ -110,7 +96,13 @@ const helmDriver = z
   })
   .describe('Helm 3 releases through the helm CLI');
 
-export const driverSchema = z.discriminatedUnion('type', [localDriver, commandDriver, kubernetesDriver, helmDriver]);
+export const driverSchema = z.discriminatedUnion('type', [
+  localDriver,
+  containerDriver,
+  commandDriver,
+  kubernetesDriver,
+  helmDriver,
+]);
 
 export const triggerSchema = z
   .strictObject({

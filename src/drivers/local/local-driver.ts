@@ -125,6 +125,7 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
       faultEnv: true,
       restartInPlace: true,
       configSnapshot: true,
+      restartSignals: true,
     },
 
     limits: (service, environment) => ({
