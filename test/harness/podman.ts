@@ -53,7 +53,7 @@ export function podmanAvailable(): boolean {
   return false;
 }
 
-const limit = async (flag: string): Promise<string> => (await run('/bin/sh', ['-c', `ulimit -H${flag}`])).stdout.trim();
+const limit = async (flag: string): Promise<string> => (await run('bash', ['-c', `ulimit -H${flag}`])).stdout.trim();
 
 /** A root filesystem holding node, its shared libraries and the sample app, as a tarball. */
 async function rootfsTarball(dir: string): Promise<string> {
@@ -94,7 +94,8 @@ export async function startPodman(): Promise<Podman> {
   const dir = mkdtempSync(join(tmpdir(), 'rewind-podman-'));
   const socket = join(dir, 'podman.sock');
   const files = ['nofile', 'nproc'];
-  const ulimits = await Promise.all([limit('n'), limit('u')]);
+  // nproc at the hard limit is refused in some sandboxes: a container needs far fewer
+  const ulimits = await Promise.all([limit('n'), limit('u').then((u) => String(Math.min(Number(u) || 4096, 4096)))]);
   writeFileSync(
     join(dir, 'containers.conf'),
     [

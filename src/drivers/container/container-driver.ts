@@ -186,6 +186,7 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
       warmPrevious: true,
       weights: true,
       faultEnv: true,
+      restartSignals: true,
     },
     limits: (service, environment) => ({ commandMs: 120_000, stopMs: stopMsOf(serviceOf(service, environment)) }),
     frontDoor(service, environment) {

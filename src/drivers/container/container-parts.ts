@@ -35,7 +35,7 @@ export async function failureEvidence(
   const handles = group.handles();
   const picked = views
     .map((view, i) => ({ view, handle: handles[i]! }))
-    .filter(({ view }) => all || crashLooping(view) || view.oomKilled || !view.ready);
+    .filter(({ view }) => all || view.restarts > 0 || crashLooping(view) || view.oomKilled || !view.ready);
   if (picked.length === 0) return [];
   const states = picked.map(
     ({ view }) =>
