@@ -92,6 +92,15 @@ function ping(socket: string): Promise<boolean> {
 
 export async function startPodman(): Promise<Podman> {
   const dir = mkdtempSync(join(tmpdir(), 'rewind-podman-'));
+  try {
+    return await serviceIn(dir);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function serviceIn(dir: string): Promise<Podman> {
   const socket = join(dir, 'podman.sock');
   const files = ['nofile', 'nproc'];
   // nproc at the hard limit is refused in some sandboxes: a container needs far fewer
@@ -130,7 +139,10 @@ export async function startPodman(): Promise<Podman> {
   for (;;) {
     if (service.exitCode !== null) throw new Error(`podman system service exited with ${service.exitCode}: ${output}`);
     if (existsSync(socket) && (await ping(socket))) break;
-    if (Date.now() > deadline) throw new Error(`podman system service did not answer on ${socket}: ${output}`);
+    if (Date.now() > deadline) {
+      service.kill('SIGTERM');
+      throw new Error(`podman system service did not answer on ${socket}: ${output}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   let tarball: Promise<string> | null = null;

@@ -19,6 +19,7 @@ import { ensureImage, isDigestReference, resolveImage } from './image.js';
 import { LABEL, selector, type ReleaseKey } from './labels.js';
 import { createReleaseContainers, type ReleaseContainers } from './release-containers.js';
 import { containerSignalSource } from './signals.js';
+import { pruneStopped, releaseSpec, varsOf } from './release-spec.js';
 import { awaitContainersReady, describeRelease, failureEvidence } from './container-parts.js';
 
 type Ref = ReleaseKey & { version: string; artifact?: string | null };
@@ -56,13 +57,7 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
 
   async function digestOf(release: Ref, service: ContainerServiceOptions): Promise<string> {
     if (release.artifact && isDigestReference(release.artifact)) return release.artifact;
-    const vars = {
-      version: release.version,
-      service: release.service,
-      env: release.environment,
-      revision: release.revision,
-    };
-    return resolveImage(engine, fillTemplate(service.image, vars), service.pull ?? 'ifNotPresent');
+    return resolveImage(engine, fillTemplate(service.image, varsOf(release)), service.pull ?? 'ifNotPresent');
   }
 
   const labelled = (key: Omit<ReleaseKey, 'revision'> & { revision?: number }) =>
@@ -77,44 +72,13 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
     if (adoptOnly && !found.some((c) => c.State === 'running')) return `${label(release)} has no running containers`;
     const image = adoptOnly ? (found[0]?.Labels?.[LABEL.image] ?? '') : await digestOf(release, service);
     if (!adoptOnly) await ensureImage(engine, image, service.pull ?? 'ifNotPresent');
-    const vars = {
-      version: release.version,
-      service: release.service,
-      env: release.environment,
-      revision: release.revision,
-    };
     const env = { ...service.env, ...(await options.releaseEnv?.(release)) };
-    const group = createReleaseContainers(
-      {
-        project: options.project,
-        release: {
-          service: release.service,
-          environment: release.environment,
-          revision: release.revision,
-          version: release.version,
-        },
-        image,
-        desired: service.instances ?? 1,
-        stopTimeoutMs: stopMsOf(service),
-        command: (service.command ?? []).map((arg) => fillTemplate(arg, vars)),
-        env: Object.entries(env).map(([k, v]) => `${k}=${fillTemplate(v, vars)}`),
-        port: service.port ?? 8080,
-        volumes: service.volumes ?? [],
-        mounts: service.mounts ?? [],
-        ...(service.network ? { network: service.network } : {}),
-        ...(service.cpus ? { cpus: service.cpus } : {}),
-        ...(service.memoryBytes ? { memoryBytes: service.memoryBytes } : {}),
-        labels: service.labels ?? {},
-        probe: {
-          livePath: service.health?.live === undefined ? '/health/live' : service.health.live,
-          readyPath: service.health?.ready === undefined ? '/health/ready' : service.health.ready,
-          intervalMs: service.health?.intervalMs ?? 1000,
-          timeoutMs: service.health?.timeoutMs ?? 1000,
-          failureThreshold: service.health?.failureThreshold ?? 3,
-        },
-      },
-      { engine, clock, createProbe: options.createProbe, pollMs: options.pollMs ?? 1000 },
-    );
+    const group = createReleaseContainers(releaseSpec(options.project, release, service, image, env), {
+      engine,
+      clock,
+      createProbe: options.createProbe,
+      pollMs: options.pollMs ?? 1000,
+    });
     groups.set(key, group);
     try {
       const counts = await group.start(found, attempt);
@@ -149,22 +113,6 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
       recovered.set(scope, done);
     }
     return done;
-  }
-
-  /** Retention: stopped releases beyond the newest `keepStopped` are removed. */
-  async function prune(service: string, environment: string, keep: number): Promise<number> {
-    const stopped = (await labelled({ service, environment })).filter((c) => c.State !== 'running');
-    const revisions = [...new Set(stopped.map((c) => Number(c.Labels?.[LABEL.revision])))].sort((a, b) => b - a);
-    const doomed = new Set(
-      revisions.filter((r) => !groups.has(keyOf({ service, environment, revision: r }))).slice(keep),
-    );
-    const removing = stopped.filter((c) => doomed.has(Number(c.Labels?.[LABEL.revision])));
-    for (const c of removing)
-      await engine
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    return removing.length;
   }
 
   const groupsOf = (service: string, environment: string) =>
@@ -262,7 +210,12 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
         groups.delete(keyOf(release));
         target.removeRelease(release.revision);
         await target.settled?.();
-        const removed = await prune(release.service, release.environment, service.keepStopped ?? DEFAULT_KEEP_STOPPED);
+        const removed = await pruneStopped(
+          (c) => engine.getContainer(c).remove({ force: true }),
+          await labelled({ service: release.service, environment: release.environment }),
+          (revision) => groups.has(keyOf({ ...release, revision })),
+          service.keepStopped ?? DEFAULT_KEEP_STOPPED,
+        );
         const message = `${label(release)} retired: ${stopped} containers stopped and kept${drained ? '' : ' (drain timed out)'}${removed ? `; ${removed} old containers removed` : ''}`;
         call.log?.(message);
         for (const line of evidence) call.log?.(line);
