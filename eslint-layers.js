@@ -31,9 +31,10 @@ const FORBIDDEN = {
 for (const adapter of ADAPTERS) {
   FORBIDDEN[adapter] = {
     layers: ['app', 'compose', 'sim', ...ABOVE_APP, ...ADAPTERS.filter((a) => a !== adapter)],
-    // the local driver runs its releases behind the traffic switch; database clients run through the one runner
+    // the local and container drivers run their releases behind the traffic switch; database clients run through the one runner
     except: [
       ['drivers/local/', 'proxy/'],
+      ['drivers/container/', 'proxy/types'],
       ['database/', 'process/'],
     ],
     why: 'adapters implement the ports and never import each other or the layers above them',

@@ -150,6 +150,9 @@ export async function deploy(
     await snapshotConfig(ctx, release);
     await guarded(async () => {
       if (request.migrate) release = await migrateForRelease(ctx, release, request.actor.name);
+      // pinned before the start: a rollback to this release runs these bytes, not a moved tag
+      const artifact = await driver.resolveArtifact?.(release);
+      if (artifact) release = await ctx.store.updateRelease(release.id, { artifact }, ctx.clock.now());
       await driver.start(release);
       // a rolling update gives the new release traffic as it becomes ready: it is watched during the rollout
       if (driver.capabilities.health && !driver.capabilities.rollsInPlace)

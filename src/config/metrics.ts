@@ -14,6 +14,8 @@ export const BUILTIN_METRICS = [
   'restarts',
   'cpuPercent',
   'memoryMB',
+  // from a container engine's stats: memory in use as a percent of the container's limit
+  'memoryPercent',
   // from a configured database
   'dbConnectionsPercent',
   // requestRate as a fraction of the previous release's (throughput drop)

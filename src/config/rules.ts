@@ -10,6 +10,9 @@ import type { Path } from './yaml-source.js';
 
 export type { Rule } from './rule-kit.js';
 
+/** Drivers whose services have their own front door (`driver.listen`) on this host. */
+const frontDoorDrivers: readonly unknown[] = ['local', 'container'];
+
 const unknownEnvironments: Rule = (config) => {
   const known = Object.keys(config.environments ?? {});
   const problems: Problem[] = [];
@@ -64,21 +67,22 @@ const uniqueNames: Rule = (config) => {
   const listens = new Map<string, string>();
   const declared = Object.keys(config.environments ?? {});
   for (const [name, service] of entries(config.services)) {
-    if (service?.driver?.type !== 'local' || typeof service.driver.listen !== 'string') continue;
+    const listen = (service?.driver as { listen?: unknown } | undefined)?.listen;
+    if (!frontDoorDrivers.includes(service?.driver?.type) || typeof listen !== 'string') continue;
     // one traffic switch per front door: a second environment on it would serve the other's release
     const served = Array.isArray(service.environments) ? service.environments : declared;
     if (served.length > 1)
       problems.push({
         path: ['services', name, 'driver', 'listen'],
-        message: `one front door (${service.driver.listen}) cannot serve ${served.length} environments (${served.join(', ')}): set services.${name}.environments to one, and give each environment its own service and listen address`,
+        message: `one front door (${listen}) cannot serve ${served.length} environments (${served.join(', ')}): set services.${name}.environments to one, and give each environment its own service and listen address`,
       });
-    const other = listens.get(service.driver.listen);
+    const other = listens.get(listen);
     if (other)
       problems.push({
         path: ['services', name, 'driver', 'listen'],
-        message: `address ${service.driver.listen} is already the front door of service "${other}"`,
+        message: `address ${listen} is already the front door of service "${other}"`,
       });
-    listens.set(service.driver.listen, name);
+    listens.set(listen, name);
   }
   return problems;
 };
@@ -109,7 +113,7 @@ const signalNeeds: Rule = (config) => {
     });
     if (
       list(service?.smoke).length > 0 &&
-      service?.driver?.type !== 'local' &&
+      !frontDoorDrivers.includes(service?.driver?.type) &&
       typeof service?.smokeBaseUrl !== 'string'
     ) {
       problems.push({

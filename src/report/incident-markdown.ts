@@ -192,6 +192,14 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
     '',
   );
 
+  // what the platform said while a step ran (a failed release's last log lines, masked when journaled)
+  const outputs = report.steps.filter((s) => (s.output ?? '').includes('\n'));
+  if (outputs.length > 0) {
+    lines.push('## Step output', '');
+    for (const s of outputs)
+      lines.push(`${s.index + 1}. ${s.name}`, '', '```', ...(s.output ?? '').split('\n').slice(-40), '```', '');
+  }
+
   lines.push(
     '## Root cause',
     '',

@@ -20,6 +20,7 @@ import { startServingWatch } from '../app/ops/serving-watch.js';
 import { reloadConfig, runningConfig } from '../app/ops/reload.js';
 import { reloadRoutes } from '../server/reload-routes.js';
 import { startBackupSchedules } from '../app/db/backup-schedule.js';
+import { containerRuntime } from './container/index.js';
 import { monitorFor } from '../app/monitor/index.js';
 import { recordServices } from './record.js';
 
@@ -29,6 +30,7 @@ import { recordServices } from './record.js';
  */
 export function controllerServices(loaded: LoadedConfig): Partial<ControllerOptions> {
   const local = localRuntime(loaded);
+  const containers = containerRuntime(loaded);
   const record = recordServices(loaded);
   // rewind db … over HTTP; restore, migrate-down and read-only wait for an approval in protected environments
   record.plugins.push((app, ctx) =>
@@ -51,12 +53,13 @@ export function controllerServices(loaded: LoadedConfig): Partial<ControllerOpti
     )(app);
   });
   return {
-    ...(local.driverFactories ? { driverFactories: local.driverFactories } : {}),
+    driverFactories: { ...local.driverFactories, ...containers.driverFactories },
     // the monitor watches releases, decides by policy and enforces approval deadlines;
     // it starts after the local runtime has brought the live releases back
     analyzer: (ctx) => monitorFor(ctx).analyze,
     services: [
       ...(local.services ?? []),
+      ...(containers.services ?? []),
       async (ctx) => startHousekeeping(ctx),
       async (ctx) => startBackupSchedules(ctx), // scheduled backups, their verification and the RPO watch
       ...record.services,

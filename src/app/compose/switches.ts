@@ -18,7 +18,7 @@ export type FrontDoorNotice = (
 type Detachable = TrafficSwitch & { detach?: () => Promise<void> };
 
 /**
- * One traffic switch per local service, listening on its `driver.listen` (the
+ * One traffic switch per local or container service, listening on its `driver.listen` (the
  * service's front door): the built-in switch, or HAProxy with `driver.router:
  * haproxy`. Both run as processes of their own with their files under the state
  * dir, so a controller that stops leaves them serving and the next one adopts
@@ -29,7 +29,8 @@ export function createSwitchRegistry(loaded: LoadedConfig, notice: FrontDoorNoti
   const switches = new Map<string, Promise<Detachable>>();
   const build = (service: string): Detachable => {
     const driver = loaded.config.services[service]?.driver;
-    if (driver?.type !== 'local') throw new Error(`service ${service} does not use the local driver`);
+    if (driver?.type !== 'local' && driver?.type !== 'container')
+      throw new Error(`service ${service} has no front door of its own (local or container driver)`);
     const [host, port] = splitListen(driver.listen);
     const common = {
       host,
@@ -59,7 +60,7 @@ export function createSwitchRegistry(loaded: LoadedConfig, notice: FrontDoorNoti
             throw addressProblem(
               error,
               `services.${service}.driver.listen`,
-              driver?.type === 'local' ? driver.listen : '',
+              driver?.type === 'local' || driver?.type === 'container' ? driver.listen : '',
               loaded.file,
             );
           },

@@ -8,7 +8,7 @@ import type { TriggerEvaluator } from '../../core/policy/triggers.js';
 import { createTriggerEvaluator } from '../../core/policy/triggers.js';
 import type { AppContext } from '../context.js';
 import { serviceConfig } from '../context.js';
-import { effectivePolicy, triggerSpecs } from '../policy/effective.js';
+import { crashLoopTrigger, effectivePolicy, triggerSpecs } from '../policy/effective.js';
 
 export interface WatchRules {
   /** the config object they were read from: a reload replaces it */
@@ -21,7 +21,9 @@ export interface WatchRules {
 export function watchRules(ctx: AppContext, service: string, environment: string, tighten = 1): WatchRules {
   const config = serviceConfig(ctx, service);
   const policy = effectivePolicy(ctx.loaded.config, environment);
-  const specs = triggerSpecs(config, tighten);
+  // a driver that counts restarts makes a crash loop a failed release, with or without a restarts trigger
+  const crashLoop = ctx.driver(service).capabilities.restartSignals ? crashLoopTrigger(config) : null;
+  const specs = [...triggerSpecs(config, tighten), ...(crashLoop ? [crashLoop] : [])];
   return {
     from: ctx.loaded.config,
     key: JSON.stringify({ specs, policy }),

@@ -100,3 +100,23 @@ export function triggerSpecs(service: ServiceConfig, tighten = 1): TriggerSpec[]
     };
   });
 }
+
+/**
+ * Runbook: "pods crash looping → quick rollback". A new release whose instance
+ * crashed and was restarted while it is watched has failed, whether or not the
+ * service configured a restarts trigger: the front door's retries can keep its
+ * error rate low while it crash-loops. Applies to drivers whose signals count
+ * restarts of crashed instances (`capabilities.restartSignals`).
+ */
+export function crashLoopTrigger(service: ServiceConfig): TriggerSpec | null {
+  if (service.triggers.some((t) => t.metric === 'restarts')) return null;
+  return {
+    name: 'crash-loop',
+    metric: 'restarts',
+    above: 0,
+    forMs: 0,
+    minSamples: 1,
+    severity: 'critical',
+    windowMs: 1000,
+  };
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { alertMappingSchema } from './alerts.js';
-import { argv, duration, hostPort, isAddressOrBlock, name, portRange, severity } from './primitives.js';
+import { argv, duration, name, portRange, severity } from './primitives.js';
+import { containerDriver, frontDoorFields } from './container.js';
 
 /** Placeholders {service} {env} {version} {revision} work in every command; the local driver adds {port}. */
 const localDriver = z
@@ -19,23 +20,8 @@ const localDriver = z
         'the ports instances get, like "42000-42999" (default any free port); the command may name its own with {port}',
       ),
     instances: z.number().int().min(1).max(64).default(1).describe('processes per release'),
-    listen: hostPort('the service front door: Rewind’s traffic switch listens here'),
+    ...frontDoorFields,
     stopTimeout: duration('SIGTERM → SIGKILL grace').default('10s'),
-    router: z
-      .enum(['builtin', 'haproxy'])
-      .default('builtin')
-      .describe(
-        'the front door: builtin (Rewind’s own switch, nothing to install) or haproxy (Debian’s HAProxy ≥ 2.4, driven over its runtime API)',
-      ),
-    upstreamTimeout: duration(
-      'an instance that has not started its answer this long after the request answers 504, counted as an error of its release',
-    ).default('30s'),
-    trustForwardedFrom: z
-      .array(z.string().refine(isAddressOrBlock, { error: 'expected an IP address or a CIDR block like "10.0.0.0/8"' }))
-      .default([])
-      .describe(
-        'addresses or CIDR blocks (a load balancer in front) whose X-Forwarded-* headers are kept; from anyone else they are replaced',
-      ),
     git: z
       .strictObject({
         repo: z.string().default('.').describe('git repository, relative to rewind.yaml'),
@@ -125,7 +111,13 @@ const helmDriver = z
   })
   .describe('Helm 3 releases through the helm CLI');
 
-export const driverSchema = z.discriminatedUnion('type', [localDriver, commandDriver, kubernetesDriver, helmDriver]);
+export const driverSchema = z.discriminatedUnion('type', [
+  localDriver,
+  containerDriver,
+  commandDriver,
+  kubernetesDriver,
+  helmDriver,
+]);
 
 export const triggerSchema = z
   .strictObject({

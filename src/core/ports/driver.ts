@@ -104,6 +104,11 @@ export interface DriverCapabilities {
    * token, write with a precondition): a deposed leader's `shiftTraffic` is refused
    */
   fencedTraffic?: boolean;
+  /**
+   * the driver's signals count restarts of crashed instances (`restarts`): a crash loop
+   * fails a watched release even when no restarts trigger is configured
+   */
+  restartSignals?: boolean;
   /** a drill can inject a fault through the environment of the release it starts (the sample app's FAULT) */
   faultEnv?: boolean;
 }
@@ -132,6 +137,13 @@ export interface Driver {
     options?: DriverCallOptions,
   ): Promise<string>;
   retire(release: Release, options?: DriverCallOptions): Promise<string>;
+  /**
+   * What the release will run, pinned at deploy and recorded as its `artifact`
+   * (an image reference with its digest), so every later start runs the same bytes
+   */
+  resolveArtifact?(release: Release): Promise<string | null>;
+  /** the last log lines and states of a release's instances (masked), for the incident report */
+  evidence?(release: Release, lines?: number): Promise<string[]>;
   undo?(service: string, environment: string, to: Release, options?: DriverCallOptions): Promise<string>;
   /** with `capabilities.configSnapshot`: the release's config files as they are now (empty when none are declared) */
   readConfigFiles?(release: Release): Promise<ConfigFile[]>;

@@ -131,6 +131,7 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
       faultEnv: true,
       restartInPlace: true,
       configSnapshot: true,
+      restartSignals: true,
     },
 
     limits: (service, environment) => ({

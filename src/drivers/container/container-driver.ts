@@ -1,0 +1,249 @@
+/**
+ * The `container` driver: each release of a service is a set of containers on a
+ * Docker Engine API (Docker, or Podman's `podman system service`) behind the same
+ * front door as local instances. The release runs its image digest, never a moved
+ * tag. The previous release stays warm, is stopped but kept when retired (a cold
+ * rollback is a `start`, no pull), and retention removes older stopped ones.
+ * Containers are found by their labels: a controller that starts adopts them,
+ * and it never touches a container it did not label.
+ */
+import { systemClock } from '../../core/clock.js';
+import { UserError } from '../../core/errors.js';
+import type { Release } from '../../core/model.js';
+import type { Driver, LiveState, Weights } from '../../core/ports/driver.js';
+import type { SignalSource } from '../../core/ports/signal-source.js';
+import { createSerializer, weightEntries } from '../local/driver-parts.js';
+import { fillTemplate } from '../local/options.js';
+import type { ContainerDriverOptions, ContainerServiceOptions } from './options.js';
+import { ensureImage, isDigestReference, resolveImage } from './image.js';
+import { LABEL, selector, type ReleaseKey } from './labels.js';
+import { createReleaseContainers, type ReleaseContainers } from './release-containers.js';
+import { containerSignalSource } from './signals.js';
+import { pruneStopped, releaseSpec, varsOf } from './release-spec.js';
+import { awaitContainersReady, describeRelease, failureEvidence } from './container-parts.js';
+
+type Ref = ReleaseKey & { version: string; artifact?: string | null };
+
+export interface ContainerDriver extends Driver {
+  awaitReady(release: Ref, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** the last log lines of a release's containers (masked), for the incident report */
+  evidence(release: Ref, lines?: number): Promise<string[]>;
+  /** restarts, crash loops, OOM kills, probes and the stats API's CPU and memory of each release */
+  readonly engineSignals: SignalSource;
+  close(): Promise<void>;
+}
+
+const keyOf = (r: ReleaseKey): string => `${r.service}\u0000${r.environment}\u0000${r.revision}`;
+const label = (r: Ref): string => `${r.service} ${r.version} (r${r.revision})`;
+const DEFAULT_KEEP_STOPPED = 3;
+
+export function createContainerDriver(options: ContainerDriverOptions): ContainerDriver {
+  const clock = options.clock ?? systemClock;
+  const engine = options.engine;
+  const redact = options.redact ?? ((text: string) => text);
+  const groups = new Map<string, ReleaseContainers>();
+  const recovered = new Map<string, Promise<void>>();
+  const serial = createSerializer();
+  // one attempt id per driver object: a crashed attempt's containers carry another
+  const attempt = clock.now().toString(36);
+
+  function serviceOf(service: string, environment: string): ContainerServiceOptions {
+    const found = options.services(service, environment);
+    if (!found)
+      throw new UserError('CONTAINER_UNKNOWN_SERVICE', `service ${service} does not use the container driver`);
+    return found;
+  }
+  const stopMsOf = (s: ContainerServiceOptions) => s.stopTimeoutMs ?? 10_000;
+
+  async function digestOf(release: Ref, service: ContainerServiceOptions): Promise<string> {
+    if (release.artifact && isDigestReference(release.artifact)) return release.artifact;
+    return resolveImage(engine, fillTemplate(service.image, varsOf(release)), service.pull ?? 'ifNotPresent');
+  }
+
+  const labelled = (key: Omit<ReleaseKey, 'revision'> & { revision?: number }) =>
+    engine.listContainers({ all: true, filters: { label: selector(options.project, key) } });
+
+  async function startRelease(release: Ref, log: ((line: string) => void) | undefined, adoptOnly: boolean) {
+    const key = keyOf(release);
+    const existing = groups.get(key);
+    if (existing) return `${label(release)} already running (${existing.spec.desired} containers)`;
+    const service = serviceOf(release.service, release.environment);
+    const found = await labelled(release);
+    if (adoptOnly && !found.some((c) => c.State === 'running')) return `${label(release)} has no running containers`;
+    const image = adoptOnly ? (found[0]?.Labels?.[LABEL.image] ?? '') : await digestOf(release, service);
+    if (!adoptOnly) await ensureImage(engine, image, service.pull ?? 'ifNotPresent');
+    const env = { ...service.env, ...(await options.releaseEnv?.(release)) };
+    const group = createReleaseContainers(releaseSpec(options.project, release, service, image, env), {
+      engine,
+      clock,
+      createProbe: options.createProbe,
+      pollMs: options.pollMs ?? 1000,
+    });
+    groups.set(key, group);
+    try {
+      const counts = await group.start(found, attempt);
+      const message = `${label(release)} ${image}: ${counts.created} created, ${counts.restarted} started again, ${counts.adopted} adopted${counts.removed ? `, ${counts.removed} duplicates removed` : ''}; ports ${group
+        .upstreams()
+        .map((u) => u.port)
+        .join(', ')}`;
+      log?.(redact(message));
+      return message;
+    } catch (error) {
+      groups.delete(key);
+      await group.stop(true);
+      throw error;
+    }
+  }
+
+  /** After a controller start: adopt the running containers it labelled, by revision. */
+  function recover(service: string, environment: string): Promise<void> {
+    const scope = `${service}\u0000${environment}`;
+    let done = recovered.get(scope);
+    if (!done) {
+      done = (async () => {
+        const running = (await labelled({ service, environment })).filter((c) => c.State === 'running');
+        const revisions = new Map<number, string>();
+        for (const c of running) revisions.set(Number(c.Labels?.[LABEL.revision]), c.Labels?.[LABEL.release] ?? '');
+        for (const [revision, version] of revisions) {
+          const ref = { service, environment, revision, version };
+          await serial(keyOf(ref), () => startRelease(ref, undefined, true)).catch(() => undefined);
+        }
+      })();
+      done.catch(() => recovered.delete(scope));
+      recovered.set(scope, done);
+    }
+    return done;
+  }
+
+  const groupsOf = (service: string, environment: string) =>
+    [...groups.values()]
+      .filter((g) => g.spec.release.service === service && g.spec.release.environment === environment)
+      .sort((a, b) => a.spec.release.revision - b.spec.release.revision);
+
+  const source = containerSignalSource((service, environment, revision) => {
+    const group = groups.get(keyOf({ service, environment, revision }));
+    return group ? { views: group.containers(), handles: group.handles() } : undefined;
+  });
+
+  return {
+    type: 'container',
+    capabilities: {
+      health: true,
+      needsOwner: true,
+      nativeUndo: false,
+      warmPrevious: true,
+      weights: true,
+      faultEnv: true,
+      restartSignals: true,
+    },
+    limits: (service, environment) => ({ commandMs: 120_000, stopMs: stopMsOf(serviceOf(service, environment)) }),
+    frontDoor(service, environment) {
+      const listen = serviceOf(service, environment).listen;
+      return listen ? `http://${listen}` : null;
+    },
+
+    async resolveArtifact(release: Release) {
+      return digestOf(release, serviceOf(release.service, release.environment));
+    },
+
+    start(release, call = {}) {
+      return serial(keyOf(release), () => startRelease(release, call.log, false));
+    },
+
+    async describe(service, environment): Promise<LiveState> {
+      serviceOf(service, environment);
+      await recover(service, environment);
+      const weights = (await options.switchFor(service, environment)).weights();
+      return {
+        service,
+        environment,
+        releases: groupsOf(service, environment).map((g) => describeRelease(g, weights[g.spec.release.revision] ?? 0)),
+        observed: true,
+      };
+    },
+
+    async shiftTraffic(service, environment, weights: Weights, _releases, call = {}) {
+      const entries = weightEntries(weights);
+      await recover(service, environment);
+      const target = await options.switchFor(service, environment);
+      for (const [revision, weight] of entries) {
+        const group = groups.get(keyOf({ service, environment, revision }));
+        if (group) target.setUpstreams(revision, group.upstreams());
+        else if (weight > 0)
+          throw new UserError(
+            'CONTAINER_NOT_RUNNING',
+            `${service} r${revision} is not running; start it before sending it traffic`,
+            {
+              status: 409,
+            },
+          );
+      }
+      target.setWeights(Object.fromEntries(entries));
+      await target.settled?.();
+      const message = `${service}: traffic ${entries.map(([r, w]) => `r${r}=${w}%`).join(' ')}`;
+      call.log?.(message);
+      return message;
+    },
+
+    retire(release, call = {}) {
+      return serial(keyOf(release), async () => {
+        const service = serviceOf(release.service, release.environment);
+        const target = await options.switchFor(release.service, release.environment);
+        const weights = target.weights();
+        // Runbook order: no new requests, let in-flight ones finish, then stop.
+        if ((weights[release.revision] ?? 0) > 0) target.setWeights({ ...weights, [release.revision]: 0 });
+        const drained = call.force ? true : await target.drain(release.revision, stopMsOf(service));
+        const group = groups.get(keyOf(release));
+        const evidence = group ? await failureEvidence(group, 5, redact) : [];
+        let stopped = 0;
+        if (group) stopped = await group.stop(true);
+        else {
+          // containers of a crashed attempt, found by label
+          for (const c of (await labelled(release)).filter((c) => c.State === 'running')) {
+            await engine
+              .getContainer(c.Id)
+              .stop({ t: Math.ceil(stopMsOf(service) / 1000) })
+              .catch(() => undefined);
+            stopped += 1;
+          }
+        }
+        groups.delete(keyOf(release));
+        target.removeRelease(release.revision);
+        await target.settled?.();
+        const removed = await pruneStopped(
+          (c) => engine.getContainer(c).remove({ force: true }),
+          await labelled({ service: release.service, environment: release.environment }),
+          (revision) => groups.has(keyOf({ ...release, revision })),
+          service.keepStopped ?? DEFAULT_KEEP_STOPPED,
+        );
+        const message = `${label(release)} retired: ${stopped} containers stopped and kept${drained ? '' : ' (drain timed out)'}${removed ? `; ${removed} old containers removed` : ''}`;
+        call.log?.(message);
+        for (const line of evidence) call.log?.(line);
+        return [message, ...evidence].join('\n');
+      });
+    },
+
+    awaitReady(release, timeoutMs, signal) {
+      return awaitContainersReady(label(release), timeoutMs, {
+        clock,
+        group: () => groups.get(keyOf(release)),
+        redact,
+        ...(signal ? { signal } : {}),
+      });
+    },
+
+    async evidence(release, lines = 20) {
+      const group = groups.get(keyOf(release));
+      if (group) return failureEvidence(group, lines, redact, true);
+      return [];
+    },
+
+    engineSignals: source,
+    signals: () => source,
+
+    async close() {
+      for (const group of groups.values()) group.detach();
+      groups.clear();
+    },
+  };
+}

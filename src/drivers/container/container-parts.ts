@@ -1,0 +1,78 @@
+/**
+ * Pieces of the container driver that need none of its state: a release as
+ * `describe` reports it, waiting for its containers to answer their ready
+ * checks (a crash loop fails the wait at once), and its last log lines.
+ */
+import type { Clock } from '../../core/clock.js';
+import { UserError } from '../../core/errors.js';
+import type { LiveRelease } from '../../core/ports/driver.js';
+import { lastLogLines } from './logs.js';
+import type { ReleaseContainers } from './release-containers.js';
+import { crashLooping } from './signals.js';
+
+export function describeRelease(group: ReleaseContainers, weight: number): LiveRelease {
+  const views = group.containers();
+  const ready = views.filter((c) => c.ready).length;
+  return {
+    revision: group.spec.release.revision,
+    version: group.spec.release.version,
+    weight,
+    ready,
+    desired: group.spec.desired,
+    // a crash-looping container is unhealthy even between restarts, when its probe may pass
+    healthy: ready >= group.spec.desired && views.every((c) => c.live && !crashLooping(c) && !c.oomKilled),
+  };
+}
+
+/** Each container's state and its last log lines, masked; `all` includes healthy containers. */
+export async function failureEvidence(
+  group: ReleaseContainers,
+  lines: number,
+  redact: (text: string) => string,
+  all = false,
+): Promise<string[]> {
+  const views = group.containers();
+  const handles = group.handles();
+  const picked = views
+    .map((view, i) => ({ view, handle: handles[i]! }))
+    .filter(({ view }) => all || view.restarts > 0 || crashLooping(view) || view.oomKilled || !view.ready);
+  if (picked.length === 0) return [];
+  const states = picked.map(
+    ({ view }) =>
+      `${view.name}: ${view.state}, exit code ${view.exitCode}, ${view.restarts} restarts${view.oomKilled ? ', OOMKilled' : ''}`,
+  );
+  const logs = await lastLogLines(
+    picked.map(({ view, handle }) => ({ name: view.name, handle })),
+    lines,
+  );
+  return [...states, ...logs.map((line) => `log ${line}`)].map(redact);
+}
+
+export interface ContainersReadyWait {
+  clock: Clock;
+  group(): ReleaseContainers | undefined;
+  redact(text: string): string;
+  signal?: AbortSignal;
+}
+
+/** Resolves when every container is ready; UserError with the containers' last log lines otherwise. */
+export async function awaitContainersReady(what: string, timeoutMs: number, wait: ContainersReadyWait): Promise<void> {
+  const deadline = wait.clock.now() + timeoutMs;
+  for (;;) {
+    const group = wait.group();
+    if (!group) throw new UserError('CONTAINER_NOT_RUNNING', `${what} is not running; start it first`, { status: 409 });
+    await group.refresh();
+    const views = group.containers();
+    const ready = views.filter((c) => c.ready).length;
+    if (ready >= group.spec.desired) return;
+    const looping = views.find((c) => crashLooping(c) || c.oomKilled);
+    if (looping || wait.clock.now() >= deadline) {
+      const evidence = await failureEvidence(group, 5, wait.redact);
+      const reason = looping
+        ? `${looping.name} is crash looping (${looping.state}, exit code ${looping.exitCode}, ${looping.restarts} restarts${looping.oomKilled ? ', OOMKilled' : ''})`
+        : `${ready}/${group.spec.desired} containers ready after ${timeoutMs}ms (last probe: ${views.find((c) => !c.ready)?.lastError ?? 'no answer yet'})`;
+      throw new UserError('CONTAINER_NOT_READY', [`${what}: ${reason}`, ...evidence].join('\n'));
+    }
+    await wait.clock.sleep(250, wait.signal);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * A release is an image reference; what runs is its digest. At deploy the tag is
+ * resolved (pulled first when the policy says so) to `repo@sha256:…`, which the
+ * release records; every later start of that release runs the digest, so a tag
+ * moved to other bytes cannot change what a rollback brings back.
+ */
+import { UserError } from '../../core/errors.js';
+import { statusOf, type DockerLike } from './engine-like.js';
+import type { PullPolicy } from './options.js';
+
+const DIGEST = /@sha256:[0-9a-f]{64}$/;
+
+export const isDigestReference = (reference: string): boolean => DIGEST.test(reference);
+
+/** `registry:5000/team/app:v1` → `registry:5000/team/app` (the tag or digest removed). */
+export function repositoryOf(reference: string): string {
+  const bare = reference.replace(DIGEST, '');
+  const slash = bare.lastIndexOf('/');
+  const colon = bare.lastIndexOf(':');
+  return colon > slash ? bare.slice(0, colon) : bare;
+}
+
+async function pull(engine: DockerLike, reference: string): Promise<void> {
+  try {
+    const stream = await engine.pull(reference);
+    await new Promise<void>((done, fail) =>
+      engine.modem.followProgress(stream, (error) => (error ? fail(error) : done())),
+    );
+  } catch (error) {
+    throw new UserError('IMAGE_PULL_FAILED', `could not pull image ${reference}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+async function inspect(engine: DockerLike, reference: string) {
+  try {
+    return await engine.getImage(reference).inspect();
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw error;
+  }
+}
+
+/**
+ * The digest reference of an image, pulled first as `pull` says. A missing image
+ * (and `pull: never`, or a pull that fails) is a UserError naming the image.
+ */
+export async function resolveImage(engine: DockerLike, reference: string, policy: PullPolicy): Promise<string> {
+  if (policy === 'always') await pull(engine, reference);
+  let image = await inspect(engine, reference);
+  if (!image && policy === 'ifNotPresent') {
+    await pull(engine, reference);
+    image = await inspect(engine, reference);
+  }
+  if (!image) {
+    throw new UserError(
+      'IMAGE_NOT_FOUND',
+      `image ${reference} is not on the engine${policy === 'never' ? ' and pull is never: build or load it first' : ''}`,
+    );
+  }
+  if (isDigestReference(reference)) return reference;
+  const repository = repositoryOf(reference);
+  const digests = image.RepoDigests ?? [];
+  const digest = digests.find((d) => repositoryOf(d) === repository) ?? digests[0];
+  if (!digest) {
+    throw new UserError('IMAGE_NO_DIGEST', `image ${reference} (${image.Id}) has no repository digest to pin`);
+  }
+  // the digest under the repository the user named, so the record reads like the config
+  return `${repository}@${digest.slice(digest.indexOf('@') + 1)}`;
+}
+
+/** Makes sure a digest reference is on the engine before a start: a stopped release needs no pull. */
+export async function ensureImage(engine: DockerLike, reference: string, policy: PullPolicy): Promise<void> {
+  if (await inspect(engine, reference)) return;
+  if (policy !== 'never') await pull(engine, reference);
+  if (!(await inspect(engine, reference))) {
+    throw new UserError('IMAGE_NOT_FOUND', `image ${reference} is no longer on the engine and pull is never`);
+  }
+}
