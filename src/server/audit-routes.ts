@@ -4,6 +4,7 @@ import type { AuditEntry } from '../app/access/audit.js';
 import { listAudit } from '../app/access/audit.js';
 import { isDuration, parseDuration } from '../core/duration.js';
 import { badRequest } from '../core/errors.js';
+import { visibleEnvironments } from './auth.js';
 
 /**
  * Feeds the audit log from every answer: calls that change something (any
@@ -20,6 +21,7 @@ export function installAuditHook(app: FastifyInstance, record: (entry: AuditEntr
       route: request.routeOptions.url ?? request.url.split('?')[0]?.slice(0, 200) ?? '',
       status,
       remoteAddress: request.ip,
+      environments: request.touched,
     }).catch(() => undefined); // an audit write that fails must not fail the answer already sent
   });
 }
@@ -54,6 +56,7 @@ export function auditRoutes(ctx: AppContext): (app: FastifyInstance) => void {
           ...(from !== undefined ? { since: from } : {}),
           ...(actor ? { actor } : {}),
           ...(limit ? { limit } : {}),
+          visible: visibleEnvironments(request),
         });
       },
     );

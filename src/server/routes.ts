@@ -3,6 +3,7 @@ import type { RewindApi } from '../app/index.js';
 import { DRILL_FAULTS, type DrillFault } from '../app/drill/fault-injection.js';
 import { renderIncidentMarkdown } from '../report/index.js';
 import type { Authenticate } from './auth.js';
+import { visibleEnvironments } from './auth.js';
 import type { ProjectIdentity } from '../app/project-identity.js';
 
 const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -123,7 +124,11 @@ export function registerRoutes(
         .filter((s): s is 'pending' | 'approved' | 'rejected' | 'timed-out' =>
           ['pending', 'approved', 'rejected', 'timed-out'].includes(s),
         );
-      return api.approvals({ ...rest, ...(statuses?.length ? { status: statuses } : {}) });
+      return api.approvals({
+        ...rest,
+        ...(statuses?.length ? { status: statuses } : {}),
+        visible: visibleEnvironments(request),
+      });
     },
   );
 
@@ -148,7 +153,7 @@ export function registerRoutes(
         },
       },
     },
-    async (request) => api.rollbacks(request.query),
+    async (request) => api.rollbacks({ ...request.query, visible: visibleEnvironments(request) }),
   );
   app.get<{ Params: { id: string } }>('/v1/rollbacks/:id', async (request) => api.rollback(request.params.id));
   app.get<{ Params: { id: string }; Querystring: { format?: 'md' | 'json' } }>(
@@ -207,6 +212,6 @@ export function registerRoutes(
         },
       },
     },
-    async (request) => api.events(request.query),
+    async (request) => api.events({ ...request.query, visible: visibleEnvironments(request) }),
   );
 }

@@ -12,6 +12,8 @@ export interface AuditEntry {
   route: string;
   status: number;
   remoteAddress: string;
+  /** the environments the call was authorized to touch, after defaults; null: none in particular */
+  environments?: string[] | null;
 }
 
 export interface AuditOptions {
@@ -50,10 +52,13 @@ export function createAuditLog(ctx: AppContext, options: AuditOptions = {}) {
     }
     const who = entry.identity?.name ?? 'anonymous';
     const outcome = refused ? 'refused' : entry.status >= 400 ? 'failed' : 'ok';
+    const touched = entry.environments ?? null;
     await ctx.store.appendEvent(
       {
         type: AUDIT_EVENT,
         actor: who,
+        // an entry of one environment is seen by that environment's tokens; others only by unlimited ones
+        ...(touched?.length === 1 ? { environment: touched[0] } : {}),
         message: `${entry.method} ${entry.route} by ${who}${entry.identity ? ` (${entry.identity.role})` : ''}: ${entry.status}${dropped ? ` (${dropped} refusals from ${entry.remoteAddress} not kept in the last minute)` : ''}`,
         data: {
           token: entry.identity?.name ?? null,
@@ -63,6 +68,7 @@ export function createAuditLog(ctx: AppContext, options: AuditOptions = {}) {
           status: entry.status,
           outcome,
           remoteAddress: entry.remoteAddress,
+          environments: touched,
           ...(dropped ? { refusalsNotKept: dropped } : {}),
         },
       },
@@ -71,22 +77,21 @@ export function createAuditLog(ctx: AppContext, options: AuditOptions = {}) {
   };
 }
 
-/** `rewind audit [--since 1h] [--actor alice]`: audit entries, oldest first (at most `limit`, newest kept). */
+/**
+ * `rewind audit [--since 1h] [--actor alice]`: audit entries, oldest first — the
+ * newest `limit` of them, read as one page from the store. `visible`: only
+ * entries of these environments (a token's limit).
+ */
 export async function listAudit(
   ctx: AppContext,
-  query: { since?: number; actor?: string; limit?: number },
+  query: { since?: number; actor?: string; limit?: number; visible?: string[] | null },
 ): Promise<RewindEvent[]> {
-  const out: RewindEvent[] = [];
-  const limit = query.limit ?? 1000;
-  for (let afterId = 0; ;) {
-    const page = await ctx.store.listEvents({ types: [AUDIT_EVENT], afterId, limit: 5000 });
-    for (const event of page) {
-      if (query.since !== undefined && event.at < query.since) continue;
-      if (query.actor !== undefined && event.actor.toLowerCase() !== query.actor.toLowerCase()) continue;
-      out.push(event);
-    }
-    if (page.length < 5000) break;
-    afterId = page.at(-1)?.id ?? afterId;
-  }
-  return out.slice(-limit);
+  return ctx.store.listEvents({
+    types: [AUDIT_EVENT],
+    ...(query.since !== undefined ? { since: query.since } : {}),
+    ...(query.actor !== undefined ? { actor: query.actor } : {}),
+    ...(query.visible ? { environments: query.visible } : {}),
+    newest: true,
+    limit: query.limit ?? 1000,
+  });
 }

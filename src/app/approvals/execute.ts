@@ -54,6 +54,8 @@ export interface DbPayload {
   backupId?: string;
   request: Record<string, unknown>;
   live: LiveRelease[];
+  /** every protected environment the change touches (the approval's own is the first) */
+  environments?: string[];
 }
 
 export type ApprovalPayload = DecisionPayload | UndoPayload | DrillPayload | DbPayload;
