@@ -220,47 +220,6 @@ describe('the dashboard in Chromium', () => {
     await page.close();
   });
 
-  it('a cross-site POST with the session cookie but without the CSRF token is refused and changes nothing', async (ctx) => {
-    requirePart(ctx, chromium, 'Chromium (/usr/bin/chromium)');
-    const oscar = people[1]!;
-    const cookie = (await oscar.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
-    const before = ((await (await apiFetch(`${serve.url}/v1/rollbacks`, {}, stateOf(project))).json()) as unknown[])
-      .length;
-    const forged: Record<string, string>[] = [
-      { cookie, origin: 'http://evil.example' },
-      { cookie },
-      { cookie, origin: 'http://evil.example', 'x-csrf-token': 'guessed' },
-    ];
-    for (const headers of forged) {
-      const refused = await apiFetch(`${serve.url}/v1/undo`, {
-        method: 'POST',
-        headers,
-        json: { service: 'web', environment: 'staging', toRevision: 2, reason: 'forged' },
-      });
-      expect(refused.status).toBe(403);
-      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CSRF');
-    }
-    const after = ((await (await apiFetch(`${serve.url}/v1/rollbacks`, {}, stateOf(project))).json()) as unknown[])
-      .length;
-    expect(after).toBe(before);
-    // the same cookie with its own token from this origin is accepted: the refusal was the CSRF check
-    const { session } = (await (await apiFetch(`${serve.url}/v1/session`, { headers: { cookie } })).json()) as {
-      session: { csrf: string; name: string };
-    };
-    expect(session.name).toBe('oscar');
-    const [backup] = (await (
-      await apiFetch(`${serve.url}/v1/db/backups?database=app`, { headers: { cookie } })
-    ).json()) as {
-      id: string;
-    }[];
-    const verified = await apiFetch(`${serve.url}/v1/db/backups/${backup!.id}/verify`, {
-      method: 'POST',
-      headers: { cookie, origin: serve.url, 'x-csrf-token': session.csrf },
-      json: { database: 'app' },
-    });
-    expect(verified.status).toBe(200);
-  });
-
   it('every page works at 1280×800 and 390×844 and by keyboard, with no console error and no request elsewhere', async (ctx) => {
     requirePart(ctx, chromium, 'Chromium (/usr/bin/chromium)');
     const admin = stateOf(project);

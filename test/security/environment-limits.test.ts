@@ -252,3 +252,37 @@ describe('the audit log', () => {
     expect(last.map((e) => e.id)).toEqual(all.slice(-3).map((e) => e.id));
   });
 });
+
+describe('a dashboard session’s changes need its CSRF token (plain HTTP, no browser)', () => {
+  it('a forged or non-ASCII CSRF header is refused with 403 and changes nothing; the session’s own token is accepted', async () => {
+    const signIn = await apiFetch(`${serve.url}/v1/session`, { method: 'POST', json: { token: tokens.prod } });
+    expect(signIn.status).toBe(200);
+    const cookie = String(signIn.headers.get('set-cookie')).split(';')[0] ?? '';
+    const { session } = (await signIn.json()) as { session: { csrf: string } };
+    // same length in characters as the real token, other bytes: unequal, not a crash
+    const nonAscii = 'é'.repeat(session.csrf.length);
+    const forged: Record<string, string>[] = [
+      { cookie, origin: 'http://evil.example' },
+      { cookie },
+      { cookie, origin: 'http://evil.example', 'x-csrf-token': 'guessed' },
+      { cookie, origin: serve.url, 'x-csrf-token': nonAscii },
+    ];
+    for (const headers of forged) {
+      const before = await everything();
+      const refused = await fetch(`${serve.url}/v1/db/backups`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(refused.status, JSON.stringify(Object.keys(headers))).toBe(403);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CSRF');
+      expect(await everything()).toBe(before);
+    }
+    const accepted = await fetch(`${serve.url}/v1/db/backups`, {
+      method: 'POST',
+      headers: { cookie, origin: serve.url, 'x-csrf-token': session.csrf, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(accepted.status, await accepted.clone().text()).toBe(201);
+  });
+});
