@@ -7,7 +7,7 @@ import { requestProtectedOperation } from './approvals/protected-ops.js';
 import type { AppContext } from './context.js';
 import type { Analyzer, DeployRequest, DeployResult } from './deploy.js';
 import { deploy } from './deploy.js';
-import type { ServiceStatus } from './queries.js';
+import type { EventsQuery, ServiceStatus } from './queries.js';
 import { events, history, rollbackDetail, rollbacks, status } from './queries.js';
 import type { UndoRequest, UndoResult } from './undo.js';
 import { planUndo, runPlanned } from './undo.js';
@@ -33,18 +33,24 @@ export interface RewindApi {
   approve(request: ApprovalDecisionRequest & { wait?: boolean }): Promise<ApprovalResult>;
   reject(request: ApprovalDecisionRequest): Promise<ApprovalResult>;
   /** pending approvals by default */
-  approvals(query: { service?: string; environment?: string; status?: Approval['status'][] }): Promise<Approval[]>;
-  status(service: string, environment?: string): Promise<ServiceStatus>;
-  history(service: string, environment?: string): Promise<Release[]>;
-  rollbacks(query: { service?: string; environment?: string; limit?: number }): Promise<Rollback[]>;
-  rollback(id: string): Promise<RollbackDetail>;
-  events(query: {
+  /** pending approvals by default; `visible`: only those of these environments (a token's limit) */
+  approvals(query: {
     service?: string;
     environment?: string;
-    rollbackId?: string;
-    afterId?: number;
+    status?: Approval['status'][];
+    visible?: string[] | null;
+  }): Promise<Approval[]>;
+  status(service: string, environment?: string): Promise<ServiceStatus>;
+  history(service: string, environment?: string): Promise<Release[]>;
+  /** `visible`: only rollbacks of these environments (a token's limit); null or absent: all */
+  rollbacks(query: {
+    service?: string;
+    environment?: string;
     limit?: number;
-  }): Promise<RewindEvent[]>;
+    visible?: string[] | null;
+  }): Promise<Rollback[]>;
+  rollback(id: string): Promise<RollbackDetail>;
+  events(query: EventsQuery): Promise<RewindEvent[]>;
   /** the incident report of a rollback, rebuilt from the store */
   report(rollbackId: string): Promise<IncidentReport>;
   /** starts a drill; with `wait` resolves when it has finished */

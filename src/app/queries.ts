@@ -109,11 +109,12 @@ export async function history(ctx: AppContext, service: string, environment?: st
 
 export async function rollbacks(
   ctx: AppContext,
-  query: { service?: string; environment?: string; limit?: number },
+  query: { service?: string; environment?: string; limit?: number; visible?: string[] | null },
 ): Promise<Rollback[]> {
   return ctx.store.listRollbacks({
     ...(query.service ? { service: query.service } : {}),
     ...(query.environment ? { environment: query.environment } : {}),
+    ...(query.visible ? { environments: query.visible } : {}),
     limit: query.limit ?? 50,
   });
 }
@@ -124,13 +125,21 @@ export async function rollbackDetail(ctx: AppContext, id: string): Promise<Rollb
   return detail;
 }
 
-export async function events(
-  ctx: AppContext,
-  query: { service?: string; environment?: string; rollbackId?: string; afterId?: number; limit?: number },
-): Promise<RewindEvent[]> {
+/** `visible`: only records of these environments (a token's limit); null or absent: all */
+export interface EventsQuery {
+  service?: string;
+  environment?: string;
+  rollbackId?: string;
+  afterId?: number;
+  limit?: number;
+  visible?: string[] | null;
+}
+
+export async function events(ctx: AppContext, query: EventsQuery): Promise<RewindEvent[]> {
   return ctx.store.listEvents({
     ...(query.service ? { service: query.service } : {}),
     ...(query.environment ? { environment: query.environment } : {}),
+    ...(query.visible ? { environments: query.visible } : {}),
     ...(query.rollbackId ? { rollbackId: query.rollbackId } : {}),
     ...(query.afterId !== undefined ? { afterId: query.afterId } : {}),
     limit: query.limit ?? 500,

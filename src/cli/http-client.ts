@@ -18,12 +18,14 @@ export function createHttpApi(baseUrl: string, token: string | undefined): Rewin
     status: (service, environment) => call('GET', `/v1/status/${encodeURIComponent(service)}${query({ environment })}`),
     history: (service, environment) =>
       call('GET', `/v1/history/${encodeURIComponent(service)}${query({ environment })}`),
-    rollbacks: (q) => call('GET', `/v1/rollbacks${query(q)}`),
+    // what a token may see is the controller's to decide: `visible` is never sent
+    rollbacks: ({ visible: _visible, ...q }) => call('GET', `/v1/rollbacks${query(q)}`),
     rollback: (id) => call('GET', `/v1/rollbacks/${encodeURIComponent(id)}`),
-    events: (q) => call('GET', `/v1/events${query(q)}`),
+    events: ({ visible: _visible, ...q }) => call('GET', `/v1/events${query(q)}`),
     approve: ({ id, actor: _actor, ...body }) => call('POST', `/v1/approvals/${encodeURIComponent(id)}/approve`, body),
     reject: ({ id, actor: _actor, ...body }) => call('POST', `/v1/approvals/${encodeURIComponent(id)}/reject`, body),
-    approvals: ({ status, ...q }) => call('GET', `/v1/approvals${query({ ...q, status: status?.join(',') })}`),
+    approvals: ({ status, visible: _visible, ...q }) =>
+      call('GET', `/v1/approvals${query({ ...q, status: status?.join(',') })}`),
     report: (id) => call('GET', `/v1/rollbacks/${encodeURIComponent(id)}/report`),
     // a drill outlives an HTTP request: start it, then poll its status
     drill: ({ actor: _actor, wait: _wait, ...request }) => call('POST', '/v1/drills', request),

@@ -21,7 +21,7 @@ export interface LoadedConfig {
   stateDir: string;
   config: RewindConfig;
   warnings: ConfigIssue[];
-  /** values from the environment, redacted wherever text leaves Rewind */
+  /** values from the environment (interpolated, and those `controller.passEnv` passes on), redacted wherever text leaves Rewind */
   interpolated: string[];
 }
 
@@ -112,7 +112,13 @@ export function checkConfig(
   const shown = sortIssues(issues.map((i) => ({ ...i, message: mask(i.message) })));
   if (!parsed.success) return { config: null, issues: shown, interpolated: source.interpolated };
   const hasErrors = issues.some((i) => i.severity === 'error');
-  return { config: hasErrors ? null : parsed.data, issues: shown, interpolated: source.interpolated };
+  // what `controller.passEnv` hands to child processes came from the environment too: a secret like any other
+  const passed = parsed.data.controller.passEnv.map((name) => env[name]).filter((v): v is string => Boolean(v));
+  return {
+    config: hasErrors ? null : parsed.data,
+    issues: shown,
+    interpolated: [...new Set([...source.interpolated, ...passed])],
+  };
 }
 
 const sortIssues = (issues: ConfigIssue[]): ConfigIssue[] =>

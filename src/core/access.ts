@@ -76,10 +76,12 @@ export function isRole(value: unknown): value is Role {
 }
 
 /**
- * May `identity` take `action` on `environments` (the environments it touches;
- * empty or omitted for actions not tied to one)? A refusal says what was needed.
+ * May `identity` take `action` on `environments` — every environment the action
+ * will touch, after defaults? Omitted: the role alone is asked. `'everything'`
+ * (or an empty list: nothing could be resolved) is allowed only to a token not
+ * limited to environments. A refusal says what was needed.
  */
-export function can(identity: Identity, action: Action, environments: readonly string[] = []): Verdict {
+export function can(identity: Identity, action: Action, environments?: readonly string[] | 'everything'): Verdict {
   const receiving = receiverRule(identity, action);
   if (receiving) return receiving;
   const needed = ACTIONS[action];
@@ -90,11 +92,11 @@ export function can(identity: Identity, action: Action, environments: readonly s
     };
   }
   const limits = identity.environments;
-  if (limits === null) return { ok: true };
-  if (GLOBAL_ACTIONS.has(action)) {
+  if (limits === null || environments === undefined) return { ok: true };
+  if (GLOBAL_ACTIONS.has(action) || environments === 'everything' || environments.length === 0) {
     return {
       ok: false,
-      needed: `a token not limited to environments to ${action} (token "${identity.name}" is limited to ${limits.join(', ')})`,
+      needed: `a token not limited to environments to ${action} here (token "${identity.name}" is limited to ${limits.join(', ')})`,
     };
   }
   const outside = environments.filter((env) => !limits.includes(env));
@@ -105,6 +107,12 @@ export function can(identity: Identity, action: Action, environments: readonly s
     };
   }
   return { ok: true };
+}
+
+/** May `identity` see records of `environment` (null: records of no one environment)? */
+export function mayRead(identity: Identity, environment: string | null): boolean {
+  const limits = identity.environments;
+  return limits === null || (environment !== null && limits.includes(environment));
 }
 
 /** Two identities are the same person when their names match, ignoring case. */

@@ -97,7 +97,8 @@ function smtpError(error: unknown, what: string, secrets: (string | undefined)[]
   const detail = error as { code?: unknown; responseCode?: unknown; message?: unknown };
   const code = typeof detail.code === 'string' ? detail.code : 'SMTP error';
   const responseCode = typeof detail.responseCode === 'number' ? detail.responseCode : null;
-  const text = typeof detail.message === 'string' ? detail.message.slice(0, 200) : '';
+  // masked before it is cut: a cut through a secret would leave a part no mask matches
+  const text = typeof detail.message === 'string' ? redact(detail.message, secrets).slice(0, 200) : '';
   // SMTP 5xx is a permanent refusal (bad address, auth refused); 4xx and network errors pass
   const retryable = responseCode === null || responseCode < 500;
   return new DeliveryError(

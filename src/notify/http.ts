@@ -57,7 +57,8 @@ export async function sendHttp(request: HttpRequest): Promise<HttpResponse> {
     linked.dispose();
   }
   if (response.status < 200 || response.status >= 300) {
-    const snippet = redact(text.slice(0, 200).replace(/\s+/g, ' ').trim(), request.secrets);
+    // masked before it is cut: a cut through a secret would leave a part no mask matches
+    const snippet = redact(text, request.secrets).replace(/\s+/g, ' ').trim().slice(0, 200);
     throw new DeliveryError(
       `${request.what}: the receiver answered HTTP ${response.status}${snippet ? ` (${snippet})` : ''}`,
       {

@@ -5,6 +5,7 @@ import type { Actor } from '../app/context.js';
 import type { IncomingAlert } from '../core/ports/alerts.js';
 import type { Authenticate } from './auth.js';
 import { identityOf } from './auth.js';
+import { on } from './route-access.js';
 
 export type ReceiveAlerts = (alerts: IncomingAlert[], actor: Actor) => Promise<AlertReceipt[]>;
 
@@ -27,7 +28,7 @@ export function alertRoutes(receive: ReceiveAlerts, authenticate: Authenticate =
         path,
         {
           schema: { body: { type: 'object' } },
-          config: { access: { action: 'alert.receive' } },
+          config: { access: { action: 'alert.receive', target: on.global } },
         },
         async (request) => {
           const alerts = PARSERS[source](request.body, Date.now());

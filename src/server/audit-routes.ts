@@ -4,6 +4,7 @@ import type { AuditEntry, AuditTarget } from '../app/access/audit.js';
 import { listAudit } from '../app/access/audit.js';
 import { isDuration, parseDuration } from '../core/duration.js';
 import { badRequest } from '../core/errors.js';
+import { visibleEnvironments } from './auth.js';
 
 /**
  * Feeds the audit log from every answer: calls that change something (any
@@ -21,6 +22,7 @@ export function installAuditHook(app: FastifyInstance, record: (entry: AuditEntr
       status,
       remoteAddress: request.ip,
       target: auditTarget(request),
+      environments: request.touched,
     }).catch(() => undefined); // an audit write that fails must not fail the answer already sent
   });
 }
@@ -74,6 +76,7 @@ export function auditRoutes(ctx: AppContext): (app: FastifyInstance) => void {
           ...(from !== undefined ? { since: from } : {}),
           ...(actor ? { actor } : {}),
           ...(limit ? { limit } : {}),
+          visible: visibleEnvironments(request),
         });
       },
     );

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Access, AccessTarget } from '../app/access/authorize.js';
+import type { Access } from '../app/access/authorize.js';
 import type { Actor } from '../app/context.js';
-import type { Action, Identity } from '../core/access.js';
-import { routeAccess } from './route-access.js';
+import type { Identity } from '../core/access.js';
+import { type Guard, routeAccess } from './route-access.js';
 
 /** The caller's name for a use case; the identity was set by the authentication hook. */
 export type Authenticate = (request: FastifyRequest) => Promise<Actor>;
@@ -10,14 +10,17 @@ export type Authenticate = (request: FastifyRequest) => Promise<Actor>;
 /**
  * How a route is guarded, in its own `config.access`: `'public'` (no token), or
  * the action it takes and what it acts on. Routes without one fall back to the
- * table in route-access.ts, then to: GET needs a viewer, anything else an admin.
+ * table in route-access.ts, then to: GET needs a viewer, anything else an admin,
+ * and a token limited to environments is refused (the route did not say what it touches).
  */
-export type RouteAccess = 'public' | { action: Action; target?: (request: FastifyRequest) => AccessTarget };
+export type RouteAccess = 'public' | Guard;
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** set by the authentication hook on every non-public route */
     identity: Identity | null;
+    /** the environments the request was authorized to touch, after defaults (null: a filtered list, or all) */
+    touched: string[] | null;
   }
   interface FastifyContextConfig {
     access?: RouteAccess;
@@ -28,6 +31,12 @@ export const identityOf: Authenticate = async (request) => {
   if (!request.identity) throw new Error('route reached without authentication');
   return { name: request.identity.name };
 };
+
+/**
+ * The environments whose records this request may read: the token's limit, or
+ * null for all. List handlers filter with it; records by id are checked before.
+ */
+export const visibleEnvironments = (request: FastifyRequest): string[] | null => request.identity?.environments ?? null;
 
 /** The token of `Authorization: Bearer <token>`, or null. */
 export function bearerToken(request: FastifyRequest): string | null {
@@ -55,6 +64,7 @@ const send = (status: number, code: string, message: string) => ({ status, body:
  */
 export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('identity', null);
+  app.decorateRequest('touched', null);
   const rule = (request: FastifyRequest): RouteAccess => {
     const own = request.routeOptions.config?.access;
     if (own) return own;
@@ -93,12 +103,17 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     }
   });
 
+  // after the body is parsed: what the request will really touch, with the use case's defaults
   app.addHook('preHandler', async (request, reply) => {
     const access = rule(request);
-    if (access === 'public' || !access.target || !request.identity) return;
+    if (access === 'public' || !request.identity) return;
     try {
-      await options.access.authorize(request.identity, access.action, access.target(request));
+      const target = access.target ? access.target(request) : 'undeclared';
+      request.touched = (await options.access.authorize(request.identity, access.action, target)).environments;
     } catch (error) {
+      const status = (error as { status?: number }).status === 404 ? 404 : 403;
+      if (status === 404)
+        return reply.status(404).send({ error: { code: 'NOT_FOUND', message: (error as Error).message } });
       const r = refuse(request, 403, 'FORBIDDEN', (error as Error).message);
       return reply.status(r.status).send(r.body);
     }

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { GateApi } from '../app/gate/gate-api.js';
 import type { Identity } from '../core/access.js';
 import type { Authenticate } from './auth.js';
 import { identityOf } from './auth.js';
+import { on } from './route-access.js';
 
 const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const reason = { type: 'string', minLength: 1, maxLength: 2000 } as const;
@@ -13,8 +14,6 @@ const scopeQuery = {
 } as const;
 
 type Scope = { service?: string; environment?: string };
-const fromQuery = (r: FastifyRequest) => r.query as Scope;
-const fromBody = (r: FastifyRequest) => (r.body ?? {}) as Scope;
 
 /** Records of environments a limited token may not see are left out (as if absent). */
 const visible =
@@ -41,7 +40,7 @@ export function gateRoutes(api: GateApi, authenticate: Authenticate = identityOf
             properties: { service: str, version: str, environment: str },
           },
         },
-        config: { access: { action: 'read', target: fromQuery } },
+        config: { access: { action: 'read', target: on.service('query') } },
       },
       async (request, reply) => {
         const answer = await api.gate(request.query);
@@ -52,7 +51,7 @@ export function gateRoutes(api: GateApi, authenticate: Authenticate = identityOf
     );
     app.get<{ Querystring: Scope }>(
       '/v1/quarantine',
-      { schema: { querystring: scopeQuery }, config: { access: { action: 'read', target: fromQuery } } },
+      { schema: { querystring: scopeQuery }, config: { access: { action: 'read', target: on.records } } },
       async (request) => (await api.quarantine(request.query)).filter(visible(request.identity)),
     );
     app.post<{ Body: { service: string; environment?: string; version: string; reason: string } }>(
@@ -66,13 +65,13 @@ export function gateRoutes(api: GateApi, authenticate: Authenticate = identityOf
             properties: { service: str, environment: str, version: str, reason },
           },
         },
-        config: { access: { action: 'quarantine.lift', target: fromBody } },
+        config: { access: { action: 'quarantine.lift', target: on.service('body') } },
       },
       async (request) => api.lift({ ...request.body, actor: await authenticate(request) }),
     );
     app.get<{ Querystring: Scope }>(
       '/v1/freezes',
-      { schema: { querystring: scopeQuery }, config: { access: { action: 'read', target: fromQuery } } },
+      { schema: { querystring: scopeQuery }, config: { access: { action: 'read', target: on.records } } },
       async (request) => (await api.freezes(request.query)).filter(visible(request.identity)),
     );
     const freezeBody = (required: string[]) => ({
@@ -85,7 +84,7 @@ export function gateRoutes(api: GateApi, authenticate: Authenticate = identityOf
       '/v1/freezes',
       {
         schema: { body: freezeBody(['environment', 'reason']) },
-        config: { access: { action: 'freeze', target: fromBody } },
+        config: { access: { action: 'freeze', target: on.environment('body') } },
       },
       async (request, reply) =>
         reply.code(201).send(await api.startFreeze({ ...request.body, actor: await authenticate(request) })),
@@ -94,7 +93,7 @@ export function gateRoutes(api: GateApi, authenticate: Authenticate = identityOf
       '/v1/freezes/end',
       {
         schema: { body: freezeBody(['environment']) },
-        config: { access: { action: 'freeze', target: fromBody } },
+        config: { access: { action: 'freeze', target: on.environment('body') } },
       },
       async (request) => api.endFreeze({ ...request.body, actor: await authenticate(request) }),
     );
@@ -108,7 +107,7 @@ export function gateRoutes(api: GateApi, authenticate: Authenticate = identityOf
             properties: { service: str, environment: str, since: { type: 'string', maxLength: 40 } },
           },
         },
-        config: { access: { action: 'read', target: fromQuery } },
+        config: { access: { action: 'read', target: on.records } },
       },
       async (request) => {
         const result = await api.stats(request.query);
@@ -130,7 +129,7 @@ export function gateRoutes(api: GateApi, authenticate: Authenticate = identityOf
             },
           },
         },
-        config: { access: { action: 'read', target: fromQuery } },
+        config: { access: { action: 'read', target: on.records } },
       },
       async (request) => {
         const result = await api.statsSeries(request.query);

@@ -4,6 +4,7 @@ import { DRILL_FAULTS, type DrillFault } from '../app/drill/fault-injection.js';
 import { renderIncidentMarkdown } from '../report/index.js';
 import type { Authenticate } from './auth.js';
 import { assertMay } from './assert-may.js';
+import { visibleEnvironments } from './auth.js';
 import type { ProjectIdentity } from '../app/project-identity.js';
 
 const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -135,7 +136,11 @@ export function registerRoutes(
         .filter((s): s is 'pending' | 'approved' | 'rejected' | 'timed-out' =>
           ['pending', 'approved', 'rejected', 'timed-out'].includes(s),
         );
-      return api.approvals({ ...rest, ...(statuses?.length ? { status: statuses } : {}) });
+      return api.approvals({
+        ...rest,
+        ...(statuses?.length ? { status: statuses } : {}),
+        visible: visibleEnvironments(request),
+      });
     },
   );
 
@@ -160,7 +165,7 @@ export function registerRoutes(
         },
       },
     },
-    async (request) => api.rollbacks(request.query),
+    async (request) => api.rollbacks({ ...request.query, visible: visibleEnvironments(request) }),
   );
   app.get<{ Params: { id: string } }>('/v1/rollbacks/:id', async (request) => api.rollback(request.params.id));
   app.get<{ Params: { id: string }; Querystring: { format?: 'md' | 'json' } }>(
@@ -219,6 +224,6 @@ export function registerRoutes(
         },
       },
     },
-    async (request) => api.events(request.query),
+    async (request) => api.events({ ...request.query, visible: visibleEnvironments(request) }),
   );
 }

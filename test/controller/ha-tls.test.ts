@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requirePart } from '../harness/free-port.js';
 import type { PostgresHarness } from '../harness/postgres.js';
 import { startPostgres } from '../harness/postgres.js';
 import type { Project } from '../helpers/cli.js';
@@ -63,9 +64,9 @@ function serve(p: Project, port: number): ChildProcess {
 }
 
 describe('HA over HTTPS', () => {
-  it('a follower forwards a bearer call and a dashboard session’s change to the leader, trusting the certificate', async () => {
+  it('a follower forwards a bearer call and a dashboard session’s change to the leader, trusting the certificate', async (ctx) => {
     harness = await startPostgres();
-    if (!harness) return;
+    requirePart(ctx, harness, 'PostgreSQL (initdb)');
     project = tempProject('rewind-ha-tls-');
     const p = project;
     selfSignedCert(p.dir);

@@ -24,11 +24,12 @@ describe('rewind demo rolls back a faulty v2', () => {
       expect(json.trigger?.metric).toBe('errorRate');
       // sequential evidence: conclusive after tens of requests, not after a fixed `for`
       expect(json.detectedAfterMs).toBeGreaterThan(0);
-      expect(json.detectedAfterMs).toBeLessThan(2000);
+      // a generous bound: the goal itself is a row of `npm run bench -- fault-restore`
+      expect(json.detectedAfterMs).toBeLessThan(30_000);
       // Restored is after the last failed answer, which may precede the trigger's
       // event by a few lucky v2 answers (50 % errors) and the event's store write.
       expect(json.trafficRestoredAfterMs).toBeGreaterThanOrEqual(json.detectedAfterMs! - 250);
-      expect(json.trafficRestoredAfterMs).toBeLessThan(5000);
+      expect(json.trafficRestoredAfterMs).toBeLessThan(30_000);
       // half of v2's answers failed until the flip, none after
       expect(json.failedRequests).toBeGreaterThan(5);
       expect(json.failedRequests).toBeLessThan(json.totalRequests * 0.2);
@@ -73,8 +74,9 @@ describe('rewind demo rolls back a faulty v2', () => {
     // slow answers count at the age they have reached while still in flight, so the
     // p95 trigger needs neither the 1.5 s answers to finish nor the fault to be old
     expect(run.json.detectedAfterMs).toBeGreaterThan(0);
-    expect(run.json.detectedAfterMs).toBeLessThan(6000);
-    expect(run.json.trafficRestoredAfterMs).toBeLessThan(7000);
+    // a generous bound: the goal itself is a row of `npm run bench -- fault-restore`
+    expect(run.json.detectedAfterMs).toBeLessThan(30_000);
+    expect(run.json.trafficRestoredAfterMs).toBeLessThan(30_000);
     expect(run.json.failedRequests).toBe(0);
   });
 

@@ -7,8 +7,8 @@ describe('rewind demo rolls back a v2 whose processes fail', () => {
     rolledBackWell(run, 'crash');
     expect(['restarts', 'errorRate']).toContain(run.json.trigger?.metric);
     expect(run.json.detectedAfterMs).toBeGreaterThanOrEqual(0);
-    expect(run.json.detectedAfterMs).toBeLessThan(4000);
-    expect(run.json.trafficRestoredAfterMs).toBeLessThan(5000);
+    expect(run.json.detectedAfterMs).toBeLessThan(30_000);
+    expect(run.json.trafficRestoredAfterMs).toBeLessThan(30_000);
   });
 
   it('unhealthy: failing health checks roll the release back', async () => {
@@ -16,7 +16,7 @@ describe('rewind demo rolls back a v2 whose processes fail', () => {
     rolledBackWell(run, 'unhealthy');
     expect(['healthCheckFailures', 'errorRate']).toContain(run.json.trigger?.metric);
     expect(run.json.detectedAfterMs).toBeGreaterThanOrEqual(0);
-    expect(run.json.detectedAfterMs).toBeLessThan(4000);
+    expect(run.json.detectedAfterMs).toBeLessThan(30_000);
   });
 
   it('refuses an unknown fault with a usage error', async () => {

@@ -76,9 +76,9 @@ services:
     // users met the fault, and the trigger's `for: 1s` bounds detection from below
     expect(answers).toContain('status 500');
     expect(result.detectedAfterMs).toBeGreaterThanOrEqual(900);
-    expect(result.detectedAfterMs).toBeLessThan(10_000);
+    expect(result.detectedAfterMs).toBeLessThan(60_000);
     expect(result.trafficRestoredAfterMs).toBeGreaterThanOrEqual(result.detectedAfterMs);
-    expect(result.trafficRestoredAfterMs).toBeLessThan(15_000);
+    expect(result.trafficRestoredAfterMs).toBeLessThan(60_000);
     expect(result.reportPath).toMatch(/\/state\/drills\/\d{4}-\d{2}-\d{2}-production-web-dr_\w+\.md$/);
     expect(result.reportPath.startsWith(project.dir)).toBe(true);
     expect(existsSync(result.reportPath)).toBe(true);

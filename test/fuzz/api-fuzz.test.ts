@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { createToken } from '../../src/app/access/tokens.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,10 +16,13 @@ import { tempProject } from '../helpers/cli.js';
  * nothing. `npm run fuzz` runs 10,000; the suite a few hundred.
  */
 const RUNS = Number(process.env.FUZZ_REQUESTS ?? 300);
+/** the limited-token pass: a third of the requests, at least 100 */
+const LIMITED_RUNS = Math.max(100, Math.round(RUNS / 3));
 
 let project: Project;
 let controller: Controller;
 let token: string;
+const limited: Record<'operator' | 'viewer', string> = { operator: '', viewer: '' };
 
 beforeAll(async () => {
   project = tempProject('rewind-fuzz-api-');
@@ -50,6 +54,10 @@ databases:
   for (const environment of ['staging', 'production'])
     for (const version of ['v1', 'v2'])
       await controller.api.deploy({ service: 'api', environment, version, actor: { name: 'seed' } });
+  for (const role of ['operator', 'viewer'] as const)
+    limited[role] = (
+      await createToken(controller.ctx, { name: `staging-${role}`, role, environments: ['staging'], createdBy: 'test' })
+    ).token;
 }, 60_000);
 afterAll(async () => {
   await controller?.close();
@@ -68,6 +76,18 @@ async function fingerprint(): Promise<string> {
     approvals: (await store.listApprovals({})).length,
     tokens: (await store.listTokens()).map((t) => t.name),
     backups: (await store.listBackups()).length,
+  });
+}
+
+/** what a staging-limited token must leave as it was: production's rows, backups, tokens */
+async function production(): Promise<string> {
+  const { store } = controller.ctx;
+  return JSON.stringify({
+    releases: await store.listReleases('api', 'production', 10_000),
+    rollbacks: await store.listRollbacks({ environment: 'production', limit: 10_000 }),
+    approvals: await store.listApprovals({ environment: 'production' }),
+    backups: (await store.listBackups()).length,
+    tokens: (await store.listTokens()).map((t) => t.name),
   });
 }
 
@@ -221,5 +241,39 @@ describe('fuzzed requests against a running controller', () => {
       expect((await fetch(`${controller.url}/healthz`)).status).toBe(200);
     },
     Math.max(120_000, RUNS * 100),
+  );
+
+  it(
+    `${LIMITED_RUNS} generated requests with staging-limited operator and viewer tokens: production neither changes nor shows`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          route,
+          query,
+          body,
+          fc.constantFrom('operator', 'viewer'),
+          async ([method, path], q, json, role) => {
+            const qs = new URLSearchParams(q as Record<string, string>).toString();
+            const headers: Record<string, string> = {
+              authorization: `Bearer ${limited[role as 'operator' | 'viewer']}`,
+            };
+            const sendsBody = json !== undefined && method !== 'GET' && method !== 'HEAD';
+            if (sendsBody) headers['content-type'] = 'application/json';
+            const before = await production();
+            const response = await fetch(`${controller.url}${path}${qs ? `?${qs}` : ''}`, {
+              method,
+              headers,
+              ...(sendsBody ? { body: JSON.stringify(json) } : {}),
+            });
+            const answer = await response.text();
+            expect(response.status, `${method} ${path}`).toBeLessThan(500);
+            expect(answer, `${method} ${path} as a staging ${role}`).not.toContain('"environment":"production"');
+            expect(await production(), `${method} ${path} as a staging ${role}`).toBe(before);
+          },
+        ),
+        { numRuns: LIMITED_RUNS },
+      );
+    },
+    Math.max(120_000, LIMITED_RUNS * 100),
   );
 });

@@ -20,3 +20,17 @@ export function missingPart(what: string): 'skip' {
   console.warn(line);
   return 'skip';
 }
+
+/**
+ * In a test body: the real part is there, or the test fails in CI and is skipped
+ * with its reason elsewhere — never a silent pass.
+ */
+export function requirePart<T>(
+  ctx: { skip(note?: string): never },
+  part: T,
+  what: string,
+): asserts part is NonNullable<Exclude<T, false>> {
+  if (part) return;
+  missingPart(what);
+  ctx.skip(`${what} is not available on this machine`);
+}

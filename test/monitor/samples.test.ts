@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requirePart } from '../harness/free-port.js';
 import { createSampleRecorder } from '../../src/app/monitor/samples.js';
 import type { Store } from '../../src/core/ports/store.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
@@ -62,8 +63,8 @@ describe('batched sample writes', () => {
     }
   });
 
-  it('PostgreSQL: the same, and one release reported twice in a batch does not lose the batch', async () => {
-    if (!postgres) return;
+  it('PostgreSQL: the same, and one release reported twice in a batch does not lose the batch', async (ctx) => {
+    requirePart(ctx, postgres, 'PostgreSQL (initdb)');
     const store = createPostgresStore({ url: await postgres.createDatabase('samples_batch') });
     try {
       await recordFromManyWatches(store);

@@ -16,7 +16,9 @@ const CDN_KEY = `k"\\${MARK}`;
 let project: Project;
 let serve: Serve;
 let receiver: Receiver;
-const env = { CDN_KEY };
+// handed to hooks through controller.passEnv, never written in the config: a secret all the same
+const SIGNING_KEY = `sig-${MARK}-passed`;
+const env = { CDN_KEY, SIGNING_KEY };
 const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env });
 const admin = () => ({ dir: project.dir, stateDir: join(project.dir, 'state') });
 
@@ -41,7 +43,7 @@ beforeAll(async () => {
   project.write(
     'rewind.yaml',
     `version: 1
-controller: { stateDir: state, listen: "127.0.0.1:${port}" }
+controller: { stateDir: state, listen: "127.0.0.1:${port}", passEnv: [SIGNING_KEY] }
 environments: { production: {} }
 services:
   api:
@@ -49,6 +51,7 @@ ${platformDriver('platform.json', false)}    postRollback: { watch: 0s }
     database: app
     hooks:
       preRollback:
+        - { name: sign, command: ["node", "-e", "console.log('signing with', process.env.SIGNING_KEY)"], timeout: 10s }
         - { name: purge-cdn, command: ["node", "-e", "console.log('purging with', process.argv[1])", "\${CDN_KEY}"], timeout: 10s }
         # hooks do not inherit the controller's environment: only what the config passes
         - { name: no-leak, command: ["node", "-e", "process.exit(process.env.CDN_KEY || !process.env.PATH ? 7 : 0)"], timeout: 10s, onFailure: abort }
@@ -70,7 +73,7 @@ afterAll(async () => {
 });
 
 describe('secrets stay secret, by value', () => {
-  it('CDN_KEY in a hook argv, a webhook URL and a database URL appears nowhere after a rollback that used them', async () => {
+  it('CDN_KEY in a hook argv, a webhook URL and a database URL, and a passEnv value a hook printed, appear nowhere after a rollback that used them', async () => {
     for (const version of ['v1', 'v2']) {
       const deployed = await cli('deploy', 'api', version, '--migrate', '--json');
       expect(deployed.code, deployed.stderr).toBe(0);
@@ -87,8 +90,10 @@ describe('secrets stay secret, by value', () => {
     // the hook ran with the real key (its output says so, masked) and the webhook got its messages
     const detail = await (await apiFetch(`${serve.url}/v1/rollbacks/${rollback.id}`, {}, admin())).json();
     expect(JSON.stringify(detail)).toContain('purging with ***');
+    expect(JSON.stringify(detail)).toContain('signing with ***');
     const steps = (detail as { steps: { name: string; status: string }[] }).steps;
     expect(steps.filter((s) => s.name === 'migrate-down' || s.name === 'hook').map((s) => s.status)).toEqual([
+      'done',
       'done',
       'done',
       'done',

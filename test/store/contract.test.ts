@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requirePart } from '../harness/free-port.js';
 import { isUserError } from '../../src/core/errors.js';
 import type { StepSpec } from '../../src/core/model.js';
 import type { NewRollback, Store } from '../../src/core/ports/store.js';
@@ -105,9 +106,9 @@ describe.each(engines)('Store contract: $name', (engine) => {
     return engine.fresh();
   };
 
-  it('releases: revisions count up, and a second live release is refused by the store', async () => {
+  it('releases: revisions count up, and a second live release is refused by the store', async (ctx) => {
     const t = await open();
-    if (!t) return;
+    requirePart(ctx, t, `the ${engine.name} store`);
     const { store } = t;
     const r1 = await store.createRelease(
       { service: 'api', environment: 'production', version: 'v1', deployedBy: 'a' },
@@ -140,9 +141,9 @@ describe.each(engines)('Store contract: $name', (engine) => {
     await store.close();
   });
 
-  it('rollbacks: one active per service and environment, even when requests race; the journal records every attempt', async () => {
+  it('rollbacks: one active per service and environment, even when requests race; the journal records every attempt', async (ctx) => {
     const t = await open();
-    if (!t) return;
+    requirePart(ctx, t, `the ${engine.name} store`);
     const { store } = t;
     const raced = await Promise.all([1, 2, 3, 4, 5].map(() => code(store.createRollback(plan(), 10))));
     expect(raced.filter((c) => c === 'ok')).toHaveLength(1);
@@ -171,9 +172,9 @@ describe.each(engines)('Store contract: $name', (engine) => {
     await store.close();
   });
 
-  it('events are append-only in the database itself; queries filter by rollback, type and id', async () => {
+  it('events are append-only in the database itself; queries filter by rollback, type and id', async (ctx) => {
     const t = await open();
-    if (!t) return;
+    requirePart(ctx, t, `the ${engine.name} store`);
     const { store } = t;
     const first = await store.appendEvent({ type: 'a', service: 'api', message: 'one', data: { x: 1 } }, 1);
     await store.appendEvent({ type: 'b', service: 'api', rollbackId: 'rb1', message: 'two' }, 2);
@@ -190,9 +191,9 @@ describe.each(engines)('Store contract: $name', (engine) => {
     await again.close();
   });
 
-  it('approvals are decided once; backups, samples and the outbox keep what they are given', async () => {
+  it('approvals are decided once; backups, samples and the outbox keep what they are given', async (ctx) => {
     const t = await open();
-    if (!t) return;
+    requirePart(ctx, t, `the ${engine.name} store`);
     const { store } = t;
     const approval = await store.createApproval(
       {
@@ -266,9 +267,9 @@ describe.each(engines)('Store contract: $name', (engine) => {
     await store.close();
   });
 
-  it('config files of a release and the deliveries of events are kept as given', async () => {
+  it('config files of a release and the deliveries of events are kept as given', async (ctx) => {
     const t = await open();
-    if (!t) return;
+    requirePart(ctx, t, `the ${engine.name} store`);
     const { store } = t;
     const r = await store.createRelease(
       { service: 'api', environment: 'production', version: 'v1', deployedBy: 'a', revision: 7 },
@@ -308,9 +309,9 @@ describe.each(engines)('Store contract: $name', (engine) => {
     await store.close();
   });
 
-  it('leases: the token grows on every change of hands, and a fenced write under an old token is refused', async () => {
+  it('leases: the token grows on every change of hands, and a fenced write under an old token is refused', async (ctx) => {
     const t = await open();
-    if (!t) return;
+    requirePart(ctx, t, `the ${engine.name} store`);
     const { store } = t;
     const a = await store.acquireLease('controller', 'a', 1000, 0, { address: 'http://a' });
     expect(a).toMatchObject({ holder: 'a', token: 1, address: 'http://a', expiresAt: 1000 });
@@ -343,9 +344,9 @@ describe.each(engines)('Store contract: $name', (engine) => {
     await again.close();
   });
 
-  it('sessions: kept by hash, lastSeen only moves forward, idle ones pruned, and they outlive a reopen', async () => {
+  it('sessions: kept by hash, lastSeen only moves forward, idle ones pruned, and they outlive a reopen', async (ctx) => {
     const t = await open();
-    if (!t) return;
+    requirePart(ctx, t, `the ${engine.name} store`);
     const { store } = t;
     const session = { idHash: 'id-a', tokenHash: 'tok-a', csrf: 'c-a', createdAt: 100, lastSeen: 100 };
     await store.createSession(session);
@@ -367,8 +368,8 @@ describe.each(engines)('Store contract: $name', (engine) => {
 });
 
 describe('rewind store migrate --from sqlite --to postgres://…', () => {
-  it('copies the whole history into an empty PostgreSQL store, ids kept, and refuses a store that has data', async () => {
-    if (!harness) return;
+  it('copies the whole history into an empty PostgreSQL store, ids kept, and refuses a store that has data', async (ctx) => {
+    requirePart(ctx, harness, 'PostgreSQL (initdb)');
     const project = mkdtempSync(join(temp, 'project-'));
     writeFileSync(
       join(project, 'rewind.yaml'),

@@ -13,6 +13,8 @@ export interface AuditEntry {
   route: string;
   status: number;
   remoteAddress: string;
+  /** the environments the call was authorized to touch, after defaults; null: none in particular */
+  environments?: string[] | null;
   /** what the call acted on, from its path, query and body: service, environment, version, ids */
   target?: AuditTarget;
 }
@@ -68,12 +70,15 @@ export function createAuditLog(ctx: AppContext, options: AuditOptions = {}) {
     const who = entry.identity?.name ?? 'anonymous';
     const outcome = refused ? 'refused' : entry.status >= 400 ? 'failed' : 'ok';
     const target = withEnvironment(ctx, entry.target ?? {});
+    const touched = entry.environments ?? null;
     await ctx.store.appendEvent(
       {
         type: AUDIT_EVENT,
         actor: who,
         service: target.service ?? null,
-        environment: target.environment ?? null,
+        // an entry of one environment is seen by that environment's tokens; others only by unlimited ones
+        environment:
+          touched?.length === 1 ? (touched[0] ?? null) : touched === null ? (target.environment ?? null) : null,
         revision: target.toRevision ?? null,
         message: `${entry.method} ${entry.route}${describeTarget(target)} by ${who}${entry.identity ? ` (${entry.identity.role})` : ''}: ${entry.status}${dropped ? ` (${dropped} refusals from ${entry.remoteAddress} not kept in the last minute)` : ''}`,
         data: {
@@ -85,6 +90,7 @@ export function createAuditLog(ctx: AppContext, options: AuditOptions = {}) {
           outcome,
           remoteAddress: entry.remoteAddress,
           target,
+          environments: touched,
           ...(dropped ? { refusalsNotKept: dropped } : {}),
         },
       },
@@ -118,22 +124,21 @@ export function describeTarget(target: AuditTarget): string {
   return parts.length ? ` ${parts.join(' ')}` : '';
 }
 
-/** `rewind audit [--since 1h] [--actor alice]`: audit entries, oldest first (at most `limit`, newest kept). */
+/**
+ * `rewind audit [--since 1h] [--actor alice]`: audit entries, oldest first — the
+ * newest `limit` of them, read as one page from the store. `visible`: only
+ * entries of these environments (a token's limit).
+ */
 export async function listAudit(
   ctx: AppContext,
-  query: { since?: number; actor?: string; limit?: number },
+  query: { since?: number; actor?: string; limit?: number; visible?: string[] | null },
 ): Promise<RewindEvent[]> {
-  const out: RewindEvent[] = [];
-  const limit = query.limit ?? 1000;
-  for (let afterId = 0; ;) {
-    const page = await ctx.store.listEvents({ types: [AUDIT_EVENT], afterId, limit: 5000 });
-    for (const event of page) {
-      if (query.since !== undefined && event.at < query.since) continue;
-      if (query.actor !== undefined && event.actor.toLowerCase() !== query.actor.toLowerCase()) continue;
-      out.push(event);
-    }
-    if (page.length < 5000) break;
-    afterId = page.at(-1)?.id ?? afterId;
-  }
-  return out.slice(-limit);
+  return ctx.store.listEvents({
+    types: [AUDIT_EVENT],
+    ...(query.since !== undefined ? { since: query.since } : {}),
+    ...(query.actor !== undefined ? { actor: query.actor } : {}),
+    ...(query.visible ? { environments: query.visible } : {}),
+    newest: true,
+    limit: query.limit ?? 1000,
+  });
 }

@@ -1,60 +1,32 @@
 import type { Action, Identity, Verdict } from '../../core/access.js';
 import { can } from '../../core/access.js';
-import { UserError } from '../../core/errors.js';
+import { notFound, UserError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
-import { resolveEnvironment } from '../context.js';
 import { createSessionStore, type SessionStore } from './sessions.js';
+import { type AccessTarget, resolveReach } from './targets.js';
 import { verifyToken } from './tokens.js';
 
-/** What a request acts on, as far as the caller said. */
-export interface AccessTarget {
-  service?: string;
-  environment?: string;
-  /** an approval: it acts on that approval's environment */
-  approvalId?: string;
-  /** a database: it acts on every environment of the services that use it */
-  database?: string;
-}
-
-/** The environments a database belongs to: those of the services that use it, else all declared. */
-export function databaseEnvironments(ctx: AppContext, database: string | undefined): string[] {
-  const { config } = ctx.loaded;
-  const declared = Object.keys(config.environments);
-  const names = Object.keys(config.databases);
-  const name = database ?? (names.length === 1 ? names[0] : undefined);
-  if (!name) return declared;
-  const users = Object.values(config.services).filter((s) => s.database === name);
-  if (!users.length) return declared;
-  return [...new Set(users.flatMap((s) => s.environments ?? declared))];
-}
-
-/** The environments a target touches; unknown names are left to the use case to refuse. */
-export async function targetEnvironments(ctx: AppContext, target: AccessTarget): Promise<string[]> {
-  if (target.approvalId) {
-    const approval = await ctx.store.getApproval(target.approvalId);
-    return approval ? [approval.environment] : [];
-  }
-  if (target.database !== undefined || (target.service === undefined && target.environment === undefined)) {
-    return target.database !== undefined ? databaseEnvironments(ctx, target.database) : [];
-  }
-  if (target.service !== undefined && ctx.loaded.config.services[target.service]) {
-    try {
-      return [resolveEnvironment(ctx, target.service, target.environment)];
-    } catch {
-      return target.environment ? [target.environment] : [];
-    }
-  }
-  return target.environment ? [target.environment] : [];
-}
+export type { AccessTarget } from './targets.js';
+export { databaseEnvironments } from './targets.js';
 
 export const forbidden = (verdict: Extract<Verdict, { ok: false }>): UserError =>
   new UserError('FORBIDDEN', `not allowed: this needs ${verdict.needed}`, { status: 403 });
 
+/** What an authorized request touches: the environments, or null for a list filtered by the token's own. */
+export interface Granted {
+  environments: string[] | null;
+}
+
 export interface Access {
   /** the identity a bearer token stands for, or null */
   authenticate(secret: string | undefined | null): Promise<Identity | null>;
-  /** throws FORBIDDEN (403) saying what was needed */
-  authorize(identity: Identity, action: Action, target?: AccessTarget): Promise<void>;
+  /**
+   * Without a target: the role alone. With one: the environments it touches after
+   * defaults; `'undeclared'` (a route that does not say) reaches everything.
+   * Throws FORBIDDEN (403) saying what was needed, or NOT_FOUND (404) for a
+   * record the token may not see, exactly as for a record that does not exist.
+   */
+  authorize(identity: Identity, action: Action, target?: AccessTarget | 'undeclared'): Promise<Granted>;
   /** browser sessions, kept in the store */
   sessions: SessionStore;
 }
@@ -64,11 +36,25 @@ export function createAccess(ctx: AppContext): Access {
   return {
     authenticate: (secret) => verifyToken(ctx, secret),
     sessions: createSessionStore(ctx),
-    async authorize(identity, action, target = {}) {
+    async authorize(identity, action, target) {
       const role = can(identity, action);
       if (!role.ok) throw forbidden(role);
-      const verdict = can(identity, action, await targetEnvironments(ctx, target));
-      if (!verdict.ok) throw forbidden(verdict);
+      if (target === undefined) return { environments: null };
+      if (target === 'undeclared') {
+        const verdict = can(identity, action, 'everything');
+        if (!verdict.ok) throw forbidden(verdict);
+        return { environments: null };
+      }
+      const reach = await resolveReach(ctx, target);
+      if ('missing' in reach) throw reach.missing;
+      if ('filtered' in reach) return { environments: null };
+      const touched = 'everything' in reach ? 'everything' : reach.environments;
+      const verdict = can(identity, action, touched);
+      if (verdict.ok) return { environments: touched === 'everything' ? null : touched };
+      // a record of an environment the token may not see: do not confirm that it exists
+      if (target.kind === 'approval' || target.kind === 'rollback' || target.kind === 'drill')
+        throw notFound(`${target.kind} ${target.id ?? ''}`);
+      throw forbidden(verdict);
     },
   };
 }

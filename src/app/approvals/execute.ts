@@ -55,6 +55,8 @@ export interface DbPayload {
   backupId?: string;
   request: Record<string, unknown>;
   live: LiveRelease[];
+  /** every protected environment the change touches (the approval's own is the first) */
+  environments?: string[];
 }
 
 /** `undo --all` / `--group` in a protected environment: one approval for the whole plan. */

@@ -10,6 +10,7 @@ import type { Approval, OnTimeout, RollbackDetail } from '../../core/model.js';
 import type { Actor, AppContext } from '../context.js';
 import type { ApprovalPayload, LiveRelease, RunRollback } from './execute.js';
 import { whatChanged } from './protected-ops.js';
+import { approvalEnvironments } from '../access/targets.js';
 import { promoteIfAnalyzing, runApprovedRollback } from './execute.js';
 
 export const approveCommand = (id: string): string => `rewind approve ${id}`;
@@ -209,11 +210,14 @@ export async function expireApprovals(ctx: AppContext, run: RunRollback): Promis
 
 export async function listApprovals(
   ctx: AppContext,
-  query: { service?: string; environment?: string; status?: Approval['status'][] },
+  query: { service?: string; environment?: string; status?: Approval['status'][]; visible?: string[] | null },
 ): Promise<Approval[]> {
-  return ctx.store.listApprovals({
+  const all = await ctx.store.listApprovals({
     ...(query.service ? { service: query.service } : {}),
     ...(query.environment ? { environment: query.environment } : {}),
     status: query.status ?? ['pending'],
   });
+  const visible = query.visible;
+  // an approval is seen only by a token that may see every environment it touches
+  return visible ? all.filter((a) => approvalEnvironments(a).every((env) => visible.includes(env))) : all;
 }

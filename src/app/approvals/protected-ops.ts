@@ -1,6 +1,6 @@
 import type { Approval } from '../../core/model.js';
 import { currentRelease } from '../../core/targets.js';
-import { databaseEnvironments } from '../access/authorize.js';
+import { databaseEnvironments } from '../access/targets.js';
 import type { AppContext } from '../context.js';
 import { effectivePolicy } from '../policy/effective.js';
 import type { DbPayload, DrillPayload, LiveRelease } from './execute.js';
@@ -88,6 +88,7 @@ export async function requestProtectedOperation(
     timeoutMs: effectivePolicy(ctx.loaded.config, environment).approvalTimeoutMs,
     // nobody changes a protected environment on silence
     onTimeout: 'ignore',
-    payload: { ...payload, live } as DrillPayload | DbPayload,
+    // every protected environment it touches: an approver must be allowed in all of them
+    payload: { ...payload, live, environments: guarded } as DrillPayload | DbPayload,
   });
 }

@@ -9,7 +9,7 @@ import { ExitCode, UserError, conflict } from '../../core/errors.js';
 import type { Approval, RollbackDetail, RollbackKind, StepSpec } from '../../core/model.js';
 import { describeGroupOutcome, groupOutcome, rollbackOrder, type GroupOutcome } from '../../core/group-order.js';
 import type { Actor, AppContext } from '../context.js';
-import { environmentsOf } from '../environments.js';
+import { defaultEnvironment, environmentsOf } from '../environments.js';
 import { runPlanned } from '../undo.js';
 import { asGroupSteps, planServicePart, type ServicePlan, type SkippedService } from './service-plan.js';
 
@@ -52,14 +52,7 @@ export const isGroupRecord = (service: string): boolean => service.startsWith('@
 
 function members(ctx: AppContext, request: GroupUndoRequest): { environment: string; services: string[] } {
   const config = ctx.loaded.config;
-  const declared = Object.keys(config.environments);
-  const environment = request.environment ?? declared[0];
-  if (!environment || !declared.includes(environment))
-    throw new UserError(
-      'UNKNOWN_ENVIRONMENT',
-      `unknown environment "${request.environment}" (declared: ${declared.join(', ') || 'none'})`,
-      { status: 400, exitCode: ExitCode.usage },
-    );
+  const environment = defaultEnvironment(ctx, request.environment);
   let services = Object.keys(config.services);
   if (request.group !== undefined) {
     const group = config.groups[request.group];

@@ -37,12 +37,25 @@ export interface EventQuery {
   /** events with id greater than this */
   afterId?: number;
   types?: string[];
+  /**
+   * only events of these environments (events of no environment left out);
+   * an empty list matches nothing
+   */
+  environments?: string[];
+  /** events at or after this epoch-ms time */
+  since?: number;
+  /** the actor, compared ignoring case */
+  actor?: string;
+  /** the newest `limit` matches (still returned oldest first); default: the oldest after `afterId` */
+  newest?: boolean;
   limit?: number;
 }
 
 export interface RollbackQuery {
   service?: string;
   environment?: string;
+  /** only rollbacks of these environments; an empty list matches nothing */
+  environments?: string[];
   status?: RollbackStatus[];
   limit?: number;
 }

@@ -79,7 +79,8 @@ async function fetchWithin(
   try {
     body = JSON.parse(text);
   } catch {
-    const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 120);
+    // masked before it is cut: a cut through a secret would leave a part no mask matches
+    const snippet = redact(text, options.secrets).replace(/\s+/g, ' ').trim().slice(0, 120);
     return {
       ok: false,
       status: response.status,

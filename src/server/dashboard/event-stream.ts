@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import type { RewindEvent } from '../../core/model.js';
+import { visibleEnvironments } from '../auth.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -8,7 +9,7 @@ const HEARTBEAT_MS = 15_000;
  * `GET /v1/events/stream`: the event log as server-sent events, so the dashboard
  * updates the moment something happens instead of polling. A reconnecting
  * browser sends `Last-Event-ID` and first gets what it missed from the store.
- * A token limited to environments sees only their events (and global ones).
+ * A token limited to environments sees only the events of those environments.
  */
 export function eventStream(app: FastifyInstance, ctx: AppContext): void {
   const open = new Set<() => void>();
@@ -39,10 +40,10 @@ export function eventStream(app: FastifyInstance, ctx: AppContext): void {
         connection: 'keep-alive',
       });
       let lastId = afterId ?? 0;
-      const limits = request.identity?.environments ?? null;
+      const limits = visibleEnvironments(request);
       const write = (event: RewindEvent) => {
         if (event.id <= lastId) return;
-        if (limits && event.environment && !limits.includes(event.environment)) return;
+        if (limits && !(event.environment && limits.includes(event.environment))) return;
         lastId = event.id;
         res.write(`id: ${event.id}\nevent: rewind\ndata: ${JSON.stringify(event)}\n\n`);
       };

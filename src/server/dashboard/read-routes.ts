@@ -1,20 +1,20 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { drillHistory } from '../../app/dashboard/drills.js';
 import { rollbackNotifications } from '../../app/dashboard/notifications.js';
 import { overview } from '../../app/dashboard/overview.js';
 import { signals } from '../../app/dashboard/signals.js';
+import { visibleEnvironments } from '../auth.js';
 
 const str = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const time = { type: 'integer', minimum: 0 } as const;
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** What the dashboard reads beyond the CLI's routes: the grid, the charts' signals, notifications, drills. */
 export function readRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/v1/overview', async (request) => {
     const all = await overview(ctx);
     // a token limited to environments sees only those cells
-    const limits = request.identity?.environments ?? null;
+    const limits = visibleEnvironments(request);
     const cells = limits ? all.cells.filter((c) => limits.includes(c.environment)) : all.cells;
     return { ...all, cells, databases: Object.keys(ctx.loaded.config.databases) };
   });
@@ -25,15 +25,6 @@ export function readRoutes(app: FastifyInstance, ctx: AppContext): void {
   }>(
     '/v1/signals/:service',
     {
-      config: {
-        access: {
-          action: 'read',
-          target: (request: FastifyRequest) => ({
-            service: text((request.params as { service?: unknown }).service),
-            environment: text((request.query as { environment?: unknown }).environment),
-          }),
-        },
-      },
       schema: {
         querystring: {
           type: 'object',
@@ -60,6 +51,6 @@ export function readRoutes(app: FastifyInstance, ctx: AppContext): void {
         },
       },
     },
-    async (request) => drillHistory(ctx, request.query.limit),
+    async (request) => drillHistory(ctx, request.query.limit, visibleEnvironments(request)),
   );
 }

@@ -43,15 +43,21 @@ export function eventQueries(db: Db) {
       return { id: Number(saved?.id), ...row };
     },
     listEvents: async (query: EventQuery = {}): Promise<RewindEvent[]> => {
+      if (query.environments?.length === 0) return [];
       const filter = where({
         'service =': query.service,
         'environment =': query.environment,
+        environment: query.environments,
         'rollback_id =': query.rollbackId,
         'id >': query.afterId,
+        'at >=': query.since,
+        'LOWER(actor) =': query.actor?.toLowerCase(),
         type: query.types,
       });
-      const sql = `SELECT * FROM events ${filter.sql} ORDER BY id LIMIT $${filter.args.length + 1}`;
-      return (await db.query(sql, [...filter.args, query.limit ?? 1000])).map(toEvent);
+      const order = query.newest ? 'DESC' : 'ASC';
+      const sql = `SELECT * FROM events ${filter.sql} ORDER BY id ${order} LIMIT $${filter.args.length + 1}`;
+      const rows = (await db.query(sql, [...filter.args, query.limit ?? 1000])).map(toEvent);
+      return query.newest ? rows.reverse() : rows;
     },
     getEvent: async (id: number): Promise<RewindEvent | null> => {
       const [row] = await db.query('SELECT * FROM events WHERE id = $1', [id]);

@@ -68,9 +68,11 @@ export function rollbackQueries(db: Db) {
     createRollback,
     getRollback: detail,
     listRollbacks: async (query: RollbackQuery = {}) => {
+      if (query.environments?.length === 0) return [];
       const filter = where({
         'service =': query.service,
         'environment =': query.environment,
+        environment: query.environments,
         status: query.status,
       });
       const sql = `SELECT * FROM rollbacks ${filter.sql} ORDER BY created_at DESC, id DESC LIMIT $${filter.args.length + 1}`;

@@ -37,15 +37,21 @@ export function eventQueries(db: Database) {
       return { id: Number(result.lastInsertRowid), ...row };
     },
     listEvents: async (query: EventQuery = {}): Promise<RewindEvent[]> => {
+      if (query.environments?.length === 0) return [];
       const filter = where({
         'service =': query.service,
         'environment =': query.environment,
+        environment: query.environments,
         'rollback_id =': query.rollbackId,
         'id >': query.afterId,
+        'at >=': query.since,
+        'LOWER(actor) =': query.actor?.toLowerCase(),
         type: query.types,
       });
-      const sql = `SELECT * FROM events ${filter.sql} ORDER BY id LIMIT ?`;
-      return (db.prepare(sql).all(...filter.args, query.limit ?? 1000) as Row[]).map(toEvent);
+      const order = query.newest ? 'DESC' : 'ASC';
+      const sql = `SELECT * FROM events ${filter.sql} ORDER BY id ${order} LIMIT ?`;
+      const rows = (db.prepare(sql).all(...filter.args, query.limit ?? 1000) as Row[]).map(toEvent);
+      return query.newest ? rows.reverse() : rows;
     },
     getEvent: async (id: number): Promise<RewindEvent | null> => {
       const row = db.prepare('SELECT * FROM events WHERE id = ?').get(id) as Row | undefined;

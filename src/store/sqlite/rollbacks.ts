@@ -113,7 +113,13 @@ export function rollbackQueries(db: Database) {
     createRollback,
     getRollback: async (id: string) => detail(id),
     listRollbacks: async (query: RollbackQuery = {}) => {
-      const filter = where({ 'service =': query.service, 'environment =': query.environment, status: query.status });
+      if (query.environments?.length === 0) return [];
+      const filter = where({
+        'service =': query.service,
+        'environment =': query.environment,
+        environment: query.environments,
+        status: query.status,
+      });
       const sql = `SELECT * FROM rollbacks ${filter.sql} ORDER BY created_at DESC, id DESC LIMIT ?`;
       return (db.prepare(sql).all(...filter.args, query.limit ?? 100) as Row[]).map(toRollback);
     },
