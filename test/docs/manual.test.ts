@@ -33,8 +33,7 @@ describe('the manual', () => {
         const href = (match[1] as string).split('#')[0] as string;
         if (!href || /^[a-z]+:/.test(href)) continue;
         const target = resolve(dirname(page), href);
-        if (!existsSync(target))
-          broken.push(`${page.slice(ROOT.length + 1)} → ${href}`);
+        if (!existsSync(target)) broken.push(`${page.slice(ROOT.length + 1)} → ${href}`);
       }
     }
     expect(pages.length).toBeGreaterThan(20);
