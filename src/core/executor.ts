@@ -3,6 +3,7 @@ import { errorMessage, notFound } from './errors.js';
 import type { NewEvent, Rollback, RollbackDetail, Step, StepName } from './model.js';
 import { isTerminalRollback } from './model.js';
 import type { Store } from './ports/store.js';
+import { StepTimeout, alreadyLogged, clip } from './step-output.js';
 
 export interface StepContext {
   rollback: Rollback;
@@ -42,17 +43,6 @@ export interface ExecutorDeps {
   processOwner?(processGroup: number): string | null;
   /** how long a timed-out handler gets to let go of its work before the failure is journaled; default 5 s */
   abortGraceMs?: number;
-}
-
-const MAX_OUTPUT = 16_384;
-
-const clip = (text: string): string =>
-  text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}\n… (${text.length - MAX_OUTPUT} more characters)` : text;
-
-export class StepTimeout extends Error {
-  constructor(ms: number, last?: string) {
-    super(`step timed out after ${ms}ms${last ? ` (last: ${last})` : ''}`);
-  }
 }
 
 const reload = async (store: Store, id: string) => (await store.getRollback(id)) as RollbackDetail;
@@ -207,10 +197,6 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
   );
   return outcome.ok;
 }
-
-/** Every line of `output` was already logged by the step as it ran: journal it once, not twice. */
-const alreadyLogged = (logged: readonly string[], output: string): boolean =>
-  output.split('\n').every((line) => !line.trim() || logged.some((l) => l.split('\n').includes(line)));
 
 type Outcome = { ok: true; output: string | null; skipped: string | null } | { ok: false; error: unknown };
 

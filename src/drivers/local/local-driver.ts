@@ -7,10 +7,11 @@
 import path from 'node:path';
 import { systemClock } from '../../core/clock.js';
 import { UserError } from '../../core/errors.js';
-import type { Driver, DriverCallOptions, LiveState, Weights } from '../../core/ports/driver.js';
+import type { DriverCallOptions, LiveState, Weights } from '../../core/ports/driver.js';
 import type { LocalDriverOptions, ReleaseRef } from './options.js';
+import type { LocalDriver } from './local-driver-types.js';
 import { isAlive, processStartTime, stopGroup } from './process-group.js';
-import { createReleaseGroup, type InstanceView, type ReleaseGroup } from './release-group.js';
+import { createReleaseGroup, type ReleaseGroup } from './release-group.js';
 import { probeRules, releaseGroupSpec, serviceOptions, stopTimeoutOf } from './release-spec.js';
 import { gitSourceMethods } from './git-source.js';
 import { restartGroup } from './rolling-restart.js';
@@ -18,21 +19,7 @@ import { configFileMethods } from './config-files.js';
 import { awaitGroupReady, createSerializer, label, liveRelease, weightEntries } from './driver-parts.js';
 import { listRunRecords, readRunRecord, removeRunRecord, runFilePath, type RunRecord } from './run-file.js';
 
-/** What the probes' signal source reads of a release (monitor/probes `ProbedReleaseLike`). */
-export interface ReleaseSnapshot {
-  instances: InstanceView[];
-  restarts: number;
-}
-
-export interface LocalDriver extends Driver {
-  /** resolves when every desired instance passed its ready check; UserError on timeout */
-  awaitReady(release: ReleaseRef, timeoutMs: number, signal?: AbortSignal): Promise<void>;
-  /** the lookup for `createProbeSignalSource` */
-  snapshot(service: string, environment: string, revision: number): ReleaseSnapshot | undefined;
-  /** stops every process this driver supervises (close() leaves them running) */
-  stopAll(): Promise<void>;
-  close(): Promise<void>;
-}
+export type { LocalDriver, ReleaseSnapshot } from './local-driver-types.js';
 
 const keyOf = (r: { service: string; environment: string; revision: number }): string =>
   `${r.service}\u0000${r.environment}\u0000${r.revision}`;
