@@ -10,10 +10,9 @@ import type { ContainerDriver, ContainerServiceOptions } from '../../drivers/con
 import { createHealthProbe } from '../../monitor/probes/index.js';
 import type { TrafficSwitch } from '../../proxy/types.js';
 import type { AppContext } from '../context.js';
-import { injectedEnv } from '../drill/fault-injection.js';
-import { releaseFlagEnv } from '../ops/flags.js';
 import { createLocalSignalSource } from './local-signals.js';
 import { createSwitchRegistry } from './switches.js';
+import { frontDoorParts } from './front-door-parts.js';
 
 function serviceOptions(config: ServiceConfig): ContainerServiceOptions | undefined {
   const d = config.driver;
@@ -71,19 +70,8 @@ export function composeContainerPlatform(loaded: LoadedConfig): ContainerPlatfor
       driver = createContainerDriver({
         engine: createEngine(socket),
         project: containerProject(ctx.loaded.stateDir),
-        services: (service, environment) => {
-          const config = loaded.config.services[service];
-          const options = config ? serviceOptions(config) : undefined;
-          // a drill's fault (FAULT=…) reaches only the release it is starting
-          return options && { ...options, env: injectedEnv(ctx, service, environment, options.env) };
-        },
-        switchFor: async (service) => {
-          const sw = await switches.switchFor(service);
-          resolved.set(service, sw);
-          return sw;
-        },
+        ...frontDoorParts(ctx, serviceOptions, switches, resolved),
         createProbe: createHealthProbe,
-        releaseEnv: (release) => releaseFlagEnv(ctx, release),
         redact: ctx.redact,
         clock: ctx.clock,
       });

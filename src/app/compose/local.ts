@@ -8,10 +8,9 @@ import { createHealthProbe, createProbeSignalSource } from '../../monitor/probes
 import type { TrafficSwitch } from '../../proxy/types.js';
 import type { AppContext } from '../context.js';
 import { portRange } from '../../config/schema/primitives.js';
-import { injectedEnv } from '../drill/fault-injection.js';
-import { releaseFlagEnv } from '../ops/flags.js';
 import { createLocalSignalSource } from './local-signals.js';
 import { createSwitchRegistry } from './switches.js';
+import { frontDoorParts } from './front-door-parts.js';
 
 function serviceOptions(config: ServiceConfig): LocalServiceOptions | undefined {
   const d = config.driver;
@@ -70,20 +69,8 @@ export function composeLocalPlatform(loaded: LoadedConfig): LocalPlatform {
       stateDir: ctx.loaded.stateDir,
       baseDir: ctx.loaded.baseDir,
       passEnv: loaded.config.controller.passEnv,
-      services: (service, environment) => {
-        const config = loaded.config.services[service];
-        const options = config ? serviceOptions(config) : undefined;
-        // a drill's fault (FAULT=…) reaches only the release it is starting
-        return options && { ...options, env: injectedEnv(ctx, service, environment, options.env) };
-      },
-      switchFor: async (service) => {
-        const sw = await switches.switchFor(service);
-        resolved.set(service, sw);
-        return sw;
-      },
+      ...frontDoorParts(ctx, serviceOptions, switches, resolved),
       createProbe: createHealthProbe,
-      // a flag turned off stays off when the release's instances start afresh
-      releaseEnv: (release) => releaseFlagEnv(ctx, release),
       clock: ctx.clock,
     });
     return supervisor;
