@@ -61,9 +61,12 @@ export function leaderRoutes(
       const lease = await ctx.store.getLease(CONTROLLER_LEASE).catch(() => null);
       const target = lease && lease.expiresAt > ctx.clock.now() ? lease.address : null;
       if (!target || target === self()) {
-        await reply.status(503).send({
-          error: { code: 'NO_LEADER', message: 'no controller leads right now (an election is under way); retry' },
-        });
+        await reply
+          .status(503)
+          .header('retry-after', '1')
+          .send({
+            error: { code: 'NO_LEADER', message: 'no controller leads right now (an election is under way); retry' },
+          });
         return reply;
       }
       // the origin check of a forwarded dashboard change compares with the host the browser asked
@@ -82,9 +85,12 @@ export function leaderRoutes(
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       });
       if (!answer) {
-        await reply.status(503).send({
-          error: { code: 'NO_LEADER', message: `the leader at ${target} did not answer; retry` },
-        });
+        await reply
+          .status(503)
+          .header('retry-after', '1')
+          .send({
+            error: { code: 'NO_LEADER', message: `the leader at ${target} did not answer; retry` },
+          });
         return reply;
       }
       await reply.status(answer.status).header('content-type', answer.contentType).send(answer.body);
