@@ -5,6 +5,8 @@ import { isStoreUnavailable, isUserError } from '../core/errors.js';
 export function errorHandler(redact: (text: string) => string) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (isUserError(error)) {
+      // every 503 says when to come back
+      if (error.status === 503) void reply.header('retry-after', '1');
       return reply.status(error.status).send({
         error: {
           code: error.code,
