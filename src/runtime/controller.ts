@@ -18,6 +18,7 @@ import type { AppContext } from '../app/context.js';
 import type { AppOptions, RewindApi } from '../app/index.js';
 import { createApi } from '../app/index.js';
 import { createForward } from './forward.js';
+import { currentView } from './term-view.js';
 import { leaderRoutes } from './leader-routes.js';
 import type { Leadership } from '../app/leadership.js';
 import { startLeadership } from '../app/leadership.js';
@@ -84,6 +85,9 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
   let startFailure: unknown = null;
   let started = false;
   const firstRound = new Promise<void>((resolve) => (elected = resolve));
+  // what the routes registered here act on: the latest term's own view (see term-view.ts)
+  let latestView: AppContext = ctx;
+  const routes = currentView(() => latestView);
 
   const beginTerm = async (lease: Lease) => {
     const inflight = new Set<Promise<unknown>>();
@@ -129,6 +133,7 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     }
     // writes reach the term's API only now: the controller leads once all of this is in place
     current.api = api;
+    latestView = own;
     ctx.store = fenced;
   };
   const endTerm = async (reason: string) => {
@@ -166,10 +171,10 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       audit: createAuditLog(ctx),
       project: ensureProjectIdentity(loaded),
       plugins: [
-        tokenRoutes(ctx, identityOf),
-        auditRoutes(ctx),
+        tokenRoutes(routes, identityOf),
+        auditRoutes(routes),
         sessions.routes,
-        ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
+        ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, routes)),
         leaderRoutes(
           ctx,
           () => leadership,
