@@ -95,9 +95,12 @@ async function measureStore(
       ...(process.env.BENCH_CPU_PROF ? { cpuProfileDir: process.env.BENCH_CPU_PROF } : {}),
     });
     const deployStart = performance.now();
-    await deployAll(controller.url, project.adminToken(), project.services);
+    const retried = await deployAll(controller.url, project.adminToken(), project.services);
     const deploySeconds = (performance.now() - deployStart) / 1000;
-    console.error(`controller-cost ${store}: ${options.releases} deployed in ${deploySeconds.toFixed(1)} s`);
+    console.error(
+      `controller-cost ${store}: ${options.releases} deployed in ${deploySeconds.toFixed(1)} s` +
+        (retried > 0 ? ` (${retried} deploys tried again after an election)` : ''),
+    );
     await waitWatched(controller, options.releases, 60_000);
     if (options.pin && !pinProcess(controller.pid, '0')) throw new Error('taskset could not pin the controller');
     await sleep(WARM_UP_MS);

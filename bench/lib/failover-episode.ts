@@ -48,6 +48,8 @@ export interface FailoverEpisode {
   finishedMs: number;
   /** the re-run of the step began only after the killed one had ended */
   overlapped: boolean;
+  /** steps of the plan that did not end in a succeeded attempt, or the killed step not run again */
+  skipped: number[];
   status: string;
 }
 
@@ -121,6 +123,13 @@ export async function failoverEpisode(storeUrl: string): Promise<FailoverEpisode
     const resumed = events.find((e) => e.type === 'rollback.resumed' && e.at >= killedAt);
     const journal = done.journal as { stepIndex: number; attempt: number; status: string; finishedAt: number }[];
     const closed = journal.find((j) => j.stepIndex === 0 && j.attempt === 1 && j.status === 'interrupted');
+    // every step of the plan ends succeeded, the killed one by a later attempt: nothing failed was passed over
+    const steps = (done.steps as unknown[] | undefined)?.length ?? 1 + Math.max(...journal.map((j) => j.stepIndex));
+    const skipped = Array.from({ length: steps }, (_, index) => index).filter((index) => {
+      const attempts = journal.filter((j) => j.stepIndex === index).sort((a, b) => a.attempt - b.attempt);
+      const last = attempts.at(-1);
+      return last?.status !== 'succeeded' || (index === 0 && last.attempt < 2);
+    });
     const starts = effects()
       .split('\n')
       .filter((l) => l.includes('|start-r1|'))
@@ -133,6 +142,7 @@ export async function failoverEpisode(storeUrl: string): Promise<FailoverEpisode
       firstJournalMs: (closed?.finishedAt ?? NaN) - killedAt,
       finishedMs: Number(done.finishedAt) - killedAt,
       overlapped: !firstEnd || !rerun || Number(rerun[3]) < Number(firstEnd[3]),
+      skipped,
       status: String(done.status),
     };
   } finally {
