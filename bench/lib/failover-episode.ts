@@ -48,7 +48,7 @@ export interface FailoverEpisode {
   finishedMs: number;
   /** the re-run of the step began only after the killed one had ended */
   overlapped: boolean;
-  /** steps of the plan that did not end in a succeeded attempt, or the killed step not run again */
+  /** steps of the plan not done by their last attempt (or skipped after a failed one), or the killed step not run again */
   skipped: number[];
   status: string;
 }
@@ -123,13 +123,18 @@ export async function failoverEpisode(storeUrl: string): Promise<FailoverEpisode
     const resumed = events.find((e) => e.type === 'rollback.resumed' && e.at >= killedAt);
     const journal = done.journal as { stepIndex: number; attempt: number; status: string; finishedAt: number }[];
     const closed = journal.find((j) => j.stepIndex === 0 && j.attempt === 1 && j.status === 'interrupted');
-    // every step of the plan ends succeeded, the killed one by a later attempt: nothing failed was passed over
-    const steps = (done.steps as unknown[] | undefined)?.length ?? 1 + Math.max(...journal.map((j) => j.stepIndex));
-    const skipped = Array.from({ length: steps }, (_, index) => index).filter((index) => {
-      const attempts = journal.filter((j) => j.stepIndex === index).sort((a, b) => a.attempt - b.attempt);
-      const last = attempts.at(-1);
-      return last?.status !== 'succeeded' || (index === 0 && last.attempt < 2);
-    });
+    // every step of the plan is done (the killed one by a later attempt); a step is skipped only if nothing of it failed
+    const steps = (done.steps as { index: number; status: string }[] | undefined) ?? [];
+    const skipped = steps
+      .filter((step) => {
+        const attempts = journal.filter((j) => j.stepIndex === step.index).sort((a, b) => a.attempt - b.attempt);
+        const last = attempts.at(-1);
+        if (step.status === 'skipped') return attempts.some((a) => a.status === 'failed' || a.status === 'interrupted');
+        return step.status !== 'done' || last?.status !== 'done' || (step.index === 0 && last.attempt < 2);
+      })
+      .map((step) => step.index);
+    // an answer without the plan proves nothing: counted as skipped
+    if (steps.length === 0) skipped.push(-1);
     const starts = effects()
       .split('\n')
       .filter((l) => l.includes('|start-r1|'))

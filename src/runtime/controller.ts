@@ -1,7 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { ExitCode, UserError, isUserError } from '../core/errors.js';
+import { isUserError } from '../core/errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Lease } from '../core/model.js';
 import { createServer } from '../server/index.js';
@@ -19,6 +17,7 @@ import type { AppOptions, RewindApi } from '../app/index.js';
 import { createApi } from '../app/index.js';
 import { createForward } from './forward.js';
 import { currentView } from './term-view.js';
+import { readTls } from './read-tls.js';
 import { leaderRoutes } from './leader-routes.js';
 import type { Leadership } from '../app/leadership.js';
 import { startLeadership } from '../app/leadership.js';
@@ -228,28 +227,4 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     await closeContext(ctx);
     throw error;
   }
-}
-
-/**
- * `controller.tls` read once at start; a file that cannot be read is a config error
- * naming the key. `ca` (default the certificate itself) is what a follower trusts
- * when it forwards a write to the leader.
- */
-function readTls(loaded: LoadedConfig): { cert: Buffer; key: Buffer; ca: Buffer } | null {
-  const tls = loaded.config.controller.tls;
-  if (!tls) return null;
-  const read = (key: 'cert' | 'key' | 'ca'): Buffer => {
-    const path = resolve(loaded.baseDir, tls[key] ?? '');
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      throw new UserError(
-        'CONFIG_INVALID',
-        `${loaded.file} controller.tls.${key}: expected a readable PEM file, got "${path}" (${(error as Error).message})`,
-        { exitCode: ExitCode.usage },
-      );
-    }
-  };
-  const cert = read('cert');
-  return { cert, key: read('key'), ca: tls.ca ? read('ca') : cert };
 }
