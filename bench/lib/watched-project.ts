@@ -106,11 +106,18 @@ export function writeWatchedProject(options: WatchedProjectOptions): WatchedProj
  * Deploys v1 of every service through the API, `parallel` at a time; each returns once under analysis.
  * A deploy answered 503 (no leader during an election) or 409 FENCED (the term ended under it) is
  * tried again after a second, up to five times: on a loaded machine the set-up may cost a term.
- * Returns how many deploys were tried again.
+ * A deploy still refused then with 409 CONFLICT (a deploy cut by that election left the service
+ * busy) is given up and named in `conflicted`: the bench measures the releases that are watched.
  */
-export async function deployAll(url: string, token: string, services: string[], parallel = 8): Promise<number> {
+export async function deployAll(
+  url: string,
+  token: string,
+  services: string[],
+  parallel = 8,
+): Promise<{ retried: number; conflicted: string[] }> {
   const queue = [...services];
   let retried = 0;
+  const conflicted: string[] = [];
   const deploy = async (service: string) => {
     const response = await fetch(`${url}/v1/deploy`, {
       method: 'POST',
@@ -124,11 +131,15 @@ export async function deployAll(url: string, token: string, services: string[], 
     for (let service = queue.shift(); service !== undefined; service = queue.shift()) {
       for (let attempt = 1; ; attempt += 1) {
         const { response, answer } = await deploy(service);
-        const again = response.status === 503 || answer.error?.code === 'FENCED';
+        const again = response.status === 503 || response.status === 409;
         if (again && attempt < 5) {
           retried += 1;
           await new Promise((resolve) => setTimeout(resolve, 1000));
           continue;
+        }
+        if (answer.error?.code === 'CONFLICT') {
+          conflicted.push(service);
+          break;
         }
         if (!response.ok || answer.outcome !== 'analyzing')
           throw new Error(
@@ -139,5 +150,5 @@ export async function deployAll(url: string, token: string, services: string[], 
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
-  return retried;
+  return { retried, conflicted };
 }
