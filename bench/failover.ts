@@ -27,14 +27,15 @@ export async function failoverBench(episodes = Number(process.env.BENCH_EPISODES
       const run = await failoverEpisode(await postgres.createDatabase(`failover_${i}`));
       console.error(
         `failover ${i + 1}/${episodes}: takeover ${run.takeoverMs} ms, first journal write ${run.firstJournalMs} ms, ` +
-          `rollback ${run.status} ${run.finishedMs} ms${run.overlapped ? ' — OVERLAPPED' : ''}`,
+          `rollback ${run.status} ${run.finishedMs} ms${run.overlapped ? ' — OVERLAPPED' : ''}` +
+          `${run.skipped.length > 0 ? ` — steps not succeeded: ${run.skipped.join(', ')}` : ''}`,
       );
       runs.push(run);
     }
   } finally {
     await postgres.stop();
   }
-  const note = `${runs.length} SIGKILLs of the leader 1 s into a 3 s step; ${runs.filter((r) => r.overlapped).length} overlapping re-runs; ${runs.filter((r) => r.status !== 'succeeded').length} not succeeded`;
+  const note = `${runs.length} SIGKILLs of the leader 1 s into a 3 s step; ${runs.filter((r) => r.overlapped).length} overlapping re-runs; ${runs.filter((r) => r.skipped.length > 0).length} with a step not succeeded; ${runs.filter((r) => r.status !== 'succeeded').length} not succeeded`;
   const row = (figure: string, values: number[], goal: number): BenchFigure[] => [
     {
       bench: 'failover',

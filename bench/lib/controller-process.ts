@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseSamples } from './prom-histogram.js';
 
@@ -54,8 +54,11 @@ export async function startController(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  // BENCH_CONTROLLER_LOG=<file>: the controller's whole output, for a run to look into afterwards
+  const logFile = process.env.BENCH_CONTROLLER_LOG;
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-20_000);
+    if (logFile) appendFileSync(logFile, chunk);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

@@ -48,6 +48,8 @@ export interface FailoverEpisode {
   finishedMs: number;
   /** the re-run of the step began only after the killed one had ended */
   overlapped: boolean;
+  /** steps of the plan not done by their last attempt (or skipped after a failed one), or the killed step not run again */
+  skipped: number[];
   status: string;
 }
 
@@ -121,6 +123,18 @@ export async function failoverEpisode(storeUrl: string): Promise<FailoverEpisode
     const resumed = events.find((e) => e.type === 'rollback.resumed' && e.at >= killedAt);
     const journal = done.journal as { stepIndex: number; attempt: number; status: string; finishedAt: number }[];
     const closed = journal.find((j) => j.stepIndex === 0 && j.attempt === 1 && j.status === 'interrupted');
+    // every step of the plan is done (the killed one by a later attempt); a step is skipped only if nothing of it failed
+    const steps = (done.steps as { index: number; status: string }[] | undefined) ?? [];
+    const skipped = steps
+      .filter((step) => {
+        const attempts = journal.filter((j) => j.stepIndex === step.index).sort((a, b) => a.attempt - b.attempt);
+        const last = attempts.at(-1);
+        if (step.status === 'skipped') return attempts.some((a) => a.status === 'failed' || a.status === 'interrupted');
+        return step.status !== 'done' || last?.status !== 'done' || (step.index === 0 && last.attempt < 2);
+      })
+      .map((step) => step.index);
+    // an answer without the plan proves nothing: counted as skipped
+    if (steps.length === 0) skipped.push(-1);
     const starts = effects()
       .split('\n')
       .filter((l) => l.includes('|start-r1|'))
@@ -133,6 +147,7 @@ export async function failoverEpisode(storeUrl: string): Promise<FailoverEpisode
       firstJournalMs: (closed?.finishedAt ?? NaN) - killedAt,
       finishedMs: Number(done.finishedAt) - killedAt,
       overlapped: !firstEnd || !rerun || Number(rerun[3]) < Number(firstEnd[3]),
+      skipped,
       status: String(done.status),
     };
   } finally {

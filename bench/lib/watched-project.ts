@@ -102,20 +102,53 @@ export function writeWatchedProject(options: WatchedProjectOptions): WatchedProj
   };
 }
 
-/** Deploys v1 of every service through the API, `parallel` at a time; each returns once under analysis. */
-export async function deployAll(url: string, token: string, services: string[], parallel = 8): Promise<void> {
+/**
+ * Deploys v1 of every service through the API, `parallel` at a time; each returns once under analysis.
+ * A deploy answered 503 (no leader during an election) or 409 FENCED (the term ended under it) is
+ * tried again after a second, up to five times: on a loaded machine the set-up may cost a term.
+ * A deploy still refused then with 409 CONFLICT (a deploy cut by that election left the service
+ * busy) is given up and named in `conflicted`: the bench measures the releases that are watched.
+ */
+export async function deployAll(
+  url: string,
+  token: string,
+  services: string[],
+  parallel = 8,
+): Promise<{ retried: number; conflicted: string[] }> {
   const queue = [...services];
+  let retried = 0;
+  const conflicted: string[] = [];
+  const deploy = async (service: string) => {
+    const response = await fetch(`${url}/v1/deploy`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ service, version: 'v1' }),
+    });
+    const answer = (await response.json()) as { outcome?: string; message?: string; error?: { code?: string } };
+    return { response, answer };
+  };
   const worker = async (): Promise<void> => {
     for (let service = queue.shift(); service !== undefined; service = queue.shift()) {
-      const response = await fetch(`${url}/v1/deploy`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ service, version: 'v1' }),
-      });
-      const answer = (await response.json()) as { outcome?: string; message?: string };
-      if (!response.ok || answer.outcome !== 'analyzing')
-        throw new Error(`deploy ${service}: HTTP ${response.status} ${answer.outcome ?? answer.message ?? ''}`);
+      for (let attempt = 1; ; attempt += 1) {
+        const { response, answer } = await deploy(service);
+        const again = response.status === 503 || response.status === 409;
+        if (again && attempt < 5) {
+          retried += 1;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          continue;
+        }
+        if (answer.error?.code === 'CONFLICT') {
+          conflicted.push(service);
+          break;
+        }
+        if (!response.ok || answer.outcome !== 'analyzing')
+          throw new Error(
+            `deploy ${service}: HTTP ${response.status} ${answer.outcome ?? answer.message ?? answer.error?.code ?? ''}`,
+          );
+        break;
+      }
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
+  return { retried, conflicted };
 }

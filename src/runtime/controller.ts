@@ -1,7 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { ExitCode, UserError, isUserError } from '../core/errors.js';
+import { isUserError } from '../core/errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Lease } from '../core/model.js';
 import { createServer } from '../server/index.js';
@@ -18,6 +16,8 @@ import type { AppContext } from '../app/context.js';
 import type { AppOptions, RewindApi } from '../app/index.js';
 import { createApi } from '../app/index.js';
 import { createForward } from './forward.js';
+import { currentView } from './term-view.js';
+import { readTls } from './read-tls.js';
 import { leaderRoutes } from './leader-routes.js';
 import type { Leadership } from '../app/leadership.js';
 import { startLeadership } from '../app/leadership.js';
@@ -84,6 +84,9 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
   let startFailure: unknown = null;
   let started = false;
   const firstRound = new Promise<void>((resolve) => (elected = resolve));
+  // what the routes registered here act on: the latest term's own view (see term-view.ts)
+  let latestView: AppContext = ctx;
+  const routes = currentView(() => latestView);
 
   const beginTerm = async (lease: Lease) => {
     const inflight = new Set<Promise<unknown>>();
@@ -129,6 +132,7 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     }
     // writes reach the term's API only now: the controller leads once all of this is in place
     current.api = api;
+    latestView = own;
     ctx.store = fenced;
   };
   const endTerm = async (reason: string) => {
@@ -166,10 +170,10 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
       audit: createAuditLog(ctx),
       project: ensureProjectIdentity(loaded),
       plugins: [
-        tokenRoutes(ctx, identityOf),
-        auditRoutes(ctx),
+        tokenRoutes(routes, identityOf),
+        auditRoutes(routes),
         sessions.routes,
-        ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, ctx)),
+        ...(options.plugins ?? []).map((p) => (app: FastifyInstance) => p(app, routes)),
         leaderRoutes(
           ctx,
           () => leadership,
@@ -223,28 +227,4 @@ export async function startController(loaded: LoadedConfig, options: ControllerO
     await closeContext(ctx);
     throw error;
   }
-}
-
-/**
- * `controller.tls` read once at start; a file that cannot be read is a config error
- * naming the key. `ca` (default the certificate itself) is what a follower trusts
- * when it forwards a write to the leader.
- */
-function readTls(loaded: LoadedConfig): { cert: Buffer; key: Buffer; ca: Buffer } | null {
-  const tls = loaded.config.controller.tls;
-  if (!tls) return null;
-  const read = (key: 'cert' | 'key' | 'ca'): Buffer => {
-    const path = resolve(loaded.baseDir, tls[key] ?? '');
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      throw new UserError(
-        'CONFIG_INVALID',
-        `${loaded.file} controller.tls.${key}: expected a readable PEM file, got "${path}" (${(error as Error).message})`,
-        { exitCode: ExitCode.usage },
-      );
-    }
-  };
-  const cert = read('cert');
-  return { cert, key: read('key'), ca: tls.ca ? read('ca') : cert };
 }

@@ -106,7 +106,20 @@ describe('one project, two hosts, one PostgreSQL store', () => {
     await works(b, 'host B after both restarted');
     expect((await works(b, 'host B')).map((t) => t.name).sort()).toEqual(['admin-b', 'local-admin']);
     expect(a.serve?.output()).not.toContain('rewind token create');
-  }, 120_000);
+
+    // a failover: the leader dies; the other host leads, and both CLIs keep their credentials
+    const asked = await fetch(`http://127.0.0.1:${a.port}/v1/leader`, {
+      headers: { authorization: `Bearer ${readFileSync(a.tokenFile, 'utf8').trim()}` },
+    });
+    const { address } = (await asked.json()) as { address: string };
+    const [dead, other] = address.endsWith(`:${a.port}`) ? [a, b] : [b, a];
+    await dead.serve?.kill('SIGKILL');
+    dead.serve = null;
+    await waitFor('the other host to lead', async () => (await other.cli('deploy', 'api', 'v2')).code === 0, 30_000);
+    await start(dead);
+    for (const host of [a, b])
+      expect((await works(host, 'after the failover')).map((t) => t.name).sort()).toEqual(['admin-b', 'local-admin']);
+  }, 180_000);
 
   it('both hosts start at once on an empty store: one admin token is made, on one host, and it keeps working', async (ctx) => {
     if (!harness) return ctx.skip();

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { AppContext } from '../../src/app/context.js';
@@ -152,6 +154,46 @@ describe('a leader term', () => {
     await expect(late).rejects.toThrow(/refused by the fence/);
     expect((await raw.listEvents({ limit: 1000 })).filter((e) => e.type === 'test.late')).toEqual([]);
   }, 30_000);
+
+  it('a route registered beside the API writes through the term’s fenced view: refused FENCED once the token moved on, also after the term ended', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // registered like the db, ops and token routes: a write that waits, then emits through the context it was given
+    const slow = (app: FastifyInstance, ctx: AppContext) =>
+      app.post('/v1/test/slow-write', async () => {
+        await held;
+        await ctx.emit({ type: 'test.route', message: 'written by a route' });
+        return { ok: true };
+      });
+    // a long lease: the bumped token is noticed at the next renewal, 10 s later at most
+    const { controller, raw, lines } = await start('30s', { plugins: [slow] });
+    await waitFor('the term to start', async () => controller.leadership.leader(), 10_000, 20);
+    const admin = readFileSync(join(project?.dir ?? '', 'state', 'admin.token'), 'utf8').trim();
+    const post = (path: string, body: unknown) =>
+      fetch(`${controller.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post('/v1/tokens', { name: 'before', role: 'viewer' })).status).toBe(201);
+    const pending = post('/v1/test/slow-write', {});
+    await sleep(200);
+    // another holder takes the lease behind the controller's back
+    await raw.acquireLease('controller', 'intruder', 120_000, Date.now(), { canSteal: () => true });
+    const bumped = await post('/v1/tokens', { name: 'after', role: 'viewer' });
+    expect(bumped.status).toBe(409);
+    expect(((await bumped.json()) as { error: { code: string } }).error.code).toBe('FENCED');
+    // the term ends; the request that started in it writes only now, and is refused, not written unfenced
+    await waitFor('the term to end', async () => lines.some((l) => l.includes('stepping down')), 15_000, 20);
+    expect(controller.leadership.leader()).toBe(false);
+    release();
+    const late = await pending;
+    expect(late.status).toBe(409);
+    expect(((await late.json()) as { error: { code: string } }).error.code).toBe('FENCED');
+    expect((await raw.listTokens()).map((t) => t.name)).not.toContain('after');
+    expect((await raw.listTokens()).map((t) => t.name)).toContain('before');
+    expect((await raw.listEvents({ limit: 1000 })).filter((e) => e.type === 'test.route')).toEqual([]);
+  }, 40_000);
 
   it('recording the process of an attempt fails: no unhandled rejection; the rollback is resumed and finishes', async () => {
     const { controller, raw, faults } = await start('6s');

@@ -2,7 +2,8 @@
  * An escalated rollback never strands a bad release: with the rollback's target
  * unhealthy, the rollback escalates, PagerDuty is paged, `rewind status` shows
  * what needs a human and the command to run, and the bad release is still
- * evaluated (its per-second samples keep coming).
+ * evaluated (its per-second samples keep coming), across a controller restart too:
+ * the next controller records its signals and a trigger that fires then decides.
  */
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
@@ -132,10 +133,26 @@ notifications:
         return found.length >= 2 && found;
       });
       expect(after.some((r) => r.value > 0.1)).toBe(true);
+      // and a trigger that fires after the restart still decides: the new controller's watch records it and acts
+      const decided = await waitFor(
+        'a trigger fired and a decision made about r2 after the restart',
+        async () => {
+          const found = db
+            .prepare(
+              "SELECT type, data FROM events WHERE service = 'web' AND revision = 2 AND type IN ('trigger.fired', 'decision.made') AND at > ? ORDER BY id",
+            )
+            .all(restartedAt) as { type: string; data: string }[];
+          return found.some((e) => e.type === 'decision.made') && found;
+        },
+        30_000,
+      );
+      expect(decided[0]?.type).toBe('trigger.fired');
+      const decision = JSON.parse(decided.find((e) => e.type === 'decision.made')?.data ?? '{}');
+      expect(decision).toMatchObject({ phase: 'live', trigger: expect.stringContaining('errorRate') });
     } finally {
       db.close();
     }
     loading = false;
     await load;
-  }, 120_000);
+  }, 240_000);
 });

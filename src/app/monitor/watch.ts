@@ -21,6 +21,7 @@ import { CHART_METRICS } from './chart-metrics.js';
 import { describeSmoke, runSmokeTests, smokeBaseUrl, smokeOutcome } from './smoke.js';
 import { createEvaluationGrid, evaluationMeter } from './evaluation-meter.js';
 import { watchedSources } from './sources.js';
+import { servedAtLastLook } from './serving-board.js';
 
 export interface WatchOptions {
   release: Release;
@@ -122,7 +123,7 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
       if (phase !== 'post-rollback' && at - lastChecked >= 1000) {
         // someone acted (an approved rollback, a manual undo): this watch has nothing left to judge
         lastChecked = at;
-        const gone = await noLongerServing(ctx, release);
+        const gone = (await servedAtLastLook(ctx, release)) ? null : await noLongerServing(ctx, release);
         if (gone) return gone;
       }
       const outcomes = await Promise.all(

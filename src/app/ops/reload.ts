@@ -39,13 +39,13 @@ export interface ReloadResult extends RunningConfig {
 }
 
 type Applied = (changes: ConfigChange[]) => Promise<void> | void;
-const states = new WeakMap<AppContext, { running: RunningConfig; seen: string; listeners: Set<Applied> }>();
+const states = new WeakMap<object, { running: RunningConfig; seen: string; listeners: Set<Applied> }>();
 
 export const configPath = (ctx: AppContext): string => resolve(ctx.loaded.baseDir, basename(ctx.loaded.file));
 export const hashText = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 function stateOf(ctx: AppContext) {
-  let state = states.get(ctx);
+  let state = states.get(ctx.root);
   if (!state) {
     let text = '';
     try {
@@ -59,7 +59,7 @@ function stateOf(ctx: AppContext) {
       seen: hash,
       listeners: new Set(),
     };
-    states.set(ctx, state);
+    states.set(ctx.root, state);
   }
   return state;
 }

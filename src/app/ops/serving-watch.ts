@@ -7,7 +7,7 @@
  * reported once it has lasted `graceMs` (a release starting up is not an alarm).
  */
 import { errorMessage } from '../../core/errors.js';
-import { currentRelease } from '../../core/targets.js';
+import type { Release } from '../../core/model.js';
 import type { AppContext } from '../context.js';
 import { environmentsOf } from '../environments.js';
 import { servingItems } from './serving-attention.js';
@@ -20,6 +20,26 @@ export interface ServingWatchOptions {
   graceMs?: number;
 }
 
+/** What one round needs of every service, read in two queries: the current release and the rollbacks under way. */
+interface Around {
+  current: Map<string, Release>;
+  rollingBack: Set<string>;
+}
+
+const targetKey = (service: string, environment: string) => `${service}\u0000${environment}`;
+
+async function around(ctx: AppContext): Promise<Around> {
+  const current = new Map<string, Release>();
+  for (const release of await ctx.store.releasesWithStatus(['live', 'analyzing'])) {
+    const key = targetKey(release.service, release.environment);
+    const seen = current.get(key);
+    // the newest revision that serves, as `currentRelease` picks it
+    if (!seen || release.revision > seen.revision) current.set(key, release);
+  }
+  const active = await ctx.store.listRollbacks({ status: ['planned', 'running'], limit: 100_000 });
+  return { current, rollingBack: new Set(active.map((r) => targetKey(r.service, r.environment))) };
+}
+
 export function startServingWatch(ctx: AppContext, options: ServingWatchOptions = {}): () => Promise<void> {
   const everyMs = options.everyMs ?? 2000;
   const graceMs = options.graceMs ?? 5000;
@@ -27,14 +47,14 @@ export function startServingWatch(ctx: AppContext, options: ServingWatchOptions 
   const seen = new Map<string, { since: number; reported: boolean }>();
   const stop = new AbortController();
 
-  const look = async (service: string, environment: string, present: Set<string>) => {
-    const current = currentRelease(await ctx.store.listReleases(service, environment, 50));
+  const look = async (service: string, environment: string, now: Around, present: Set<string>) => {
+    const current = now.current.get(targetKey(service, environment)) ?? null;
     if (!current) return;
-    const [active] = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
-    const stopped = await stoppedState(ctx, service, environment);
-    if (stopped) return;
+    const rollingBack = now.rollingBack.has(targetKey(service, environment));
     const live = await ctx.driver(service).describe(service, environment);
-    const items = servingItems(ctx, { service, environment, current, live, stopped, rollingBack: !!active });
+    const items = servingItems(ctx, { service, environment, current, live, stopped: null, rollingBack });
+    // a service stopped on purpose is not an alarm: asked only when there is something to say
+    if (!items.some((item) => item.event) || (await stoppedState(ctx, service, environment))) return;
     for (const item of items) {
       if (!item.event) continue;
       const key = `${service}\u0000${environment}\u0000${item.kind}\u0000${item.reason}`;
@@ -57,10 +77,17 @@ export function startServingWatch(ctx: AppContext, options: ServingWatchOptions 
 
   const round = async () => {
     const present = new Set<string>();
+    const now = await around(ctx).catch((error: unknown) => {
+      process.stderr.write(`serving watch: ${errorMessage(error)}\n`);
+      return null;
+    });
+    if (!now) return;
     for (const service of Object.keys(ctx.loaded.config.services)) {
       for (const environment of environmentsOf(ctx, service)) {
         if (stop.signal.aborted) return;
-        await look(service, environment, present).catch((error: unknown) => {
+        // timers (the lease's renewal, the watch loops) run between two services, even on a store that blocks
+        await new Promise((resolve) => setImmediate(resolve));
+        await look(service, environment, now, present).catch((error: unknown) => {
           process.stderr.write(`serving watch: ${service} in ${environment}: ${errorMessage(error)}\n`);
         });
       }
