@@ -36,6 +36,9 @@ export const BACKEND = 'releases';
 export const SERVER_SETTINGS =
   'check inter 200 fall 1 rise 1 observe layer4 error-limit 1 on-error mark-down pool-max-conn -1 pool-purge-delay 2s';
 
+/** Attempts of one request after the first: two for each of up to four instances of a dying release. */
+const RETRIES = 8;
+
 /** Bytes of the ring that holds log lines not yet read: ~100 000 lines, seconds of peak load. */
 const LOG_RING_BYTES = 4 * 1024 * 1024;
 
@@ -116,8 +119,13 @@ ${
 backend ${BACKEND}
   balance roundrobin
   # A refused or reset attempt is sent once more to another server; requests
-  # that are not idempotent only when the connection never opened.
-  retries 3
+  # that are not idempotent only when the connection never opened. Each
+  # instance of a dying release can cost two attempts (an empty answer as it
+  # dies, a refused connection before its check marks it down), and the warm
+  # release's backups take over only after that; a kept-alive GET that runs
+  # out of attempts is closed with no answer at all (HAProxy leaves the retry
+  # to the client), so there are enough for four instances.
+  retries ${RETRIES}
   option redispatch 1
   retry-on conn-failure empty-response
   acl idempotent method GET HEAD OPTIONS TRACE PUT DELETE
