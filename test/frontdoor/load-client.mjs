@@ -1,6 +1,6 @@
 /* global process, setInterval, clearInterval, setTimeout, Buffer */
 // A separate load client: GET and POST in turn at a steady rate against one URL
-// until SIGTERM, then one JSON line: sent, answered, failed (errors and 5xx), the
+// until SIGTERM, then one JSON line (and a `snapshot` line on each SIGUSR2): sent, answered, failed (errors and 5xx), the
 // longest gap between two answers, and answers by release.
 import http from 'node:http';
 
@@ -82,4 +82,9 @@ process.on('SIGTERM', () => {
   }, 20);
   setTimeout(finish, 16_000);
 });
+// a snapshot of the figures so far, without stopping: a test marks the edges of a window with it
+process.on('SIGUSR2', () => process.stdout.write(`snapshot ${JSON.stringify(stats)}\n`));
+// a test that failed before stopping it must not leave it running: it ends with its parent
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && process.exit(1), 1000).unref();
 process.stdout.write('ready\n');

@@ -3,8 +3,9 @@
  * are not in it: they are added, weighted and removed through the runtime API
  * (no reload, no dropped connection), so the file only changes when the router
  * is created. Every request is logged in one raw line, `<server> <status>
- * <total ms>`, into a ring whose forwarder streams it to Rewind over TCP: the
- * per-request telemetry (log-receiver.ts).
+ * <total ms> <accepted at, epoch ms>`, into a ring whose forwarder streams it to
+ * Rewind over TCP: the per-request telemetry (log-receiver.ts). The ring also
+ * keeps the last lines for a controller that starts later (`show events`).
  */
 
 export interface HaproxyConfigInput {
@@ -24,6 +25,8 @@ export interface HaproxyConfigInput {
 }
 
 export const BACKEND = 'releases';
+/** the ring the request log goes through (and that `show events` dumps) */
+export const LOG_RING = 'requests';
 
 /**
  * Settings of every release server. A refused connection marks a server down
@@ -77,12 +80,12 @@ export function haproxyConfig(input: HaproxyConfigInput): string {
 global
   stats socket ${input.adminSocket} mode 600 level admin
   stats timeout 1m
-  log ring@requests local0
+  log ring@${LOG_RING} local0
   nbthread 1
   # a second HAProxy on the same port fails loudly instead of sharing it (and half the traffic)
   noreuseport
 
-ring requests
+ring ${LOG_RING}
   format raw
   maxlen 128
   size ${LOG_RING_BYTES}
@@ -93,7 +96,7 @@ ring requests
 defaults
   mode http
   log global
-  log-format "%s %ST %Ta"
+  log-format "%s %ST %Ta %Ts%ms"
   option dontlognull
   timeout connect ${input.connectTimeoutMs}ms
   timeout client 60s
