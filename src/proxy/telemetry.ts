@@ -46,6 +46,8 @@ export class ReleaseTelemetry {
     const second = Math.floor(atMs / 1000);
     const slot = second % this.slots;
     if (this.second[slot] !== second) {
+      // A request older than the retention (a replayed log line): its slot is a newer second's now.
+      if ((this.second[slot] ?? -1) > second) return;
       // The slot still holds a second older than the retention: recycle it.
       this.second[slot] = second;
       this.requests[slot] = 0;

@@ -20,6 +20,7 @@ import { createTelemetryStore } from './telemetry.js';
 import type { TelemetryStore } from './telemetry.js';
 import type { ForwardContext } from './exchange.js';
 import { forwardHttp } from './forward-http.js';
+import { closeGracefully } from './graceful-close.js';
 import { expireUnanswered } from './http-exchange.js';
 import { forwardUpgrade } from './forward-upgrade.js';
 import type { OpenSockets } from './forward-upgrade.js';
@@ -39,6 +40,8 @@ export interface LocalTrafficSwitch extends TrafficSwitch {
   readonly store: TelemetryStore;
   /** the listening socket's handle, to hand to a supervisor that keeps it across restarts; undefined before listen */
   listeningHandle(): object | undefined;
+  /** stops listening here (another process serves the socket on) once its connections end, at most `graceMs` */
+  stopListening(graceMs: number): Promise<void>;
 }
 
 export function createTrafficSwitch(options: TrafficSwitchOptions = {}): LocalTrafficSwitch {
@@ -133,6 +136,8 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): LocalTr
     store: telemetry,
 
     listeningHandle: () => (server as unknown as { _handle?: object | null })._handle ?? undefined,
+
+    stopListening: (graceMs) => closeGracefully(server, graceMs),
 
     listen(handle?: object) {
       if (closed !== undefined) return Promise.reject(badRequest('traffic switch is closed; create a new one'));

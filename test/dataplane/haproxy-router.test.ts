@@ -165,4 +165,32 @@ describe.runIf(available)('haproxy router', () => {
       await dying.close();
     }
   });
+
+  it('tries every dying instance of a release before giving up on a kept-alive GET', async () => {
+    // Four instances that read each request and drop the connection: a GET on a kept-alive
+    // connection that used up HAProxy's retries on them would be closed with no answer at all
+    // (HAProxy asks the client to retry), which a client sees as a connection failure.
+    const dying = await Promise.all(['d1', 'd2', 'd3', 'd4'].map((name) => startUpstream(name, { dying: true })));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      router.setUpstreams(
+        4,
+        dying.map((d) => d.upstream),
+      );
+      router.setUpstreams(2, [v2.upstream]);
+      router.setWeights({ 4: 80, 2: 20 });
+      await router.settled();
+      const answers: string[] = [];
+      for (let i = 0; i < 20; i += 1)
+        answers.push(await send(address, '/', { agent }).then(text, (error: Error) => `error ${error.message}`));
+      expect(answers.filter((body) => body !== 'v2')).toEqual([]);
+      expect(dying.reduce((sum, d) => sum + d.served, 0)).toBeGreaterThan(20);
+    } finally {
+      agent.destroy();
+      router.setWeights({ 2: 100 });
+      router.removeRelease(4);
+      await router.settled();
+      await Promise.all(dying.map((d) => d.close()));
+    }
+  });
 });

@@ -25,6 +25,17 @@ describe('request log lines', () => {
     expect(reader.unreadable).toBe(0);
   });
 
+  it('reads the accept time when the line has one (-1 when not)', () => {
+    const seen: number[][] = [];
+    const reader = new LogLineReader((...line) => void seen.push(line));
+    reader.push(Buffer.from('r2-0 500 7 1796640968474\nr2-1 200 3\nr2-0 200 1 x\n', 'latin1'));
+    expect(seen).toEqual([
+      [2, 500, 7, 1796640968474],
+      [2, 200, 3, -1],
+      [2, 200, 1, -1],
+    ]);
+  });
+
   it('skips what HAProxy answered itself and counts what it cannot read', () => {
     const { seen, reader } = readAll(['<NOSRV> 503 0\n', 'hello\n', 'r-0 200 1\n', 'r5-0 abc 1\n', '\n']);
     expect(seen).toEqual([]);

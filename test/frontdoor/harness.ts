@@ -44,8 +44,14 @@ export interface LoadStats {
   errors: Record<string, number>;
 }
 
-/** ~`rate` requests/s of GET and POST in turn from a separate process; `stop()` gives its figures. */
-export async function startLoad(port: number, rate = 200): Promise<{ stop(): Promise<LoadStats> }> {
+/**
+ * ~`rate` requests/s of GET and POST in turn from a separate process; `stop()` gives its
+ * figures, `snapshot()` the figures so far while it goes on.
+ */
+export async function startLoad(
+  port: number,
+  rate = 200,
+): Promise<{ stop(): Promise<LoadStats>; snapshot(): Promise<LoadStats> }> {
   const child = spawn(process.execPath, [LOAD_CLIENT, `http://127.0.0.1:${port}/`, String(rate)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -60,12 +66,22 @@ export async function startLoad(port: number, rate = 200): Promise<{ stop(): Pro
     }, 10);
     child.once('exit', () => fail(new Error('the load client exited at start')));
   });
+  const lines = (): string[] => out.split('\n').filter((line) => line !== '' && line !== 'ready');
   return {
     stop: () =>
       new Promise<LoadStats>((done) => {
-        child.once('exit', () => done(JSON.parse(out.split('\n')[1] ?? '{}') as LoadStats));
+        child.once('exit', () => {
+          const last = lines().filter((line) => !line.startsWith('snapshot '));
+          done(JSON.parse(last[last.length - 1] ?? '{}') as LoadStats);
+        });
         child.kill('SIGTERM');
       }),
+    snapshot: async () => {
+      const before = lines().length;
+      child.kill('SIGUSR2');
+      while (lines().length === before) await sleep(5);
+      return JSON.parse((lines()[before] ?? '').slice('snapshot '.length)) as LoadStats;
+    },
   };
 }
 

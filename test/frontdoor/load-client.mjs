@@ -1,12 +1,15 @@
 /* global process, setInterval, clearInterval, setTimeout, Buffer */
 // A separate load client: GET and POST in turn at a steady rate against one URL
-// until SIGTERM, then one JSON line: sent, answered, failed (errors and 5xx), the
+// until SIGTERM, then one JSON line (and a `snapshot` line on each SIGUSR2): sent, answered, failed (errors and 5xx), the
 // longest gap between two answers, and answers by release.
 import http from 'node:http';
 
 const [url, rateArg] = process.argv.slice(2);
 const rate = Number(rateArg ?? 200);
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// fifo: every kept-alive socket is reused within a second, never left idle until the front
+// door's keep-alive timeout closes it just as a request leaves on it (a race of HTTP/1.1
+// keep-alive with any server, which browsers absorb by retrying)
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64, scheduling: 'fifo' });
 const stats = { sent: 0, answered: 0, failed: 0, longestGapMs: 0, byRelease: {}, errors: {} };
 let lastAnswer = Date.now();
 let inFlight = 0;
@@ -82,4 +85,9 @@ process.on('SIGTERM', () => {
   }, 20);
   setTimeout(finish, 16_000);
 });
+// a snapshot of the figures so far, without stopping: a test marks the edges of a window with it
+process.on('SIGUSR2', () => process.stdout.write(`snapshot ${JSON.stringify(stats)}\n`));
+// a test that failed before stopping it must not leave it running: it ends with its parent
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && process.exit(1), 1000).unref();
 process.stdout.write('ready\n');

@@ -74,7 +74,8 @@ export async function startServe(project: Project, port: number, env: Record<str
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  // generous: a restarted controller first waits out the lease of the one it replaces, on a busy machine
+  const deadline = Date.now() + 45_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`rewind serve exited with ${child.exitCode}: ${output}`);
     try {
@@ -82,7 +83,10 @@ export async function startServe(project: Project, port: number, env: Record<str
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error(`rewind serve did not answer: ${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // never left behind by a failed start
+      throw new Error(`rewind serve did not answer: ${output}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

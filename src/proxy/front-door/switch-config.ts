@@ -15,6 +15,9 @@ export interface SwitchProcessConfig {
 export type WorkerMessage =
   { type: 'bound' } | { type: 'ready'; port: number } | { type: 'failed'; code: string; message: string };
 
+/** Between a worker whose supervisor died and the successor it forked: the socket, then "serving". */
+export type SuccessionMessage = { type: 'listening' } | { type: 'succeeded' };
+
 export interface StartMessage {
   type: 'start';
   config: SwitchProcessConfig;

@@ -6,19 +6,23 @@
  * one on the same socket at once — the way nginx's master keeps its listeners
  * across workers. It writes the run file the next controller adopts it from.
  *
- * Run as `node switch-supervisor.js '<SwitchProcessConfig as JSON>'`.
+ * Run as `node switch-supervisor.js '<SwitchProcessConfig as JSON>'`. With a
+ * second argument `--succeed`, it is the successor a worker forked when its own
+ * supervisor died (switch-succession.ts): it takes the listening socket from
+ * that worker instead of binding, and tells it once its own worker serves.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CONTROL_PROTOCOL, startTimeOf, writeJson } from './files.js';
 import type { FrontDoorRun } from './files.js';
-import type { StartMessage, SwitchProcessConfig, WorkerMessage } from './switch-config.js';
+import type { StartMessage, SuccessionMessage, SwitchProcessConfig, WorkerMessage } from './switch-config.js';
 
 const WORKER = fileURLToPath(new URL('./switch-worker.js', import.meta.url));
 /** a worker that lived shorter than this died young: the next restart waits longer (at most 1 s) */
 const YOUNG_MS = 2000;
 
 const config = JSON.parse(process.argv[2] ?? '{}') as SwitchProcessConfig;
+const succeeding = process.argv[3] === '--succeed';
 const startedAt = Date.now();
 let listening: object | undefined;
 let restarts = 0;
@@ -53,6 +57,8 @@ function startWorker(): void {
     if (message.type === 'bound') listening = handle;
     else if (message.type === 'ready') {
       writeRun(worker.pid ?? 0, message.port);
+      // the worker whose supervisor died can stop now: this one serves on the same socket
+      if (succeeding && process.connected) process.send?.({ type: 'succeeded' } satisfies SuccessionMessage);
       log(`serving on ${config.host}:${message.port} (worker ${worker.pid ?? '?'}, restart ${restarts})`);
     } else if (message.type === 'failed') {
       log(`cannot serve: ${message.code} ${message.message}`);
@@ -83,4 +89,15 @@ const stop = (): void => {
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 process.on('SIGHUP', () => undefined);
-startWorker();
+if (succeeding) {
+  process.once('message', (message: SuccessionMessage, handle: object | undefined) => {
+    if (message.type !== 'listening' || handle === undefined) process.exit(3);
+    listening = handle;
+    log('taking over the front door from a worker whose supervisor died');
+    startWorker();
+  });
+  // the worker that forked this one exits once it has handed over: that is no reason to stop
+  process.on('disconnect', () => undefined);
+} else {
+  startWorker();
+}

@@ -13,7 +13,11 @@ import { CONTROL_PROTOCOL, readJson, writeJson } from './files.js';
 import type { ControlRequest, FrontDoorState } from './control-channel.js';
 import { serveControl } from './control-channel.js';
 import type { SavedWeights, StartMessage, WorkerMessage } from './switch-config.js';
+import { succeed } from './switch-succession.js';
 import { exportAll } from './telemetry-sync.js';
+
+/** how long requests in flight may take to finish once a successor serves */
+const HAND_OVER_GRACE_MS = 30_000;
 
 const send = (message: WorkerMessage, handle?: object): void => {
   // the handle type Node's IPC accepts: a listening TCP handle
@@ -89,14 +93,26 @@ async function start(message: StartMessage, handle: object | undefined): Promise
   if (message.lastRestartAt !== null) lastGapMs = Math.max(0, Date.now() - message.lastRestartAt);
   send({ type: 'ready', port });
 
+  let stopping = false;
   const stop = (): void => {
+    stopping = true;
     void sw.close().then(() => process.exit(0));
     setTimeout(() => process.exit(0), 5000).unref();
   };
+  // the successor serves the socket now: requests in flight here finish, then this worker goes
+  const handOver = async (): Promise<void> => {
+    stopping = true;
+    await sw.stopListening(HAND_OVER_GRACE_MS);
+    await sw.close();
+    process.exit(0);
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', () => undefined);
-  // the supervisor is gone: stop serving rather than hold the port without anyone to restart us
-  process.on('disconnect', stop);
+  // the supervisor is gone (not stopped by us): serve on, and hand the socket to a successor
+  process.on('disconnect', () => {
+    const listening = sw.listeningHandle();
+    if (!stopping && listening) succeed(config, listening, () => void handOver());
+  });
 }
 
 process.on('message', (message: StartMessage, handle: object | undefined) => {

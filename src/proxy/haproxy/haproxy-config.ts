@@ -3,8 +3,9 @@
  * are not in it: they are added, weighted and removed through the runtime API
  * (no reload, no dropped connection), so the file only changes when the router
  * is created. Every request is logged in one raw line, `<server> <status>
- * <total ms>`, into a ring whose forwarder streams it to Rewind over TCP: the
- * per-request telemetry (log-receiver.ts).
+ * <total ms> <accepted at, epoch ms>`, into a ring whose forwarder streams it to
+ * Rewind over TCP: the per-request telemetry (log-receiver.ts). The ring also
+ * keeps the last lines for a controller that starts later (`show events`).
  */
 
 export interface HaproxyConfigInput {
@@ -24,6 +25,8 @@ export interface HaproxyConfigInput {
 }
 
 export const BACKEND = 'releases';
+/** the ring the request log goes through (and that `show events` dumps) */
+export const LOG_RING = 'requests';
 
 /**
  * Settings of every release server. A refused connection marks a server down
@@ -35,6 +38,9 @@ export const BACKEND = 'releases';
  */
 export const SERVER_SETTINGS =
   'check inter 200 fall 1 rise 1 observe layer4 error-limit 1 on-error mark-down pool-max-conn -1 pool-purge-delay 2s';
+
+/** Attempts of one request after the first: two for each of up to four instances of a dying release. */
+const RETRIES = 8;
 
 /** Bytes of the ring that holds log lines not yet read: ~100 000 lines, seconds of peak load. */
 const LOG_RING_BYTES = 4 * 1024 * 1024;
@@ -74,12 +80,12 @@ export function haproxyConfig(input: HaproxyConfigInput): string {
 global
   stats socket ${input.adminSocket} mode 600 level admin
   stats timeout 1m
-  log ring@requests local0
+  log ring@${LOG_RING} local0
   nbthread 1
   # a second HAProxy on the same port fails loudly instead of sharing it (and half the traffic)
   noreuseport
 
-ring requests
+ring ${LOG_RING}
   format raw
   maxlen 128
   size ${LOG_RING_BYTES}
@@ -90,7 +96,7 @@ ring requests
 defaults
   mode http
   log global
-  log-format "%s %ST %Ta"
+  log-format "%s %ST %Ta %Ts%ms"
   option dontlognull
   timeout connect ${input.connectTimeoutMs}ms
   timeout client 60s
@@ -116,8 +122,13 @@ ${
 backend ${BACKEND}
   balance roundrobin
   # A refused or reset attempt is sent once more to another server; requests
-  # that are not idempotent only when the connection never opened.
-  retries 3
+  # that are not idempotent only when the connection never opened. Each
+  # instance of a dying release can cost two attempts (an empty answer as it
+  # dies, a refused connection before its check marks it down), and the warm
+  # release's backups take over only after that; a kept-alive GET that runs
+  # out of attempts is closed with no answer at all (HAProxy leaves the retry
+  # to the client), so there are enough for four instances.
+  retries ${RETRIES}
   option redispatch 1
   retry-on conn-failure empty-response
   acl idempotent method GET HEAD OPTIONS TRACE PUT DELETE

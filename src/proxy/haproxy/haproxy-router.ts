@@ -22,7 +22,7 @@ import { createTelemetryStore } from '../telemetry.js';
 import type { TrafficSwitch, Upstream } from '../types.js';
 import { WeightTable } from '../weight-table.js';
 import { requireHaproxy } from './binary.js';
-import { BACKEND, haproxyConfig } from './haproxy-config.js';
+import { BACKEND, LOG_RING, haproxyConfig } from './haproxy-config.js';
 import { haproxyAlive, launchHaproxy, stopHaproxy, writeHaproxyRun } from './haproxy-process.js';
 import type { HaproxyProcess } from './haproxy-process.js';
 import { SESSION_POLL_MS, SessionCounts } from './in-flight.js';
@@ -59,7 +59,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     admin: paths?.haproxyAdmin ?? path.join(dir, 'admin.sock'),
     log: paths?.log ?? path.join(dir, 'haproxy.log'),
   };
-  const api = (command: string): Promise<string> => runtimeCommand(files.admin, command);
+  const api = (command: string, timeoutMs?: number): Promise<string> => runtimeCommand(files.admin, command, timeoutMs);
   const sync = createServerSync({ api, clock, drainTimeoutMs: resolved.drainTimeoutMs });
   const { releases, applied } = sync;
   const sessions = new SessionCounts(telemetry, api);
@@ -104,17 +104,26 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
       return false;
     }
     proc = { pid: run.pid, startTime: run.startTime };
-    logs = await startLogReceiver(telemetry, known, clock, run.logPort ?? 0).catch(() =>
-      startLogReceiver(telemetry, known, clock),
+    // Requests that finished before this instant come from the ring's dump below (what
+    // the controller before this one counted, and the seconds when none listened);
+    // later ones from the stream, which resumes where the last controller left it.
+    const since = Date.now();
+    logs = await startLogReceiver(telemetry, known, clock, run.logPort ?? 0, since).catch(() =>
+      startLogReceiver(telemetry, known, clock, 0, since),
     );
     const rebuilt = releasesFromServers(parseServersState(await api(`show servers state ${BACKEND}`), BACKEND));
     for (const [revision, ups] of rebuilt.releases) releases.set(revision, ups);
     for (const [name, revision] of rebuilt.applied) applied.set(name, revision);
+    const replayed = await api(`show events ${LOG_RING}`, 15_000).then(
+      (dump) => logs?.replay(dump) ?? 0,
+      () => 0,
+    );
     sync.table = WeightTable.from(rebuilt.weights, (revision) => (releases.get(revision)?.length ?? 0) > 0);
     address = { host: run.host, port: run.port };
     notice('adopted', `HAProxy front door of ${resolved.service} adopted (pid ${run.pid})`, {
       pid: run.pid,
       weights: sync.table.weights,
+      replayedRequests: replayed,
     });
     return true;
   }

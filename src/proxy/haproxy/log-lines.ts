@@ -1,12 +1,13 @@
 /**
- * Reads HAProxy's request log lines, `<server> <status> <total ms>\n`, straight
- * from the bytes of a stream: no string, no regex, no allocation per line.
- * Servers are named `r<revision>-<n>` (`b…` as a warm backup); requests HAProxy
- * answered itself (`<NOSRV>`) belong to no release and are skipped.
+ * Reads HAProxy's request log lines, `<server> <status> <total ms> <accepted at,
+ * epoch ms>\n`, straight from the bytes of a stream: no string, no regex, no
+ * allocation per line. Servers are named `r<revision>-<n>` (`b…` as a warm
+ * backup); requests HAProxy answered itself (`<NOSRV>`) belong to no release and
+ * are skipped. A HAProxy started by an older Rewind writes no accept time.
  */
 
-/** What one request log line says. */
-export type LogLineSink = (revision: number, status: number, totalMs: number) => void;
+/** What one request log line says; `acceptedAtMs` is -1 when the line has none. */
+export type LogLineSink = (revision: number, status: number, totalMs: number, acceptedAtMs: number) => void;
 
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
@@ -57,10 +58,12 @@ export class LogLineReader {
     if (i === digitsFrom || data[i] !== DASH) return void (this.unreadable += 1);
     while (i < end && data[i] !== SPACE) i += 1;
     const { value: status, next } = readInteger(data, i + 1, end);
-    const totalMs = readInteger(data, next + 1, end).value;
+    const total = readInteger(data, next + 1, end);
+    const totalMs = total.value;
     if (Number.isNaN(status) || Number.isNaN(totalMs)) return void (this.unreadable += 1);
+    const acceptedAtMs = total.next < end ? readInteger(data, total.next + 1, end).value : -1;
     this.lines += 1;
-    this.sink(revision, status, totalMs);
+    this.sink(revision, status, totalMs, Number.isNaN(acceptedAtMs) ? -1 : acceptedAtMs);
   }
 }
 

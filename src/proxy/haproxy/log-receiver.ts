@@ -9,6 +9,13 @@
  * compares here and a memory copy in HAProxy — where a datagram per request
  * cost a system call on both sides and a JavaScript event here. TCP also
  * loses nothing when this process is briefly busy: the ring keeps the lines.
+ *
+ * A request counts in the second it finished (its accept time plus its total
+ * time), not the second its line arrived: the lines of the seconds without a
+ * controller arrive all at once when the next one listens. That controller
+ * also replays what the ring still holds (`replay`), which brings back the
+ * seconds the controller before it had counted and took with it; the one
+ * instant `since` splits the two roads, so no request counts twice.
  */
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
@@ -24,6 +31,12 @@ export interface LogReceiver {
   readonly unreadable: number;
   /** performance.now() when the last request of `revision` finished, as far as the log has told */
   lastFinished(revision: number): number | undefined;
+  /**
+   * Counts the lines of a dump of HAProxy's ring (`show events`) that finished
+   * before `since` (the instant given to startLogReceiver); lines without an
+   * accept time are skipped (their second is unknown). Returns the lines counted.
+   */
+  replay(dump: string): number;
   /** drops what is kept about a retired release */
   forget(revision: number): void;
   close(): Promise<void>;
@@ -36,19 +49,31 @@ export async function startLogReceiver(
   clock: Clock,
   /** the port HAProxy's config streams to (an adopted HAProxy keeps its own); default any free one */
   port = 0,
+  /**
+   * Wall-clock ms from which streamed lines count; those that finished earlier are
+   * the replay's (an adopted HAProxy). Default 0: every line counts
+   */
+  since = 0,
 ): Promise<LogReceiver> {
   let counted = 0;
   let unreadable = 0;
   let now = 0;
   let monotonic = 0;
+  /** the controller's clock minus the wall clock HAProxy stamps lines with (0 but in simulations) */
+  let skew = 0;
   const finished = new Map<number, number>();
-  const record = (revision: number, status: number, totalMs: number): void => {
-    if (!known(revision)) return;
-    finished.set(revision, monotonic);
+  const count = (revision: number, status: number, totalMs: number, atMs: number): void => {
     // -1: the client left before an answer; like the built-in switch, not counted.
     if (status < 0) return;
     counted += 1;
-    telemetry.forRelease(revision).record(now, bucketIndex(Math.max(0, totalMs)), status >= 500);
+    telemetry.forRelease(revision).record(atMs, bucketIndex(Math.max(0, totalMs)), status >= 500);
+  };
+  const record = (revision: number, status: number, totalMs: number, acceptedAtMs: number): void => {
+    if (!known(revision)) return;
+    finished.set(revision, monotonic);
+    if (acceptedAtMs < 0) return count(revision, status, totalMs, now);
+    const endedAt = acceptedAtMs + Math.max(0, totalMs);
+    if (endedAt >= since) count(revision, status, totalMs, endedAt + skew);
   };
   const connections = new Set<Socket>();
   const server = createServer((socket) => {
@@ -58,6 +83,7 @@ export async function startLogReceiver(
     socket.on('data', (chunk: Buffer) => {
       // One clock read per chunk: its lines arrived together.
       now = clock.now();
+      skew = now - Date.now();
       monotonic = performance.now();
       const before = reader.unreadable;
       reader.push(chunk);
@@ -83,6 +109,16 @@ export async function startLogReceiver(
       return unreadable;
     },
     lastFinished: (revision) => finished.get(revision),
+    replay: (dump) => {
+      const before = counted;
+      const offset = clock.now() - Date.now();
+      const reader = new LogLineReader((revision, status, totalMs, acceptedAtMs) => {
+        const endedAt = acceptedAtMs + Math.max(0, totalMs);
+        if (acceptedAtMs >= 0 && endedAt < since && known(revision)) count(revision, status, totalMs, endedAt + offset);
+      });
+      reader.push(Buffer.from(dump.endsWith('\n') ? dump : `${dump}\n`, 'latin1'));
+      return counted - before;
+    },
     forget: (revision) => void finished.delete(revision),
     close: () =>
       new Promise<void>((resolve) => {
