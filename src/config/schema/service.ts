@@ -3,6 +3,7 @@ import { alertMappingSchema } from './alerts.js';
 import { argv, duration, name, portRange, severity } from './primitives.js';
 import { containerDriver, frontDoorFields } from './container.js';
 import { triggerSchema } from './trigger.js';
+import { rollbackOptionsSchema } from './rollback.js';
 
 export { triggerSchema } from './trigger.js';
 
@@ -203,6 +204,9 @@ export const serviceSchema = z.strictObject({
         .describe('thresholds are multiplied by this (above) or divided (below) while watching'),
     })
     .default({ watch: '2m', tighten: 0.5 }),
+  rollback: rollbackOptionsSchema
+    .optional()
+    .describe('gradual restoration and the failed release’s logs; a key here wins over the policy’s'),
   hooks: z
     .strictObject({
       preRollback: z.array(hookSchema).default([]),
