@@ -58,6 +58,9 @@ const commandDriver = z
       'print live state; exit 0 = healthy; JSON {"releases":[{"revision","version","weight","healthy"}]} is read when printed',
     ).optional(),
     undo: argv('the platform’s own undo to {revision}').optional(),
+    logs: argv(
+      'print a release’s recent output for the incident report: {service} {env} {version} {revision}; a line `==> NAME <==` starts each instance',
+    ).optional(),
     cwd: z.string().default('.').describe('working directory, relative to rewind.yaml'),
     env: z.record(z.string(), z.string()).default({}).describe('extra environment for every command'),
     timeout: duration('time limit of one command').default('60s'),
