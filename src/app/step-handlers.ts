@@ -6,6 +6,7 @@ import { fillPlaceholders } from '../core/placeholders.js';
 import type { AppContext } from './context.js';
 import { serviceConfig } from './context.js';
 import { recordImpact } from './record/impact.js';
+import { recordFailedLogs } from './record/failed-logs.js';
 import { errorMessage } from '../core/errors.js';
 import { healthyFor, rampStepTaken } from './restore-steps.js';
 
@@ -118,7 +119,10 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       const bad = await release(ctx, rollback.service, rollback.environment, step.params.revision);
       // traffic left it one step ago: count what its users met now (the report's impact), before
       // the release is removed and the traffic switch frees its telemetry
-      if (bad.revision === rollback.fromRevision) await recordImpact(ctx, rollback);
+      if (bad.revision === rollback.fromRevision) {
+        await recordImpact(ctx, rollback);
+        await recordFailedLogs(ctx, rollback);
+      }
       return ctx.driver(rollback.service).retire(bad, { signal, log, onProcess, force: step.params.force === true });
     },
     async 'revert-source'(step, { rollback, signal, log }) {
@@ -132,6 +136,8 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       const driver = ctx.driver(rollback.service);
       const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
       if (!driver.undo) throw new Error(`the ${driver.type} driver has no native undo`);
+      // the undo replaces the bad release's instances: what they printed is read first
+      await recordFailedLogs(ctx, rollback);
       const output = await driver.undo(rollback.service, rollback.environment, target, { signal, log, onProcess });
       await makeLive(ctx, rollback, target.revision, ctx.clock.now());
       return output;
