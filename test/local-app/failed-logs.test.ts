@@ -12,6 +12,8 @@ import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
 import { SAMPLE_APP, whoAnswers } from './harness.js';
 import { apiFetch } from '../helpers/api.js';
+import { launchChromium, personBrowser, signIn } from '../dashboard/browser.js';
+import { requirePart } from '../harness/free-port.js';
 
 const SECRET = 'pw-7f3a9c1e-never-print';
 
@@ -47,7 +49,7 @@ interface ReportLog {
 }
 
 describe("the failed release's logs", () => {
-  it('the report keeps the error, its stack trace and the masked secret; the full output lies beside it', async () => {
+  it('the report keeps the error, its stack trace and the masked secret; the full output lies beside it', async (ctx) => {
     project = tempProject('rewind-logs-');
     const ports = { controller: await freePort(), front: await freePort() };
     project.write('launch.sh', LAUNCHER);
@@ -143,5 +145,23 @@ services:
     ).text();
     expect(events).toContain('rollback.logs');
     expect(events).not.toContain(SECRET);
+
+    // the dashboard's rollback page shows them, the first failure marked
+    const chromium = await launchChromium();
+    requirePart(ctx, chromium, 'Chromium (/usr/bin/chromium)');
+    try {
+      const person = await personBrowser(chromium.browser, serve.url);
+      const token = readFileSync(join(project.dir, 'state', 'admin.token'), 'utf8').trim();
+      await signIn(person.page, serve.url, token, `#/rollback/${rollbackId}`);
+      const marked = person.page.locator('details[data-instance="web-production-r2-0"] mark[data-first-failure]');
+      await marked.waitFor({ timeout: 20_000 });
+      expect((await marked.textContent())?.trim()).toBe('Error: connection pool exhausted (10 of 10 in use)');
+      const shown = await person.page.locator('section.failed-logs').textContent();
+      expect(shown).toContain('connecting to the database with password ***');
+      expect(shown).not.toContain(SECRET);
+      expect(person.consoleErrors).toEqual([]);
+    } finally {
+      await chromium.close();
+    }
   }, 120_000);
 });
