@@ -16,7 +16,7 @@ import { apiFetch } from '../helpers/api.js';
 import { requirePart } from '../harness/free-port.js';
 import { whoAnswers } from './harness.js';
 
-const APP = resolve(import.meta.dirname, '../fixtures/ramp-app/server.js');
+const APP = resolve(import.meta.dirname, '../fixtures/ramp-app/server.mjs');
 
 let project: Project;
 let serves: Serve[] = [];
