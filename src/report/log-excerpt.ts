@@ -25,8 +25,11 @@ export interface LogExcerpt {
   omittedAfter: number;
 }
 
+/** A class name ending in Error or Exception (`TypeError`, `IllegalStateException`). */
+const ERROR_CLASS = /[a-z](Error|Exception)\b/;
+
 export function isFailureLine(line: string): boolean {
-  return FAILURE.test(line);
+  return FAILURE.test(line) || ERROR_CLASS.test(line);
 }
 
 export function excerptAround(lines: readonly string[], window: LogWindow): LogExcerpt {

@@ -18,6 +18,8 @@ import { allEvents } from './incident.js';
 
 /** Lines read per instance; the full file kept beside the report holds at most this many. */
 const MAX_LINES = 10_000;
+/** Instances whose excerpt the report keeps (a large deployment: the files of the others are still kept). */
+const MAX_INSTANCES = 16;
 /** A platform that does not answer in this long leaves the report without logs, never a rollback waiting. */
 const READ_TIMEOUT_MS = 15_000;
 
@@ -83,9 +85,16 @@ export async function recordFailedLogs(ctx: AppContext, rollback: Rollback): Pro
     });
   }
   const failing = logs.filter((l) => l.firstFailure !== null).length;
+  // the report keeps a bounded excerpt: instances that failed first, at most MAX_INSTANCES (all files are kept)
+  const kept = [...logs].sort((a, b) => Number(a.firstFailure === null) - Number(b.firstFailure === null));
   await ctx.emit({
     ...base,
     message: `the failed release's logs: ${logs.length} instance(s), ${failing} with a failure line, kept in ${directory}`,
-    data: { logs, window, directory },
+    data: {
+      logs: kept.slice(0, MAX_INSTANCES),
+      moreInstances: Math.max(0, kept.length - MAX_INSTANCES),
+      window,
+      directory,
+    },
   });
 }
