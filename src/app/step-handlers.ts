@@ -6,6 +6,9 @@ import { fillPlaceholders } from '../core/placeholders.js';
 import type { AppContext } from './context.js';
 import { serviceConfig } from './context.js';
 import { recordImpact } from './record/impact.js';
+import { recordFailedLogs } from './record/failed-logs.js';
+import { errorMessage } from '../core/errors.js';
+import { healthyFor, rampStepTaken } from './restore-steps.js';
 
 async function release(ctx: AppContext, service: string, environment: string, revision: unknown): Promise<Release> {
   const found = await ctx.store.getRelease(service, environment, Number(revision));
@@ -97,6 +100,8 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       const output = await ctx
         .driver(rollback.service)
         .shiftTraffic(rollback.service, rollback.environment, weights, releases, { signal, log, onProcess });
+      // a step of a gradual restoration: the target serves its share, the bad release the rest
+      if (typeof step.params.ramp === 'number') return rampStepTaken(ctx, rollback, step, output);
       const now = ctx.clock.now();
       await makeLive(ctx, rollback, Number(step.params.to), now);
       await ctx.emit({
@@ -114,7 +119,10 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       const bad = await release(ctx, rollback.service, rollback.environment, step.params.revision);
       // traffic left it one step ago: count what its users met now (the report's impact), before
       // the release is removed and the traffic switch frees its telemetry
-      if (bad.revision === rollback.fromRevision) await recordImpact(ctx, rollback);
+      if (bad.revision === rollback.fromRevision) {
+        await recordImpact(ctx, rollback);
+        await recordFailedLogs(ctx, rollback);
+      }
       return ctx.driver(rollback.service).retire(bad, { signal, log, onProcess, force: step.params.force === true });
     },
     async 'revert-source'(step, { rollback, signal, log }) {
@@ -128,21 +136,22 @@ export function stepHandlers(ctx: AppContext): Partial<Record<StepName, StepHand
       const driver = ctx.driver(rollback.service);
       const target = await release(ctx, rollback.service, rollback.environment, step.params.revision);
       if (!driver.undo) throw new Error(`the ${driver.type} driver has no native undo`);
+      // the undo replaces the bad release's instances: what they printed is read first
+      await recordFailedLogs(ctx, rollback);
       const output = await driver.undo(rollback.service, rollback.environment, target, { signal, log, onProcess });
       await makeLive(ctx, rollback, target.revision, ctx.clock.now());
       return output;
     },
+    async hold(step, { rollback, signal }) {
+      // without a monitor: the platform's own health answer over the hold
+      await healthyFor(ctx, rollback, Number(step.params.durationMs), signal).catch((error: unknown) => {
+        throw new Error(`the target failed at ${String(step.params.weight)}% of the traffic: ${errorMessage(error)}`);
+      });
+      return `${String(step.params.weight)}% held for ${Math.round(Number(step.params.durationMs) / 1000)}s`;
+    },
     async watch(step, { rollback, signal }) {
       // Without a monitor (command driver): watch the platform's own health answer.
-      const driver = ctx.driver(rollback.service);
-      const until = ctx.clock.now() + Number(step.params.durationMs);
-      while (ctx.clock.now() < until) {
-        if (driver.capabilities.health) {
-          const live = await driver.describe(rollback.service, rollback.environment, { signal });
-          if (live.healthy === false) throw new Error('the restored release is not healthy');
-        }
-        await ctx.clock.sleep(Math.min(1000, Math.max(0, until - ctx.clock.now())), signal);
-      }
+      await healthyFor(ctx, rollback, Number(step.params.durationMs), signal);
       return `stable for ${Math.round(Number(step.params.durationMs) / 1000)}s`;
     },
   };

@@ -11,6 +11,7 @@ import { planDatabase } from './db/coordinated.js';
 import { serialized } from './serialize.js';
 import { hasConfigSnapshot } from './config-files/snapshot.js';
 import { activeGroupRollbackOf } from './group/active.js';
+import { restorePlan } from './policy/rollback-options.js';
 
 export interface UndoRequest {
   service: string;
@@ -84,6 +85,7 @@ export async function planUndo(ctx: AppContext, request: UndoRequest): Promise<U
     database,
     restoreConfig: await hasConfigSnapshot(ctx, to),
     revertSource: Boolean(driver.revertsSource?.(request.service, environment)),
+    restore: restorePlan(ctx.loaded.config, request.service, environment),
   });
   const summary = {
     dryRun: Boolean(request.dryRun),

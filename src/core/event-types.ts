@@ -35,6 +35,10 @@ export const EVENT_TYPES: Readonly<Record<string, string>> = {
   'rollback.orphan-stopped': 'before re-running a step, the processes its interrupted attempt had started were stopped',
   'rollback.resumed': 'a controller took over a rollback left running',
   'rollback.traffic-restored': 'traffic is back on the target release (read back from the front door)',
+  'rollback.restore-step':
+    'a step of a gradual restoration: the target serves this percent of the traffic, the bad release the rest',
+  'rollback.logs':
+    'the failed release’s output around its first failure, per instance (masked), kept for the incident report',
   'rollback.impact':
     'the failed and total requests of the bad release, counted by the front door, for the incident report',
   'rollback.completed': 'every step of the rollback ended; the restored release is live',

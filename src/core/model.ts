@@ -73,6 +73,7 @@ export type StepName =
   | 'start'
   | 'await-healthy'
   | 'shift-traffic'
+  | 'hold'
   | 'retire'
   | 'native-undo'
   | 'revert-source'

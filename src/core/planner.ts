@@ -1,5 +1,7 @@
 import type { Driver, LiveState } from './ports/driver.js';
 import type { Release, RollbackKind, StepSpec } from './model.js';
+import type { RestorePlan } from './restore-ramp.js';
+import { rampSteps } from './restore-ramp.js';
 
 /** A user hook (runbook steps such as "purge the CDN") run as a plan step. */
 export interface HookSpec {
@@ -40,6 +42,8 @@ export interface PlanInput {
   restoreConfig?: boolean;
   /** revert the bad release's change in its source (git `revert: true`) once traffic is off it */
   revertSource?: boolean;
+  /** `rollback.restore`: traffic goes back step by step; absent: all at once */
+  restore?: RestorePlan | null;
 }
 
 const label = (r: Release): string => `${r.service} ${r.version} (revision ${r.revision})`;
@@ -151,6 +155,18 @@ export function planRollback(input: PlanInput): StepSpec[] {
         onFailure: 'abort',
       });
     }
+    steps.push(
+      ...rampSteps({
+        from,
+        to,
+        live,
+        warm,
+        weights: Boolean(capabilities.weights),
+        emergency: input.emergency,
+        restore: input.restore,
+        commandMs: timeouts.commandMs,
+      }),
+    );
     steps.push({
       name: 'shift-traffic',
       title: `shift all traffic to ${label(to)}`,

@@ -2,6 +2,7 @@ import { describeSequential } from '../core/policy/sequential-trigger.js';
 import { formatDuration } from '../core/duration.js';
 import type { IncidentReport } from './incident-report.js';
 import type { RecoveryPhase } from './recovery-times.js';
+import { renderLogsMarkdown } from './report-logs.js';
 
 const PHASE_LABELS: Record<RecoveryPhase, string> = {
   detectionToDecision: 'Detection → decision',
@@ -200,6 +201,7 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
       lines.push(`${s.index + 1}. ${s.name}`, '', '```', ...(s.output ?? '').split('\n').slice(-40), '```', '');
   }
 
+  lines.push(...renderLogsMarkdown(report));
   lines.push(
     '## Root cause',
     '',

@@ -2,6 +2,7 @@ import type { SequentialEvidence } from '../core/policy/sequential-trigger.js';
 import type { RewindEvent } from '../core/model.js';
 import { checkRecoveryTargets, measureRecoveryTimes } from './recovery-times.js';
 import { buildSteps } from './report-steps.js';
+import { reportLogs } from './report-logs.js';
 import type { ErrorBudget, Evidence, IncidentReport, IncidentReportInput } from './incident-types.js';
 
 export type { ErrorBudget, Evidence, IncidentReport, IncidentReportInput, TimelineEntry } from './incident-types.js';
@@ -166,6 +167,7 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
     recovery: { times, checks, allTargetsMet: checks.every((check) => check.result !== 'miss') },
     rootCause: null,
     actionItems,
+    ...reportLogs(events),
   };
 }
 

@@ -3,6 +3,7 @@ import type { SequentialEvidence } from '../core/policy/sequential-trigger.js';
 import type { RewindEvent, RollbackDetail } from '../core/model.js';
 import type { RecoveryTargets, RecoveryTimes, TargetCheck } from './recovery-times.js';
 import type { ReportStep } from './report-steps.js';
+import type { ReportLog } from './report-logs.js';
 
 /** The error budget the impact is measured against; give one of the two forms. */
 export interface ErrorBudget {
@@ -104,4 +105,7 @@ export interface IncidentReport {
   rootCause: string | null;
   /** suggested from what the data shows; people add and assign the rest */
   actionItems: { text: string; owner: string | null }[];
+  /** the failed release's output around each instance's first failure (masked), see report-logs.ts */
+  logs: ReportLog[];
+  logsNotCollected: string | null;
 }

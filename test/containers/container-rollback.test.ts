@@ -107,6 +107,13 @@ describe.skipIf(!available)('container driver on a real podman engine', () => {
     const report = await cli('report', rollbackId, '--format', 'md');
     expect(report.stdout).toContain('injected fault: crash after 3000ms');
     expect(report.stdout).toContain('crash-loop');
+    // the failed release's logs, read from the engine before its container was stopped
+    const json = JSON.parse((await cli('report', rollbackId, '--json')).stdout) as {
+      logs: { instance: string; release: string; lines: string[]; firstFailure: number | null }[];
+    };
+    const crashed = json.logs.find((l) => l.lines.includes('injected fault: crash after 3000ms'));
+    expect(crashed?.release).toBe('v4');
+    expect(crashed?.lines[crashed.firstFailure ?? -1]).toContain('injected fault: crash after 3000ms');
     expect(await whoAnswers(ports.front)).toBe('v1');
   }, 120_000);
 

@@ -27,6 +27,7 @@ export function buildDriver(
       retire: driver.retire,
       ...(driver.describe ? { describe: driver.describe } : {}),
       ...(driver.undo ? { undo: driver.undo } : {}),
+      ...(driver.logs ? { logs: driver.logs } : {}),
       cwd: resolve(ctx.loaded.baseDir, driver.cwd),
       env: driver.env,
       passEnv: ctx.loaded.config.controller.passEnv,

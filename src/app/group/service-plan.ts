@@ -8,6 +8,7 @@ import { serviceConfig } from '../context.js';
 import { planDatabase } from '../db/coordinated.js';
 import { hasConfigSnapshot } from '../config-files/snapshot.js';
 import { activeGroupRollbackOf } from './active.js';
+import { restorePlan } from '../policy/rollback-options.js';
 
 export interface ServicePlan {
   service: string;
@@ -73,6 +74,7 @@ export async function planServicePart(
     database: await planDatabase(ctx, from, to),
     restoreConfig: await hasConfigSnapshot(ctx, to),
     revertSource: Boolean(driver.revertsSource?.(service, environment)),
+    restore: restorePlan(ctx.loaded.config, service, environment),
   });
   return { service, from, to, steps };
 }

@@ -14,6 +14,7 @@ import type { Analyzer } from '../deploy.js';
 import { expireApprovals } from '../approvals/index.js';
 import { runPlanned } from '../undo.js';
 import { watchRelease } from './watch.js';
+import { holdStepHandler } from './hold-step.js';
 import { markUnderAnalysis } from './under-analysis.js';
 
 /**
@@ -68,6 +69,7 @@ function createMonitor(ctx: AppContext): Monitor {
       if (signal.aborted) throw new Error('watch interrupted');
       return `stable for ${Math.round(durationMs / 1000)}s with thresholds × ${tighten}`;
     },
+    hold: holdStepHandler(ctx),
   }));
 
   const watchLive = (release: Release, previous: Release | null, durationMs: number) => {

@@ -4,6 +4,7 @@ import type { RewindEvent } from '../../core/model.js';
 import { writeIncidentReport } from '../../report/index.js';
 import type { AppContext } from '../context.js';
 import { incidentReport } from './incident.js';
+import { recordFailedLogs } from './failed-logs.js';
 
 /** The events that end a rollback, whatever its outcome. */
 export const ROLLBACK_END_TYPES: readonly string[] = ['rollback.completed', 'rollback.escalated', 'rollback.failed'];
@@ -30,6 +31,9 @@ export function createReportWriter(ctx: AppContext): ReportWriter {
     const rollbackId = event.rollbackId as string;
     const base = { service: event.service, environment: event.environment, rollbackId, actor: 'rewind' };
     try {
+      // a rollback that stopped before retiring the bad release has not read its logs yet
+      const rollback = await ctx.store.getRollback(rollbackId);
+      if (rollback) await recordFailedLogs(ctx, rollback).catch(() => undefined);
       const report = await incidentReport(ctx, rollbackId);
       const path = await writeIncidentReport(ctx.loaded.stateDir, report);
       for (const check of report.recovery.checks) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { argv, decisionAction, duration, name, onTimeout, severity } from './primitives.js';
+import { rollbackOptionsSchema } from './rollback.js';
 
 /** Recovery-time targets per environment. */
 export const targetsSchema = z.strictObject({
@@ -51,6 +52,9 @@ export const policySchema = z.strictObject({
     .describe(
       'true: forward deploys of a service are refused while its rollback runs or is escalated, until it succeeds',
     ),
+  rollback: rollbackOptionsSchema
+    .optional()
+    .describe('gradual restoration and the failed release’s logs for every service (a service’s own key wins)'),
 });
 
 export const environmentSchema = z.strictObject({

@@ -3,6 +3,7 @@ import { alertMappingSchema } from './alerts.js';
 import { argv, duration, name, portRange, severity } from './primitives.js';
 import { containerDriver, frontDoorFields } from './container.js';
 import { triggerSchema } from './trigger.js';
+import { rollbackOptionsSchema } from './rollback.js';
 
 export { triggerSchema } from './trigger.js';
 
@@ -57,6 +58,9 @@ const commandDriver = z
       'print live state; exit 0 = healthy; JSON {"releases":[{"revision","version","weight","healthy"}]} is read when printed',
     ).optional(),
     undo: argv('the platform’s own undo to {revision}').optional(),
+    logs: argv(
+      'print a release’s recent output for the incident report: {service} {env} {version} {revision}; a line `==> NAME <==` starts each instance',
+    ).optional(),
     cwd: z.string().default('.').describe('working directory, relative to rewind.yaml'),
     env: z.record(z.string(), z.string()).default({}).describe('extra environment for every command'),
     timeout: duration('time limit of one command').default('60s'),
@@ -203,6 +207,9 @@ export const serviceSchema = z.strictObject({
         .describe('thresholds are multiplied by this (above) or divided (below) while watching'),
     })
     .default({ watch: '2m', tighten: 0.5 }),
+  rollback: rollbackOptionsSchema
+    .optional()
+    .describe('gradual restoration and the failed release’s logs; a key here wins over the policy’s'),
   hooks: z
     .strictObject({
       preRollback: z.array(hookSchema).default([]),

@@ -47,6 +47,19 @@ export interface PlatformRevision {
   changeCause: string | null;
 }
 
+/** What one instance of a release printed, oldest line first, as the platform keeps it (not yet masked). */
+export interface InstanceOutput {
+  /** the instance as the platform names it: a log file, a pod's container (`(previous)`: the run that crashed), a container */
+  instance: string;
+  lines: string[];
+}
+
+export interface LogsOptions {
+  /** at most this many of the newest lines per instance; default 10000 */
+  maxLines?: number;
+  signal?: AbortSignal;
+}
+
 /** revision → percent; the percents add up to 100. */
 export type Weights = Record<number, number>;
 
@@ -142,6 +155,11 @@ export interface Driver {
    * (an image reference with its digest), so every later start runs the same bytes
    */
   resolveArtifact?(release: Release): Promise<string | null>;
+  /**
+   * The output of a release's instances (a crash-looping pod: the previous container too), read
+   * for the incident report before the release is stopped; never throws for one unreadable instance
+   */
+  logs?(release: Release, options?: LogsOptions): Promise<InstanceOutput[]>;
   /** the last log lines and states of a release's instances (masked), for the incident report */
   evidence?(release: Release, lines?: number): Promise<string[]>;
   undo?(service: string, environment: string, to: Release, options?: DriverCallOptions): Promise<string>;

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import type { Release } from '../../core/model.js';
-import type { Driver, DriverCallOptions, LiveState, Weights } from '../../core/ports/driver.js';
+import type { Driver, DriverCallOptions, LiveState, LogsOptions, Weights } from '../../core/ports/driver.js';
+import { LOGS_CAPTURE, splitInstances } from './logs.js';
 import { fillPlaceholders } from '../../core/placeholders.js';
-import type { ProcessRunner } from '../../core/ports/process.js';
+import type { OutputCapture, ProcessRunner } from '../../core/ports/process.js';
 
 /** Options of the command driver: one argv per operation (config `driver.type: command`). */
 export interface CommandDriverOptions {
@@ -15,6 +16,8 @@ export interface CommandDriverOptions {
   describe?: string[];
   /** optional: the platform's own undo to {revision} */
   undo?: string[];
+  /** optional: prints the release's recent output; `==> NAME <==` lines (as `tail` prints them) start each instance */
+  logs?: string[];
   /** working directory (absolute) */
   cwd: string;
   env: Record<string, string>;
@@ -35,6 +38,7 @@ export function createCommandDriver(options: CommandDriverOptions): Driver {
     argv: string[],
     values: Record<string, string | number>,
     call: DriverCallOptions = {},
+    capture?: OutputCapture,
   ): Promise<string> => {
     const filled = argv.map((a) => fillPlaceholders(a, values));
     const env = Object.fromEntries(Object.entries(options.env).map(([k, v]) => [k, fillPlaceholders(v, values)]));
@@ -46,6 +50,7 @@ export function createCommandDriver(options: CommandDriverOptions): Driver {
       ...(call.signal ? { signal: call.signal } : {}),
       ...(call.log ? { onLine: (line: string) => call.log?.(options.redact(line)) } : {}),
       ...(call.onProcess ? { onSpawn: call.onProcess } : {}),
+      ...(capture ? { stdout: capture } : {}),
     });
     const output = options.redact(`${result.stdout}${result.stderr}`.trim());
     if (result.code !== 0) {
@@ -102,6 +107,15 @@ export function createCommandDriver(options: CommandDriverOptions): Driver {
       ? {
           undo: (_s: string, _e: string, to: Release, call?: DriverCallOptions) =>
             run(options.undo as string[], releaseValues(to, 100), call),
+        }
+      : {}),
+    ...(options.logs
+      ? {
+          logs: async (release: Release, call: LogsOptions = {}) => {
+            // the newest output matters: keep the end of what the command prints
+            const text = await run(options.logs as string[], releaseValues(release), call, LOGS_CAPTURE);
+            return splitInstances(text, `${release.service}-r${release.revision}`, call.maxLines ?? 10_000);
+          },
         }
       : {}),
   };

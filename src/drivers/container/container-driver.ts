@@ -20,7 +20,7 @@ import { LABEL, selector, type ReleaseKey } from './labels.js';
 import { createReleaseContainers, type ReleaseContainers } from './release-containers.js';
 import { containerSignalSource } from './signals.js';
 import { pruneStopped, releaseSpec, varsOf } from './release-spec.js';
-import { awaitContainersReady, describeRelease, failureEvidence } from './container-parts.js';
+import { awaitContainersReady, describeRelease, failureEvidence, releaseOutputs } from './container-parts.js';
 
 type Ref = ReleaseKey & { version: string; artifact?: string | null };
 
@@ -234,9 +234,10 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
 
     async evidence(release, lines = 20) {
       const group = groups.get(keyOf(release));
-      if (group) return failureEvidence(group, lines, redact, true);
-      return [];
+      return group ? failureEvidence(group, lines, redact, true) : [];
     },
+
+    logs: async (release, call) => releaseOutputs(groups.get(keyOf(release)), call?.maxLines ?? 10_000),
 
     engineSignals: source,
     signals: () => source,

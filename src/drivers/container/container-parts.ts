@@ -5,8 +5,8 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { UserError } from '../../core/errors.js';
-import type { LiveRelease } from '../../core/ports/driver.js';
-import { lastLogLines } from './logs.js';
+import type { InstanceOutput, LiveRelease } from '../../core/ports/driver.js';
+import { containerOutputs, lastLogLines } from './logs.js';
 import type { ReleaseContainers } from './release-containers.js';
 import { crashLooping } from './signals.js';
 
@@ -75,4 +75,11 @@ export async function awaitContainersReady(what: string, timeoutMs: number, wait
     }
     await wait.clock.sleep(250, wait.signal);
   }
+}
+
+/** What each container of a release printed, for the incident report; none when it does not run here. */
+export function releaseOutputs(group: ReleaseContainers | undefined, maxLines: number): Promise<InstanceOutput[]> {
+  const handles = group?.handles() ?? [];
+  const named = (group?.containers() ?? []).map((view, i) => ({ name: view.name, handle: handles[i]! }));
+  return containerOutputs(named, maxLines);
 }

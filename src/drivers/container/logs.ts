@@ -3,6 +3,7 @@
  * failed release. The engine multiplexes stdout and stderr of a container
  * without a TTY into frames (8-byte header: stream, 3 zero bytes, length).
  */
+import type { InstanceOutput } from '../../core/ports/driver.js';
 import type { ContainerLike } from './engine-like.js';
 
 /** The text of a multiplexed log answer; a plain one (TTY) is returned as it is. */
@@ -38,4 +39,22 @@ export async function lastLogLines(
       out.push(`${name}: ${line}`);
   }
   return out;
+}
+
+/** What each container printed (both streams, its earlier runs too), the newest `maxLines` lines; never throws. */
+export async function containerOutputs(
+  containers: { name: string; handle: ContainerLike }[],
+  maxLines: number,
+): Promise<InstanceOutput[]> {
+  return Promise.all(
+    containers.map(async ({ name, handle }) => {
+      const text = await handle
+        .logs({ stdout: true, stderr: true, tail: maxLines, follow: false })
+        .then(demuxLogs)
+        .catch((error: unknown) => `(logs unavailable: ${(error as Error).message})`);
+      const lines = text.split('\n').map((l) => l.trimEnd());
+      if (lines.at(-1) === '') lines.pop();
+      return { instance: name, lines: lines.slice(-maxLines) };
+    }),
+  );
 }

@@ -31,6 +31,16 @@ export interface KubeClient {
   listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]>;
   listPods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
   deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void>;
+  /**
+   * What a pod's container printed (`previous`: its run that terminated last), the newest
+   * `tailLines` lines; null when the kubelet has none (no previous run, still being created)
+   */
+  readPodLog(
+    namespace: string,
+    name: string,
+    container: string,
+    options: { previous?: boolean; tailLines?: number },
+  ): Promise<string | null>;
   readService(namespace: string, name: string): Promise<V1Service | null>;
   patchService(namespace: string, name: string, patch: unknown, type: PatchType): Promise<V1Service>;
   readConfigMap(namespace: string, name: string): Promise<V1ConfigMap | null>;
@@ -114,6 +124,15 @@ export async function createKubeClient(connection: KubeConnection): Promise<Kube
           }),
         ),
       );
+    },
+    async readPodLog(namespace, name, container, options) {
+      try {
+        return await withRetry(() => core.readNamespacedPodLog({ name, namespace, container, ...options }));
+      } catch (error) {
+        // 400: the kubelet has no such run ("previous terminated container … not found", "waiting to start")
+        if ([400, 404].includes((error as { code?: number }).code ?? 0)) return null;
+        throw error;
+      }
     },
     readService: (namespace, name) => withRetry(() => orNull(() => core.readNamespacedService({ name, namespace }))),
     patchService: (namespace, name, patch, type) =>

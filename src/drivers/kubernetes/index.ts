@@ -5,6 +5,7 @@ import { createKubeClient } from './client.js';
 import type { KubernetesDriverOptions, Workload } from './options.js';
 import { rollingWorkload } from './rolling.js';
 import { kubernetesSignalSource } from './signals.js';
+import { podOutputs } from './pods.js';
 import { replicaTraffic, routerTraffic, selectorTraffic } from './traffic.js';
 import { twoDeploymentWorkload } from './two-deployments.js';
 
@@ -92,6 +93,11 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): Driver
     setFlag: async (_service, environment, flag, value, call: DriverCallOptions = {}) =>
       (await workload(environment)).setEnv(flag, value, call),
     history: async (_service, environment) => (await workload(environment)).history(),
+    async logs(release, call = {}) {
+      const found = await (await workload(release.environment)).podsOf(release.revision, release.version);
+      const namespace = options.namespace.replaceAll('{env}', release.environment);
+      return podOutputs(await connect(), namespace, found?.pods ?? [], call.maxLines ?? 10_000);
+    },
     signals: () => signals,
   };
 }

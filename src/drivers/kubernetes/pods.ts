@@ -1,4 +1,6 @@
 import type { V1LabelSelector, V1Pod } from '@kubernetes/client-node';
+import type { InstanceOutput } from '../../core/ports/driver.js';
+import type { KubeClient } from './client.js';
 
 /** What the pods of one revision say about it: the cluster's own signals. */
 export interface PodSummary {
@@ -36,4 +38,44 @@ export function selectorString(selector: V1LabelSelector | undefined): string {
   return Object.entries(selector?.matchLabels ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
+}
+
+const linesOf = (text: string | null): string[] | null => {
+  if (text === null) return null;
+  const lines = text.split('\n').map((l) => l.trimEnd());
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+};
+
+/**
+ * What the pods of a release printed, per container; a container that restarted also
+ * gives its run that terminated last as `<pod>/<container> (previous)` (runbook:
+ * `kubectl logs --previous`), where a crash loop leaves the lines that explain it.
+ */
+export async function podOutputs(
+  client: KubeClient,
+  namespace: string,
+  pods: V1Pod[],
+  maxLines: number,
+): Promise<InstanceOutput[]> {
+  const out: InstanceOutput[] = [];
+  for (const pod of pods) {
+    const name = pod.metadata?.name ?? '';
+    for (const container of pod.spec?.containers ?? []) {
+      const status = pod.status?.containerStatuses?.find((s) => s.name === container.name);
+      const read = async (previous: boolean) =>
+        linesOf(
+          await client
+            .readPodLog(namespace, name, container.name, { previous, tailLines: maxLines })
+            .catch((error: unknown) => `(logs unavailable: ${(error as Error).message})`),
+        );
+      if ((status?.restartCount ?? 0) > 0) {
+        const previous = await read(true);
+        if (previous) out.push({ instance: `${name}/${container.name} (previous)`, lines: previous });
+      }
+      const current = await read(false);
+      if (current) out.push({ instance: `${name}/${container.name}`, lines: current });
+    }
+  }
+  return out;
 }

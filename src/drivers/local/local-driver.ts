@@ -18,6 +18,7 @@ import { restartGroup } from './rolling-restart.js';
 import { configFileMethods } from './config-files.js';
 import { awaitGroupReady, createSerializer, label, liveRelease, weightEntries } from './driver-parts.js';
 import { listRunRecords, readRunRecord, removeRunRecord, runFilePath, type RunRecord } from './run-file.js';
+import { instanceLogs } from './instance-logs.js';
 
 export type { LocalDriver, ReleaseSnapshot } from './local-driver-types.js';
 
@@ -209,6 +210,10 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
         const wanted = probeRules(serviceOptions(options, release.service, release.environment));
         return restartGroup(group, target, label(release), clock, { ...call, rules: wanted });
       });
+    },
+
+    async logs(release, call) {
+      return instanceLogs(options.stateDir, release, call);
     },
 
     awaitReady(release, timeoutMs, signal) {

@@ -7,7 +7,8 @@ import type { ResourceType } from './resources.js';
 import { apiVersionOf, findType } from './resources.js';
 import { scaleOf, setScale } from './scale.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
-import type { Json, KubeObject } from './types.js';
+import type { Json, KubeObject, Pod } from './types.js';
+import { sendPodLog } from './pod-logs.js';
 import { streamWatch } from './watch-stream.js';
 import { toTable, wantsTable } from './table.js';
 
@@ -111,6 +112,10 @@ export async function route(
   const { type, version, namespace, name, sub } = target;
   const out = (obj: KubeObject): KubeObject => ({ ...obj, apiVersion: apiVersionOf(type, version), kind: type.kind });
   const dryRun = q.get('dryRun') === 'All';
+  if (sub === 'log' && type.kind === 'Pod' && name) {
+    if (method !== 'GET') throw methodNotAllowed();
+    return sendPodLog(res, api.get(type, namespace, name) as Pod, q);
+  }
   if (sub && sub !== 'status' && !(sub === 'scale' && type.subresources?.includes('scale'))) {
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }

@@ -6,6 +6,7 @@ import { get } from '../api.js';
 import { badge, fill, h, link, table } from '../dom.js';
 import { duration, time } from '../format.js';
 import { refreshOn } from '../live.js';
+import { failedLogs } from './failed-logs.js';
 
 const stepDuration = (s: Step, now: number) =>
   s.startedAt ? duration((s.finishedAt ?? now) - s.startedAt) + (s.finishedAt ? '' : ' so far') : '—';
@@ -130,6 +131,7 @@ export const rollbackPage: Page = (main, _session, [id = '']) => {
             { class: 'notifications' },
           )
         : h('p', { class: 'muted' }, 'No notification channel matched these events.'),
+      failedLogs(report),
       h('h2', {}, 'Timeline'),
       table(
         ['time', 'event', 'by', 'message'],
