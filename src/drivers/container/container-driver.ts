@@ -9,10 +9,12 @@
  */
 import { systemClock } from '../../core/clock.js';
 import { UserError } from '../../core/errors.js';
-import type { Release } from '../../core/model.js';
-import type { Driver, LiveState, Weights } from '../../core/ports/driver.js';
+import { ADOPTED_BY, type Release } from '../../core/model.js';
+import type { AdoptedRelease, Driver, DriverCallOptions } from '../../core/ports/driver.js';
 import type { SignalSource } from '../../core/ports/signal-source.js';
-import { createSerializer, weightEntries } from '../local/driver-parts.js';
+import { createSerializer } from '../local/driver-parts.js';
+import { describeBehindSwitch, shiftBehindSwitch, type SwitchedReleases } from '../behind-switch.js';
+import { adoptable, adoptedImage } from './adopt.js';
 import { fillTemplate } from '../local/options.js';
 import type { ContainerDriverOptions, ContainerServiceOptions } from './options.js';
 import { ensureImage, isDigestReference, resolveImage } from './image.js';
@@ -22,7 +24,7 @@ import { containerSignalSource } from './signals.js';
 import { pruneStopped, releaseSpec, varsOf } from './release-spec.js';
 import { awaitContainersReady, describeRelease, failureEvidence } from './container-parts.js';
 
-type Ref = ReleaseKey & { version: string; artifact?: string | null };
+type Ref = ReleaseKey & { version: string; artifact?: string | null; deployedBy?: string };
 
 export interface ContainerDriver extends Driver {
   awaitReady(release: Ref, timeoutMs: number, signal?: AbortSignal): Promise<void>;
@@ -30,6 +32,7 @@ export interface ContainerDriver extends Driver {
   evidence(release: Ref, lines?: number): Promise<string[]>;
   /** restarts, crash loops, OOM kills, probes and the stats API's CPU and memory of each release */
   readonly engineSignals: SignalSource;
+  adopt(service: string, environment: string, revision: number, options?: DriverCallOptions): Promise<AdoptedRelease>;
   close(): Promise<void>;
 }
 
@@ -70,27 +73,56 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
     const service = serviceOf(release.service, release.environment);
     const found = await labelled(release);
     if (adoptOnly && !found.some((c) => c.State === 'running')) return `${label(release)} has no running containers`;
+    // a release taken over from Compose: its own containers again (a stopped one is started), found by their labels
+    const outside =
+      release.deployedBy === ADOPTED_BY && found.length === 0 ? await adoptable(engine, service.adoptLabels ?? {}) : [];
+    if (outside.length > 0) {
+      const group = track(release, service, release.artifact ?? '', {}, outside.length);
+      return report(release, group, () => group.adopt(outside), log, false);
+    }
     const image = adoptOnly ? (found[0]?.Labels?.[LABEL.image] ?? '') : await digestOf(release, service);
     if (!adoptOnly) await ensureImage(engine, image, service.pull ?? 'ifNotPresent');
     const env = { ...service.env, ...(await options.releaseEnv?.(release)) };
-    const group = createReleaseContainers(releaseSpec(options.project, release, service, image, env), {
-      engine,
-      clock,
-      createProbe: options.createProbe,
-      pollMs: options.pollMs ?? 1000,
-    });
-    groups.set(key, group);
+    const group = track(release, service, image, env, service.instances ?? 1);
+    return report(release, group, () => group.start(found, attempt), log, true);
+  }
+
+  /** A release's containers, watched from now on. */
+  function track(
+    release: Ref,
+    service: ContainerServiceOptions,
+    image: string,
+    env: Record<string, string>,
+    desired: number,
+  ) {
+    const group = createReleaseContainers(
+      { ...releaseSpec(options.project, release, service, image, env), desired },
+      { engine, clock, createProbe: options.createProbe, pollMs: options.pollMs ?? 1000 },
+    );
+    groups.set(keyOf(release), group);
+    return group;
+  }
+
+  async function report(
+    release: Ref,
+    group: ReleaseContainers,
+    start: () => Promise<{ created: number; restarted: number; adopted: number; removed: number }>,
+    log: ((line: string) => void) | undefined,
+    made: boolean,
+  ): Promise<string> {
     try {
-      const counts = await group.start(found, attempt);
-      const message = `${label(release)} ${image}: ${counts.created} created, ${counts.restarted} started again, ${counts.adopted} adopted${counts.removed ? `, ${counts.removed} duplicates removed` : ''}; ports ${group
+      const counts = await start();
+      const message = `${label(release)} ${group.spec.image}: ${counts.created} created, ${counts.restarted} started again, ${counts.adopted} adopted${counts.removed ? `, ${counts.removed} duplicates removed` : ''}; ports ${group
         .upstreams()
         .map((u) => u.port)
         .join(', ')}`;
       log?.(redact(message));
       return message;
     } catch (error) {
-      groups.delete(key);
-      await group.stop(true);
+      groups.delete(keyOf(release));
+      // only what Rewind made is stopped: adopted containers are left as they are
+      if (made) await group.stop(true);
+      else group.detach();
       throw error;
     }
   }
@@ -125,6 +157,19 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
     return group ? { views: group.containers(), handles: group.handles() } : undefined;
   });
 
+  const switched: SwitchedReleases<ReleaseContainers> = {
+    switchFor: options.switchFor,
+    async running(service, environment) {
+      serviceOf(service, environment);
+      await recover(service, environment);
+      return groupsOf(service, environment);
+    },
+    revisionOf: (g) => g.spec.release.revision,
+    upstreamsOf: (g) => g.upstreams(),
+    view: describeRelease,
+    notRunningCode: 'CONTAINER_NOT_RUNNING',
+  };
+
   return {
     type: 'container',
     capabilities: {
@@ -150,39 +195,23 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
       return serial(keyOf(release), () => startRelease(release, call.log, false));
     },
 
-    async describe(service, environment): Promise<LiveState> {
-      serviceOf(service, environment);
-      await recover(service, environment);
-      const weights = (await options.switchFor(service, environment)).weights();
-      return {
-        service,
-        environment,
-        releases: groupsOf(service, environment).map((g) => describeRelease(g, weights[g.spec.release.revision] ?? 0)),
-        observed: true,
-      };
-    },
+    describe: (service, environment) => describeBehindSwitch(switched, service, environment),
 
-    async shiftTraffic(service, environment, weights: Weights, _releases, call = {}) {
-      const entries = weightEntries(weights);
-      await recover(service, environment);
-      const target = await options.switchFor(service, environment);
-      for (const [revision, weight] of entries) {
-        const group = groups.get(keyOf({ service, environment, revision }));
-        if (group) target.setUpstreams(revision, group.upstreams());
-        else if (weight > 0)
-          throw new UserError(
-            'CONTAINER_NOT_RUNNING',
-            `${service} r${revision} is not running; start it before sending it traffic`,
-            {
-              status: 409,
-            },
-          );
-      }
-      target.setWeights(Object.fromEntries(entries));
-      await target.settled?.();
-      const message = `${service}: traffic ${entries.map(([r, w]) => `r${r}=${w}%`).join(' ')}`;
-      call.log?.(message);
-      return message;
+    shiftTraffic: (service, environment, weights, _releases, call = {}) =>
+      shiftBehindSwitch(switched, service, environment, weights, call),
+
+    adopt(service, environment, revision, call = {}) {
+      return serial(keyOf({ service, environment, revision }), async () => {
+        const options = serviceOf(service, environment);
+        const labels = options.adoptLabels ?? {};
+        const running = (await adoptable(engine, labels)).filter((c) => c.State === 'running');
+        const { artifact, version } = await adoptedImage(engine, service, labels, running);
+        const ref = { service, environment, revision, version, artifact };
+        if (groups.has(keyOf(ref))) throw new UserError('ALREADY_RUNNING', `${label(ref)} is already running`);
+        const group = track(ref, options, artifact, {}, running.length);
+        const message = await report(ref, group, () => group.adopt(running), call.log, false);
+        return { artifact, version, instances: running.length, message };
+      });
     },
 
     retire(release, call = {}) {
@@ -198,8 +227,9 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
         let stopped = 0;
         if (group) stopped = await group.stop(true);
         else {
-          // containers of a crashed attempt, found by label
-          for (const c of (await labelled(release)).filter((c) => c.State === 'running')) {
+          // containers of a crashed attempt, found by label (or, adopted, by the adoption labels)
+          const outside = release.deployedBy === ADOPTED_BY ? await adoptable(engine, service.adoptLabels ?? {}) : [];
+          for (const c of [...(await labelled(release)), ...outside].filter((c) => c.State === 'running')) {
             await engine
               .getContainer(c.Id)
               .stop({ t: Math.ceil(stopMsOf(service) / 1000) })

@@ -40,6 +40,11 @@ export interface ContainerServiceOptions {
   keepStopped?: number;
   /** config files (absolute host paths by release) mounted read-only at the same path inside; default none */
   mounts?: { host: string; container: string }[];
+  /**
+   * labels selecting the containers `rewind adopt` takes over (all must match); default
+   * none here — the composition root fills `com.docker.compose.service=<name>`
+   */
+  adoptLabels?: Record<string, string>;
   health?: LocalHealthOptions;
   /** the front door (host:port), informational here */
   listen?: string;

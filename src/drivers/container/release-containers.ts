@@ -9,7 +9,13 @@
 import type { Clock } from '../../core/clock.js';
 import type { InstanceProbeLike, InstanceProbeOptionsLike } from '../local/options.js';
 import type { Upstream } from '../../proxy/types.js';
-import { statusOf, type ContainerLike, type ContainerSummaryLike, type DockerLike } from './engine-like.js';
+import {
+  statusOf,
+  type ContainerInspectLike,
+  type ContainerLike,
+  type ContainerSummaryLike,
+  type DockerLike,
+} from './engine-like.js';
 import { LABEL, containerName, releaseLabels, type ReleaseKey } from './labels.js';
 import { containerSpec, type ContainerSpecInput } from './container-spec.js';
 
@@ -27,7 +33,9 @@ export interface ContainerView {
   index: number;
   id: string;
   name: string;
-  /** the host port on 127.0.0.1, 0 until the engine has published it */
+  /** where the front door reaches it: 127.0.0.1 and the published port, or its address on the engine's network */
+  host: string;
+  /** 0 until the engine has published it */
   port: number;
   /** engine state: running, exited, restarting, created… */
   state: string;
@@ -48,6 +56,22 @@ interface Member {
 }
 
 const PORT_KEY = (port: number) => `${port}/tcp`;
+const ANY = new Set(['', '0.0.0.0', '::']);
+
+/**
+ * Where a container's port is reached from this host: its published port (on
+ * 127.0.0.1 when published on every address), else — a container Compose started
+ * without publishing it — its address on the engine's network and the port itself.
+ */
+function reachAt(info: ContainerInspectLike, containerPort: number): { host: string; port: number } {
+  const binding = info.NetworkSettings.Ports?.[PORT_KEY(containerPort)]?.find((b) => Number(b.HostPort) > 0);
+  if (binding)
+    return { host: ANY.has(binding.HostIp ?? '') ? '127.0.0.1' : binding.HostIp!, port: Number(binding.HostPort) };
+  const address =
+    info.NetworkSettings.IPAddress ||
+    Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+  return address ? { host: address, port: containerPort } : { host: '127.0.0.1', port: 0 };
+}
 
 export function createReleaseContainers(
   spec: ReleaseContainersSpec,
@@ -65,14 +89,14 @@ export function createReleaseContainers(
   async function refresh(member: Member): Promise<void> {
     try {
       const info = await member.container.inspect();
-      const binding = info.NetworkSettings.Ports?.[PORT_KEY(spec.port)]?.[0];
-      const port = Number(binding?.HostPort ?? 0);
-      if (port && port !== member.view.port) {
+      const { host, port } = reachAt(info, spec.port);
+      if (port && (port !== member.view.port || host !== member.view.host)) {
         member.probe?.stop();
-        member.probe = deps.createProbe({ ...spec.probe, host: '127.0.0.1', port, clock: deps.clock });
+        member.probe = deps.createProbe({ ...spec.probe, host, port, clock: deps.clock });
       }
       member.view = {
         ...member.view,
+        host,
         port,
         state: info.State.Status,
         exitCode: info.State.ExitCode,
@@ -112,6 +136,7 @@ export function createReleaseContainers(
         index,
         id: container.id,
         name,
+        host: '127.0.0.1',
         port: 0,
         state: 'created',
         exitCode: 0,
@@ -174,6 +199,27 @@ export function createReleaseContainers(
       polling.unref?.();
       return counts;
     },
+    /**
+     * Takes over containers started outside Rewind (selected by the caller) as they
+     * are: running ones are only watched, stopped ones started; nothing is created or removed.
+     */
+    async adopt(found: ContainerSummaryLike[]) {
+      const counts = { created: 0, adopted: 0, restarted: 0, removed: 0 };
+      for (const [index, summary] of found.entries()) {
+        const container = deps.engine.getContainer(summary.Id);
+        if (summary.State !== 'running') {
+          await container.start().catch((error: unknown) => {
+            if (statusOf(error) !== 304) throw error;
+          });
+          counts.restarted += 1;
+        } else counts.adopted += 1;
+        track(index, container, (summary.Names[0] ?? summary.Id).replace(/^\//, ''));
+      }
+      await pollAll();
+      polling ??= setInterval(() => void pollAll(), deps.pollMs);
+      polling.unref?.();
+      return counts;
+    },
     /** stops the containers; `keep` leaves them stopped for a cold rollback, otherwise they are removed */
     async stop(keep: boolean): Promise<number> {
       this.detach();
@@ -196,7 +242,7 @@ export function createReleaseContainers(
     },
     refresh: pollAll,
     upstreams: (): Upstream[] =>
-      members.filter((m) => m.view.port > 0).map((m) => ({ host: '127.0.0.1', port: m.view.port })),
+      members.filter((m) => m.view.port > 0).map((m) => ({ host: m.view.host, port: m.view.port })),
     containers: (): ContainerView[] => members.map((m) => m.view),
     handles: (): ContainerLike[] => members.map((m) => m.container),
   };
