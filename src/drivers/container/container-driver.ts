@@ -10,35 +10,26 @@
 import { systemClock } from '../../core/clock.js';
 import { UserError } from '../../core/errors.js';
 import { ADOPTED_BY, type Release } from '../../core/model.js';
-import type { AdoptedRelease, Driver, DriverCallOptions } from '../../core/ports/driver.js';
-import type { SignalSource } from '../../core/ports/signal-source.js';
 import { createSerializer } from '../local/driver-parts.js';
 import { describeBehindSwitch, shiftBehindSwitch, type SwitchedReleases } from '../behind-switch.js';
 import { adoptable, adoptedImage } from './adopt.js';
 import { fillTemplate } from '../local/options.js';
-import type { ContainerDriverOptions, ContainerServiceOptions } from './options.js';
+import type { ContainerDriver, ContainerDriverOptions, ContainerServiceOptions, Ref } from './options.js';
 import { ensureImage, isDigestReference, resolveImage } from './image.js';
 import { LABEL, selector, type ReleaseKey } from './labels.js';
-import { createReleaseContainers, type ReleaseContainers } from './release-containers.js';
+import { createReleaseContainers, type ReleaseContainers, type StartCounts } from './release-containers.js';
 import { containerSignalSource } from './signals.js';
 import { pruneStopped, releaseSpec, varsOf } from './release-spec.js';
-import { awaitContainersReady, describeRelease, failureEvidence } from './container-parts.js';
-
-type Ref = ReleaseKey & { version: string; artifact?: string | null; deployedBy?: string };
-
-export interface ContainerDriver extends Driver {
-  awaitReady(release: Ref, timeoutMs: number, signal?: AbortSignal): Promise<void>;
-  /** the last log lines of a release's containers (masked), for the incident report */
-  evidence(release: Ref, lines?: number): Promise<string[]>;
-  /** restarts, crash loops, OOM kills, probes and the stats API's CPU and memory of each release */
-  readonly engineSignals: SignalSource;
-  adopt(service: string, environment: string, revision: number, options?: DriverCallOptions): Promise<AdoptedRelease>;
-  close(): Promise<void>;
-}
+import {
+  awaitContainersReady,
+  describeRelease,
+  failureEvidence,
+  startMessage,
+  stopRunning,
+} from './container-parts.js';
 
 const keyOf = (r: ReleaseKey): string => `${r.service}\u0000${r.environment}\u0000${r.revision}`;
 const label = (r: Ref): string => `${r.service} ${r.version} (r${r.revision})`;
-const DEFAULT_KEEP_STOPPED = 3;
 
 export function createContainerDriver(options: ContainerDriverOptions): ContainerDriver {
   const clock = options.clock ?? systemClock;
@@ -77,50 +68,35 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
     const outside =
       release.deployedBy === ADOPTED_BY && found.length === 0 ? await adoptable(engine, service.adoptLabels ?? {}) : [];
     if (outside.length > 0) {
-      const group = track(release, service, release.artifact ?? '', {}, outside.length);
-      return report(release, group, () => group.adopt(outside), log, false);
+      const spec = { service, image: release.artifact ?? '', desired: outside.length };
+      return run(release, spec, (group) => group.adopt(outside), false, log);
     }
     const image = adoptOnly ? (found[0]?.Labels?.[LABEL.image] ?? '') : await digestOf(release, service);
     if (!adoptOnly) await ensureImage(engine, image, service.pull ?? 'ifNotPresent');
     const env = { ...service.env, ...(await options.releaseEnv?.(release)) };
-    const group = track(release, service, image, env, service.instances ?? 1);
-    return report(release, group, () => group.start(found, attempt), log, true);
+    const spec = { service, image, env, desired: service.instances ?? 1 };
+    return run(release, spec, (group) => group.start(found, attempt), true, log);
   }
 
-  /** A release's containers, watched from now on. */
-  function track(
+  /** Watches a release's containers from now on; a failed start stops only what Rewind made. */
+  async function run(
     release: Ref,
-    service: ContainerServiceOptions,
-    image: string,
-    env: Record<string, string>,
-    desired: number,
-  ) {
+    spec: { service: ContainerServiceOptions; image: string; env?: Record<string, string>; desired: number },
+    begin: (group: ReleaseContainers) => Promise<StartCounts>,
+    made: boolean,
+    log?: (line: string) => void,
+  ): Promise<string> {
     const group = createReleaseContainers(
-      { ...releaseSpec(options.project, release, service, image, env), desired },
+      { ...releaseSpec(options.project, release, spec.service, spec.image, spec.env ?? {}), desired: spec.desired },
       { engine, clock, createProbe: options.createProbe, pollMs: options.pollMs ?? 1000 },
     );
     groups.set(keyOf(release), group);
-    return group;
-  }
-
-  async function report(
-    release: Ref,
-    group: ReleaseContainers,
-    start: () => Promise<{ created: number; restarted: number; adopted: number; removed: number }>,
-    log: ((line: string) => void) | undefined,
-    made: boolean,
-  ): Promise<string> {
     try {
-      const counts = await start();
-      const message = `${label(release)} ${group.spec.image}: ${counts.created} created, ${counts.restarted} started again, ${counts.adopted} adopted${counts.removed ? `, ${counts.removed} duplicates removed` : ''}; ports ${group
-        .upstreams()
-        .map((u) => u.port)
-        .join(', ')}`;
+      const message = startMessage(label(release), spec.image, await begin(group), group.upstreams());
       log?.(redact(message));
       return message;
     } catch (error) {
       groups.delete(keyOf(release));
-      // only what Rewind made is stopped: adopted containers are left as they are
       if (made) await group.stop(true);
       else group.detach();
       throw error;
@@ -208,8 +184,8 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
         const { artifact, version } = await adoptedImage(engine, service, labels, running);
         const ref = { service, environment, revision, version, artifact };
         if (groups.has(keyOf(ref))) throw new UserError('ALREADY_RUNNING', `${label(ref)} is already running`);
-        const group = track(ref, options, artifact, {}, running.length);
-        const message = await report(ref, group, () => group.adopt(running), call.log, false);
+        const spec = { service: options, image: artifact, desired: running.length };
+        const message = await run(ref, spec, (group) => group.adopt(running), false, call.log);
         return { artifact, version, instances: running.length, message };
       });
     },
@@ -224,18 +200,12 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
         const drained = call.force ? true : await target.drain(release.revision, stopMsOf(service));
         const group = groups.get(keyOf(release));
         const evidence = group ? await failureEvidence(group, 5, redact) : [];
-        let stopped = 0;
+        let stopped: number;
         if (group) stopped = await group.stop(true);
         else {
           // containers of a crashed attempt, found by label (or, adopted, by the adoption labels)
           const outside = release.deployedBy === ADOPTED_BY ? await adoptable(engine, service.adoptLabels ?? {}) : [];
-          for (const c of [...(await labelled(release)), ...outside].filter((c) => c.State === 'running')) {
-            await engine
-              .getContainer(c.Id)
-              .stop({ t: Math.ceil(stopMsOf(service) / 1000) })
-              .catch(() => undefined);
-            stopped += 1;
-          }
+          stopped = await stopRunning(engine, [...(await labelled(release)), ...outside], stopMsOf(service));
         }
         groups.delete(keyOf(release));
         target.removeRelease(release.revision);
@@ -244,7 +214,7 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
           (c) => engine.getContainer(c).remove({ force: true }),
           await labelled({ service: release.service, environment: release.environment }),
           (revision) => groups.has(keyOf({ ...release, revision })),
-          service.keepStopped ?? DEFAULT_KEEP_STOPPED,
+          service.keepStopped ?? 3,
         );
         const message = `${label(release)} retired: ${stopped} containers stopped and kept${drained ? '' : ' (drain timed out)'}${removed ? `; ${removed} old containers removed` : ''}`;
         call.log?.(message);

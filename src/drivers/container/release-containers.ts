@@ -9,15 +9,9 @@
 import type { Clock } from '../../core/clock.js';
 import type { InstanceProbeLike, InstanceProbeOptionsLike } from '../local/options.js';
 import type { Upstream } from '../../proxy/types.js';
-import {
-  statusOf,
-  type ContainerInspectLike,
-  type ContainerLike,
-  type ContainerSummaryLike,
-  type DockerLike,
-} from './engine-like.js';
+import { statusOf, type ContainerLike, type ContainerSummaryLike, type DockerLike } from './engine-like.js';
 import { LABEL, containerName, releaseLabels, type ReleaseKey } from './labels.js';
-import { containerSpec, type ContainerSpecInput } from './container-spec.js';
+import { containerSpec, reachAt, type ContainerSpecInput } from './container-spec.js';
 
 export interface ReleaseContainersSpec extends ContainerSpecInput {
   project: string;
@@ -48,29 +42,19 @@ export interface ContainerView {
   lastError: string | null;
 }
 
+/** What a start found and did. */
+export interface StartCounts {
+  created: number;
+  adopted: number;
+  restarted: number;
+  removed: number;
+}
+
 interface Member {
   index: number;
   container: ContainerLike;
   view: ContainerView;
   probe: InstanceProbeLike | null;
-}
-
-const PORT_KEY = (port: number) => `${port}/tcp`;
-const ANY = new Set(['', '0.0.0.0', '::']);
-
-/**
- * Where a container's port is reached from this host: its published port (on
- * 127.0.0.1 when published on every address), else — a container Compose started
- * without publishing it — its address on the engine's network and the port itself.
- */
-function reachAt(info: ContainerInspectLike, containerPort: number): { host: string; port: number } {
-  const binding = info.NetworkSettings.Ports?.[PORT_KEY(containerPort)]?.find((b) => Number(b.HostPort) > 0);
-  if (binding)
-    return { host: ANY.has(binding.HostIp ?? '') ? '127.0.0.1' : binding.HostIp!, port: Number(binding.HostPort) };
-  const address =
-    info.NetworkSettings.IPAddress ||
-    Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
-  return address ? { host: address, port: containerPort } : { host: '127.0.0.1', port: 0 };
 }
 
 export function createReleaseContainers(
@@ -99,7 +83,8 @@ export function createReleaseContainers(
         host,
         port,
         state: info.State.Status,
-        exitCode: info.State.ExitCode,
+        // the last failure's code stays readable after the engine restarted the container
+        exitCode: info.State.ExitCode !== 0 ? info.State.ExitCode : member.view.exitCode,
         restarts: info.RestartCount,
         oomKilled: member.view.oomKilled || info.State.OOMKilled,
       };
@@ -158,7 +143,7 @@ export function createReleaseContainers(
      * Adopts running containers of this release (by label), starts its stopped ones
      * (a cold rollback: no pull), creates what is missing and removes duplicates.
      */
-    async start(existing: ContainerSummaryLike[], attempt: string) {
+    async start(existing: ContainerSummaryLike[], attempt: string): Promise<StartCounts> {
       const counts = { created: 0, adopted: 0, restarted: 0, removed: 0 };
       const byIndex = new Map<number, ContainerSummaryLike>();
       // running ones first, so a duplicate left by a crashed attempt is the one removed
@@ -203,7 +188,7 @@ export function createReleaseContainers(
      * Takes over containers started outside Rewind (selected by the caller) as they
      * are: running ones are only watched, stopped ones started; nothing is created or removed.
      */
-    async adopt(found: ContainerSummaryLike[]) {
+    async adopt(found: ContainerSummaryLike[]): Promise<StartCounts> {
       const counts = { created: 0, adopted: 0, restarted: 0, removed: 0 };
       for (const [index, summary] of found.entries()) {
         const container = deps.engine.getContainer(summary.Id);
