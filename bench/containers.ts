@@ -100,7 +100,7 @@ export async function containersBench(): Promise<BenchFigure[]> {
     await podman.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const note = `podman 4.3 + runc, one container per release, ${ROUNDS} rounds, medians`;
+  const note = `podman 4.3 + runc, one container per release, ${ROUNDS} rounds, medians; deploy → serving per round ${deployMs.join(', ')} ms, restored ${restoredMs.join(', ')} ms`;
   return [
     {
       bench: 'containers',
