@@ -35,6 +35,7 @@ for (const adapter of ADAPTERS) {
     except: [
       ['drivers/local/', 'proxy/'],
       ['drivers/container/', 'proxy/types'],
+      ['drivers/behind-switch', 'proxy/types'],
       ['database/', 'process/'],
     ],
     why: 'adapters implement the ports and never import each other or the layers above them',

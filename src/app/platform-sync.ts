@@ -6,12 +6,11 @@
  * live one. It is never fought: the runbook's rule is that a human at the console
  * knows something Rewind does not.
  */
-import type { Release } from '../core/model.js';
+import { ADOPTED_BY, type Release } from '../core/model.js';
 import type { PlatformRevision } from '../core/ports/driver.js';
 import { currentRelease } from '../core/targets.js';
 import type { AppContext } from './context.js';
 
-export const ADOPTED_BY = 'adopted';
 export const EXTERNAL_BY = 'external';
 
 /** Whether the platform's current revision is the release Rewind thinks is current. */

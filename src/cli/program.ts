@@ -17,6 +17,7 @@ import { register as registerStore } from './commands/store.js';
 import { register as registerFlag } from './commands/flag.js';
 import { register as registerConfigDiff } from './commands/config-diff.js';
 import { register as registerServiceOps } from './commands/service-ops.js';
+import { register as registerAdopt } from './commands/adopt.js';
 import { register as registerCompletion } from './commands/completion.js';
 import { register as registerReload } from './commands/reload.js';
 import { register as registerFailover } from './commands/failover.js';
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   registerFlag(program);
   registerConfigDiff(program);
   registerServiceOps(program);
+  registerAdopt(program);
   registerReload(program);
   registerFailover(program);
   registerGate(program);

@@ -8,6 +8,7 @@ import type { ConfigIssue } from './issues.js';
 import { formatIssue } from './issues.js';
 import { knownKeysAt } from './json-schema.js';
 import { RULES } from './rules.js';
+import { applyComposeFiles } from './compose-file.js';
 import { configSchema } from './schema/index.js';
 import type { RewindConfig } from './schema/index.js';
 import { firstAlias, interpolate, parseYaml } from './yaml-source.js';
@@ -35,6 +36,8 @@ export function checkConfig(
   file: string,
   text: string,
   env: NodeJS.ProcessEnv = process.env,
+  /** the directory of rewind.yaml: with it, Compose files named by container services are read */
+  baseDir?: string,
 ): { config: RewindConfig | null; issues: ConfigIssue[]; interpolated: string[] } {
   const { source, syntaxErrors } = parseYaml(file, text);
   const [first] = syntaxErrors;
@@ -107,6 +110,11 @@ export function checkConfig(
     }
   }
   for (const problem of shortSecrets(raw)) issues.push(issueAt(source, problem.path, problem.message));
+  if (parsed.success) {
+    const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : null);
+    const at = (path: (string | number)[], message: string) => issueAt(source, path, message);
+    issues.push(...applyComposeFiles(parsed.data.services, raw, { file, baseDir, env, read, issueAt: at }));
+  }
   // an error message quoting a value that came from the environment shows it masked
   const mask = createRedactor(source.interpolated);
   const shown = sortIssues(issues.map((i) => ({ ...i, message: mask(i.message) })));
@@ -132,7 +140,7 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE, env: NodeJS.Proce
       status: 400,
     });
   }
-  const { config, issues, interpolated } = checkConfig(file, readFileSync(path, 'utf8'), env);
+  const { config, issues, interpolated } = checkConfig(file, readFileSync(path, 'utf8'), env, dirname(path));
   const errors = issues.filter((i) => i.severity === 'error');
   if (!config || errors.length > 0) {
     throw new UserError(

@@ -12,7 +12,8 @@ export const EVENT_TYPES: Readonly<Record<string, string>> = {
   'deploy.promoted': 'the release passed its analysis and is the live release',
   'deploy.failed':
     'the deploy stopped before promotion (not ready in time, a start or traffic error); traffic stays on the previous release',
-  'release.adopted': "a service's history was read from its platform (Kubernetes, Helm) the first time Rewind saw it",
+  'release.adopted':
+    "a service's history was read from its platform (Kubernetes, Helm) the first time Rewind saw it, or running containers were taken over as its live release (rewind adopt)",
   'release.external':
     'the platform was changed outside Rewind (a person rolled out or switched back); Rewind recorded it',
   'release.retire-failed': 'a release could not be drained and stopped after it lost its traffic',

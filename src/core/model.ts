@@ -41,6 +41,13 @@ export interface Release {
 }
 
 /**
+ * `deployedBy` of a release Rewind took over rather than made: the platform's own
+ * history read the first time (Kubernetes, Helm), or containers running before
+ * Rewind (`rewind adopt`), which a later start finds again by their labels.
+ */
+export const ADOPTED_BY = 'adopted';
+
+/**
  * One configuration file of a release as it was deployed (`driver.configFiles`),
  * kept verbatim in the store: secrets are masked only when shown.
  */

@@ -11,7 +11,7 @@ const opBody = {
 } as const;
 
 /**
- * `rewind restart|stop|start <service>` and `rewind flag …` over HTTP. Every
+ * `rewind restart|stop|start|adopt <service>` and `rewind flag …` over HTTP. Every
  * route authenticates first; answers have the CLI's `--json` shapes.
  */
 export function opsRoutes(api: OpsApi, authenticate: Authenticate = identityOf): (app: FastifyInstance) => void {
@@ -28,6 +28,19 @@ export function opsRoutes(api: OpsApi, authenticate: Authenticate = identityOf):
           }),
       );
     }
+    app.post<{ Params: { service: string }; Body: { environment?: string; version?: string; reason?: string } }>(
+      '/v1/services/:service/adopt',
+      {
+        schema: {
+          body: {
+            ...opBody,
+            properties: { ...opBody.properties, version: { type: 'string', minLength: 1, maxLength: 128 } },
+          },
+        },
+      },
+      async (request) =>
+        api.adopt({ service: request.params.service, ...(request.body ?? {}), actor: await authenticate(request) }),
+    );
     app.post<{
       Params: { service: string; flag: string };
       Body: { environment?: string; on: boolean; reason?: string };

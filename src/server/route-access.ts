@@ -75,6 +75,7 @@ const TABLE: Record<string, Guard> = {
   'POST /v1/services/:service/restart': { action: 'operate', target: on.service('body') },
   'POST /v1/services/:service/stop': { action: 'operate', target: on.service('body') },
   'POST /v1/services/:service/start': { action: 'operate', target: on.service('body') },
+  'POST /v1/services/:service/adopt': { action: 'operate', target: on.service('body') },
   'POST /v1/services/:service/flags/:flag': { action: 'operate', target: on.service('body') },
   'GET /v1/services/:service/flags': { action: 'read', target: on.service('query') },
   'GET /v1/services/:service/config-diff': { action: 'read', target: on.service('query') },

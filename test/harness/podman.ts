@@ -20,7 +20,11 @@ import { promisify } from 'node:util';
 import { missingPart } from './free-port.js';
 
 const run = promisify(execFile);
-const APP = resolve(import.meta.dirname, '../../examples/demo/app');
+// from source (tests), or compiled into dist-bench/test/harness (the bench)
+const APP = [
+  resolve(import.meta.dirname, '../../examples/demo/app'),
+  resolve(import.meta.dirname, '../../../examples/demo/app'),
+].find((dir) => existsSync(join(dir, 'server.js'))) as string;
 
 export interface Podman {
   /** the Docker Engine API socket (`engine.socket` in rewind.yaml) */

@@ -14,12 +14,13 @@ import { createLocalSignalSource } from './local-signals.js';
 import { createSwitchRegistry } from './switches.js';
 import { frontDoorParts } from './front-door-parts.js';
 
-function serviceOptions(config: ServiceConfig): ContainerServiceOptions | undefined {
+function serviceOptions(config: ServiceConfig, name: string): ContainerServiceOptions | undefined {
   const d = config.driver;
   if (d.type !== 'container') return undefined;
   const memory = d.memory ? memoryBytes(d.memory) : null;
   return {
-    image: d.image,
+    // the config loader filled it from the Compose service when rewind.yaml names none
+    image: d.image ?? '',
     ...(d.command ? { command: d.command } : {}),
     env: d.env,
     port: d.port,
@@ -30,6 +31,8 @@ function serviceOptions(config: ServiceConfig): ContainerServiceOptions | undefi
     ...(d.cpus ? { cpus: d.cpus } : {}),
     ...(memory ? { memoryBytes: memory } : {}),
     labels: d.labels,
+    // a Compose project's containers of this service, unless the config says which labels
+    adoptLabels: d.adopt.labels ?? { 'com.docker.compose.service': d.compose?.service ?? name },
     keepStopped: d.keepStopped,
     listen: d.listen,
     stopTimeoutMs: parseDuration(d.stopTimeout),

@@ -12,14 +12,14 @@ import { releaseFlagEnv } from '../ops/flags.js';
  */
 export function frontDoorParts<O extends { env?: Record<string, string> }>(
   ctx: AppContext,
-  options: (config: ServiceConfig) => O | undefined,
+  options: (config: ServiceConfig, service: string) => O | undefined,
   switches: { switchFor(service: string): Promise<TrafficSwitch> },
   resolved: Map<string, TrafficSwitch>,
 ) {
   return {
     services: (service: string, environment: string): O | undefined => {
       const config = ctx.loaded.config.services[service];
-      const own = config ? options(config) : undefined;
+      const own = config ? options(config, service) : undefined;
       // a drill's fault (FAULT=…) reaches only the release it is starting
       return own && { ...own, env: injectedEnv(ctx, service, environment, own.env) };
     },

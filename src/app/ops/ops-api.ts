@@ -9,16 +9,20 @@ import type { FlagRequest, FlagResult, ReleaseFlags } from './flags.js';
 import { listFlags, setFlag } from './flags.js';
 import type { ServiceOpRequest, ServiceOpResult } from './restart.js';
 import { restartService, startService, stopService } from './restart.js';
+import type { AdoptRequest, AdoptResult } from './adopt.js';
+import { adoptService } from './adopt.js';
 
 /**
  * Operations on a running service beside deploy and undo: the rolling restart,
- * stop and start, and feature flags. Served by the controller (which owns the
+ * stop and start, adoption of what runs outside Rewind, and feature flags. Served by the controller (which owns the
  * local driver's processes), or run in-process for drivers that need no owner.
  */
 export interface OpsApi {
   restart(request: ServiceOpRequest): Promise<ServiceOpResult>;
   stop(request: ServiceOpRequest): Promise<ServiceOpResult>;
   start(request: ServiceOpRequest): Promise<ServiceOpResult>;
+  /** takes containers running outside Rewind (selected by label) as the live release, without restarting them */
+  adopt(request: AdoptRequest): Promise<AdoptResult>;
   setFlag(request: FlagRequest): Promise<FlagResult>;
   flags(service: string, environment?: string): Promise<ReleaseFlags[]>;
   /** what changed in the config files kept for two releases, secret-looking values masked */
@@ -32,6 +36,7 @@ export function createOpsApi(ctx: AppContext): OpsApi {
     restart: (request) => restartService(ctx, request),
     stop: (request) => stopService(ctx, request),
     start: (request) => startService(ctx, request),
+    adopt: (request) => adoptService(ctx, request),
     setFlag: (request) => setFlag(ctx, request),
     flags: (service, environment) => listFlags(ctx, service, environment),
     configDiff: ({ service, environment, from, to }) => configDiff(ctx, service, environment, from, to),

@@ -86,7 +86,7 @@ export async function reloadConfig(ctx: AppContext, request: { actor: Actor; via
       'CONFIG_NOT_FOUND',
     );
   }
-  const checked = checkConfig(ctx.loaded.file, text);
+  const checked = checkConfig(ctx.loaded.file, text, process.env, ctx.loaded.baseDir);
   const errors = checked.issues.filter((i) => i.severity === 'error');
   if (!checked.config || errors.length > 0) {
     const message = `${ctx.loaded.file} has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was changed:\n${errors.map(formatIssue).join('\n')}`;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkConfig } from '../../config/load.js';
 import { formatIssue } from '../../config/issues.js';
@@ -17,7 +17,7 @@ export async function validate(options: GlobalOptions): Promise<number> {
     throw new UserError('CONFIG_NOT_FOUND', `no config at ${options.config} — create one with: rewind init`, {
       exitCode: ExitCode.usage,
     });
-  const { issues } = checkConfig(options.config, readFileSync(path, 'utf8'));
+  const { issues } = checkConfig(options.config, readFileSync(path, 'utf8'), process.env, dirname(path));
   const errors = issues.filter((i) => i.severity === 'error');
   if (options.json) printJson({ valid: errors.length === 0, issues });
   else {

@@ -13,6 +13,7 @@ function createHttpOpsApi(call: HttpCall): OpsApi {
     restart: ({ service, actor: _actor, ...body }) => call('POST', at(service, '/restart'), body),
     stop: ({ service, actor: _actor, ...body }) => call('POST', at(service, '/stop'), body),
     start: ({ service, actor: _actor, ...body }) => call('POST', at(service, '/start'), body),
+    adopt: ({ service, actor: _actor, ...body }) => call('POST', at(service, '/adopt'), body),
     setFlag: ({ service, flag, actor: _actor, ...body }) =>
       call('POST', at(service, `/flags/${encodeURIComponent(flag)}`), body),
     undoGroup: ({ actor: _actor, ...body }) => call('POST', '/v1/undo-group', body),

@@ -48,7 +48,30 @@ export const containerDriver = z
     image: z
       .string()
       .min(1)
-      .describe('image reference, e.g. registry/app:{version}; the digest is resolved at deploy and recorded'),
+      .optional()
+      .describe(
+        'image reference, e.g. registry/app:{version}; the digest is resolved at deploy and recorded; default: the Compose service’s image repository with {version} as its tag',
+      ),
+    compose: z
+      .strictObject({
+        file: z.string().min(1).describe('the Compose file, relative to rewind.yaml'),
+        service: z.string().min(1).describe('the service in it'),
+      })
+      .optional()
+      .describe(
+        'take image, command, environment, port, volumes, mem_limit and cpus from a service of a Compose file; keys set here win; any other Compose key is reported with its position',
+      ),
+    adopt: z
+      .strictObject({
+        labels: z
+          .record(z.string(), z.string())
+          .optional()
+          .describe(
+            'labels every adopted container has; default com.docker.compose.service=<compose.service, else this service’s name>',
+          ),
+      })
+      .default({})
+      .describe('what rewind adopt takes over: running containers started outside Rewind, selected by label'),
     command: argv('argv overriding the image’s command; {version} is replaced').optional(),
     env: z
       .record(z.string(), z.string())

@@ -60,6 +60,16 @@ export interface LogsOptions {
   signal?: AbortSignal;
 }
 
+/** What runs outside Rewind, taken over as a release by `rewind adopt`. */
+export interface AdoptedRelease {
+  /** what it runs: an image reference with its digest */
+  artifact: string;
+  /** a version read from what runs (the image's tag), when the caller names none */
+  version: string;
+  instances: number;
+  message: string;
+}
+
 /** revision → percent; the percents add up to 100. */
 export type Weights = Record<number, number>;
 
@@ -189,6 +199,12 @@ export interface Driver {
    * releases, and a change made outside Rewind is recorded as an `external` release
    */
   history?(service: string, environment: string): Promise<PlatformRevision[]>;
+  /**
+   * takes what already runs outside Rewind (containers selected by label) as the release
+   * `revision`, without restarting it; a later `start` of a release whose `deployedBy` is
+   * `adopted` finds it again the same way
+   */
+  adopt?(service: string, environment: string, revision: number, options?: DriverCallOptions): Promise<AdoptedRelease>;
   /** sets a feature flag (an environment variable of the running release) and rolls it; needs `flags` */
   setFlag?(
     service: string,

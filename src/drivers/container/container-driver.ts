@@ -9,33 +9,28 @@
  */
 import { systemClock } from '../../core/clock.js';
 import { UserError } from '../../core/errors.js';
-import type { Release } from '../../core/model.js';
-import type { Driver, LiveState, Weights } from '../../core/ports/driver.js';
-import type { SignalSource } from '../../core/ports/signal-source.js';
-import { createSerializer, weightEntries } from '../local/driver-parts.js';
+import { ADOPTED_BY, type Release } from '../../core/model.js';
+import { createSerializer } from '../local/driver-parts.js';
+import { describeBehindSwitch, shiftBehindSwitch, type SwitchedReleases } from '../behind-switch.js';
+import { adoptable, adoptedImage } from './adopt.js';
 import { fillTemplate } from '../local/options.js';
-import type { ContainerDriverOptions, ContainerServiceOptions } from './options.js';
+import type { ContainerDriver, ContainerDriverOptions, ContainerServiceOptions, Ref } from './options.js';
 import { ensureImage, isDigestReference, resolveImage } from './image.js';
 import { LABEL, selector, type ReleaseKey } from './labels.js';
-import { createReleaseContainers, type ReleaseContainers } from './release-containers.js';
+import { createReleaseContainers, type ReleaseContainers, type StartCounts } from './release-containers.js';
 import { containerSignalSource } from './signals.js';
 import { pruneStopped, releaseSpec, varsOf } from './release-spec.js';
-import { awaitContainersReady, describeRelease, failureEvidence, releaseOutputs } from './container-parts.js';
-
-type Ref = ReleaseKey & { version: string; artifact?: string | null };
-
-export interface ContainerDriver extends Driver {
-  awaitReady(release: Ref, timeoutMs: number, signal?: AbortSignal): Promise<void>;
-  /** the last log lines of a release's containers (masked), for the incident report */
-  evidence(release: Ref, lines?: number): Promise<string[]>;
-  /** restarts, crash loops, OOM kills, probes and the stats API's CPU and memory of each release */
-  readonly engineSignals: SignalSource;
-  close(): Promise<void>;
-}
+import {
+  awaitContainersReady,
+  describeRelease,
+  failureEvidence,
+  releaseOutputs,
+  startMessage,
+  stopRunning,
+} from './container-parts.js';
 
 const keyOf = (r: ReleaseKey): string => `${r.service}\u0000${r.environment}\u0000${r.revision}`;
 const label = (r: Ref): string => `${r.service} ${r.version} (r${r.revision})`;
-const DEFAULT_KEEP_STOPPED = 3;
 
 export function createContainerDriver(options: ContainerDriverOptions): ContainerDriver {
   const clock = options.clock ?? systemClock;
@@ -70,27 +65,41 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
     const service = serviceOf(release.service, release.environment);
     const found = await labelled(release);
     if (adoptOnly && !found.some((c) => c.State === 'running')) return `${label(release)} has no running containers`;
+    // a release taken over from Compose: its own containers again (a stopped one is started), found by their labels
+    const outside =
+      release.deployedBy === ADOPTED_BY && found.length === 0 ? await adoptable(engine, service.adoptLabels ?? {}) : [];
+    if (outside.length > 0) {
+      const spec = { service, image: release.artifact ?? '', desired: outside.length };
+      return run(release, spec, (group) => group.adopt(outside), false, log);
+    }
     const image = adoptOnly ? (found[0]?.Labels?.[LABEL.image] ?? '') : await digestOf(release, service);
     if (!adoptOnly) await ensureImage(engine, image, service.pull ?? 'ifNotPresent');
     const env = { ...service.env, ...(await options.releaseEnv?.(release)) };
-    const group = createReleaseContainers(releaseSpec(options.project, release, service, image, env), {
-      engine,
-      clock,
-      createProbe: options.createProbe,
-      pollMs: options.pollMs ?? 1000,
-    });
-    groups.set(key, group);
+    const spec = { service, image, env, desired: service.instances ?? 1 };
+    return run(release, spec, (group) => group.start(found, attempt), true, log);
+  }
+
+  /** Watches a release's containers from now on; a failed start stops only what Rewind made. */
+  async function run(
+    release: Ref,
+    spec: { service: ContainerServiceOptions; image: string; env?: Record<string, string>; desired: number },
+    begin: (group: ReleaseContainers) => Promise<StartCounts>,
+    made: boolean,
+    log?: (line: string) => void,
+  ): Promise<string> {
+    const group = createReleaseContainers(
+      { ...releaseSpec(options.project, release, spec.service, spec.image, spec.env ?? {}), desired: spec.desired },
+      { engine, clock, createProbe: options.createProbe, pollMs: options.pollMs ?? 1000 },
+    );
+    groups.set(keyOf(release), group);
     try {
-      const counts = await group.start(found, attempt);
-      const message = `${label(release)} ${image}: ${counts.created} created, ${counts.restarted} started again, ${counts.adopted} adopted${counts.removed ? `, ${counts.removed} duplicates removed` : ''}; ports ${group
-        .upstreams()
-        .map((u) => u.port)
-        .join(', ')}`;
+      const message = startMessage(label(release), spec.image, await begin(group), group.upstreams());
       log?.(redact(message));
       return message;
     } catch (error) {
-      groups.delete(key);
-      await group.stop(true);
+      groups.delete(keyOf(release));
+      if (made) await group.stop(true);
+      else group.detach();
       throw error;
     }
   }
@@ -125,6 +134,19 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
     return group ? { views: group.containers(), handles: group.handles() } : undefined;
   });
 
+  const switched: SwitchedReleases<ReleaseContainers> = {
+    switchFor: options.switchFor,
+    async running(service, environment) {
+      serviceOf(service, environment);
+      await recover(service, environment);
+      return groupsOf(service, environment);
+    },
+    revisionOf: (g) => g.spec.release.revision,
+    upstreamsOf: (g) => g.upstreams(),
+    view: describeRelease,
+    notRunningCode: 'CONTAINER_NOT_RUNNING',
+  };
+
   return {
     type: 'container',
     capabilities: {
@@ -150,39 +172,23 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
       return serial(keyOf(release), () => startRelease(release, call.log, false));
     },
 
-    async describe(service, environment): Promise<LiveState> {
-      serviceOf(service, environment);
-      await recover(service, environment);
-      const weights = (await options.switchFor(service, environment)).weights();
-      return {
-        service,
-        environment,
-        releases: groupsOf(service, environment).map((g) => describeRelease(g, weights[g.spec.release.revision] ?? 0)),
-        observed: true,
-      };
-    },
+    describe: (service, environment) => describeBehindSwitch(switched, service, environment),
 
-    async shiftTraffic(service, environment, weights: Weights, _releases, call = {}) {
-      const entries = weightEntries(weights);
-      await recover(service, environment);
-      const target = await options.switchFor(service, environment);
-      for (const [revision, weight] of entries) {
-        const group = groups.get(keyOf({ service, environment, revision }));
-        if (group) target.setUpstreams(revision, group.upstreams());
-        else if (weight > 0)
-          throw new UserError(
-            'CONTAINER_NOT_RUNNING',
-            `${service} r${revision} is not running; start it before sending it traffic`,
-            {
-              status: 409,
-            },
-          );
-      }
-      target.setWeights(Object.fromEntries(entries));
-      await target.settled?.();
-      const message = `${service}: traffic ${entries.map(([r, w]) => `r${r}=${w}%`).join(' ')}`;
-      call.log?.(message);
-      return message;
+    shiftTraffic: (service, environment, weights, _releases, call = {}) =>
+      shiftBehindSwitch(switched, service, environment, weights, call),
+
+    adopt(service, environment, revision, call = {}) {
+      return serial(keyOf({ service, environment, revision }), async () => {
+        const options = serviceOf(service, environment);
+        const labels = options.adoptLabels ?? {};
+        const running = (await adoptable(engine, labels)).filter((c) => c.State === 'running');
+        const { artifact, version } = await adoptedImage(engine, service, labels, running);
+        const ref = { service, environment, revision, version, artifact };
+        if (groups.has(keyOf(ref))) throw new UserError('ALREADY_RUNNING', `${label(ref)} is already running`);
+        const spec = { service: options, image: artifact, desired: running.length };
+        const message = await run(ref, spec, (group) => group.adopt(running), false, call.log);
+        return { artifact, version, instances: running.length, message };
+      });
     },
 
     retire(release, call = {}) {
@@ -195,17 +201,12 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
         const drained = call.force ? true : await target.drain(release.revision, stopMsOf(service));
         const group = groups.get(keyOf(release));
         const evidence = group ? await failureEvidence(group, 5, redact) : [];
-        let stopped = 0;
+        let stopped: number;
         if (group) stopped = await group.stop(true);
         else {
-          // containers of a crashed attempt, found by label
-          for (const c of (await labelled(release)).filter((c) => c.State === 'running')) {
-            await engine
-              .getContainer(c.Id)
-              .stop({ t: Math.ceil(stopMsOf(service) / 1000) })
-              .catch(() => undefined);
-            stopped += 1;
-          }
+          // containers of a crashed attempt, found by label (or, adopted, by the adoption labels)
+          const outside = release.deployedBy === ADOPTED_BY ? await adoptable(engine, service.adoptLabels ?? {}) : [];
+          stopped = await stopRunning(engine, [...(await labelled(release)), ...outside], stopMsOf(service));
         }
         groups.delete(keyOf(release));
         target.removeRelease(release.revision);
@@ -214,7 +215,7 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
           (c) => engine.getContainer(c).remove({ force: true }),
           await labelled({ service: release.service, environment: release.environment }),
           (revision) => groups.has(keyOf({ ...release, revision })),
-          service.keepStopped ?? DEFAULT_KEEP_STOPPED,
+          service.keepStopped ?? 3,
         );
         const message = `${label(release)} retired: ${stopped} containers stopped and kept${drained ? '' : ' (drain timed out)'}${removed ? `; ${removed} old containers removed` : ''}`;
         call.log?.(message);

@@ -1,13 +1,16 @@
 /**
  * Pieces of the container driver that need none of its state: a release as
  * `describe` reports it, waiting for its containers to answer their ready
- * checks (a crash loop fails the wait at once), and its last log lines.
+ * checks (a crash loop fails the wait at once), its last log lines, what a
+ * start did, and stopping containers no group watches.
  */
 import type { Clock } from '../../core/clock.js';
 import { UserError } from '../../core/errors.js';
 import type { InstanceOutput, LiveRelease } from '../../core/ports/driver.js';
 import { containerOutputs, lastLogLines } from './logs.js';
-import type { ReleaseContainers } from './release-containers.js';
+import type { ReleaseContainers, StartCounts } from './release-containers.js';
+import type { ContainerSummaryLike, DockerLike } from './engine-like.js';
+import type { Upstream } from '../../proxy/types.js';
 import { crashLooping } from './signals.js';
 
 export function describeRelease(group: ReleaseContainers, weight: number): LiveRelease {
@@ -37,9 +40,10 @@ export async function failureEvidence(
     .map((view, i) => ({ view, handle: handles[i]! }))
     .filter(({ view }) => all || view.restarts > 0 || crashLooping(view) || view.oomKilled || !view.ready);
   if (picked.length === 0) return [];
+  const limit = group.spec.memoryBytes ? `; memory limit ${Math.round(group.spec.memoryBytes / 1048576)} MiB` : '';
   const states = picked.map(
     ({ view }) =>
-      `${view.name}: ${view.state}, exit code ${view.exitCode}, ${view.restarts} restarts${view.oomKilled ? ', OOMKilled' : ''}`,
+      `${view.name}: ${view.state}, exit code ${view.exitCode}${view.exitCode === 137 ? ` (SIGKILL${limit})` : ''}, ${view.restarts} restarts${view.oomKilled ? ', OOMKilled' : ''}`,
   );
   const logs = await lastLogLines(
     picked.map(({ view, handle }) => ({ name: view.name, handle })),
@@ -82,4 +86,21 @@ export function releaseOutputs(group: ReleaseContainers | undefined, maxLines: n
   const handles = group?.handles() ?? [];
   const named = (group?.containers() ?? []).map((view, i) => ({ name: view.name, handle: handles[i]! }));
   return containerOutputs(named, maxLines);
+}
+
+/** What a start did, for the journal: `web v2 (r2) repo@sha256:…: 1 created, 0 started again, 0 adopted; ports 4711`. */
+export function startMessage(what: string, image: string, counts: StartCounts, upstreams: Upstream[]): string {
+  const removed = counts.removed ? `, ${counts.removed} duplicates removed` : '';
+  return `${what} ${image}: ${counts.created} created, ${counts.restarted} started again, ${counts.adopted} adopted${removed}; ports ${upstreams.map((u) => u.port).join(', ')}`;
+}
+
+/** Stops the running ones among containers no group watches (a crashed attempt's); resolves how many. */
+export async function stopRunning(engine: DockerLike, found: ContainerSummaryLike[], stopMs: number): Promise<number> {
+  const running = found.filter((c) => c.State === 'running');
+  for (const c of running)
+    await engine
+      .getContainer(c.Id)
+      .stop({ t: Math.ceil(stopMs / 1000) })
+      .catch(() => undefined);
+  return running.length;
 }

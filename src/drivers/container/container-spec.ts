@@ -4,7 +4,7 @@
  * front door is the way in), limits, mounts and the restart policy that makes
  * the engine restart a crashed container (each restart is counted).
  */
-import type { ContainerCreateSpec } from './engine-like.js';
+import type { ContainerCreateSpec, ContainerInspectLike } from './engine-like.js';
 
 export interface ContainerSpecInput {
   image: string;
@@ -49,4 +49,21 @@ export function containerSpec(
       RestartPolicy: { Name: 'unless-stopped' },
     },
   };
+}
+
+const ANY = new Set(['', '0.0.0.0', '::']);
+
+/**
+ * Where a container's port is reached from this host: its published port (on
+ * 127.0.0.1 when published on every address), else — a container Compose started
+ * without publishing it — its address on the engine's network and the port itself.
+ */
+export function reachAt(info: ContainerInspectLike, containerPort: number): { host: string; port: number } {
+  const binding = info.NetworkSettings.Ports?.[`${containerPort}/tcp`]?.find((b) => Number(b.HostPort) > 0);
+  if (binding)
+    return { host: ANY.has(binding.HostIp ?? '') ? '127.0.0.1' : binding.HostIp!, port: Number(binding.HostPort) };
+  const address =
+    info.NetworkSettings.IPAddress ||
+    Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+  return address ? { host: address, port: containerPort } : { host: '127.0.0.1', port: 0 };
 }

@@ -30,6 +30,8 @@ export interface ContainerCreateSpec {
 export interface ContainerInspectLike {
   Id: string;
   Name: string;
+  /** the image id it runs */
+  Image: string;
   RestartCount: number;
   Config: { Labels: Record<string, string> | null; Image: string };
   State: {
@@ -43,7 +45,11 @@ export interface ContainerInspectLike {
     FinishedAt?: string;
     Health?: { Status: string } | null;
   };
-  NetworkSettings: { Ports: Record<string, PortBinding[] | null> | null };
+  NetworkSettings: {
+    Ports: Record<string, PortBinding[] | null> | null;
+    IPAddress?: string;
+    Networks?: Record<string, { IPAddress?: string }> | null;
+  };
   HostConfig: { Memory?: number };
 }
 

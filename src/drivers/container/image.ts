@@ -5,7 +5,7 @@
  * moved to other bytes cannot change what a rollback brings back.
  */
 import { UserError } from '../../core/errors.js';
-import { statusOf, type DockerLike } from './engine-like.js';
+import { statusOf, type DockerLike, type ImageInspectLike } from './engine-like.js';
 import type { PullPolicy } from './options.js';
 
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
@@ -59,6 +59,11 @@ export async function resolveImage(engine: DockerLike, reference: string, policy
       `image ${reference} is not on the engine${policy === 'never' ? ' and pull is never: build or load it first' : ''}`,
     );
   }
+  return pinned(reference, image);
+}
+
+/** `repo@sha256:…` of an inspected image, under the repository `reference` names. */
+function pinned(reference: string, image: ImageInspectLike): string {
   if (isDigestReference(reference)) return reference;
   const repository = repositoryOf(reference);
   const digests = image.RepoDigests ?? [];
@@ -68,6 +73,23 @@ export async function resolveImage(engine: DockerLike, reference: string, policy
   }
   // the digest under the repository the user named, so the record reads like the config
   return `${repository}@${digest.slice(digest.indexOf('@') + 1)}`;
+}
+
+/**
+ * The digest reference of what a running container runs: its image by id (the tag
+ * it was started from may have moved since), named under that tag's repository.
+ */
+export async function runningImage(engine: DockerLike, imageId: string, reference: string): Promise<string> {
+  const image = await inspect(engine, imageId);
+  if (!image) throw new UserError('IMAGE_NOT_FOUND', `image ${reference} (${imageId}) is no longer on the engine`);
+  return pinned(reference, image);
+}
+
+/** The tag of a reference (`app:v1` → `v1`), or null for a digest or a bare repository. */
+export function tagOf(reference: string): string | null {
+  if (isDigestReference(reference)) return null;
+  const repository = repositoryOf(reference);
+  return reference.length > repository.length ? reference.slice(repository.length + 1) : null;
 }
 
 /** Makes sure a digest reference is on the engine before a start: a stopped release needs no pull. */

@@ -12,7 +12,7 @@
  * ```
  */
 export { createContainerDriver } from './container-driver.js';
-export type { ContainerDriver } from './container-driver.js';
+export type { ContainerDriver } from './options.js';
 export { createEngine, engineSocket } from './engine.js';
 export type { DockerLike } from './engine-like.js';
 export type { ContainerDriverOptions, ContainerServiceOptions, PullPolicy } from './options.js';

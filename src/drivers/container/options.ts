@@ -7,6 +7,9 @@ import type { Clock } from '../../core/clock.js';
 import type { InstanceProbeLike, InstanceProbeOptionsLike, LocalHealthOptions } from '../local/options.js';
 import type { TrafficSwitch } from '../../proxy/types.js';
 import type { DockerLike } from './engine-like.js';
+import type { AdoptedRelease, Driver, DriverCallOptions } from '../../core/ports/driver.js';
+import type { SignalSource } from '../../core/ports/signal-source.js';
+import type { ReleaseKey } from './labels.js';
 
 /** `always` pulls at every deploy, `ifNotPresent` only when the engine lacks the tag, `never` never. */
 export type PullPolicy = 'always' | 'ifNotPresent' | 'never';
@@ -40,6 +43,11 @@ export interface ContainerServiceOptions {
   keepStopped?: number;
   /** config files (absolute host paths by release) mounted read-only at the same path inside; default none */
   mounts?: { host: string; container: string }[];
+  /**
+   * labels selecting the containers `rewind adopt` takes over (all must match); default
+   * none here — the composition root fills `com.docker.compose.service=<name>`
+   */
+  adoptLabels?: Record<string, string>;
   health?: LocalHealthOptions;
   /** the front door (host:port), informational here */
   listen?: string;
@@ -66,4 +74,17 @@ export interface ContainerDriverOptions {
   /** masks secret values in log lines the driver returns; default identity */
   redact?: (text: string) => string;
   clock?: Clock;
+}
+
+/** A release as the driver's calls take it. */
+export type Ref = ReleaseKey & { version: string; artifact?: string | null; deployedBy?: string };
+
+export interface ContainerDriver extends Driver {
+  awaitReady(release: Ref, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** the last log lines of a release's containers (masked), for the incident report */
+  evidence(release: Ref, lines?: number): Promise<string[]>;
+  /** restarts, crash loops, OOM kills, probes and the stats API's CPU and memory of each release */
+  readonly engineSignals: SignalSource;
+  adopt(service: string, environment: string, revision: number, options?: DriverCallOptions): Promise<AdoptedRelease>;
+  close(): Promise<void>;
 }

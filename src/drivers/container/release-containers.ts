@@ -11,7 +11,7 @@ import type { InstanceProbeLike, InstanceProbeOptionsLike } from '../local/optio
 import type { Upstream } from '../../proxy/types.js';
 import { statusOf, type ContainerLike, type ContainerSummaryLike, type DockerLike } from './engine-like.js';
 import { LABEL, containerName, releaseLabels, type ReleaseKey } from './labels.js';
-import { containerSpec, type ContainerSpecInput } from './container-spec.js';
+import { containerSpec, reachAt, type ContainerSpecInput } from './container-spec.js';
 
 export interface ReleaseContainersSpec extends ContainerSpecInput {
   project: string;
@@ -27,7 +27,9 @@ export interface ContainerView {
   index: number;
   id: string;
   name: string;
-  /** the host port on 127.0.0.1, 0 until the engine has published it */
+  /** where the front door reaches it: 127.0.0.1 and the published port, or its address on the engine's network */
+  host: string;
+  /** 0 until the engine has published it */
   port: number;
   /** engine state: running, exited, restarting, created… */
   state: string;
@@ -40,14 +42,20 @@ export interface ContainerView {
   lastError: string | null;
 }
 
+/** What a start found and did. */
+export interface StartCounts {
+  created: number;
+  adopted: number;
+  restarted: number;
+  removed: number;
+}
+
 interface Member {
   index: number;
   container: ContainerLike;
   view: ContainerView;
   probe: InstanceProbeLike | null;
 }
-
-const PORT_KEY = (port: number) => `${port}/tcp`;
 
 export function createReleaseContainers(
   spec: ReleaseContainersSpec,
@@ -65,17 +73,18 @@ export function createReleaseContainers(
   async function refresh(member: Member): Promise<void> {
     try {
       const info = await member.container.inspect();
-      const binding = info.NetworkSettings.Ports?.[PORT_KEY(spec.port)]?.[0];
-      const port = Number(binding?.HostPort ?? 0);
-      if (port && port !== member.view.port) {
+      const { host, port } = reachAt(info, spec.port);
+      if (port && (port !== member.view.port || host !== member.view.host)) {
         member.probe?.stop();
-        member.probe = deps.createProbe({ ...spec.probe, host: '127.0.0.1', port, clock: deps.clock });
+        member.probe = deps.createProbe({ ...spec.probe, host, port, clock: deps.clock });
       }
       member.view = {
         ...member.view,
+        host,
         port,
         state: info.State.Status,
-        exitCode: info.State.ExitCode,
+        // the last failure's code stays readable after the engine restarted the container
+        exitCode: info.State.ExitCode !== 0 ? info.State.ExitCode : member.view.exitCode,
         restarts: info.RestartCount,
         oomKilled: member.view.oomKilled || info.State.OOMKilled,
       };
@@ -112,6 +121,7 @@ export function createReleaseContainers(
         index,
         id: container.id,
         name,
+        host: '127.0.0.1',
         port: 0,
         state: 'created',
         exitCode: 0,
@@ -133,7 +143,7 @@ export function createReleaseContainers(
      * Adopts running containers of this release (by label), starts its stopped ones
      * (a cold rollback: no pull), creates what is missing and removes duplicates.
      */
-    async start(existing: ContainerSummaryLike[], attempt: string) {
+    async start(existing: ContainerSummaryLike[], attempt: string): Promise<StartCounts> {
       const counts = { created: 0, adopted: 0, restarted: 0, removed: 0 };
       const byIndex = new Map<number, ContainerSummaryLike>();
       // running ones first, so a duplicate left by a crashed attempt is the one removed
@@ -174,6 +184,27 @@ export function createReleaseContainers(
       polling.unref?.();
       return counts;
     },
+    /**
+     * Takes over containers started outside Rewind (selected by the caller) as they
+     * are: running ones are only watched, stopped ones started; nothing is created or removed.
+     */
+    async adopt(found: ContainerSummaryLike[]): Promise<StartCounts> {
+      const counts = { created: 0, adopted: 0, restarted: 0, removed: 0 };
+      for (const [index, summary] of found.entries()) {
+        const container = deps.engine.getContainer(summary.Id);
+        if (summary.State !== 'running') {
+          await container.start().catch((error: unknown) => {
+            if (statusOf(error) !== 304) throw error;
+          });
+          counts.restarted += 1;
+        } else counts.adopted += 1;
+        track(index, container, (summary.Names[0] ?? summary.Id).replace(/^\//, ''));
+      }
+      await pollAll();
+      polling ??= setInterval(() => void pollAll(), deps.pollMs);
+      polling.unref?.();
+      return counts;
+    },
     /** stops the containers; `keep` leaves them stopped for a cold rollback, otherwise they are removed */
     async stop(keep: boolean): Promise<number> {
       this.detach();
@@ -196,7 +227,7 @@ export function createReleaseContainers(
     },
     refresh: pollAll,
     upstreams: (): Upstream[] =>
-      members.filter((m) => m.view.port > 0).map((m) => ({ host: '127.0.0.1', port: m.view.port })),
+      members.filter((m) => m.view.port > 0).map((m) => ({ host: m.view.host, port: m.view.port })),
     containers: (): ContainerView[] => members.map((m) => m.view),
     handles: (): ContainerLike[] => members.map((m) => m.container),
   };

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { systemClock } from '../../core/clock.js';
 import { UserError } from '../../core/errors.js';
-import type { DriverCallOptions, LiveState, Weights } from '../../core/ports/driver.js';
+import type { DriverCallOptions } from '../../core/ports/driver.js';
 import type { LocalDriverOptions, ReleaseRef } from './options.js';
 import type { LocalDriver } from './local-driver-types.js';
 import { isAlive, processStartTime, stopGroup } from './process-group.js';
@@ -16,7 +16,8 @@ import { probeRules, releaseGroupSpec, serviceOptions, stopTimeoutOf } from './r
 import { gitSourceMethods } from './git-source.js';
 import { restartGroup } from './rolling-restart.js';
 import { configFileMethods } from './config-files.js';
-import { awaitGroupReady, createSerializer, label, liveRelease, weightEntries } from './driver-parts.js';
+import { awaitGroupReady, createSerializer, label, liveRelease } from './driver-parts.js';
+import { describeBehindSwitch, shiftBehindSwitch, type SwitchedReleases } from '../behind-switch.js';
 import { listRunRecords, readRunRecord, removeRunRecord, runFilePath, type RunRecord } from './run-file.js';
 import { instanceLogs } from './instance-logs.js';
 
@@ -108,6 +109,19 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
       .filter((g) => g.spec.service === service && g.spec.environment === environment)
       .sort((a, b) => a.spec.revision - b.spec.revision);
 
+  const switched: SwitchedReleases<ReleaseGroup> = {
+    switchFor: options.switchFor,
+    async running(service, environment) {
+      serviceOptions(options, service, environment);
+      await recover(service, environment);
+      return groupsOf(service, environment);
+    },
+    revisionOf: (g) => g.spec.revision,
+    upstreamsOf: (g) => g.upstreams(),
+    view: liveRelease,
+    notRunningCode: 'LOCAL_NOT_RUNNING',
+  };
+
   const driver: LocalDriver = {
     type: 'local',
     capabilities: {
@@ -139,40 +153,10 @@ export function createLocalDriver(input: LocalDriverOptions): LocalDriver {
       return serial(keyOf(release), () => startGroup(release, call, false));
     },
 
-    async describe(service, environment): Promise<LiveState> {
-      serviceOptions(options, service, environment);
-      await recover(service, environment);
-      const weights = (await options.switchFor(service, environment)).weights();
-      return {
-        service,
-        environment,
-        releases: groupsOf(service, environment).map((g) => liveRelease(g, weights[g.spec.revision] ?? 0)),
-        observed: true,
-      };
-    },
+    describe: (service, environment) => describeBehindSwitch(switched, service, environment),
 
-    async shiftTraffic(service, environment, weights: Weights, _releases, call = {}) {
-      serviceOptions(options, service, environment);
-      const entries = weightEntries(weights);
-      await recover(service, environment);
-      const target = await options.switchFor(service, environment);
-      for (const [revision, weight] of entries) {
-        const group = groups.get(keyOf({ service, environment, revision }));
-        if (group) target.setUpstreams(revision, group.upstreams());
-        else if (weight > 0) {
-          throw new UserError(
-            'LOCAL_NOT_RUNNING',
-            `${service} r${revision} is not running here; start it before sending it traffic`,
-            { status: 409 },
-          );
-        }
-      }
-      target.setWeights(Object.fromEntries(entries));
-      await target.settled?.();
-      const message = `${service}: traffic ${entries.map(([revision, weight]) => `r${revision}=${weight}%`).join(' ')}`;
-      call.log?.(message);
-      return message;
-    },
+    shiftTraffic: (service, environment, weights, _releases, call = {}) =>
+      shiftBehindSwitch(switched, service, environment, weights, call),
 
     retire(release, call = {}) {
       return serial(keyOf(release), async () => {
