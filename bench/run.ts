@@ -3,11 +3,12 @@
  * figures beside its baselines (DESIGN.md "Measured, not assumed"). Progress and skip lines go to stderr, the table to stdout.
  *
  *   npm run bench                      every module
- *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, controller-restart, failover)
+ *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, controller-restart, failover, alert-restore, outbox)
  *
  * Modules that live on other branches (bench/db-backup.ts) are loaded by a dynamic
  * import, so a checkout without them still builds and runs the rest.
  */
+import { alertRestoreBench } from './alert-restore.js';
 import { controllerCostBench, controllerCostFigures } from './controller-cost.js';
 import { controllerRestartBench, controllerRestartFigures } from './controller-restart.js';
 import { failoverBench } from './failover.js';
@@ -75,6 +76,7 @@ const modules: Record<string, () => Promise<BenchFigure[] | null>> = {
   'controller-cost': async () => controllerCostFigures(await controllerCostBench()),
   'controller-restart': async () => controllerRestartFigures(await controllerRestartBench()),
   failover: async () => failoverBench(),
+  'alert-restore': async () => alertRestoreBench(),
 };
 
 const wanted = process.argv.slice(2);
