@@ -12,6 +12,7 @@ import { alertRestoreBench } from './alert-restore.js';
 import { controllerCostBench, controllerCostFigures } from './controller-cost.js';
 import { controllerRestartBench, controllerRestartFigures } from './controller-restart.js';
 import { failoverBench } from './failover.js';
+import { outboxBench } from './outbox.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
 import { proxyFigures } from './lib/proxy-figures.js';
 import { proxyBench } from './proxy.js';
@@ -77,6 +78,7 @@ const modules: Record<string, () => Promise<BenchFigure[] | null>> = {
   'controller-restart': async () => controllerRestartFigures(await controllerRestartBench()),
   failover: async () => failoverBench(),
   'alert-restore': async () => alertRestoreBench(),
+  outbox: async () => outboxBench(),
 };
 
 const wanted = process.argv.slice(2);
