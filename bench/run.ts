@@ -3,15 +3,17 @@
  * figures beside its baselines (DESIGN.md "Measured, not assumed"). Progress and skip lines go to stderr, the table to stdout.
  *
  *   npm run bench                      every module
- *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, controller-restart, failover, containers)
+ *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, controller-restart, failover, containers, alert-restore, outbox)
  *
  * Modules that live on other branches (bench/db-backup.ts) are loaded by a dynamic
  * import, so a checkout without them still builds and runs the rest.
  */
+import { alertRestoreBench } from './alert-restore.js';
 import { controllerCostBench, controllerCostFigures } from './controller-cost.js';
 import { controllerRestartBench, controllerRestartFigures } from './controller-restart.js';
 import { failoverBench } from './failover.js';
 import { containersBench } from './containers.js';
+import { outboxBench } from './outbox.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
 import { proxyFigures } from './lib/proxy-figures.js';
 import { proxyBench } from './proxy.js';
@@ -77,6 +79,8 @@ const modules: Record<string, () => Promise<BenchFigure[] | null>> = {
   'controller-restart': async () => controllerRestartFigures(await controllerRestartBench()),
   failover: async () => failoverBench(),
   containers: async () => containersBench(),
+  'alert-restore': async () => alertRestoreBench(),
+  outbox: async () => outboxBench(),
 };
 
 const wanted = process.argv.slice(2);

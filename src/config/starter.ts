@@ -76,9 +76,11 @@ policy:
 #     backups:
 #       dir: .rewind/backups
 #       schedule: "*/15 * * * *"            # cron; a sixth, first field is seconds
+#       kind: full                          # or schema, or tables (with tables: [orders, …])
 #       rpo: 1h                             # newest verified backup must be younger
 #       rto: 30m                            # a verification restore must be faster
 #       verify: restore                     # or checksum (files only)
+#       verifyEvery: 1                      # verify the first scheduled backup, then every Nth
 #       keep: { last: 24, daily: 7, weekly: 4 }
 #       validate:
 #         - { name: users present, sql: "SELECT count(*) > 0 FROM users" }

@@ -105,6 +105,8 @@ export const EVENT_TYPES: Readonly<Record<string, string>> = {
   'backup.verification-failed': 'a backup failed verification by restore; `restore latest` skips it',
   'backup.rpo-missed': 'the newest verified backup of a database is older than its recovery point objective',
   'backup.rpo-restored': 'a database is within its recovery point objective again',
+  'backup.scratch-dropped':
+    'scratch copies a verification interrupted by a crash left on the database server were dropped at start',
   'site.down': "the primary site's health check failed; with `onSiteDown: ask` this names the failover to run",
   'site.recovered': "a site's health check passes again",
   'site.switched': 'a failover or failback changed the DNS records; the authoritative server answers the new site',

@@ -10,6 +10,8 @@ export interface Verification {
   detail: string;
   /** restore (into a scratch copy) or checksum (files only) */
   method?: 'restore' | 'checksum';
+  /** true: left unverified on purpose (`backups.verifyEvery` verifies only every Nth scheduled backup) */
+  skipped?: boolean;
 }
 
 const PENDING: Verification = { status: 'pending', verifiedAt: null, restoreMs: null, detail: 'not verified yet' };
@@ -26,6 +28,17 @@ export function latestVerified(backups: readonly Backup[]): Backup | null {
   for (const b of backups)
     if (verificationOf(b).status === 'passed' && (!best || b.createdAt > best.createdAt)) best = b;
   return best;
+}
+
+/**
+ * The count the next scheduled backup gets (one more than the highest in the
+ * catalog) and whether `verifyEvery` has it verified: the first, then every Nth.
+ */
+export function nextScheduled(backups: readonly Backup[], verifyEvery: number): { sequence: number; verify: boolean } {
+  let last = 0;
+  for (const b of backups) if (typeof b.manifest.sequence === 'number') last = Math.max(last, b.manifest.sequence);
+  const sequence = last + 1;
+  return { sequence, verify: (sequence - 1) % Math.max(1, verifyEvery) === 0 };
 }
 
 /** The moment a backup's data is from: when its snapshot was taken (the manifest's startedAt), else its catalog time. */

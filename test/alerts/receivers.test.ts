@@ -59,6 +59,12 @@ ${platformDriver()}    analysis: { duration: 0s }
       - { match: { alertname: WebErrors } }
       - { match: { alertname: WebLatency }, mode: shadow, trigger: latency-shadow }
       - { matchRe: { alertname: "Old.*" }, window: 2s }
+  shop:
+    environments: [production]
+${platformDriver('shop.json')}    analysis: { duration: 0s }
+    postRollback: { watch: 0s }
+    alerts:
+      - { match: { alertname: ShopCheckoutErrors, grafana_folder: Shop } }
   api:
     environments: [staging]
 ${platformDriver('api.json')}    analysis: { duration: 0s }
@@ -74,6 +80,7 @@ ${platformDriver('api.json')}    analysis: { duration: 0s }
   }
   for (const [service, env] of [
     ['web', 'production'],
+    ['shop', 'production'],
     ['api', 'staging'],
   ] as const) {
     expect((await cli('deploy', service, 'v1', '--env', env)).code).toBe(0);
@@ -183,5 +190,69 @@ describe('alert receivers', () => {
       }),
     ]);
     expect((await rollbacks()).filter((r) => r.service === 'api')).toHaveLength(0);
+  });
+
+  it('Grafana’s unified alerting webhook, as Grafana posts it, rolls the promoted release back once', async () => {
+    const startsAt = new Date(Date.now() - 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const labels = { alertname: 'ShopCheckoutErrors', grafana_folder: 'Shop', service: 'shop', severity: 'critical' };
+    // the body of Grafana's webhook contact point (unified alerting, payload version "1"), with its own fields
+    const grafana = (status: 'firing' | 'resolved') => ({
+      receiver: 'rewind',
+      status,
+      orgId: 1,
+      alerts: [
+        {
+          status,
+          labels,
+          annotations: { summary: 'checkout answers 5xx', description: 'error ratio 0.31 above 0.05' },
+          startsAt,
+          endsAt: status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z',
+          generatorURL: 'http://grafana.internal:3000/alerting/grafana/cdk1x7/view?orgId=1',
+          fingerprint: 'a1f3c5d7e9b2c4d6',
+          silenceURL: 'http://grafana.internal:3000/alerting/silence/new?alertmanager=grafana',
+          dashboardURL: 'http://grafana.internal:3000/d/shop-overview?orgId=1',
+          panelURL: 'http://grafana.internal:3000/d/shop-overview?orgId=1&viewPanel=4',
+          values: { B: 0.31, C: 1 },
+          valueString: "[ var='B' labels={service=shop} value=0.31 ], [ var='C' labels={service=shop} value=1 ]",
+        },
+      ],
+      groupLabels: { alertname: 'ShopCheckoutErrors', grafana_folder: 'Shop' },
+      commonLabels: labels,
+      commonAnnotations: { summary: 'checkout answers 5xx' },
+      externalURL: 'http://grafana.internal:3000/',
+      version: '1',
+      groupKey: '{}/{alertname="ShopCheckoutErrors"}:{alertname="ShopCheckoutErrors", grafana_folder="Shop"}',
+      truncatedAlerts: 0,
+      title: `[${status.toUpperCase()}:1] ShopCheckoutErrors Shop (shop critical)`,
+      state: status === 'firing' ? 'alerting' : 'ok',
+      message: '**Firing**\n\nValue: B=0.31, C=1\nLabels:\n - alertname = ShopCheckoutErrors\n',
+    });
+    const send = async (status: 'firing' | 'resolved') => {
+      const answer = await as('receiver', 'POST', '/v1/alerts/grafana', grafana(status));
+      expect(answer.status, await answer.clone().text()).toBe(200);
+      return (await answer.json()) as Receipt;
+    };
+    const first = await send('firing');
+    expect(first.alerts[0]?.results[0]).toMatchObject({ service: 'shop', action: 'rolled-back' });
+    expect(first.alerts[0]?.results[0]?.why).toContain('shop v2 (r2)');
+    // Grafana repeats a firing alert and sends the resolved one: no second rollback
+    expect((await send('firing')).alerts[0]?.results[0]?.action).toBe('repeat');
+    await send('resolved');
+    const shop = (await rollbacks()).filter((r) => r.service === 'shop') as unknown as { id: string }[];
+    expect(shop).toHaveLength(1);
+    const status = JSON.parse((await cli('status', 'shop', '--json')).stdout) as { live: { version: string } };
+    expect(status.live.version).toBe('v1');
+    const received = (await (await apiFetch(`${serve.url}/v1/events?limit=1000`, {}, state())).json()) as {
+      type: string;
+      data: { source?: string; labels?: Record<string, string>; startsAt?: number };
+    }[];
+    const fromGrafana = received.filter((e) => e.type === 'alert.received' && e.data.source === 'grafana');
+    expect(fromGrafana.length).toBeGreaterThanOrEqual(1);
+    expect(fromGrafana[0]?.data.labels).toEqual(labels);
+    expect(fromGrafana[0]?.data.startsAt).toBe(Date.parse(startsAt));
+    const report = await cli('report', shop[0]!.id);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toContain('ShopCheckoutErrors');
+    expect(report.stdout).toContain('grafana');
   });
 });

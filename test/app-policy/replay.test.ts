@@ -29,14 +29,15 @@ let temp: ReturnType<typeof tempDir>;
 let mainFile = '';
 let stricterFile = '';
 let looserFile = '';
+let shadowFile = '';
 let rollbackId = '';
 
-const configWith = (above: number, extra: Record<string, unknown> = {}) => ({
+const configWith = (above: number, extra: Record<string, unknown> = {}, mode?: 'shadow') => ({
   environments: { production: {} },
   services: {
     api: commandService(temp.dir, {
       analysis: { duration: '15s' },
-      triggers: [{ name: 'errors', metric: 'errorRate', above, severity: 'high' }],
+      triggers: [{ name: 'errors', metric: 'errorRate', above, severity: 'high', ...(mode ? { mode } : {}) }],
     }),
   },
   providers: [httpProvider(metrics.url, ['errorRate'])],
@@ -52,6 +53,7 @@ beforeAll(async () => {
   mainFile = writeConfig(temp.dir, configWith(0.5));
   stricterFile = writeConfig(temp.dir, configWith(0.2), 'stricter.yaml');
   looserFile = writeConfig(temp.dir, configWith(0.6, { policy: { automatic: false } }), 'looser.yaml');
+  shadowFile = writeConfig(temp.dir, configWith(0.2, {}, 'shadow'), 'shadow.yaml');
   const controller = await startTestController(mainFile);
   try {
     await controller.api.deploy({ service: 'api', version: 'v1', watch: true, waitStable: true, actor: actor('ci') });
@@ -98,6 +100,10 @@ describe('policy replay', () => {
       // the same config as the episode fires when the monitor really did (within a second)
       expect(actual.recorded[0]?.trigger).toBe('errors');
       expect(Math.abs((actual.replay.rows[0]?.firedAt ?? 0) - (actual.recorded[0]?.at ?? 0))).toBeLessThanOrEqual(1500);
+      // the stricter trigger in shadow mode: it fires at the same second, and nothing is decided
+      const shadow = await replayRollback(store, rollbackId, loadConfig(shadowFile));
+      expect(shadow.replay.rows[0]).toMatchObject({ shadow: true, decision: null, offsetMs: s?.offsetMs });
+      expect(shadow.replay.first).toBeNull();
     } finally {
       await store.close();
     }
@@ -139,6 +145,12 @@ describe('policy replay', () => {
     expect(explanation).toMatchObject({ automatic: false, matrixSource: 'default' });
     expect(explanation.rows.map((r) => [r.rule, r.action])).toContainEqual(['error-rate', 'rollback']);
     expect(explanation.triggers[0]?.condition).toBe('> 0.6');
+    const shadowExplained = await run(
+      'node',
+      ['bin/rewind.js', 'policy', 'explain', 'api', '-c', shadowFile, '--json'],
+      { env },
+    );
+    expect((JSON.parse(shadowExplained.stdout) as { triggers: { mode: string }[] }).triggers[0]?.mode).toBe('shadow');
 
     const text = await run('node', ['bin/rewind.js', 'policy', 'explain', 'api', '-c', mainFile], { env });
     expect(text.stdout).toMatch(/data-integrity-or-security\s+trigger data-integrity\|security\s+escalate/);

@@ -39,6 +39,14 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
     expect: ['r.yaml:15:26 databases.shop.backups.schedule: expected a cron expression'],
   },
   {
+    name: 'scheduled table backups that name no table, and tables with another kind',
+    yaml: `${HEAD}databases:\n  shop:\n    engine: postgres\n    url: postgres://h/shop\n    backups: { kind: tables }\n  logs:\n    engine: postgres\n    url: postgres://h/logs\n    backups: { kind: schema, tables: [audit] }\n`,
+    expect: [
+      'r.yaml:15:14 databases.shop.backups.tables: expected the tables a scheduled backup of kind tables holds',
+      'r.yaml:19:22 databases.logs.backups.kind: expected kind: tables with tables (audit), got kind schema',
+    ],
+  },
+  {
     name: 'an unknown metric',
     yaml: `${HEAD}    triggers:\n      - metric: errorRatio\n        above: 0.1\n`,
     expect: ['r.yaml:12:17 services.api.triggers[0].metric: unknown metric "errorRatio"'],

@@ -220,6 +220,34 @@ describe('the dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('the backups page shows each database’s recovery point: the newest verified backup, its age, the rpo met', async (ctx) => {
+    requirePart(ctx, chromium, 'Chromium (/usr/bin/chromium)');
+    const admin = stateOf(project);
+    // the leader verifies the scene's backup by restoring it into a scratch copy
+    const status = await waitFor(
+      'the backup verified by the leader',
+      async () => {
+        const answer = await apiFetch(`${serve.url}/v1/db/status?database=app`, {}, admin);
+        const body = (await answer.json()) as { backups: { latestVerified: string | null; rpoMet: boolean | null } };
+        return body.backups.latestVerified ? body.backups : null;
+      },
+      60_000,
+      300,
+    );
+    expect(status?.rpoMet).toBe(true);
+    const vera = await person('vera');
+    await vera.page.goto(`${serve.url}/#/backups`);
+    const point = vera.page.locator('[data-database="app"] .recovery-point');
+    await point.waitFor();
+    const text = (await point.textContent()) ?? '';
+    expect(text).toContain(`Recovery point: ${status?.latestVerified}, verified,`);
+    expect(text).toMatch(/, verified, \d+ s old · RPO 60 min/);
+    expect(await point.getAttribute('data-rpo-met')).toBe('true');
+    expect(await point.locator('.badge-ok').textContent()).toBe('rpo met');
+    const row = vera.page.locator('[data-database="app"] tbody tr', { hasText: status?.latestVerified ?? '?' });
+    expect(await row.locator('.badge-ok').first().textContent()).toBe('passed');
+  });
+
   it('every page works at 1280×800 and 390×844 and by keyboard, with no console error and no request elsewhere', async (ctx) => {
     requirePart(ctx, chromium, 'Chromium (/usr/bin/chromium)');
     const admin = stateOf(project);

@@ -45,7 +45,7 @@ services:
   web:${service('staging', ports.web, '4s')}
   api:${service('production', ports.api, '6s')}
 databases:
-  app: { engine: sqlite, url: app.sqlite }
+  app: { engine: sqlite, url: app.sqlite, backups: { rpo: 1h } }
 notifications:
   channels: [{ name: audit, type: webhook, url: "${webhookUrl}/hook" }]
   routes: [{ events: ["rollback.*"], channels: [audit] }]

@@ -132,7 +132,12 @@ describe('scheduled backups of PostgreSQL, verified by restoring them', () => {
     // keep { last: 2 } over the whole catalog: the two newest, plus the guarded one
     expect(catalog.map((b) => b.id).sort()).toEqual([...scheduled.map((b) => b.id), guarded.id].sort());
     expect(scheduled).toHaveLength(2);
-    for (const b of scheduled) {
+    // a slot that came while the controller was stopping is taken, and left pending for the next leader
+    // (the restart test below shows that one verifies it); every other scheduled backup was verified
+    const newestFirst = [...scheduled].sort((a, b) => b.createdAt - a.createdAt);
+    const mustPass = status(newestFirst[0] as Backup) === 'pending' ? newestFirst.slice(1) : newestFirst;
+    expect(mustPass.length).toBeGreaterThanOrEqual(1);
+    for (const b of mustPass) {
       const v = b.manifest.verification as { status: string; restoreMs: number; method: string; detail: string };
       expect(v).toMatchObject({ status: 'passed', method: 'restore' });
       expect(v.restoreMs).toBeGreaterThan(0);

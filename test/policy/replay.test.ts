@@ -112,4 +112,34 @@ describe('policy replay', () => {
       replayPolicy({ samples: [], triggers: strict, matrix: DEFAULT_MATRIX, environment: 'production' }),
     ).toThrow(/no samples/);
   });
+
+  it('a shadow trigger shows when it would have fired and never decides; the acting one decides alone', () => {
+    const triggers: TriggerSpec[] = [
+      { ...strict[0]!, mode: 'shadow' },
+      { name: 'latency', metric: 'latencyP95Ms', above: 200, forMs: 5_000, minSamples: 50, severity: 'medium' },
+    ];
+    const result = replayPolicy({
+      samples: episode(),
+      triggers,
+      matrix: DEFAULT_MATRIX,
+      environment: 'production',
+      revision: 7,
+    });
+    expect(result.rows.map((r) => [r.trigger, r.offsetMs, r.shadow, r.decision?.action ?? null])).toEqual([
+      ['error-rate', 40_000, true, null],
+      ['latency', 50_000, false, 'ask'],
+    ]);
+    // the first decision comes from the acting (medium) trigger alone at 50 s, not from the shadow one at 40 s
+    expect(result.first).toMatchObject({ at: T0 + 50_000, decision: { action: 'ask' } });
+    // all shadow: fire times are recorded, nothing is decided
+    const onlyShadow = replayPolicy({
+      samples: episode(),
+      triggers: triggers.map((t) => ({ ...t, mode: 'shadow' as const })),
+      matrix: DEFAULT_MATRIX,
+      environment: 'production',
+      revision: 7,
+    });
+    expect(onlyShadow.rows.map((r) => r.offsetMs)).toEqual([40_000, 50_000]);
+    expect(onlyShadow.first).toBeNull();
+  });
 });

@@ -39,7 +39,8 @@ export interface DbStatusView {
   readOnly: boolean;
   connections: number;
   maxConnections: number;
-  migration: MigrationStatus & { pending: string[] };
+  /** `missingDir`: the migrations directory, when it does not exist (the rest of the status still answers) */
+  migration: Omit<MigrationStatus, 'missingDir'> & { pending: string[]; missingDir: string | null };
   /** the recovery point: the newest verified backup's age against `backups.rpo` */
   backups: { count: number; latest: BackupView | null } & RecoveryPoint;
 }
@@ -148,6 +149,7 @@ export function createDbApi(ctx: AppContext): DbApi {
         migration: {
           ...status.migration,
           pending: status.migration.available.filter((m) => !applied.has(m.version)).map((m) => m.version),
+          missingDir: status.migration.missingDir ?? null,
         },
         backups: {
           count: backups.length,

@@ -17,6 +17,10 @@ export interface TakeBackupOptions {
   purpose?: string;
   /** the schedule slot (ms) a scheduled backup was taken for: one backup per slot */
   slot?: number;
+  /** the count of scheduled backups this one is (1, 2, …): `backups.verifyEvery` verifies by it */
+  sequence?: number;
+  /** why this backup is left unverified on purpose; default: none, it waits for verification */
+  unverified?: string;
 }
 
 /**
@@ -58,7 +62,14 @@ export async function takeBackup(deps: DbDeps, options: TakeBackupOptions = {}):
       ...result.manifest,
       purpose: options.purpose ?? 'manual',
       ...(options.slot !== undefined ? { slot: options.slot } : {}),
-      verification: { status: 'pending', verifiedAt: null, restoreMs: null, detail: 'not verified yet' },
+      ...(options.sequence !== undefined ? { sequence: options.sequence } : {}),
+      verification: {
+        status: 'pending',
+        verifiedAt: null,
+        restoreMs: null,
+        detail: options.unverified ?? 'not verified yet',
+        ...(options.unverified ? { skipped: true } : {}),
+      },
       ...(offsite ? { offsite } : {}),
     },
   });

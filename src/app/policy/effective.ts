@@ -95,6 +95,7 @@ export function triggerSpecs(service: ServiceConfig, tighten = 1): TriggerSpec[]
       severity: t.severity,
       ...(t.source ? { source: t.source } : {}),
       ...(t.evidence === 'sequential' ? { evidence: 'sequential' as const, falseAlarm: t.falseAlarm } : {}),
+      ...(t.mode === 'shadow' ? { mode: 'shadow' as const } : {}),
       // a reading covers the `for` span (at least 1 s, at most 1 min) unless `window` says otherwise
       windowMs: t.window ? parseDuration(t.window) : Math.min(60_000, Math.max(1000, forMs)),
     };

@@ -36,6 +36,8 @@ export interface PolicyExplanation {
     source: string;
     /** how a breach is established: "window" or the sequential test and its false-alarm rate */
     evidence: string;
+    /** act, or shadow: evaluated and recorded, never decides */
+    mode: 'act' | 'shadow';
   }[];
 }
 
@@ -78,6 +80,7 @@ export function explainPolicy(loaded: LoadedConfig, service: string, environment
       consecutive: t.consecutive ?? 1,
       severity: t.severity,
       source: t.source ?? 'first that measures it',
+      mode: t.mode ?? 'act',
       evidence:
         t.evidence === 'sequential'
           ? `sequential: ${SEQUENTIAL_METHOD} over every request since the watch began, fires when more than ${+(sequentialRate(t) * 100).toFixed(3)} % ${t.metric === 'errorRate' ? 'fail' : `are slower than ${t.above} ms`} at false alarm ${t.falseAlarm ?? 0.001}`

@@ -38,7 +38,10 @@ export async function dbStatus(options: DbOptions): Promise<number> {
     else
       printLines([
         `${s.database}: ${s.engine} ${s.engineVersion}, ${s.readOnly ? color.yellow('READ-ONLY') : 'read-write'}, ${s.connections}/${s.maxConnections} connections`,
-        `schema: ${s.migration.current ?? 'no migrations applied'}${s.migration.pending.length ? `; pending ${s.migration.pending.join(', ')}` : ''}`,
+        `schema: ${s.migration.current ?? 'no migrations applied'}${s.migration.pending.length ? `; pending ${s.migration.pending.join(', ')}` : ''}` +
+          (s.migration.missingDir
+            ? color.yellow(`; migrations directory ${s.migration.missingDir} does not exist`)
+            : ''),
         `backups: ${s.backups.count}${s.backups.latest ? `, latest ${s.backups.latest.id} (${s.backups.latest.kind}, ${time(s.backups.latest.createdAt)})` : ''}`,
         recoveryLine(s.backups),
       ]);

@@ -52,8 +52,9 @@ export async function explain(options: GlobalOptions, service: string): Promise<
           t.consecutive,
           t.severity,
           t.source,
+          t.mode,
         ]),
-        ['TRIGGER', 'METRIC', 'FIRES WHEN', 'FOR', 'MIN SAMPLES', 'IN A ROW', 'SEVERITY', 'SOURCE'],
+        ['TRIGGER', 'METRIC', 'FIRES WHEN', 'FOR', 'MIN SAMPLES', 'IN A ROW', 'SEVERITY', 'SOURCE', 'MODE'],
       ),
     );
     for (const t of result.triggers.filter((x) => x.evidence !== 'window')) say(`  ${t.name}: ${t.evidence}`);

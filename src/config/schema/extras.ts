@@ -89,7 +89,18 @@ export const backupsSchema = z.strictObject({
   schedule: z
     .string()
     .optional()
-    .describe('cron expression (an optional first field is seconds) on which the leader takes a full backup'),
+    .describe('cron expression (an optional first field is seconds) on which the leader takes a backup of `kind`'),
+  kind: z
+    .enum(['full', 'schema', 'tables'])
+    .default('full')
+    .describe('what a scheduled backup holds: full, schema (no rows) or tables (only `tables`, with their rows)'),
+  tables: z.array(z.string().min(1)).default([]).describe('for kind tables: the tables each scheduled backup holds'),
+  verifyEvery: z
+    .number()
+    .int()
+    .min(1)
+    .default(1)
+    .describe('verify the first scheduled backup and every Nth after it (1: each one); the others are never `latest`'),
   rpo: duration('recovery point objective: the newest verified backup must be younger').optional(),
   rto: duration('recovery time objective: a verification restore must be faster').optional(),
   verify: z
@@ -141,7 +152,16 @@ export const databaseSchema = z.strictObject({
     ])
     .optional()
     .describe('`tool: sql` runs the files in `dir`; `tool: command` runs your own tool (argv, no shell)'),
-  backups: backupsSchema.default({ dir: '.rewind/backups', keep: 20, jobs: 2, verify: 'restore', validate: [] }),
+  backups: backupsSchema.default({
+    dir: '.rewind/backups',
+    keep: 20,
+    jobs: 2,
+    kind: 'full',
+    tables: [],
+    verifyEvery: 1,
+    verify: 'restore',
+    validate: [],
+  }),
   rollback: z
     .enum(['migrate-down', 'restore'])
     .default('migrate-down')

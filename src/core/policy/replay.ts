@@ -46,8 +46,10 @@ export interface ReplayRow {
   offsetMs: number | null;
   /** the value at that time */
   value: number | null;
-  /** the decision policy would have made then (with every trigger firing at that moment) */
+  /** the decision policy would have made then (with every acting trigger firing at that moment); null for a shadow trigger */
   decision: Decision | null;
+  /** a `mode: shadow` trigger: when it would have fired is shown, but it never decides */
+  shadow: boolean;
 }
 
 export interface ReplayResult {
@@ -107,6 +109,7 @@ export function replayPolicy(input: ReplayInput): ReplayResult {
     offsetMs: null,
     value: null,
     decision: null,
+    shadow: spec.mode === 'shadow',
   }));
   let first: ReplayResult['first'] = null;
   let lastAutomaticAt: number | null = null;
@@ -118,20 +121,31 @@ export function replayPolicy(input: ReplayInput): ReplayResult {
     );
     const newlyFired = outcomes.filter((o, i) => o.state === 'fired' && rows[i]?.firedAt === null);
     if (newlyFired.length === 0) continue;
-    const decision = decide({
-      fired: outcomes,
-      environment: input.environment,
-      matrix: input.matrix,
-      automatic: input.automatic ?? true,
-      cooldown: { lastAutomaticAt, periodMs: 0 },
-      retries: { count: automaticCount, maximum: Number.POSITIVE_INFINITY },
-      now: at,
-    });
+    // shadow triggers are recorded when they fire, and left out of every decision
+    const acting = outcomes.filter((_, i) => !rows[i]?.shadow);
+    const newlyActing = outcomes.some((o, i) => o.state === 'fired' && rows[i]?.firedAt === null && !rows[i]?.shadow);
+    const decision = !newlyActing
+      ? null
+      : decide({
+          fired: acting,
+          environment: input.environment,
+          matrix: input.matrix,
+          automatic: input.automatic ?? true,
+          cooldown: { lastAutomaticAt, periodMs: 0 },
+          retries: { count: automaticCount, maximum: Number.POSITIVE_INFINITY },
+          now: at,
+        });
     outcomes.forEach((o, i) => {
       const row = rows[i];
       if (!row || o.state !== 'fired' || row.firedAt !== null) return;
-      Object.assign(row, { firedAt: at, offsetMs: at - from, value: o.evidence.value, decision });
+      Object.assign(row, {
+        firedAt: at,
+        offsetMs: at - from,
+        value: o.evidence.value,
+        decision: row.shadow ? null : decision,
+      });
     });
+    if (decision === null) continue;
     if (first === null && decision.action !== 'ignore') first = { at, decision };
     if (decision.action === 'rollback') {
       lastAutomaticAt = at;

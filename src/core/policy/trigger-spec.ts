@@ -36,6 +36,8 @@ export interface TriggerSpec {
   evidence?: 'window' | 'sequential';
   /** sequential evidence: false-alarm probability over a whole watch; default 0.001 */
   falseAlarm?: number;
+  /** `shadow`: evaluated and recorded like any other trigger, but never decides anything; default acts */
+  mode?: 'act' | 'shadow';
 }
 
 /** What a breach compares: `>` for `above`, `<` for `below`. */
@@ -55,7 +57,7 @@ const isFiniteNumber = (value: unknown): value is number => typeof value === 'nu
  */
 export function validateTrigger(
   spec: TriggerSpec,
-): Required<Omit<TriggerSpec, 'above' | 'below' | 'source' | 'evidence' | 'falseAlarm'>> & TriggerSpec {
+): Required<Omit<TriggerSpec, 'above' | 'below' | 'source' | 'evidence' | 'falseAlarm' | 'mode'>> & TriggerSpec {
   const label = typeof spec?.name === 'string' && spec.name !== '' ? `trigger "${spec.name}"` : 'a trigger';
   const fail = (what: string): never => {
     throw new UserError('INVALID_TRIGGER', `${label}: ${what}`, { status: 400, exitCode: 2 });

@@ -53,6 +53,8 @@ export interface MigrationStatus {
   current: string | null;
   applied: string[];
   available: { version: string; name: string; hasDown: boolean }[];
+  /** set (to the directory) when the migrations directory does not exist; only a status report says so instead of failing */
+  missingDir?: string;
 }
 
 export interface DatabaseStatus {
@@ -115,6 +117,12 @@ export interface DatabaseAdapter {
    * never touched. The checksums are not checked again: call `verify` first.
    */
   restoreToScratch(path: string, options: { queries?: ValidationQuery[] }): Promise<ScratchRestore>;
+  /**
+   * Drops the scratch copies of this database that a verification interrupted
+   * by a crash left behind (a verification that ends drops its own); returns
+   * their names. Only the leader verifies, so it calls this at the start of its term.
+   */
+  dropScratchCopies(): Promise<string[]>;
   setReadOnly(on: boolean): Promise<void>;
   status(): Promise<DatabaseStatus>;
   migrationStatus(dir: string): Promise<MigrationStatus>;

@@ -1,4 +1,4 @@
-import { UserError } from '../../core/errors.js';
+import { isUserError, UserError } from '../../core/errors.js';
 import type { MigrationStatus } from '../../core/ports/database.js';
 import { findDrops, type Drop } from './destructive-sql.js';
 import { compareVersions, readMigrationFiles, readSql, type MigrationFile } from './migration-files.js';
@@ -22,10 +22,25 @@ export interface MigrationSession {
   columnHasValues(table: string, column: string): Promise<boolean | null>;
 }
 
-/** Reads only: a database Rewind never migrated has no table and nothing applied. */
-export async function migrationStatus(session: MigrationSession, dir: string | null): Promise<MigrationStatus> {
+/**
+ * Reads only: a database Rewind never migrated has no table and nothing applied.
+ * `missingDir: 'report'` (what a status report wants: the recovery point and the
+ * rest must still show) answers a missing directory with no files and
+ * `missingDir` set; by default it is an error, since a migration cannot run.
+ */
+export async function migrationStatus(
+  session: MigrationSession,
+  dir: string | null,
+  options: { missingDir?: 'error' | 'report' } = {},
+): Promise<MigrationStatus> {
   const applied = (await session.appliedVersions()).sort(compareVersions);
-  const files = dir ? await readMigrationFiles(dir) : [];
+  let files: MigrationFile[] = [];
+  try {
+    files = dir ? await readMigrationFiles(dir) : [];
+  } catch (error) {
+    if (!(options.missingDir === 'report' && isUserError(error) && error.code === 'MIGRATIONS_NOT_FOUND')) throw error;
+    return { current: applied.at(-1) ?? null, applied, available: [], missingDir: dir as string };
+  }
   return {
     current: applied.at(-1) ?? null,
     applied,

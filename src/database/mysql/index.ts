@@ -8,7 +8,7 @@ import { checkDumpComplete, myBackup } from './backup.js';
 import { createMyConnection } from './connection.js';
 import { createMyMigrationSession } from './migration-session.js';
 import { restoreTables, restoreWhole } from './restore.js';
-import { myRestoreToScratch } from './scratch.js';
+import { myDropScratchCopies, myRestoreToScratch } from './scratch.js';
 import { myValidate } from './validate.js';
 
 /** Options of {@link createMysqlAdapter}. */
@@ -103,7 +103,7 @@ export function createMysqlAdapter(options: MysqlAdapterOptions): DatabaseAdapte
         connections: base.connections,
         maxConnections: base.max,
         readOnly: base.ro,
-        migration: await migrationStatus(session, options.migrationsDir ?? null),
+        migration: await migrationStatus(session, options.migrationsDir ?? null, { missingDir: 'report' }),
       };
     },
 
@@ -118,6 +118,7 @@ export function createMysqlAdapter(options: MysqlAdapterOptions): DatabaseAdapte
       const manifest = await readManifest(path);
       return myRestoreToScratch(conn, client(), { path, manifest, queries: scratchOptions.queries ?? [] });
     },
+    dropScratchCopies: () => myDropScratchCopies(conn),
     close: async () => {},
   };
 }

@@ -2,7 +2,14 @@ import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { BackupManifest, ScratchRestore, ValidationCheck, ValidationQuery } from '../../core/ports/database.js';
 import { runProcess } from '../shared/run-process.js';
-import { expectationsOf, queryCheck, queryFailed, restoreFailed, scratchName } from '../shared/scratch.js';
+import {
+  expectationsOf,
+  queryCheck,
+  queryFailed,
+  restoreFailed,
+  scratchName,
+  scratchPrefix,
+} from '../shared/scratch.js';
 import { DUMP_FILE } from './backup.js';
 import { tick, type MyConnection } from './connection.js';
 import { myValidate } from './validate.js';
@@ -18,7 +25,7 @@ export async function myRestoreToScratch(
   client: string,
   request: { path: string; manifest: BackupManifest; queries: ValidationQuery[] },
 ): Promise<ScratchRestore> {
-  const name = scratchName();
+  const name = scratchName(conn.database);
   await conn.withClient((c) => c.query(`CREATE DATABASE ${tick(name)}`));
   try {
     const started = Date.now();
@@ -51,4 +58,20 @@ export async function myRestoreToScratch(
   } finally {
     await conn.withClient((c) => c.query(`DROP DATABASE IF EXISTS ${tick(name)}`));
   }
+}
+
+/**
+ * The scratch schemas of this database that a verification interrupted by a
+ * crash left on the server (a normal end drops its own): dropped, names returned.
+ */
+export async function myDropScratchCopies(conn: MyConnection): Promise<string[]> {
+  const prefix = scratchPrefix(conn.database);
+  return conn.withClient(async (c) => {
+    const [rows] = await c.query<RowDataPacket[]>(
+      "SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE 'rewind_verify_%' ORDER BY 1",
+    );
+    const left = rows.map((r) => String(r.name)).filter((n) => n.startsWith(prefix));
+    for (const name of left) await c.query(`DROP DATABASE IF EXISTS ${tick(name)}`);
+    return left;
+  });
 }

@@ -8,7 +8,7 @@ import { DUMP_DIR, pgBackup } from './backup.js';
 import { createPgConnection, ident } from './connection.js';
 import { createPgMigrationSession } from './migration-session.js';
 import { restoreTables, restoreWhole } from './restore.js';
-import { pgRestoreToScratch } from './scratch.js';
+import { pgDropScratchCopies, pgRestoreToScratch } from './scratch.js';
 import { pgValidate } from './validate.js';
 import { join } from 'node:path';
 
@@ -99,6 +99,7 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): Database
       const request = { path, manifest, queries: scratchOptions.queries ?? [] };
       return pgRestoreToScratch(conn, bin('pg_restore'), jobs, request);
     },
+    dropScratchCopies: () => pgDropScratchCopies(conn),
 
     /**
      * the database default changes, then every other session of this
@@ -133,7 +134,7 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): Database
         connections: Number(base.connections),
         maxConnections: Number(base.max),
         readOnly: base.ro,
-        migration: await migrationStatus(session, options.migrationsDir ?? null),
+        migration: await migrationStatus(session, options.migrationsDir ?? null, { missingDir: 'report' }),
       };
     },
 

@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import type { BackupManifest, ScratchRestore, ValidationQuery } from '../../core/ports/database.js';
-import { expectationsOf, queryCheck, queryFailed, restoreFailed, scratchName } from '../shared/scratch.js';
+import {
+  expectationsOf,
+  queryCheck,
+  queryFailed,
+  restoreFailed,
+  scratchName,
+  scratchPrefix,
+} from '../shared/scratch.js';
 import { runProcess } from '../shared/run-process.js';
 import { DUMP_DIR } from './backup.js';
 import { ident, type PgConnection } from './connection.js';
@@ -19,7 +26,7 @@ export async function pgRestoreToScratch(
   jobs: number,
   request: { path: string; manifest: BackupManifest; queries: ValidationQuery[] },
 ): Promise<ScratchRestore> {
-  const name = scratchName();
+  const name = scratchName(conn.database);
   await conn.withClient((client) => client.query(`CREATE DATABASE ${ident(name)}`));
   try {
     const started = Date.now();
@@ -56,4 +63,20 @@ export async function pgRestoreToScratch(
   } finally {
     await conn.withClient((client) => client.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`));
   }
+}
+
+/**
+ * The scratch databases of this database that a verification interrupted by a
+ * crash left on the server (a normal end drops its own): dropped, names returned.
+ */
+export async function pgDropScratchCopies(conn: PgConnection): Promise<string[]> {
+  const prefix = scratchPrefix(conn.database);
+  return conn.withClient(async (client) => {
+    const { rows } = await client.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'rewind_verify_%' ORDER BY datname",
+    );
+    const left = rows.map((r) => r.datname).filter((n) => n.startsWith(prefix));
+    for (const name of left) await client.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+    return left;
+  });
 }

@@ -1,8 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { BackupManifest, ValidationCheck, ValidationQuery } from '../../core/ports/database.js';
 
-/** A scratch database or schema name no one else uses: `rewind_verify_<16 hex>`. */
-export const scratchName = (): string => `rewind_verify_${randomBytes(8).toString('hex')}`;
+/**
+ * What every scratch copy of one source database starts with:
+ * `rewind_verify_<8 hex of its name>_`, so the clean-up after a crash drops the
+ * copies of this database only, never those of another database on the server.
+ */
+export const scratchPrefix = (source: string): string =>
+  `rewind_verify_${createHash('sha256').update(source).digest('hex').slice(0, 8)}_`;
+
+/** A scratch database or schema name no one else uses: the source's prefix and 16 random hex (39 characters). */
+export const scratchName = (source: string): string => `${scratchPrefix(source)}${randomBytes(8).toString('hex')}`;
 
 /** What a restored copy must hold: the manifest's tables, and their row counts unless it is schema-only. */
 export function expectationsOf(manifest: BackupManifest): { tables: string[]; rowCounts: Record<string, number> } {

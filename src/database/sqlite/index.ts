@@ -13,7 +13,7 @@ import {
   writeManifest,
 } from '../shared/manifest.js';
 import { createSqliteMigrationSession } from './migration-session.js';
-import { sqliteRestoreToScratch } from './scratch.js';
+import { sqliteDropScratchCopies, sqliteRestoreToScratch } from './scratch.js';
 import { sqliteCount, sqliteTables, sqliteValidate } from './validate.js';
 
 /** Options of {@link createSqliteAdapter}. */
@@ -160,7 +160,7 @@ export function createSqliteAdapter(options: SqliteAdapterOptions): DatabaseAdap
         connections: 1,
         maxConnections: 1,
         readOnly: false,
-        migration: await migrationStatus(session, options.migrationsDir ?? null),
+        migration: await migrationStatus(session, options.migrationsDir ?? null, { missingDir: 'report' }),
       };
     },
 
@@ -173,8 +173,13 @@ export function createSqliteAdapter(options: SqliteAdapterOptions): DatabaseAdap
     async restoreToScratch(path, scratchOptions) {
       // the caller checked the checksums just before (verify): hashing every file twice doubles the cost
       const manifest = await readManifest(path);
-      return sqliteRestoreToScratch(join(path, BACKUP_FILE), { manifest, queries: scratchOptions.queries ?? [] });
+      return sqliteRestoreToScratch(join(path, BACKUP_FILE), {
+        database: options.path,
+        manifest,
+        queries: scratchOptions.queries ?? [],
+      });
     },
+    dropScratchCopies: () => sqliteDropScratchCopies(options.path),
 
     close: async () => close(),
   };

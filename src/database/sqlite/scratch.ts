@@ -1,21 +1,24 @@
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BackupManifest, ScratchRestore, ValidationQuery } from '../../core/ports/database.js';
 import { expectationsOf, queryCheck, queryFailed, restoreFailed } from '../shared/scratch.js';
 import { sqliteValidate } from './validate.js';
 
+/** Scratch copies of a database file live beside it, in `.rewind-verify-<file name>-<random>` directories. */
+const scratchPrefix = (database: string) => `.rewind-verify-${basename(database)}-`;
+
 /**
- * Verification by restore: the backup's file is copied to a temporary file and
- * opened as the database would be after a restore; the same validation runs on
- * it, then the file is removed whatever happened.
+ * Verification by restore: the backup's file is copied to a temporary file
+ * beside the database (the same disk, as a restore would write) and opened as
+ * the database would be after a restore; the same validation runs on it, then
+ * the file is removed whatever happened.
  */
 export async function sqliteRestoreToScratch(
   file: string,
-  request: { manifest: BackupManifest; queries: ValidationQuery[] },
+  request: { database: string; manifest: BackupManifest; queries: ValidationQuery[] },
 ): Promise<ScratchRestore> {
-  const dir = await mkdtemp(join(tmpdir(), 'rewind-verify-'));
+  const dir = await mkdtemp(join(dirname(request.database), scratchPrefix(request.database)));
   try {
     const started = Date.now();
     let copy: Database.Database;
@@ -45,4 +48,12 @@ export async function sqliteRestoreToScratch(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The scratch directories a verification interrupted by a crash left beside the database file: removed, names returned. */
+export async function sqliteDropScratchCopies(database: string): Promise<string[]> {
+  const prefix = scratchPrefix(database);
+  const left = (await readdir(dirname(database)).catch(() => [])).filter((n) => n.startsWith(prefix)).sort();
+  for (const name of left) await rm(join(dirname(database), name), { recursive: true, force: true });
+  return left;
 }
