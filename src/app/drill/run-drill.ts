@@ -1,7 +1,7 @@
 import { ExitCode, UserError, conflict, errorMessage } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Rollback } from '../../core/model.js';
-import { isTerminalRollback } from '../../core/model.js';
+import { isTerminalRollback, rollbackRestored } from '../../core/model.js';
 import { currentRelease } from '../../core/targets.js';
 import { fillPlaceholders } from '../../core/placeholders.js';
 import type { Actor, AppContext } from '../context.js';
@@ -180,7 +180,7 @@ export async function runDrill(
     outcome = 'not-detected';
   }
   if (rollback) rollback = await waitForEnd(ctx, rollback.id);
-  if (rollback && rollback.status !== 'succeeded') outcome = 'escalated';
+  if (rollback && !rollbackRestored(rollback.status)) outcome = 'escalated';
   return finishDrill(ctx, {
     drillId,
     service,
