@@ -10,7 +10,7 @@ import { drillService } from './drill-target.js';
 import { finishDrill, type DrillResult } from './drill-result.js';
 import { faultEnv, runHook, withInjectedFault, type DrillFault } from './fault-injection.js';
 import { waitForEnd, waitForRollback } from './drill-waits.js';
-import { awaitFaultEffect } from './fault-effect.js';
+import { awaitFaultEffect, type FaultEffect } from './fault-effect.js';
 
 export interface DrillRequest {
   environment: string;
@@ -159,9 +159,15 @@ export async function runDrill(
   // meanwhile: did the fault take effect? A copy that never misbehaves ends the drill early, saying so
   const copy = await ctx.store.getRelease(service, environment, revision);
   const looking = new AbortController();
-  const effect = copy ? awaitFaultEffect(ctx, copy, live, faultAt, looking.signal) : Promise.resolve(null);
   const noEffect = new AbortController();
-  void effect.then((found) => found?.effect === 'absent' && noEffect.abort());
+  const seen: { effect: FaultEffect | null } = { effect: null };
+  if (copy)
+    void awaitFaultEffect(ctx, copy, live, faultAt, looking.signal)
+      .then((effect) => {
+        seen.effect = effect;
+        if (effect?.effect === 'absent') noEffect.abort();
+      })
+      .catch(() => undefined);
   // the automatic path gets `timeoutMs` from the moment there is something to detect
   let rollback = await waitForRollback(
     ctx,
@@ -172,8 +178,9 @@ export async function runDrill(
     Math.max(faultAt, ctx.clock.now()) + timeoutMs,
     noEffect.signal,
   );
+  // what was seen by now; a read still under way is not waited for
   looking.abort();
-  const found = await effect;
+  const found = seen.effect;
   let outcome: DrillResult['outcome'];
   let why: string | null = null;
   if (rollback) outcome = 'rolled-back';
