@@ -12,6 +12,7 @@ import { syncWithPlatform } from './platform-sync.js';
 import { activeGroupRollbackOf } from './group/active.js';
 import { awaitReady, promote, rollbackEnded } from './release-steps.js';
 import { assertDeployAllowed } from './gate/gate.js';
+import { onlyWatchLeft } from './monitor/superseding.js';
 
 export { promote, retireRelease } from './release-steps.js';
 
@@ -59,6 +60,9 @@ export type Analyzer = (
   phase: { weight: number; final: boolean; durationMs: number },
 ) => Promise<{ outcome: 'pass' | 'rolled-back' | 'waiting'; rollbackId: string | null; reason: string | null }>;
 
+/** How long a deploy waits for the post-rollback watch it supersedes to end (it looks every 250 ms). */
+const SUPERSEDE_WAIT_MS = 30_000;
+
 /** new revision → start → await ready → traffic (bluegreen, or canary steps) → analysis → promoted. */
 export async function deploy(
   ctx: AppContext,
@@ -70,7 +74,10 @@ export async function deploy(
   const environment = resolveEnvironment(ctx, request.service, request.environment);
   const { service, version } = request;
   const active = await ctx.store.listRollbacks({ service, environment, status: ['planned', 'running'] });
-  const inProgress = active[0] ?? (await activeGroupRollbackOf(ctx, service, environment));
+  // a rollback that has only its post-rollback watch left is superseded by this deploy (the fix), not in its way
+  const watching = active[0] ? await ctx.store.getRollback(active[0].id) : null;
+  const supersedes = watching && onlyWatchLeft(watching) ? watching.id : null;
+  const inProgress = supersedes ? null : (active[0] ?? (await activeGroupRollbackOf(ctx, service, environment)));
   if (inProgress)
     throw conflict(
       `a rollback of ${service} in ${environment} is in progress (${inProgress.id}); deploy after it ends`,
@@ -130,8 +137,8 @@ export async function deploy(
   await ctx.emit({
     ...base,
     type: 'deploy.started',
-    message: `deploying ${service} ${version} as revision ${release.revision} (${strategy})`,
-    data: { version, revision: release.revision, strategy },
+    message: `deploying ${service} ${version} as revision ${release.revision} (${strategy})${supersedes ? `; it ends the post-rollback watch of ${supersedes}` : ''}`,
+    data: { version, revision: release.revision, strategy, ...(supersedes ? { supersedes } : {}) },
   });
   const result = (
     outcome: DeployOutcome,
@@ -147,6 +154,8 @@ export async function deploy(
   });
 
   try {
+    // the watch sees this release in the store and ends; nothing of this deploy moves before the rollback has
+    if (supersedes) await rollbackEnded(ctx, supersedes, SUPERSEDE_WAIT_MS);
     await snapshotConfig(ctx, release);
     await guarded(async () => {
       if (request.migrate) release = await migrateForRelease(ctx, release, request.actor.name);

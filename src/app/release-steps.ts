@@ -6,11 +6,14 @@ import { errorMessage } from '../core/errors.js';
 import type { Release } from '../core/model.js';
 import type { AppContext } from './context.js';
 
-/** Resolves once the rollback is no longer planned or running. */
-export async function rollbackEnded(ctx: AppContext, id: string): Promise<void> {
+/** Resolves once the rollback is no longer planned or running; with `timeoutMs`, throws when it still is by then. */
+export async function rollbackEnded(ctx: AppContext, id: string, timeoutMs?: number): Promise<void> {
+  const deadline = timeoutMs === undefined ? Infinity : ctx.clock.now() + timeoutMs;
   for (;;) {
     const rollback = await ctx.store.getRollback(id);
     if (!rollback || (rollback.status !== 'planned' && rollback.status !== 'running')) return;
+    if (ctx.clock.now() >= deadline)
+      throw new Error(`rollback ${id} is still ${rollback.status} after ${Math.round(timeoutMs! / 1000)}s`);
     await ctx.clock.sleep(200);
   }
 }

@@ -42,7 +42,8 @@ export const EVENT_TYPES: Readonly<Record<string, string>> = {
     'the failed release’s output around its first failure, per instance (masked), kept for the incident report',
   'rollback.impact':
     'the failed and total requests of the bad release, counted by the front door, for the incident report',
-  'rollback.completed': 'every step of the rollback ended; the restored release is live',
+  'rollback.completed':
+    'every step of the rollback ended; the restored release is live (data.superseded: a newer deploy ended the post-rollback watch early, and why)',
   'rollback.partial': 'a rollback of several services stopped part way: which services were rolled back and which not',
   'rollback.failed': 'the rollback ended failed',
   'rollback.escalated': 'the rollback stopped at a failed step with `onFailure: abort` and needs a human',

@@ -3,27 +3,11 @@ import { errorMessage, notFound } from './errors.js';
 import type { NewEvent, Rollback, RollbackDetail, Step, StepName } from './model.js';
 import { isTerminalRollback } from './model.js';
 import type { Store } from './ports/store.js';
-import { StepTimeout, alreadyLogged, clip } from './step-output.js';
+import type { StepHandler } from './step-attempt.js';
+import { attemptStep } from './step-attempt.js';
+import { alreadyLogged, clip } from './step-output.js';
 
-export interface StepContext {
-  rollback: Rollback;
-  /** 1 for the first try; higher after a crash or retry */
-  attempt: number;
-  /** aborted on timeout or shutdown */
-  signal: AbortSignal;
-  /** a line for the journal (redacted by the executor) */
-  log(line: string): void;
-  /** journals the process group a handler started, so a later attempt can stop it if this one is orphaned */
-  onProcess(processGroup: number): void;
-}
-
-/**
- * Runs one step and returns its output for the journal, or `{ skipped: reason }`
- * when it could not do its job and the plan may go on (an engine without a
- * read-only mode): the step is recorded `skipped` with the reason, never shown as
- * done. Must be idempotent.
- */
-export type StepHandler = (step: Step, context: StepContext) => Promise<string | void | { skipped: string }>;
+export type { StepContext, StepHandler } from './step-attempt.js';
 
 export interface ExecutorDeps {
   store: Store;
@@ -71,22 +55,29 @@ export async function runRollback(id: string, deps: ExecutorDeps): Promise<Rollb
     }
     if (deps.signal?.aborted) return reload(store, id);
     if (step.status === 'running') await closeCrashedAttempt(detail, step, deps);
-    const ok = await runStep(detail, step, deps);
+    const ran = await runStep(detail, step, deps);
     // shutting down: the attempt is journaled `interrupted` and the next controller runs it again
     if (deps.signal?.aborted) return reload(store, id);
-    if (!ok && step.onFailure === 'abort') return escalate(detail, step.index, deps);
+    if (ran === 'failed' && step.onFailure === 'abort') return escalate(detail, step.index, deps);
+    if (typeof ran === 'object') return finish(detail, ran.superseded, deps);
   }
-  const finished = await store.setRollbackStatus(id, 'succeeded', clock.now());
+  return finish(detail, null, deps);
+}
+
+/** Ends a rollback whose steps all ran, or whose rest a newer change made moot (`superseded` says which). */
+async function finish(detail: Rollback, superseded: string | null, deps: ExecutorDeps): Promise<RollbackDetail> {
+  const { store, clock } = deps;
+  const finished = await store.setRollbackStatus(detail.id, superseded ? 'superseded' : 'succeeded', clock.now());
+  const durationMs = (finished.finishedAt ?? clock.now()) - (finished.startedAt ?? finished.createdAt);
+  const what = `rollback of ${detail.service} in ${detail.environment} to revision ${detail.toRevision}`;
   await deps.emit({
     ...eventBase(detail),
+    // one end event either way: reports, notifications and paging resolve alike
     type: 'rollback.completed',
-    message: `rollback of ${detail.service} in ${detail.environment} to revision ${detail.toRevision} completed`,
-    data: {
-      durationMs: (finished.finishedAt ?? clock.now()) - (finished.startedAt ?? finished.createdAt),
-      toRevision: detail.toRevision,
-    },
+    message: superseded ? `${what} completed; ${superseded}` : `${what} completed`,
+    data: { durationMs, toRevision: detail.toRevision, ...(superseded ? { superseded } : {}) },
   });
-  return reload(store, id);
+  return reload(store, detail.id);
 }
 
 const eventBase = (rollback: Rollback) => ({
@@ -134,7 +125,10 @@ async function closeCrashedAttempt(rollback: RollbackDetail, step: Step, deps: E
   });
 }
 
-async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Promise<boolean> {
+/** How a step ended for the loop: `superseded` ends the rollback with the step's reason. */
+type Ran = 'ok' | 'failed' | { superseded: string };
+
+async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Promise<Ran> {
   const { store, clock } = deps;
   const base = eventBase(rollback);
   const attempt = await store.beginStep(rollback.id, step.index, clock.now());
@@ -147,7 +141,7 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
   });
   const lines: string[] = [];
   const recorded: Promise<void>[] = [];
-  const outcome = await attemptStep(step, deps, {
+  const outcome = await attemptStep(step, deps.handlers[step.name], deps, {
     rollback,
     attempt,
     log: (line) => lines.push(line),
@@ -170,7 +164,7 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
         ? reason.message
         : 'the controller shut down while this attempt ran';
     await store.interruptAttempt(rollback.id, step.index, attempt, clock.now(), why);
-    return false;
+    return 'failed';
   }
   if (outcome.ok && outcome.output && !alreadyLogged(lines, outcome.output)) lines.push(outcome.output);
   const skipped = outcome.ok && outcome.skipped ? deps.redact(outcome.skipped) : null;
@@ -195,55 +189,6 @@ async function runStep(rollback: Rollback, step: Step, deps: ExecutorDeps): Prom
           data: { index: step.index, name: step.name, error, durationMs },
         },
   );
-  return outcome.ok;
-}
-
-type Outcome = { ok: true; output: string | null; skipped: string | null } | { ok: false; error: unknown };
-
-/** Runs the handler under the step's timeout (on the injected clock) and the shutdown signal. */
-async function attemptStep(step: Step, deps: ExecutorDeps, context: Omit<StepContext, 'signal'>): Promise<Outcome> {
-  const { clock } = deps;
-  const work = new AbortController();
-  const onShutdown = () => work.abort(deps.signal?.reason);
-  deps.signal?.addEventListener('abort', onShutdown, { once: true });
-  const timer = new AbortController();
-  let last: string | undefined;
-  const timeout = clock.sleep(step.timeoutMs, timer.signal).then(() => {
-    throw new StepTimeout(step.timeoutMs, last);
-  });
-  timeout.catch(() => undefined);
-  let running: ReturnType<StepHandler> | undefined;
-  try {
-    const handler = deps.handlers[step.name];
-    if (!handler) throw new Error(`no handler for step "${step.name}" with this driver`);
-    running = handler(step, {
-      ...context,
-      signal: work.signal,
-      log: (line) => {
-        last = line;
-        context.log(line);
-      },
-    });
-    const result = await Promise.race([running, timeout]);
-    return {
-      ok: true,
-      output: typeof result === 'string' && result ? result : null,
-      skipped: typeof result === 'object' && result !== null ? result.skipped : null,
-    };
-  } catch (error) {
-    if (error instanceof StepTimeout || deps.signal?.aborted) {
-      // the work is told to stop and given a moment to let go before anything else runs
-      work.abort(error);
-      const grace = new AbortController();
-      await Promise.race([
-        running?.catch(() => undefined),
-        clock.sleep(deps.abortGraceMs ?? 5_000, grace.signal).catch(() => undefined),
-      ]);
-      grace.abort();
-    }
-    return { ok: false, error };
-  } finally {
-    timer.abort();
-    deps.signal?.removeEventListener('abort', onShutdown);
-  }
+  if (!outcome.ok) return 'failed';
+  return outcome.superseded && skipped ? { superseded: skipped } : 'ok';
 }

@@ -66,10 +66,14 @@ export type RollbackStatus =
   | 'succeeded'
   | 'failed'
   /** a step with failure rule `abort` failed: a human must look */
-  | 'escalated';
+  | 'escalated'
+  /** traffic was restored, then a newer deploy (the fix) ended the post-rollback watch early */
+  | 'superseded';
 
 export const ACTIVE_ROLLBACK_STATUSES: readonly RollbackStatus[] = ['planned', 'running'];
 export const isTerminalRollback = (status: RollbackStatus): boolean => !ACTIVE_ROLLBACK_STATUSES.includes(status);
+/** Whether a finished rollback put traffic back on its target and left it there until it ended. */
+export const rollbackRestored = (status: RollbackStatus): boolean => status === 'succeeded' || status === 'superseded';
 
 export type StepName =
   | 'hook'

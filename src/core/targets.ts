@@ -35,3 +35,14 @@ export function targetProblem(target: Release, current: Release | null): string 
     return `revision ${target.revision} was never promoted`;
   return null;
 }
+
+/**
+ * Why the dashboard offers no "Roll back" to a release, or null when it offers
+ * one: a target `undo` refuses, or a release that was itself rolled back (runbook:
+ * "revert to the previous good version" — one taken away for being bad is not
+ * that; `undo --to-revision` can still name it on purpose).
+ */
+export function notOfferedAsTarget(target: Release, current: Release | null): string | null {
+  if (target.status === 'rolled-back') return `revision ${target.revision} was itself rolled back`;
+  return targetProblem(target, current);
+}

@@ -53,9 +53,9 @@ export function renderConfigReference(): string {
   ].join('\n');
 }
 
-function walk(node: Node, path: string, rows: Row[], required = false): void {
+function walk(node: Node, path: string, rows: Row[], required = false, inherited?: string): void {
   const variants = node.oneOf ?? node.anyOf;
-  if (path) rows.push(row(node, path, required));
+  if (path) rows.push(row(node, path, required, inherited));
   if (variants && variants.some((v) => v.properties)) {
     for (const variant of variants) {
       if (!variant.properties) continue;
@@ -67,9 +67,9 @@ function walk(node: Node, path: string, rows: Row[], required = false): void {
   }
   if (node.properties) walkObject(node, path, rows);
   else if (node.additionalProperties && typeof node.additionalProperties === 'object')
-    walk(node.additionalProperties, `${path}.<name>`, rows);
+    walk(node.additionalProperties, `${path}.<name>`, rows, false, entryOf('one named entry', path, node));
   else if (node.items && (node.items.properties || node.items.oneOf || node.items.anyOf))
-    walk(node.items, `${path}[]`, rows);
+    walk(node.items, `${path}[]`, rows, false, entryOf('one entry', path, node));
 }
 
 function walkObject(node: Node, path: string, rows: Row[], skip?: string): void {
@@ -79,10 +79,14 @@ function walkObject(node: Node, path: string, rows: Row[], skip?: string): void 
   }
 }
 
-function row(node: Node, key: string, required: boolean): Row {
+/** An entry of a list or map says what it is an entry of, when the schema gives it no words of its own. */
+const entryOf = (what: string, path: string, parent: Node): string =>
+  `${what} of \`${path}\`${parent.description ? `: ${parent.description}` : ''}`;
+
+function row(node: Node, key: string, required: boolean, inherited?: string): Row {
   const composite = typeof node.default === 'object' && node.default !== null && !Array.isArray(node.default);
   const shown = node.default === undefined || composite ? (required ? 'required' : '—') : code(node.default);
-  return { key, type: typeOf(node), default: shown, description: cell(node.description ?? '') };
+  return { key, type: typeOf(node), default: shown, description: cell(node.description ?? inherited ?? '') };
 }
 
 function typeOf(node: Node): string {

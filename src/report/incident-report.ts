@@ -53,11 +53,13 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
   const outcome =
     rollback.status === 'succeeded'
       ? 'rolled back'
-      : rollback.status === 'escalated'
-        ? 'rollback escalated'
-        : rollback.status === 'failed'
-          ? 'rollback failed'
-          : `rollback ${rollback.status}`;
+      : rollback.status === 'superseded'
+        ? 'rolled back (its watch ended by a newer deploy)'
+        : rollback.status === 'escalated'
+          ? 'rollback escalated'
+          : rollback.status === 'failed'
+            ? 'rollback failed'
+            : `rollback ${rollback.status}`;
   const headline =
     rollback.scope === 'site'
       ? `site switch in ${rollback.environment} ${rollback.status}: ${fromVersion ?? '?'} → ${toVersion ?? '?'}`

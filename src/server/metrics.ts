@@ -62,7 +62,7 @@ export function createControllerMetrics(options: ControllerMetricsOptions): Cont
   const registry = new Registry();
   const rollbacks = new Counter({
     name: 'rewind_rollbacks_total',
-    help: 'Rollbacks that ended, by outcome (succeeded, escalated, failed)',
+    help: 'Rollbacks that ended, by outcome (succeeded, superseded, escalated, failed)',
     labelNames: ['service', 'environment', 'kind', 'outcome'] as const,
     registers: [registry],
   });
@@ -124,7 +124,7 @@ export function createControllerMetrics(options: ControllerMetricsOptions): Cont
         });
         return;
       }
-      const outcome = OUTCOME[event.type];
+      const outcome = event.data.superseded ? 'superseded' : OUTCOME[event.type];
       if (!outcome || !event.rollbackId) return;
       const work = countRollback(event, outcome).catch(() => undefined);
       pending.add(work);

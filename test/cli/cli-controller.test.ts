@@ -65,6 +65,7 @@ ${platformDriver('platform.json', false)}    postRollback: { watch: 0s }
     const exited = new Promise<number | null>((resolve) => serve?.child.once('exit', (code) => resolve(code)));
     serve.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(serve.output()).toContain('draining');
+    expect(serve.output()).toContain('SIGTERM: stopping the controller within');
+    expect(serve.output()).toContain('front doors and instances keep serving');
   });
 });

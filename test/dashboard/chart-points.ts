@@ -10,6 +10,12 @@ export interface DrawnColumn {
 }
 
 export interface ChartComparison {
+  /** the x values drawn, in epoch seconds */
+  xs: number[];
+  /** each release's drawn column as uPlot has it, nulls (holes) included */
+  releaseColumns: { label: string; column: (number | null)[] }[];
+  /** every second the API has a sample of any release, ascending (epoch ms) */
+  sampledAt: number[];
   /** `r<revision>:<points>` per release, sorted; equal on the page and in the API */
   releases: string[];
   /** the threshold lines drawn, in order */
@@ -41,9 +47,10 @@ export async function compareChart(
           from: el.dataset.from!,
           to: el.dataset.to!,
           fired: Number(el.dataset.fired),
+          xs: plot.data[0] as number[],
           columns: plot.series.slice(1).map((s, i) => ({
             label: String(s.label),
-            values: (plot.data[i + 1] as (number | null)[]).filter((v): v is number => v !== null && v !== undefined),
+            column: (plot.data[i + 1] as (number | null | undefined)[]).map((v) => v ?? null),
           })),
         };
       });
@@ -56,14 +63,23 @@ export async function compareChart(
         .filter((s) => s.metric === metric)
         .map((s) => `r${s.revision}:${s.at.length}`)
         .sort();
-      const releases = drawn.columns
+      const columns = drawn.columns.map((c) => ({
+        label: c.label,
+        column: c.column,
+        values: c.column.filter((v): v is number => v !== null),
+      }));
+      const releases = columns
         .filter((c) => isRelease(c.label))
         .map((c) => `${c.label}:${c.values.length}`)
         .sort();
       if (releases.join() !== expected.join()) return null;
+      const mine = api.series.filter((s) => s.metric === metric);
       return {
+        xs: drawn.xs,
+        releaseColumns: columns.filter((c) => isRelease(c.label)).map(({ label, column }) => ({ label, column })),
+        sampledAt: [...new Set(mine.flatMap((s) => s.at))].sort((a, b) => a - b),
         releases,
-        lines: drawn.columns.filter((c) => !isRelease(c.label)),
+        lines: columns.filter((c) => !isRelease(c.label)).map(({ label, values }) => ({ label, values })),
         thresholds: api.thresholds.filter((t) => t.metric === metric),
         firedDrawn: drawn.fired,
         firedApi: api.fired.filter((f) => f.metric === metric).length,

@@ -11,11 +11,27 @@ import type { Receiver } from '../harness/receiver.js';
 import { setFault, whoAnswers } from '../local-app/harness.js';
 import type { TestBrowser, Watched } from './browser.js';
 import { DESKTOP, PHONE, launchChromium, markNoReload, personBrowser, signIn } from './browser.js';
+import type { ChartComparison } from './chart-points.js';
 import { compareChart } from './chart-points.js';
 import type { Ports } from './project.js';
 import { stateOf } from './project.js';
 import type { Scene } from './scene.js';
 import { startScene } from './scene.js';
+
+/**
+ * For each step longer than `overMs` between seconds the API has samples of, whether
+ * the chart drew a hole in it: an x between the two where every release's y is null.
+ */
+function holesDrawn(compared: ChartComparison, overMs: number): boolean[] {
+  const { sampledAt, xs, releaseColumns } = compared;
+  return sampledAt
+    .slice(1)
+    .map((at, i) => [sampledAt[i]!, at] as const)
+    .filter(([a, b]) => b - a > overMs)
+    .map(([a, b]) =>
+      xs.some((x, i) => x * 1000 > a && x * 1000 < b && releaseColumns.every((c) => c.column[i] === null)),
+    );
+}
 
 const DOCS = resolve(import.meta.dirname, '../../docs');
 let chromium: TestBrowser | null;
@@ -85,6 +101,10 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${serve.url}/#/service/web/staging`);
     const r1 = page.getByRole('button', { name: 'Roll back to r1' });
     await r1.waitFor();
+    // r2, the drill's copy, was itself rolled back: no button, and the row says why
+    const r2 = page.locator('table.releases tbody tr', { hasText: 'r2' });
+    expect(await r2.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
+    expect(await r2.locator('.not-target').getAttribute('title')).toBe('revision 2 was itself rolled back');
     await expect.poll(() => whoAnswers(ports.web)).toBe('v2');
     await r1.click();
     const dialog = page.getByRole('dialog');
@@ -207,12 +227,30 @@ describe('the dashboard in Chromium', () => {
           expect(new Set(line.values)).toEqual(new Set([compared.thresholds[i]!.value]));
         }
         expect(compared.firedDrawn).toBe(compared.firedApi);
+        // every release was watched (web: v1, the drill's copy, v2; api: v1, v2) and each has points drawn,
+        // whether its triggers read windows (web) or sequential evidence (api)
+        expect(compared.releases.length, `${service} ${metric}`).toBe(service === 'web' ? 3 : 2);
+        for (const column of compared.releaseColumns) {
+          expect(
+            column.column.filter((v) => v !== null).length,
+            `${service} ${metric} ${column.label}`,
+          ).toBeGreaterThan(0);
+        }
+        // where nobody watched for longer than a few samples, every release's line stops
+        const holes = holesDrawn(compared, 3000);
+        expect(holes.every(Boolean), `${service} ${metric}: a hole in ${holes.length} gaps`).toBe(true);
+        // web was left unwatched for QUIET_MS between the drill and v2
+        if (service === 'web') expect(holes.length, `${metric} gaps`).toBeGreaterThan(0);
         if (metric === 'errorRate') {
-          // every release was watched (web: v1, the drill's copy, v2); the error-rate trigger reads 0.1
-          expect(compared.releases.length).toBe(service === 'web' ? 3 : 2);
           expect(compared.lines.map((l) => l.label)).toEqual(['errors > 0.1']);
           // it fired on the drill's copy and on api's bad release
           expect(compared.firedDrawn).toBeGreaterThan(0);
+          // r2 (web: the drill's faulty copy, api: the bad v2) is drawn above the line it fired on
+          const bad = compared.releaseColumns.find((c) => c.label === 'r2')!;
+          expect(Math.max(...bad.column.filter((v) => v !== null))).toBeGreaterThan(0.1);
+        }
+        if (metric === 'latencyP95Ms' && service === 'api') {
+          expect(compared.lines.map((l) => l.label)).toEqual(['slow > 5000']);
         }
       }
       if (service === 'web') await shot(page, 'dashboard-service');

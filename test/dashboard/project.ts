@@ -12,14 +12,14 @@ export interface Ports {
 
 /**
  * Two services behind their own traffic switches: `web` in staging (rolls back
- * by itself) and `api` in production, which is protected and asks a person
- * before any rollback. A version's fault is read from `fault-<version>`;
+ * by itself, triggers over windows) and `api` in production, which is protected,
+ * asks a person before any rollback and decides by sequential evidence. A version's fault is read from `fault-<version>`;
  * rollback events go to a webhook.
  */
 export function dashboardProject(project: Project, ports: Ports, webhookUrl: string): void {
   // a drill's FAULT (from its environment) wins over the version's file; `$${` is a literal `${` in rewind.yaml
   const launcher = `FAULT=$\${FAULT:-$(cat fault-{version} 2>/dev/null)}; export FAULT; exec node ${SAMPLE_APP} --release {version}`;
-  const service = (env: string, port: number, analysis: string) => `
+  const service = (env: string, port: number, analysis: string, triggers: string) => `
     environments: [${env}]
     driver:
       type: local
@@ -31,8 +31,13 @@ export function dashboardProject(project: Project, ports: Ports, webhookUrl: str
     health: { live: /health/live, ready: /health/ready, interval: 200ms, timeout: 500ms, failureThreshold: 3, readyTimeout: 8s }
     analysis: { duration: ${analysis} }
     postRollback: { watch: 3s }
-    triggers:
+    triggers:${triggers}`;
+  // web decides on windows of readings, api by sequential evidence (rewind init's starter): both chart what fired
+  const windowed = `
       - { name: errors, metric: errorRate, above: 0.1, for: 1s, minSamples: 5, severity: high }`;
+  const sequential = `
+      - { name: errors, metric: errorRate, above: 0.1, evidence: sequential, severity: high }
+      - { name: slow, metric: latencyP95Ms, above: 5000, evidence: sequential, severity: medium }`;
   project.write(
     'rewind.yaml',
     `version: 1
@@ -42,8 +47,8 @@ environments:
   staging: {}
   production: { protected: true, policy: { automatic: false } }
 services:
-  web:${service('staging', ports.web, '4s')}
-  api:${service('production', ports.api, '6s')}
+  web:${service('staging', ports.web, '4s', windowed)}
+  api:${service('production', ports.api, '6s', sequential)}
 databases:
   app: { engine: sqlite, url: app.sqlite, backups: { rpo: 1h } }
 notifications:

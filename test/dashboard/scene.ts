@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { apiFetch } from '../helpers/api.js';
 import type { CliResult, Project, Serve } from '../helpers/cli.js';
@@ -17,6 +18,9 @@ export interface Scene {
   cli(...args: string[]): Promise<CliResult>;
   close(): Promise<void>;
 }
+
+/** longer than web's post-rollback watch (3 s) and twice the charts' gap (2.5 s) */
+export const QUIET_MS = 8000;
 
 const PEOPLE = [
   ['vera', 'viewer'],
@@ -82,6 +86,8 @@ export async function startScene(): Promise<Scene> {
       300,
     );
     expect(drill?.outcome).toBe('rolled-back');
+    // seconds in which nothing of web is watched (the drill's post-rollback watch is 3 s): a hole the charts must show
+    await sleep(QUIET_MS);
     const v2 = await cli('deploy', 'web', 'v2', '--env', 'staging');
     expect(v2.code, v2.stderr).toBe(0);
     await promoted(3);

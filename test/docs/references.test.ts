@@ -19,6 +19,12 @@ describe('generated references match the code', () => {
     // keys from several depths and variants of the schema
     for (const key of ['controller.listen', 'services.<name>.driver[type=local].command', 'policy.matrix[].action'])
       expect(text).toContain(`| \`${key}\` |`);
+    // every key says what it is for: a row whose last cell is empty has no description in the schema (zod .describe())
+    const undescribed = text
+      .split('\n')
+      .filter((line) => line.startsWith('| `') && /\|\s*\|$/.test(line))
+      .map((line) => line.split(' | ')[0]!.slice(2));
+    expect(undescribed, 'config keys without a description in src/config/schema').toEqual([]);
   });
 
   it('docs/reference/cli.md lists every command', () => {

@@ -83,6 +83,9 @@ describe('operating Rewind (builtin switch, local driver)', () => {
     const tookMs = await stopServe();
     expect(tookMs).toBeLessThan(12_000 + 3_000);
     expect(serve.output()).toMatch(/left running: web in production: r1 v1 \(2 instances/);
+    // what the SIGTERM line promised: the front door answered after the controller had gone
+    expect(serve.output()).toContain('front doors and instances keep serving');
+    expect(serve.output()).toContain(`front door http://127.0.0.1:${knobs.front}: still answers`);
     serve = await startServe(project, knobs.controller);
     await waitFor(
       'the front door',

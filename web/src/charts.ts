@@ -1,5 +1,6 @@
 import uPlot from 'uplot';
 import type { SignalsView } from '../../src/app/dashboard/signals.js';
+import { chartColumns } from './chart-data.js';
 import { h } from './dom.js';
 
 const COLORS = ['#2563eb', '#dc2626', '#059669', '#9333ea', '#d97706'];
@@ -13,21 +14,6 @@ export interface Chart {
   el: HTMLElement;
   update(view: SignalsView): void;
   destroy(): void;
-}
-
-/** x values: every second any release has a sample; y: one series per release, then each threshold. */
-function dataFor(view: SignalsView, metric: string) {
-  const series = view.series.filter((s) => s.metric === metric).sort((a, b) => a.revision - b.revision);
-  const xs = [...new Set(series.flatMap((s) => s.at))].sort((a, b) => a - b);
-  const index = new Map(xs.map((x, i) => [x, i]));
-  const ys = series.map((s) => {
-    const column: (number | null)[] = xs.map(() => null);
-    s.at.forEach((at, i) => (column[index.get(at)!] = s.values[i]!));
-    return column;
-  });
-  const thresholds = view.thresholds.filter((t) => t.metric === metric);
-  const data = [xs.map((x) => x / 1000), ...ys, ...thresholds.map((t) => xs.map(() => t.value))];
-  return { series, thresholds, data: data as uPlot.AlignedData };
 }
 
 /**
@@ -60,7 +46,8 @@ export function metricChart(metric: string, view: SignalsView, width: number): C
     },
   };
   const update = (next: SignalsView) => {
-    const { series, thresholds, data } = dataFor(next, metric);
+    const { series, thresholds, data: columns } = chartColumns(next, metric);
+    const data = columns as uPlot.AlignedData;
     fired = next.fired.filter((f) => f.metric === metric).map((f) => f.at);
     const points = series.map((s) => `r${s.revision}:${s.at.length}`).join(' ');
     el.dataset.points = points;

@@ -16,8 +16,12 @@ export interface DrillResult {
   environment: string;
   /** the injected fault, or `image <version>` when a misbehaving version was deployed */
   fault: DrillFault | `image ${string}`;
-  /** rolled-back: the automatic path (or a human) rolled the copy back; not-detected: the drill had to; escalated: the rollback stopped; failed: the copy never ran */
-  outcome: 'rolled-back' | 'not-detected' | 'escalated' | 'failed';
+  /**
+   * rolled-back: the automatic path (or a human) rolled the copy back; not-detected: the drill had to;
+   * no-effect: the copy served requests and never misbehaved (the fault did not take effect), so the
+   * drill rolled it back early and `error` says what was seen; escalated: the rollback stopped; failed: the copy never ran
+   */
+  outcome: 'rolled-back' | 'not-detected' | 'no-effect' | 'escalated' | 'failed';
   /** the faulty copy's revision */
   revision: number | null;
   rollbackId: string | null;

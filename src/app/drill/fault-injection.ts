@@ -1,3 +1,4 @@
+import { fillPlaceholders } from '../../core/placeholders.js';
 import type { AppContext } from '../context.js';
 
 /** The faults the bundled sample app (examples/demo/app) knows how to produce. */
@@ -52,4 +53,18 @@ export function injectedEnv(
 /** `FAULT`/`FAULT_AFTER_MS` for the sample app. */
 export function faultEnv(fault: DrillFault, faultAfterMs: number): Overlay {
   return { FAULT: fault, FAULT_AFTER_MS: String(Math.round(faultAfterMs)) };
+}
+
+/** A service's own way to inject the fault (`drills[].hook`), run once the copy is deployed. */
+export async function runHook(ctx: AppContext, hook: string[], values: Record<string, string | number>): Promise<void> {
+  const argv = hook.map((part) => fillPlaceholders(part, values));
+  const result = await ctx.processes.run(argv, {
+    cwd: ctx.loaded.baseDir,
+    passEnv: ctx.loaded.config.controller.passEnv,
+    timeoutMs: 60_000,
+  });
+  if (result.code !== 0)
+    throw new Error(
+      `drill hook exited with ${result.code ?? result.signal}: ${ctx.redact(result.stderr.trim().split('\n').at(-1) ?? '')}`,
+    );
 }

@@ -1,16 +1,16 @@
 import { ExitCode, UserError, conflict, errorMessage } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import type { Rollback } from '../../core/model.js';
-import { isTerminalRollback } from '../../core/model.js';
+import { rollbackRestored } from '../../core/model.js';
 import { currentRelease } from '../../core/targets.js';
-import { fillPlaceholders } from '../../core/placeholders.js';
 import type { Actor, AppContext } from '../context.js';
 import type { DeployRequest, DeployResult } from '../deploy.js';
 import type { UndoRequest, UndoResult } from '../undo.js';
 import { allEvents } from '../record/incident.js';
 import { drillService } from './drill-target.js';
 import { finishDrill, type DrillResult } from './drill-result.js';
-import { faultEnv, withInjectedFault, type DrillFault } from './fault-injection.js';
+import { faultEnv, runHook, withInjectedFault, type DrillFault } from './fault-injection.js';
+import { waitForEnd, waitForRollback } from './drill-waits.js';
+import { awaitFaultEffect, type FaultEffect } from './fault-effect.js';
 
 export interface DrillRequest {
   environment: string;
@@ -156,6 +156,18 @@ export async function runDrill(
   );
 
   const timeoutMs = request.timeoutMs ?? 5 * 60_000;
+  // meanwhile: did the fault take effect? A copy that never misbehaves ends the drill early, saying so
+  const copy = await ctx.store.getRelease(service, environment, revision);
+  const looking = new AbortController();
+  const noEffect = new AbortController();
+  const seen: { effect: FaultEffect | null } = { effect: null };
+  if (copy)
+    void awaitFaultEffect(ctx, copy, live, faultAt, looking.signal)
+      .then((effect) => {
+        seen.effect = effect;
+        if (effect?.effect === 'absent') noEffect.abort();
+      })
+      .catch(() => undefined);
   // the automatic path gets `timeoutMs` from the moment there is something to detect
   let rollback = await waitForRollback(
     ctx,
@@ -164,23 +176,32 @@ export async function runDrill(
     revision,
     startedAt,
     Math.max(faultAt, ctx.clock.now()) + timeoutMs,
+    noEffect.signal,
   );
+  // what was seen by now; a read still under way is not waited for
+  looking.abort();
+  const found = seen.effect;
   let outcome: DrillResult['outcome'];
+  let why: string | null = null;
   if (rollback) outcome = 'rolled-back';
   else {
+    outcome = found?.effect === 'absent' ? 'no-effect' : 'not-detected';
+    why =
+      found?.effect === 'absent'
+        ? found.detail
+        : `nothing rolled the faulty copy back within ${Math.round(timeoutMs / 1000)}s${found ? ` although the fault took effect (${found.detail})` : ''}`;
     const undone = await deps.undo({
       service,
       environment,
       kind: 'drill',
-      reason: `drill ${drillId}: nothing rolled the faulty copy back within ${Math.round(timeoutMs / 1000)}s`,
+      reason: `drill ${drillId}: ${why}`,
       actor: { name: `drill:${request.actor.name}` },
       wait: true,
     });
     rollback = undone.rollback;
-    outcome = 'not-detected';
   }
   if (rollback) rollback = await waitForEnd(ctx, rollback.id);
-  if (rollback && rollback.status !== 'succeeded') outcome = 'escalated';
+  if (rollback && !rollbackRestored(rollback.status)) outcome = 'escalated';
   return finishDrill(ctx, {
     drillId,
     service,
@@ -191,48 +212,7 @@ export async function runDrill(
     revision,
     rollback,
     outcome,
-    error: rollback?.error ?? null,
+    error: rollback?.error ?? why,
     actor: request.actor.name,
   });
-}
-
-async function runHook(ctx: AppContext, hook: string[], values: Record<string, string | number>): Promise<void> {
-  const argv = hook.map((part) => fillPlaceholders(part, values));
-  const result = await ctx.processes.run(argv, {
-    cwd: ctx.loaded.baseDir,
-    passEnv: ctx.loaded.config.controller.passEnv,
-    timeoutMs: 60_000,
-  });
-  if (result.code !== 0)
-    throw new Error(
-      `drill hook exited with ${result.code ?? result.signal}: ${ctx.redact(result.stderr.trim().split('\n').at(-1) ?? '')}`,
-    );
-}
-
-/** The rollback away from the drill's release, once something (the monitor, a human) starts one. */
-async function waitForRollback(
-  ctx: AppContext,
-  service: string,
-  environment: string,
-  revision: number,
-  since: number,
-  deadline: number,
-): Promise<Rollback | null> {
-  for (;;) {
-    const found = (await ctx.store.listRollbacks({ service, environment, limit: 20 })).find(
-      (r) => r.fromRevision === revision && r.createdAt >= since,
-    );
-    if (found) return found;
-    if (ctx.clock.now() >= deadline) return null;
-    await ctx.clock.sleep(200);
-  }
-}
-
-async function waitForEnd(ctx: AppContext, id: string): Promise<Rollback> {
-  for (;;) {
-    const detail = await ctx.store.getRollback(id);
-    if (!detail) throw new Error(`rollback ${id} vanished`);
-    if (isTerminalRollback(detail.status)) return detail;
-    await ctx.clock.sleep(200);
-  }
 }

@@ -6,6 +6,7 @@
  */
 import type { Decision } from '../../core/policy/decide.js';
 import type { Release, RollbackDetail } from '../../core/model.js';
+import { rollbackRestored } from '../../core/model.js';
 import { isUserError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import { approveCommand, rejectCommand, requestApproval } from '../approvals/index.js';
@@ -107,7 +108,7 @@ export async function automaticRollback(
     const first = await Promise.race([back, running]);
     if (first === 'restored')
       return { rollback: await ctx.store.getRollback(id).then((r) => r ?? planned.rollback!), restored: true };
-    return { rollback: first, restored: first.status === 'succeeded' };
+    return { rollback: first, restored: rollbackRestored(first.status) };
   } finally {
     unsubscribe();
   }

@@ -16,6 +16,7 @@ import { runPlanned } from '../undo.js';
 import { watchRelease } from './watch.js';
 import { holdStepHandler } from './hold-step.js';
 import { markUnderAnalysis } from './under-analysis.js';
+import { watchForSuperseding } from './superseding.js';
 
 /**
  * How long a release left waiting for a human (escalated, or an approval still
@@ -65,8 +66,24 @@ function createMonitor(ctx: AppContext): Monitor {
       if (!release) throw new Error(`revision ${rollback.toRevision} of ${rollback.service} not found`);
       const { tighten } = serviceConfig(ctx, rollback.service).postRollback;
       const durationMs = Number(step.params.durationMs);
-      await watchRelease(ctx, { release, previous: null, phase: 'post-rollback', durationMs, tighten, signal });
+      // a fix deployed meanwhile ends the watch: the rollback is then superseded, not failed
+      const fix = watchForSuperseding(ctx, release, ctx.clock.now(), durationMs, signal);
+      try {
+        const until = AbortSignal.any([signal, fix.signal]);
+        await watchRelease(ctx, {
+          release,
+          previous: null,
+          phase: 'post-rollback',
+          durationMs,
+          tighten,
+          signal: until,
+        });
+      } finally {
+        fix.stop();
+      }
       if (signal.aborted) throw new Error('watch interrupted');
+      const superseded = fix.reason();
+      if (superseded) return { skipped: superseded, superseded: true };
       return `stable for ${Math.round(durationMs / 1000)}s with thresholds × ${tighten}`;
     },
     hold: holdStepHandler(ctx),

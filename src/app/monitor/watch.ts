@@ -49,6 +49,16 @@ export type WatchVerdict = {
   reason: string | null;
 };
 
+/**
+ * The chart metrics this watch reads each second beside its triggers: a window
+ * trigger already records its own reading of its metric; a sequential one reads
+ * counts since the watch began and records nothing, so its metric is read here
+ * too, or the chart of the signal that fired would stay empty.
+ */
+function chartedBeside(evaluators: { spec: { metric: string; evidence?: string } }[]): string[] {
+  return CHART_METRICS.filter((m) => !evaluators.some((e) => e.spec.metric === m && e.spec.evidence !== 'sequential'));
+}
+
 const JUDGE_EVERY_MS = 2000;
 /** how often sequential triggers look at the counts: reading them is a few array sums */
 const SEQUENTIAL_TICK_MS = 20;
@@ -66,7 +76,7 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
   const sources = watchedSources(ctx, service, environment, phase === 'post-rollback' ? null : previous);
   const recorder = createSampleRecorder(ctx.store, service, environment);
   // the dashboard charts these for every watched release, whether or not a trigger reads them
-  const charted = CHART_METRICS.filter((m) => !evaluators.some((e) => e.spec.metric === m));
+  let charted = chartedBeside(evaluators);
   const interval = Math.max(50, parseDuration(ctx.loaded.config.controller.evaluationInterval));
   const until = ctx.clock.now() + options.durationMs;
   // Sequential evidence counts every request since the watch began; the second
@@ -114,6 +124,7 @@ export async function watchRelease(ctx: AppContext, options: WatchOptions): Prom
       if (next.evaluators !== rules.evaluators) {
         // a reload changed the triggers or the policy: the next reading is held to the new ones
         ({ evaluators, policy } = next);
+        charted = chartedBeside(evaluators);
         last.length = 0;
       }
       rules = next;

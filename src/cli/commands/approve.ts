@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ApprovalResult } from '../../app/approvals/index.js';
 import { ExitCode } from '../../core/errors.js';
+import { rollbackRestored } from '../../core/model.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
 import { onInterrupt } from '../live.js';
@@ -38,7 +39,7 @@ export async function approveCommand(options: ApproveOptions, id: string): Promi
     if (options.json) printJson({ ...result, rollback: final });
     else if (final && options.wait)
       say(
-        `rollback ${final.id}: ${final.status === 'succeeded' ? color.green(final.status) : color.red(final.status)}`,
+        `rollback ${final.id}: ${rollbackRestored(final.status) ? color.green(final.status) : color.red(final.status)}`,
       );
     return final && options.wait ? rollbackExitCode(final.status) : ExitCode.ok;
   } finally {

@@ -20,8 +20,8 @@ export interface ServeOptions extends GlobalOptions {
 }
 
 /**
- * `rewind serve`: runs the controller until SIGTERM/SIGINT, which drains and
- * exits within `controller.stopTimeout` (running steps get all but 10 s of it), leaving
+ * `rewind serve`: runs the controller until SIGTERM/SIGINT, which stops it within
+ * `controller.stopTimeout` (running steps get all but 10 s of it), leaving
  * front doors and instances serving; a second signal exits at once. SIGHUP or a changed
  * rewind.yaml reloads it.
  */
@@ -51,7 +51,7 @@ export async function serve(options: ServeOptions): Promise<number> {
         process.exit(ExitCode.failed);
       }
       say(
-        `${signal}: draining, exiting within ${boundMs / 1000}s (running steps get ${drainMs / 1000}s to finish; send it again to exit at once)…`,
+        `${signal}: stopping the controller within ${boundMs / 1000}s; front doors and instances keep serving (running steps get ${drainMs / 1000}s to finish; send it again to exit at once)…`,
       );
       unfollow();
       void stop(controller, loaded.stateDir, boundMs).then(resolve);

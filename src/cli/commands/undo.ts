@@ -3,7 +3,7 @@ import type { RewindApi } from '../../app/index.js';
 import type { UndoResult } from '../../app/undo.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import type { Approval, RollbackDetail } from '../../core/model.js';
-import { isTerminalRollback } from '../../core/model.js';
+import { isTerminalRollback, rollbackRestored } from '../../core/model.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
 import { confirmOrRefuse, defaultEnvironment, needsConfirmation } from '../confirm.js';
@@ -24,7 +24,7 @@ export interface UndoOptions extends GlobalOptions {
 }
 
 export function rollbackExitCode(status: RollbackDetail['status']): number {
-  if (status === 'succeeded') return ExitCode.ok;
+  if (rollbackRestored(status)) return ExitCode.ok;
   if (status === 'escalated') return ExitCode.waiting;
   if (status === 'failed') return ExitCode.failed;
   return ExitCode.ok;
@@ -146,7 +146,7 @@ export async function undo(options: UndoOptions & GroupOptions, service?: string
     if (options.json) printJson({ ...result, rollback: final });
     else
       say(
-        `rollback ${final.id}: ${final.status === 'succeeded' ? color.green(final.status) : color.red(final.status)}${final.error ? ` — ${final.error}` : ''}`,
+        `rollback ${final.id}: ${rollbackRestored(final.status) ? color.green(final.status) : color.red(final.status)}${final.error ? ` — ${final.error}` : ''}`,
       );
     return options.wait ? rollbackExitCode(final.status) : ExitCode.ok;
   } finally {

@@ -22,20 +22,23 @@ export const targetsSchema = z.strictObject({
 
 /** One row of the decision matrix: the first matching rule wins. */
 export const matrixRuleSchema = z.strictObject({
-  name: z.string().optional(),
+  name: z.string().optional().describe('a name for the rule, shown with the decisions it makes'),
   match: z
     .strictObject({
-      severity: z.array(severity).optional(),
-      trigger: z.array(z.string()).optional(),
-      metric: z.array(z.string()).optional(),
-      environment: z.array(z.string()).optional(),
+      severity: z.array(severity).optional().describe('fired triggers of these severities; default any'),
+      trigger: z.array(z.string()).optional().describe('fired triggers of these names; default any'),
+      metric: z.array(z.string()).optional().describe('fired triggers on these metrics; default any'),
+      environment: z.array(z.string()).optional().describe('in these environments; default any'),
     })
-    .default({}),
-  action: decisionAction,
+    .default({})
+    .describe('what the rule applies to: every listed condition must hold; empty matches everything'),
+  action: decisionAction.describe(
+    'rollback, ask (an approval), alert (notify only), escalate (page a human), ignore, or flag-off (turn `flag` off)',
+  ),
   flag: z.string().optional().describe('for action flag-off: the feature flag (environment variable) to turn off'),
-  notify: z.array(z.string()).default([]),
+  notify: z.array(z.string()).default([]).describe('notification channels told of the decision, by name'),
   approvalTimeout: duration('how long a human has to answer').optional(),
-  onTimeout: onTimeout.optional(),
+  onTimeout: onTimeout.optional().describe('what happens when nobody answers an `ask` in time; default the policy’s'),
 });
 
 export const policySchema = z.strictObject({
@@ -43,7 +46,9 @@ export const policySchema = z.strictObject({
   cooldownPeriod: duration('no second automatic rollback of a service within this').default('300s'),
   maximumRetries: z.number().int().min(0).default(5).describe('automatic rollbacks per service before escalating'),
   approvalTimeout: duration('default deadline of an approval').default('15m'),
-  onTimeout: onTimeout.default('escalate'),
+  onTimeout: onTimeout
+    .default('escalate')
+    .describe('what happens when nobody answers an approval in time: rollback, escalate or ignore'),
   inconclusiveLimit: z.number().int().min(1).default(5).describe('inconclusive evaluations before asking a human'),
   matrix: z.array(matrixRuleSchema).optional().describe('decision rules; default: the runbook table'),
   freezeOnIncident: z
@@ -63,7 +68,7 @@ export const environmentSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe('`rewind undo` asks "Roll back …? [y/N]" on a terminal; without one it needs --yes'),
-  targets: targetsSchema.optional(),
+  targets: targetsSchema.optional().describe('recovery-time targets of this environment; default the top-level ones'),
   policy: policySchema.partial().optional().describe('overrides of the top-level policy'),
 });
 
@@ -85,7 +90,7 @@ export const keepSchema = z.union([
 export const backupsSchema = z.strictObject({
   dir: z.string().default('.rewind/backups').describe('where backups are written, relative to rewind.yaml'),
   keep: keepSchema.default(20).describe('retention: 20, or { last, daily, weekly }'),
-  jobs: z.number().int().min(1).max(32).default(2),
+  jobs: z.number().int().min(1).max(32).default(2).describe('parallel jobs of pg_dump/pg_restore (directory format)'),
   schedule: z
     .string()
     .optional()
@@ -109,13 +114,13 @@ export const backupsSchema = z.strictObject({
     .describe('restore: each backup is restored into a scratch database and validated; checksum: files only'),
   store: z
     .strictObject({
-      type: z.literal('s3'),
-      bucket: z.string().min(1),
-      prefix: z.string().default(''),
+      type: z.literal('s3').describe('s3: any S3-compatible object store'),
+      bucket: z.string().min(1).describe('the bucket backups are copied to'),
+      prefix: z.string().default('').describe('key prefix of every object, e.g. rewind/prod/'),
       endpoint: z.string().optional().describe('an S3-compatible endpoint (MinIO, Ceph…); default AWS'),
-      region: z.string().default('us-east-1'),
+      region: z.string().default('us-east-1').describe('the bucket’s region'),
       accessKeyId: z.string().optional().describe('default: the AWS SDK credential chain'),
-      secretAccessKey: z.string().optional(),
+      secretAccessKey: z.string().optional().describe('with accessKeyId; use ${VAR} (masked everywhere)'),
       forcePathStyle: z.boolean().default(false).describe('bucket in the path (most S3-compatible servers)'),
     })
     .optional()
@@ -123,7 +128,7 @@ export const backupsSchema = z.strictObject({
   validate: z
     .array(
       z.strictObject({
-        name: z.string().min(1),
+        name: z.string().min(1).describe('the check’s name in the verification result'),
         sql: z.string().min(1).describe('a query whose first column of the first row must be true or non-zero'),
       }),
     )
@@ -132,12 +137,14 @@ export const backupsSchema = z.strictObject({
 });
 
 export const databaseSchema = z.strictObject({
-  engine: z.enum(['postgres', 'mysql', 'sqlite']),
+  engine: z
+    .enum(['postgres', 'mysql', 'sqlite'])
+    .describe('the database engine: postgres, mysql (MariaDB too) or sqlite'),
   url: z.string().describe('connection URL (postgres://, mysql://) or file path for sqlite'),
   migrations: z
     .union([
       z.strictObject({
-        tool: z.literal('command'),
+        tool: z.literal('command').describe('command: your own migration tool, run as argv'),
         status: argv('prints the current schema version, or JSON {"version": …}'),
         down: argv('migrates down to {version}'),
         up: argv('migrates up to the newest version; run by deploy --migrate'),
@@ -146,13 +153,16 @@ export const databaseSchema = z.strictObject({
         timeout: duration('time limit of one command').default('10m'),
       }),
       z.strictObject({
-        tool: z.enum(['sql', 'node-pg-migrate', 'knex', 'umzug']).default('sql'),
-        dir: z.string().default('./migrations'),
+        tool: z
+          .enum(['sql', 'node-pg-migrate', 'knex', 'umzug'])
+          .default('sql')
+          .describe('the migration files’ format: plain SQL up/down files, or the named tool’s'),
+        dir: z.string().default('./migrations').describe('the migration files, relative to rewind.yaml'),
       }),
     ])
     .optional()
     .describe('`tool: sql` runs the files in `dir`; `tool: command` runs your own tool (argv, no shell)'),
-  backups: backupsSchema.default({
+  backups: backupsSchema.describe('where and how backups are taken, kept and verified').default({
     dir: '.rewind/backups',
     keep: 20,
     jobs: 2,
@@ -170,46 +180,59 @@ export const databaseSchema = z.strictObject({
 
 const channelBase = { name: name('channel') };
 export const channelSchema = z.discriminatedUnion('type', [
-  z.strictObject({ ...channelBase, type: z.literal('slack'), webhookUrl: z.string() }),
+  z.strictObject({
+    ...channelBase,
+    type: z.literal('slack'),
+    webhookUrl: z.string().describe('the Slack incoming-webhook URL (a secret: use ${VAR})'),
+  }),
   z.strictObject({
     ...channelBase,
     type: z.literal('pagerduty'),
-    routingKey: z.string(),
-    url: z.string().default('https://events.pagerduty.com/v2/enqueue'),
+    routingKey: z.string().describe('the PagerDuty Events API v2 integration key (a secret: use ${VAR})'),
+    url: z.string().default('https://events.pagerduty.com/v2/enqueue').describe('the Events API endpoint'),
   }),
-  z.strictObject({ ...channelBase, type: z.literal('webhook'), url: z.string(), secret: z.string().optional() }),
+  z.strictObject({
+    ...channelBase,
+    type: z.literal('webhook'),
+    url: z.string().describe('where each event is POSTed as JSON'),
+    secret: z.string().optional().describe('signs each body (HMAC-SHA256 header) so the receiver can check it'),
+  }),
   z.strictObject({
     ...channelBase,
     type: z.literal('statuspage'),
-    url: z.string(),
-    token: z.string().optional(),
-    componentId: z.string().optional(),
+    url: z.string().describe('the status page API base URL'),
+    token: z.string().optional().describe('the status page API token (a secret: use ${VAR})'),
+    componentId: z.string().optional().describe('the component whose status follows the rollback'),
   }),
   z.strictObject({
     ...channelBase,
     type: z.literal('email'),
-    host: z.string(),
-    port: z.number().int().default(587),
-    secure: z.boolean().default(false),
-    user: z.string().optional(),
-    password: z.string().optional(),
-    from: z.string(),
-    to: z.array(z.string()).min(1),
+    host: z.string().describe('the SMTP server'),
+    port: z.number().int().default(587).describe('the SMTP port'),
+    secure: z.boolean().default(false).describe('true: TLS from the start (port 465); false: STARTTLS when offered'),
+    user: z.string().optional().describe('SMTP user, when the server asks for one'),
+    password: z.string().optional().describe('SMTP password (a secret: use ${VAR})'),
+    from: z.string().describe('the sender address'),
+    to: z.array(z.string()).min(1).describe('the recipients'),
   }),
 ]);
 
 export const notificationsSchema = z.strictObject({
-  channels: z.array(channelSchema).default([]),
+  channels: z
+    .array(channelSchema)
+    .default([])
+    .describe('where notifications can go: slack, pagerduty, webhook, statuspage, email'),
   routes: z
     .array(
       z.strictObject({
         events: z.array(z.string()).min(1).describe('event types; "rollback.*" matches a family'),
-        environments: z.array(z.string()).optional(),
-        services: z.array(z.string()).optional(),
-        channels: z.array(z.string()).min(1),
+        environments: z.array(z.string()).optional().describe('only events of these environments; default all'),
+        services: z.array(z.string()).optional().describe('only events of these services; default all'),
+        channels: z.array(z.string()).min(1).describe('the channels, by name, that get the matching events'),
       }),
     )
-    .default([]),
+    .default([])
+    .describe('which events go to which channels'),
   templates: z.record(z.string(), z.string()).default({}).describe('overrides: initiated, completed, customer'),
 });
 
@@ -217,11 +240,11 @@ export const providerSchema = z.discriminatedUnion('type', [
   z.strictObject({
     name: name('provider'),
     type: z.literal('prometheus'),
-    url: z.string(),
+    url: z.string().describe('the Prometheus server, e.g. http://prometheus:9090'),
     timeout: duration('query timeout').default('5s'),
-    bearerToken: z.string().optional(),
-    username: z.string().optional(),
-    password: z.string().optional(),
+    bearerToken: z.string().optional().describe('sent as Authorization: Bearer (a secret: use ${VAR})'),
+    username: z.string().optional().describe('basic-auth user'),
+    password: z.string().optional().describe('basic-auth password (a secret: use ${VAR})'),
     queries: z
       .record(z.string(), z.string())
       .describe('metric name → PromQL with {service} {env} {version} {revision} {window}'),
@@ -230,16 +253,22 @@ export const providerSchema = z.discriminatedUnion('type', [
     name: name('provider'),
     type: z.literal('http'),
     timeout: duration('request timeout').default('5s'),
-    headers: z.record(z.string(), z.string()).default({}),
+    headers: z.record(z.string(), z.string()).default({}).describe('headers sent with every request (values masked)'),
     queries: z
-      .record(z.string(), z.strictObject({ url: z.string(), path: z.string() }))
+      .record(
+        z.string(),
+        z.strictObject({
+          url: z.string().describe('URL template with {service} {env} {version} {revision} {window}'),
+          path: z.string().describe('JSON path to the number in the answer, e.g. $.data.errorRate'),
+        }),
+      )
       .describe('metric name → URL template and JSON path'),
   }),
 ]);
 
 export const drillSchema = z.strictObject({
-  env: z.string(),
-  service: z.string().optional(),
+  env: z.string().describe('the environment drilled'),
+  service: z.string().optional().describe('the service drilled; default the environment’s only one'),
   schedule: z.string().describe('cron expression, e.g. "0 10 1-7 * 1"'),
   fault: z
     .union([

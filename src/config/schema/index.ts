@@ -50,7 +50,8 @@ export const configSchema = z.strictObject({
             .optional()
             .describe('postgres only: the schema Rewind keeps its tables in; default rewind'),
         })
-        .default({ type: 'sqlite' }),
+        .default({ type: 'sqlite' })
+        .describe('where Rewind keeps its state: releases, rollbacks, journal, events'),
       evaluationInterval: duration('how often triggers are evaluated').default('250ms'),
       signalRetention: duration('how long per-second signals are kept for `policy replay`').default('7d'),
       leaseDuration: duration(
@@ -99,7 +100,8 @@ export const configSchema = z.strictObject({
       publicMetrics: true,
       allowedHosts: [],
       passEnv: [],
-    }),
+    })
+    .describe('the controller (`rewind serve`): its API, state and timing'),
   environments: z.record(z.string(), environmentSchema).default({}).describe('production, staging, …'),
   services: z
     .record(z.string(), serviceSchema)
@@ -109,26 +111,39 @@ export const configSchema = z.strictObject({
     .record(z.string(), z.array(z.string()).min(1))
     .default({})
     .describe('named sets of services for `rewind undo --group`, e.g. backend: [api, worker]'),
-  policy: policySchema.default({
-    automatic: true,
-    cooldownPeriod: '300s',
-    maximumRetries: 5,
-    approvalTimeout: '15m',
-    onTimeout: 'escalate',
-    inconclusiveLimit: 5,
-    freezeOnIncident: false,
-  }),
+  policy: policySchema
+    .default({
+      automatic: true,
+      cooldownPeriod: '300s',
+      maximumRetries: 5,
+      approvalTimeout: '15m',
+      onTimeout: 'escalate',
+      inconclusiveLimit: 5,
+      freezeOnIncident: false,
+    })
+    .describe('what Rewind does with fired triggers: automatic rollbacks, approvals, the decision matrix'),
   targets: targetsSchema.optional().describe('default recovery-time targets'),
-  databases: z.record(z.string(), databaseSchema).default({}),
-  notifications: notificationsSchema.default({ channels: [], routes: [], templates: {} }),
-  providers: z.array(providerSchema).default([]),
-  drills: z.array(drillSchema).default([]),
+  databases: z
+    .record(z.string(), databaseSchema)
+    .default({})
+    .describe('databases rolled back with services, backed up and verified'),
+  notifications: notificationsSchema
+    .default({ channels: [], routes: [], templates: {} })
+    .describe('who is told what: channels and the routes of events to them'),
+  providers: z
+    .array(providerSchema)
+    .default([])
+    .describe('your metrics (Prometheus, HTTP JSON) as signals for triggers, by query name'),
+  drills: z
+    .array(drillSchema)
+    .default([])
+    .describe('scheduled rollback drills run by `rewind serve` (see also `rewind drill`)'),
   dns: z.array(dnsProviderSchema).default([]).describe('DNS providers: zones Rewind changes when a site fails over'),
   sites: z
     .record(z.string(), siteSchema)
     .default({})
     .describe('a primary and standby sites with their health checks and DNS records (`rewind failover`)'),
-  failover: failoverSchema.optional(),
+  failover: failoverSchema.optional().describe('how failing over between `sites:` behaves'),
   freezes: z
     .array(freezeSchema)
     .default([])

@@ -27,9 +27,12 @@ export const argv = (description: string) =>
     .describe(description);
 
 export const name = (what: string) =>
-  z.string().regex(/^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/, {
-    error: `expected a ${what} name of lowercase letters, digits, "-" and "_"`,
-  });
+  z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/, {
+      error: `expected a ${what} name of lowercase letters, digits, "-" and "_"`,
+    })
+    .describe(`the ${what}'s name (lowercase letters, digits, "-" and "_"), as other keys refer to it`);
 
 export const severity = z.enum(['low', 'medium', 'high', 'critical']);
 export const decisionAction = z.enum(['rollback', 'ask', 'alert', 'escalate', 'ignore', 'flag-off']);

@@ -138,27 +138,36 @@ export const healthSchema = z.strictObject({
 /** A smoke test: one request and what its answer must look like. */
 export const smokeTestSchema = z.strictObject({
   name: name('smoke test'),
-  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH']).default('GET'),
-  path: z.string().startsWith('/', { error: 'expected a path starting with "/"' }),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH']).default('GET').describe('the request method'),
+  path: z
+    .string()
+    .startsWith('/', { error: 'expected a path starting with "/"' })
+    .describe('the request path, appended to smokeBaseUrl (or the front door)'),
   body: z.string().optional().describe('request body'),
   expect: z
     .strictObject({
-      status: z.number().int().min(100).max(599).default(200),
-      bodyContains: z.string().optional(),
+      status: z.number().int().min(100).max(599).default(200).describe('the status code the answer must have'),
+      bodyContains: z.string().optional().describe('text the answer’s body must contain'),
       maxMs: z.number().int().min(1).optional().describe('slowest acceptable answer, in ms'),
     })
-    .default({ status: 200 }),
+    .default({ status: 200 })
+    .describe('what the answer must look like; every listed condition must hold'),
 });
 
 const hookSchema = z.strictObject({
   name: name('hook'),
   command: argv('the hook command'),
   timeout: duration('time limit').default('60s'),
-  onFailure: z.enum(['abort', 'continue']).default('abort'),
+  onFailure: z
+    .enum(['abort', 'continue'])
+    .default('abort')
+    .describe(
+      'abort: a failed hook stops the rollback there and escalates; continue: it is recorded and the plan goes on',
+    ),
 });
 
 export const serviceSchema = z.strictObject({
-  driver: driverSchema,
+  driver: driverSchema.describe('how releases run and get traffic: local, container, command, kubernetes or helm'),
   environments: z.array(z.string()).optional().describe('environments this service is deployed to; default: all'),
   dependsOn: z
     .array(z.string())
@@ -178,20 +187,30 @@ export const serviceSchema = z.strictObject({
       pause: duration('pause between steps').default('10s'),
       judge: z
         .strictObject({
-          enabled: z.boolean().default(true),
+          enabled: z.boolean().default(true).describe('false: canary steps are judged by the triggers only'),
           severity: severity.default('high').describe('severity of the trigger a failing canary score becomes'),
-          fireOn: z.enum(['fail', 'marginal']).default('fail'),
+          fireOn: z
+            .enum(['fail', 'marginal'])
+            .default('fail')
+            .describe('fail: only a failing score fires; marginal: a marginal score fires too'),
         })
         .optional()
         .describe('statistical canary judge: canary vs stable over the same seconds'),
     })
-    .default({ steps: [10, 50, 100], pause: '10s' }),
+    .default({ steps: [10, 50, 100], pause: '10s' })
+    .describe('strategy canary: the traffic steps, the pause between them and the judge'),
   rollbackWindow: duration('the previous release stays warm this long after promotion').default('10m'),
-  health: healthSchema.default({ interval: '1s', timeout: '1s', failureThreshold: 3, readyTimeout: '60s' }),
+  health: healthSchema
+    .default({ interval: '1s', timeout: '1s', failureThreshold: 3, readyTimeout: '60s' })
+    .describe('the health checks of each instance: liveness, readiness and how often'),
   analysis: z
     .strictObject({ duration: duration('how long a new release is watched before promotion').default('30s') })
-    .default({ duration: '30s' }),
-  triggers: z.array(triggerSchema).default([]),
+    .default({ duration: '30s' })
+    .describe('the watch of a new release before it is promoted'),
+  triggers: z
+    .array(triggerSchema)
+    .default([])
+    .describe('rules over the release’s signals; a fired trigger goes to the policy for a decision'),
   alerts: z
     .array(alertMappingSchema)
     .default([])
@@ -206,16 +225,21 @@ export const serviceSchema = z.strictObject({
         .default(0.5)
         .describe('thresholds are multiplied by this (above) or divided (below) while watching'),
     })
-    .default({ watch: '2m', tighten: 0.5 }),
+    .default({ watch: '2m', tighten: 0.5 })
+    .describe('the close watch of a restored release after a rollback'),
   rollback: rollbackOptionsSchema
     .optional()
     .describe('gradual restoration and the failed release’s logs; a key here wins over the policy’s'),
   hooks: z
     .strictObject({
-      preRollback: z.array(hookSchema).default([]),
-      postRollback: z.array(hookSchema).default([]),
+      preRollback: z.array(hookSchema).default([]).describe('commands run as the first steps of a rollback'),
+      postRollback: z
+        .array(hookSchema)
+        .default([])
+        .describe('commands run after traffic is back, before the validation steps'),
     })
-    .default({ preRollback: [], postRollback: [] }),
+    .default({ preRollback: [], postRollback: [] })
+    .describe('your own commands as steps of every rollback of this service'),
   database: z.string().optional().describe('name of a database under `databases` rolled back with this service'),
   smoke: z
     .array(smokeTestSchema)

@@ -18,7 +18,8 @@ export const dnsProviderSchema = z.discriminatedUnion('type', [
         name: z.string().min(1).describe('the key’s name, as in the server’s `key` clause'),
         algorithm: z
           .enum(['hmac-md5', 'hmac-sha1', 'hmac-sha224', 'hmac-sha256', 'hmac-sha384', 'hmac-sha512'])
-          .default('hmac-sha256'),
+          .default('hmac-sha256')
+          .describe('the key’s algorithm, as in the server’s `key` clause'),
         secret: z
           .string()
           .regex(/^[A-Za-z0-9+/]+=*$/, { error: 'expected the base64 secret (as tsig-keygen prints it)' })
@@ -47,20 +48,29 @@ export const recordType = z.enum(['A', 'AAAA', 'CNAME']);
 export const siteRecordSchema = z.strictObject({
   dns: z.string().describe('the `dns:` provider whose zone holds the name'),
   name: z.string().min(1).describe('the full name, e.g. app.example.test'),
-  type: recordType.default('A'),
-  values: z.array(z.string().min(1)).min(1, { error: 'expected at least one value' }),
+  type: recordType.default('A').describe('the record type'),
+  values: z
+    .array(z.string().min(1))
+    .min(1, { error: 'expected at least one value' })
+    .describe('what the name points at while this site serves, e.g. its addresses'),
   ttl: z.number().int().min(0).max(86_400).default(60).describe('seconds'),
 });
 
 export const siteSchema = z.strictObject({
   health: z
     .strictObject({
-      url: z.string().regex(/^https?:\/\//, { error: 'expected an http:// or https:// URL' }),
+      url: z
+        .string()
+        .regex(/^https?:\/\//, { error: 'expected an http:// or https:// URL' })
+        .describe('the URL checked, answered by the site itself'),
       status: z.number().int().min(100).max(599).default(200).describe('the status a healthy site answers'),
       timeout: duration('time limit of one check').default('5s'),
     })
     .describe('how Rewind tells the site is up, like a smoke test'),
-  records: z.array(siteRecordSchema).min(1, { error: 'expected at least one record' }),
+  records: z
+    .array(siteRecordSchema)
+    .min(1, { error: 'expected at least one record' })
+    .describe('the DNS names this site serves and the values they get when it does'),
   restoreDatabase: z
     .string()
     .optional()
@@ -84,7 +94,13 @@ export const failoverSchema = z.strictObject({
   checkInterval: duration('how often the primary’s health is checked by `rewind serve`').default('10s'),
   failures: z.number().int().min(1).default(3).describe('consecutive failed checks that make the site down'),
   drill: z
-    .array(z.strictObject({ dns: z.string(), name: z.string().min(1), type: recordType.default('A') }))
+    .array(
+      z.strictObject({
+        dns: z.string().describe('the `dns:` provider whose zone holds the name'),
+        name: z.string().min(1).describe('the full name set aside for drills, e.g. drill.example.test'),
+        type: recordType.default('A').describe('the record type'),
+      }),
+    )
     .default([])
     .describe('names set aside for `rewind drill --failover`: they get each site’s values, production names do not'),
 });

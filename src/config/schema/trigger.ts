@@ -15,7 +15,7 @@ export const triggerSchema = z
     for: duration('how long the breach must last').default('0s'),
     minSamples: z.number().int().min(0).default(1).describe('ignore windows with fewer samples'),
     consecutive: z.number().int().min(1).default(1).describe('bad evaluations in a row before firing'),
-    severity: severity.default('medium'),
+    severity: severity.default('medium').describe('how bad a firing is; the policy matrix decides by it'),
     source: z.string().optional().describe('metric provider name; default: built-in signals'),
     window: duration('the span each reading covers; default the `for` span, at least 1s, at most 1m').optional(),
     evidence: z

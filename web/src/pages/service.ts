@@ -1,6 +1,7 @@
 import type { SignalsView } from '../../../src/app/dashboard/signals.js';
 import type { ServiceStatus } from '../../../src/app/queries.js';
 import type { Approval, Release, RollbackDetail } from '../../../src/core/model.js';
+import { currentRelease, notOfferedAsTarget } from '../../../src/core/targets.js';
 import type { Page } from '../main.js';
 import { get, post, q } from '../api.js';
 import type { Chart } from '../charts.js';
@@ -41,6 +42,18 @@ export const servicePage: Page = (main, session, [service = '', environment = ''
       },
     });
 
+  /** the button for a good target; for any other release, why there is none (the row's title) */
+  const rollBackCell = (release: Release, current: Release | null) => {
+    if (release.revision === current?.revision) return '';
+    const why = notOfferedAsTarget(release, current);
+    if (why) return h('span', { class: 'muted not-target', title: why }, 'not a target');
+    return h(
+      'button',
+      { type: 'button', onclick: () => rollBack(release), 'aria-label': `Roll back to r${release.revision}` },
+      'Roll back',
+    );
+  };
+
   const load = async () => {
     const [status, releases, flags] = await Promise.all([
       get<ServiceStatus & { protected?: boolean }>(`/v1/status${base}`),
@@ -63,7 +76,7 @@ export const servicePage: Page = (main, session, [service = '', environment = ''
       ),
       h('p', {}, `traffic: ${weights(status.weights)}`),
     );
-    const live = status.live?.revision;
+    const current = currentRelease(releases);
     fill(
       history,
       h('h2', {}, 'Revisions'),
@@ -88,13 +101,7 @@ export const servicePage: Page = (main, session, [service = '', environment = ''
             r.artifact ? h('div', { class: 'muted' }, h('code', {}, r.artifact)) : null,
             configChanges(service, environment, r.revision),
           ),
-          mayUndo && r.revision !== live && r.status !== 'failed' && r.status !== 'deploying'
-            ? h(
-                'button',
-                { type: 'button', onclick: () => rollBack(r), 'aria-label': `Roll back to r${r.revision}` },
-                'Roll back',
-              )
-            : '',
+          mayUndo ? rollBackCell(r, current) : '',
         ]),
         { class: 'releases' },
       ),
