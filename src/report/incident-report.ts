@@ -2,6 +2,7 @@ import type { SequentialEvidence } from '../core/policy/sequential-trigger.js';
 import type { RewindEvent } from '../core/model.js';
 import { checkRecoveryTargets, measureRecoveryTimes } from './recovery-times.js';
 import { buildSteps } from './report-steps.js';
+import { impactUsersPart } from './impact-users.js';
 import type { ErrorBudget, Evidence, IncidentReport, IncidentReportInput } from './incident-types.js';
 
 export type { ErrorBudget, Evidence, IncidentReport, IncidentReportInput, TimelineEntry } from './incident-types.js';
@@ -43,6 +44,7 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
       : impactStart !== null && times.trafficRestoredAt !== null
         ? Math.max(0, times.trafficRestoredAt - impactStart)
         : null;
+  const { usersNotMeasured, ...usersPart } = impactUsersPart(counted, failedRequests, input.cost);
   const rollbackDurationMs =
     num(completed.durationMs) ??
     (rollback.startedAt !== null && rollback.finishedAt !== null ? rollback.finishedAt - rollback.startedAt : null);
@@ -150,7 +152,7 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
     impact: {
       measuredBy: measured ? str(counted.source) : null,
       notMeasured: measured
-        ? null
+        ? usersNotMeasured
         : (str(counted?.reason) ?? (failedRequests === null ? 'no source counted the requests' : null)),
       failedRequests,
       totalRequests,
@@ -158,6 +160,7 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
       durationMs,
       rollbackDurationMs,
       errorBudget: budget(failedRequests, input.errorBudget),
+      ...usersPart,
     },
     timeline,
     evidence,

@@ -3,6 +3,7 @@ import { alertMappingSchema } from './alerts.js';
 import { argv, duration, name, portRange, severity } from './primitives.js';
 import { containerDriver, frontDoorFields } from './container.js';
 import { triggerSchema } from './trigger.js';
+import { featuresSchema, usersSchema } from './impact.js';
 
 export { triggerSchema } from './trigger.js';
 
@@ -214,6 +215,8 @@ export const serviceSchema = z.strictObject({
     .array(smokeTestSchema)
     .default([])
     .describe('run after a release gets traffic and after a rollback; a failure is a critical trigger'),
+  users: usersSchema.optional(),
+  features: featuresSchema.default({}),
   smokeBaseUrl: z
     .string()
     .regex(/^https?:\/\//, { error: 'expected an http:// or https:// URL' })

@@ -6,6 +6,8 @@
  * <total ms>`, into a ring whose forwarder streams it to Rewind over TCP: the
  * per-request telemetry (log-receiver.ts).
  */
+import { USERS_LOG_FORMAT, usersFrontendLines } from './haproxy-users.js';
+import type { HaproxyUsersInput } from './haproxy-users.js';
 
 export interface HaproxyConfigInput {
   /** the front door */
@@ -21,6 +23,8 @@ export interface HaproxyConfigInput {
   clientKeepAliveTimeoutMs: number;
   /** addresses or CIDR blocks whose X-Forwarded-For is kept */
   trustForwardedFrom: string[];
+  /** count users and features (haproxy-users.ts); default not */
+  users?: Omit<HaproxyUsersInput, 'trusted'>;
 }
 
 export const BACKEND = 'releases';
@@ -90,7 +94,7 @@ ring requests
 defaults
   mode http
   log global
-  log-format "%s %ST %Ta"
+  log-format "${input.users === undefined ? '%s %ST %Ta' : USERS_LOG_FORMAT}"
   option dontlognull
   timeout connect ${input.connectTimeoutMs}ms
   timeout client 60s
@@ -110,7 +114,7 @@ ${
   http-request del-header x-forwarded-for${trusted === '' ? '' : ' unless trusted_proxy'}
   http-request set-header x-forwarded-proto http unless { req.hdr(x-forwarded-proto) -m found }
   http-request set-header x-forwarded-host %[req.hdr(host)] unless { req.hdr(x-forwarded-host) -m found }
-  option forwardfor
+${input.users === undefined ? '' : usersFrontendLines({ ...input.users, trusted: trusted !== '' })}  option forwardfor
   default_backend ${BACKEND}
 
 backend ${BACKEND}

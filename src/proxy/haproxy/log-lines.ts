@@ -1,12 +1,13 @@
 /**
- * Reads HAProxy's request log lines, `<server> <status> <total ms>\n`, straight
+ * Reads HAProxy's request log lines, `<server> <status> <total ms>\n` (a router
+ * that counts users adds ` <user hash|-> <feature|->`, haproxy-users.ts), straight
  * from the bytes of a stream: no string, no regex, no allocation per line.
  * Servers are named `r<revision>-<n>` (`b…` as a warm backup); requests HAProxy
  * answered itself (`<NOSRV>`) belong to no release and are skipped.
  */
 
-/** What one request log line says. */
-export type LogLineSink = (revision: number, status: number, totalMs: number) => void;
+/** What one request log line says; `user` is the 52-bit hash or -1, `feature` an index or -1. */
+export type LogLineSink = (revision: number, status: number, totalMs: number, user: number, feature: number) => void;
 
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
@@ -57,11 +58,31 @@ export class LogLineReader {
     if (i === digitsFrom || data[i] !== DASH) return void (this.unreadable += 1);
     while (i < end && data[i] !== SPACE) i += 1;
     const { value: status, next } = readInteger(data, i + 1, end);
-    const totalMs = readInteger(data, next + 1, end).value;
+    const { value: totalMs, next: afterMs } = readInteger(data, next + 1, end);
     if (Number.isNaN(status) || Number.isNaN(totalMs)) return void (this.unreadable += 1);
+    let user = -1;
+    let feature = -1;
+    if (afterMs < end && data[afterMs] === SPACE) {
+      i = afterMs + 1;
+      // the first 13 hex digits of the hash: 52 bits, exact in a double
+      for (let n = 0; i < end && n < 13 && data[i] !== SPACE && data[i] !== DASH; i += 1, n += 1) {
+        const digit = hexDigit(data[i]!);
+        if (digit < 0) return void (this.unreadable += 1);
+        user = (user < 0 ? 0 : user) * 16 + digit;
+      }
+      while (i < end && data[i] !== SPACE) i += 1;
+      const index = readInteger(data, i + 1, end).value;
+      if (!Number.isNaN(index)) feature = index;
+    }
     this.lines += 1;
-    this.sink(revision, status, totalMs);
+    this.sink(revision, status, totalMs, user, feature);
   }
+}
+
+function hexDigit(byte: number): number {
+  if (byte >= ZERO && byte <= NINE) return byte - ZERO;
+  const lower = byte | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 const parsed = { value: 0, next: 0 };

@@ -36,19 +36,27 @@ export async function startLogReceiver(
   clock: Clock,
   /** the port HAProxy's config streams to (an adopted HAProxy keeps its own); default any free one */
   port = 0,
+  /** the service's features with `other`: feature indexes beyond are `other` */
+  featureCount = 1,
 ): Promise<LogReceiver> {
   let counted = 0;
   let unreadable = 0;
   let now = 0;
   let monotonic = 0;
   const finished = new Map<number, number>();
-  const record = (revision: number, status: number, totalMs: number): void => {
+  /** a line without a feature is `other`, the last of the service's features */
+  const other = featureCount - 1;
+  const record = (revision: number, status: number, totalMs: number, user: number, feature: number): void => {
     if (!known(revision)) return;
     finished.set(revision, monotonic);
     // -1: the client left before an answer; like the built-in switch, not counted.
     if (status < 0) return;
     counted += 1;
-    telemetry.forRelease(revision).record(now, bucketIndex(Math.max(0, totalMs)), status >= 500);
+    const ring = telemetry.forRelease(revision);
+    ring.record(now, bucketIndex(Math.max(0, totalMs)), status >= 500);
+    // HAProxy logs the answer the client got: a failed attempt it retried
+    // elsewhere is not in it, so attempts and outcomes are both this answer.
+    ring.recordOutcome(now, status >= 500, user, feature >= 0 && feature < other ? feature : other);
   };
   const connections = new Set<Socket>();
   const server = createServer((socket) => {
