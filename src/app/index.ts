@@ -1,4 +1,4 @@
-import type { Approval, RewindEvent, Release, Rollback, RollbackDetail } from '../core/model.js';
+import type { Approval, RewindEvent, Release, RollbackDetail } from '../core/model.js';
 import type { ApprovalDecisionRequest, ApprovalResult } from './approvals/index.js';
 import { approve, listApprovals, reject } from './approvals/index.js';
 import { requestProtectedUndo } from './approvals/protected-undo.js';

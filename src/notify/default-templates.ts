@@ -40,8 +40,7 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, string>> = {
   'rollback.completed':
     'Rollback {{rollbackId}} of {{service}} completed in {{duration}}: {{toVersion}} (revision {{toRevision}}) is live and stable. Failed requests: {{failedRequests}} of {{totalRequests}}.{{impactLine}}',
   'rollback.escalated.title': 'ESCALATED: rollback of {{service}} in {{environment}} needs a human',
-  'rollback.escalated':
-    'Rollback {{rollbackId}} of {{service}} stopped and needs a human: {{reason}}{{impactLine}}',
+  'rollback.escalated': 'Rollback {{rollbackId}} of {{service}} stopped and needs a human: {{reason}}{{impactLine}}',
   'rollback.failed.title': 'FAILED: rollback of {{service}} in {{environment}}',
   'rollback.failed': 'Rollback {{rollbackId}} of {{service}} failed: {{error}}',
 

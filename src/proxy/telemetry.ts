@@ -126,7 +126,10 @@ function addPending(ring: ReleaseTelemetry, counts: Uint32Array): number {
  * `featureNames`: the service's feature names in order, `other` last (a
  * request's feature is an index into them); default just `other`.
  */
-export function createTelemetryStore(retentionSeconds: number, featureNames: readonly string[] = ['other']): TelemetryStore {
+export function createTelemetryStore(
+  retentionSeconds: number,
+  featureNames: readonly string[] = ['other'],
+): TelemetryStore {
   const releases = new Map<number, ReleaseTelemetry>();
   // Reused by every percentile read; reads are not re-entrant.
   const merged = new Uint32Array(BUCKET_COUNT);

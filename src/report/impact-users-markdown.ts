@@ -30,14 +30,23 @@ export function impactUsersMarkdown(impact: IncidentReport['impact'], table: Tab
     lines.push(
       ...table(
         ['Feature', 'Users affected', 'Failed requests', 'Requests'],
-        failing.map((f) => [f.name, impact.users === null ? '—' : count(f.usersAffected), count(f.failedRequests), count(f.requests)]),
+        failing.map((f) => [
+          f.name,
+          impact.users === null ? '—' : count(f.usersAffected),
+          count(f.failedRequests),
+          count(f.requests),
+        ]),
       ),
       '',
     );
   }
   if (impact.cost !== null) {
-    const inputs = impact.cost.inputs.map((i) => `${count(i.count)} ${i.what} × ${i.price}`).join(' + ') || 'nothing priced failed';
-    lines.push(`Revenue impact (an estimate): ${impact.cost.amount.toFixed(2)} ${impact.cost.currency} = ${inputs}.`, '');
+    const inputs =
+      impact.cost.inputs.map((i) => `${count(i.count)} ${i.what} × ${i.price}`).join(' + ') || 'nothing priced failed';
+    lines.push(
+      `Revenue impact (an estimate): ${impact.cost.amount.toFixed(2)} ${impact.cost.currency} = ${inputs}.`,
+      '',
+    );
   }
   return lines;
 }

@@ -39,7 +39,10 @@ describe.each([
       const { readFileSync, writeFileSync } = await import('node:fs');
       writeFileSync(
         project.config,
-        readFileSync(project.config, 'utf8').replace('      stopTimeout: 2s\n', '      stopTimeout: 2s\n      router: haproxy\n'),
+        readFileSync(project.config, 'utf8').replace(
+          '      stopTimeout: 2s\n',
+          '      stopTimeout: 2s\n      router: haproxy\n',
+        ),
       );
     }
     serve = await startServe(project, ports.controller);
@@ -84,7 +87,15 @@ describe.each([
     const metrics = await (await fetch(`${serve.url}/metrics`)).text();
     expect(metrics).toContain('rewind_');
     const events = (await cli('audit', '--json')).stdout;
-    const outputs = [markdown, JSON.stringify(report), JSON.stringify(list), metrics, events, serve.output(), outcome.stderr];
+    const outputs = [
+      markdown,
+      JSON.stringify(report),
+      JSON.stringify(list),
+      metrics,
+      events,
+      serve.output(),
+      outcome.stderr,
+    ];
     for (const text of outputs) expect(text).not.toContain(ID_MARK);
     const found = (() => {
       try {

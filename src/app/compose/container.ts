@@ -86,7 +86,11 @@ export function composeContainerPlatform(loaded: LoadedConfig): ContainerPlatfor
       const socket = engineSocket(d?.type === 'container' ? d.engine.socket : undefined);
       const driver = shared(socket, ctx);
       // the front door's per-release telemetry first, then what the engine says of the containers
-      const source = createLocalSignalSource(() => resolved.get(service) ?? null, driver.engineSignals, userKeyOf(loaded.config.services[service]?.users));
+      const source = createLocalSignalSource(
+        () => resolved.get(service) ?? null,
+        driver.engineSignals,
+        userKeyOf(loaded.config.services[service]?.users),
+      );
       return Object.assign(Object.create(driver) as ContainerDriver, {
         signals: () => source,
         close: async () => undefined,

@@ -63,8 +63,7 @@ export function createLocalSignalSource(
           ? sw.telemetry.fractionAbove(query.revision, query.exceeding, query.at, windowMs)
           : sw.telemetry.read(query.revision, query.metric as ProxyMetric, query.at, windowMs);
       // a rate of zero requests is a real value; a ratio over zero requests is not
-      if (samples === 0 && !COUNTS.has(query.metric))
-        return { status: 'no-data', samples: 0 };
+      if (samples === 0 && !COUNTS.has(query.metric)) return { status: 'no-data', samples: 0 };
       return { status: 'ok', value, samples };
     },
   };

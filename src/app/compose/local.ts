@@ -79,7 +79,11 @@ export function composeLocalPlatform(loaded: LoadedConfig): LocalPlatform {
     driver(service, ctx) {
       const local = shared(ctx);
       const probes = createProbeSignalSource({ lookup: local.snapshot });
-      const source = createLocalSignalSource(() => resolved.get(service) ?? null, probes, userKeyOf(loaded.config.services[service]?.users));
+      const source = createLocalSignalSource(
+        () => resolved.get(service) ?? null,
+        probes,
+        userKeyOf(loaded.config.services[service]?.users),
+      );
       return Object.assign(Object.create(local) as LocalDriver, {
         signals: () => source,
         close: async () => undefined,

@@ -15,7 +15,7 @@ import { measureUsers } from './user-impact.js';
 import type { UserImpact } from './user-impact.js';
 
 export type MeasuredImpact =
-  | {
+  | ({
       measured: true;
       /** the signal source that counted the requests */
       source: string;
@@ -30,7 +30,7 @@ export type MeasuredImpact =
       /** start of the first second with a failed request; null when none failed */
       firstFailureAt: number | null;
       trafficRestoredAt: number;
-    } & UserImpact
+    } & UserImpact)
   | { measured: false; reason: string };
 
 /** A first failure is found second by second; an episode longer than this is read as one total. */
@@ -108,7 +108,8 @@ export async function measureImpact(
     count(failedMetric, until),
     count('errors5xx', until),
   ]);
-  if (total === null || failed === null || attempts === null) return { measured: false, reason: `${source.name} could not answer` };
+  if (total === null || failed === null || attempts === null)
+    return { measured: false, reason: `${source.name} could not answer` };
   // nothing counted (a controller restart empties the switch's counters): unknown, not zero
   if (total === 0) return { measured: false, reason: `${source.name} counted no request of revision ${fromRevision}` };
 

@@ -39,7 +39,8 @@ export async function measureUsers(
   service: string,
   query: Omit<SignalQuery, 'metric'>,
 ): Promise<UserImpact> {
-  if (!countsUsers(source)) return { users: null, features: [], usersNotMeasured: `${source.name} does not count users` };
+  if (!countsUsers(source))
+    return { users: null, features: [], usersNotMeasured: `${source.name} does not count users` };
   const reading = await source.users(query);
   const features = (reading?.features ?? [])
     .filter((f) => f.requests > 0)

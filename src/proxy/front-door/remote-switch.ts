@@ -45,7 +45,10 @@ export interface RemoteSwitch extends TrafficSwitch {
 export function createRemoteSwitch(options: RemoteSwitchOptions): RemoteSwitch {
   const { config } = options;
   const socket = config.paths.control;
-  const mirror = createTelemetryStore(options.retentionSeconds ?? 900, featureNames(config.options.users?.features ?? {}));
+  const mirror = createTelemetryStore(
+    options.retentionSeconds ?? 900,
+    featureNames(config.options.users?.features ?? {}),
+  );
   const known = new Set<number>();
   const desired = new Map<number, Upstream[]>();
   let table = WeightTable.empty;

@@ -20,7 +20,9 @@ export function impactSection(report: IncidentReport): HTMLElement[] {
       ),
     );
   } else {
-    out.push(h('p', { class: 'muted users-affected' }, `Users affected: not measured — ${impact.notMeasured ?? 'no count'}`));
+    out.push(
+      h('p', { class: 'muted users-affected' }, `Users affected: not measured — ${impact.notMeasured ?? 'no count'}`),
+    );
   }
   if (impact.failedRequests !== null)
     out.push(
@@ -31,13 +33,19 @@ export function impactSection(report: IncidentReport): HTMLElement[] {
         impact.failedAttempts !== null ? ` · failed attempts, retries included: ${count(impact.failedAttempts)}` : '',
       ),
     );
-  if (impact.window !== null) out.push(h('p', { class: 'muted' }, `window ${time(impact.window.from)} → ${time(impact.window.to)}`));
+  if (impact.window !== null)
+    out.push(h('p', { class: 'muted' }, `window ${time(impact.window.from)} → ${time(impact.window.to)}`));
   const failing = impact.features.filter((f) => f.failedRequests > 0);
   if (failing.length > 0)
     out.push(
       table(
         ['feature', 'users affected', 'failed requests', 'requests'],
-        failing.map((f) => [f.name, users === null ? '—' : count(f.usersAffected), count(f.failedRequests), count(f.requests)]),
+        failing.map((f) => [
+          f.name,
+          users === null ? '—' : count(f.usersAffected),
+          count(f.failedRequests),
+          count(f.requests),
+        ]),
         { class: 'features' },
       ),
     );
@@ -47,7 +55,8 @@ export function impactSection(report: IncidentReport): HTMLElement[] {
         'p',
         {},
         `Revenue impact (an estimate): ${impact.cost.amount.toFixed(2)} ${impact.cost.currency} = ${
-          impact.cost.inputs.map((i) => `${count(i.count)} ${i.what} × ${i.price}`).join(' + ') || 'nothing priced failed'
+          impact.cost.inputs.map((i) => `${count(i.count)} ${i.what} × ${i.price}`).join(' + ') ||
+          'nothing priced failed'
         }`,
       ),
     );
