@@ -36,4 +36,16 @@ describe('request log lines', () => {
     expect(reader.unreadable).toBeGreaterThanOrEqual(1);
     expect(seen.at(-1)).toEqual([2, 200, 1]);
   });
+
+  it('reads the user hash and feature index of a router that counts users', () => {
+    const seen: [number, number, number, number, number][] = [];
+    const reader = new LogLineReader((...line) => void seen.push(line));
+    reader.push(Buffer.from('r2-0 500 4 1DA88CEB15A4FF 0\nr2-1 200 1 - -\nr2-0 200 1 00000000000001 1\n'));
+    expect(seen).toEqual([
+      [2, 500, 4, 0x1da88ceb15a4f, 0],
+      [2, 200, 1, -1, -1],
+      [2, 200, 1, 0, 1],
+    ]);
+    expect(reader.unreadable).toBe(0);
+  });
 });
