@@ -78,6 +78,13 @@ describe.each([
     expect(search.failedRequests).toBe(0);
     expect(report.impact.failedRequests).toBe(truth.failedCart);
 
+    // replay on the recorded incident decides the same: the users trigger, then a rollback
+    const replayed = JSON.parse((await cli('policy', 'replay', '--rollback', id, '--json')).stdout);
+    const row = replayed.replay.rows.find((r: { metric: string }) => r.metric === 'usersAffected');
+    expect(row.firedAt).not.toBeNull();
+    expect(row.value).toBeGreaterThan(150);
+    expect(replayed.replay.first.decision.action).toBe('rollback');
+
     const markdown = (await cli('report', id)).stdout;
     expect(markdown).toMatch(/\*\*Users affected: \d+ of [\d,]+ served \(\d+\.\d%\)/);
     const list = JSON.parse((await cli('rollbacks', '--json')).stdout) as { impact: { usersAffected: number } }[];
