@@ -3,7 +3,7 @@
  * figures beside its baselines (DESIGN.md "Measured, not assumed"). Progress and skip lines go to stderr, the table to stdout.
  *
  *   npm run bench                      every module
- *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, controller-restart, failover)
+ *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, controller-restart, failover, users)
  *
  * Modules that live on other branches (bench/db-backup.ts) are loaded by a dynamic
  * import, so a checkout without them still builds and runs the rest.
@@ -14,6 +14,7 @@ import { failoverBench } from './failover.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
 import { proxyFigures } from './lib/proxy-figures.js';
 import { proxyBench } from './proxy.js';
+import { usersBench } from './users.js';
 
 interface DbRow {
   tool: 'rewind' | 'raw';
@@ -75,6 +76,7 @@ const modules: Record<string, () => Promise<BenchFigure[] | null>> = {
   'controller-cost': async () => controllerCostFigures(await controllerCostBench()),
   'controller-restart': async () => controllerRestartFigures(await controllerRestartBench()),
   failover: async () => failoverBench(),
+  users: async () => usersBench(Number(process.env.BENCH_SECONDS ?? 3)),
 };
 
 const wanted = process.argv.slice(2);

@@ -113,5 +113,5 @@ describe.each([
       }
     })();
     expect(found).toBe('');
-  }, 120_000);
+  }, 240_000);
 });

@@ -95,7 +95,7 @@ export async function runUsers(
 }
 
 /** Until the front door answers from `version`. */
-export async function waitForRelease(front: number, version: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForRelease(front: number, version: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answer = await fetch(`http://127.0.0.1:${front}/health`).catch(() => null);

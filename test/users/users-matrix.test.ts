@@ -63,7 +63,7 @@ describe('matrix usersAffected > 100 → ask, escalate to product', () => {
     expect(sent?.body).toContain('approval');
     const outcome = await watched;
     expect(outcome.code, outcome.stderr).toBe(4);
-  }, 120_000);
+  }, 240_000);
 
   it('does nothing with 50 affected users: promoted, nobody asked or told', async () => {
     const { cli, truth, watched } = await run(50);
@@ -72,5 +72,5 @@ describe('matrix usersAffected > 100 → ask, escalate to product', () => {
     expect(outcome.code, outcome.stderr).toBe(0);
     expect(JSON.parse((await cli('approvals', '--json')).stdout)).toEqual([]);
     expect(receiver!.requests).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 });
