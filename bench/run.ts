@@ -3,7 +3,7 @@
  * figures beside its baselines (DESIGN.md "Measured, not assumed"). Progress and skip lines go to stderr, the table to stdout.
  *
  *   npm run bench                      every module
- *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, controller-restart, failover, containers, alert-restore, outbox)
+ *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, controller-restart, failover, containers, alert-restore, outbox, users)
  *
  * Modules that live on other branches (bench/db-backup.ts) are loaded by a dynamic
  * import, so a checkout without them still builds and runs the rest.
@@ -17,6 +17,7 @@ import { outboxBench } from './outbox.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
 import { proxyFigures } from './lib/proxy-figures.js';
 import { proxyBench } from './proxy.js';
+import { usersBench } from './users.js';
 
 interface DbRow {
   tool: 'rewind' | 'raw';
@@ -81,6 +82,7 @@ const modules: Record<string, () => Promise<BenchFigure[] | null>> = {
   containers: async () => containersBench(),
   'alert-restore': async () => alertRestoreBench(),
   outbox: async () => outboxBench(),
+  users: async () => usersBench(Number(process.env.BENCH_SECONDS ?? 3)),
 };
 
 const wanted = process.argv.slice(2);

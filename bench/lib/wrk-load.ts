@@ -11,6 +11,8 @@ export interface WrkOptions {
   connections?: number;
   /** wrk threads; default 1 (the machine has 2 cores shared with the servers) */
   threads?: number;
+  /** a wrk Lua script shaping each request (`-s`); default none */
+  script?: string;
 }
 
 export interface WrkResult {
@@ -60,6 +62,7 @@ export function runWrk(url: string, options: WrkOptions = {}): Promise<WrkResult
     `-t${options.threads ?? 1}`,
     `-c${options.connections ?? 50}`,
     `-d${options.durationSeconds ?? 5}s`,
+    ...(options.script !== undefined ? ['-s', options.script] : []),
     url,
   ];
   return new Promise<WrkResult>((resolve, reject) => {

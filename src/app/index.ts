@@ -1,4 +1,4 @@
-import type { Approval, RewindEvent, Release, Rollback, RollbackDetail } from '../core/model.js';
+import type { Approval, RewindEvent, Release, RollbackDetail } from '../core/model.js';
 import type { ApprovalDecisionRequest, ApprovalResult } from './approvals/index.js';
 import { approve, listApprovals, reject } from './approvals/index.js';
 import { requestProtectedUndo } from './approvals/protected-undo.js';
@@ -7,7 +7,7 @@ import { requestProtectedOperation } from './approvals/protected-ops.js';
 import type { AppContext } from './context.js';
 import type { Analyzer, DeployRequest, DeployResult } from './deploy.js';
 import { deploy } from './deploy.js';
-import type { EventsQuery, ServiceStatus } from './queries.js';
+import type { EventsQuery, RollbackWithImpact, ServiceStatus } from './queries.js';
 import { events, history, rollbackDetail, rollbacks, status } from './queries.js';
 import type { UndoRequest, UndoResult } from './undo.js';
 import { planUndo, runPlanned } from './undo.js';
@@ -48,7 +48,7 @@ export interface RewindApi {
     environment?: string;
     limit?: number;
     visible?: string[] | null;
-  }): Promise<Rollback[]>;
+  }): Promise<RollbackWithImpact[]>;
   rollback(id: string): Promise<RollbackDetail>;
   events(query: EventsQuery): Promise<RewindEvent[]>;
   /** the incident report of a rollback, rebuilt from the store */

@@ -9,6 +9,8 @@ import type { Attention } from './attention.js';
 import { needsAttention } from './attention.js';
 import { servingAttention } from './ops/serving-attention.js';
 import { stoppedState, type StoppedState } from './ops/service-stopped.js';
+import { impactSummary } from './record/impact-summary.js';
+import type { ImpactSummary } from './record/impact-summary.js';
 
 /** `rewind status --json`: stable field names, documented in docs/reference/cli-usage.md. */
 export interface ServiceStatus {
@@ -110,13 +112,26 @@ export async function history(ctx: AppContext, service: string, environment?: st
 export async function rollbacks(
   ctx: AppContext,
   query: { service?: string; environment?: string; limit?: number; visible?: string[] | null },
-): Promise<Rollback[]> {
-  return ctx.store.listRollbacks({
+): Promise<RollbackWithImpact[]> {
+  const list = await ctx.store.listRollbacks({
     ...(query.service ? { service: query.service } : {}),
     ...(query.environment ? { environment: query.environment } : {}),
     ...(query.visible ? { environments: query.visible } : {}),
     limit: query.limit ?? 50,
   });
+  return withImpact(ctx, list);
+}
+
+/** A rollback in a list, with what its users met once measured (`rollback.impact`). */
+export type RollbackWithImpact = Rollback & { impact: ImpactSummary | null };
+
+async function withImpact(ctx: AppContext, list: Rollback[]): Promise<RollbackWithImpact[]> {
+  return Promise.all(
+    list.map(async (rollback) => {
+      const [event] = await ctx.store.listEvents({ rollbackId: rollback.id, types: ['rollback.impact'], limit: 1 });
+      return { ...rollback, impact: event ? impactSummary(event.data.impact) : null };
+    }),
+  );
 }
 
 export async function rollbackDetail(ctx: AppContext, id: string): Promise<RollbackDetail> {

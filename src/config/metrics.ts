@@ -9,6 +9,12 @@ export const BUILTIN_METRICS = [
   'latencyP99Ms',
   'requestRate',
   'consecutive5xx',
+  // distinct users (services.<name>.users) with a failed request, and that share of users served
+  'usersAffected',
+  'usersAffectedRatio',
+  'usersServed',
+  // requests that failed for their user (a retry that was answered well is not one)
+  'failedRequests',
   // from probes and processes
   'healthCheckFailures',
   'restarts',

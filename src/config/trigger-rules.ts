@@ -3,6 +3,9 @@ import { SEQUENTIAL_METRICS } from '../core/policy/sequential-trigger.js';
 import { duplicates, entries, list, type Problem, type Rule } from './rule-kit.js';
 import type { Path } from './yaml-source.js';
 
+/** metrics that need a user key to be counted */
+const USER_METRICS: readonly string[] = ['usersAffected', 'usersAffectedRatio', 'usersServed'];
+
 /**
  * Each service's triggers name a known metric (built-in or a provider query) and
  * exactly one bound, sequential evidence only where per-request samples exist;
@@ -31,6 +34,12 @@ export const triggerRules: Rule = (config) => {
         problems.push({
           path: [...path, 'metric'],
           message: `unknown metric "${trigger.metric}" (expected one of ${BUILTIN_METRICS.join(', ')}, or a provider query)`,
+        });
+      }
+      if (USER_METRICS.includes(trigger.metric) && trigger.source === undefined && service?.users === undefined) {
+        problems.push({
+          path: [...path, 'metric'],
+          message: `${trigger.metric} counts users: expected services.${name}.users (header, cookie, jwtClaim or clientAddress)`,
         });
       }
       if ((trigger.above === undefined) === (trigger.below === undefined)) {

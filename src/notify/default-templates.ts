@@ -38,9 +38,9 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, string>> = {
     'All traffic of {{service}} in {{environment}} is on revision {{toRevision}} again (rollback {{rollbackId}}).',
   'rollback.completed.title': 'Rolled back {{service}} in {{environment}} to {{toVersion}}',
   'rollback.completed':
-    'Rollback {{rollbackId}} of {{service}} completed in {{duration}}: {{toVersion}} (revision {{toRevision}}) is live and stable. Failed requests: {{failedRequests}} of {{totalRequests}}.',
+    'Rollback {{rollbackId}} of {{service}} completed in {{duration}}: {{toVersion}} (revision {{toRevision}}) is live and stable. Failed requests: {{failedRequests}} of {{totalRequests}}.{{impactLine}}',
   'rollback.escalated.title': 'ESCALATED: rollback of {{service}} in {{environment}} needs a human',
-  'rollback.escalated': 'Rollback {{rollbackId}} of {{service}} stopped and needs a human: {{reason}}',
+  'rollback.escalated': 'Rollback {{rollbackId}} of {{service}} stopped and needs a human: {{reason}}{{impactLine}}',
   'rollback.failed.title': 'FAILED: rollback of {{service}} in {{environment}}',
   'rollback.failed': 'Rollback {{rollbackId}} of {{service}} failed: {{error}}',
 

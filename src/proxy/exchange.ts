@@ -24,6 +24,10 @@ export interface ForwardContext {
   upstreamTimeoutMs: number;
   /** senders whose X-Forwarded-* are believed; undefined: nobody */
   trusted: BlockList | undefined;
+  /** who the request's user is (hashed) and its feature; undefined when users are not counted */
+  identify: ((raw: readonly string[], address: string | undefined, trusted: boolean) => number) | undefined;
+  /** the request path → index of its feature (0 when there are no features) */
+  featureOf: (url: string | undefined) => number;
   /** another release that can take a request `failed` could not answer: one with weight, else a warm one */
   fallback(failed: ReleasePool): ReleasePool | undefined;
 }

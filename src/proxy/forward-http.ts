@@ -224,6 +224,9 @@ function onClientClose(this: Tagged<ServerResponse>): void {
   if (exchange.status !== 0) {
     const is5xx = exchange.status >= 500 || exchange.broken;
     recordExchange(exchange.context, exchange.pool, exchange.startedAt, is5xx);
+    // what the user met, on the release the request was sent to: a failed attempt
+    // answered well by another release is evidence above, not impact here
+    exchange.origin.telemetry.recordOutcome(exchange.context.clock.now(), is5xx, exchange.user, exchange.feature);
   }
   exchange.pool.telemetry.pending.delete(exchange);
   exchange.pool.end();

@@ -51,6 +51,7 @@ export function forwardUpgrade(
   const answer = (status: number): void => {
     answered = true;
     recordExchange(context, pool, startedAt, status >= 500);
+    pool.telemetry.recordOutcome(context.clock.now(), status >= 500, -1, context.featureOf(req.url));
   };
 
   const refuse = (reason: string): void => {

@@ -41,6 +41,11 @@ export class Exchange {
   readonly headers: string[];
   /** the request head as sent upstream, built on the first bodiless attempt */
   head: string | undefined;
+  /** the release first chosen: what the user met is counted on it, whichever release answered */
+  readonly origin: ReleasePool;
+  /** the user's keyed hash (-1: none) and the request's feature index */
+  readonly user: number;
+  readonly feature: number;
 
   constructor(
     readonly context: ForwardContext,
@@ -51,13 +56,11 @@ export class Exchange {
     public startedAt: number,
   ) {
     const address = req.socket.remoteAddress;
-    this.headers = upstreamRequestHeaders(
-      req.rawHeaders,
-      address,
-      context.encrypted,
-      false,
-      isTrusted(context.trusted, address),
-    );
+    const trusted = isTrusted(context.trusted, address);
+    this.headers = upstreamRequestHeaders(req.rawHeaders, address, context.encrypted, false, trusted);
+    this.origin = pool;
+    this.user = context.identify === undefined ? -1 : context.identify(req.rawHeaders, address, trusted);
+    this.feature = context.featureOf(req.url);
     this.idempotent = isIdempotent(req.method);
     this.replay = hasBody(req.rawHeaders) ? [] : NO_BODY;
   }

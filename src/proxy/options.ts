@@ -6,6 +6,7 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { badRequest } from '../core/errors.js';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
+import type { UserCounting } from './users/user-identity.js';
 
 export interface TrafficSwitchOptions {
   /** address to listen on; default '127.0.0.1' */
@@ -40,9 +41,16 @@ export interface TrafficSwitchOptions {
    * Default: none
    */
   trustForwardedFrom?: string[];
+  /**
+   * Count distinct users served and affected per release and feature: the
+   * service's user key, its features and the project's secret the ids are
+   * hashed with. Default: not counted (requests are, per feature `other`)
+   */
+  users?: UserCounting;
 }
 
-export type ResolvedOptions = Required<Omit<TrafficSwitchOptions, 'trustForwardedFrom'>> & {
+export type ResolvedOptions = Required<Omit<TrafficSwitchOptions, 'trustForwardedFrom' | 'users'>> & {
+  users: UserCounting | undefined;
   /** undefined when nobody is trusted */
   trusted: BlockList | undefined;
 };
@@ -93,5 +101,6 @@ export function resolveOptions(options: TrafficSwitchOptions = {}): ResolvedOpti
     clientKeepAliveTimeoutMs: positiveInteger('clientKeepAliveTimeoutMs', options.clientKeepAliveTimeoutMs, 5000),
     upstreamTimeoutMs: positiveInteger('upstreamTimeoutMs', options.upstreamTimeoutMs, 30_000),
     trusted: trustList(options.trustForwardedFrom),
+    users: options.users,
   };
 }

@@ -18,6 +18,9 @@
 import { badRequest } from '../core/errors.js';
 import type { MetricValue, ProxyMetric, TelemetryReader } from './types.js';
 import { BUCKET_COUNT, bucketIndex, bucketValue, percentileOf } from './latency-histogram.js';
+import { ReleaseUsers, USER_BUCKET_MS } from './users/release-users.js';
+import { isUserMetric, readUsers, userMetric } from './users/user-metrics.js';
+import type { UsersReading } from './users/release-users.js';
 
 export class ReleaseTelemetry {
   /** the second each slot holds, -1 when unused */
@@ -26,6 +29,11 @@ export class ReleaseTelemetry {
   readonly errors: Uint32Array;
   readonly maxStreak: Uint32Array;
   readonly histogram: Uint32Array;
+  /** requests as their users met them (counted on the release first chosen), and those that failed */
+  readonly userRequests: Uint32Array;
+  readonly userFailures: Uint32Array;
+  /** distinct users served and affected, in ten-second buckets */
+  readonly users: ReleaseUsers;
   private streak = 0;
   /**
    * Requests in flight, by their start (performance.now()): a release that hangs
@@ -39,22 +47,50 @@ export class ReleaseTelemetry {
     this.errors = new Uint32Array(slots);
     this.maxStreak = new Uint32Array(slots);
     this.histogram = new Uint32Array(slots * BUCKET_COUNT);
+    this.userRequests = new Uint32Array(slots);
+    this.userFailures = new Uint32Array(slots);
+    this.users = new ReleaseUsers(Math.ceil((slots * 1000) / USER_BUCKET_MS) + 1);
   }
 
-  /** Counts one finished response at clock time `atMs`. Hot path: no allocation. */
-  record(atMs: number, bucket: number, is5xx: boolean): void {
+  /**
+   * The slot of the second of `atMs`, recycled when it still holds a second older than
+   * the retention; -1 when `atMs` itself is older than the retention.
+   */
+  private slotAt(atMs: number): number {
     const second = Math.floor(atMs / 1000);
     const slot = second % this.slots;
     if (this.second[slot] !== second) {
       // A request older than the retention (a replayed log line): its slot is a newer second's now.
-      if ((this.second[slot] ?? -1) > second) return;
+      if ((this.second[slot] ?? -1) > second) return -1;
       // The slot still holds a second older than the retention: recycle it.
       this.second[slot] = second;
       this.requests[slot] = 0;
       this.errors[slot] = 0;
       this.maxStreak[slot] = 0;
+      this.userRequests[slot] = 0;
+      this.userFailures[slot] = 0;
       this.histogram.fill(0, slot * BUCKET_COUNT, (slot + 1) * BUCKET_COUNT);
     }
+    return slot;
+  }
+
+  /**
+   * Counts one request as its user met it: the final answer, after any retry on
+   * another instance or release. `hash` is the user's keyed hash (-1: none or no
+   * user key), `feature` an index into the service's feature names.
+   */
+  recordOutcome(atMs: number, failed: boolean, hash = -1, feature = 0): void {
+    const slot = this.slotAt(atMs);
+    if (slot < 0) return;
+    this.userRequests[slot] = (this.userRequests[slot] ?? 0) + 1;
+    if (failed) this.userFailures[slot] = (this.userFailures[slot] ?? 0) + 1;
+    this.users.record(atMs, hash, feature, failed);
+  }
+
+  /** Counts one finished attempt at clock time `atMs`. Hot path: no allocation. */
+  record(atMs: number, bucket: number, is5xx: boolean): void {
+    const slot = this.slotAt(atMs);
+    if (slot < 0) return;
     this.requests[slot] = (this.requests[slot] ?? 0) + 1;
     this.histogram[slot * BUCKET_COUNT + bucket] = (this.histogram[slot * BUCKET_COUNT + bucket] ?? 0) + 1;
     if (is5xx) {
@@ -94,7 +130,14 @@ function addPending(ring: ReleaseTelemetry, counts: Uint32Array): number {
   return ring.pending.size;
 }
 
-export function createTelemetryStore(retentionSeconds: number): TelemetryStore {
+/**
+ * `featureNames`: the service's feature names in order, `other` last (a
+ * request's feature is an index into them); default just `other`.
+ */
+export function createTelemetryStore(
+  retentionSeconds: number,
+  featureNames: readonly string[] = ['other'],
+): TelemetryStore {
   const releases = new Map<number, ReleaseTelemetry>();
   // Reused by every percentile read; reads are not re-entrant.
   const merged = new Uint32Array(BUCKET_COUNT);
@@ -112,6 +155,7 @@ export function createTelemetryStore(retentionSeconds: number): TelemetryStore {
     const ring = releases.get(revision);
     if (ring === undefined) return EMPTY;
     const [first, last] = secondsIn(at - windowMs, at, ring.slots);
+    if (isUserMetric(metric)) return userMetric(ring, metric, first, last, featureNames);
     let requests = 0;
     let errors = 0;
     let streak = 0;
@@ -182,6 +226,13 @@ export function createTelemetryStore(retentionSeconds: number): TelemetryStore {
     return { value: requests === 0 ? 0 : slow / requests, samples: requests };
   }
 
+  function users(revision: number, at: number, windowMs: number): UsersReading | null {
+    const ring = releases.get(revision);
+    if (ring === undefined || !(windowMs > 0)) return null;
+    const [first, last] = secondsIn(at - windowMs, at, ring.slots);
+    return readUsers(ring, first, last, featureNames);
+  }
+
   /** Rows only for retained seconds in [from, to) that saw at least one request. */
   function seconds(
     revision: number,
@@ -219,6 +270,6 @@ export function createTelemetryStore(retentionSeconds: number): TelemetryStore {
     forget(revision) {
       releases.delete(revision);
     },
-    reader: { read, seconds, fractionAbove },
+    reader: { read, seconds, fractionAbove, users },
   };
 }

@@ -24,6 +24,7 @@ import { closeGracefully } from './graceful-close.js';
 import { expireUnanswered } from './http-exchange.js';
 import { forwardUpgrade } from './forward-upgrade.js';
 import type { OpenSockets } from './forward-upgrade.js';
+import { userCountingParts } from './users/counting-parts.js';
 
 const NO_RELEASE_BODY =
   '503 Service Unavailable: rewind traffic switch: no release of this service has traffic weight > 0\n';
@@ -47,7 +48,8 @@ export interface LocalTrafficSwitch extends TrafficSwitch {
 export function createTrafficSwitch(options: TrafficSwitchOptions = {}): LocalTrafficSwitch {
   const resolved = resolveOptions(options);
   const { clock } = resolved;
-  const telemetry = createTelemetryStore(resolved.retentionSeconds);
+  const users = userCountingParts(resolved.users);
+  const telemetry = createTelemetryStore(resolved.retentionSeconds, users.names);
   const pools = new Map<number, ReleasePool>();
   /** pools removed while requests were still in flight on them */
   const retired = new Map<number, ReleasePool>();
@@ -80,6 +82,8 @@ export function createTrafficSwitch(options: TrafficSwitchOptions = {}): LocalTr
     encrypted: false,
     upstreamTimeoutMs: resolved.upstreamTimeoutMs,
     trusted: resolved.trusted,
+    identify: users.identify,
+    featureOf: users.featureOf,
     fallback,
   };
 

@@ -3,6 +3,9 @@
  * driver. The switch fronts one service: each release (by revision) has a pool of
  * upstream instances and a weight; weights change atomically.
  */
+import type { UsersReading } from './users/release-users.js';
+import type { UserMetric } from './users/user-metrics.js';
+
 export interface Upstream {
   host: string;
   port: number;
@@ -10,7 +13,14 @@ export interface Upstream {
 
 /** Metrics the switch computes per release from its one-second buckets. */
 export type ProxyMetric =
-  'errorRate' | 'latencyP95Ms' | 'latencyP99Ms' | 'requestRate' | 'consecutive5xx' | 'requests' | 'errors5xx';
+  | 'errorRate'
+  | 'latencyP95Ms'
+  | 'latencyP99Ms'
+  | 'requestRate'
+  | 'consecutive5xx'
+  | 'requests'
+  | 'errors5xx'
+  | UserMetric;
 
 export interface MetricValue {
   value: number;
@@ -27,6 +37,11 @@ export interface TelemetryReader {
    * evidence a sequential latency trigger counts
    */
   fractionAbove(revision: number, thresholdMs: number, at: number, windowMs: number): MetricValue;
+  /**
+   * Distinct users of one release over [at - windowMs, at) (whole ten-second
+   * buckets), per feature too; null when the release is not known
+   */
+  users?(revision: number, at: number, windowMs: number): UsersReading | null;
   /** per-second rows of one release, for recording signals */
   seconds(
     revision: number,

@@ -3,6 +3,7 @@ import { formatDuration } from '../core/duration.js';
 import type { IncidentReport } from './incident-report.js';
 import type { RecoveryPhase } from './recovery-times.js';
 import { renderLogsMarkdown } from './report-logs.js';
+import { impactUsersMarkdown } from './impact-users-markdown.js';
 
 const PHASE_LABELS: Record<RecoveryPhase, string> = {
   detectionToDecision: 'Detection → decision',
@@ -58,7 +59,7 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
     '',
   );
 
-  lines.push('## Impact', '');
+  lines.push('## Impact', '', ...impactUsersMarkdown(impact, table));
   const unknown = 'not measured';
   const budget = impact.errorBudget
     ? `${impact.errorBudget.burnedPercent}% of ${impact.errorBudget.allowedFailures} allowed failures`
@@ -78,6 +79,7 @@ export function renderIncidentMarkdown(report: IncidentReport): string {
             ? unknown
             : `${impact.failedRequests}${impact.totalRequests !== null ? ` of ${impact.totalRequests}` : ''}`,
         ],
+        ['Failed attempts (retried ones included)', impact.failedAttempts],
         ['Error rate', impact.errorRate === null ? unknown : `${(impact.errorRate * 100).toFixed(2)}%`],
         [
           'User impact (first failure → traffic restored)',

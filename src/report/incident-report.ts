@@ -3,6 +3,7 @@ import type { RewindEvent } from '../core/model.js';
 import { checkRecoveryTargets, measureRecoveryTimes } from './recovery-times.js';
 import { buildSteps } from './report-steps.js';
 import { reportLogs } from './report-logs.js';
+import { impactUsersPart } from './impact-users.js';
 import type { ErrorBudget, Evidence, IncidentReport, IncidentReportInput } from './incident-types.js';
 
 export type { ErrorBudget, Evidence, IncidentReport, IncidentReportInput, TimelineEntry } from './incident-types.js';
@@ -44,6 +45,7 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
       : impactStart !== null && times.trafficRestoredAt !== null
         ? Math.max(0, times.trafficRestoredAt - impactStart)
         : null;
+  const { usersNotMeasured, ...usersPart } = impactUsersPart(counted, failedRequests, input.cost);
   const rollbackDurationMs =
     num(completed.durationMs) ??
     (rollback.startedAt !== null && rollback.finishedAt !== null ? rollback.finishedAt - rollback.startedAt : null);
@@ -153,7 +155,7 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
     impact: {
       measuredBy: measured ? str(counted.source) : null,
       notMeasured: measured
-        ? null
+        ? usersNotMeasured
         : (str(counted?.reason) ?? (failedRequests === null ? 'no source counted the requests' : null)),
       failedRequests,
       totalRequests,
@@ -161,6 +163,7 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReport 
       durationMs,
       rollbackDurationMs,
       errorBudget: budget(failedRequests, input.errorBudget),
+      ...usersPart,
     },
     timeline,
     evidence,

@@ -4,6 +4,7 @@ import type { RewindEvent, RollbackDetail } from '../core/model.js';
 import type { RecoveryTargets, RecoveryTimes, TargetCheck } from './recovery-times.js';
 import type { ReportStep } from './report-steps.js';
 import type { ReportLog } from './report-logs.js';
+import type { CostModel, ImpactUsersPart } from './impact-users.js';
 
 /** The error budget the impact is measured against; give one of the two forms. */
 export interface ErrorBudget {
@@ -22,6 +23,8 @@ export interface IncidentReportInput {
   /** recovery targets to compare with; default none */
   targets?: RecoveryTargets;
   errorBudget?: ErrorBudget;
+  /** `impact.cost` of rewind.yaml: prices the failed requests (an estimate); default none */
+  cost?: CostModel;
   /** when the report is built; default the last event's time */
   generatedAt?: number;
 }
@@ -84,8 +87,12 @@ export interface IncidentReport {
   impact: {
     /** what counted the requests (the local driver's traffic switch: `local`); null when not measured */
     measuredBy: string | null;
-    /** why there are no numbers, when there are none */
+    /**
+     * why there are no numbers, when there are none; with requests counted but
+     * `users` null, why users were not (no user key configured)
+     */
     notMeasured: string | null;
+    /** requests that failed for their user (a retry answered well elsewhere is not one) */
     failedRequests: number | null;
     totalRequests: number | null;
     /** failed / total, 0–1 */
@@ -95,7 +102,7 @@ export interface IncidentReport {
     /** the rollback itself: initiated → completed */
     rollbackDurationMs: number | null;
     errorBudget: { allowedFailures: number; burnedPercent: number } | null;
-  };
+  } & ImpactUsersPart;
   timeline: TimelineEntry[];
   evidence: Evidence[];
   decisions: { at: number; time: string; action: string; rule: string; reason: string; by: string }[];

@@ -30,9 +30,9 @@ describe('request log lines', () => {
     const reader = new LogLineReader((...line) => void seen.push(line));
     reader.push(Buffer.from('r2-0 500 7 1796640968474\nr2-1 200 3\nr2-0 200 1 x\n', 'latin1'));
     expect(seen).toEqual([
-      [2, 500, 7, 1796640968474],
-      [2, 200, 3, -1],
-      [2, 200, 1, -1],
+      [2, 500, 7, 1796640968474, -1, -1],
+      [2, 200, 3, -1, -1, -1],
+      [2, 200, 1, -1, -1, -1],
     ]);
   });
 
@@ -46,5 +46,21 @@ describe('request log lines', () => {
     const { seen, reader } = readAll(['r1-0 200 ' + '9'.repeat(600), '9'.repeat(600), '\nr2-0 200 1\n']);
     expect(reader.unreadable).toBeGreaterThanOrEqual(1);
     expect(seen.at(-1)).toEqual([2, 200, 1]);
+  });
+
+  it('reads the user hash and feature index of a router that counts users', () => {
+    const seen: number[][] = [];
+    const reader = new LogLineReader((...line) => void seen.push(line));
+    reader.push(
+      Buffer.from(
+        'r2-0 500 4 1796640968474 1DA88CEB15A4FF 0\nr2-1 200 1 1796640968475 - -\nr2-0 200 1 1796640968476 00000000000001 1\n',
+      ),
+    );
+    expect(seen).toEqual([
+      [2, 500, 4, 1796640968474, 0x1da88ceb15a4f, 0],
+      [2, 200, 1, 1796640968475, -1, -1],
+      [2, 200, 1, 1796640968476, 0, 1],
+    ]);
+    expect(reader.unreadable).toBe(0);
   });
 });

@@ -87,6 +87,12 @@ describe('buildIncidentReport', () => {
       durationMs: 36_535,
       rollbackDurationMs: 35_560,
       errorBudget: { allowedFailures: 1000, burnedPercent: 41.2 },
+      // recorded before users were counted: nothing about them, never a guess
+      users: null,
+      features: [],
+      failedAttempts: null,
+      window: null,
+      cost: null,
     });
   });
 

@@ -10,7 +10,7 @@ import type { ContainerDriver, ContainerServiceOptions } from '../../drivers/con
 import { createHealthProbe } from '../../monitor/probes/index.js';
 import type { TrafficSwitch } from '../../proxy/types.js';
 import type { AppContext } from '../context.js';
-import { createLocalSignalSource } from './local-signals.js';
+import { createLocalSignalSource, userKeyOf } from './local-signals.js';
 import { createSwitchRegistry } from './switches.js';
 import { frontDoorParts } from './front-door-parts.js';
 
@@ -89,7 +89,11 @@ export function composeContainerPlatform(loaded: LoadedConfig): ContainerPlatfor
       const socket = engineSocket(d?.type === 'container' ? d.engine.socket : undefined);
       const driver = shared(socket, ctx);
       // the front door's per-release telemetry first, then what the engine says of the containers
-      const source = createLocalSignalSource(() => resolved.get(service) ?? null, driver.engineSignals);
+      const source = createLocalSignalSource(
+        () => resolved.get(service) ?? null,
+        driver.engineSignals,
+        userKeyOf(loaded.config.services[service]?.users),
+      );
       return Object.assign(Object.create(driver) as ContainerDriver, {
         signals: () => source,
         close: async () => undefined,

@@ -1,4 +1,5 @@
-import type { SignalQuery, SignalReading, SignalSource } from '../../core/ports/signal-source.js';
+import type { SignalQuery, SignalReading, SignalSource, UserCountingSource } from '../../core/ports/signal-source.js';
+import type { ServiceConfig } from '../../config/schema/index.js';
 import type { ProxyMetric, TrafficSwitch } from '../../proxy/types.js';
 
 const BUCKET_MS = 1000;
@@ -10,15 +11,41 @@ const SWITCH_METRICS: readonly ProxyMetric[] = [
   'consecutive5xx',
   'requests',
   'errors5xx',
+  'usersAffected',
+  'usersAffectedRatio',
+  'usersServed',
+  'failedRequests',
+  'userRequests',
 ];
+/** counts of users, not ratios: zero of them is a real value */
+const COUNTS = new Set(['requestRate', 'requests', 'failedRequests', 'userRequests', 'usersAffected', 'usersServed']);
+
+/** How the service tells users apart, in words for evidence and reports (`header X-User-Id`); null: it does not. */
+export function userKeyOf(users: ServiceConfig['users']): string | null {
+  if (users === undefined) return null;
+  if (users.header !== undefined) return `header ${users.header}`;
+  if (users.cookie !== undefined) return `cookie ${users.cookie}`;
+  if (users.jwtClaim !== undefined) return `jwt claim ${users.jwtClaim} (not verified)`;
+  return 'client address';
+}
 
 /**
  * The local driver's own signals: what the traffic switch measured per release
  * (per-second buckets), then what the probes and /proc say.
  */
-export function createLocalSignalSource(switchOf: () => TrafficSwitch | null, probes: SignalSource): SignalSource {
+export function createLocalSignalSource(
+  switchOf: () => TrafficSwitch | null,
+  probes: SignalSource,
+  userKey: string | null = null,
+): UserCountingSource {
   return {
     name: 'local',
+    userKey,
+    async users(query) {
+      const sw = switchOf();
+      if (!sw?.telemetry.users || userKey === null) return null;
+      return sw.telemetry.users(query.revision, query.at, query.windowMs);
+    },
     metrics: [...SWITCH_METRICS, ...probes.metrics],
     perRequest: true,
     async read(query: SignalQuery, signal?: AbortSignal): Promise<SignalReading> {
@@ -36,8 +63,7 @@ export function createLocalSignalSource(switchOf: () => TrafficSwitch | null, pr
           ? sw.telemetry.fractionAbove(query.revision, query.exceeding, query.at, windowMs)
           : sw.telemetry.read(query.revision, query.metric as ProxyMetric, query.at, windowMs);
       // a rate of zero requests is a real value; a ratio over zero requests is not
-      if (samples === 0 && query.metric !== 'requestRate' && query.metric !== 'requests')
-        return { status: 'no-data', samples: 0 };
+      if (samples === 0 && !COUNTS.has(query.metric)) return { status: 'no-data', samples: 0 };
       return { status: 'ok', value, samples };
     },
   };

@@ -8,7 +8,7 @@ import { createHealthProbe, createProbeSignalSource } from '../../monitor/probes
 import type { TrafficSwitch } from '../../proxy/types.js';
 import type { AppContext } from '../context.js';
 import { portRange } from '../../config/schema/primitives.js';
-import { createLocalSignalSource } from './local-signals.js';
+import { createLocalSignalSource, userKeyOf } from './local-signals.js';
 import { createSwitchRegistry } from './switches.js';
 import { frontDoorParts } from './front-door-parts.js';
 
@@ -79,7 +79,11 @@ export function composeLocalPlatform(loaded: LoadedConfig): LocalPlatform {
     driver(service, ctx) {
       const local = shared(ctx);
       const probes = createProbeSignalSource({ lookup: local.snapshot });
-      const source = createLocalSignalSource(() => resolved.get(service) ?? null, probes);
+      const source = createLocalSignalSource(
+        () => resolved.get(service) ?? null,
+        probes,
+        userKeyOf(loaded.config.services[service]?.users),
+      );
       return Object.assign(Object.create(local) as LocalDriver, {
         signals: () => source,
         close: async () => undefined,

@@ -5,6 +5,7 @@ import { canRunSwitchProcess, createRemoteSwitch, frontDoorPaths } from '../../p
 import type { TrafficSwitch } from '../../proxy/types.js';
 import { parseDuration } from '../../core/duration.js';
 import { addressProblem, splitListen } from '../address-problem.js';
+import { userCountingOf } from './user-counting.js';
 
 /** What a front door reports for the controller's record: adopted, started, restarted (with its gap). */
 export type FrontDoorNotice = (
@@ -37,6 +38,7 @@ export function createSwitchRegistry(loaded: LoadedConfig, notice: FrontDoorNoti
       port,
       upstreamTimeoutMs: parseDuration(driver.upstreamTimeout),
       trustForwardedFrom: driver.trustForwardedFrom,
+      ...userCountingOf(loaded, service),
     };
     const paths = frontDoorPaths(loaded.stateDir, service);
     const onNotice = (kind: 'adopted' | 'started' | 'restarted', message: string, data: Record<string, unknown>) =>

@@ -11,18 +11,26 @@ import type { Rollback } from '../../core/model.js';
 import type { SignalSource } from '../../core/ports/signal-source.js';
 import type { AppContext } from '../context.js';
 import { allEvents } from './incident.js';
+import { measureUsers } from './user-impact.js';
+import type { UserImpact } from './user-impact.js';
 
 export type MeasuredImpact =
-  | {
+  | ({
       measured: true;
       /** the signal source that counted the requests */
       source: string;
+      /** requests that failed for their user (after any retry), of all requests */
       failedRequests: number;
       totalRequests: number;
+      /** attempts the release failed, retried ones included (the evidence triggers saw) */
+      failedAttempts: number;
+      /** the window the counts cover: the release's first traffic → its retirement */
+      countedFrom: number;
+      countedUntil: number;
       /** start of the first second with a failed request; null when none failed */
       firstFailureAt: number | null;
       trafficRestoredAt: number;
-    }
+    } & UserImpact)
   | { measured: false; reason: string };
 
 /** A first failure is found second by second; an episode longer than this is read as one total. */
@@ -53,7 +61,7 @@ export async function recordImpact(ctx: AppContext, rollback: Rollback): Promise
     rollbackId: rollback.id,
     revision: rollback.fromRevision,
     message: impact.measured
-      ? `${impact.failedRequests} of ${impact.totalRequests} requests to revision ${rollback.fromRevision} failed`
+      ? `${impact.failedRequests} of ${impact.totalRequests} requests to revision ${rollback.fromRevision} failed${usersPhrase(impact)}`
       : `impact not measured: ${impact.reason}`,
     data: { impact },
   });
@@ -77,7 +85,11 @@ export async function measureImpact(
   const start = traffic?.at ?? release?.createdAt;
   if (!release || start === undefined) return { measured: false, reason: `revision ${fromRevision} not found` };
 
-  const count = async (metric: 'requests' | 'errors5xx', until: number): Promise<number | null> => {
+  // what users met when the source tells it apart from failed attempts, else the attempts
+  const userSide = source.metrics.includes('failedRequests') && source.metrics.includes('userRequests');
+  const failedMetric = userSide ? 'failedRequests' : 'errors5xx';
+  const totalMetric = userSide ? 'userRequests' : 'requests';
+  const count = async (metric: string, until: number): Promise<number | null> => {
     const reading = await source.read({
       service,
       environment,
@@ -91,8 +103,13 @@ export async function measureImpact(
     return reading.status === 'no-data' ? 0 : null;
   };
   const until = Math.max(restoredAt, countUntil);
-  const [total, failed] = await Promise.all([count('requests', until), count('errors5xx', until)]);
-  if (total === null || failed === null) return { measured: false, reason: `${source.name} could not answer` };
+  const [total, failed, attempts] = await Promise.all([
+    count(totalMetric, until),
+    count(failedMetric, until),
+    count('errors5xx', until),
+  ]);
+  if (total === null || failed === null || attempts === null)
+    return { measured: false, reason: `${source.name} could not answer` };
   // nothing counted (a controller restart empties the switch's counters): unknown, not zero
   if (total === 0) return { measured: false, reason: `${source.name} counted no request of revision ${fromRevision}` };
 
@@ -100,19 +117,39 @@ export async function measureImpact(
   if (failed > 0 && restoredAt - start <= SCAN_LIMIT_SECONDS * 1000) {
     // the first second whose running total of failures is above zero
     for (let second = Math.floor(start / 1000) * 1000; second < restoredAt; second += 1000) {
-      const upTo = await count('errors5xx', Math.min(second + 1000, restoredAt));
+      const upTo = await count(failedMetric, Math.min(second + 1000, restoredAt));
       if (upTo !== null && upTo > 0) {
         firstFailureAt = Math.max(second, start);
         break;
       }
     }
   }
+  const users = await measureUsers(source, service, {
+    service,
+    environment,
+    revision: fromRevision,
+    version: release.version,
+    at: until,
+    windowMs: Math.max(1, until - start),
+  });
   return {
     measured: true,
     source: source.name,
     failedRequests: failed,
     totalRequests: total,
+    failedAttempts: attempts,
+    countedFrom: start,
+    countedUntil: until,
+    ...users,
     firstFailureAt,
     trafficRestoredAt: restoredAt,
   };
+}
+
+/** `; 137 of 4,210 users affected (3.3%)`, or nothing when users were not counted. */
+export function usersPhrase(impact: UserImpact): string {
+  if (impact.users === null) return '';
+  const { affected, served, ratio, errorBound } = impact.users;
+  const bound = errorBound > 0 ? ` ±${errorBound}` : '';
+  return `; ${affected.toLocaleString('en-US')}${bound} of ${served.toLocaleString('en-US')} users affected (${(ratio * 100).toFixed(1)}%)`;
 }

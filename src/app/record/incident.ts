@@ -66,6 +66,7 @@ export async function incidentReport(ctx: AppContext, rollbackId: string): Promi
     events,
     ...(targets ? { targets } : {}),
     ...(errorBudget ? { errorBudget } : {}),
+    ...(ctx.loaded.config.impact?.cost ? { cost: ctx.loaded.config.impact.cost } : {}),
     generatedAt: ctx.clock.now(),
   });
 }

@@ -9,6 +9,7 @@ import {
   targetsSchema,
 } from './extras.js';
 import { freezeSchema } from './freezes.js';
+import { impactSchema } from './impact.js';
 import { duration, hostPort } from './primitives.js';
 import { serviceSchema } from './service.js';
 import { dnsProviderSchema, failoverSchema, siteSchema } from './sites.js';
@@ -144,6 +145,7 @@ export const configSchema = z.strictObject({
     .default({})
     .describe('a primary and standby sites with their health checks and DNS records (`rewind failover`)'),
   failover: failoverSchema.optional().describe('how failing over between `sites:` behaves'),
+  impact: impactSchema.optional().describe('how the incident report prices an incident'),
   freezes: z
     .array(freezeSchema)
     .default([])

@@ -4,6 +4,7 @@ import { argv, duration, name, portRange, severity } from './primitives.js';
 import { containerDriver, frontDoorFields } from './container.js';
 import { triggerSchema } from './trigger.js';
 import { rollbackOptionsSchema } from './rollback.js';
+import { featuresSchema, usersSchema } from './impact.js';
 
 export { triggerSchema } from './trigger.js';
 
@@ -245,6 +246,8 @@ export const serviceSchema = z.strictObject({
     .array(smokeTestSchema)
     .default([])
     .describe('run after a release gets traffic and after a rollback; a failure is a critical trigger'),
+  users: usersSchema.optional(),
+  features: featuresSchema.default({}),
   smokeBaseUrl: z
     .string()
     .regex(/^https?:\/\//, { error: 'expected an http:// or https:// URL' })

@@ -8,7 +8,7 @@ export const triggerSchema = z
     metric: z
       .string()
       .describe(
-        'a signal: errorRate, latencyP95Ms, latencyP99Ms, requestRate, consecutive5xx, healthCheckFailures, restarts, cpuPercent, memoryMB, or a provider query name',
+        'a signal: errorRate, latencyP95Ms, latencyP99Ms, requestRate, consecutive5xx, usersAffected, usersAffectedRatio, failedRequests, healthCheckFailures, restarts, cpuPercent, memoryMB, or a provider query name',
       ),
     above: z.number().optional().describe('fire when the value is above this'),
     below: z.number().optional().describe('fire when the value is below this'),

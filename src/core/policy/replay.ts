@@ -60,8 +60,20 @@ export interface ReplayResult {
   first: { at: number; decision: Decision } | null;
 }
 
+/**
+ * Distinct users over a window do not add up second by second: each recorded
+ * sample already is the count over the trigger's window, so a replay takes the
+ * latest one rather than an average.
+ */
+const DISTINCT_COUNTS = new Set(['usersAffected', 'usersAffectedRatio', 'usersServed']);
+
 /** The reading a source would have returned at `at` over `windowMs`. */
-export function readingAt(samples: SignalSample[], at: number, windowMs: number): SignalReading {
+export function readingAt(samples: SignalSample[], at: number, windowMs: number, metric = ''): SignalReading {
+  if (DISTINCT_COUNTS.has(metric)) {
+    let latest: SignalSample | undefined;
+    for (const s of samples) if (s.at > at - windowMs && s.at <= at && (!latest || s.at >= latest.at)) latest = s;
+    return latest ? { status: 'ok', value: latest.value, samples: latest.samples } : { status: 'no-data', samples: 0 };
+  }
   let weighted = 0;
   let count = 0;
   let plain = 0;
@@ -117,7 +129,7 @@ export function replayPolicy(input: ReplayInput): ReplayResult {
 
   for (let at = from; at <= to; at += stepMs) {
     const outcomes: TriggerOutcome[] = evaluators.map((ev) =>
-      ev.evaluate(readingAt(byMetric.get(ev.spec.metric) ?? [], at, windowMs), at),
+      ev.evaluate(readingAt(byMetric.get(ev.spec.metric) ?? [], at, windowMs, ev.spec.metric), at),
     );
     const newlyFired = outcomes.filter((o, i) => o.state === 'fired' && rows[i]?.firedAt === null);
     if (newlyFired.length === 0) continue;

@@ -38,3 +38,30 @@ export interface SignalSource {
   readonly perRequest?: boolean;
   read(query: SignalQuery, signal?: AbortSignal): Promise<SignalReading>;
 }
+
+/** One feature's share of what users met (`features:` path patterns; `other` for the rest). */
+export interface FeatureUsers {
+  name: string;
+  usersServed: number;
+  usersAffected: number;
+  requests: number;
+  /** requests of this feature that failed for their user */
+  failedRequests: number;
+}
+
+/** Distinct users of one release over a window: estimates and how far the truth may be from them. */
+export interface UsersReading {
+  served: number;
+  affected: number;
+  /** 0 while counted exactly; else three standard errors of the sketch */
+  servedBound: number;
+  affectedBound: number;
+  features: FeatureUsers[];
+}
+
+/** A source that tells users apart (a front door with `users:`) answers who was served and affected. */
+export interface UserCountingSource extends SignalSource {
+  /** the service's user key, e.g. `header X-User-Id`; null when users are not told apart */
+  readonly userKey: string | null;
+  users(query: Omit<SignalQuery, 'metric'>): Promise<UsersReading | null>;
+}

@@ -8,6 +8,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import type { Server } from 'node:net';
 import type { Upstream } from '../types.js';
+import type { UserBucketRow } from '../users/release-users.js';
 
 export interface FrontDoorState {
   protocol: number;
@@ -28,12 +29,15 @@ export interface FrontDoorState {
   lastGapMs: number | null;
 }
 
-/** One telemetry second: [second, requests, 5xx, longest 5xx streak, sparse histogram [bucket, count, …]]. */
-export type TelemetryRow = [number, number, number, number, number[]];
+/**
+ * One telemetry second: [second, requests, 5xx, longest 5xx streak, sparse
+ * histogram [bucket, count, …], requests as users met them, those that failed].
+ */
+export type TelemetryRow = [number, number, number, number, number[], number?, number?];
 
 export interface TelemetryExport {
   /** revision → its retained seconds since the asked second, and the ages (ms) of its requests in flight */
-  releases: Record<string, { rows: TelemetryRow[]; pending: number[] }>;
+  releases: Record<string, { rows: TelemetryRow[]; pending: number[]; users?: UserBucketRow[] }>;
 }
 
 export type ControlRequest =

@@ -20,6 +20,7 @@ import type { SwitchProcessConfig } from './switch-config.js';
 import { stopFrontDoor } from './stop.js';
 import { importExport } from './telemetry-sync.js';
 import { sameDataPlane } from './read-back.js';
+import { featureNames } from '../users/feature-paths.js';
 
 export interface RemoteSwitchOptions {
   config: SwitchProcessConfig;
@@ -44,7 +45,10 @@ export interface RemoteSwitch extends TrafficSwitch {
 export function createRemoteSwitch(options: RemoteSwitchOptions): RemoteSwitch {
   const { config } = options;
   const socket = config.paths.control;
-  const mirror = createTelemetryStore(options.retentionSeconds ?? 900);
+  const mirror = createTelemetryStore(
+    options.retentionSeconds ?? 900,
+    featureNames(config.options.users?.features ?? {}),
+  );
   const known = new Set<number>();
   const desired = new Map<number, Upstream[]>();
   let table = WeightTable.empty;

@@ -20,19 +20,32 @@ export function exportSince(ring: ReleaseTelemetry, since: number): TelemetryRow
       const count = ring.histogram[slot * BUCKET_COUNT + b] ?? 0;
       if (count > 0) sparse.push(b, count);
     }
-    rows.push([second, ring.requests[slot] ?? 0, ring.errors[slot] ?? 0, ring.maxStreak[slot] ?? 0, sparse]);
+    rows.push([
+      second,
+      ring.requests[slot] ?? 0,
+      ring.errors[slot] ?? 0,
+      ring.maxStreak[slot] ?? 0,
+      sparse,
+      ring.userRequests[slot] ?? 0,
+      ring.userFailures[slot] ?? 0,
+    ]);
   }
   return rows.sort((a, b) => a[0] - b[0]);
 }
 
 /** Writes one exported second into the mirror's ring, replacing what the slot held. */
-function importRow(ring: ReleaseTelemetry, [second, requests, errors, streak, sparse]: TelemetryRow): void {
+function importRow(
+  ring: ReleaseTelemetry,
+  [second, requests, errors, streak, sparse, userRequests, userFailures]: TelemetryRow,
+): void {
   const slot = second % ring.slots;
   if ((ring.second[slot] ?? -1) > second) return;
   ring.second[slot] = second;
   ring.requests[slot] = requests;
   ring.errors[slot] = errors;
   ring.maxStreak[slot] = streak;
+  ring.userRequests[slot] = userRequests ?? 0;
+  ring.userFailures[slot] = userFailures ?? 0;
   ring.histogram.fill(0, slot * BUCKET_COUNT, (slot + 1) * BUCKET_COUNT);
   for (let i = 0; i + 1 < sparse.length; i += 2) {
     const bucket = sparse[i] ?? -1;
@@ -47,7 +60,7 @@ function importRow(ring: ReleaseTelemetry, [second, requests, errors, streak, sp
 export function importExport(mirror: TelemetryStore, exported: TelemetryExport, known: Set<number>): number {
   let newest = -1;
   const now = performance.now();
-  for (const [key, { rows, pending }] of Object.entries(exported.releases)) {
+  for (const [key, { rows, pending, users }] of Object.entries(exported.releases)) {
     const revision = Number(key);
     known.add(revision);
     const ring = mirror.forRelease(revision);
@@ -55,6 +68,7 @@ export function importExport(mirror: TelemetryStore, exported: TelemetryExport, 
       importRow(ring, row);
       newest = Math.max(newest, row[0]);
     }
+    for (const bucket of users ?? []) ring.users.importRow(bucket);
     ring.pending.clear();
     for (const age of pending) ring.pending.add({ startedAt: now - age });
   }
@@ -73,6 +87,7 @@ export function exportAll(
     const ring = ringOf(revision);
     releases[String(revision)] = {
       rows: exportSince(ring, since),
+      users: ring.users.exportSince(since * 1000),
       pending: [...ring.pending].map(({ startedAt }) => Math.max(0, now - startedAt)),
     };
   }

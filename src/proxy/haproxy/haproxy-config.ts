@@ -7,6 +7,8 @@
  * Rewind over TCP: the per-request telemetry (log-receiver.ts). The ring also
  * keeps the last lines for a controller that starts later (`show events`).
  */
+import { USERS_LOG_FORMAT, usersFrontendLines } from './haproxy-users.js';
+import type { HaproxyUsersInput } from './haproxy-users.js';
 
 export interface HaproxyConfigInput {
   /** the front door */
@@ -22,6 +24,8 @@ export interface HaproxyConfigInput {
   clientKeepAliveTimeoutMs: number;
   /** addresses or CIDR blocks whose X-Forwarded-For is kept */
   trustForwardedFrom: string[];
+  /** count users and features (haproxy-users.ts); default not */
+  users?: Omit<HaproxyUsersInput, 'trusted'>;
 }
 
 export const BACKEND = 'releases';
@@ -96,7 +100,7 @@ ring ${LOG_RING}
 defaults
   mode http
   log global
-  log-format "%s %ST %Ta %Ts%ms"
+  log-format "${input.users === undefined ? '%s %ST %Ta %Ts%ms' : USERS_LOG_FORMAT}"
   option dontlognull
   timeout connect ${input.connectTimeoutMs}ms
   timeout client 60s
@@ -116,7 +120,7 @@ ${
   http-request del-header x-forwarded-for${trusted === '' ? '' : ' unless trusted_proxy'}
   http-request set-header x-forwarded-proto http unless { req.hdr(x-forwarded-proto) -m found }
   http-request set-header x-forwarded-host %[req.hdr(host)] unless { req.hdr(x-forwarded-host) -m found }
-  option forwardfor
+${input.users === undefined ? '' : usersFrontendLines({ ...input.users, trusted: trusted !== '' })}  option forwardfor
   default_backend ${BACKEND}
 
 backend ${BACKEND}

@@ -19,6 +19,8 @@ import { systemClock } from '../../core/clock.js';
 import { badRequest } from '../../core/errors.js';
 import { ensurePrivateDir, isOurs, readRun } from '../front-door/files.js';
 import { createTelemetryStore } from '../telemetry.js';
+import { featureNames } from '../users/feature-paths.js';
+import { userSecret } from '../users/user-identity.js';
 import type { TrafficSwitch, Upstream } from '../types.js';
 import { WeightTable } from '../weight-table.js';
 import { requireHaproxy } from './binary.js';
@@ -50,7 +52,9 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   const binary = requireHaproxy(resolved.binary);
   const clock = resolved.clock ?? systemClock;
   const notice = resolved.notice ?? (() => undefined);
-  const telemetry = createTelemetryStore(resolved.retentionSeconds);
+  const users = resolved.users;
+  const features = featureNames(users?.features ?? {}).length;
+  const telemetry = createTelemetryStore(resolved.retentionSeconds, featureNames(users?.features ?? {}));
   const paths = resolved.paths;
   const dir = paths?.dir ?? mkdtempSync(path.join(tmpdir(), 'rewind-haproxy-'));
   if (paths) ensurePrivateDir(dir);
@@ -108,8 +112,8 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     // the controller before this one counted, and the seconds when none listened);
     // later ones from the stream, which resumes where the last controller left it.
     const since = Date.now();
-    logs = await startLogReceiver(telemetry, known, clock, run.logPort ?? 0, since).catch(() =>
-      startLogReceiver(telemetry, known, clock, 0, since),
+    logs = await startLogReceiver(telemetry, known, clock, run.logPort ?? 0, since, features).catch(() =>
+      startLogReceiver(telemetry, known, clock, 0, since, features),
     );
     const rebuilt = releasesFromServers(parseServersState(await api(`show servers state ${BACKEND}`), BACKEND));
     for (const [revision, ups] of rebuilt.releases) releases.set(revision, ups);
@@ -131,12 +135,21 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   async function start(): Promise<void> {
     if (!(await adopt())) {
       const port = resolved.port === 0 ? await freeLocalPort(resolved.host) : resolved.port;
-      logs ??= await startLogReceiver(telemetry, known, clock);
+      logs ??= await startLogReceiver(telemetry, known, clock, 0, 0, features);
       const config = haproxyConfig({
         host: resolved.host,
         port,
         adminSocket: files.admin,
         logPort: logs.port,
+        ...(users === undefined
+          ? {}
+          : {
+              users: {
+                ...(users.key === undefined ? {} : { key: users.key }),
+                features: users.features,
+                secretHex: userSecret(users.secretFile),
+              },
+            }),
         connectTimeoutMs: resolved.connectTimeoutMs,
         upstreamTimeoutMs: resolved.upstreamTimeoutMs,
         clientKeepAliveTimeoutMs: resolved.clientKeepAliveTimeoutMs,

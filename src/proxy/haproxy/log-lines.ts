@@ -1,13 +1,25 @@
 /**
+/**
  * Reads HAProxy's request log lines, `<server> <status> <total ms> <accepted at,
- * epoch ms>\n`, straight from the bytes of a stream: no string, no regex, no
+ * epoch ms>\n` (a router that counts users adds ` <user hash|-> <feature|->`,
+ * haproxy-users.ts), straight from the bytes of a stream: no string, no regex, no
  * allocation per line. Servers are named `r<revision>-<n>` (`b…` as a warm
  * backup); requests HAProxy answered itself (`<NOSRV>`) belong to no release and
  * are skipped. A HAProxy started by an older Rewind writes no accept time.
  */
 
-/** What one request log line says; `acceptedAtMs` is -1 when the line has none. */
-export type LogLineSink = (revision: number, status: number, totalMs: number, acceptedAtMs: number) => void;
+/**
+ * What one request log line says; `acceptedAtMs` is -1 when the line has none, `user`
+ * the 52-bit hash or -1, `feature` an index or -1.
+ */
+export type LogLineSink = (
+  revision: number,
+  status: number,
+  totalMs: number,
+  acceptedAtMs: number,
+  user: number,
+  feature: number,
+) => void;
 
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
@@ -58,13 +70,37 @@ export class LogLineReader {
     if (i === digitsFrom || data[i] !== DASH) return void (this.unreadable += 1);
     while (i < end && data[i] !== SPACE) i += 1;
     const { value: status, next } = readInteger(data, i + 1, end);
-    const total = readInteger(data, next + 1, end);
-    const totalMs = total.value;
+    const { value: totalMs, next: afterMs } = readInteger(data, next + 1, end);
     if (Number.isNaN(status) || Number.isNaN(totalMs)) return void (this.unreadable += 1);
-    const acceptedAtMs = total.next < end ? readInteger(data, total.next + 1, end).value : -1;
+    let acceptedAtMs = -1;
+    let user = -1;
+    let feature = -1;
+    if (afterMs < end && data[afterMs] === SPACE) {
+      const accepted = readInteger(data, afterMs + 1, end);
+      if (!Number.isNaN(accepted.value)) acceptedAtMs = accepted.value;
+      i = accepted.next;
+      if (i < end && data[i] === SPACE) {
+        i += 1;
+        // the first 13 hex digits of the hash: 52 bits, exact in a double
+        for (let n = 0; i < end && n < 13 && data[i] !== SPACE && data[i] !== DASH; i += 1, n += 1) {
+          const digit = hexDigit(data[i]!);
+          if (digit < 0) return void (this.unreadable += 1);
+          user = (user < 0 ? 0 : user) * 16 + digit;
+        }
+        while (i < end && data[i] !== SPACE) i += 1;
+        const index = readInteger(data, i + 1, end).value;
+        if (!Number.isNaN(index)) feature = index;
+      }
+    }
     this.lines += 1;
-    this.sink(revision, status, totalMs, Number.isNaN(acceptedAtMs) ? -1 : acceptedAtMs);
+    this.sink(revision, status, totalMs, acceptedAtMs, user, feature);
   }
+}
+
+function hexDigit(byte: number): number {
+  if (byte >= ZERO && byte <= NINE) return byte - ZERO;
+  const lower = byte | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 const parsed = { value: 0, next: 0 };

@@ -54,6 +54,8 @@ export async function startLogReceiver(
    * the replay's (an adopted HAProxy). Default 0: every line counts
    */
   since = 0,
+  /** the service's features with `other`: feature indexes beyond are `other` */
+  featureCount = 1,
 ): Promise<LogReceiver> {
   let counted = 0;
   let unreadable = 0;
@@ -62,18 +64,38 @@ export async function startLogReceiver(
   /** the controller's clock minus the wall clock HAProxy stamps lines with (0 but in simulations) */
   let skew = 0;
   const finished = new Map<number, number>();
-  const count = (revision: number, status: number, totalMs: number, atMs: number): void => {
+  /** a line without a feature is `other`, the last of the service's features */
+  const other = featureCount - 1;
+  const count = (
+    revision: number,
+    status: number,
+    totalMs: number,
+    atMs: number,
+    user: number,
+    feature: number,
+  ): void => {
     // -1: the client left before an answer; like the built-in switch, not counted.
     if (status < 0) return;
     counted += 1;
-    telemetry.forRelease(revision).record(atMs, bucketIndex(Math.max(0, totalMs)), status >= 500);
+    const ring = telemetry.forRelease(revision);
+    ring.record(atMs, bucketIndex(Math.max(0, totalMs)), status >= 500);
+    // HAProxy logs the answer the client got: a failed attempt it retried
+    // elsewhere is not in it, so attempts and outcomes are both this answer.
+    ring.recordOutcome(atMs, status >= 500, user, feature >= 0 && feature < other ? feature : other);
   };
-  const record = (revision: number, status: number, totalMs: number, acceptedAtMs: number): void => {
+  const record = (
+    revision: number,
+    status: number,
+    totalMs: number,
+    acceptedAtMs: number,
+    user: number,
+    feature: number,
+  ): void => {
     if (!known(revision)) return;
     finished.set(revision, monotonic);
-    if (acceptedAtMs < 0) return count(revision, status, totalMs, now);
+    if (acceptedAtMs < 0) return count(revision, status, totalMs, now, user, feature);
     const endedAt = acceptedAtMs + Math.max(0, totalMs);
-    if (endedAt >= since) count(revision, status, totalMs, endedAt + skew);
+    if (endedAt >= since) count(revision, status, totalMs, endedAt + skew, user, feature);
   };
   const connections = new Set<Socket>();
   const server = createServer((socket) => {
@@ -112,9 +134,10 @@ export async function startLogReceiver(
     replay: (dump) => {
       const before = counted;
       const offset = clock.now() - Date.now();
-      const reader = new LogLineReader((revision, status, totalMs, acceptedAtMs) => {
+      const reader = new LogLineReader((revision, status, totalMs, acceptedAtMs, user, feature) => {
         const endedAt = acceptedAtMs + Math.max(0, totalMs);
-        if (acceptedAtMs >= 0 && endedAt < since && known(revision)) count(revision, status, totalMs, endedAt + offset);
+        if (acceptedAtMs >= 0 && endedAt < since && known(revision))
+          count(revision, status, totalMs, endedAt + offset, user, feature);
       });
       reader.push(Buffer.from(dump.endsWith('\n') ? dump : `${dump}\n`, 'latin1'));
       return counted - before;

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import type { Clock } from '../../core/clock.js';
 import { badRequest } from '../../core/errors.js';
 import type { FrontDoorPaths } from '../front-door/files.js';
+import type { UserCounting } from '../users/user-identity.js';
 
 export interface HaproxyRouterOptions {
   /** address of the front door; default '127.0.0.1' */
@@ -23,6 +24,8 @@ export interface HaproxyRouterOptions {
   clientKeepAliveTimeoutMs?: number;
   /** senders whose X-Forwarded-* headers are kept; default none */
   trustForwardedFrom?: string[];
+  /** count users and features per release (the same options as the built-in switch); default not */
+  users?: UserCounting;
   /** a retired server still busy after this has its sessions shut; default 30000 ms */
   drainTimeoutMs?: number;
   /** how long a change may take until HAProxy's own server state confirms it; default 10000 ms */
@@ -40,9 +43,9 @@ export interface HaproxyRouterOptions {
 }
 
 export type ResolvedRouterOptions = Required<
-  Omit<HaproxyRouterOptions, 'binary' | 'clock' | 'paths' | 'service' | 'notice'>
+  Omit<HaproxyRouterOptions, 'binary' | 'clock' | 'paths' | 'service' | 'notice' | 'users'>
 > &
-  Pick<HaproxyRouterOptions, 'binary' | 'clock' | 'paths' | 'notice'> & { service: string };
+  Pick<HaproxyRouterOptions, 'binary' | 'clock' | 'paths' | 'notice' | 'users'> & { service: string };
 
 export function resolveRouterOptions(options: HaproxyRouterOptions): ResolvedRouterOptions {
   const whole = (name: string, value: number | undefined, fallback: number, min = 1): number => {
@@ -67,6 +70,7 @@ export function resolveRouterOptions(options: HaproxyRouterOptions): ResolvedRou
     verifyTimeoutMs: whole('verifyTimeoutMs', options.verifyTimeoutMs, 10_000),
     ...(options.paths !== undefined ? { paths: options.paths } : {}),
     ...(options.notice !== undefined ? { notice: options.notice } : {}),
+    ...(options.users !== undefined ? { users: options.users } : {}),
     service: options.service ?? 'service',
   };
 }

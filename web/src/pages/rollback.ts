@@ -7,6 +7,7 @@ import { badge, fill, h, link, table } from '../dom.js';
 import { duration, time } from '../format.js';
 import { refreshOn } from '../live.js';
 import { failedLogs } from './failed-logs.js';
+import { impactSection } from './rollback-impact.js';
 
 const stepDuration = (s: Step, now: number) =>
   s.startedAt ? duration((s.finishedAt ?? now) - s.startedAt) + (s.finishedAt ? '' : ' so far') : '—';
@@ -112,6 +113,7 @@ export const rollbackPage: Page = (main, _session, [id = '']) => {
     if (!report) return;
     fill(
       why,
+      ...impactSection(report),
       h('h2', {}, 'Evidence'),
       report.evidence.length ? evidenceTable(report) : h('p', { class: 'muted' }, 'No trigger fired: a person asked.'),
       h('h2', {}, 'Decision'),

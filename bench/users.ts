@@ -1,0 +1,128 @@
+/**
+ * Counting users (docs/impact.md): the estimate's error against the truth, and
+ * the throughput it costs each router — the same router with and without
+ * `users:`/`features:`, under wrk sending an X-User-Id of 100,000 distinct users
+ * (so the switch's cache of recent hashes mostly misses: the worst case).
+ * Goal: at most 5 % of throughput.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTrafficSwitch } from '../src/proxy/index.js';
+import { createHaproxyRouter, findHaproxy } from '../src/proxy/haproxy/index.js';
+import type { TrafficSwitch } from '../src/proxy/types.js';
+import { DistinctSketch, RELATIVE_ERROR } from '../src/proxy/users/distinct-sketch.js';
+import { createUserHasher } from '../src/proxy/users/user-identity.js';
+import type { UserCounting } from '../src/proxy/users/user-identity.js';
+import type { BenchFigure } from './lib/bench-table.js';
+import { hasWrk, runWrk } from './lib/wrk-load.js';
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+/** Median and worst relative error of the estimate over `runs` fresh secrets. */
+function estimateError(users: number, runs: number): { median: number; worst: number } {
+  const errors: number[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    const hash = createUserHasher(randomBytes(32).toString('hex'));
+    const sketch = new DistinctSketch();
+    for (let i = 0; i < users; i += 1) sketch.add(hash(`user-${i}`));
+    errors.push(Math.abs(sketch.estimate() - users) / users);
+  }
+  return { median: median(errors), worst: Math.max(...errors) };
+}
+
+function startUpstream(): Promise<{ port: number; stop(): void }> {
+  const code = `require('node:http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve) =>
+    child.stdout.once('data', (chunk: Buffer) =>
+      resolve({ port: Number(String(chunk).trim()), stop: () => child.kill() }),
+    ),
+  );
+}
+
+async function routers(upstream: number, users: UserCounting | undefined): Promise<[string, TrafficSwitch][]> {
+  const made: [string, TrafficSwitch][] = [];
+  const options = { host: '127.0.0.1', port: 0, ...(users ? { users } : {}) };
+  made.push(['rewind switch', createTrafficSwitch(options)]);
+  if (findHaproxy() !== undefined) made.push(['haproxy router', createHaproxyRouter(options)]);
+  for (const [, router] of made) {
+    await router.listen();
+    router.setUpstreams(1, [{ host: '127.0.0.1', port: upstream }]);
+    router.setWeights({ 1: 100 });
+    await router.settled?.();
+  }
+  return made;
+}
+
+export async function usersBench(durationSeconds = 3, rounds = 3): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
+  for (const users of [1_000, 10_000, 100_000]) {
+    const error = estimateError(users, 20);
+    figures.push({
+      bench: 'users',
+      figure: `estimate error, ${users.toLocaleString('en-US')} users (median; worst of 20)`,
+      value: error.median * 100,
+      unit: '%',
+      baselines: [
+        { name: 'worst', value: error.worst * 100 },
+        { name: 'reported bound (3 σ)', value: 3 * RELATIVE_ERROR * 100 },
+      ],
+    });
+  }
+  if (!hasWrk()) {
+    console.warn('users bench: wrk is not installed (Debian package `wrk`); skipping the throughput rows');
+    return figures;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'rewind-users-bench-'));
+  const script = join(dir, 'users.lua');
+  writeFileSync(
+    script,
+    'request = function()\n  return wrk.format(nil, "/api/cart/x", { ["X-User-Id"] = "u" .. math.random(1, 100000) })\nend\n',
+  );
+  const secretFile = join(dir, 'users.key');
+  writeFileSync(secretFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  const upstream = await startUpstream();
+  const plain = await routers(upstream.port, undefined);
+  const counting = await routers(upstream.port, {
+    key: { header: 'X-User-Id' },
+    features: { checkout: '/api/cart/**', search: '/api/search/**' },
+    secretFile,
+  });
+  try {
+    for (let i = 0; i < plain.length; i += 1) {
+      const [name, without] = plain[i] as [string, TrafficSwitch];
+      const withUsers = (counting[i] as [string, TrafficSwitch])[1];
+      const rates: { without: number[]; with: number[] } = { without: [], with: [] };
+      for (let round = 0; round < rounds; round += 1) {
+        for (const [kind, router] of [
+          ['without', without],
+          ['with', withUsers],
+        ] as const) {
+          const port = (await router.listen()).port;
+          const result = await runWrk(`http://127.0.0.1:${port}/`, { durationSeconds, script });
+          rates[kind].push(result.requestsPerSecond);
+        }
+      }
+      const off = median(rates.without);
+      const on = median(rates.with);
+      figures.push({
+        bench: 'users',
+        figure: `${name}: throughput cost of counting users (goal ≤ 5 %)`,
+        value: off > 0 ? ((off - on) / off) * 100 : null,
+        unit: '%',
+        baselines: [
+          { name: 'req/s without', value: off },
+          { name: 'req/s with users', value: on },
+        ],
+        note: `wrk -t1 -c50, ${durationSeconds} s × ${rounds} interleaved rounds, 100,000 distinct X-User-Id values`,
+      });
+    }
+  } finally {
+    for (const [, router] of [...plain, ...counting]) await router.close();
+    upstream.stop();
+  }
+  return figures;
+}
