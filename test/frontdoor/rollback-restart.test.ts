@@ -19,6 +19,7 @@ import { findHaproxy } from '../../src/proxy/haproxy/index.js';
 import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
 import { missingPart } from '../harness/free-port.js';
+import { apiFetch } from '../helpers/api.js';
 import { localProject, setFault, whoAnswers } from '../local-app/harness.js';
 import type { Router } from './harness.js';
 import { sleep, startLoad } from './harness.js';
@@ -83,8 +84,11 @@ describe.each<Router>(['builtin', 'haproxy'])('a rollback interrupted with its c
         ),
       );
       const cli = (...args: string[]) => runCli(args, { cwd: dir });
+      // straight from the API: a CLI process per look can miss a step that runs for seconds
       const show = async (id: string): Promise<Detail> =>
-        JSON.parse((await cli('rollback', 'show', id, '--json')).stdout) as Detail;
+        (await (
+          await apiFetch(`${serve!.url}/v1/rollbacks/${id}`, {}, { dir, stateDir: join(dir, 'state') })
+        ).json()) as Detail;
 
       serve = await startServe(project, ports.controller);
       expect((await cli('deploy', 'web', 'v1')).code).toBe(0);
@@ -99,10 +103,15 @@ describe.each<Router>(['builtin', 'haproxy'])('a rollback interrupted with its c
       const started = await cli('undo', 'web', '--no-wait', '--json', '--reason', 'error rate');
       expect(started.code, started.stdout + started.stderr).toBe(0);
       const rollbackId = (JSON.parse(started.stdout) as { rollback: { id: string } }).rollback.id;
-      await waitFor('the shift to be in flight', async () => {
-        const shift = (await show(rollbackId)).steps.find((step) => step.name === 'shift-traffic');
-        return shift?.status === 'running' ? shift : null;
-      });
+      await waitFor(
+        'the shift to be in flight',
+        async () => {
+          const shift = (await show(rollbackId)).steps.find((step) => step.name === 'shift-traffic');
+          return shift?.status === 'running' ? shift : null;
+        },
+        60_000,
+        20,
+      );
       await serve.kill('SIGKILL');
       // seconds of the bad release with no controller: only the front door counts them
       const gapStart = await load.snapshot();
