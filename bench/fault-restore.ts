@@ -44,7 +44,7 @@ const SEQUENTIAL_TRIGGER = {
   severity: 'high',
 };
 
-function quantile(values: number[], q: number): number {
+export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
   const position = (sorted.length - 1) * q;
