@@ -140,7 +140,7 @@ describe('coordinated application + database rollback with the local driver', ()
     expect(restore.stderr).toContain(`restored ${taken.id}:`);
     expect(await columns('items')).toEqual(['id', 'name']);
     expect(outputs.join('\n')).not.toContain(PG_TEST_PASSWORD);
-  });
+  }, 180_000);
 });
 
 describe('coordinated rollback by restore (command driver, in-process)', () => {
