@@ -98,12 +98,13 @@ describe('rolling back several services', () => {
     const running = cli('undo', '--all');
     const active = await waitFor(
       'the rollback of every service to start',
+      // straight from the API: a CLI process per look can miss a rollback that runs for seconds
       async () =>
-        (JSON.parse((await cli('rollbacks', '--json')).stdout) as RollbackDetail[]).find(
+        ((await (await apiFetch(`${serve.url}/v1/rollbacks`, {}, project)).json()) as RollbackDetail[]).find(
           (r) => r.service === '@all' && r.status === 'running',
         ),
-      20_000,
-      200,
+      30_000,
+      20,
     );
     // while it runs, nothing else rolls back one of its services
     const single = await cli('undo', 'worker', '--dry-run');
