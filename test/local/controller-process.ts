@@ -11,14 +11,22 @@ import ts from 'typescript';
 import type { LocalServiceOptions } from '../../src/drivers/local/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const FOLDERS = ['src/core', 'src/proxy', 'src/drivers/local', 'src/monitor/probes'];
+/** what the local driver needs: whole folders, and single files */
+const FOLDERS = ['src/core', 'src/proxy', 'src/drivers/local', 'src/monitor/probes', 'src/drivers/behind-switch.ts'];
 
 function transpileTree(outDir: string): void {
   writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}\n');
   for (const folder of FOLDERS) {
     const walk = (dir: string): void => {
-      for (const entry of readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-        const relative = path.join(dir, entry.name);
+      const entries = dir.endsWith('.ts')
+        ? [{ name: path.basename(dir), isDirectory: () => false, parent: path.dirname(dir) }]
+        : readdirSync(path.join(ROOT, dir), { withFileTypes: true }).map((entry) => ({
+            name: entry.name,
+            isDirectory: () => entry.isDirectory(),
+            parent: dir,
+          }));
+      for (const entry of entries) {
+        const relative = path.join(entry.parent, entry.name);
         if (entry.isDirectory()) walk(relative);
         else if (entry.name.endsWith('.ts')) {
           const output = ts.transpileModule(readFileSync(path.join(ROOT, relative), 'utf8'), {
