@@ -33,7 +33,7 @@ describe('demo measurements', () => {
       const log = path.join(dir, 'web-production-r2-0.log');
       writeFileSync(
         log,
-        'noise\n[rewind 2026-01-01T00:00:01.250Z] started pid 42 on 127.0.0.1:5000: node server.js\n[rewind 2026-01-01T00:00:09.000Z] started pid 43 on 127.0.0.1:5000: node server.js\n',
+        'noise\n[rewind 2026-01-01T00:00:01.250Z] starting on 127.0.0.1:5000: node server.js\n[rewind 2026-01-01T00:00:09.000Z] started pid 43 on 127.0.0.1:5000: node server.js\n',
       );
       expect(firstSpawnAt(log)).toBe(Date.parse('2026-01-01T00:00:01.250Z'));
       expect(firstSpawnAt(path.join(dir, 'missing.log'))).toBeNull();

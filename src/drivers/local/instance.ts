@@ -82,6 +82,8 @@ export function createInstance(spec: InstanceSpec, events: InstanceEvents, clock
       note(`cannot start: the release folder ${spec.cwd} does not exist`);
       throw new UserError('LOCAL_RELEASE_FOLDER', `the release folder ${spec.cwd} does not exist (driver.cwd)`);
     }
+    // noted before the spawn: a note written after it would land among the first lines the process prints
+    note(`starting on ${spec.host}:${spec.port}: ${spec.argv.join(' ')}`);
     const fd = openSync(spec.logPath, 'a');
     let child;
     try {
@@ -109,7 +111,6 @@ export function createInstance(spec: InstanceSpec, events: InstanceEvents, clock
       lastExit = how;
       onGone(`exited with ${how}`);
     });
-    note(`started pid ${childPid} on ${spec.host}:${spec.port}: ${spec.argv.join(' ')}`);
     started(childPid);
   }
 

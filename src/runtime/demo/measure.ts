@@ -25,7 +25,7 @@ export interface FaultClockInput {
   faultyRelease: string;
 }
 
-/** Epoch ms of the first "started pid" line in a local driver instance log, or null. */
+/** Epoch ms of the first "starting on" (or, from older versions, "started pid") line in a local driver instance log, or null. */
 export function firstSpawnAt(logFile: string): number | null {
   let text: string;
   try {
@@ -33,7 +33,7 @@ export function firstSpawnAt(logFile: string): number | null {
   } catch {
     return null;
   }
-  const match = /^\[rewind ([^\]]+)\] started pid \d+/m.exec(text);
+  const match = /^\[rewind ([^\]]+)\] (?:starting on|started pid \d+)/m.exec(text);
   const at = match ? Date.parse(match[1] ?? '') : NaN;
   return Number.isFinite(at) ? at : null;
 }
