@@ -76,9 +76,16 @@ export function startLeadership(ctx: AppContext, options: LeadershipOptions): Le
     endings.add(done);
     void done.finally(() => endings.delete(done));
   };
+  let renewing = false;
   const watchdog = setInterval(
     () => {
-      if (term && ctx.clock.now() - renewedAt >= (ttlMs * 2) / 3) depose('the lease was not renewed in time');
+      if (!term || ctx.clock.now() - renewedAt < (ttlMs * 2) / 3) return;
+      // Holding the store's host lock (SQLite's file lock), nobody else can take the lease:
+      // a late renewal with no store call pending is this process's own stall (a starved
+      // CPU), not a rival — renew now instead of ending the term. A store call that hangs
+      // (or any store without a host lock) still ends it before the lease could expire.
+      if (steal === true && !renewing) renewNow();
+      else depose('the lease was not renewed in time');
     },
     Math.max(10, Math.min(250, ttlMs / 12)),
   );
@@ -136,6 +143,7 @@ export function startLeadership(ctx: AppContext, options: LeadershipOptions): Le
   const tick = async () => {
     if (!(await hostLock())) return;
     const now = ctx.clock.now();
+    renewing = true;
     try {
       let ended: number | null = null;
       if (!term && locks) {
@@ -151,6 +159,7 @@ export function startLeadership(ctx: AppContext, options: LeadershipOptions): Le
         store.acquireLease(CONTROLLER_LEASE, holder, ttlMs, now, {
           address: options.address,
           canSteal: (seen) => steal === true || seen.token === ended,
+          renewLapsed: steal === true && term !== null,
         }),
       );
       if (stopped) return;
@@ -168,21 +177,27 @@ export function startLeadership(ctx: AppContext, options: LeadershipOptions): Le
       if (!term) starting = elect(lease);
     } catch (error) {
       options.log(`lease: ${errorMessage(error)}`);
+    } finally {
+      renewing = false;
     }
+  };
+  const next = () => {
+    round = tick()
+      .catch((error: unknown) => options.log(`lease: ${errorMessage(error)}`))
+      .finally(schedule);
+  };
+  const renewNow = () => {
+    if (stopped) return;
+    clearTimeout(timer);
+    renewing = true;
+    void round.finally(next);
   };
   const schedule = () => {
     if (stopped) return;
     // a follower tries again right when the lease it saw expires, and looks at the leader lock often
     const untilExpiry = !term && current ? current.expiresAt - ctx.clock.now() + 20 : Infinity;
     const pace = !term && locks ? Math.min(250, ttlMs / 3) : ttlMs / 3;
-    timer = setTimeout(
-      () => {
-        round = tick()
-          .catch((error: unknown) => options.log(`lease: ${errorMessage(error)}`))
-          .finally(schedule);
-      },
-      Math.max(20, Math.min(pace, untilExpiry)),
-    );
+    timer = setTimeout(next, Math.max(20, Math.min(pace, untilExpiry)));
   };
   // errors of the first round (another controller runs here) fail the start
   const first = tick();

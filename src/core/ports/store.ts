@@ -143,7 +143,16 @@ export interface Store {
     holder: string,
     ttlMs: number,
     at: number,
-    options?: { address?: string | null; canSteal?: (lease: Lease) => boolean },
+    options?: {
+      address?: string | null;
+      canSteal?: (lease: Lease) => boolean;
+      /**
+       * the holder's own lease that lapsed without anyone taking it (holder unchanged,
+       * not released) is renewed under the same token: for a holder of the store's
+       * host lock, whom nobody else could have followed
+       */
+      renewLapsed?: boolean;
+    },
   ): Promise<Lease | null>;
   getLease(name: string): Promise<Lease | null>;
   /** ends the holder's lease at once (the token stays, so the next holder's is higher) */

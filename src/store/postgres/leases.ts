@@ -1,5 +1,6 @@
 import { fenced } from '../../core/errors.js';
 import type { Fence, Lease } from '../../core/model.js';
+import type { Store } from '../../core/ports/store.js';
 import type { Db } from './db.js';
 
 type Row = Record<string, unknown>;
@@ -26,7 +27,7 @@ export function leaseQueries(db: Db) {
       holder: string,
       ttlMs: number,
       at: number,
-      options: { address?: string | null; canSteal?: (lease: Lease) => boolean } = {},
+      options: NonNullable<Parameters<Store['acquireLease']>[4]> = {},
     ) =>
       db.tx(async (tx) => {
         // an election never waits long on a lock: the next round tries again
@@ -39,7 +40,8 @@ export function leaseQueries(db: Db) {
         // is handed out only after the old holder's last write has committed
         const [row] = await tx.query('SELECT * FROM leases WHERE name = $1 FOR UPDATE', [name]);
         const lease = toLease(row as Row);
-        const renewing = lease.holder === holder && lease.expiresAt > at;
+        const renewing =
+          lease.holder === holder && (lease.expiresAt > at || (options.renewLapsed === true && lease.expiresAt > 0));
         if (!renewing && lease.expiresAt > at && !(options.canSteal?.(lease) ?? false)) return null;
         const [saved] = renewing
           ? await tx.query('UPDATE leases SET renewed_at = $1, expires_at = $2 WHERE name = $3 RETURNING *', [

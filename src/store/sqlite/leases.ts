@@ -5,6 +5,7 @@ import type { Store } from '../../core/ports/store.js';
 import { STORE_WRITES } from '../../core/ports/store.js';
 
 type Row = Record<string, unknown>;
+type LeaseOptions = NonNullable<Parameters<Store['acquireLease']>[4]>;
 
 const toLease = (r: Row): Lease => ({
   name: String(r.name),
@@ -23,15 +24,12 @@ export function leaseQueries(db: Database) {
     return row ? toLease(row) : null;
   };
   const take = db.transaction(
-    (
-      name: string,
-      holder: string,
-      ttlMs: number,
-      at: number,
-      options: { address?: string | null; canSteal?: (lease: Lease) => boolean },
-    ): Lease | null => {
+    (name: string, holder: string, ttlMs: number, at: number, options: LeaseOptions): Lease | null => {
       const lease = get(name);
-      const renewing = lease !== null && lease.holder === holder && lease.expiresAt > at;
+      const renewing =
+        lease !== null &&
+        lease.holder === holder &&
+        (lease.expiresAt > at || (options.renewLapsed === true && lease.expiresAt > 0));
       if (lease && !renewing && lease.expiresAt > at && !(options.canSteal?.(lease) ?? false)) return null;
       if (renewing) {
         db.prepare('UPDATE leases SET renewed_at = ?, expires_at = ? WHERE name = ?').run(at, at + ttlMs, name);
@@ -47,13 +45,8 @@ export function leaseQueries(db: Database) {
     },
   );
   return {
-    acquireLease: async (
-      name: string,
-      holder: string,
-      ttlMs: number,
-      at: number,
-      options: { address?: string | null; canSteal?: (lease: Lease) => boolean } = {},
-    ) => take.immediate(name, holder, ttlMs, at, options),
+    acquireLease: async (name: string, holder: string, ttlMs: number, at: number, options: LeaseOptions = {}) =>
+      take.immediate(name, holder, ttlMs, at, options),
     getLease: async (name: string) => get(name),
     releaseLease: async (name: string, holder: string) => {
       db.prepare('UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ?').run(name, holder);
