@@ -32,6 +32,7 @@ export interface DemoJson {
     pagerdutyEvents: { action: string; dedupKey: string }[];
   };
   reportPath: string | null;
+  usersAffected: { affected: number; served: number; errorBound: number } | null;
 }
 
 export interface DemoRun {

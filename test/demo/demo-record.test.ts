@@ -28,6 +28,16 @@ describe('rewind demo shows the record of its rollback', () => {
       expect(markdown).toContain('## Timeline');
       expect(markdown).toContain('trigger.fired');
       expect(markdown).toContain('rollback.completed');
+      // the demo's clients are 400 users (X-User-Id); v2 failed half its requests, so most users it served met one
+      const users = run.json.usersAffected!;
+      expect(users.served, JSON.stringify(run.json)).toBeGreaterThan(0);
+      expect(users.served).toBeLessThanOrEqual(400 + users.errorBound);
+      expect(users.affected).toBeGreaterThan(0);
+      expect(users.affected).toBeLessThanOrEqual(users.served);
+      expect(markdown).toMatch(new RegExp(`Users affected: ${users.affected} of ${users.served} served`));
+      expect(run.stderr).toMatch(
+        /users +\d+( ±\d+)? affected: of the \d+ users v2 served from its first failed request on, they met one/,
+      );
       // the summary on stderr says the same; the secrets are never printed
       expect(run.stderr).toMatch(/pagerduty +2 events \(trigger, resolve; 1 incident by dedup_key\)/);
       expect(run.stderr).toContain(reportPath!);

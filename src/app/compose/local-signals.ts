@@ -44,7 +44,9 @@ export function createLocalSignalSource(
     async users(query) {
       const sw = switchOf();
       if (!sw?.telemetry.users || userKey === null) return null;
-      return sw.telemetry.users(query.revision, query.at, query.windowMs);
+      // the same seconds as `read` below takes, so users and requests count one span
+      const windowMs = query.cumulative === true ? query.windowMs : query.windowMs + BUCKET_MS;
+      return sw.telemetry.users(query.revision, query.at, windowMs);
     },
     metrics: [...SWITCH_METRICS, ...probes.metrics],
     perRequest: true,

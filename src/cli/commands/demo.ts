@@ -42,6 +42,12 @@ export function summary(result: DemoResult): string[] {
   lines.push(
     `  requests       ${result.totalRequests} sent, ${result.failedRequests} failed${result.fault !== 'none' ? ` (${result.failedAfterFault} after the fault)` : ''}${result.skippedRequests ? `, ${result.skippedRequests} not sent (too many in flight)` : ''}`,
   );
+  if (result.usersAffected) {
+    const { affected, served, errorBound } = result.usersAffected;
+    lines.push(
+      `  users          ${affected}${errorBound > 0 ? ` ±${errorBound}` : ''} affected: of the ${served} users v2 served from its first failed request on, they met one`,
+    );
+  }
   if (result.rollbackId) lines.push(`  rollback       ${result.rollbackId}: ${result.rollbackStatus ?? 'unknown'}`);
   lines.push(...notificationLines(result));
   if (result.stateDir)

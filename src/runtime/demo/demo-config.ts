@@ -17,6 +17,8 @@ import type { FaultPlan } from './faults.js';
 export const DEMO_SERVICE = 'web';
 export const DEMO_ENVIRONMENT = 'production';
 export const DEMO_INSTANCES = 2;
+/** The demo's clients send a user id in this header, from this many users, so the report can count users affected. */
+export const DEMO_USERS = { header: 'X-User-Id', count: 400 };
 
 export interface DemoConfigOptions {
   /** where rewind.yaml, the release env files and state go */
@@ -162,6 +164,7 @@ export async function writeDemoConfig(options: DemoConfigOptions): Promise<DemoC
         analysis: { duration: options.analysis ?? '8s' },
         postRollback: { watch: options.postRollbackWatch ?? '3s' },
         triggers: options.triggers ?? DEMO_TRIGGERS,
+        users: { header: DEMO_USERS.header },
       },
     },
     // a short cooldown so a rerun on a kept --state-dir is not held back by the last run's rollback

@@ -1,4 +1,4 @@
-import type { RollbackStatus } from '../../core/model.js';
+import type { RewindEvent, RollbackStatus } from '../../core/model.js';
 import type { DemoFault } from './faults.js';
 import type { EpisodeFigures } from './measure.js';
 import type { NotificationCounts } from './receivers.js';
@@ -33,4 +33,14 @@ export interface DemoResult {
   notifications: NotificationCounts;
   /** the incident report of the rollback (`<stateDir>/incidents/…md`); removed with a temporary state dir */
   reportPath: string | null;
+  /** distinct users whose requests to v2 failed, of those v2 served (an estimate, ± its bound); null when not measured */
+  usersAffected: { affected: number; served: number; errorBound: number } | null;
+}
+
+/** Users affected, from the rollback's `rollback.impact` event (the figure the incident report prints). */
+export function usersAffected(events: readonly RewindEvent[], rollbackId: string | null): DemoResult['usersAffected'] {
+  const event = events.find((e) => e.type === 'rollback.impact' && e.rollbackId === rollbackId);
+  const users = (event?.data.impact as { users?: { affected: number; served: number; errorBound: number } | null })
+    ?.users;
+  return users ? { affected: users.affected, served: users.served, errorBound: users.errorBound } : null;
 }

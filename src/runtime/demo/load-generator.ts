@@ -33,6 +33,8 @@ export interface LoadGeneratorOptions {
   releaseOf?: (status: number, body: string) => string | null;
   /** default the system clock; `now()` stamps every sample */
   clock?: Clock;
+  /** send a user id with each request in this header, cycling through `count` ids (`user-0` … ), as a service's users do */
+  users?: { header: string; count: number };
 }
 
 export interface LoadGenerator {
@@ -74,6 +76,9 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
   const releaseOf = options.releaseOf ?? defaultReleaseOf;
   const clock = options.clock ?? systemClock;
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: maxInFlight });
+  const users = options.users;
+  if (users && !(Number.isInteger(users.count) && users.count > 0))
+    throw badRequest(`load generator: users.count must be a positive integer, got ${users.count}`);
 
   const done: RequestSample[] = [];
   const pending = new Set<Promise<void>>();
@@ -100,6 +105,7 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
           path: `${target.pathname}${target.search}`,
           method: 'GET',
           agent,
+          ...(users ? { headers: { [users.header]: `user-${sent % users.count}` } } : {}),
           timeout: timeoutMs,
         },
         (res) => {

@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import type { RewindEvent, RollbackStatus } from '../../core/model.js';
-import type { DemoResult } from './demo-result.js';
+import { usersAffected, type DemoResult } from './demo-result.js';
 import { adminTokenPath } from '../../app/access/admin-token.js';
 import { startController, type Controller } from '../controller.js';
 import { controllerServices } from '../services.js';
 import { downProject } from '../local/down.js';
 import { logFilePath } from '../../drivers/local/run-file.js';
-import { DEMO_ENVIRONMENT, DEMO_INSTANCES, DEMO_SERVICE, writeDemoConfig } from './demo-config.js';
+import { DEMO_ENVIRONMENT, DEMO_INSTANCES, DEMO_SERVICE, DEMO_USERS, writeDemoConfig } from './demo-config.js';
 import { DEFAULT_FAULT_AFTER_MS, faultPlan, type DemoFault } from './faults.js';
 import { createThreadedLoadGenerator } from './threaded-load.js';
 import { episodeFigures, faultStartAt } from './measure.js';
@@ -105,6 +105,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const load = createThreadedLoadGenerator({
       url: `http://${written.frontDoor}/`,
       ratePerSecond: options.ratePerSecond ?? 150,
+      users: DEMO_USERS,
     });
     cleanups.push(() => load.stop());
     const progress = createProgress({
@@ -219,6 +220,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       stateDir: keep ? written.stateDir : null,
       notifications: receivers.counts(),
       reportPath: reportPath(),
+      usersAffected: usersAffected(events, second.rollbackId),
     };
     // `--keep`: the controller goes on serving the API and the dashboard with the demo's data
     await options.hold?.(result, { url: controller.url, tokenFile: adminTokenPath(written.stateDir) });
