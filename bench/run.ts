@@ -3,7 +3,7 @@
  * figures beside its baselines (DESIGN.md "Measured, not assumed"). Progress and skip lines go to stderr, the table to stdout.
  *
  *   npm run bench                      every module
- *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, controller-restart, failover, containers, alert-restore, outbox, users, process-faults)
+ *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, controller-restart, failover, containers, alert-restore, outbox, users, process-faults, drill-auto)
  *
  * Modules that live on other branches (bench/db-backup.ts) are loaded by a dynamic
  * import, so a checkout without them still builds and runs the rest.
@@ -15,6 +15,7 @@ import { failoverBench } from './failover.js';
 import { containersBench } from './containers.js';
 import { outboxBench } from './outbox.js';
 import { processFaultsBench } from './process-faults.js';
+import { drillAutoBench } from './drill-auto.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
 import { proxyFigures } from './lib/proxy-figures.js';
 import { proxyBench } from './proxy.js';
@@ -84,6 +85,7 @@ const modules: Record<string, () => Promise<BenchFigure[] | null>> = {
   'alert-restore': async () => alertRestoreBench(),
   outbox: async () => outboxBench(),
   'process-faults': async () => processFaultsBench(),
+  'drill-auto': async () => drillAutoBench(),
   users: async () => usersBench(Number(process.env.BENCH_SECONDS ?? 3)),
 };
 
