@@ -62,6 +62,9 @@ function defaultReleaseOf(_status: number, body: string): string | null {
   return null;
 }
 
+/** Below the front door's default client keep-alive timeout (5 s). */
+const IDLE_SOCKET_MS = 4000;
+
 export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerator {
   const target = new URL(options.url);
   if (target.protocol !== 'http:')
@@ -75,7 +78,15 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
   const timeoutMs = options.timeoutMs ?? 10_000;
   const releaseOf = options.releaseOf ?? defaultReleaseOf;
   const clock = options.clock ?? systemClock;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: maxInFlight });
+  // An idle kept-alive socket is closed here before the front door's 5 s keep-alive timeout
+  // closes it: otherwise a request sent on a socket the server is closing at that moment
+  // fails with "socket hang up", a client-side race counted as a failed request.
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: maxInFlight,
+    maxFreeSockets: maxInFlight,
+    timeout: IDLE_SOCKET_MS,
+  });
   const users = options.users;
   if (users && !(Number.isInteger(users.count) && users.count > 0))
     throw badRequest(`load generator: users.count must be a positive integer, got ${users.count}`);
