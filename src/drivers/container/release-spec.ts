@@ -23,6 +23,7 @@ export function releaseSpec(
   service: ContainerServiceOptions,
   image: string,
   env: Record<string, string>,
+  mounts: { host: string; container: string }[] = [],
 ): ReleaseContainersSpec {
   const vars = varsOf(release);
   return {
@@ -40,7 +41,7 @@ export function releaseSpec(
     env: Object.entries(env).map(([k, v]) => `${k}=${fillTemplate(v, vars)}`),
     port: service.port ?? 8080,
     volumes: service.volumes ?? [],
-    mounts: service.mounts ?? [],
+    mounts,
     ...(service.network ? { network: service.network } : {}),
     ...(service.cpus ? { cpus: service.cpus } : {}),
     ...(service.memoryBytes ? { memoryBytes: service.memoryBytes } : {}),
