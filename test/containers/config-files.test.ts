@@ -103,3 +103,29 @@ describe.skipIf(!available)('container configFiles on a real podman engine', () 
     expect(await whoAnswers(ports.front)).toBe('v1');
   }, 60_000);
 });
+
+describe('container configFiles in rewind.yaml', () => {
+  it('refuses a relative mountAt and a file listed twice, at their line:col', async () => {
+    const dir = tempProject('rewind-container-config-check-');
+    dir.write(
+      'rewind.yaml',
+      `version: 1
+environments: { production: {} }
+services:
+  web:
+    driver:
+      type: container
+      image: app:{version}
+      listen: 127.0.0.1:18080
+      configFiles: [{ file: a.json, mountAt: etc/a.json }, { file: a.json, mountAt: /a.json }]
+`,
+    );
+    const checked = await runCli(['validate'], { cwd: dir.dir });
+    dir.cleanup();
+    expect(checked.code).toBe(2);
+    expect(checked.stdout + checked.stderr).toContain(
+      'rewind.yaml:9:46 services.web.driver.configFiles[0].mountAt: expected an absolute path inside the container',
+    );
+    expect(checked.stdout + checked.stderr).toContain('services.web.driver.configFiles: each file may appear once');
+  });
+});

@@ -19,7 +19,7 @@ import { ensureImage, isDigestReference, resolveImage } from './image.js';
 import { LABEL, selector, type ReleaseKey } from './labels.js';
 import { createReleaseContainers, type ReleaseContainers, type StartCounts } from './release-containers.js';
 import { containerSignalSource } from './signals.js';
-import { pruneStopped, releaseSpec, varsOf } from './release-spec.js';
+import { pruneStopped, releaseSpec, varsOf, type ReleaseMaking } from './release-spec.js';
 import { configBinds, keptFileMethods } from './config-mounts.js';
 import {
   awaitContainersReady,
@@ -86,20 +86,17 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
   /** Watches a release's containers from now on; a failed start stops only what Rewind made. */
   async function run(
     release: Ref,
-    spec: { service: ContainerServiceOptions; image: string; env?: Record<string, string>; desired: number } & {
-      mounts?: { host: string; container: string }[];
-    },
+    spec: ReleaseMaking,
     begin: (group: ReleaseContainers) => Promise<StartCounts>,
     made: boolean,
     log?: (line: string) => void,
   ): Promise<string> {
-    const group = createReleaseContainers(
-      {
-        ...releaseSpec(options.project, release, spec.service, spec.image, spec.env ?? {}, spec.mounts),
-        desired: spec.desired,
-      },
-      { engine, clock, createProbe: options.createProbe, pollMs: options.pollMs ?? 1000 },
-    );
+    const group = createReleaseContainers(releaseSpec(options.project, release, spec), {
+      engine,
+      clock,
+      createProbe: options.createProbe,
+      pollMs: options.pollMs ?? 1000,
+    });
     groups.set(keyOf(release), group);
     try {
       const message = startMessage(label(release), spec.image, await begin(group), group.upstreams());
