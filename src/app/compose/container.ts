@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../../config/load.js';
 import { memoryBytes } from '../../config/schema/container.js';
 import type { ServiceConfig } from '../../config/schema/index.js';
@@ -14,7 +14,7 @@ import { createLocalSignalSource, userKeyOf } from './local-signals.js';
 import { createSwitchRegistry } from './switches.js';
 import { frontDoorParts } from './front-door-parts.js';
 
-function serviceOptions(config: ServiceConfig, name: string): ContainerServiceOptions | undefined {
+function serviceOptions(config: ServiceConfig, name: string, baseDir: string): ContainerServiceOptions | undefined {
   const d = config.driver;
   if (d.type !== 'container') return undefined;
   const memory = d.memory ? memoryBytes(d.memory) : null;
@@ -27,6 +27,7 @@ function serviceOptions(config: ServiceConfig, name: string): ContainerServiceOp
     instances: d.instances,
     pull: d.pull,
     volumes: d.volumes,
+    configFiles: d.configFiles.map((f) => ({ path: f.file, source: resolve(baseDir, f.file), mountAt: f.mountAt })),
     ...(d.network ? { network: d.network } : {}),
     ...(d.cpus ? { cpus: d.cpus } : {}),
     ...(memory ? { memoryBytes: memory } : {}),
@@ -44,6 +45,11 @@ function serviceOptions(config: ServiceConfig, name: string): ContainerServiceOp
       failureThreshold: config.health.failureThreshold,
     },
   };
+}
+
+/** A release's own copies of its config files: `<stateDir>/releases/<service>-<env>-r<revision>/config`. */
+export function configDir(stateDir: string, r: { service: string; environment: string; revision: number }): string {
+  return join(stateDir, 'releases', `${r.service}-${r.environment}-r${r.revision}`, 'config');
 }
 
 /** The project label of every container: stable for a state dir, so a restarted controller finds its own. */
@@ -73,7 +79,8 @@ export function composeContainerPlatform(loaded: LoadedConfig): ContainerPlatfor
       driver = createContainerDriver({
         engine: createEngine(socket),
         project: containerProject(ctx.loaded.stateDir),
-        ...frontDoorParts(ctx, serviceOptions, switches, resolved),
+        ...frontDoorParts(ctx, (config, name) => serviceOptions(config, name, loaded.baseDir), switches, resolved),
+        configDir: (r) => configDir(ctx.loaded.stateDir, r),
         createProbe: createHealthProbe,
         redact: ctx.redact,
         clock: ctx.clock,

@@ -31,6 +31,29 @@ export function memoryBytes(text: string): number | null {
   return Math.round(Number(match[1]) * { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[unit]);
 }
 
+const configFile = z
+  .strictObject({
+    file: z.string().min(1).describe('the file on this host, relative to rewind.yaml; it must exist at deploy'),
+    mountAt: z
+      .string()
+      .refine((p) => p.startsWith('/'), {
+        error: 'expected an absolute path inside the container, e.g. /etc/app/conf.json',
+      })
+      .describe('where the container reads it: an absolute path, mounted read-only'),
+  })
+  .describe('one config file of the release');
+
+const containerConfigFiles = z
+  .array(configFile)
+  .default([])
+  .refine((files) => new Set(files.map((f) => f.mountAt)).size === files.length, {
+    error: 'each mountAt may appear once',
+  })
+  .refine((files) => new Set(files.map((f) => f.file)).size === files.length, { error: 'each file may appear once' })
+  .describe(
+    'files copied for each release at its first start and mounted read-only from that copy: a rollback mounts the target’s own copy, so config rolls back with the image; kept in the store at deploy like the local driver’s',
+  );
+
 /** Placeholders {service} {env} {version} {revision} work in image, command and env values. */
 export const containerDriver = z
   .strictObject({
@@ -90,6 +113,7 @@ export const containerDriver = z
       .default('ifNotPresent')
       .describe('when the image is pulled at deploy: always, ifNotPresent (the tag is missing) or never'),
     volumes: z.array(z.string().min(1)).default([]).describe('bind mounts or named volumes, "source:/path[:ro]"'),
+    configFiles: containerConfigFiles,
     network: z.string().min(1).optional().describe('network to attach the containers to; default the engine’s bridge'),
     cpus: z.number().gt(0).optional().describe('CPU limit in cores, e.g. 0.5'),
     memory: z

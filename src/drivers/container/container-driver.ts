@@ -19,7 +19,8 @@ import { ensureImage, isDigestReference, resolveImage } from './image.js';
 import { LABEL, selector, type ReleaseKey } from './labels.js';
 import { createReleaseContainers, type ReleaseContainers, type StartCounts } from './release-containers.js';
 import { containerSignalSource } from './signals.js';
-import { pruneStopped, releaseSpec, varsOf } from './release-spec.js';
+import { pruneStopped, releaseSpec, varsOf, type ReleaseMaking } from './release-spec.js';
+import { configBinds, keptFileMethods } from './config-mounts.js';
 import {
   awaitContainersReady,
   describeRelease,
@@ -49,6 +50,7 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
     return found;
   }
   const stopMsOf = (s: ContainerServiceOptions) => s.stopTimeoutMs ?? 10_000;
+  const copies = options.configDir ? { dirOf: options.configDir } : {};
 
   async function digestOf(release: Ref, service: ContainerServiceOptions): Promise<string> {
     if (release.artifact && isDigestReference(release.artifact)) return release.artifact;
@@ -75,22 +77,26 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
     const image = adoptOnly ? (found[0]?.Labels?.[LABEL.image] ?? '') : await digestOf(release, service);
     if (!adoptOnly) await ensureImage(engine, image, service.pull ?? 'ifNotPresent');
     const env = { ...service.env, ...(await options.releaseEnv?.(release)) };
-    const spec = { service, image, env, desired: service.instances ?? 1 };
+    // the release's own copies of its config files: made at its first start, mounted at every start
+    const mounts = configBinds(copies, service.configFiles ?? [], release, !adoptOnly);
+    const spec = { service, image, env, mounts, desired: service.instances ?? 1 };
     return run(release, spec, (group) => group.start(found, attempt), true, log);
   }
 
   /** Watches a release's containers from now on; a failed start stops only what Rewind made. */
   async function run(
     release: Ref,
-    spec: { service: ContainerServiceOptions; image: string; env?: Record<string, string>; desired: number },
+    spec: ReleaseMaking,
     begin: (group: ReleaseContainers) => Promise<StartCounts>,
     made: boolean,
     log?: (line: string) => void,
   ): Promise<string> {
-    const group = createReleaseContainers(
-      { ...releaseSpec(options.project, release, spec.service, spec.image, spec.env ?? {}), desired: spec.desired },
-      { engine, clock, createProbe: options.createProbe, pollMs: options.pollMs ?? 1000 },
-    );
+    const group = createReleaseContainers(releaseSpec(options.project, release, spec), {
+      engine,
+      clock,
+      createProbe: options.createProbe,
+      pollMs: options.pollMs ?? 1000,
+    });
     groups.set(keyOf(release), group);
     try {
       const message = startMessage(label(release), spec.image, await begin(group), group.upstreams());
@@ -157,6 +163,7 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
       weights: true,
       faultEnv: true,
       restartSignals: true,
+      configSnapshot: true,
     },
     limits: (service, environment) => ({ commandMs: 120_000, stopMs: stopMsOf(serviceOf(service, environment)) }),
     frontDoor(service, environment) {
@@ -167,6 +174,8 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
     async resolveArtifact(release: Release) {
       return digestOf(release, serviceOf(release.service, release.environment));
     },
+
+    ...keptFileMethods(copies, (r) => serviceOf(r.service, r.environment).configFiles ?? []),
 
     start(release, call = {}) {
       return serial(keyOf(release), () => startRelease(release, call.log, false));

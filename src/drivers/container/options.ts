@@ -10,6 +10,7 @@ import type { DockerLike } from './engine-like.js';
 import type { AdoptedRelease, Driver, DriverCallOptions } from '../../core/ports/driver.js';
 import type { SignalSource } from '../../core/ports/signal-source.js';
 import type { ReleaseKey } from './labels.js';
+import type { ContainerConfigFile } from './config-mounts.js';
 
 /** `always` pulls at every deploy, `ifNotPresent` only when the engine lacks the tag, `never` never. */
 export type PullPolicy = 'always' | 'ifNotPresent' | 'never';
@@ -41,8 +42,8 @@ export interface ContainerServiceOptions {
   stopTimeoutMs?: number;
   /** stopped releases kept for a cold rollback (`start`, no pull), newest first; default 3 */
   keepStopped?: number;
-  /** config files (absolute host paths by release) mounted read-only at the same path inside; default none */
-  mounts?: { host: string; container: string }[];
+  /** config files copied per release at its first start and mounted read-only from that copy; default none */
+  configFiles?: ContainerConfigFile[];
   /**
    * labels selecting the containers `rewind adopt` takes over (all must match); default
    * none here — the composition root fills `com.docker.compose.service=<name>`
@@ -71,6 +72,8 @@ export interface ContainerDriverOptions {
   }): Record<string, string> | Promise<Record<string, string>>;
   /** how often each container's state is read; default 1000 */
   pollMs?: number;
+  /** the folder of a release's config file copies (owner-only); needed when a service declares configFiles */
+  configDir?(release: ReleaseKey): string;
   /** masks secret values in log lines the driver returns; default identity */
   redact?: (text: string) => string;
   clock?: Clock;

@@ -17,12 +17,20 @@ export const varsOf = (r: { service: string; environment: string; revision: numb
   revision: r.revision,
 });
 
+/** What a release's containers are made of: its service's options, the image, and what is filled in per start. */
+export interface ReleaseMaking {
+  service: ContainerServiceOptions;
+  image: string;
+  env?: Record<string, string>;
+  /** the release's config file copies, mounted read-only */
+  mounts?: { host: string; container: string }[];
+  desired: number;
+}
+
 export function releaseSpec(
   project: string,
   release: { service: string; environment: string; revision: number; version: string },
-  service: ContainerServiceOptions,
-  image: string,
-  env: Record<string, string>,
+  { service, image, env = {}, mounts = [], desired }: ReleaseMaking,
 ): ReleaseContainersSpec {
   const vars = varsOf(release);
   return {
@@ -34,13 +42,13 @@ export function releaseSpec(
       version: release.version,
     },
     image,
-    desired: service.instances ?? 1,
+    desired,
     stopTimeoutMs: service.stopTimeoutMs ?? 10_000,
     command: (service.command ?? []).map((arg) => fillTemplate(arg, vars)),
     env: Object.entries(env).map(([k, v]) => `${k}=${fillTemplate(v, vars)}`),
     port: service.port ?? 8080,
     volumes: service.volumes ?? [],
-    mounts: service.mounts ?? [],
+    mounts,
     ...(service.network ? { network: service.network } : {}),
     ...(service.cpus ? { cpus: service.cpus } : {}),
     ...(service.memoryBytes ? { memoryBytes: service.memoryBytes } : {}),

@@ -42,12 +42,26 @@ export function writeConfigFiles(
   release: ReleaseRef,
   files: ConfigFile[],
 ): string[] {
+  return putBackFiles(files, (file) => resolveFile(baseDir, service, release, file), release.revision);
+}
+
+/**
+ * Writes each kept file where `locate` says it lives, unless it is already as
+ * kept (owner-only when asked); a file that did not exist is removed. Resolves a line per file.
+ */
+export function putBackFiles(
+  files: ConfigFile[],
+  locate: (file: string) => string,
+  revision: number,
+  ownerOnly = false,
+): string[] {
+  const modes = ownerOnly ? { dir: 0o700, file: 0o600 } : {};
   const done: string[] = [];
   for (const file of files) {
-    const full = resolveFile(baseDir, service, release, file.path);
+    const full = locate(file.path);
     if (file.content === null) {
       rmSync(full, { force: true });
-      done.push(`${file.path} removed (it did not exist for revision ${release.revision})`);
+      done.push(`${file.path} removed (it did not exist for revision ${revision})`);
       continue;
     }
     const same = existsSync(full) && readFileSync(full, 'utf8') === file.content;
@@ -55,9 +69,9 @@ export function writeConfigFiles(
       done.push(`${file.path} already as deployed`);
       continue;
     }
-    mkdirSync(path.dirname(full), { recursive: true });
+    mkdirSync(path.dirname(full), { recursive: true, ...(modes.dir ? { mode: modes.dir } : {}) });
     const temporary = `${full}.rewind-${process.pid}.tmp`;
-    writeFileSync(temporary, file.content);
+    writeFileSync(temporary, file.content, modes.file ? { mode: modes.file } : {});
     renameSync(temporary, full);
     done.push(`${file.path} put back (${Buffer.byteLength(file.content)} bytes)`);
   }
