@@ -13,7 +13,6 @@
  *
  * Run alone: `node dist-bench/bench/containers.js` after `npm run build` (root, podman, runc).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,16 +21,11 @@ import { freePort } from '../test/harness/free-port.js';
 import { podmanAvailable, startPodman } from '../test/harness/podman.js';
 import { loadFront } from '../test/containers/harness.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
-import { REWIND_BIN, startController } from './lib/controller-process.js';
+import { runRewind, startController } from './lib/controller-process.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-function cli(cwd: string, ...args: string[]): Promise<number | null> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [REWIND_BIN, ...args], { cwd, stdio: 'ignore' });
-    child.on('close', done);
-  });
-}
+const cli = async (cwd: string, ...args: string[]): Promise<number | null> => (await runRewind(cwd, args)).code;
 
 const median = (values: number[]): number | null => {
   const sorted = [...values].sort((a, b) => a - b);

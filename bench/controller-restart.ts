@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { freePort } from '../test/harness/free-port.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
-import { REWIND_BIN, startController } from './lib/controller-process.js';
+import { runRewind, startController } from './lib/controller-process.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SAMPLE_APP = join(ROOT, 'examples/demo/app/server.js');
@@ -39,12 +39,7 @@ export interface RestartRow {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function cli(cwd: string, ...args: string[]): Promise<number | null> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [REWIND_BIN, ...args], { cwd, stdio: 'ignore' });
-    child.on('close', done);
-  });
-}
+const cli = async (cwd: string, ...args: string[]): Promise<number | null> => (await runRewind(cwd, args)).code;
 
 async function scenario(router: Router, signal: 'SIGKILL' | 'SIGTERM'): Promise<RestartRow> {
   const dir = mkdtempSync(join(tmpdir(), `rewind-bench-restart-${router}-`));

@@ -11,15 +11,14 @@
  * Run alone: `node dist-bench/bench/drill-auto.js` after `npm run build`
  * (BENCH_EPISODES, default 3).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { freePort } from '../test/harness/free-port.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
-import { REWIND_BIN, startController } from './lib/controller-process.js';
-import { quantile } from './fault-restore.js';
+import { runRewind, startController } from './lib/controller-process.js';
+import { recoveryFigures } from './lib/timing-figures.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SAMPLE_APP = join(ROOT, 'examples/demo/app/server.js');
@@ -32,14 +31,7 @@ interface DrillEpisode {
   trafficRestoredAfterMs: number | null;
 }
 
-function cli(cwd: string, ...args: string[]): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [REWIND_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.on('close', (code) => done({ code, stdout }));
-  });
-}
+const cli = (cwd: string, ...args: string[]) => runRewind(cwd, args, true);
 
 /** Keeps `clients` requests in flight against the front door until stopped. */
 function steadyLoad(url: string, clients: number): () => Promise<void> {
@@ -107,22 +99,8 @@ export async function drillAutoBench(episodes = Number(process.env.BENCH_EPISODE
   const note = `${automatic.length}/${results.length} drills rolled back by the monitor (kind automatic); times from the fault's start`;
   const series = (pick: (r: DrillEpisode) => number | null): number[] =>
     automatic.map(pick).filter((v): v is number => v !== null);
-  const figure = (name: string, values: number[], q: number, goal: number): BenchFigure => ({
-    bench: 'drill-auto',
-    figure: name,
-    value: values.length === 0 ? null : quantile(values, q),
-    unit: 'ms',
-    baselines: [{ name: 'goal', value: goal, goal: 'at most' }],
-    note,
-  });
-  const detected = series((r) => r.detectedAfterMs);
-  const restored = series((r) => r.trafficRestoredAfterMs);
-  return [
-    figure('detection, median', detected, 0.5, GOALS.detected),
-    figure('detection, max', detected, 1, GOALS.detected),
-    figure('restored, median', restored, 0.5, GOALS.restored),
-    figure('restored, max', restored, 1, GOALS.restored),
-  ];
+  const measured = { detected: series((r) => r.detectedAfterMs), restored: series((r) => r.trafficRestoredAfterMs) };
+  return recoveryFigures('drill-auto', '', measured, GOALS, note);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

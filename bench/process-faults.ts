@@ -10,7 +10,7 @@
 import { pathToFileURL } from 'node:url';
 import { runDemo, type DemoResult } from '../src/runtime/demo/run-demo.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
-import { quantile } from './fault-restore.js';
+import { recoveryFigures } from './lib/timing-figures.js';
 
 const FAULTS = ['crash', 'unhealthy'] as const;
 const GOALS = { detected: 4000, restored: 5000 };
@@ -20,22 +20,8 @@ function figuresOf(fault: string, results: DemoResult[]): BenchFigure[] {
   const note = `${fault}: ${good.length}/${results.length} episodes rolled back as expected; times from the fault's start`;
   const series = (pick: (result: DemoResult) => number | null): number[] =>
     good.map(pick).filter((value): value is number => value !== null);
-  const figure = (name: string, values: number[], q: number, goal: number): BenchFigure => ({
-    bench: 'process-faults',
-    figure: `${fault}: ${name}`,
-    value: values.length === 0 ? null : quantile(values, q),
-    unit: 'ms',
-    baselines: [{ name: 'goal', value: goal, goal: 'at most' }],
-    note,
-  });
-  const detected = series((r) => r.detectedAfterMs);
-  const restored = series((r) => r.trafficRestoredAfterMs);
-  return [
-    figure('detection, median', detected, 0.5, GOALS.detected),
-    figure('detection, max', detected, 1, GOALS.detected),
-    figure('restored, median', restored, 0.5, GOALS.restored),
-    figure('restored, max', restored, 1, GOALS.restored),
-  ];
+  const measured = { detected: series((r) => r.detectedAfterMs), restored: series((r) => r.trafficRestoredAfterMs) };
+  return recoveryFigures('process-faults', `${fault}: `, measured, GOALS, note);
 }
 
 export async function processFaultsBench(episodes = Number(process.env.BENCH_EPISODES ?? 5)): Promise<BenchFigure[]> {

@@ -25,6 +25,23 @@ export interface ControllerProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** Runs the built CLI in `cwd`; resolves its exit code and what it printed on stdout (stderr passes through when `showErrors`). */
+export function runRewind(
+  cwd: string,
+  args: string[],
+  showErrors = false,
+): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [REWIND_BIN, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', showErrors ? 'inherit' : 'ignore'],
+    });
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on('close', (code) => done({ code, stdout }));
+  });
+}
+
 /** Whether `taskset` (util-linux) is here to pin a process to a core. */
 export function hasTaskset(): boolean {
   return spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
