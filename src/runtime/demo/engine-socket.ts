@@ -1,0 +1,68 @@
+/**
+ * The container demo's engine: the first Docker Engine API that answers —
+ * `DOCKER_HOST` (unix://…), /var/run/docker.sock, /run/podman/podman.sock —
+ * else a `podman system service` the demo starts in its own directory and
+ * stops at the end. With none of them, the demo says what to install.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { get } from 'node:http';
+import { delimiter, join } from 'node:path';
+import { UserError } from '../../core/errors.js';
+import { startPodmanService } from './podman-service.js';
+
+export interface DemoEngine {
+  socket: string;
+  /** where it came from, for the demo's first lines */
+  source: string;
+  /** stops the podman service the demo started; nothing for an engine that was already running */
+  stop(): Promise<void>;
+}
+
+/** true when the engine answers `GET /_ping` on the socket */
+export function pingEngine(socket: string): Promise<boolean> {
+  return new Promise((done) => {
+    const request = get({ socketPath: socket, path: '/_ping', timeout: 2000 }, (response) => {
+      response.resume();
+      done(response.statusCode === 200);
+    });
+    request.on('error', () => done(false));
+    request.on('timeout', () => request.destroy());
+  });
+}
+
+/** The absolute path of `binary` on PATH (or the usual system directories), null when absent. */
+export function onPath(binary: string): string | null {
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin']) {
+    if (dir && existsSync(join(dir, binary))) return join(dir, binary);
+  }
+  return null;
+}
+
+/** The sockets to try, in order, with where each came from. */
+export function candidateSockets(env: NodeJS.ProcessEnv = process.env): { socket: string; source: string }[] {
+  const host = env.DOCKER_HOST;
+  return [
+    ...(host?.startsWith('unix://') ? [{ socket: host.slice('unix://'.length), source: `DOCKER_HOST=${host}` }] : []),
+    { socket: '/var/run/docker.sock', source: 'Docker Engine at /var/run/docker.sock' },
+    { socket: '/run/podman/podman.sock', source: 'Podman at /run/podman/podman.sock' },
+  ];
+}
+
+export const INSTALL_AN_ENGINE =
+  'no container engine here: install Docker Engine (https://docs.docker.com/engine/install/), ' +
+  'or Debian’s podman and runc (apt-get install -y podman runc), then run the demo again';
+
+/** Finds an engine, or starts podman's API service in `dir`; throws a UserError naming what to install. */
+export async function findDemoEngine(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<DemoEngine> {
+  for (const candidate of candidateSockets(env)) {
+    if (existsSync(candidate.socket) && (await pingEngine(candidate.socket)))
+      return { ...candidate, stop: async () => undefined };
+  }
+  const absent = ['podman', 'runc', 'conmon'].filter((binary) => onPath(binary) === null);
+  if (absent.length > 0)
+    throw new UserError('NO_CONTAINER_ENGINE', `${INSTALL_AN_ENGINE} (missing: ${absent.join(', ')})`);
+  const podmanDir = join(dir, 'podman');
+  mkdirSync(podmanDir, { recursive: true });
+  const service = await startPodmanService(podmanDir);
+  return { socket: service.socket, source: `podman system service started on ${service.socket}`, stop: service.stop };
+}
