@@ -9,13 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { LABEL } from '../../drivers/container/index.js';
 import { faultPlan } from './faults.js';
 import { importImage, removeImage, sampleAppRootfs } from './demo-image.js';
-import { findDemoEngine } from './engine-socket.js';
+import { engineCall, findDemoEngine } from './engine-socket.js';
 import { runDemo, type DemoOptions, type DemoResult } from './run-demo.js';
 
 export interface ContainerDemoResult extends DemoResult {
@@ -24,48 +23,15 @@ export interface ContainerDemoResult extends DemoResult {
   engine: string;
 }
 
-/** GET on the engine's socket, parsed as JSON. */
-function engineGet<T>(socket: string, apiPath: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const call = request({ socketPath: socket, path: apiPath }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => {
-        try {
-          resolve(JSON.parse(text) as T);
-        } catch (error) {
-          reject(new Error(`GET ${apiPath}: ${response.statusCode} ${text.slice(0, 200)}`, { cause: error }));
-        }
-      });
-    });
-    call.on('error', reject);
-    call.end();
-  });
-}
-
 /** Force-removes every container Rewind labelled that ran one of the demo's images. */
 async function removeContainers(socket: string, repository: string): Promise<void> {
   const filters = encodeURIComponent(JSON.stringify({ label: [LABEL.project] }));
-  const rows = await engineGet<{ Id: string; Labels: Record<string, string> | null }[]>(
-    socket,
-    `/containers/json?all=true&filters=${filters}`,
-  );
+  const rows = JSON.parse(await engineCall(socket, 'GET', `/containers/json?all=true&filters=${filters}`)) as {
+    Id: string;
+    Labels: Record<string, string> | null;
+  }[];
   const ours = rows.filter((row) => (row.Labels?.[LABEL.image] ?? '').startsWith(`${repository}@`));
-  await Promise.all(
-    ours.map(
-      (row) =>
-        new Promise<void>((done) => {
-          const call = request({
-            socketPath: socket,
-            method: 'DELETE',
-            path: `/containers/${row.Id}?force=true&v=true`,
-          });
-          call.on('response', (response) => response.resume().on('end', () => done()));
-          call.on('error', () => done());
-          call.end();
-        }),
-    ),
-  );
+  await Promise.all(ours.map((row) => engineCall(socket, 'DELETE', `/containers/${row.Id}?force=true&v=true`)));
 }
 
 export async function runContainerDemo(options: Omit<DemoOptions, 'container'>): Promise<ContainerDemoResult> {

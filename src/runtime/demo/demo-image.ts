@@ -6,11 +6,11 @@
  * is how v2, and only v2, carries the demo's fault.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, createReadStream, mkdirSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { sampleAppDir } from './demo-config.js';
+import { engineCall } from './engine-socket.js';
 
 const run = promisify(execFile);
 
@@ -35,24 +35,6 @@ export async function sampleAppRootfs(dir: string): Promise<string> {
   await run('tar', ['-C', root, '-cf', tarball, '.']);
   rmSync(root, { recursive: true, force: true });
   return tarball;
-}
-
-/** One call of the Engine API on its socket; resolves the body, rejects on a status ≥ 400. */
-function engineCall(socket: string, method: string, path: string, body?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const call = request({ socketPath: socket, method, path }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () =>
-        (response.statusCode ?? 500) >= 400
-          ? reject(new Error(`${method} ${path.split('?')[0]}: ${response.statusCode} ${text.slice(0, 300)}`))
-          : resolve(text),
-      );
-    });
-    call.on('error', reject);
-    if (body) createReadStream(body).on('error', reject).pipe(call);
-    else call.end();
-  });
 }
 
 /**

@@ -4,8 +4,8 @@
  * else a `podman system service` the demo starts in its own directory and
  * stops at the end. With none of them, the demo says what to install.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { get } from 'node:http';
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { get, request } from 'node:http';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { startPodmanService } from './podman-service.js';
@@ -27,6 +27,24 @@ export function pingEngine(socket: string): Promise<boolean> {
     });
     request.on('error', () => done(false));
     request.on('timeout', () => request.destroy());
+  });
+}
+
+/** One call of the Engine API on its socket (the body streamed from a file); resolves the answer, rejects on a status ≥ 400. */
+export function engineCall(socket: string, method: string, path: string, bodyFile?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const call = request({ socketPath: socket, method, path }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () =>
+        (response.statusCode ?? 500) >= 400
+          ? reject(new Error(`${method} ${path.split('?')[0]}: ${response.statusCode} ${text.slice(0, 300)}`))
+          : resolve(text),
+      );
+    });
+    call.on('error', reject);
+    if (bodyFile) createReadStream(bodyFile).on('error', reject).pipe(call);
+    else call.end();
   });
 }
 
