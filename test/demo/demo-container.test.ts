@@ -61,7 +61,7 @@ describe.skipIf(!available)('rewind demo --platform container on podman', () => 
     const demo = await runDemoCli(['--platform', 'container'], { DOCKER_HOST: undefined });
     rolledBackToV1(demo);
     const { engine } = containerJson(demo);
-    const socket = /started on (\S+)$/.exec(engine)?.[1];
+    const socket = /started on (\S+)/.exec(engine)?.[1];
     // a Docker or Podman socket at its usual place is used instead; then there is nothing of the demo's to stop
     if (!socket) return;
     const { stdout } = await run('ps', ['-eo', 'args']);

@@ -72,15 +72,22 @@ export const INSTALL_AN_ENGINE =
 
 /** Finds an engine, or starts podman's API service in `dir`; throws a UserError naming what to install. */
 export async function findDemoEngine(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<DemoEngine> {
+  // a socket someone pointed at, or one that is there, but silent: said, so the fallback is no surprise
+  const silent: string[] = [];
+  if (env.DOCKER_HOST && !env.DOCKER_HOST.startsWith('unix://'))
+    silent.push(`DOCKER_HOST=${env.DOCKER_HOST} is not a unix:// socket`);
   for (const candidate of candidateSockets(env)) {
-    if (existsSync(candidate.socket) && (await pingEngine(candidate.socket)))
-      return { ...candidate, stop: async () => undefined };
+    const there = existsSync(candidate.socket);
+    if (there && (await pingEngine(candidate.socket))) return { ...candidate, stop: async () => undefined };
+    if (there || candidate.source.startsWith('DOCKER_HOST')) silent.push(`${candidate.source} did not answer`);
   }
+  const note = silent.length > 0 ? ` (${silent.join('; ')})` : '';
   const absent = ['podman', 'runc', 'conmon'].filter((binary) => onPath(binary) === null);
   if (absent.length > 0)
-    throw new UserError('NO_CONTAINER_ENGINE', `${INSTALL_AN_ENGINE} (missing: ${absent.join(', ')})`);
+    throw new UserError('NO_CONTAINER_ENGINE', `${INSTALL_AN_ENGINE}; missing: ${absent.join(', ')}${note}`);
   const podmanDir = join(dir, 'podman');
   mkdirSync(podmanDir, { recursive: true });
   const service = await startPodmanService(podmanDir);
-  return { socket: service.socket, source: `podman system service started on ${service.socket}`, stop: service.stop };
+  const source = `podman system service started on ${service.socket}${note}`;
+  return { socket: service.socket, source, stop: service.stop };
 }
