@@ -42,14 +42,15 @@ export interface DemoRun {
   wallMs: number;
 }
 
-export function runDemoCli(args: string[]): Promise<DemoRun> {
+/** `env` replaces the variables it names; one set to undefined is removed. */
+export function runDemoCli(args: string[], env: Record<string, string | undefined> = {}): Promise<DemoRun> {
   if (!existsSync(path.join(ROOT, 'dist/cli/main.js')))
     throw new Error('dist/ is missing: run `npm run build` before these tests (npm test does)');
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'demo', ...args, '--json'], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { runDemo, type DemoResult } from '../../runtime/demo/run-demo.js';
+import { runDemo, type DemoOptions, type DemoResult } from '../../runtime/demo/run-demo.js';
+import type { ContainerDemoResult } from '../../runtime/demo/container-demo.js';
 import { DEMO_FAULTS, parseFault } from '../../runtime/demo/faults.js';
 import { runSiteDownDemo } from '../../runtime/demo/site-down-demo.js';
 import { ExitCode, UserError } from '../../core/errors.js';
@@ -10,7 +11,10 @@ import { color, printJson, say } from '../output.js';
 
 export interface DemoCommandOptions extends Pick<GlobalOptions, 'json' | 'debug'> {
   fault?: string;
-  /** `local` (default): the sample service on this host; `kubernetes`: blue-green on a simulated API server */
+  /**
+   * `local` (default): the sample service on this host; `container`: the same as containers on
+   * Docker or Podman; `kubernetes`: blue-green on a simulated API server
+   */
   platform?: string;
   stateDir?: string;
   rate?: string;
@@ -20,11 +24,11 @@ export interface DemoCommandOptions extends Pick<GlobalOptions, 'json' | 'debug'
 const ms = (value: number | null): string => (value === null ? '—' : `${(value / 1000).toFixed(2)} s`);
 
 /** The demo's outcome for people: the moments in the order they happened, then the counts. */
-export function summary(result: DemoResult): string[] {
+export function summary(result: DemoResult, title = 'rewind demo'): string[] {
   const verdict = result.ok
     ? color.green(`${result.outcome} (as expected)`)
     : color.red(`${result.outcome} (expected ${result.expected})`);
-  const lines = [``, `${color.bold('rewind demo')}  fault ${result.fault}: ${verdict}`];
+  const lines = [``, `${color.bold(title)}  fault ${result.fault}: ${verdict}`];
   const value =
     typeof result.trigger?.value === 'number' ? Number(result.trigger.value.toFixed(3)) : result.trigger?.value;
   if (result.trigger)
@@ -98,8 +102,8 @@ async function siteDownDemo(options: DemoCommandOptions): Promise<number> {
 export async function demo(options: DemoCommandOptions): Promise<number> {
   if (options.fault === 'site-down') return siteDownDemo(options);
   if (options.platform === 'kubernetes') return kubernetesDemo(options);
-  if (options.platform !== undefined && options.platform !== 'local')
-    throw new UserError('USAGE', `--platform must be local or kubernetes, got "${options.platform}"`, {
+  if (options.platform !== undefined && options.platform !== 'local' && options.platform !== 'container')
+    throw new UserError('USAGE', `--platform must be local, container or kubernetes, got "${options.platform}"`, {
       exitCode: ExitCode.usage,
     });
   const fault = parseFault(options.fault);
@@ -113,7 +117,8 @@ export async function demo(options: DemoCommandOptions): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const result = await runDemo({
+    const run = options.platform === 'container' ? containerDemo : runDemo;
+    const result = await run({
       fault,
       ratePerSecond: rate,
       signal: abort.signal,
@@ -123,6 +128,7 @@ export async function demo(options: DemoCommandOptions): Promise<number> {
       ...(options.keep ? { hold: (result, controller) => holdOpen(result, controller, options, abort.signal) } : {}),
     });
     if (!options.keep) report(result, options);
+    if (!options.json && 'engine' in result) say(`  engine         ${result.engine}`);
     return result.ok ? ExitCode.ok : ExitCode.failed;
   } catch (error) {
     // Interrupted mid-deploy: the demo's processes are stopped, but the controller's
@@ -161,9 +167,16 @@ async function kubernetesDemo(options: DemoCommandOptions): Promise<number> {
   }
 }
 
+/** The container demo, loaded only when asked for. */
+async function containerDemo(options: DemoOptions): Promise<ContainerDemoResult> {
+  const { runContainerDemo } = await import('../../runtime/demo/container-demo.js');
+  return runContainerDemo(options);
+}
+
 function report(result: DemoResult, options: DemoCommandOptions): void {
   if (options.json) printJson(result);
-  for (const line of summary(result)) say(line);
+  const title = 'engine' in result ? 'rewind demo --platform container' : 'rewind demo';
+  for (const line of summary(result, title)) say(line);
 }
 
 /** `--keep`: the summary first, then the controller serves until Ctrl-C so a person can open the dashboard. */
@@ -191,7 +204,11 @@ export function register(program: Command): void {
       `the fault of v2: ${DEMO_FAULTS.join(', ')}; or site-down (fail over by DNS, needs bind9)`,
       'error-rate',
     )
-    .option('--platform <platform>', 'local, or kubernetes: a blue-green rollback on a simulated API server', 'local')
+    .option(
+      '--platform <platform>',
+      'local; container: the releases as containers on Docker or Podman (found, or podman started for the demo); or kubernetes: a blue-green rollback on a simulated API server',
+      'local',
+    )
     .option('--state-dir <dir>', 'keep config and state here (default: a temporary directory, removed after)')
     .option('--rate <n>', 'requests per second of the load generator', '150')
     .option('--keep', 'after the outcome, keep the controller and its dashboard running until Ctrl-C', false)

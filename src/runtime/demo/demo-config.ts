@@ -36,6 +36,15 @@ export interface DemoConfigOptions {
   router?: 'builtin' | 'haproxy';
   /** where the demo's local receivers listen; default no notifications */
   notifications?: DemoNotificationTargets;
+  /** run the releases as containers on this engine (`driver.type: container`); default local processes */
+  container?: DemoContainerTarget;
+}
+
+/** The engine and the images of `rewind demo --platform container` (container-demo.ts builds them). */
+export interface DemoContainerTarget {
+  socket: string;
+  /** the image reference with a {version} placeholder, e.g. localhost/rewind-demo-1a2b:{version} */
+  image: string;
 }
 
 /** The demo's loopback receivers (receivers.ts) the channels point at. */
@@ -117,6 +126,22 @@ const envFile = (values: Record<string, string>): string =>
     .map(([key, value]) => `${key}=${value}\n`)
     .join('')}`;
 
+/** The container driver for the sample app: each version's image carries its own fault (demo-image.ts). */
+function containerDriver(target: DemoContainerTarget, frontDoor: string): Record<string, unknown> {
+  return {
+    type: 'container',
+    engine: { socket: target.socket },
+    image: target.image,
+    command: ['/usr/bin/node', '/app/server.js', '--release', '{version}'],
+    env: { APP_VERSION: '{version}' },
+    port: 8080,
+    instances: DEMO_INSTANCES,
+    listen: frontDoor,
+    pull: 'never',
+    stopTimeout: '2s',
+  };
+}
+
 export async function writeDemoConfig(options: DemoConfigOptions): Promise<DemoConfig> {
   const workDir = path.resolve(options.workDir);
   const stateDir = path.join(workDir, 'state');
@@ -134,23 +159,25 @@ export async function writeDemoConfig(options: DemoConfigOptions): Promise<DemoC
     environments: { [DEMO_ENVIRONMENT]: {} },
     services: {
       [DEMO_SERVICE]: {
-        driver: {
-          type: 'local',
-          command: [
-            process.execPath,
-            `--env-file=${path.join(releasesDir, '{version}.env')}`,
-            'server.js',
-            '--release',
-            '{version}',
-          ],
-          cwd: sampleAppDir(),
-          env: { APP_VERSION: '{version}' },
-          portEnv: 'PORT',
-          instances: DEMO_INSTANCES,
-          listen: frontDoor,
-          stopTimeout: '3s',
-          ...(options.router ? { router: options.router } : {}),
-        },
+        driver: options.container
+          ? containerDriver(options.container, frontDoor)
+          : {
+              type: 'local',
+              command: [
+                process.execPath,
+                `--env-file=${path.join(releasesDir, '{version}.env')}`,
+                'server.js',
+                '--release',
+                '{version}',
+              ],
+              cwd: sampleAppDir(),
+              env: { APP_VERSION: '{version}' },
+              portEnv: 'PORT',
+              instances: DEMO_INSTANCES,
+              listen: frontDoor,
+              stopTimeout: '3s',
+              ...(options.router ? { router: options.router } : {}),
+            },
         strategy: 'bluegreen',
         rollbackWindow: '1m',
         health: {
@@ -159,7 +186,8 @@ export async function writeDemoConfig(options: DemoConfigOptions): Promise<DemoC
           interval: '250ms',
           timeout: '500ms',
           failureThreshold: 2,
-          readyTimeout: '15s',
+          // a container engine may take longer than a process to start the first release
+          readyTimeout: options.container ? '30s' : '15s',
         },
         analysis: { duration: options.analysis ?? '8s' },
         postRollback: { watch: options.postRollbackWatch ?? '3s' },

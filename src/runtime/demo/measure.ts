@@ -47,11 +47,16 @@ export function faultStartAt(input: FaultClockInput, logFileOf: (index: number) 
   }
   if (spawns.length === 0) return null;
   const activated = Math.min(...spawns) + input.activatesAfterMs;
-  let firstServed = Infinity;
-  for (const sample of input.samples)
-    if (sample.release === input.faultyRelease && sample.startedAt < firstServed) firstServed = sample.startedAt;
+  const firstServed = firstServedAt(input.samples, input.faultyRelease);
   // A crash can strike before any answer came back: then activation is all we know.
-  return Number.isFinite(firstServed) ? Math.max(activated, firstServed) : activated;
+  return firstServed === null ? activated : Math.max(activated, firstServed);
+}
+
+/** The start of the first request `release` answered; null when it answered none. */
+export function firstServedAt(samples: readonly RequestSample[], release: string): number | null {
+  let first = Infinity;
+  for (const sample of samples) if (sample.release === release && sample.startedAt < first) first = sample.startedAt;
+  return Number.isFinite(first) ? first : null;
 }
 
 /** The first trigger that fired on `revision` at or after `from`. */

@@ -15,10 +15,17 @@ import { startController, type Controller } from '../controller.js';
 import { controllerServices } from '../services.js';
 import { downProject } from '../local/down.js';
 import { logFilePath } from '../../drivers/local/run-file.js';
-import { DEMO_ENVIRONMENT, DEMO_INSTANCES, DEMO_SERVICE, DEMO_USERS, writeDemoConfig } from './demo-config.js';
+import {
+  DEMO_ENVIRONMENT,
+  DEMO_INSTANCES,
+  DEMO_SERVICE,
+  DEMO_USERS,
+  writeDemoConfig,
+  type DemoContainerTarget,
+} from './demo-config.js';
 import { DEFAULT_FAULT_AFTER_MS, faultPlan, type DemoFault } from './faults.js';
 import { createThreadedLoadGenerator } from './threaded-load.js';
-import { episodeFigures, faultStartAt } from './measure.js';
+import { episodeFigures, faultStartAt, firstServedAt } from './measure.js';
 import { createProgress } from './progress.js';
 import { sleep, unlessAborted, waitFor, waitForRollback } from './wait.js';
 import { startDemoReceivers } from './receivers.js';
@@ -53,6 +60,8 @@ export interface DemoOptions {
    * stopped once it resolves (`rewind demo --keep` waits for Ctrl-C here); default none
    */
   hold?: (result: DemoResult, controller: { url: string; tokenFile: string }) => Promise<void>;
+  /** run the releases as containers on this engine, from these images; default local processes */
+  container?: DemoContainerTarget;
   /** aborts the run (Ctrl-C); everything started is still stopped */
   signal?: AbortSignal;
 }
@@ -79,6 +88,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       ...(options.router ? { router: options.router } : {}),
       ...(options.analysis ? { analysis: options.analysis } : {}),
       ...(options.postRollbackWatch ? { postRollbackWatch: options.postRollbackWatch } : {}),
+      ...(options.container ? { container: options.container } : {}),
     });
     const loaded = loadConfig(written.configFile);
     write(`rewind demo: fault ${plan.fault} — ${plan.description}; expected outcome: ${plan.expected}`);
@@ -182,12 +192,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       samples: load.samples(),
       faultyRelease: 'v2',
     };
+    // containers write no log files to date their start by: their fault begins with v2's first answer
     const faultStart =
       plan.fault === 'none'
         ? null
-        : faultStartAt(faultClock, (index) =>
-            logFilePath(written.stateDir, DEMO_SERVICE, DEMO_ENVIRONMENT, faultyRevision, index),
-          );
+        : options.container
+          ? firstServedAt(faultClock.samples, 'v2')
+          : faultStartAt(faultClock, (index) =>
+              logFilePath(written.stateDir, DEMO_SERVICE, DEMO_ENVIRONMENT, faultyRevision, index),
+            );
     const figures = episodeFigures({
       samples: load.samples(),
       events,
