@@ -9,6 +9,8 @@ import { isUserError } from '../../src/core/errors.js';
 import type { StepSpec } from '../../src/core/model.js';
 import type { NewRollback, Store } from '../../src/core/ports/store.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
+import { clientDb } from '../../src/store/postgres/db.js';
+import { checkFence } from '../../src/store/postgres/leases.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import type { PostgresHarness } from '../harness/postgres.js';
 import { PG_TEST_PASSWORD, startPostgres } from '../harness/postgres.js';
@@ -364,6 +366,37 @@ describe.each(engines)('Store contract: $name', (engine) => {
     await again.deleteSession('id-a');
     expect(await again.findSession('id-a')).toBeNull();
     await again.close();
+  });
+});
+
+describe('PostgreSQL leases under write load', () => {
+  it('a write inside its fence check delays a change of hands until it commits, never the holder’s renewal', async (ctx) => {
+    requirePart(ctx, harness, 'PostgreSQL (initdb)');
+    const url = await harness!.createDatabase(`contract_${++n}`);
+    const store = createPostgresStore({ url });
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    const client = await pool.connect();
+    try {
+      await store.acquireLease('controller', 'a', 1000, 0);
+      // a fenced write of holder a in flight: its fence check passed, it has not committed
+      await client.query('SET search_path TO rewind');
+      await client.query('BEGIN');
+      await checkFence(clientDb(client), { name: 'controller', token: 1 });
+      const started = Date.now();
+      expect(await store.acquireLease('controller', 'a', 1000, 500)).toMatchObject({ holder: 'a', token: 1 });
+      expect(Date.now() - started).toBeLessThan(1000);
+      // b may take the lapsed lease, but only once a's write is done
+      let settled = false;
+      const takeover = store.acquireLease('controller', 'b', 1000, 5000).finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(settled).toBe(false);
+      await client.query('COMMIT');
+      expect(await takeover).toMatchObject({ holder: 'b', token: 2 });
+    } finally {
+      client.release();
+      await pool.end();
+      await store.close();
+    }
   });
 });
 

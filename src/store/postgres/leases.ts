@@ -32,11 +32,19 @@ export function leaseQueries(db: Db) {
       db.tx(async (tx) => {
         // an election never waits long on a lock: the next round tries again
         await tx.query("SET LOCAL lock_timeout = '2s'");
+        // The holder renewing its lease changes no token: a no-key update, which does not
+        // wait for fenced writes (they hold the row FOR KEY SHARE). Under a steady stream
+        // of writes a renewal that waited for them missed its deadline and ended the term.
+        const [renewed] = await tx.query(
+          'UPDATE leases SET renewed_at = $1, expires_at = $2 WHERE name = $3 AND holder = $4 AND (expires_at > $1 OR ($5 AND expires_at > 0)) RETURNING *',
+          [at, at + ttlMs, name, holder, options.renewLapsed === true],
+        );
+        if (renewed) return toLease(renewed as Row);
         await tx.query(
           'INSERT INTO leases (name, holder, token, address, acquired_at, renewed_at, expires_at) VALUES ($1, $2, 0, NULL, 0, 0, 0) ON CONFLICT (name) DO NOTHING',
           [name, '(nobody)'],
         );
-        // FOR UPDATE waits for fenced writes holding the row FOR SHARE: a new token
+        // FOR UPDATE waits for fenced writes holding the row FOR KEY SHARE: a new token
         // is handed out only after the old holder's last write has committed
         const [row] = await tx.query('SELECT * FROM leases WHERE name = $1 FOR UPDATE', [name]);
         const lease = toLease(row as Row);
@@ -65,7 +73,9 @@ export function leaseQueries(db: Db) {
 
 /** Checks the fence inside the write's transaction, holding the lease row until it commits. */
 export async function checkFence(tx: Db, fence: Fence): Promise<void> {
-  const [row] = await tx.query<{ token: string }>('SELECT token FROM leases WHERE name = $1 FOR SHARE', [fence.name]);
+  const [row] = await tx.query<{ token: string }>('SELECT token FROM leases WHERE name = $1 FOR KEY SHARE', [
+    fence.name,
+  ]);
   const token = row ? Number(row.token) : null;
   if (token !== fence.token) throw fenced(fence, token);
 }
