@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podmanAvailable, startPodman, type Podman } from '../harness/podman.js';
 import { runDemoCli, type DemoRun } from './demo-cli.js';
+import { requirePart } from '../harness/free-port.js';
 
 const available = podmanAvailable();
 const run = promisify(execFile);
@@ -57,13 +58,14 @@ describe.skipIf(!available)('rewind demo --platform container on podman', () => 
     expect(await podman.cli(['images', '--format', '{{.Repository}}:{{.Tag}}'])).not.toContain('rewind-demo');
   }, 90_000);
 
-  it('starts podman for itself when no engine runs, and stops it at the end', async () => {
+  it('starts podman for itself when no engine runs, and stops it at the end', async (ctx) => {
     const demo = await runDemoCli(['--platform', 'container'], { DOCKER_HOST: undefined });
     rolledBackToV1(demo);
     const { engine } = containerJson(demo);
     const socket = /started on (\S+)/.exec(engine)?.[1];
-    // a Docker or Podman socket at its usual place is used instead; then there is nothing of the demo's to stop
-    if (!socket) return;
+    // a Docker or Podman socket at its usual place is used instead: then the demo started nothing to stop,
+    // and this test cannot run here (skipped with its reason; in CI it fails)
+    requirePart(ctx, socket, 'a machine with no Docker or Podman socket at its usual place');
     const { stdout } = await run('ps', ['-eo', 'args']);
     expect(stdout.split('\n').filter((line) => line.includes(socket))).toEqual([]);
   }, 90_000);
