@@ -32,6 +32,18 @@ export function summarize(modules: ReadonlyArray<TestModule>, unhandled: Readonl
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>): void {
     const { passed, failed, skipped } = summarize(modules, unhandled);
+    process.stdout.write(slowestFiles(modules));
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
+}
+
+/** The files that took longest (tests and hooks), so a slow CI run says where its time went. */
+export function slowestFiles(modules: ReadonlyArray<TestModule>, count = 12): string {
+  const timed = modules
+    .map((m) => ({ file: m.relativeModuleId, seconds: m.diagnostic().duration / 1000 }))
+    .sort((a, b) => b.seconds - a.seconds);
+  if (timed.length === 0) return '';
+  const total = timed.reduce((sum, t) => sum + t.seconds, 0);
+  const lines = timed.slice(0, count).map((t) => `  ${t.seconds.toFixed(0).padStart(5)} s  ${t.file}`);
+  return `\nslowest files (all ${timed.length} files: ${total.toFixed(0)} s of tests and hooks)\n${lines.join('\n')}\n`;
 }

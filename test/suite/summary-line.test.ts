@@ -23,5 +23,12 @@ describe('the summary line CI prints', () => {
     expect(run.status).toBe(1);
     // one passing test; the file that cannot import and the describe whose beforeAll threw
     expect({ passed, failed, skipped }).toEqual({ passed: 1, failed: 2, skipped: 2 });
+    // above it, where the run's time went: every file of the run, longest first
+    const slowest = /slowest files \(all (\d+) files: \d+ s of tests and hooks\)\n((?: +\d+ s {2}\S+\n)+)/.exec(
+      run.stdout,
+    );
+    expect(slowest, run.stdout).not.toBeNull();
+    expect(Number(slowest![1])).toBe(3);
+    expect(slowest![2]).toContain('passes.check.ts');
   });
 });
