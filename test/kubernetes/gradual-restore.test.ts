@@ -113,7 +113,7 @@ describe.skipIf(skipKube)('gradual restoration on Kubernetes (simulated API serv
     const v2 = await controller.api.deploy({ service: 'api', version: 'v2', watch: true, actor: actor('ci') });
     expect(v2.outcome).toBe('promoted');
     expect(await weights()).toBe('0/100');
-    let rollback: Awaited<ReturnType<Controller['api']['undo']>>['rollback'];
+    let rollback: Awaited<ReturnType<Controller['api']['undo']>>['rollback'] | undefined = undefined;
     const seen = await watchWhile(weights, async () => {
       rollback = (await controller.api.undo({ service: 'api', wait: true, actor: actor('alice') })).rollback;
     });
@@ -138,7 +138,7 @@ describe.skipIf(skipKube)('gradual restoration on Kubernetes (simulated API serv
   it('a replica-ratio service gets its share as replicas of the target, raised before the bad one is lowered', async () => {
     const v2 = await controller.api.deploy({ service: 'web', version: 'v2', watch: true, actor: actor('ci') });
     expect(v2.outcome).toBe('promoted');
-    let rollback: Awaited<ReturnType<Controller['api']['undo']>>['rollback'];
+    let rollback: Awaited<ReturnType<Controller['api']['undo']>>['rollback'] | undefined = undefined;
     const seen = await watchWhile(
       async () => `${await replicas('web')}/${await replicas('web-canary')}`,
       async () => {
