@@ -40,8 +40,11 @@ const weights = async (): Promise<string> => {
 const replicas = async (name: string): Promise<number> =>
   (await get<{ spec: { replicas: number } }>(`/apis/apps/v1/namespaces/${NS}/deployments/${name}`)).spec.replicas;
 
-/** Every distinct value `read` gave while `run` ran, in order. */
-async function watchWhile(read: () => Promise<string>, run: () => Promise<unknown>): Promise<string[]> {
+/** Every distinct value `read` gave while `run` ran, in order, and what `run` gave. */
+async function watchWhile<T>(
+  read: () => Promise<string>,
+  run: () => Promise<T>,
+): Promise<{ seen: string[]; result: T }> {
   const seen: string[] = [];
   let polling = true;
   const poller = (async () => {
@@ -52,12 +55,11 @@ async function watchWhile(read: () => Promise<string>, run: () => Promise<unknow
     }
   })();
   try {
-    await run();
+    return { seen, result: await run() };
   } finally {
     polling = false;
     await poller;
   }
-  return seen;
 }
 
 const service = (driver: Record<string, unknown>) => ({
@@ -113,10 +115,10 @@ describe.skipIf(skipKube)('gradual restoration on Kubernetes (simulated API serv
     const v2 = await controller.api.deploy({ service: 'api', version: 'v2', watch: true, actor: actor('ci') });
     expect(v2.outcome).toBe('promoted');
     expect(await weights()).toBe('0/100');
-    let rollback: Awaited<ReturnType<Controller['api']['undo']>>['rollback'] | undefined = undefined;
-    const seen = await watchWhile(weights, async () => {
-      rollback = (await controller.api.undo({ service: 'api', wait: true, actor: actor('alice') })).rollback;
-    });
+    const { seen, result: rollback } = await watchWhile(
+      weights,
+      async () => (await controller.api.undo({ service: 'api', wait: true, actor: actor('alice') })).rollback,
+    );
     expect(rollback?.status).toBe('succeeded');
     expect(seen).toEqual(['0/100', '25/75', '50/50', '75/25', '100/0']);
     const steps = rollback?.steps ?? [];
@@ -138,12 +140,9 @@ describe.skipIf(skipKube)('gradual restoration on Kubernetes (simulated API serv
   it('a replica-ratio service gets its share as replicas of the target, raised before the bad one is lowered', async () => {
     const v2 = await controller.api.deploy({ service: 'web', version: 'v2', watch: true, actor: actor('ci') });
     expect(v2.outcome).toBe('promoted');
-    let rollback: Awaited<ReturnType<Controller['api']['undo']>>['rollback'] | undefined = undefined;
-    const seen = await watchWhile(
+    const { seen, result: rollback } = await watchWhile(
       async () => `${await replicas('web')}/${await replicas('web-canary')}`,
-      async () => {
-        rollback = (await controller.api.undo({ service: 'web', wait: true, actor: actor('alice') })).rollback;
-      },
+      async () => (await controller.api.undo({ service: 'web', wait: true, actor: actor('alice') })).rollback,
     );
     expect(rollback?.status).toBe('succeeded');
     expect(ramp(rollback?.steps ?? []).filter((s) => s.startsWith('hold'))).toEqual([
