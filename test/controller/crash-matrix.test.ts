@@ -9,7 +9,7 @@ import { freePort, startServe, tempProject, waitFor } from '../helpers/cli.js';
 // Every command of the plan runs this script. It records each begin, end and
 // SIGTERM with its pid and time, and deduplicates NOTHING, so a step run twice or
 // two attempts overlapping are visible in effects.log. `pace` sets how long each
-// command takes, `slow.<label>` makes one take 4 s (it outlives the controller's
+// command takes, `slow.<label>` makes one take 12 s (it outlives the controller's
 // restart: an orphan), `fail.<label>` makes it fail.
 const STEP_SH = `#!/bin/sh
 label=$1
@@ -18,7 +18,7 @@ echo "begin|$label|$$|$(now)|\${REWIND_ATTEMPT:-}" >> effects.log
 trap 'echo "killed|$label|$$|$(now)|" >> effects.log; exit 143' TERM
 # an orphan's stdout is a broken pipe: the shell's "Terminated" note raises SIGPIPE
 trap 'echo "killed|$label|$$|$(now)|" >> effects.log; exit 141' PIPE
-if [ -f "slow.$label" ]; then pace=4; else pace=$(cat pace 2>/dev/null || echo 0); fi
+if [ -f "slow.$label" ]; then pace=12; else pace=$(cat pace 2>/dev/null || echo 0); fi
 sleep "$pace" & wait $!
 if [ -f "fail.$label" ]; then echo "end|$label|$$|$(now)|failed" >> effects.log; echo "$label failed" >&2; exit 1; fi
 if [ -n "$2" ]; then echo "$3" > "$2"; fi
