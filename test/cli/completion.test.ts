@@ -64,6 +64,8 @@ describe('rewind completion bash', () => {
     expect(complete('db', 'rest')).toEqual(['restore']);
     expect(complete('deploy', 'api', 'v1', '--wa')).toEqual(['--watch', '--wait-stable']);
     expect(complete('deploy', 'api', 'v1', '--strategy', 'c')).toEqual(['canary']);
+    // bash splits `--strategy=c` at the `=` (COMP_WORDBREAKS)
+    expect(complete('deploy', 'api', 'v1', '--strategy', '=', 'c')).toEqual(['canary']);
   });
 
   it('completes services and environments from rewind.yaml', () => {

@@ -128,7 +128,7 @@ describe('quarantine and the gate', () => {
     expect(events.find((e) => e.type === 'quarantine.lifted')?.data.reason).toBe('fixed in the payment client');
     // after the lift the version deploys without --force
     expect((await cli('deploy', 'web', 'v2')).code).toBe(0);
-  });
+  }, 180_000);
 });
 
 describe('freezes', () => {
