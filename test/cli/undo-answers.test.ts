@@ -83,6 +83,7 @@ describe('rewind undo answers once traffic is restored', () => {
   it('--json answers with the rollback as it stands: traffic moved, the watch still running', async () => {
     const undo = await cli('undo', '--group', 'back', '--yes', '--json');
     expect(undo.code, undo.stderr).toBe(0);
+    expect(undo.stdout, undo.stderr).toMatch(/^\{/);
     const { rollback: answered } = JSON.parse(undo.stdout) as { rollback: RollbackDetail };
     expect(answered.status).toBe('running');
     expect(answered.steps.find((s) => s.name === 'shift-traffic')?.status).toBe('done');
