@@ -34,7 +34,7 @@ ${platformDriver('platform.json', false)}    postRollback: { watch: 0s }
     const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: { REWIND_TOKEN: token } });
     expect((await cli('deploy', 'api', 'v1')).code).toBe(0);
     expect((await cli('deploy', 'api', 'v2')).code).toBe(0);
-    const undo = await cli('undo', 'api', '--json');
+    const undo = await cli('undo', 'api', '--wait-stable', '--json');
     expect(undo.code, undo.stderr).toBe(0);
     const { rollback } = JSON.parse(undo.stdout);
     expect(rollback).toMatchObject({ status: 'succeeded', requestedBy: 'ci-bot' });

@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformDriver } from '../helpers/configs.js';
 import type { Project, Serve } from '../helpers/cli.js';
 import { BIN, freePort, runCli, startServe, tempProject } from '../helpers/cli.js';
+import { requirePart } from '../harness/free-port.js';
+import { fishComplete, shellBinary, zshComplete } from './shells.js';
 
-// The bash completion as a user gets it: the script `rewind completion bash` prints,
-// sourced into a real bash, asked by its completion function for each position.
+// Completion as a user gets it: the script `rewind completion <shell>` prints, loaded
+// into a real bash, zsh and fish, asked for each position.
 let project: Project;
 let serve: Serve;
 let bin: string;
@@ -62,6 +64,8 @@ describe('rewind completion bash', () => {
     expect(complete('db', 'rest')).toEqual(['restore']);
     expect(complete('deploy', 'api', 'v1', '--wa')).toEqual(['--watch', '--wait-stable']);
     expect(complete('deploy', 'api', 'v1', '--strategy', 'c')).toEqual(['canary']);
+    // bash splits `--strategy=c` at the `=` (COMP_WORDBREAKS)
+    expect(complete('deploy', 'api', 'v1', '--strategy', '=', 'c')).toEqual(['canary']);
   });
 
   it('completes services and environments from rewind.yaml', () => {
@@ -93,4 +97,40 @@ describe('rewind completion bash', () => {
     expect(fish.stdout).toContain("complete -c rewind -f -a '(__rewind_complete)'");
     expect((await runCli(['completion', 'tcsh'], { cwd: project.dir })).code).toBe(2);
   });
+});
+
+/** The same answers from every shell: what each is asked and what it must offer. */
+async function sameAnswers(ask: (line: string) => string[]): Promise<void> {
+  expect(ask('rewind dep')).toEqual(['deploy']);
+  expect(ask('rewind db rest')).toEqual(['restore']);
+  expect(ask('rewind deploy api v1 --wa')).toEqual(['--wait-stable', '--watch']);
+  expect(ask('rewind deploy api v1 --strategy c')).toEqual(['canary']);
+  expect(ask('rewind deploy api v1 --strategy=c')).toEqual(['--strategy=canary']);
+  expect(ask('rewind deploy ')).toEqual(['api']);
+  expect(ask('rewind undo api --env ')).toEqual(['production', 'staging']);
+  expect(ask('rewind undo api --env s')).toEqual(['staging']);
+  // a file argument falls back to the shell's own file names
+  expect(ask('rewind validate -c rewind.y')).toEqual(['rewind.yaml']);
+  // ids from the controller (the rollback and the approval made above)
+  const cli = (...args: string[]) => runCli(args, { cwd: project.dir });
+  const approvals = JSON.parse((await cli('approvals', '--json')).stdout) as { id: string }[];
+  expect(approvals).toHaveLength(1);
+  expect(ask('rewind approve ')).toEqual(approvals.map((a) => a.id));
+  const [rollback] = JSON.parse((await cli('rollbacks', '--json')).stdout) as { id: string }[];
+  expect(ask(`rewind report ${rollback?.id.slice(0, 5) ?? ''}`)).toContain(rollback?.id);
+}
+
+describe('rewind completion zsh, in a real zsh', () => {
+  for (const way of ['fpath', 'source'] as const)
+    it(`installed through ${way}: commands, flags, values, files and ids`, async (ctx) => {
+      requirePart(ctx, shellBinary('zsh'), 'Debian zsh (/usr/bin/zsh)');
+      await sameAnswers((line) => zshComplete(project.dir, bin, way, line));
+    }, 300_000);
+});
+
+describe('rewind completion fish, in a real fish', () => {
+  it('commands, flags, values, files and ids', async (ctx) => {
+    requirePart(ctx, shellBinary('fish'), 'Debian fish (/usr/bin/fish)');
+    await sameAnswers((line) => fishComplete(project.dir, bin, line));
+  }, 300_000);
 });

@@ -71,12 +71,12 @@ describe('confirmation', () => {
     expect(no.code).toBe(1);
     expect(await rollbacks()).toHaveLength(0);
 
-    const yes = await onTerminal(['undo', 'web'], dir, 'y');
+    const yes = await onTerminal(['undo', 'web', '--wait-stable'], dir, 'y');
     expect(yes.code, yes.output).toBe(0);
     expect(await rollbacks()).toHaveLength(1);
 
     expect((await cli('deploy', 'web', 'v3')).code).toBe(0);
-    const skipped = await cli('undo', 'web', '--yes');
+    const skipped = await cli('undo', 'web', '--yes', '--wait-stable');
     expect(skipped.code, skipped.stderr).toBe(0);
     expect(await rollbacks()).toHaveLength(2);
   }, 90_000);
@@ -99,7 +99,7 @@ describe('confirmation', () => {
     expect(no.code).toBe(1);
     expect(await rollbacks()).toHaveLength(2);
 
-    const yes = await onTerminal(['undo', '--all'], dir, 'y');
+    const yes = await onTerminal(['undo', '--all', '--wait-stable'], dir, 'y');
     expect(yes.code, yes.output).toBe(0);
     expect(await rollbacks()).toHaveLength(3);
   }, 90_000);

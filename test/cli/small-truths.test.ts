@@ -122,7 +122,7 @@ databases:
     expect(JSON.parse((await cli('rollbacks', '--json')).stdout)).toEqual([]);
 
     // SQLite cannot stop writes: the step says so and is not shown as done
-    const undo = await cli('undo', 'api');
+    const undo = await cli('undo', 'api', '--wait-stable');
     expect(undo.code, undo.stderr).toBe(0);
     expect(undo.stderr).toContain(
       '- 1. stop writes on database app — skipped: sqlite has no read-only mode: writes were NOT stopped',

@@ -77,7 +77,16 @@ describe.skipIf(!available)('container configFiles on a real podman engine', () 
     );
     for (const row of ofRevision(await containers(podman), 1)) await podman.cli(['rm', '--force', row.id]);
 
-    const undo = await cli('undo', 'web', '--to-revision', '1', '--yes', '--reason', 'config B is bad');
+    const undo = await cli(
+      'undo',
+      'web',
+      '--to-revision',
+      '1',
+      '--yes',
+      '--wait-stable',
+      '--reason',
+      'config B is bad',
+    );
     expect(undo.code, undo.stdout + undo.stderr).toBe(0);
     expect(await read(1)).toBe(A);
     expect(await whoAnswers(ports.front)).toBe('v1');

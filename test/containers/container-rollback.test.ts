@@ -160,7 +160,7 @@ describe.skipIf(!available)('container driver on a real podman engine', () => {
       ofRevision(await containers(podman), 1).every((r) => r.state === 'exited'),
     );
     for (const row of ofRevision(await containers(podman), 1)) await podman.cli(['rm', '--force', row.id]);
-    const undo = await cli('undo', 'web', '--to-revision', '1', '--yes', '--reason', 'back to v1');
+    const undo = await cli('undo', 'web', '--to-revision', '1', '--yes', '--wait-stable', '--reason', 'back to v1');
     expect(undo.code, undo.stdout + undo.stderr).toBe(0);
     const rows = ofRevision(await containers(podman), 1);
     expect(rows.map((r) => [r.state, r.imageId])).toEqual([['running', original]]);

@@ -99,7 +99,7 @@ describe('coordinated application + database rollback with the local driver', ()
       /1\. stop writes on database app\n2\. migrate database app down to 1\n3\. validate database app \[validation\]/,
     );
 
-    const undo = await cli('undo', 'web', '--json');
+    const undo = await cli('undo', 'web', '--wait-stable', '--json');
     expect(undo.code, undo.stderr).toBe(0);
     const { plan, rollback } = JSON.parse(undo.stdout) as { plan: StepSpec[]; rollback: RollbackDetail };
     expect(plan.map((s) => s.name)).toEqual([

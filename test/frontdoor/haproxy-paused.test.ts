@@ -57,7 +57,7 @@ describe('haproxy paused during a rollback shift', () => {
       expect(rollback.journal.filter((j) => j.stepIndex === shift).map((j) => j.status)).not.toContain('done');
       expect(rollback.error).toMatch(/did not confirm|timed out/);
 
-      const again = await cli('undo', 'web', '--json');
+      const again = await cli('undo', 'web', '--wait-stable', '--json');
       expect(again.code, again.stderr).toBe(0);
       expect((JSON.parse(again.stdout) as { rollback: Detail }).rollback.status).toBe('succeeded');
       const answers = await Promise.all(Array.from({ length: 20 }, () => whoAnswers(ports.front)));

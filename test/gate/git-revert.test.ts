@@ -74,7 +74,7 @@ services:
     const cli = (...args: string[]) => runCli(args, { cwd: project.dir });
     expect((await cli('deploy', 'web', good)).code).toBe(0);
     expect((await cli('deploy', 'web', bad)).code).toBe(0);
-    const undo = await cli('undo', 'web', '--yes', '--json');
+    const undo = await cli('undo', 'web', '--yes', '--wait-stable', '--json');
     expect(undo.code, undo.stderr).toBe(0);
     expect(await whoAnswers(ports.front)).toBe(good);
 

@@ -84,7 +84,7 @@ describe('quarantine and the gate', () => {
   it('keeps a rolled-back version out of every deploy path until it is lifted', async () => {
     expect((await cli('deploy', 'web', 'v1')).code).toBe(0);
     expect((await cli('deploy', 'web', 'v2')).code).toBe(0);
-    const undo = await cli('undo', 'web', '--yes', '--reason', 'v2 broke checkout', '--json');
+    const undo = await cli('undo', 'web', '--yes', '--wait-stable', '--reason', 'v2 broke checkout', '--json');
     expect(undo.code).toBe(0);
     const rollbackId = (JSON.parse(undo.stdout) as { rollback: { id: string } }).rollback.id;
 
@@ -128,7 +128,7 @@ describe('quarantine and the gate', () => {
     expect(events.find((e) => e.type === 'quarantine.lifted')?.data.reason).toBe('fixed in the payment client');
     // after the lift the version deploys without --force
     expect((await cli('deploy', 'web', 'v2')).code).toBe(0);
-  });
+  }, 180_000);
 });
 
 describe('freezes', () => {
@@ -148,7 +148,7 @@ describe('freezes', () => {
     expect(refused.stderr).toContain('black friday');
 
     // the rollback runs through the freeze
-    const undo = await cli('undo', 'web', '--yes', '--json');
+    const undo = await cli('undo', 'web', '--yes', '--wait-stable', '--json');
     expect(undo.code).toBe(0);
     const status = JSON.parse((await cli('status', 'web', '--json')).stdout) as { live: { version: string } };
     expect(status.live.version).toBe('v1');

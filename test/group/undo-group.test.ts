@@ -69,7 +69,7 @@ describe('rolling back several services', () => {
   });
 
   it('undo --group backend rolls back only api and worker, as one rollback record', async () => {
-    const undo = await cli('undo', '--group', 'backend', '--json');
+    const undo = await cli('undo', '--group', 'backend', '--wait-stable', '--json');
     expect(undo.code, undo.stderr).toBe(0);
     const result = JSON.parse(undo.stdout) as { rollback: RollbackDetail; outcome: unknown };
     expect(result.rollback).toMatchObject({ service: '@backend', status: 'succeeded' });
@@ -82,7 +82,7 @@ describe('rolling back several services', () => {
   it('undo --all: web → api → worker, each restored before the next, all back on their previous versions', async () => {
     await deployAll('v3', ['api', 'worker']);
     expect(await serving()).toEqual({ web: 'v2', api: 'v3', worker: 'v3' });
-    const undo = await cli('undo', '--all', '--json');
+    const undo = await cli('undo', '--all', '--wait-stable', '--json');
     expect(undo.code, undo.stderr).toBe(0);
     const { rollback } = JSON.parse(undo.stdout) as { rollback: RollbackDetail };
     expect(rollback.status).toBe('succeeded');

@@ -110,7 +110,7 @@ describe('gradual restoration of a cold target', () => {
       if (router === 'haproxy') requirePart(ctx, findHaproxy(), 'Debian haproxy (/usr/sbin/haproxy)');
       const { ports, cli, show } = await setup(router, '3s');
       const traffic = load(ports.front);
-      const undo = await cli('undo', 'web', '--reason', 'ramp test', '--json');
+      const undo = await cli('undo', 'web', '--wait-stable', '--reason', 'ramp test', '--json');
       await traffic.stop();
       expect(undo.code, undo.stderr).toBe(0);
       const detail = await show((JSON.parse(undo.stdout) as { rollback: RollbackDetail }).rollback.id);

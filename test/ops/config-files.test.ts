@@ -46,7 +46,7 @@ describe('configuration rollback (driver.configFiles)', () => {
     // v1 is cold now: undoing to it starts it afresh from its own files
     expect((await answer(front)).config.GREETING).toBe('bonjour');
 
-    const undo = await cli('undo', 'web', '--to-revision', '1', '--json');
+    const undo = await cli('undo', 'web', '--to-revision', '1', '--wait-stable', '--json');
     expect(undo.code, undo.stderr).toBe(0);
     const { rollback } = JSON.parse(undo.stdout) as { rollback: RollbackDetail };
     expect(rollback.steps.map((s) => s.name).slice(0, 2)).toEqual(['restore-config', 'start']);

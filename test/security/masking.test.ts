@@ -83,7 +83,7 @@ describe('secrets stay secret, by value', () => {
     }
     const dry = await cli('undo', 'api', '--dry-run', '--json');
     expect(dry.code, dry.stderr).toBe(0);
-    const undo = await cli('undo', 'api', '--json');
+    const undo = await cli('undo', 'api', '--wait-stable', '--json');
     expect(undo.code, undo.stderr).toBe(0);
     const { rollback } = JSON.parse(undo.stdout) as { rollback: { id: string; status: string } };
     expect(rollback.status).toBe('succeeded');

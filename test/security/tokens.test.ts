@@ -129,10 +129,12 @@ describe('every route authenticates', () => {
     const status = await cli(['status', 'api', '--env', 'production', '--json'], { REWIND_TOKEN: viewer });
     expect(status.code, status.stderr).toBe(0);
 
-    const ok = await cli(['undo', 'api', '--env', 'staging', '--json', '--token', staging]);
+    const ok = await cli(['undo', 'api', '--env', 'staging', '--wait-stable', '--json', '--token', staging]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).rollback).toMatchObject({ status: 'succeeded', requestedBy: 'sam' });
-    const prod = await cli(['undo', 'api', '--env', 'production', '--json'], { REWIND_TOKEN: operator });
+    const prod = await cli(['undo', 'api', '--env', 'production', '--wait-stable', '--json'], {
+      REWIND_TOKEN: operator,
+    });
     expect(prod.code, prod.stderr).toBe(0);
     expect(JSON.parse(prod.stdout).rollback).toMatchObject({ status: 'succeeded', requestedBy: 'olga' });
   });

@@ -8,7 +8,7 @@ import { onInterrupt } from '../live.js';
 import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { color, printJson, printLines, say, table, time } from '../output.js';
-import { follow, rollbackExitCode } from './undo.js';
+import { follow, rollbackExitCode } from './undo-follow.js';
 
 /** `rewind approve <id>` / `rewind reject <id> --reason R` / `rewind approvals`. */
 export interface ApproveOptions extends GlobalOptions {
@@ -34,7 +34,7 @@ export async function approveCommand(options: ApproveOptions, id: string): Promi
       rollback && connection.mode === 'controller'
         ? onInterrupt(`rollback ${rollback.id}`, rollback.service)
         : () => undefined;
-    const final = rollback && options.wait ? await follow(connection.api, rollback, options.json) : rollback;
+    const final = rollback && options.wait ? await follow(connection.api, rollback, { quiet: options.json }) : rollback;
     interrupted();
     if (options.json) printJson({ ...result, rollback: final });
     else if (final && options.wait)

@@ -2,16 +2,12 @@ import type { GroupUndoRequest, GroupUndoResult } from '../../app/group/undo-gro
 import { confirmOrRefuse, needsConfirmation } from '../confirm.js';
 import { describeGroupOutcome, groupOutcome } from '../../core/group-order.js';
 import { ExitCode, UserError } from '../../core/errors.js';
+import { isTerminalRollback } from '../../core/model.js';
 import { connect } from '../connect.js';
 import { color, printJson, say } from '../output.js';
 import { connectOps } from './ops-connect.js';
-import type { UndoOptions } from './undo.js';
-import { follow, rollbackExitCode } from './undo.js';
-
-export interface GroupOptions {
-  all?: boolean;
-  group?: string;
-}
+import type { GroupOptions, UndoOptions } from './undo-follow.js';
+import { follow, goesOnLines, rollbackExitCode } from './undo-follow.js';
 
 /** `rewind undo --all | --group G`: one rollback record, a step list per service, dependents first. */
 export async function undoGroup(options: UndoOptions & GroupOptions): Promise<number> {
@@ -67,10 +63,17 @@ export async function undoGroup(options: UndoOptions & GroupOptions): Promise<nu
     }
     const main = await connect(options);
     try {
-      const final = await follow(main.api, result.rollback, options.json);
+      // in-process the rollback runs in this process: it is followed to its end, or nobody would finish it
+      const until = options.waitStable || main.mode === 'in-process' ? 'end' : 'restored';
+      const final = await follow(main.api, result.rollback, { quiet: options.json, until });
       const outcome = groupOutcome(final);
       if (options.json) printJson({ ...result, rollback: final, outcome });
-      else
+      else if (!isTerminalRollback(final.status)) {
+        say(
+          `rollback ${final.id}: ${color.green('traffic restored')} for ${result.services.map((s) => `${s.service} (${s.to.version})`).join(', ')}`,
+        );
+        for (const line of goesOnLines(final, null)) say(color.dim(line));
+      } else
         say(
           `rollback ${final.id}: ${final.status === 'succeeded' ? color.green(final.status) : color.red(final.status)} — ${describeGroupOutcome(outcome)}${final.status === 'succeeded' ? '' : `\n${final.error ?? ''}`}`,
         );

@@ -1,68 +1,27 @@
 import type { Command } from 'commander';
-import type { RewindApi } from '../../app/index.js';
 import type { UndoResult } from '../../app/undo.js';
 import { ExitCode, UserError } from '../../core/errors.js';
-import type { Approval, RollbackDetail } from '../../core/model.js';
+import type { Approval } from '../../core/model.js';
 import { isTerminalRollback, rollbackRestored } from '../../core/model.js';
 import { action } from '../action.js';
 import { connect } from '../connect.js';
 import { confirmOrRefuse, defaultEnvironment, needsConfirmation } from '../confirm.js';
 import { onInterrupt } from '../live.js';
-import type { GlobalOptions } from '../options.js';
 import { withGlobalOptions } from '../options.js';
 import { color, printJson, say } from '../output.js';
-import type { GroupOptions } from './undo-group.js';
 import { undoGroup } from './undo-group.js';
-
-export interface UndoOptions extends GlobalOptions {
-  toRevision?: string;
-  reason?: string;
-  emergency: boolean;
-  dryRun: boolean;
-  wait: boolean;
-  yes: boolean;
-}
-
-export function rollbackExitCode(status: RollbackDetail['status']): number {
-  if (rollbackRestored(status)) return ExitCode.ok;
-  if (status === 'escalated') return ExitCode.waiting;
-  if (status === 'failed') return ExitCode.failed;
-  return ExitCode.ok;
-}
-
-/** Follows a rollback until it ends, printing each step as it changes. */
-export async function follow(api: RewindApi, detail: RollbackDetail, quiet: boolean): Promise<RollbackDetail> {
-  const shown = new Map<number, string>();
-  let current = detail;
-  for (;;) {
-    if (!quiet) {
-      for (const step of current.steps) {
-        if (shown.get(step.index) === step.status || step.status === 'pending') continue;
-        shown.set(step.index, step.status);
-        const mark = {
-          running: color.yellow('…'),
-          done: color.green('✓'),
-          failed: color.red('✗'),
-          skipped: color.dim('-'),
-          pending: ' ',
-        }[step.status];
-        // a skipped step says why (it did not do its job), a failed one its error
-        const why =
-          step.status === 'failed' && step.error
-            ? ` — ${step.error}`
-            : step.status === 'skipped' && step.output
-              ? ` — skipped: ${step.output.split('\n').at(-1)}`
-              : '';
-        say(`  ${mark} ${step.index + 1}. ${step.title}${why}`);
-      }
-    }
-    if (isTerminalRollback(current.status)) return current;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    current = await api.rollback(current.id);
-  }
-}
+import type { GroupOptions, UndoOptions } from './undo-follow.js';
+import { follow, goesOnLines, rollbackExitCode } from './undo-follow.js';
 
 export async function undo(options: UndoOptions & GroupOptions, service?: string): Promise<number> {
+  if (options.waitStable && !options.wait)
+    throw new UserError(
+      'BAD_USAGE',
+      '--wait-stable follows the rollback to its end and --no-wait returns at once: pick one',
+      {
+        exitCode: ExitCode.usage,
+      },
+    );
   if (options.all || options.group) {
     if (service)
       throw new UserError('BAD_USAGE', `name a service, or use --all / --group, not both`, {
@@ -140,11 +99,19 @@ export async function undo(options: UndoOptions & GroupOptions, service?: string
     if (!options.json) say(`rollback ${result.rollback.id}: ${result.from?.version ?? '?'} → ${result.to.version}`);
     const interrupted =
       connection.mode === 'controller' ? onInterrupt(`rollback ${result.rollback.id}`, service) : () => undefined;
+    // during an incident the prompt comes back once traffic is restored; in-process the rollback has ended already
+    const until = options.waitStable ? 'end' : 'restored';
     const final = options.wait
-      ? await follow(connection.api, result.rollback, options.json).finally(interrupted)
+      ? await follow(connection.api, result.rollback, { quiet: options.json, until }).finally(interrupted)
       : result.rollback;
+    const ended = isTerminalRollback(final.status);
     if (options.json) printJson({ ...result, rollback: final });
-    else
+    else if (options.wait && !ended) {
+      say(
+        `rollback ${final.id}: ${color.green('traffic restored')} — ${service} serves ${result.to.version} (r${result.to.revision})`,
+      );
+      for (const line of goesOnLines(final, service)) say(color.dim(line));
+    } else
       say(
         `rollback ${final.id}: ${rollbackRestored(final.status) ? color.green(final.status) : color.red(final.status)}${final.error ? ` — ${final.error}` : ''}`,
       );
@@ -167,6 +134,11 @@ export function register(program: Command): void {
     .option('--emergency', 'skip validation steps (needs --reason)', false)
     .option('--dry-run', 'print the plan and change nothing', false)
     .option('--no-wait', 'return once the rollback has started')
+    .option(
+      '--wait-stable',
+      'wait for the whole rollback, its post-rollback watch included (default: return once traffic is restored)',
+      false,
+    )
     .option('--yes', 'do not ask for confirmation (environments with confirm: true ask on a terminal)', false)
     .action(action(undo));
 }

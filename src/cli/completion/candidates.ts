@@ -33,14 +33,18 @@ export async function candidates(program: Command, words: readonly string[]): Pr
       continue;
     }
     if (word.startsWith('-')) {
-      if (optionOf(command, word)?.required && !word.includes('=')) i += 1; // its value
+      // its value: the next word, or the two after it when bash split `--flag=value` at the `=`
+      if (optionOf(command, word)?.required && !word.includes('=')) i += typed[i + 1] === '=' ? 2 : 1;
       continue;
     }
     positional += 1;
   }
-  const previous = typed.at(-1);
+  const previous = typed.at(-1) === '=' ? typed.at(-2) : typed.at(-1);
   const valueOf = previous?.startsWith('-') ? optionOf(command, previous) : undefined;
   if (valueOf?.required) return flagValues(valueOf, words);
+  // zsh and fish keep `--flag=val` as one word: the values come back with their flag
+  const joined = current.startsWith('--') && current.includes('=') ? optionOf(command, current) : undefined;
+  if (joined?.required) return (await flagValues(joined, words)).map((v) => `${current.split('=')[0]}=${v}`);
   if (current.startsWith('-')) return command.options.filter((o) => !o.hidden).flatMap(namesOf);
   if (command.commands.length > 0 && positional === 0)
     return command.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden).map((c) => c.name());

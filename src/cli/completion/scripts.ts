@@ -34,7 +34,13 @@ if [[ "\${funcstack[1]}" == _rewind ]]; then _rewind "$@"; else compdef _rewind 
 const FISH = `# rewind completion for fish: save it as ~/.config/fish/completions/rewind.fish
 function __rewind_complete
   set -l words (commandline -opc)[2..-1] (commandline -ct)
-  rewind __complete -- $words 2>/dev/null
+  set -l found (rewind __complete -- $words 2>/dev/null)
+  if set -q found[1]
+    printf '%s\\n' $found
+  else
+    # a file or free text: fish's own path completion
+    __fish_complete_path (commandline -ct)
+  end
 end
 complete -c rewind -f -a '(__rewind_complete)'
 `;
