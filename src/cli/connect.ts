@@ -1,13 +1,13 @@
 import { closeContext, composeContext } from '../app/compose.js';
 import type { RewindApi } from '../app/index.js';
 import { createApi } from '../app/index.js';
-import { holdLeaseForCli } from '../app/lease.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, UserError, isUserError } from '../core/errors.js';
 import { verifyToken } from '../app/access/tokens.js';
 import type { Actor, AppContext } from '../app/context.js';
 import { localActorName, resolveToken } from './credentials.js';
+import { cliLease } from './cli-lease.js';
 import { masked } from './masked.js';
 import { createHttpApi } from './http-client.js';
 import { reachableController } from './controller-identity.js';
@@ -101,11 +101,7 @@ export async function connect(options: GlobalOptions): Promise<Connection> {
   });
   const inner = createApi(ctx);
   // work that changes state runs here only under the controller lease, never beside a controller
-  let leased: Promise<unknown> | null = null;
-  const lease = () => {
-    leased ??= holdLeaseForCli(ctx, url).then((release) => ctx.cleanup.push(release));
-    return leased;
-  };
+  const lease = cliLease(ctx, url);
   const leasing =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {

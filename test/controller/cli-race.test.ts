@@ -114,4 +114,26 @@ describe('the CLI never executes a rollback beside a controller', () => {
       '',
     );
   }, 60_000);
+
+  it('the same for the commands of other areas (a group undo, a freeze): refused, nothing changed', async () => {
+    const cli = await deployed();
+    const serve = await startServe(project, await freePort());
+    serves.push(serve);
+    serve.child.kill('SIGSTOP');
+    const group = await cli('undo', '--all', '--yes', '--controller', serve.url);
+    expect(group.code, group.stderr).toBe(1);
+    expect(group.stderr).toMatch(/a controller already runs on .*nothing was changed/);
+    const freeze = await cli('freeze', 'start', '--env', 'production', '--reason', 'x', '--controller', serve.url);
+    expect(freeze.code, freeze.stderr).toBe(1);
+    expect(freeze.stderr).toMatch(/a controller already runs on .*nothing was changed/);
+    expect(await rollbacks()).toEqual([]);
+    expect(readFileSync(join(project.dir, 'effects.log'), 'utf8')).toBe('');
+    const store = createSqliteStore({ path: join(project.dir, '.rewind', 'state.db') });
+    try {
+      const frozen = await store.listEvents({ types: ['freeze.started'] });
+      expect(frozen).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });

@@ -36,5 +36,5 @@ function createHttpGateApi(call: HttpCall): GateApi {
 }
 
 export function connectGate(options: GlobalOptions): Promise<ApiConnection<GateApi>> {
-  return connectApi(options, createHttpGateApi, createGateApi);
+  return connectApi(options, createHttpGateApi, createGateApi, ['lift', 'startFreeze', 'endFreeze']);
 }

@@ -38,5 +38,12 @@ function createHttpOpsApi(call: HttpCall): OpsApi {
 export async function connectOps(
   options: GlobalOptions,
 ): Promise<{ api: OpsApi; actor: Actor; loaded: LoadedConfig; close(): Promise<void> }> {
-  return connectApi(options, createHttpOpsApi, createOpsApi);
+  return connectApi(options, createHttpOpsApi, createOpsApi, [
+    'restart',
+    'stop',
+    'start',
+    'adopt',
+    'setFlag',
+    'undoGroup',
+  ]);
 }
