@@ -4,8 +4,9 @@
  * same release (its servers and weights put back from the file beside its run
  * file), and a controller that starts later adopts it — the same supervisor,
  * one listener, and a deploy then moves every request. When the supervisor
- * itself is killed, the HAProxy it leaves serves on until the next controller
- * replaces it (never two HAProxies on the port); `rewind down` stops all.
+ * itself is killed, the HAProxy it leaves serves on until a controller (the
+ * next one, or the one running) replaces it: never two HAProxies on the port.
+ * `rewind down` stops all.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { findHaproxy } from '../../src/proxy/haproxy/index.js';
@@ -78,7 +79,7 @@ describe('HAProxy under its supervisor', () => {
     loading = null;
     console.log(
       `haproxy ${before.workerPid} SIGKILLed, no controller: ${after.workerPid} serves v1 after ${backAfterMs} ms; ` +
-        `${stats.failed} of ${stats.sent} requests failed, longest gap ${stats.longestGapMs} ms`,
+        `${stats.failed} of ${stats.sent} requests failed ${JSON.stringify(stats.errors)}, longest gap ${stats.longestGapMs} ms`,
     );
     expect(after.pid).toBe(before.pid);
     expect(startTime(before.workerPid as number)).toBeNull();
@@ -115,6 +116,22 @@ describe('HAProxy under its supervisor', () => {
     expect(await answersAll(ports.front, 'v2')).toBe(true);
     expect(listeningSockets(ports.front)).toBe(1);
     expect(frontDoorProcesses(project, 'haproxy').sort()).toEqual([replaced.pid, replaced.workerPid].sort());
+
+    // the same with a controller running: it notices, stops the HAProxy left alone and starts a supervised one
+    process.kill(replaced.pid, 'SIGKILL');
+    const again = await waitFor(
+      'the running controller to replace the front door',
+      async () => {
+        const run = frontDoorRun(project as Project);
+        return run && run.pid !== replaced.pid ? run : null;
+      },
+      20_000,
+      20,
+    );
+    expect(startTime(replaced.workerPid as number)).toBeNull();
+    await waitFor('v2 to answer again', () => answersAll(ports.front, 'v2'), 20_000, 20);
+    expect(listeningSockets(ports.front)).toBe(1);
+    expect(frontDoorProcesses(project, 'haproxy').sort()).toEqual([again.pid, again.workerPid].sort());
 
     await serve.kill('SIGTERM');
     serve = null;

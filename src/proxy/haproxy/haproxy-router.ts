@@ -170,13 +170,13 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     restarting = true;
     void enqueue(async () => {
       if (closing) return;
+      // its supervisor died and the HAProxy it left holds the port: stopped first (it was ours)
+      const left = paths ? readRun(paths.run) : undefined;
+      if (left && !isOurs(left)) await stopOrphan(left, clock);
       await launch();
       await reconcile();
-      notice(
-        'restarted',
-        `HAProxy front door of ${resolved.service} died; started again (pid ${proc?.pid ?? '?'})`,
-        {},
-      );
+      const pid = proc?.haproxyPid ?? proc?.pid ?? '?';
+      notice('restarted', `HAProxy front door of ${resolved.service} died; started again (pid ${pid})`, {});
     }).finally(() => (restarting = false));
   }
 
