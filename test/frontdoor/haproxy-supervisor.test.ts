@@ -2,7 +2,8 @@
  * HAProxy under its own supervisor, with real processes and no controller
  * running: HAProxy SIGKILLed under ~200 requests/s answers again from the
  * same release (its servers and weights put back from the file beside its run
- * file), and a controller that starts later adopts it — the same supervisor,
+ * file) with no connection refused (the supervisor holds the listening socket)
+ * and no 503, and a controller that starts later adopts it — the same supervisor,
  * one listener, and a deploy then moves every request. When the supervisor
  * itself is killed, the HAProxy it leaves serves on until a controller (the
  * next one, or the one running) replaces it: never two HAProxies on the port.
@@ -81,6 +82,10 @@ describe('HAProxy under its supervisor', () => {
       `haproxy ${before.workerPid} SIGKILLed, no controller: ${after.workerPid} serves v1 after ${backAfterMs} ms; ` +
         `${stats.failed} of ${stats.sent} requests failed ${JSON.stringify(stats.errors)}, longest gap ${stats.longestGapMs} ms`,
     );
+    // the socket stayed open under the supervisor and the saved servers were there from HAProxy's start:
+    // no connection refused and no 503 (only requests in flight in the killed HAProxy may fail)
+    expect(stats.errors.ECONNREFUSED).toBeUndefined();
+    expect(stats.errors['503']).toBeUndefined();
     expect(after.pid).toBe(before.pid);
     expect(startTime(before.workerPid as number)).toBeNull();
     expect(stats.byRelease).toEqual({ v1: stats.answered });

@@ -58,6 +58,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   const paths = resolved.paths;
   const dir = paths?.dir ?? mkdtempSync(path.join(tmpdir(), 'rewind-haproxy-'));
   if (paths) ensurePrivateDir(dir);
+  const supervised = paths !== undefined && canSuperviseHaproxy();
   const files = {
     config: paths?.haproxyConfig ?? path.join(dir, 'haproxy.cfg'),
     admin: paths?.haproxyAdmin ?? path.join(dir, 'admin.sock'),
@@ -131,7 +132,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     if (!(await adopt())) {
       const port = resolved.port === 0 ? await freeLocalPort(resolved.host) : resolved.port;
       logs ??= await startLogReceiver(telemetry, known, clock, 0, 0, features);
-      writeRouterConfig(resolved, files, port, logs.port);
+      writeRouterConfig(resolved, files, port, logs.port, supervised);
       address = { host: resolved.host, port };
       await launch();
       notice('started', `HAProxy front door of ${resolved.service} started (pid ${proc?.pid ?? '?'})`, {});
@@ -142,7 +143,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   async function launch(): Promise<void> {
     applied.clear();
     const supervisor =
-      paths && address && logs && canSuperviseHaproxy()
+      supervised && paths && address && logs
         ? { service: resolved.service, binary, ...address, logPort: logs.port, paths }
         : undefined;
     proc = await launchHaproxy(binary, files.config, files.admin, files.log, clock, supervisor);

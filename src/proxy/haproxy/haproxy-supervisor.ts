@@ -9,23 +9,34 @@
  * file the next controller adopts HAProxy from: its own pid (the group to
  * signal) and HAProxy's.
  *
+ * The supervisor holds the listening socket, as the builtin switch's does: a
+ * short-lived helper (this script with `--bind`) binds it and hands it over,
+ * so the supervisor itself never accepts on it, and every HAProxy inherits it
+ * as file descriptor 3 (`bind fd@3`). While HAProxy restarts the socket stays
+ * open and connections wait in the kernel's queue instead of being refused.
+ *
  * Run as `node haproxy-supervisor.js '<HaproxySupervisorConfig as JSON>'`.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { fork, spawn } from 'node:child_process';
+import type { ChildProcess, SendHandle } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../core/clock.js';
 import { CONTROL_PROTOCOL, startTimeOf, writeJson } from '../front-door/files.js';
 import type { FrontDoorRun } from '../front-door/files.js';
 import { keepAlive } from '../front-door/keep-alive.js';
+import { INHERITED_FD } from './haproxy-config.js';
 import type { HaproxySupervisorConfig } from './haproxy-process.js';
 import { runtimeCommand } from './runtime-api.js';
-import { createServerSync, loadServers } from './server-sync.js';
+import { createServerSync, loadServers, savedServerLines } from './server-sync.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as HaproxySupervisorConfig;
 const { paths } = config;
 const startedAt = Date.now();
 let served = false;
+/** the listening socket's descriptor in this process */
+let listeningFd = -1;
 
 const log = (line: string): void =>
   void process.stderr.write(`${new Date().toISOString()} front door ${config.service}: ${line}\n`);
@@ -79,8 +90,36 @@ async function whenReady(child: ChildProcess, restarts: number): Promise<void> {
   log(`haproxy serving on ${config.host}:${config.port} (pid ${child.pid}, restart ${restarts})`);
 }
 
+/** where the servers put back from weights.json begin in haproxy.cfg (the router writes the lines above it) */
+const SAVED_SERVERS = '  # servers put back by the supervisor from weights.json; the runtime API changes them';
+
+/**
+ * Writes the saved servers into haproxy.cfg, after the router's lines (its releases
+ * backend is last), so a fresh HAProxy answers its first request from them instead
+ * of 503 until the runtime API has added them. Servers are added and removed over
+ * the runtime API from then on, as for any other server.
+ */
+function writeSavedServers(): void {
+  const sync = createServerSync({ api, clock: systemClock, drainTimeoutMs: 0 });
+  try {
+    if (!loadServers(paths.weights, sync)) return;
+    const text = readFileSync(paths.haproxyConfig, 'utf8');
+    const base = text.split(`${SAVED_SERVERS}\n`)[0] ?? text;
+    writeFileSync(paths.haproxyConfig, `${base}${SAVED_SERVERS}\n${savedServerLines(sync).join('\n')}\n`, {
+      mode: 0o600,
+    });
+  } catch (error) {
+    log(
+      `the saved servers could not be written into haproxy.cfg: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
 function startHaproxy(restarts: number): ChildProcess {
-  const child = spawn(config.binary, ['-db', '-f', paths.haproxyConfig], { stdio: ['ignore', 'inherit', 'inherit'] });
+  writeSavedServers();
+  const stdio: ('ignore' | 'inherit' | number)[] = ['ignore', 'inherit', 'inherit'];
+  stdio[INHERITED_FD] = listeningFd;
+  const child = spawn(config.binary, ['-db', '-f', paths.haproxyConfig], { stdio });
   void whenReady(child, restarts);
   return child;
 }
@@ -96,4 +135,36 @@ function failedCode(code: number | null): number {
   return code ?? 3;
 }
 
-keepAlive({ start: startHaproxy, served: () => served, failedCode, log: (line) => log(`haproxy ${line}`) });
+type BindMessage = { type: 'bound' } | { type: 'failed'; message: string };
+
+/** The helper: binds the front door, hands the listening socket to the supervisor, exits. */
+function bindAndHandOver(): void {
+  const server = createServer();
+  const send = (message: BindMessage, handle?: object): void =>
+    void process.send?.(message, handle as SendHandle, {}, () => process.exit(0));
+  server.once('error', (error) => send({ type: 'failed', message: error.message }));
+  server.listen(config.port, config.host, () =>
+    send({ type: 'bound' }, (server as unknown as { _handle: object })._handle),
+  );
+}
+
+/** The supervisor: the helper's socket, then HAProxy kept alive on it. */
+function supervise(): void {
+  const helper = fork(fileURLToPath(import.meta.url), [process.argv[2] ?? '{}', '--bind'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  helper.once('message', (message: BindMessage, handle: { fd?: number } | undefined) => {
+    if (message.type !== 'bound' || typeof handle?.fd !== 'number' || handle.fd < 0) {
+      log(`cannot bind ${config.host}:${config.port}: ${message.type === 'failed' ? message.message : 'no socket'}`);
+      process.exit(message.type === 'failed' && /in use/i.test(message.message) ? 4 : 3);
+    }
+    listeningFd = handle.fd;
+    keepAlive({ start: startHaproxy, served: () => served, failedCode, log: (line) => log(`haproxy ${line}`) });
+  });
+  helper.once('exit', () => {
+    if (listeningFd < 0) process.exit(3);
+  });
+}
+
+if (process.argv[3] === '--bind') bindAndHandOver();
+else supervise();

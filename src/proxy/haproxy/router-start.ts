@@ -51,17 +51,22 @@ export async function stopOrphan(run: FrontDoorRun, clock: Clock): Promise<boole
   return true;
 }
 
-/** Writes the haproxy.cfg of a fresh HAProxy for `port`, its request log streamed to `logPort`. */
+/**
+ * Writes the haproxy.cfg of a fresh HAProxy for `port`, its request log streamed to `logPort`;
+ * `inheritedSocket` when it runs under its supervisor, which holds the listening socket.
+ */
 export function writeRouterConfig(
   resolved: ResolvedRouterOptions,
   files: { config: string; admin: string },
   port: number,
   logPort: number,
+  inheritedSocket: boolean,
 ): void {
   const { users } = resolved;
   const config = haproxyConfig({
     host: resolved.host,
     port,
+    inheritedSocket,
     adminSocket: files.admin,
     logPort,
     ...(users === undefined

@@ -163,3 +163,11 @@ export function loadServers(file: string, sync: ServerSync): boolean {
   sync.table = WeightTable.from(weights, (revision) => (sync.releases.get(revision)?.length ?? 0) > 0);
   return true;
 }
+
+/** The saved servers as haproxy.cfg lines of the releases backend, so a fresh HAProxy has them from its first request. */
+export function savedServerLines(sync: ServerSync): string[] {
+  return [...desiredServers(sync.releases, sync.table.weights)].map(
+    ([name, { revision, upstream, backup }]) =>
+      `  server ${name} ${upstream.host}:${upstream.port}${backup ? ' backup' : ''} weight ${backup ? 1 : sync.serverWeight(revision)} ${SERVER_SETTINGS}`,
+  );
+}
