@@ -105,7 +105,7 @@ describe.each<Router>(['builtin', 'haproxy'])('the %s front door outlives the co
       const answers = await Promise.all(Array.from({ length: 40 }, () => whoAnswers(ports.front)));
       expect(new Set(answers)).toEqual(new Set(['v2']));
       expect(listeningSockets(ports.front)).toBe(1);
-      expect(frontDoorProcesses(project, router)).toHaveLength(router === 'builtin' ? 2 : 1);
+      expect(frontDoorProcesses(project, router)).toHaveLength(2);
 
       if (otherUser) {
         // the project's own folders opened up: only the front door's folder and socket modes protect it
@@ -117,9 +117,10 @@ describe.each<Router>(['builtin', 'haproxy'])('the %s front door outlives the co
         expect(connectAsNobody(socket)).toBe('EACCES');
       }
 
-      // the front door's own death: the serving process SIGKILLed, serving again with the same weights
+      // the front door's own death: the serving process (worker, or HAProxy under its supervisor) SIGKILLed,
+      // serving again with the same weights
       const run = frontDoorRun(project);
-      process.kill(router === 'builtin' ? (run?.workerPid as number) : (run?.pid as number), 'SIGKILL');
+      process.kill(run?.workerPid as number, 'SIGKILL');
       const killedAt = Date.now();
       await waitFor('the front door to answer again', async () => (await whoAnswers(ports.front)) === 'v2', 10_000, 20);
       const backAfterMs = Date.now() - killedAt;

@@ -41,10 +41,11 @@ describe('haproxy paused during a rollback shift', () => {
       serve = await startServe(project, ports.controller);
       const cli = (...args: string[]) => runCli(args, { cwd: (project as Project).dir });
       expect((await cli('deploy', 'web', 'v1')).code).toBe(0);
-      expect((await cli('deploy', 'web', 'v2')).code).toBe(0);
+      const second = await cli('deploy', 'web', 'v2');
+      expect(second.code, second.stdout + second.stderr).toBe(0);
       expect(await whoAnswers(ports.front)).toBe('v2');
 
-      paused = frontDoorRun(project)?.pid;
+      paused = frontDoorRun(project)?.workerPid; // HAProxy itself, not its supervisor
       process.kill(paused as number, 'SIGSTOP');
       const undo = await cli('undo', 'web', '--json');
       process.kill(paused as number, 'SIGCONT');

@@ -120,6 +120,7 @@ export interface RunFile {
   pid: number;
   startTime: number | null;
   workerPid?: number;
+  workerStartTime?: number | null;
   port: number;
 }
 
@@ -131,21 +132,30 @@ export function frontDoorRun(project: Project): RunFile | undefined {
   }
 }
 
-/** The processes serving the front door of `project`: the supervisor and its worker, or HAProxy. */
+/**
+ * The processes serving the front door of `project`: the supervisor and its
+ * worker (the builtin switch's, or HAProxy), and any HAProxy on the project's
+ * config whose supervisor is gone.
+ */
 export function frontDoorProcesses(project: Project, router: Router): number[] {
-  if (router === 'haproxy')
-    return processesWith(join(project.dir, 'state/front-door/web/haproxy.cfg')).map((p) => p.pid);
-  const supervisors = processesWith(join(project.dir, 'state/front-door/web/control.sock')).filter((p) =>
-    readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('switch-supervisor'),
-  );
-  const workers = processesWith('switch-worker.js').filter((w) => supervisors.some((s) => s.pid === w.ppid));
-  return [...supervisors, ...workers].map((p) => p.pid);
+  const [marker, script, worker] =
+    router === 'haproxy'
+      ? ['state/front-door/web/haproxy.cfg', 'haproxy-supervisor', 'haproxy']
+      : ['state/front-door/web/control.sock', 'switch-supervisor', 'switch-worker.js'];
+  const mine = processesWith(join(project.dir, marker));
+  const supervisors = mine.filter((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(script));
+  const workers = processesWith(worker).filter((w) => supervisors.some((s) => s.pid === w.ppid));
+  const known = new Set([...supervisors, ...workers].map((p) => p.pid));
+  const orphans = router === 'haproxy' ? mine.filter((p) => !known.has(p.pid)) : [];
+  return [...supervisors, ...workers, ...orphans].map((p) => p.pid);
 }
 
+/** /proc start time of a live process; null when it is gone or a zombie (dead, not yet reaped by init) */
 export function startTime(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[0] === 'Z' ? null : Number(rest[19]);
   } catch {
     return null;
   }

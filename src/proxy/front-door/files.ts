@@ -14,15 +14,17 @@ export const CONTROL_PROTOCOL = 1;
 export interface FrontDoorRun {
   service: string;
   router: 'builtin' | 'haproxy';
-  /** the process to signal (the switch's supervisor, or HAProxy); it leads its own group and session */
+  /** the process to signal (the supervisor, or an unsupervised HAProxy); it leads its own group and session */
   pid: number;
   /** /proc start time of `pid` */
   startTime: number | null;
   host: string;
   port: number;
   protocol: number;
-  /** the builtin switch's serving worker, for humans and tests */
+  /** the serving process under `pid`: the builtin switch's worker, or HAProxy under its supervisor */
   workerPid?: number;
+  /** /proc start time of `workerPid` */
+  workerStartTime?: number | null;
   /** haproxy: the TCP port its request log is streamed to */
   logPort?: number;
   startedAt: number;
@@ -36,6 +38,8 @@ export interface FrontDoorPaths {
   dir: string;
   run: string;
   weights: string;
+  /** builtin switch: the telemetry its worker counted, written every second for a worker that replaces it */
+  telemetry: string;
   control: string;
   log: string;
   haproxyConfig: string;
@@ -48,6 +52,7 @@ export function frontDoorPaths(stateDir: string, service: string): FrontDoorPath
     dir,
     run: path.join(dir, 'run.json'),
     weights: path.join(dir, 'weights.json'),
+    telemetry: path.join(dir, 'telemetry.json'),
     control: path.join(dir, 'control.sock'),
     log: path.join(dir, 'front-door.log'),
     haproxyConfig: path.join(dir, 'haproxy.cfg'),

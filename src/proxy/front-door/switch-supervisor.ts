@@ -12,24 +12,19 @@
  * that worker instead of binding, and tells it once its own worker serves.
  */
 import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CONTROL_PROTOCOL, startTimeOf, writeJson } from './files.js';
 import type { FrontDoorRun } from './files.js';
+import { keepAlive } from './keep-alive.js';
 import type { StartMessage, SuccessionMessage, SwitchProcessConfig, WorkerMessage } from './switch-config.js';
 
 const WORKER = fileURLToPath(new URL('./switch-worker.js', import.meta.url));
-/** a worker that lived shorter than this died young: the next restart waits longer (at most 1 s) */
-const YOUNG_MS = 2000;
 
 const config = JSON.parse(process.argv[2] ?? '{}') as SwitchProcessConfig;
 const succeeding = process.argv[3] === '--succeed';
 const startedAt = Date.now();
 let listening: object | undefined;
-let restarts = 0;
-let lastRestartAt: number | null = null;
-let delayMs = 20;
-let stopping = false;
-let current: ReturnType<typeof fork> | undefined;
 
 const log = (line: string): void =>
   void process.stderr.write(`${new Date().toISOString()} front door ${config.service}: ${line}\n`);
@@ -49,10 +44,8 @@ function writeRun(workerPid: number, port: number): void {
   writeJson(config.paths.run, run);
 }
 
-function startWorker(): void {
-  const began = Date.now();
+function startWorker(restarts: number, lastRestartAt: number | null): ChildProcess {
   const worker = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  current = worker;
   worker.on('message', (message: WorkerMessage, handle: object | undefined) => {
     if (message.type === 'bound') listening = handle;
     else if (message.type === 'ready') {
@@ -69,35 +62,20 @@ function startWorker(): void {
     const start: StartMessage = { type: 'start', config, restarts, lastRestartAt };
     worker.send(start, listening as Parameters<typeof worker.send>[1]);
   });
-  worker.once('exit', (code, signal) => {
-    if (stopping) process.exit(0);
-    if (listening === undefined) process.exit(code ?? 3);
-    restarts += 1;
-    lastRestartAt = Date.now();
-    delayMs = Date.now() - began < YOUNG_MS ? Math.min(1000, delayMs * 2) : 20;
-    log(`worker ${worker.pid ?? '?'} ended (${signal ?? `exit ${code ?? '?'}`}); a fresh one in ${delayMs} ms`);
-    setTimeout(startWorker, delayMs);
-  });
+  return worker;
 }
 
-const stop = (): void => {
-  stopping = true;
-  if (current === undefined || current.exitCode !== null || current.signalCode !== null) process.exit(0);
-  current.kill('SIGTERM');
-  setTimeout(() => process.exit(0), 6000).unref();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-process.on('SIGHUP', () => undefined);
+const supervise = (): void =>
+  void keepAlive({ start: startWorker, served: () => listening !== undefined, log: (line) => log(`worker ${line}`) });
 if (succeeding) {
   process.once('message', (message: SuccessionMessage, handle: object | undefined) => {
     if (message.type !== 'listening' || handle === undefined) process.exit(3);
     listening = handle;
     log('taking over the front door from a worker whose supervisor died');
-    startWorker();
+    supervise();
   });
   // the worker that forked this one exits once it has handed over: that is no reason to stop
   process.on('disconnect', () => undefined);
 } else {
-  startWorker();
+  supervise();
 }

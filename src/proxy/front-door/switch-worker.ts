@@ -14,10 +14,12 @@ import type { ControlRequest, FrontDoorState } from './control-channel.js';
 import { serveControl } from './control-channel.js';
 import type { SavedWeights, StartMessage, WorkerMessage } from './switch-config.js';
 import { succeed } from './switch-succession.js';
-import { exportAll } from './telemetry-sync.js';
+import { exportAll, loadSnapshot, saveSnapshot } from './telemetry-sync.js';
 
 /** how long requests in flight may take to finish once a successor serves */
 const HAND_OVER_GRACE_MS = 30_000;
+/** how often the telemetry counted so far is written for a worker that replaces this one */
+const SNAPSHOT_EVERY_MS = 1000;
 
 const send = (message: WorkerMessage, handle?: object): void => {
   // the handle type Node's IPC accepts: a listening TCP handle
@@ -61,6 +63,16 @@ async function start(message: StartMessage, handle: object | undefined): Promise
       process.stderr.write(`front door: the saved weights could not be applied: ${String(error)}\n`);
     }
   }
+  // what the worker before this one counted (it died, or handed over): counting goes on from there
+  loadSnapshot(config.paths.telemetry, sw.store);
+  const snapshot = (): void => {
+    try {
+      saveSnapshot(config.paths.telemetry, releases.keys(), (revision) => sw.store.forRelease(revision));
+    } catch (error) {
+      process.stderr.write(`front door: the telemetry snapshot could not be written: ${String(error)}\n`);
+    }
+  };
+  const snapshots = setInterval(snapshot, SNAPSHOT_EVERY_MS).unref();
   try {
     const address = await sw.listen(handle);
     port = address.port;
@@ -96,12 +108,15 @@ async function start(message: StartMessage, handle: object | undefined): Promise
   let stopping = false;
   const stop = (): void => {
     stopping = true;
+    clearInterval(snapshots);
+    snapshot();
     void sw.close().then(() => process.exit(0));
     setTimeout(() => process.exit(0), 5000).unref();
   };
   // the successor serves the socket now: requests in flight here finish, then this worker goes
   const handOver = async (): Promise<void> => {
     stopping = true;
+    clearInterval(snapshots); // the successor's worker writes them now
     await sw.stopListening(HAND_OVER_GRACE_MS);
     await sw.close();
     process.exit(0);

@@ -3,11 +3,13 @@
  * one-second slots of each release, the controller writes them into a mirror
  * of the same store, so triggers, the judge and reports read it unchanged —
  * and the seconds the front door counted while no controller was connected
- * arrive with the first read.
+ * arrive with the first read. The same export, written every second beside
+ * the run file, is what a fresh worker starts from after a worker died.
  */
 import { BUCKET_COUNT } from '../latency-histogram.js';
 import type { ReleaseTelemetry, TelemetryStore } from '../telemetry.js';
 import type { TelemetryExport, TelemetryRow } from './control-channel.js';
+import { readJson, writeJson } from './files.js';
 
 /** The retained seconds of one release from `since` on, oldest first. */
 export function exportSince(ring: ReleaseTelemetry, since: number): TelemetryRow[] {
@@ -92,4 +94,28 @@ export function exportAll(
     };
   }
   return { releases };
+}
+
+/** Writes every retained second of `revisions` to `file` (owner-only, replaced whole). */
+export function saveSnapshot(
+  file: string,
+  revisions: Iterable<number>,
+  ringOf: (revision: number) => ReleaseTelemetry,
+): void {
+  writeJson(file, exportAll(revisions, ringOf, 0));
+}
+
+/**
+ * Loads what a worker that died had counted into `store`; its requests in
+ * flight are not loaded (they died with it). Returns the revisions it held.
+ */
+export function loadSnapshot(file: string, store: TelemetryStore): Set<number> {
+  const known = new Set<number>();
+  const saved = readJson<TelemetryExport>(file);
+  if (!saved || typeof saved.releases !== 'object' || saved.releases === null) return known;
+  const finished = Object.fromEntries(
+    Object.entries(saved.releases).map(([revision, release]) => [revision, { ...release, pending: [] }]),
+  );
+  importExport(store, { releases: finished }, known);
+  return known;
 }

@@ -14,6 +14,11 @@ export interface HaproxyConfigInput {
   /** the front door */
   host: string;
   port: number;
+  /**
+   * the listening socket is inherited as file descriptor 3 from HAProxy's supervisor, which
+   * keeps it open across HAProxy's restarts (connections wait instead of being refused); default bound by HAProxy
+   */
+  inheritedSocket?: boolean;
   /** unix socket of the runtime API (admin level) */
   adminSocket: string;
   /** TCP port on 127.0.0.1 that receives the request log */
@@ -29,6 +34,8 @@ export interface HaproxyConfigInput {
 }
 
 export const BACKEND = 'releases';
+/** the file descriptor HAProxy's supervisor hands the listening socket on */
+export const INHERITED_FD = 3;
 /** the ring the request log goes through (and that `show events` dumps) */
 export const LOG_RING = 'requests';
 
@@ -109,7 +116,7 @@ defaults
   timeout http-request 30s
 
 frontend front
-  bind ${input.host}:${input.port}
+  bind ${input.inheritedSocket === true ? `fd@${INHERITED_FD}` : `${input.host}:${input.port}`}
 ${
   trusted === ''
     ? '  # nobody is trusted: what a client claims about itself is replaced\n'

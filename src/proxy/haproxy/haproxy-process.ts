@@ -2,39 +2,72 @@
  * HAProxy as a process of its own: started detached (its own process group and
  * session, output to a log file rather than a pipe that would break with the
  * controller), so stopping or killing the controller leaves it serving; its run
- * file (pid plus /proc start time) lets the next controller adopt it.
+ * file (pid plus /proc start time) lets the next controller adopt it. With
+ * stable files and Rewind running compiled, it runs under its supervisor
+ * (haproxy-supervisor.ts), which starts it again when it dies.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Clock } from '../../core/clock.js';
 import { badRequest } from '../../core/errors.js';
-import { CONTROL_PROTOCOL, isOurs, startTimeOf, writeJson } from '../front-door/files.js';
-import type { FrontDoorRun } from '../front-door/files.js';
+import { CONTROL_PROTOCOL, isOurs, readRun, startTimeOf, writeJson } from '../front-door/files.js';
+import type { FrontDoorPaths, FrontDoorRun } from '../front-door/files.js';
 import { runtimeCommand } from './runtime-api.js';
 
 export interface HaproxyProcess {
+  /** the process leading the group: HAProxy's supervisor, or HAProxy when unsupervised */
   pid: number;
   startTime: number | null;
+  /** HAProxy itself under a supervisor */
+  haproxyPid?: number;
 }
+
+/** What HAProxy's supervisor is started with (one JSON argument). */
+export interface HaproxySupervisorConfig {
+  service: string;
+  binary: string;
+  host: string;
+  port: number;
+  /** where HAProxy streams its request log */
+  logPort: number;
+  paths: FrontDoorPaths;
+}
+
+const SUPERVISOR = fileURLToPath(new URL('./haproxy-supervisor.js', import.meta.url));
+
+/** The supervisor script exists when Rewind runs compiled (dist/); from TypeScript sources HAProxy runs alone. */
+export const canSuperviseHaproxy = (): boolean => existsSync(SUPERVISOR);
+
+const LAUNCH_TIMEOUT_MS = 15_000;
 
 export const haproxyAlive = (proc: HaproxyProcess): boolean => isOurs(proc);
 
-/** Starts HAProxy on `configFile` and waits for its runtime API; a failure names HAProxy's own words. */
+/**
+ * Starts HAProxy on `configFile` (under its supervisor when `supervisor` is
+ * given) and waits for its runtime API (and the supervisor's run file); a
+ * failure names HAProxy's own words.
+ */
 export async function launchHaproxy(
   binary: string,
   configFile: string,
   adminSocket: string,
   logFile: string,
   clock: Clock,
+  supervisor?: HaproxySupervisorConfig,
 ): Promise<HaproxyProcess> {
+  if (supervisor) rmSync(supervisor.paths.run, { force: true });
   const out = openSync(logFile, 'a', 0o600);
-  const child = spawn(binary, ['-db', '-f', configFile], { detached: true, stdio: ['ignore', out, out] });
+  const [command, args] = supervisor
+    ? [process.execPath, [SUPERVISOR, JSON.stringify(supervisor)]]
+    : [binary, ['-db', '-f', configFile]];
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   child.unref();
   let exit: number | null = null;
   child.once('exit', (code) => (exit = code ?? 1));
   child.once('error', () => (exit = 127));
-  const deadline = clock.now() + 10_000;
+  const deadline = clock.now() + LAUNCH_TIMEOUT_MS;
   const tail = (): string => {
     try {
       return readFileSync(logFile, 'utf8').trim().split('\n').slice(-4).join('; ');
@@ -53,10 +86,15 @@ export async function launchHaproxy(
       () => true,
       () => false,
     );
-    if (ready && child.pid !== undefined) return { pid: child.pid, startTime: startTimeOf(child.pid) };
+    const run = supervisor ? readRun(supervisor.paths.run) : undefined;
+    if (ready && child.pid !== undefined && (!supervisor || run?.pid === child.pid))
+      return { pid: child.pid, startTime: startTimeOf(child.pid), ...(run ? { haproxyPid: run.workerPid } : {}) };
     if (clock.now() > deadline) {
       child.kill('SIGKILL');
-      throw badRequest(`haproxy did not open its runtime API within 10 s: ${tail()}`, 'HAPROXY_START');
+      throw badRequest(
+        `haproxy did not open its runtime API within ${LAUNCH_TIMEOUT_MS / 1000} s: ${tail()}`,
+        'HAPROXY_START',
+      );
     }
     await clock.sleep(25);
   }
@@ -83,11 +121,16 @@ export function writeHaproxyRun(
 /** SIGTERM HAProxy's group, SIGKILL after `graceMs`; only when it is still the process we started. */
 export async function stopHaproxy(proc: HaproxyProcess, clock: Clock, graceMs = 2000): Promise<void> {
   if (!haproxyAlive(proc)) return;
+  // the group when `proc` leads one (HAProxy's supervisor, or HAProxy alone), else the process (an orphaned HAProxy)
   const kill = (signal: NodeJS.Signals) => {
     try {
       process.kill(-proc.pid, signal);
     } catch {
-      // gone
+      try {
+        process.kill(proc.pid, signal);
+      } catch {
+        // gone
+      }
     }
   };
   kill('SIGTERM');

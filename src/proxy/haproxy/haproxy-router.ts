@@ -1,18 +1,15 @@
 /**
  * The haproxy router: Debian's HAProxy as the front door of one service, behind
- * the same TrafficSwitch interface as the built-in switch, so the local driver,
- * triggers, the judge and reports work unchanged. HAProxy runs as a process of
- * its own (haproxy-process.ts): with stable files under the state dir it
- * outlives the controller and the next router adopts it, starting from the
- * servers HAProxy reports. Releases change only through the runtime API, each
- * answer checked: `add server` + `enable server` for a new instance, `set
- * server … weight` for traffic (all servers in one batch), weight 0 + `disable
- * server` + waiting for its sessions to end before `del server` to drain. A
- * change is settled only when `show servers state` reads back what was asked.
- * Telemetry comes from the request log, requests in flight from HAProxy's
- * session counters (in-flight.ts).
+ * the same TrafficSwitch interface as the built-in switch. HAProxy runs as a
+ * process of its own under its supervisor (haproxy-process.ts): with stable
+ * files under the state dir it outlives the controller and the next router
+ * adopts it, starting from the servers HAProxy reports. Releases change only
+ * through the runtime API, each answer checked (server-sync.ts); a change is
+ * settled only when `show servers state` reads back what was asked. Telemetry
+ * comes from the request log, requests in flight from HAProxy's session
+ * counters (in-flight.ts).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../../core/clock.js';
@@ -20,12 +17,11 @@ import { badRequest } from '../../core/errors.js';
 import { ensurePrivateDir, isOurs, readRun } from '../front-door/files.js';
 import { createTelemetryStore } from '../telemetry.js';
 import { featureNames } from '../users/feature-paths.js';
-import { userSecret } from '../users/user-identity.js';
 import type { TrafficSwitch, Upstream } from '../types.js';
 import { WeightTable } from '../weight-table.js';
 import { requireHaproxy } from './binary.js';
-import { BACKEND, LOG_RING, haproxyConfig } from './haproxy-config.js';
-import { haproxyAlive, launchHaproxy, stopHaproxy, writeHaproxyRun } from './haproxy-process.js';
+import { BACKEND, LOG_RING } from './haproxy-config.js';
+import { canSuperviseHaproxy, haproxyAlive, launchHaproxy, stopHaproxy, writeHaproxyRun } from './haproxy-process.js';
 import type { HaproxyProcess } from './haproxy-process.js';
 import { SESSION_POLL_MS, SessionCounts } from './in-flight.js';
 import { startLogReceiver } from './log-receiver.js';
@@ -33,15 +29,19 @@ import type { LogReceiver } from './log-receiver.js';
 import type { HaproxyRouterOptions } from './options.js';
 import { freeLocalPort, resolveRouterOptions } from './options.js';
 import { runtimeCommand } from './runtime-api.js';
-import { createServerSync } from './server-sync.js';
+import { adoptable, stopOrphan, writeRouterConfig } from './router-start.js';
+import { createServerSync, saveServers } from './server-sync.js';
 import { parseServersState, releasesFromServers } from './server-state.js';
+
+/** how many session polls go by between two reads of the run file (a restart under the supervisor) */
+const RUN_FILE_EVERY = 5;
 
 export interface HaproxyRouter extends TrafficSwitch {
   /** resolves once HAProxy's own server state shows every change asked for so far; rejects after verifyTimeoutMs */
   settled(): Promise<void>;
   /** stops reading HAProxy and leaves it serving (for a later router to adopt) */
   detach(): Promise<void>;
-  /** HAProxy's pid (changes when it was restarted) */
+  /** HAProxy's own pid, not its supervisor's (changes when it was restarted) */
   pid(): number | undefined;
   /** request log lines counted into telemetry */
   readonly logLines: number;
@@ -52,12 +52,13 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   const binary = requireHaproxy(resolved.binary);
   const clock = resolved.clock ?? systemClock;
   const notice = resolved.notice ?? (() => undefined);
-  const users = resolved.users;
-  const features = featureNames(users?.features ?? {}).length;
-  const telemetry = createTelemetryStore(resolved.retentionSeconds, featureNames(users?.features ?? {}));
+  const featureList = featureNames(resolved.users?.features ?? {});
+  const features = featureList.length;
+  const telemetry = createTelemetryStore(resolved.retentionSeconds, featureList);
   const paths = resolved.paths;
   const dir = paths?.dir ?? mkdtempSync(path.join(tmpdir(), 'rewind-haproxy-'));
   if (paths) ensurePrivateDir(dir);
+  const supervised = paths !== undefined && canSuperviseHaproxy();
   const files = {
     config: paths?.haproxyConfig ?? path.join(dir, 'haproxy.cfg'),
     admin: paths?.haproxyAdmin ?? path.join(dir, 'admin.sock'),
@@ -71,9 +72,9 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   let proc: HaproxyProcess | undefined;
   let logs: LogReceiver | undefined;
   let address: Upstream | undefined;
-  let closing = false;
-  let restarting = false;
+  let [closing, restarting] = [false, false];
   let poller: NodeJS.Timeout | undefined;
+  let ticks = 0;
 
   const enqueue = (work: () => Promise<unknown>): Promise<unknown> => {
     const next = queue.then(work, work);
@@ -83,6 +84,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   const known = (revision: number): boolean => releases.has(revision) || [...applied.values()].includes(revision);
   const reconcile = async (): Promise<void> => {
     const forgotten = await sync.reconcile();
+    if (paths) saveServers(paths.weights, sync);
     for (const revision of forgotten) {
       telemetry.forget(revision);
       sessions.forget(revision);
@@ -92,22 +94,18 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
 
   /** A HAProxy left by an earlier controller: adopted when it is ours and answers, with the servers it has. */
   async function adopt(): Promise<boolean> {
-    if (!paths) return false;
-    const run = readRun(paths.run);
-    if (!run) return false;
+    const run = paths ? readRun(paths.run) : undefined;
+    if (!paths || !run) return false;
     if (!isOurs(run)) {
+      await stopOrphan(run, clock);
       rmSync(paths.run, { force: true }); // stale: the pid is dead or someone else's now, never signalled
       return false;
     }
-    const answers = await api('show info').then(
-      () => true,
-      () => false,
-    );
-    if (!answers || run.router !== 'haproxy' || (resolved.port !== 0 && run.port !== resolved.port)) {
+    if (!(await adoptable(run, resolved.port, api, clock))) {
       await stopHaproxy(run, clock);
       return false;
     }
-    proc = { pid: run.pid, startTime: run.startTime };
+    proc = { pid: run.pid, startTime: run.startTime, ...(run.workerPid ? { haproxyPid: run.workerPid } : {}) };
     // Requests that finished before this instant come from the ring's dump below (what
     // the controller before this one counted, and the seconds when none listened);
     // later ones from the stream, which resumes where the last controller left it.
@@ -118,10 +116,8 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     const rebuilt = releasesFromServers(parseServersState(await api(`show servers state ${BACKEND}`), BACKEND));
     for (const [revision, ups] of rebuilt.releases) releases.set(revision, ups);
     for (const [name, revision] of rebuilt.applied) applied.set(name, revision);
-    const replayed = await api(`show events ${LOG_RING}`, 15_000).then(
-      (dump) => logs?.replay(dump) ?? 0,
-      () => 0,
-    );
+    const dump = await api(`show events ${LOG_RING}`, 15_000).catch(() => '');
+    const replayed = dump === '' ? 0 : (logs?.replay(dump) ?? 0);
     sync.table = WeightTable.from(rebuilt.weights, (revision) => (releases.get(revision)?.length ?? 0) > 0);
     address = { host: run.host, port: run.port };
     notice('adopted', `HAProxy front door of ${resolved.service} adopted (pid ${run.pid})`, {
@@ -136,26 +132,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     if (!(await adopt())) {
       const port = resolved.port === 0 ? await freeLocalPort(resolved.host) : resolved.port;
       logs ??= await startLogReceiver(telemetry, known, clock, 0, 0, features);
-      const config = haproxyConfig({
-        host: resolved.host,
-        port,
-        adminSocket: files.admin,
-        logPort: logs.port,
-        ...(users === undefined
-          ? {}
-          : {
-              users: {
-                ...(users.key === undefined ? {} : { key: users.key }),
-                features: users.features,
-                secretHex: userSecret(users.secretFile),
-              },
-            }),
-        connectTimeoutMs: resolved.connectTimeoutMs,
-        upstreamTimeoutMs: resolved.upstreamTimeoutMs,
-        clientKeepAliveTimeoutMs: resolved.clientKeepAliveTimeoutMs,
-        trustForwardedFrom: resolved.trustForwardedFrom,
-      });
-      writeFileSync(files.config, config, { mode: 0o600 });
+      writeRouterConfig(resolved, files, port, logs.port, supervised);
       address = { host: resolved.host, port };
       await launch();
       notice('started', `HAProxy front door of ${resolved.service} started (pid ${proc?.pid ?? '?'})`, {});
@@ -165,26 +142,42 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
 
   async function launch(): Promise<void> {
     applied.clear();
-    proc = await launchHaproxy(binary, files.config, files.admin, files.log, clock);
-    if (paths && address && logs)
+    const supervisor =
+      supervised && paths && address && logs
+        ? { service: resolved.service, binary, ...address, logPort: logs.port, paths }
+        : undefined;
+    proc = await launchHaproxy(binary, files.config, files.admin, files.log, clock, supervisor);
+    if (paths && address && logs && !supervisor)
       writeHaproxyRun(paths.run, { service: resolved.service, proc, ...address, logPort: logs.port });
   }
 
-  /** Supervision: HAProxy died under us; bring it back with every server and weight. */
+  /** HAProxy's supervisor started a fresh HAProxy (it put the saved servers back): check them all again. */
+  function noticeSupervisedRestart(): void {
+    const now = paths && proc?.haproxyPid !== undefined ? readRun(paths.run)?.workerPid : undefined;
+    if (proc === undefined || now === undefined || now === proc.haproxyPid) return;
+    proc.haproxyPid = now;
+    applied.clear();
+    void enqueue(reconcile);
+    notice('restarted', `HAProxy of ${resolved.service} died; its supervisor started it again (pid ${now})`, {});
+  }
+
+  /** Supervision: HAProxy (or its supervisor) died under us; bring it back with every server and weight. */
   function watch(): void {
     if (closing || proc === undefined) return;
+    ticks += 1;
+    if (haproxyAlive(proc) && ticks % RUN_FILE_EVERY === 0) noticeSupervisedRestart();
     if (haproxyAlive(proc)) return void sessions.poll(applied, logs);
     if (restarting) return;
     restarting = true;
     void enqueue(async () => {
       if (closing) return;
+      // its supervisor died and the HAProxy it left holds the port: stopped first (it was ours)
+      const left = paths ? readRun(paths.run) : undefined;
+      if (left && !isOurs(left)) await stopOrphan(left, clock);
       await launch();
       await reconcile();
-      notice(
-        'restarted',
-        `HAProxy front door of ${resolved.service} died; started again (pid ${proc?.pid ?? '?'})`,
-        {},
-      );
+      const pid = proc?.haproxyPid ?? proc?.pid ?? '?';
+      notice('restarted', `HAProxy front door of ${resolved.service} died; started again (pid ${pid})`, {});
     }).finally(() => (restarting = false));
   }
 
@@ -200,10 +193,8 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
         throw badRequest(`revision must be a non-negative integer (got ${String(revision)})`);
       if (!Array.isArray(upstreams))
         throw badRequest(`upstreams of revision ${revision} must be a list of { host, port }`);
-      releases.set(
-        revision,
-        upstreams.map(({ host, port }) => ({ host, port })),
-      );
+      const copies = upstreams.map(({ host, port }) => ({ host, port }));
+      releases.set(revision, copies);
       void enqueue(reconcile);
     },
     removeRelease(revision) {
@@ -232,7 +223,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     telemetry: telemetry.reader,
     settled: () =>
       sync.confirm(() => enqueue(reconcile), resolved.verifyTimeoutMs, `HAProxy (front door of ${resolved.service})`),
-    pid: () => proc?.pid,
+    pid: () => proc?.haproxyPid ?? proc?.pid,
     get logLines() {
       return logs?.counted ?? 0;
     },

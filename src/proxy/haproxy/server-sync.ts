@@ -6,6 +6,8 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { UserError } from '../../core/errors.js';
+import { readJson, writeJson } from '../front-door/files.js';
+import type { SavedWeights } from '../front-door/switch-config.js';
 import type { Upstream } from '../types.js';
 import { WeightTable } from '../weight-table.js';
 import { BACKEND, SERVER_SETTINGS, desiredServers } from './haproxy-config.js';
@@ -134,3 +136,38 @@ export function createServerSync(input: ServerSyncInput) {
   return self;
 }
 export type ServerSync = ReturnType<typeof createServerSync>;
+
+/*
+ * The last servers and weights HAProxy was given, kept beside its run file
+ * (`weights.json`, the same shape the builtin switch keeps): the router writes
+ * them after every change HAProxy accepted, and HAProxy's supervisor puts them
+ * back into a fresh HAProxy after a crash, so traffic returns where it was
+ * with no controller running. Servers are added over the runtime API, not
+ * written into haproxy.cfg, so nothing else would bring them back.
+ */
+export function saveServers(file: string, sync: ServerSync): void {
+  const saved: SavedWeights = {
+    releases: Object.fromEntries([...sync.releases].map(([revision, ups]) => [String(revision), ups])),
+    weights: Object.fromEntries(Object.entries(sync.table.weights)),
+  };
+  writeJson(file, saved);
+}
+
+/** Loads `file` into `sync` (releases and weights); false when there is none or it cannot be read. */
+export function loadServers(file: string, sync: ServerSync): boolean {
+  const saved = readJson<SavedWeights>(file);
+  if (!saved || typeof saved.releases !== 'object' || typeof saved.weights !== 'object') return false;
+  sync.releases.clear();
+  for (const [revision, ups] of Object.entries(saved.releases)) sync.releases.set(Number(revision), ups);
+  const weights = Object.fromEntries(Object.entries(saved.weights).map(([revision, w]) => [Number(revision), w]));
+  sync.table = WeightTable.from(weights, (revision) => (sync.releases.get(revision)?.length ?? 0) > 0);
+  return true;
+}
+
+/** The saved servers as haproxy.cfg lines of the releases backend, so a fresh HAProxy has them from its first request. */
+export function savedServerLines(sync: ServerSync): string[] {
+  return [...desiredServers(sync.releases, sync.table.weights)].map(
+    ([name, { revision, upstream, backup }]) =>
+      `  server ${name} ${upstream.host}:${upstream.port}${backup ? ' backup' : ''} weight ${backup ? 1 : sync.serverWeight(revision)} ${SERVER_SETTINGS}`,
+  );
+}

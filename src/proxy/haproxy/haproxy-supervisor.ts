@@ -1,0 +1,170 @@
+/**
+ * HAProxy's own supervisor, the same design as the builtin switch's
+ * (keep-alive.ts): a small process started detached (its own process group and
+ * session, so neither a terminal's Ctrl-C nor the controller's death reaches
+ * it) that runs HAProxy in the foreground on the config at its stable path.
+ * When HAProxy dies (SIGKILL, a crash, out of memory) it starts a fresh one at
+ * once and puts back the servers and weights kept beside the run file, so
+ * traffic returns where it was with no controller running. It writes the run
+ * file the next controller adopts HAProxy from: its own pid (the group to
+ * signal) and HAProxy's.
+ *
+ * The supervisor holds the listening socket, as the builtin switch's does: a
+ * short-lived helper (this script with `--bind`) binds it and hands it over,
+ * so the supervisor itself never accepts on it, and every HAProxy inherits it
+ * as file descriptor 3 (`bind fd@3`). While HAProxy restarts the socket stays
+ * open and connections wait in the kernel's queue instead of being refused.
+ *
+ * Run as `node haproxy-supervisor.js '<HaproxySupervisorConfig as JSON>'`.
+ */
+import { fork, spawn } from 'node:child_process';
+import type { ChildProcess, SendHandle } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { systemClock } from '../../core/clock.js';
+import { CONTROL_PROTOCOL, startTimeOf, writeJson } from '../front-door/files.js';
+import type { FrontDoorRun } from '../front-door/files.js';
+import { keepAlive } from '../front-door/keep-alive.js';
+import { INHERITED_FD } from './haproxy-config.js';
+import type { HaproxySupervisorConfig } from './haproxy-process.js';
+import { runtimeCommand } from './runtime-api.js';
+import { createServerSync, loadServers, savedServerLines } from './server-sync.js';
+
+const config = JSON.parse(process.argv[2] ?? '{}') as HaproxySupervisorConfig;
+const { paths } = config;
+const startedAt = Date.now();
+let served = false;
+/** the listening socket's descriptor in this process */
+let listeningFd = -1;
+
+const log = (line: string): void =>
+  void process.stderr.write(`${new Date().toISOString()} front door ${config.service}: ${line}\n`);
+const api = (command: string): Promise<string> => runtimeCommand(paths.haproxyAdmin, command, 5000);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ended = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+
+function writeRun(haproxyPid: number): void {
+  const run: FrontDoorRun = {
+    service: config.service,
+    router: 'haproxy',
+    pid: process.pid,
+    startTime: startTimeOf(process.pid),
+    host: config.host,
+    port: config.port,
+    protocol: CONTROL_PROTOCOL,
+    workerPid: haproxyPid,
+    workerStartTime: startTimeOf(haproxyPid),
+    logPort: config.logPort,
+    startedAt,
+  };
+  writeJson(paths.run, run);
+}
+
+/** Once HAProxy's runtime API answers: the saved servers go back in, then the run file names it. */
+async function whenReady(child: ChildProcess, restarts: number): Promise<void> {
+  while (!ended(child)) {
+    const answers = await api('show info').then(
+      () => true,
+      () => false,
+    );
+    if (answers) break;
+    await pause(25);
+  }
+  if (ended(child) || child.pid === undefined) return;
+  const sync = createServerSync({ api, clock: systemClock, drainTimeoutMs: 0 });
+  for (let attempt = 1; attempt <= 5 && !ended(child); attempt += 1) {
+    try {
+      if (loadServers(paths.weights, sync)) await sync.reconcile();
+      if ((await sync.verify()) === null || sync.releases.size === 0) break;
+    } catch (error) {
+      log(
+        `restoring the saved servers (attempt ${attempt}): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    await pause(200);
+  }
+  if (ended(child)) return;
+  writeRun(child.pid);
+  served = true;
+  log(`haproxy serving on ${config.host}:${config.port} (pid ${child.pid}, restart ${restarts})`);
+}
+
+/** where the servers put back from weights.json begin in haproxy.cfg (the router writes the lines above it) */
+const SAVED_SERVERS = '  # servers put back by the supervisor from weights.json; the runtime API changes them';
+
+/**
+ * Writes the saved servers into haproxy.cfg, after the router's lines (its releases
+ * backend is last), so a fresh HAProxy answers its first request from them instead
+ * of 503 until the runtime API has added them. Servers are added and removed over
+ * the runtime API from then on, as for any other server.
+ */
+function writeSavedServers(): void {
+  const sync = createServerSync({ api, clock: systemClock, drainTimeoutMs: 0 });
+  try {
+    if (!loadServers(paths.weights, sync)) return;
+    const text = readFileSync(paths.haproxyConfig, 'utf8');
+    const base = text.split(`${SAVED_SERVERS}\n`)[0] ?? text;
+    writeFileSync(paths.haproxyConfig, `${base}${SAVED_SERVERS}\n${savedServerLines(sync).join('\n')}\n`, {
+      mode: 0o600,
+    });
+  } catch (error) {
+    log(
+      `the saved servers could not be written into haproxy.cfg: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+function startHaproxy(restarts: number): ChildProcess {
+  writeSavedServers();
+  const stdio: ('ignore' | 'inherit' | number)[] = ['ignore', 'inherit', 'inherit'];
+  stdio[INHERITED_FD] = listeningFd;
+  const child = spawn(config.binary, ['-db', '-f', paths.haproxyConfig], { stdio });
+  void whenReady(child, restarts);
+  return child;
+}
+
+/** 4 when HAProxy could not bind its port (another process has it), as the builtin switch's supervisor says. */
+function failedCode(code: number | null): number {
+  try {
+    const tail = readFileSync(paths.log, 'utf8').split('\n').slice(-6).join('\n');
+    if (/Address already in use|cannot bind socket/i.test(tail)) return 4;
+  } catch {
+    // no log: the code HAProxy gave
+  }
+  return code ?? 3;
+}
+
+type BindMessage = { type: 'bound' } | { type: 'failed'; message: string };
+
+/** The helper: binds the front door, hands the listening socket to the supervisor, exits. */
+function bindAndHandOver(): void {
+  const server = createServer();
+  const send = (message: BindMessage, handle?: object): void =>
+    void process.send?.(message, handle as SendHandle, {}, () => process.exit(0));
+  server.once('error', (error) => send({ type: 'failed', message: error.message }));
+  server.listen(config.port, config.host, () =>
+    send({ type: 'bound' }, (server as unknown as { _handle: object })._handle),
+  );
+}
+
+/** The supervisor: the helper's socket, then HAProxy kept alive on it. */
+function supervise(): void {
+  const helper = fork(fileURLToPath(import.meta.url), [process.argv[2] ?? '{}', '--bind'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  helper.once('message', (message: BindMessage, handle: { fd?: number } | undefined) => {
+    if (message.type !== 'bound' || typeof handle?.fd !== 'number' || handle.fd < 0) {
+      log(`cannot bind ${config.host}:${config.port}: ${message.type === 'failed' ? message.message : 'no socket'}`);
+      process.exit(message.type === 'failed' && /in use/i.test(message.message) ? 4 : 3);
+    }
+    listeningFd = handle.fd;
+    keepAlive({ start: startHaproxy, served: () => served, failedCode, log: (line) => log(`haproxy ${line}`) });
+  });
+  helper.once('exit', () => {
+    if (listeningFd < 0) process.exit(3);
+  });
+}
+
+if (process.argv[3] === '--bind') bindAndHandOver();
+else supervise();
