@@ -15,7 +15,7 @@ import { describeBehindSwitch, shiftBehindSwitch, type SwitchedReleases } from '
 import { adoptable, adoptedImage } from './adopt.js';
 import { fillTemplate } from '../local/options.js';
 import type { ContainerDriver, ContainerDriverOptions, ContainerServiceOptions, Ref } from './options.js';
-import { ensureImage, isDigestReference, resolveImage } from './image.js';
+import { ensureImage, isPinnedReference, resolveImage } from './image.js';
 import { LABEL, selector, type ReleaseKey } from './labels.js';
 import { createReleaseContainers, type ReleaseContainers, type StartCounts } from './release-containers.js';
 import { containerSignalSource } from './signals.js';
@@ -53,7 +53,7 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
   const copies = options.configDir ? { dirOf: options.configDir } : {};
 
   async function digestOf(release: Ref, service: ContainerServiceOptions): Promise<string> {
-    if (release.artifact && isDigestReference(release.artifact)) return release.artifact;
+    if (release.artifact && isPinnedReference(release.artifact)) return release.artifact;
     return resolveImage(engine, fillTemplate(service.image, varsOf(release)), service.pull ?? 'ifNotPresent');
   }
 

@@ -1,0 +1,16 @@
+/**
+ * The container driver's rollbacks on Debian's Docker Engine (dockerd 20.10 with
+ * its containerd and runc), started by the harness. An image imported on Docker
+ * has no repository digest, so each release records and runs the engine's image id.
+ */
+import { dockerdAvailable, startDockerd } from '../harness/dockerd.js';
+import { describeRollbacks } from './rollback-suite.js';
+
+describeRollbacks({
+  engine: 'Docker',
+  available: dockerdAvailable(),
+  start: startDockerd,
+  pinned: /^sha256:[0-9a-f]{64}$/,
+  // what differs between engines: pinning, the memory limit's kill, a start by id after the tag moved (the podman suite runs all)
+  only: ['error-rate', 'oom', 'moved-tag'],
+});
