@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { freePort, startServe, tempProject } from '../helpers/cli.js';
 import type { TestEngine } from '../harness/test-engine.js';
 import { containerProject } from './harness.js';
+import { HEALTHCHECK_IMAGES, healthCases, type HealthCase } from './health-cases.js';
 import { recoveryCases, type RecoveryCase } from './recovery-cases.js';
 import { rollbackCases, type RollbackCase } from './rollback-cases.js';
 import { createSuite, type Suite } from './suite-context.js';
@@ -24,7 +25,7 @@ export interface RollbackSuite {
   /** how a release's artifact reads: a repository digest, or on Docker an image id (imported images have no digest) */
   pinned: RegExp;
   /** the cases to run, in the suite's order; default all */
-  only?: (RollbackCase | RecoveryCase)[];
+  only?: (RollbackCase | RecoveryCase | HealthCase)[];
 }
 
 export function describeRollbacks({ engine, available, start, pinned, only }: RollbackSuite): void {
@@ -37,9 +38,13 @@ export function describeRollbacks({ engine, available, start, pinned, only }: Ro
       await started.buildImage('localhost/app:v3');
       await started.buildImage('localhost/app:v4', { FAULT: 'crash', FAULT_AFTER_MS: '3000' });
       await started.buildImage('localhost/app:v5', { NODE_OPTIONS: `--import=data:text/javascript;base64,${HOG}` });
+      for (const image of HEALTHCHECK_IMAGES) await started.buildImage(image.tag, {}, [image.change]);
       const project = tempProject('rewind-containers-');
       const ports = { controller: await freePort(), front: await freePort() };
-      containerProject(project, started, ports, { rollbackWindow: '3s', driverExtra: '      memory: 128m\n' });
+      containerProject(project, started, ports, {
+        rollbackWindow: '3s',
+        driverExtra: '      memory: 128m\n      imageHealthcheck: true\n',
+      });
       suite = createSuite({
         engine: started,
         project,
@@ -56,7 +61,9 @@ export function describeRollbacks({ engine, available, start, pinned, only }: Ro
     }, 120_000);
 
     // a subset leaves the other cases out (they run in another suite), not skipped
-    const cases = [...rollbackCases, ...recoveryCases].filter((c) => !only || (only as string[]).includes(c.name));
+    const cases = [...rollbackCases, ...recoveryCases, ...healthCases].filter(
+      (c) => !only || (only as string[]).includes(c.name),
+    );
     for (const c of cases) it(c.title, () => c.run(suite as Suite), c.timeout);
   });
 }
