@@ -30,9 +30,11 @@ export interface RollbackSuite {
 
 export function describeRollbacks({ engine, available, start, pinned, only }: RollbackSuite): void {
   let suite: Suite | null = null;
+  // kept apart from the suite: a setup that fails after the start still stops the engine
+  let started: TestEngine | null = null;
   describe.skipIf(!available)(`container driver on a real ${engine} engine`, () => {
     beforeAll(async () => {
-      const started = await start();
+      started = await start();
       await started.buildImage('localhost/app:v1');
       await started.buildImage('localhost/app:v2', { FAULT: 'error-rate', FAULT_ERROR_RATE: '0.2' });
       await started.buildImage('localhost/app:v3');
@@ -56,7 +58,7 @@ export function describeRollbacks({ engine, available, start, pinned, only }: Ro
 
     afterAll(async () => {
       await suite?.serve?.kill('SIGTERM');
-      await suite?.engine.stop();
+      await started?.stop();
       suite?.project.cleanup();
     }, 120_000);
 
