@@ -1,10 +1,12 @@
 /**
- * A container-driver project for the sample app on a real Podman engine
- * (test/harness/podman.ts): images `localhost/app:<version>` are imported from
- * a local root filesystem, each version with its fault baked into its ENV.
+ * A container-driver project for the sample app on a real engine (podman's API
+ * service, test/harness/podman.ts, or dockerd, test/harness/dockerd.ts): images
+ * `localhost/app:<version>` are imported from a local root filesystem, each
+ * version with its fault baked into its ENV.
  */
+import { engineCall } from '../../src/runtime/demo/engine-socket.js';
 import type { Project } from '../helpers/cli.js';
-import type { Podman } from '../harness/podman.js';
+import type { TestEngine } from '../harness/test-engine.js';
 
 export interface ContainerPorts {
   controller: number;
@@ -13,7 +15,7 @@ export interface ContainerPorts {
 
 export function containerProject(
   project: Project,
-  podman: Podman,
+  engine: Pick<TestEngine, 'socket'>,
   ports: ContainerPorts,
   options: { pull?: string; extra?: string; driverExtra?: string; rollbackWindow?: string } = {},
 ): void {
@@ -28,7 +30,7 @@ services:
   web:
     driver:
       type: container
-      engine: { socket: ${podman.socket} }
+      engine: { socket: ${engine.socket} }
       image: localhost/app:{version}
       command: ["/usr/bin/node", "/app/server.js", "--release", "{version}"]
       env: { APP_SECRET_HINT: "none" }
@@ -72,16 +74,23 @@ export interface ContainerRow {
   labels: Record<string, string>;
 }
 
-/** Every container on the engine, as `podman ps -a` sees it (labels included). */
-export async function containers(podman: Podman): Promise<ContainerRow[]> {
-  const rows = JSON.parse(await podman.cli(['ps', '-a', '--format', 'json'])) as {
+/** Every container on the engine, as its API lists them (`ps -a`, labels included); image ids `sha256:…`. */
+export async function containers(engine: Pick<TestEngine, 'socket'>): Promise<ContainerRow[]> {
+  const rows = JSON.parse(await engineCall(engine.socket, 'GET', '/containers/json?all=true')) as {
     Id: string;
     State: string;
     Image: string;
     ImageID: string;
     Labels: Record<string, string> | null;
   }[];
-  return rows.map((r) => ({ id: r.Id, state: r.State, image: r.Image, imageId: r.ImageID, labels: r.Labels ?? {} }));
+  const sha = (id: string) => (id.startsWith('sha256:') ? id : `sha256:${id}`);
+  return rows.map((r) => ({
+    id: r.Id,
+    state: r.State,
+    image: r.Image,
+    imageId: sha(r.ImageID),
+    labels: r.Labels ?? {},
+  }));
 }
 
 export const ofRevision = (rows: ContainerRow[], revision: number): ContainerRow[] =>

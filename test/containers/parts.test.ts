@@ -1,6 +1,7 @@
 /** The container driver's pure pieces: image references, log frames, memory sizes, the create request. */
 import { describe, expect, it } from 'vitest';
-import { isDigestReference, repositoryOf } from '../../src/drivers/container/image.js';
+import { isDigestReference, isPinnedReference, repositoryOf, tagOf } from '../../src/drivers/container/image.js';
+import { healthView, newView } from '../../src/drivers/container/container-view.js';
 import { demuxLogs } from '../../src/drivers/container/logs.js';
 import { containerSpec } from '../../src/drivers/container/container-spec.js';
 import { memoryBytes } from '../../src/config/schema/container.js';
@@ -53,5 +54,25 @@ describe('container driver parts', () => {
     expect(engineSocket('unix:///run/podman/podman.sock', {})).toBe('/run/podman/podman.sock');
     expect(engineSocket(undefined, { DOCKER_HOST: 'unix:///tmp/d.sock' })).toBe('/tmp/d.sock');
     expect(engineSocket(undefined, {})).toBe('/var/run/docker.sock');
+  });
+
+  it('takes an engine image id as pinned (Docker has no repository digest for a local image), never a tag', () => {
+    const id = `sha256:${'b'.repeat(64)}`;
+    expect(isPinnedReference(id)).toBe(true);
+    expect(isPinnedReference(`localhost/app@${id}`)).toBe(true);
+    expect(isPinnedReference('localhost/app:v1')).toBe(false);
+    expect(tagOf(id)).toBeNull();
+  });
+
+  it('a container whose image HEALTHCHECK is unhealthy is neither ready nor live, whatever the probe says', () => {
+    const running = { ...newView(0, 'c', 'web-0'), state: 'running' };
+    const probe = { ready: true, live: true, consecutiveFailures: 0, rounds: 3, lastError: null };
+    const failed = { status: 'unhealthy' as const, failingStreak: 2, lastFailure: 'exit code 1: cache unreachable' };
+    const view = healthView(running, probe, failed);
+    expect([view.ready, view.live, view.consecutiveFailures]).toEqual([false, false, 2]);
+    expect(view.lastError).toBe('image HEALTHCHECK unhealthy after 2 failed checks (exit code 1: cache unreachable)');
+    const starting = healthView(running, probe, { status: 'starting', failingStreak: 0, lastFailure: null });
+    expect([starting.ready, starting.live]).toEqual([false, true]);
+    expect(healthView(running, probe, null).ready).toBe(true);
   });
 });

@@ -12,15 +12,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { importImage, sampleAppRootfs } from '../../src/runtime/demo/demo-image.js';
 import { onPath } from '../../src/runtime/demo/engine-socket.js';
 import { startPodmanService, type PodmanService } from '../../src/runtime/demo/podman-service.js';
 import { missingPart } from './free-port.js';
+import { imageTools, type TestEngine } from './test-engine.js';
 
-export interface Podman extends PodmanService {
-  /** imports the sample app as `tag` with `ENV` lines baked in (e.g. a fault) */
-  buildImage(tag: string, env?: Record<string, string>): Promise<void>;
-}
+export type Podman = TestEngine & Pick<PodmanService, 'env'>;
 
 /** true when podman and runc are here; otherwise fails in CI and skips loudly elsewhere. */
 export function podmanAvailable(): boolean {
@@ -38,13 +35,10 @@ export async function startPodman(): Promise<Podman> {
   const dir = mkdtempSync(join(tmpdir(), 'rewind-podman-'));
   try {
     const service = await startPodmanService(dir);
-    let tarball: Promise<string> | null = null;
     return {
       ...service,
-      async buildImage(tag, env = {}) {
-        tarball ??= sampleAppRootfs(dir);
-        await importImage(service.socket, await tarball, tag, env);
-      },
+      kind: 'podman',
+      ...imageTools(service.socket, dir),
       async stop() {
         await service.stop();
         rmSync(dir, { recursive: true, force: true });

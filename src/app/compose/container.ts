@@ -37,6 +37,7 @@ function serviceOptions(config: ServiceConfig, name: string, baseDir: string): C
     keepStopped: d.keepStopped,
     listen: d.listen,
     stopTimeoutMs: parseDuration(d.stopTimeout),
+    imageHealthcheck: d.imageHealthcheck,
     health: {
       live: config.health.live ?? null,
       ready: config.health.ready ?? null,

@@ -131,6 +131,12 @@ export const containerDriver = z
       .min(0)
       .default(3)
       .describe('retired releases kept as stopped containers for a cold rollback; older ones are removed'),
+    imageHealthcheck: z
+      .boolean()
+      .default(false)
+      .describe(
+        'true: the image’s HEALTHCHECK counts as well as the health probes: a container is ready once the engine reports it healthy, and unhealthy fails it (a deploy fails, a live release rolls back by its healthCheckFailures); Docker runs the check, on Podman Rewind runs it at the check’s interval; an image without one is judged by the probes alone',
+      ),
     ...frontDoorFields,
     stopTimeout: duration('SIGTERM → SIGKILL grace').default('10s'),
   })

@@ -15,11 +15,11 @@ import { describeBehindSwitch, shiftBehindSwitch, type SwitchedReleases } from '
 import { adoptable, adoptedImage } from './adopt.js';
 import { fillTemplate } from '../local/options.js';
 import type { ContainerDriver, ContainerDriverOptions, ContainerServiceOptions, Ref } from './options.js';
-import { ensureImage, isDigestReference, resolveImage } from './image.js';
+import { ensureImage, isPinnedReference, resolveImage } from './image.js';
 import { LABEL, selector, type ReleaseKey } from './labels.js';
 import { createReleaseContainers, type ReleaseContainers, type StartCounts } from './release-containers.js';
 import { containerSignalSource } from './signals.js';
-import { pruneStopped, releaseSpec, varsOf, type ReleaseMaking } from './release-spec.js';
+import { releaseSpec, varsOf, type ReleaseMaking } from './release-spec.js';
 import { configBinds, keptFileMethods } from './config-mounts.js';
 import {
   awaitContainersReady,
@@ -27,8 +27,8 @@ import {
   failureEvidence,
   releaseOutputs,
   startMessage,
-  stopRunning,
 } from './container-parts.js';
+import { retireRelease } from './retire-release.js';
 
 const keyOf = (r: ReleaseKey): string => `${r.service}\u0000${r.environment}\u0000${r.revision}`;
 const label = (r: Ref): string => `${r.service} ${r.version} (r${r.revision})`;
@@ -53,7 +53,7 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
   const copies = options.configDir ? { dirOf: options.configDir } : {};
 
   async function digestOf(release: Ref, service: ContainerServiceOptions): Promise<string> {
-    if (release.artifact && isDigestReference(release.artifact)) return release.artifact;
+    if (release.artifact && isPinnedReference(release.artifact)) return release.artifact;
     return resolveImage(engine, fillTemplate(service.image, varsOf(release)), service.pull ?? 'ifNotPresent');
   }
 
@@ -201,36 +201,23 @@ export function createContainerDriver(options: ContainerDriverOptions): Containe
     },
 
     retire(release, call = {}) {
-      return serial(keyOf(release), async () => {
-        const service = serviceOf(release.service, release.environment);
-        const target = await options.switchFor(release.service, release.environment);
-        const weights = target.weights();
-        // Runbook order: no new requests, let in-flight ones finish, then stop.
-        if ((weights[release.revision] ?? 0) > 0) target.setWeights({ ...weights, [release.revision]: 0 });
-        const drained = call.force ? true : await target.drain(release.revision, stopMsOf(service));
-        const group = groups.get(keyOf(release));
-        const evidence = group ? await failureEvidence(group, 5, redact) : [];
-        let stopped: number;
-        if (group) stopped = await group.stop(true);
-        else {
-          // containers of a crashed attempt, found by label (or, adopted, by the adoption labels)
-          const outside = release.deployedBy === ADOPTED_BY ? await adoptable(engine, service.adoptLabels ?? {}) : [];
-          stopped = await stopRunning(engine, [...(await labelled(release)), ...outside], stopMsOf(service));
-        }
-        groups.delete(keyOf(release));
-        target.removeRelease(release.revision);
-        await target.settled?.();
-        const removed = await pruneStopped(
-          (c) => engine.getContainer(c).remove({ force: true }),
-          await labelled({ service: release.service, environment: release.environment }),
-          (revision) => groups.has(keyOf({ ...release, revision })),
-          service.keepStopped ?? 3,
-        );
-        const message = `${label(release)} retired: ${stopped} containers stopped and kept${drained ? '' : ' (drain timed out)'}${removed ? `; ${removed} old containers removed` : ''}`;
-        call.log?.(message);
-        for (const line of evidence) call.log?.(line);
-        return [message, ...evidence].join('\n');
-      });
+      return serial(keyOf(release), async () =>
+        retireRelease(
+          release,
+          {
+            engine,
+            service: serviceOf(release.service, release.environment),
+            target: await options.switchFor(release.service, release.environment),
+            group: groups.get(keyOf(release)),
+            labelled,
+            forget: () => groups.delete(keyOf(release)),
+            runs: (revision) => groups.has(keyOf({ ...release, revision })),
+            redact,
+            label: label(release),
+          },
+          call,
+        ),
+      );
     },
 
     awaitReady(release, timeoutMs, signal) {

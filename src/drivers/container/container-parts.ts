@@ -16,6 +16,8 @@ import { crashLooping } from './signals.js';
 export function describeRelease(group: ReleaseContainers, weight: number): LiveRelease {
   const views = group.containers();
   const ready = views.filter((c) => c.ready).length;
+  // the engine already waited out the HEALTHCHECK's retries: waiting longer will not make it ready
+  const unhealthy = views.find((c) => c.health === 'unhealthy');
   return {
     revision: group.spec.release.revision,
     version: group.spec.release.version,
@@ -24,6 +26,7 @@ export function describeRelease(group: ReleaseContainers, weight: number): LiveR
     desired: group.spec.desired,
     // a crash-looping container is unhealthy even between restarts, when its probe may pass
     healthy: ready >= group.spec.desired && views.every((c) => c.live && !crashLooping(c) && !c.oomKilled),
+    ...(unhealthy ? { failing: true, problem: `${unhealthy.name}: ${unhealthy.lastError}` } : {}),
   };
 }
 
@@ -43,7 +46,7 @@ export async function failureEvidence(
   const limit = group.spec.memoryBytes ? `; memory limit ${Math.round(group.spec.memoryBytes / 1048576)} MiB` : '';
   const states = picked.map(
     ({ view }) =>
-      `${view.name}: ${view.state}, exit code ${view.exitCode}${view.exitCode === 137 ? ` (SIGKILL${limit})` : ''}, ${view.restarts} restarts${view.oomKilled ? ', OOMKilled' : ''}`,
+      `${view.name}: ${view.state}, exit code ${view.exitCode}${view.exitCode === 137 ? ` (SIGKILL${limit})` : ''}, ${view.restarts} restarts${view.oomKilled ? ', OOMKilled' : ''}${view.health === 'unhealthy' ? `, ${view.lastError}` : ''}`,
   );
   const logs = await lastLogLines(
     picked.map(({ view, handle }) => ({ name: view.name, handle })),
@@ -70,11 +73,15 @@ export async function awaitContainersReady(what: string, timeoutMs: number, wait
     const ready = views.filter((c) => c.ready).length;
     if (ready >= group.spec.desired) return;
     const looping = views.find((c) => crashLooping(c) || c.oomKilled);
-    if (looping || wait.clock.now() >= deadline) {
+    // the image's HEALTHCHECK said unhealthy: the engine already waited out its retries
+    const unhealthy = views.find((c) => c.health === 'unhealthy');
+    if (looping || unhealthy || wait.clock.now() >= deadline) {
       const evidence = await failureEvidence(group, 5, wait.redact);
       const reason = looping
         ? `${looping.name} is crash looping (${looping.state}, exit code ${looping.exitCode}, ${looping.restarts} restarts${looping.oomKilled ? ', OOMKilled' : ''})`
-        : `${ready}/${group.spec.desired} containers ready after ${timeoutMs}ms (last probe: ${views.find((c) => !c.ready)?.lastError ?? 'no answer yet'})`;
+        : unhealthy
+          ? `${unhealthy.name}: ${unhealthy.lastError}`
+          : `${ready}/${group.spec.desired} containers ready after ${timeoutMs}ms (last probe: ${views.find((c) => !c.ready)?.lastError ?? 'no answer yet'})`;
       throw new UserError('CONTAINER_NOT_READY', [`${what}: ${reason}`, ...evidence].join('\n'));
     }
     await wait.clock.sleep(250, wait.signal);

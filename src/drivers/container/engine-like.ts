@@ -33,7 +33,7 @@ export interface ContainerInspectLike {
   /** the image id it runs */
   Image: string;
   RestartCount: number;
-  Config: { Labels: Record<string, string> | null; Image: string };
+  Config: { Labels: Record<string, string> | null; Image: string; Healthcheck?: HealthcheckLike | null };
   State: {
     Status: string;
     Running: boolean;
@@ -43,7 +43,8 @@ export interface ContainerInspectLike {
     Pid: number;
     StartedAt: string;
     FinishedAt?: string;
-    Health?: { Status: string } | null;
+    /** the image's HEALTHCHECK state; absent when the image has none */
+    Health?: HealthStateLike | null;
   };
   NetworkSettings: {
     Ports: Record<string, PortBinding[] | null> | null;
@@ -51,6 +52,19 @@ export interface ContainerInspectLike {
     Networks?: Record<string, { IPAddress?: string }> | null;
   };
   HostConfig: { Memory?: number };
+}
+
+/** A HEALTHCHECK as the image (or the container's config) declares it; durations in nanoseconds. */
+export interface HealthcheckLike {
+  Test?: string[] | null;
+  Interval?: number;
+}
+
+/** `starting`, `healthy` or `unhealthy`, with the consecutive failures and the last checks' output. */
+export interface HealthStateLike {
+  Status: string;
+  FailingStreak?: number;
+  Log?: { ExitCode: number; Output: string }[] | null;
 }
 
 export interface ContainerSummaryLike {
@@ -92,7 +106,14 @@ export interface DockerLike {
   getImage(reference: string): ImageLike;
   /** resolves with a progress stream; `followProgress` waits for it */
   pull(reference: string): Promise<NodeJS.ReadableStream>;
-  modem: { followProgress(stream: NodeJS.ReadableStream, done: (error: Error | null) => void): void };
+  modem: {
+    followProgress(stream: NodeJS.ReadableStream, done: (error: Error | null) => void): void;
+    /** one raw API call (dockerode's docker-modem): how the driver reaches Podman's libpod endpoints */
+    dial(
+      options: { path: string; method: string; statusCodes: Record<number, boolean | string>; options?: object },
+      callback: (error: Error | null, data: unknown) => void,
+    ): void;
+  };
   createContainer(spec: ContainerCreateSpec): Promise<ContainerLike>;
   getContainer(id: string): ContainerLike;
   listContainers(options: { all: boolean; filters: { label: string[] } }): Promise<ContainerSummaryLike[]>;

@@ -3,14 +3,29 @@
  * resolved (pulled first when the policy says so) to `repo@sha256:…`, which the
  * release records; every later start of that release runs the digest, so a tag
  * moved to other bytes cannot change what a rollback brings back.
+ *
+ * An image built or loaded on the engine and never pushed has no repository
+ * digest on Docker Engine (Podman makes one at import). Then the release records
+ * the engine's image id, `sha256:…` — the digest of the image's config, which
+ * names its layers by content, so it is as fixed as a repository digest — and
+ * runs it by id. What it cannot do is come back from a registry: an id removed
+ * from the engine is an error that says to load the image again.
  */
 import { UserError } from '../../core/errors.js';
 import { statusOf, type DockerLike, type ImageInspectLike } from './engine-like.js';
 import type { PullPolicy } from './options.js';
 
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
+/** `repo@sha256:…`: a repository (registry) digest */
 export const isDigestReference = (reference: string): boolean => DIGEST.test(reference);
+
+/** `sha256:…`: an engine's image id, which no registry serves */
+export const isImageId = (reference: string): boolean => IMAGE_ID.test(reference);
+
+/** a reference that names fixed bytes: a repository digest or an image id */
+export const isPinnedReference = (reference: string): boolean => isDigestReference(reference) || isImageId(reference);
 
 /** `registry:5000/team/app:v1` → `registry:5000/team/app` (the tag or digest removed). */
 export function repositoryOf(reference: string): string {
@@ -62,14 +77,22 @@ export async function resolveImage(engine: DockerLike, reference: string, policy
   return pinned(reference, image);
 }
 
-/** `repo@sha256:…` of an inspected image, under the repository `reference` names. */
+/**
+ * `repo@sha256:…` of an inspected image, under the repository `reference` names;
+ * the image id `sha256:…` when it has no repository digest (built or loaded here).
+ */
 function pinned(reference: string, image: ImageInspectLike): string {
-  if (isDigestReference(reference)) return reference;
+  if (isPinnedReference(reference)) return reference;
   const repository = repositoryOf(reference);
   const digests = image.RepoDigests ?? [];
   const digest = digests.find((d) => repositoryOf(d) === repository) ?? digests[0];
   if (!digest) {
-    throw new UserError('IMAGE_NO_DIGEST', `image ${reference} (${image.Id}) has no repository digest to pin`);
+    const id = image.Id.startsWith('sha256:') ? image.Id : `sha256:${image.Id}`;
+    if (isImageId(id)) return id;
+    throw new UserError(
+      'IMAGE_NO_DIGEST',
+      `image ${reference} (${image.Id}) has no repository digest or image id to pin`,
+    );
   }
   // the digest under the repository the user named, so the record reads like the config
   return `${repository}@${digest.slice(digest.indexOf('@') + 1)}`;
@@ -87,7 +110,7 @@ export async function runningImage(engine: DockerLike, imageId: string, referenc
 
 /** The tag of a reference (`app:v1` → `v1`), or null for a digest or a bare repository. */
 export function tagOf(reference: string): string | null {
-  if (isDigestReference(reference)) return null;
+  if (isPinnedReference(reference)) return null;
   const repository = repositoryOf(reference);
   return reference.length > repository.length ? reference.slice(repository.length + 1) : null;
 }
@@ -95,6 +118,12 @@ export function tagOf(reference: string): string | null {
 /** Makes sure a digest reference is on the engine before a start: a stopped release needs no pull. */
 export async function ensureImage(engine: DockerLike, reference: string, policy: PullPolicy): Promise<void> {
   if (await inspect(engine, reference)) return;
+  if (isImageId(reference)) {
+    throw new UserError(
+      'IMAGE_NOT_FOUND',
+      `image ${reference} is no longer on the engine; it was built or loaded there (no repository digest), so no registry has it: load or build it again`,
+    );
+  }
   if (policy !== 'never') await pull(engine, reference);
   if (!(await inspect(engine, reference))) {
     throw new UserError('IMAGE_NOT_FOUND', `image ${reference} is no longer on the engine and pull is never`);

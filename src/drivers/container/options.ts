@@ -50,6 +50,11 @@ export interface ContainerServiceOptions {
    */
   adoptLabels?: Record<string, string>;
   health?: LocalHealthOptions;
+  /**
+   * the image's HEALTHCHECK counts as well as the probes: a container is ready once it
+   * is healthy, unhealthy fails it (Docker runs the check; on Podman the driver does); default false
+   */
+  imageHealthcheck?: boolean;
   /** the front door (host:port), informational here */
   listen?: string;
 }

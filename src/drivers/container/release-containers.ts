@@ -9,9 +9,19 @@
 import type { Clock } from '../../core/clock.js';
 import type { InstanceProbeLike, InstanceProbeOptionsLike } from '../local/options.js';
 import type { Upstream } from '../../proxy/types.js';
-import { statusOf, type ContainerLike, type ContainerSummaryLike, type DockerLike } from './engine-like.js';
+import {
+  statusOf,
+  type ContainerInspectLike,
+  type ContainerLike,
+  type ContainerSummaryLike,
+  type DockerLike,
+} from './engine-like.js';
 import { LABEL, containerName, releaseLabels, type ReleaseKey } from './labels.js';
 import { containerSpec, reachAt, type ContainerSpecInput } from './container-spec.js';
+import { engineView, healthView, newView, type ContainerView } from './container-view.js';
+import { createHealthRunner, readImageHealth } from './image-health.js';
+
+export type { ContainerView } from './container-view.js';
 
 export interface ReleaseContainersSpec extends ContainerSpecInput {
   project: string;
@@ -21,25 +31,8 @@ export interface ReleaseContainersSpec extends ContainerSpecInput {
   desired: number;
   stopTimeoutMs: number;
   probe: Omit<InstanceProbeOptionsLike, 'host' | 'port' | 'clock'>;
-}
-
-export interface ContainerView {
-  index: number;
-  id: string;
-  name: string;
-  /** where the front door reaches it: 127.0.0.1 and the published port, or its address on the engine's network */
-  host: string;
-  /** 0 until the engine has published it */
-  port: number;
-  /** engine state: running, exited, restarting, created… */
-  state: string;
-  exitCode: number;
-  restarts: number;
-  oomKilled: boolean;
-  ready: boolean;
-  live: boolean;
-  consecutiveFailures: number;
-  lastError: string | null;
+  /** the image's HEALTHCHECK counts: ready needs healthy, unhealthy fails the container */
+  imageHealth: boolean;
 }
 
 /** What a start found and did. */
@@ -70,36 +63,25 @@ export function createReleaseContainers(
   let polling: ReturnType<typeof setInterval> | null = null;
   let pollRunning = false;
 
+  const runHealthcheck = createHealthRunner(deps.engine, deps.clock);
+
   async function refresh(member: Member): Promise<void> {
+    let info: ContainerInspectLike | null = null;
+    let missing = false;
     try {
-      const info = await member.container.inspect();
-      const { host, port } = reachAt(info, spec.port);
-      if (port && (port !== member.view.port || host !== member.view.host)) {
-        member.probe?.stop();
-        member.probe = deps.createProbe({ ...spec.probe, host, port, clock: deps.clock });
-      }
-      member.view = {
-        ...member.view,
-        host,
-        port,
-        state: info.State.Status,
-        // the last failure's code stays readable after the engine restarted the container
-        exitCode: info.State.ExitCode !== 0 ? info.State.ExitCode : member.view.exitCode,
-        restarts: info.RestartCount,
-        oomKilled: member.view.oomKilled || info.State.OOMKilled,
-      };
+      info = await member.container.inspect();
+      if (spec.imageHealth && (await runHealthcheck(info))) info = await member.container.inspect();
     } catch (error) {
-      member.view = { ...member.view, state: statusOf(error) === 404 ? 'removed' : 'unknown' };
+      missing = statusOf(error) === 404;
     }
-    const probe = member.probe?.state();
-    const running = member.view.state === 'running';
-    member.view = {
-      ...member.view,
-      ready: running && (probe?.ready ?? false),
-      live: running && (probe?.live ?? false),
-      consecutiveFailures: probe?.consecutiveFailures ?? 0,
-      lastError: running ? (probe?.lastError ?? null) : `container ${member.view.state} (exit ${member.view.exitCode})`,
-    };
+    const reach = info ? reachAt(info, spec.port) : { host: member.view.host, port: member.view.port };
+    if (reach.port && (reach.port !== member.view.port || reach.host !== member.view.host)) {
+      member.probe?.stop();
+      member.probe = deps.createProbe({ ...spec.probe, ...reach, clock: deps.clock });
+    }
+    member.view = engineView(member.view, info, reach, missing);
+    const image = spec.imageHealth && info ? readImageHealth(info) : null;
+    member.view = healthView(member.view, member.probe?.state(), image);
   }
 
   async function pollAll(): Promise<void> {
@@ -113,26 +95,7 @@ export function createReleaseContainers(
   }
 
   function track(index: number, container: ContainerLike, name: string): Member {
-    const member: Member = {
-      index,
-      container,
-      probe: null,
-      view: {
-        index,
-        id: container.id,
-        name,
-        host: '127.0.0.1',
-        port: 0,
-        state: 'created',
-        exitCode: 0,
-        restarts: 0,
-        oomKilled: false,
-        ready: false,
-        live: false,
-        consecutiveFailures: 0,
-        lastError: null,
-      },
-    };
+    const member: Member = { index, container, probe: null, view: newView(index, container.id, name) };
     members.push(member);
     return member;
   }

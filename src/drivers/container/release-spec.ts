@@ -53,6 +53,7 @@ export function releaseSpec(
     ...(service.cpus ? { cpus: service.cpus } : {}),
     ...(service.memoryBytes ? { memoryBytes: service.memoryBytes } : {}),
     labels: service.labels ?? {},
+    imageHealth: service.imageHealthcheck ?? false,
     probe: {
       livePath: service.health?.live === undefined ? '/health/live' : service.health.live,
       readyPath: service.health?.ready === undefined ? '/health/ready' : service.health.ready,

@@ -39,19 +39,22 @@ export async function sampleAppRootfs(dir: string): Promise<string> {
 
 /**
  * Imports the tarball as `repository:tag` with the sample app's defaults
- * (listen on 0.0.0.0:8080, working directory /app) and `env` as ENV lines.
+ * (listen on 0.0.0.0:8080, working directory /app), `env` as ENV lines and
+ * further Dockerfile lines in `changes` (e.g. `HEALTHCHECK …`).
  */
 export async function importImage(
   socket: string,
   tarball: string,
   reference: string,
   env: Record<string, string> = {},
+  changes: string[] = [],
 ): Promise<void> {
   // the repository with its tag in one: Podman's compat API ignores a separate `tag` on import
   const query = new URLSearchParams({ fromSrc: '-', repo: reference });
   for (const [key, value] of Object.entries({ HOST: '0.0.0.0', PORT: '8080', ...env }))
     query.append('changes', `ENV ${key}=${value}`);
   query.append('changes', 'WORKDIR /app');
+  for (const change of changes) query.append('changes', change);
   const answer = await engineCall(socket, 'POST', `/images/create?${query.toString()}`, tarball);
   // the engine streams its progress as JSON lines; a failed import ends with an error line
   const failed = answer
