@@ -82,31 +82,33 @@ export function startLeadership(ctx: AppContext, options: LeadershipOptions): Le
   let roundAt = 0;
   const every = Math.max(10, Math.min(250, ttlMs / 12));
   let checkedAt = ctx.clock.now();
+  // when this timer last found itself running late: the process's own loop lagged
+  let laggedAt = 0;
   // when the watchdog asked for a renewal of a late lease, until it is renewed
   let rescueAt: number | null = null;
-  // A late renewal with no store call pending is this process's own stall (a starved CPU,
-  // a long synchronous stretch of work), not the store's: renew now, under the same token
-  // if the lease lapsed meanwhile and nobody took it (every change of hands bumps the
-  // token, and the term's writes are fenced by it). One such renewal per lateness, with
-  // a deadline; a store call that hangs, or a lease taken meanwhile, ends the term.
+  // A late renewal with no store call pending, or with this process's own loop lagging, is
+  // its own stall (a starved CPU, a long stretch of work), not the store's: renew now, under
+  // the same token if the lease lapsed and nobody took it (a change of hands bumps the token,
+  // which fences the term's writes). A store call that hangs, or a lease taken, ends the term.
   const watchdog = setInterval(() => {
     const now = ctx.clock.now();
-    // this timer itself ran late: the event loop just woke; let the answers already in arrive first
-    const woke = now - checkedAt > every * 4;
+    if (now - checkedAt - every > ttlMs / 6) laggedAt = now;
     checkedAt = now;
     if (!term || now - renewedAt < (ttlMs * 2) / 3) {
       rescueAt = null;
       return;
     }
-    if (woke) return;
-    if (!renewing && rescueAt === null) {
+    // this process's own loop lagged while the round was pending: its answer may be waiting
+    // behind that work, not hung; the round ends by its deadline, and then a renewal follows
+    if (renewing && laggedAt >= roundAt) return;
+    // one renewal per lateness, another only if the loop lagged while the last one ran
+    if (!renewing && (rescueAt === null || laggedAt >= rescueAt)) {
       rescueAt = now;
       renewNow();
       return;
     }
-    // A round that began before the renewal was late hangs: stop now, as before the lease
-    // could expire. One that began late (the watchdog's, or a timer that fired late) runs
-    // to its deadline, but past the lease's expiry only if it lapsed before the round began.
+    // A round begun before the renewal was late hangs: stop before the lease can expire. One
+    // begun late runs to its deadline, past the lease's expiry only if it had lapsed by then.
     const late = roundAt - renewedAt >= (ttlMs * 2) / 3;
     const until = roundAt >= renewedAt + ttlMs ? roundAt + ttlMs / 3 : renewedAt + (ttlMs * 5) / 6;
     if (renewing && late && now < until) return;
