@@ -42,7 +42,8 @@ interface Term {
  * of the lease and never waits for the term's work (its start included); a
  * watchdog timer stops a leader whose last renewal is two thirds of the lease
  * old, before the lease can expire and someone else take over, even while a store
- * call hangs. Every store call here has a deadline of a third of the lease.
+ * call hangs; with none pending the lateness is this process's own, and it renews
+ * first (a lapsed lease under the same token, if nobody took it). Every store call here has a deadline of a third of the lease.
  * Where the store has session locks (PostgreSQL), the leader holds the lock of
  * its token, and a follower that finds it free takes over at once: the leader's
  * session, and so the leader, is gone.
@@ -77,18 +78,42 @@ export function startLeadership(ctx: AppContext, options: LeadershipOptions): Le
     void done.finally(() => endings.delete(done));
   };
   let renewing = false;
-  const watchdog = setInterval(
-    () => {
-      if (!term || ctx.clock.now() - renewedAt < (ttlMs * 2) / 3) return;
-      // Holding the store's host lock (SQLite's file lock), nobody else can take the lease:
-      // a late renewal with no store call pending is this process's own stall (a starved
-      // CPU), not a rival — renew now instead of ending the term. A store call that hangs
-      // (or any store without a host lock) still ends it before the lease could expire.
-      if (steal === true && !renewing) renewNow();
-      else depose('the lease was not renewed in time');
-    },
-    Math.max(10, Math.min(250, ttlMs / 12)),
-  );
+  // the clock when the renewal round in flight (or the last one) began
+  let roundAt = 0;
+  const every = Math.max(10, Math.min(250, ttlMs / 12));
+  let checkedAt = ctx.clock.now();
+  // when this timer last found itself running late: the process's own loop lagged
+  let laggedAt = 0;
+  // when the watchdog asked for a renewal of a late lease, until it is renewed
+  let rescueAt: number | null = null;
+  // A late renewal with no store call pending, or with this process's own loop lagging, is
+  // its own stall (a starved CPU, a long stretch of work), not the store's: renew now, under
+  // the same token if the lease lapsed and nobody took it (a change of hands bumps the token,
+  // which fences the term's writes). A store call that hangs, or a lease taken, ends the term.
+  const watchdog = setInterval(() => {
+    const now = ctx.clock.now();
+    if (now - checkedAt - every > ttlMs / 6) laggedAt = now;
+    checkedAt = now;
+    if (!term || now - renewedAt < (ttlMs * 2) / 3) {
+      rescueAt = null;
+      return;
+    }
+    // this process's own loop lagged while the round was pending: its answer may be waiting
+    // behind that work, not hung; the round ends by its deadline, and then a renewal follows
+    if (renewing && laggedAt >= roundAt) return;
+    // one renewal per lateness, another only if the loop lagged while the last one ran
+    if (!renewing && (rescueAt === null || laggedAt >= rescueAt)) {
+      rescueAt = now;
+      renewNow();
+      return;
+    }
+    // A round begun before the renewal was late hangs: stop before the lease can expire. One
+    // begun late runs to its deadline, past the lease's expiry only if it had lapsed by then.
+    const late = roundAt - renewedAt >= (ttlMs * 2) / 3;
+    const until = roundAt >= renewedAt + ttlMs ? roundAt + ttlMs / 3 : renewedAt + (ttlMs * 5) / 6;
+    if (renewing && late && now < until) return;
+    depose('the lease was not renewed in time');
+  }, every);
   watchdog.unref();
 
   const elect = async (lease: Lease) => {
@@ -143,6 +168,7 @@ export function startLeadership(ctx: AppContext, options: LeadershipOptions): Le
   const tick = async () => {
     if (!(await hostLock())) return;
     const now = ctx.clock.now();
+    roundAt = now;
     renewing = true;
     try {
       let ended: number | null = null;
@@ -159,7 +185,7 @@ export function startLeadership(ctx: AppContext, options: LeadershipOptions): Le
         store.acquireLease(CONTROLLER_LEASE, holder, ttlMs, now, {
           address: options.address,
           canSteal: (seen) => steal === true || seen.token === ended,
-          renewLapsed: steal === true && term !== null,
+          ...(term ? { renewLapsed: term.token } : {}),
         }),
       );
       if (stopped) return;

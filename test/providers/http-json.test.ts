@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +122,16 @@ describe('HTTP JSON source against a local HTTP server', () => {
       status: 'inconclusive',
       error: expect.stringMatching(/did not answer within 300 ms/),
     });
+  });
+
+  it('follows the caller’s abort, and leaves no listener on its signal once an answer is in', async () => {
+    const monitor = new AbortController();
+    // the monitor's stop signal lives as long as the process: a thousand reads leave nothing on it
+    for (let i = 0; i < 1000; i++) await source('data.errorRate').read(query('errorRate'), monitor.signal);
+    expect(getEventListeners(monitor.signal, 'abort')).toEqual([]);
+    const pending = source('data.errorRate', { timeoutMs: 10_000 }).read(query('slow'), monitor.signal);
+    monitor.abort(new Error('the monitor stops'));
+    expect(await pending).toMatchObject({ status: 'inconclusive', error: expect.stringMatching(/was cancelled/) });
   });
 
   it('keeps header values and URL credentials out of errors', async () => {

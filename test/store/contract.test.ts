@@ -346,6 +346,30 @@ describe.each(engines)('Store contract: $name', (engine) => {
     await again.close();
   });
 
+  it('leases: a holder renews its lapsed lease under the same token only while that token is still on it', async (ctx) => {
+    const t = await open();
+    requirePart(ctx, t, `the ${engine.name} store`);
+    const { store } = t;
+    expect(await store.acquireLease('controller', 'a', 1000, 0)).toMatchObject({ token: 1 });
+    // lapsed at 1000, nobody took it: renewed under token 1, in place
+    expect(await store.acquireLease('controller', 'a', 1000, 2500, { renewLapsed: 1 })).toMatchObject({
+      holder: 'a',
+      token: 1,
+      acquiredAt: 0,
+      expiresAt: 3500,
+    });
+    // lapsed, and the token it names is not the one on the lease: taken afresh, like anyone's
+    expect(await store.acquireLease('controller', 'a', 1000, 5000, { renewLapsed: 7 })).toMatchObject({ token: 2 });
+    // lapsed and taken meanwhile by b: a gets nothing, b keeps the lease and its token
+    expect(await store.acquireLease('controller', 'b', 1000, 7000)).toMatchObject({ holder: 'b', token: 3 });
+    expect(await store.acquireLease('controller', 'a', 1000, 7100, { renewLapsed: 2 })).toBeNull();
+    expect(await store.getLease('controller')).toMatchObject({ holder: 'b', token: 3 });
+    // a released lease is not renewed in place: the holder's next term has a new token
+    await store.releaseLease('controller', 'b');
+    expect(await store.acquireLease('controller', 'b', 1000, 7200, { renewLapsed: 3 })).toMatchObject({ token: 4 });
+    await store.close();
+  });
+
   it('sessions: kept by hash, lastSeen only moves forward, idle ones pruned, and they outlive a reopen', async (ctx) => {
     const t = await open();
     requirePart(ctx, t, `the ${engine.name} store`);

@@ -147,11 +147,12 @@ export interface Store {
       address?: string | null;
       canSteal?: (lease: Lease) => boolean;
       /**
-       * the holder's own lease that lapsed without anyone taking it (holder unchanged,
-       * not released) is renewed under the same token: for a holder of the store's
-       * host lock, whom nobody else could have followed
+       * the token of the holder's term: its lease that lapsed with this token still on it
+       * (nobody took it meanwhile: every change of hands bumps the token; not released)
+       * is renewed under the same token, in one atomic step. Default: a lapsed lease is
+       * taken afresh with the next token, like anyone's
        */
-      renewLapsed?: boolean;
+      renewLapsed?: number;
     },
   ): Promise<Lease | null>;
   getLease(name: string): Promise<Lease | null>;

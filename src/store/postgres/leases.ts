@@ -36,8 +36,9 @@ export function leaseQueries(db: Db) {
         // wait for fenced writes (they hold the row FOR KEY SHARE). Under a steady stream
         // of writes a renewal that waited for them missed its deadline and ended the term.
         const [renewed] = await tx.query(
-          'UPDATE leases SET renewed_at = $1, expires_at = $2 WHERE name = $3 AND holder = $4 AND (expires_at > $1 OR ($5 AND expires_at > 0)) RETURNING *',
-          [at, at + ttlMs, name, holder, options.renewLapsed === true],
+          `UPDATE leases SET renewed_at = $1, expires_at = $2
+           WHERE name = $3 AND holder = $4 AND (expires_at > $1 OR (token = $5::bigint AND expires_at > 0)) RETURNING *`,
+          [at, at + ttlMs, name, holder, options.renewLapsed ?? null],
         );
         if (renewed) return toLease(renewed as Row);
         await tx.query(
@@ -49,7 +50,8 @@ export function leaseQueries(db: Db) {
         const [row] = await tx.query('SELECT * FROM leases WHERE name = $1 FOR UPDATE', [name]);
         const lease = toLease(row as Row);
         const renewing =
-          lease.holder === holder && (lease.expiresAt > at || (options.renewLapsed === true && lease.expiresAt > 0));
+          lease.holder === holder &&
+          (lease.expiresAt > at || (lease.token === options.renewLapsed && lease.expiresAt > 0));
         if (!renewing && lease.expiresAt > at && !(options.canSteal?.(lease) ?? false)) return null;
         const [saved] = renewing
           ? await tx.query('UPDATE leases SET renewed_at = $1, expires_at = $2 WHERE name = $3 RETURNING *', [

@@ -29,7 +29,7 @@ export function leaseQueries(db: Database) {
       const renewing =
         lease !== null &&
         lease.holder === holder &&
-        (lease.expiresAt > at || (options.renewLapsed === true && lease.expiresAt > 0));
+        (lease.expiresAt > at || (lease.token === options.renewLapsed && lease.expiresAt > 0));
       if (lease && !renewing && lease.expiresAt > at && !(options.canSteal?.(lease) ?? false)) return null;
       if (renewing) {
         db.prepare('UPDATE leases SET renewed_at = ?, expires_at = ? WHERE name = ?').run(at, at + ttlMs, name);
