@@ -1,14 +1,15 @@
 /**
  * Who sent a request, as the service's `users:` key says, turned at once into a
  * 52-bit keyed hash: HMAC-SHA256 with the project's secret key, first 13 hex
- * digits. The clear id lives only in this function's locals (and a small cache
+ * digits (computed by keyed-hash.ts). The clear id lives only in this function's locals (and a small cache
  * of recent ids, in the front door's memory); counting, the control channel,
  * the store and reports only ever see the hash. HAProxy computes the same hash
  * in its config (haproxy-users.ts), so both routers count a user alike.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createKeyedHash } from './keyed-hash.js';
 
 /** How users are told apart; exactly one field is set. */
 export interface UserKey {
@@ -54,12 +55,12 @@ const CACHE_LIMIT = 8192;
 export type UserHasher = (id: string) => number;
 
 export function createUserHasher(secretHex: string): UserHasher {
-  const secret = Buffer.from(secretHex, 'hex');
+  const keyed = createKeyedHash(Buffer.from(secretHex, 'hex'));
   const cache = new Map<string, number>();
   return (id) => {
     let hash = cache.get(id);
     if (hash === undefined) {
-      hash = parseInt(createHmac('sha256', secret).update(id).digest('hex').slice(0, 13), 16);
+      hash = keyed(id);
       if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(id, hash);
     }
