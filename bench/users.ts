@@ -2,7 +2,7 @@
  * Counting users (docs/impact.md): the estimate's error against the truth, and
  * the throughput it costs each router — the same router with and without
  * `users:`/`features:`, under wrk sending an X-User-Id of 100,000 distinct users
- * (so the switch's cache of recent hashes mostly misses: the worst case).
+ * (every request hashed: the switch keeps no cache of ids).
  * Goal: at most 5 % of throughput. Throughput swings with whatever else runs on
  * the machine; the CPU each router's processes spend per request barely does, so
  * both are reported.
