@@ -1,8 +1,8 @@
 /**
  * The lines of haproxy.cfg that count users and features: HAProxy itself
  * hashes the user id with the project's secret (HMAC-SHA256, first 7 bytes,
- * hex — the built-in switch's hash, user-identity.ts) and matches the path to
- * a feature, and the request log carries only the hash and the feature's index
+ * hex — the built-in switch's hash, keyed-hash.ts) and matches the path to
+ * a feature (a string compare where the pattern allows, else `path_reg`), and the request log carries only the hash and the feature's index
  * (`<server> <status> <ms> <hash|-> <feature|->`). No id and no path leave it.
  */
 import { patternSource } from '../users/feature-paths.js';
@@ -28,11 +28,25 @@ function fetchOf(key: UserKey): string {
   return 'var(txn.rwa)';
 }
 
+const escape = (text: string): string => text.replace(/[\\ #'"]/g, '\\$&');
+
+/**
+ * One pattern as ACL criteria (several lines of one ACL name: any matches).
+ * Without `*` but a final `/**` it is a string compare, cheaper per request
+ * than a regular expression: the path itself or the path under it.
+ */
+export function featureAcls(pattern: string): string[] {
+  const prefix = pattern.endsWith('/**') ? pattern.slice(0, -3) : undefined;
+  if (!pattern.includes('*')) return [`path ${escape(pattern)}`];
+  if (prefix !== undefined && prefix !== '' && !prefix.includes('*'))
+    return [`path ${escape(prefix)}`, `path_beg ${escape(`${prefix}/`)}`];
+  return [`path_reg ${patternSource(pattern).replace(/ /g, '\\ ')}`];
+}
+
 /** Frontend lines: set `txn.rwu` (the hash) and `txn.rwf` (the feature index). */
 export function usersFrontendLines(input: HaproxyUsersInput): string {
   const lines: string[] = [];
   if (input.key !== undefined) {
-    const secret = Buffer.from(input.secretHex, 'hex').toString('base64');
     if (input.key.clientAddress === true) {
       lines.push('http-request set-var-fmt(txn.rwa) %[src]');
       if (input.trusted)
@@ -40,11 +54,14 @@ export function usersFrontendLines(input: HaproxyUsersInput): string {
           'http-request set-var(txn.rwa) req.hdr(x-forwarded-for,-1) if trusted_proxy { req.hdr(x-forwarded-for) -m found }',
         );
     }
-    const fetch = fetchOf(input.key);
-    lines.push(`http-request set-var(txn.rwu) ${fetch},hmac(sha256,${secret}),bytes(0,7),hex if { ${fetch} -m found }`);
+    // HAProxy's `hmac` converter. Two `sha2(256)` over the key blocks cost less CPU, but HAProxy
+    // 2.6 gets them wrong when a key block holds a NUL byte (about one secret in five).
+    // No `if { <fetch> -m found }`: without an id the fetch yields no sample and the variable stays unset.
+    const secret = Buffer.from(input.secretHex, 'hex').toString('base64');
+    lines.push(`http-request set-var(txn.rwu) ${fetchOf(input.key)},hmac(sha256,${secret}),bytes(0,7),hex`);
   }
   Object.values(input.features).forEach((pattern, i) => {
-    lines.push(`acl rwf_${i} path_reg ${patternSource(pattern).replace(/ /g, '\\ ')}`);
+    for (const acl of featureAcls(pattern)) lines.push(`acl rwf_${i} ${acl}`);
     lines.push(`http-request set-var(txn.rwf) int(${i}) if rwf_${i} !{ var(txn.rwf) -m found }`);
   });
   return lines.map((line) => `  ${line}\n`).join('');

@@ -21,12 +21,40 @@ const INDEX_BITS = 12;
 const REGISTERS = 1 << INDEX_BITS;
 const RANK_BITS = 40;
 const RANK_SPAN = 2 ** RANK_BITS;
-/** HyperLogLog's bias correction for m ≥ 128 */
-const ALPHA = 0.7213 / (1 + 1.079 / REGISTERS);
 /** relative standard error of the HyperLogLog estimate */
 export const RELATIVE_ERROR = 1.04 / Math.sqrt(REGISTERS);
 /** the bound reported: three standard errors */
 const BOUND_FACTOR = 3;
+
+/** Ertl's σ(x) = x + Σ_k x^(2^k) 2^(k-1): the share of empty registers' term. */
+function sigma(x: number): number {
+  if (x === 1) return Infinity;
+  let power = x;
+  let weight = 1;
+  let sum = x;
+  for (;;) {
+    power *= power;
+    const before = sum;
+    sum += power * weight;
+    weight += weight;
+    if (sum === before) return sum;
+  }
+}
+
+/** Ertl's τ(x) = (1 - x - Σ_k (1 - x^(2^-k))² 2^-k) / 3: the share of full registers' term. */
+function tau(x: number): number {
+  if (x === 0 || x === 1) return 0;
+  let root = x;
+  let weight = 1;
+  let sum = 1 - x;
+  for (;;) {
+    root = Math.sqrt(root);
+    const before = sum;
+    weight *= 0.5;
+    sum -= (1 - root) ** 2 * weight;
+    if (sum === before) return sum / 3;
+  }
+}
 
 /** A sketch as it travels over the control channel: exact hashes, or the registers in base64. */
 export type SketchJson = number[] | string;
@@ -57,21 +85,21 @@ export class DistinctSketch {
     for (let i = 0; i < REGISTERS; i += 1) if ((theirs[i] ?? 0) > (mine[i] ?? 0)) mine[i] = theirs[i] ?? 0;
   }
 
-  /** The number of distinct users, rounded. */
+  /**
+   * The number of distinct users, rounded: Ertl's improved raw estimator (2017),
+   * which stays unbiased from a few users to billions. The classic one (linear
+   * counting below 2.5 × 4,096, the raw estimate above) jumps between the two
+   * near 10,000 users: +1.8 % biased at 11,000, worst of 20 runs 5.8 % at 10,000.
+   */
   estimate(): number {
     if (this.exact !== null) return this.exact.size;
     const registers = this.registers as Uint8Array;
-    let sum = 0;
-    let zeros = 0;
-    for (let i = 0; i < REGISTERS; i += 1) {
-      const rank = registers[i] ?? 0;
-      sum += 2 ** -rank;
-      if (rank === 0) zeros += 1;
-    }
-    let estimate = (ALPHA * REGISTERS * REGISTERS) / sum;
-    // few users for this many registers: linear counting is the better estimator
-    if (estimate <= 2.5 * REGISTERS && zeros > 0) estimate = REGISTERS * Math.log(REGISTERS / zeros);
-    return Math.round(estimate);
+    const counts = new Uint32Array(RANK_BITS + 2);
+    for (let i = 0; i < REGISTERS; i += 1) counts[registers[i] ?? 0] = (counts[registers[i] ?? 0] ?? 0) + 1;
+    let z = REGISTERS * tau(1 - (counts[RANK_BITS + 1] ?? 0) / REGISTERS);
+    for (let k = RANK_BITS; k >= 1; k -= 1) z = 0.5 * (z + (counts[k] ?? 0));
+    z += REGISTERS * sigma((counts[0] ?? 0) / REGISTERS);
+    return Math.round((REGISTERS * REGISTERS) / (2 * Math.LN2 * z));
   }
 
   /** How far the true count may be from `estimate()`: 0 while exact, else three standard errors. */

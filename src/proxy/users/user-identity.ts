@@ -1,14 +1,15 @@
 /**
  * Who sent a request, as the service's `users:` key says, turned at once into a
  * 52-bit keyed hash: HMAC-SHA256 with the project's secret key, first 13 hex
- * digits. The clear id lives only in this function's locals (and a small cache
- * of recent ids, in the front door's memory); counting, the control channel,
+ * digits (computed by keyed-hash.ts). The clear id is kept nowhere beyond the
+ * request's own headers; counting, the control channel,
  * the store and reports only ever see the hash. HAProxy computes the same hash
  * in its config (haproxy-users.ts), so both routers count a user alike.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createKeyedHash } from './keyed-hash.js';
 
 /** How users are told apart; exactly one field is set. */
 export interface UserKey {
@@ -48,23 +49,15 @@ export function userSecret(file: string, create = false): string {
   return hex;
 }
 
-/** a hash is computed once per id among the most recent ones */
-const CACHE_LIMIT = 8192;
-
 export type UserHasher = (id: string) => number;
 
+/**
+ * No cache of id → hash: with many distinct users a cache's entries (clear ids)
+ * outlive the young generation and cost the switch more in garbage collection
+ * (mark-compacts under the users bench) than hashing each request does.
+ */
 export function createUserHasher(secretHex: string): UserHasher {
-  const secret = Buffer.from(secretHex, 'hex');
-  const cache = new Map<string, number>();
-  return (id) => {
-    let hash = cache.get(id);
-    if (hash === undefined) {
-      hash = parseInt(createHmac('sha256', secret).update(id).digest('hex').slice(0, 13), 16);
-      if (cache.size >= CACHE_LIMIT) cache.clear();
-      cache.set(id, hash);
-    }
-    return hash;
-  };
+  return createKeyedHash(Buffer.from(secretHex, 'hex'));
 }
 
 /** The value of header `lower` (lower-case) in Node's raw header list, the first one. */
