@@ -70,19 +70,30 @@ export const INSTALL_AN_ENGINE =
   'no container engine here: install Docker Engine (https://docs.docker.com/engine/install/), ' +
   'or Debian’s podman and runc (apt-get install -y podman runc), then run the demo again';
 
+/** Where the demo looks: the sockets to try and how a binary is found (the host's, unless told otherwise). */
+export interface EngineSearch {
+  sockets?: { socket: string; source: string }[];
+  lookup?: (binary: string) => string | null;
+}
+
 /** Finds an engine, or starts podman's API service in `dir`; throws a UserError naming what to install. */
-export async function findDemoEngine(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<DemoEngine> {
+export async function findDemoEngine(
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  search: EngineSearch = {},
+): Promise<DemoEngine> {
+  const lookup = search.lookup ?? onPath;
   // a socket someone pointed at, or one that is there, but silent: said, so the fallback is no surprise
   const silent: string[] = [];
   if (env.DOCKER_HOST && !env.DOCKER_HOST.startsWith('unix://'))
     silent.push(`DOCKER_HOST=${env.DOCKER_HOST} is not a unix:// socket`);
-  for (const candidate of candidateSockets(env)) {
+  for (const candidate of search.sockets ?? candidateSockets(env)) {
     const there = existsSync(candidate.socket);
     if (there && (await pingEngine(candidate.socket))) return { ...candidate, stop: async () => undefined };
     if (there || candidate.source.startsWith('DOCKER_HOST')) silent.push(`${candidate.source} did not answer`);
   }
   const note = silent.length > 0 ? ` (${silent.join('; ')})` : '';
-  const absent = ['podman', 'runc', 'conmon'].filter((binary) => onPath(binary) === null);
+  const absent = ['podman', 'runc', 'conmon'].filter((binary) => lookup(binary) === null);
   if (absent.length > 0)
     throw new UserError('NO_CONTAINER_ENGINE', `${INSTALL_AN_ENGINE}; missing: ${absent.join(', ')}${note}`);
   const podmanDir = join(dir, 'podman');
