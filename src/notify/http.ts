@@ -1,6 +1,6 @@
 import { ExitCode, UserError } from '../core/errors.js';
 import { DeliveryError, isRetryableStatus, redact } from './delivery-error.js';
-import { linkedSignal } from './linked-signal.js';
+import { linkedSignal } from '../core/linked-signal.js';
 
 /** Default time one HTTP delivery may take before it is abandoned and retried. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;

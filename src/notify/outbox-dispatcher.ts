@@ -4,7 +4,7 @@ import type { RewindEvent } from '../core/model.js';
 import type { NotificationMessage } from '../core/ports/notifier.js';
 import type { OutboxItem } from '../core/ports/store.js';
 import { isRetryable } from './delivery-error.js';
-import { linkedSignal } from './linked-signal.js';
+import { linkedSignal } from '../core/linked-signal.js';
 import { sendWithDeadline } from './send-with-deadline.js';
 import { backoffDelay } from './outbox-backoff.js';
 import { createEventCache, storeEventLoader } from './outbox-events.js';

@@ -1,5 +1,5 @@
 import type { NotificationMessage, Notifier } from '../core/ports/notifier.js';
-import { linkedSignal } from './linked-signal.js';
+import { linkedSignal } from '../core/linked-signal.js';
 
 /**
  * One `send` with a time limit. The notifier gets a signal that fires after

@@ -3,6 +3,7 @@
  *. It never throws: a provider turns a failure into an
  * `inconclusive` reading, never into a healthy value.
  */
+import { linkedSignal } from '../../core/linked-signal.js';
 import { describeEndpoint, redact } from './redact.js';
 
 export interface FetchJsonOptions {
@@ -22,38 +23,14 @@ export type FetchJsonResult =
 
 const MAX_ERROR_TEXT = 300;
 
-/**
- * One abort for the request: the time limit, or the caller's abort, which it follows by a
- * listener removed once the answer is in. Not `AbortSignal.any`: on Node 20 every signal
- * it makes stays registered with the long-lived signal it follows (the monitor's stop), so
- * a thousand reads a second grew that set by a thousand entries a second, never pruned.
- */
-function requestAbort(timeoutMs: number, outer?: AbortSignal) {
-  const limit = new AbortController();
-  let expired = false;
-  const follow = () => limit.abort(outer?.reason);
-  if (outer?.aborted) follow();
-  else outer?.addEventListener('abort', follow, { once: true });
-  const timer = setTimeout(() => {
-    expired = true;
-    limit.abort(new Error(`timed out after ${timeoutMs} ms`));
-  }, timeoutMs);
-  return {
-    signal: limit.signal,
-    timedOut: () => expired,
-    done: () => {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', follow);
-    },
-  };
-}
-
 export async function fetchJson(url: string, options: FetchJsonOptions): Promise<FetchJsonResult> {
-  const abort = requestAbort(options.timeoutMs, options.signal);
+  // one abort per request, following the caller's by a listener removed once the answer is in
+  // (not AbortSignal.any: on Node 20 each one stays registered with the long-lived signal it follows)
+  const abort = linkedSignal(options.timeoutMs, options.signal);
   try {
     return await fetchWithin(url, options, abort.signal, abort.timedOut);
   } finally {
-    abort.done();
+    abort.dispose();
   }
 }
 
