@@ -64,7 +64,9 @@ export async function startController(options: {
   if (!existsSync(REWIND_BIN.replace(/bin\/rewind\.js$/, 'dist/cli/main.js')))
     throw new Error('dist/ is missing: run `npm run build` before this bench');
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const args = [...profile, REWIND_BIN, 'serve', '-c', options.config, '--listen', `127.0.0.1:${options.port}`];
+  // BENCH_NODE_FLAGS: extra flags for the controller's node (e.g. `--trace-gc`), to see where its time goes
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const args = [...profile, ...nodeFlags, REWIND_BIN, 'serve', '-c', options.config, '--listen', `127.0.0.1:${options.port}`];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1' },

@@ -56,6 +56,12 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>login</html>');
       return;
+    case '/stats/checkout/cut':
+      // promises 200 bytes, sends 20, hangs up
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+      res.write('{"data":{"errorRate"');
+      setTimeout(() => res.destroy(), 20);
+      return;
     case '/stats/checkout/slow':
       setTimeout(() => json(200, { data: { errorRate: 0 } }), 3000);
       return;
@@ -132,6 +138,24 @@ describe('HTTP JSON source against a local HTTP server', () => {
     const pending = source('data.errorRate', { timeoutMs: 10_000 }).read(query('slow'), monitor.signal);
     monitor.abort(new Error('the monitor stops'));
     expect(await pending).toMatchObject({ status: 'inconclusive', error: expect.stringMatching(/was cancelled/) });
+  });
+
+  it('keeps its connections alive between reads, and calls an answer cut short inconclusive', async () => {
+    let connections = 0;
+    const count = (): void => void (connections += 1);
+    server.on('connection', count);
+    try {
+      for (let i = 0; i < 200; i++)
+        expect(await source('data.errorRate').read(query('errorRate'))).toMatchObject({ status: 'ok' });
+    } finally {
+      server.off('connection', count);
+    }
+    // one kept-alive connection serves them all (a new one only if the server closed the idle one)
+    expect(connections).toBeLessThanOrEqual(2);
+    expect(await source('data.errorRate').read(query('cut'))).toMatchObject({
+      status: 'inconclusive',
+      error: expect.stringMatching(/unreachable: .*(closed before the whole answer|aborted|ECONNRESET)/),
+    });
   });
 
   it('keeps header values and URL credentials out of errors', async () => {

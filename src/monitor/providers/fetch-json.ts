@@ -1,10 +1,12 @@
 /**
- * One GET that answers JSON or says why not, for the metric providers
- *. It never throws: a provider turns a failure into an
+ * One GET that answers JSON or says why not, for the metric providers. It
+ * never throws: a provider turns a failure into an
  * `inconclusive` reading, never into a healthy value.
  */
-import { linkedSignal } from '../../core/linked-signal.js';
+import { httpGet, HttpGetCut, type HttpGetAnswer } from './http-get.js';
 import { describeEndpoint, redact } from './redact.js';
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export interface FetchJsonOptions {
   headers?: Record<string, string>;
@@ -24,45 +26,30 @@ export type FetchJsonResult =
 const MAX_ERROR_TEXT = 300;
 
 export async function fetchJson(url: string, options: FetchJsonOptions): Promise<FetchJsonResult> {
-  // one abort per request, following the caller's by a listener removed once the answer is in
-  // (not AbortSignal.any: on Node 20 each one stays registered with the long-lived signal it follows)
-  const abort = linkedSignal(options.timeoutMs, options.signal);
-  try {
-    return await fetchWithin(url, options, abort.signal, abort.timedOut);
-  } finally {
-    abort.dispose();
-  }
-}
-
-async function fetchWithin(
-  url: string,
-  options: FetchJsonOptions,
-  signal: AbortSignal,
-  timedOut: () => boolean,
-): Promise<FetchJsonResult> {
   const where = describeEndpoint(url);
   const clean = (text: string): string => redact(text, options.secrets).slice(0, MAX_ERROR_TEXT);
-  let response: Response;
+  let answer: HttpGetAnswer;
   try {
-    response = await fetch(url, { headers: { accept: 'application/json', ...options.headers }, signal });
+    const headers = { accept: 'application/json', ...options.headers };
+    answer = await httpGet(url, {
+      headers,
+      timeoutMs: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (error) {
-    if (timedOut()) return { ok: false, error: `${where} did not answer within ${options.timeoutMs} ms` };
-    if (options.signal?.aborted) return { ok: false, error: `request to ${where} was cancelled` };
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    const code = (cause as { code?: unknown })?.code;
-    const detail = typeof code === 'string' ? code : cause instanceof Error ? cause.message : String(cause);
+    if (error instanceof HttpGetCut)
+      return {
+        ok: false,
+        error:
+          error.reason === 'timeout'
+            ? `${where} did not answer within ${options.timeoutMs} ms`
+            : `request to ${where} was cancelled`,
+      };
+    const code = (error as { code?: unknown })?.code;
+    const detail = typeof code === 'string' && code !== 'ERR_INVALID_URL' ? code : errorText(error);
     return { ok: false, error: clean(`${where} unreachable: ${detail}`) };
   }
-  let text: string;
-  try {
-    text = await response.text();
-  } catch (error) {
-    return {
-      ok: false,
-      status: response.status,
-      error: clean(`${where} answered ${response.status} but the body could not be read: ${String(error)}`),
-    };
-  }
+  const { status, text } = answer;
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -71,13 +58,13 @@ async function fetchWithin(
     const snippet = redact(text, options.secrets).replace(/\s+/g, ' ').trim().slice(0, 120);
     return {
       ok: false,
-      status: response.status,
-      error: clean(`${where} answered ${response.status} with a body that is not JSON: ${snippet}`),
+      status,
+      error: clean(`${where} answered ${status} with a body that is not JSON: ${snippet}`),
     };
   }
-  if (!response.ok)
-    return { ok: false, status: response.status, body, error: clean(`${where} answered HTTP ${response.status}`) };
-  return { ok: true, status: response.status, body };
+  if (status < 200 || status > 299)
+    return { ok: false, status, body, error: clean(`${where} answered HTTP ${status}`) };
+  return { ok: true, status, body };
 }
 
 /** Cleans a message with the same secrets, for callers that build their own errors from a body. */
