@@ -66,7 +66,16 @@ export async function startController(options: {
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   // BENCH_NODE_FLAGS: extra flags for the controller's node (e.g. `--trace-gc`), to see where its time goes
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const args = [...profile, ...nodeFlags, REWIND_BIN, 'serve', '-c', options.config, '--listen', `127.0.0.1:${options.port}`];
+  const args = [
+    ...profile,
+    ...nodeFlags,
+    REWIND_BIN,
+    'serve',
+    '-c',
+    options.config,
+    '--listen',
+    `127.0.0.1:${options.port}`,
+  ];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1' },
