@@ -21,7 +21,7 @@ import { freePort } from '../test/harness/free-port.js';
 import { startPostgres, type PostgresHarness } from '../test/harness/postgres.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
 import { hasTaskset, pinProcess, startController, type ControllerProcess } from './lib/controller-process.js';
-import { cpuBusySeconds, cpuSeconds, cpuSecondsMatching, cpuWindow, runQueueWaitSeconds } from './lib/process-cpu.js';
+import { cpuBusySeconds, cpuSeconds, cpuWindow, cpuWindowMatching, runQueueWaitSeconds } from './lib/process-cpu.js';
 import { histogramDelta, histogramQuantile, readHistogram } from './lib/prom-histogram.js';
 import { deployAll, startSignalServer, writeWatchedProject, type SignalServer } from './lib/watched-project.js';
 
@@ -112,7 +112,7 @@ async function measureStore(
     const cpu = cpuWindow(() => cpuSeconds(running.pid));
     const wait = cpuWindow(() => runQueueWaitSeconds(running.pid));
     const core = cpuWindow(() => cpuBusySeconds(0));
-    const storeCpu = postgres ? cpuWindow(() => cpuSecondsMatching(database)) : null;
+    const storeCpu = postgres ? cpuWindowMatching(database) : null;
     await sleep(options.windowMs);
     const after = await running.scrape();
     const cpuShare = cpu.share();

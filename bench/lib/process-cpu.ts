@@ -39,8 +39,8 @@ export function cpuSeconds(pid: number): number | null {
  * backends show their database name there, so a unique name picks out one
  * cluster's connections even with other clusters on the machine.
  */
-export function cpuSecondsMatching(text: string): number {
-  let total = 0;
+function cpuByPidMatching(text: string): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -48,9 +48,27 @@ export function cpuSecondsMatching(text: string): number {
     } catch {
       continue;
     }
-    total += cpuSeconds(Number(entry)) ?? 0;
+    byPid.set(Number(entry), cpuSeconds(Number(entry)) ?? 0);
   }
-  return total;
+  return byPid;
+}
+
+/**
+ * CPU seconds per wall second of the processes whose command line contains
+ * `text` (PostgreSQL backends of one database), over the window from now to
+ * `share()`: per pid, so a backend that exits meanwhile takes only its own
+ * seconds out of the sum (they are not counted) instead of making it negative.
+ */
+export function cpuWindowMatching(text: string): { share(): number } {
+  const startWall = performance.now();
+  const start = cpuByPidMatching(text);
+  return {
+    share() {
+      let total = 0;
+      for (const [pid, cpu] of cpuByPidMatching(text)) total += Math.max(0, cpu - (start.get(pid) ?? 0));
+      return total / Math.max(1e-9, (performance.now() - startWall) / 1000);
+    },
+  };
 }
 
 /**
