@@ -68,6 +68,12 @@ ${usersFrontendLines({ key: { header: 'X-User-Id' }, features, secretHex, truste
       expect(user.toLowerCase().slice(0, 13), id).toBe(hash(id).toString(16).padStart(13, '0'));
     }
     expect((await ask('/'))[0]).toBe('');
+    // one kept-alive connection, the id changing and missing between requests: each answer is its own id's
+    // hash (a connection remembers its last hash; it must never lend it to another id or to none)
+    for (const id of ['u1', 'u1', 'alice', 'u1', undefined, 'u1', 'bob', undefined, undefined, 'bob'])
+      expect((await ask('/', id))[0].toLowerCase().slice(0, 13), String(id)).toBe(
+        id === undefined ? '' : hash(id).toString(16).padStart(13, '0'),
+      );
     const featureOf = featureMatcher(features);
     const paths = ['/api/cart', '/api/cart/1?x=1', '/api/cartx', '/api/items/7/price', '/api/items/7/8/price'];
     for (const path of [...paths, '/health', '/healthz', '/', 'nowhere']) {

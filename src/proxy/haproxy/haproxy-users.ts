@@ -2,7 +2,8 @@
  * The lines of haproxy.cfg that count users and features: HAProxy itself
  * hashes the user id with the project's secret (HMAC-SHA256, first 7 bytes,
  * hex — the built-in switch's hash, keyed-hash.ts) and matches the path to
- * a feature (a string compare where the pattern allows, else `path_reg`), and the request log carries only the hash and the feature's index
+ * a feature (a string compare where the pattern allows, else `path_reg`), and the
+ * request log carries only the hash and the feature's index
  * (`<server> <status> <ms> <hash|-> <feature|->`). No id and no path leave it.
  */
 import { patternSource } from '../users/feature-paths.js';
@@ -56,9 +57,18 @@ export function usersFrontendLines(input: HaproxyUsersInput): string {
     }
     // HAProxy's `hmac` converter. Two `sha2(256)` over the key blocks cost less CPU, but HAProxy
     // 2.6 gets them wrong when a key block holds a NUL byte (about one secret in five).
-    // No `if { <fetch> -m found }`: without an id the fetch yields no sample and the variable stays unset.
+    // The HMAC is the costly part (~3 µs): a connection remembers its last id and hash in
+    // session variables (HAProxy's memory only) and hashes again only when the id changes.
+    // Without an id the fetch yields no sample, `txn.rwi` stays unset and so does `txn.rwu`.
     const secret = Buffer.from(input.secretHex, 'hex').toString('base64');
-    lines.push(`http-request set-var(txn.rwu) ${fetchOf(input.key)},hmac(sha256,${secret}),bytes(0,7),hex`);
+    lines.push(
+      `http-request set-var(txn.rwi) ${fetchOf(input.key)}`,
+      'acl rwu_id var(txn.rwi) -m found',
+      'acl rwu_same var(txn.rwi),strcmp(sess.rwi) eq 0',
+      `http-request set-var(sess.rwu) var(txn.rwi),hmac(sha256,${secret}),bytes(0,7),hex if rwu_id !rwu_same`,
+      'http-request set-var(sess.rwi) var(txn.rwi) if rwu_id !rwu_same',
+      'http-request set-var(txn.rwu) var(sess.rwu) if rwu_id',
+    );
   }
   Object.values(input.features).forEach((pattern, i) => {
     for (const acl of featureAcls(pattern)) lines.push(`acl rwf_${i} ${acl}`);
