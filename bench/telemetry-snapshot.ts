@@ -4,10 +4,11 @@
  * replaces it (docs/front-door.md). Two releases (a canary at 20 %) with full
  * 900-second rings, a latency histogram spread over a few dozen buckets, 1 % 5xx,
  * users over three features (a quiet and a busy profile); then simulated seconds of the
- * same traffic, each followed by
- * - before: the whole export written every second (writeJson of exportAll since 0),
+ * same traffic, then idle seconds (no request), each second followed by
+ * - before: the whole export written (writeJson of exportAll since 0), or
  * - after: one journal tick (the seconds closed since, appended; a compaction when due),
- * and idle seconds (no request) after them. The clock is simulated, the files real.
+ * in two separate runs (so one's garbage is not collected in the other's timing).
+ * The clock is simulated, the files real.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -67,15 +68,59 @@ function trafficOf(store: TelemetryStore, profile: Profile): (second: number) =>
 const quantile = (values: number[], q: number): number =>
   [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * q)] ?? 0;
 
-function timed(work: () => number): [number, number] {
-  const started = performance.now();
-  const bytes = work();
-  return [performance.now() - started, bytes];
+/** One second's write on the loop: how long it took and the bytes it wrote. */
+interface Sample {
+  ms: number;
+  /** CPU ms of this process meanwhile: the same work, minus the time the machine ran others */
+  cpuMs: number;
+  bytes: number;
+  busy: boolean;
 }
 
-interface Run {
-  ms: number[];
-  bytes: number;
+/** Makes the per-second write under test, over `store`, in `dir`, at the simulated clock. */
+type Writer = (store: TelemetryStore, dir: string, now: () => number) => () => number;
+
+const REVISIONS = [1, 2];
+
+const wholeExport: Writer = (store, dir) => () =>
+  writeJson(
+    join(dir, 'whole.json'),
+    exportAll(REVISIONS, (revision) => store.forRelease(revision), 0),
+  );
+
+const journalTick: Writer = (store, dir, now) => {
+  const journal = openTelemetryJournal({
+    snapshotFile: join(dir, 'telemetry.json'),
+    journalFile: join(dir, 'telemetry.jsonl'),
+    store,
+    revisions: () => REVISIONS,
+    now,
+  });
+  journal.compact(); // the worker's start
+  return journal.tick;
+};
+
+/** Full rings, then `busy` seconds of traffic and `idle` without, each followed by one write. */
+function simulate(profile: Profile, busy: number, idle: number, writer: Writer): Sample[] {
+  const dir = mkdtempSync(join(tmpdir(), 'rewind-telemetry-bench-'));
+  const store = createTelemetryStore(RETENTION_SECONDS, ['checkout', 'search', 'other']);
+  const count = trafficOf(store, profile);
+  for (let second = FIRST_SECOND; second < FIRST_SECOND + RETENTION_SECONDS; second += 1) count(second);
+  let nowMs = (FIRST_SECOND + RETENTION_SECONDS) * 1000; // the worker's start: its history all closed
+  const write = writer(store, dir, () => nowMs);
+  const samples: Sample[] = [];
+  for (let s = 0; s < busy + idle; s += 1) {
+    const second = FIRST_SECOND + RETENTION_SECONDS + s;
+    if (s < busy) count(second);
+    nowMs = (second + 1) * 1000 + 5; // the tick just after the second closed
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    const bytes = write();
+    const used = process.cpuUsage(cpu);
+    samples.push({ ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, bytes, busy: s < busy });
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return samples;
 }
 
 export function telemetrySnapshotBench(busySeconds = 1000, idleSeconds = 30): BenchFigure[] {
@@ -83,46 +128,17 @@ export function telemetrySnapshotBench(busySeconds = 1000, idleSeconds = 30): Be
 }
 
 function measure(profile: Profile, busySeconds: number, idleSeconds: number): BenchFigure[] {
-  const dir = mkdtempSync(join(tmpdir(), 'rewind-telemetry-bench-'));
-  const store = createTelemetryStore(RETENTION_SECONDS, ['checkout', 'search', 'other']);
-  const revisions = [1, 2];
-  const count = trafficOf(store, profile);
-  for (let second = FIRST_SECOND; second < FIRST_SECOND + RETENTION_SECONDS; second += 1) count(second);
-  let nowMs = (FIRST_SECOND + RETENTION_SECONDS) * 1000; // the worker's start: its history all closed
-  const whole = (): number =>
-    writeJson(
-      join(dir, 'whole.json'),
-      exportAll(revisions, (revision) => store.forRelease(revision), 0),
-    );
-  const journal = openTelemetryJournal({
-    snapshotFile: join(dir, 'telemetry.json'),
-    journalFile: join(dir, 'telemetry.jsonl'),
-    store,
-    revisions: () => revisions,
-    now: () => nowMs,
-  });
-  journal.compact();
-  const before: Run = { ms: [], bytes: 0 };
-  const after: Run = { ms: [], bytes: 0 };
-  const idle: Run = { ms: [], bytes: 0 };
-  const compactions: number[] = [];
-  let snapshotBytes = 0;
-  for (let s = 0; s < busySeconds + idleSeconds; s += 1) {
-    const second = FIRST_SECOND + RETENTION_SECONDS + s;
-    if (s < busySeconds) count(second);
-    nowMs = (second + 1) * 1000 + 5; // the tick just after the second closed
-    const [wholeMs, wholeBytes] = timed(whole);
-    before.ms.push(wholeMs);
-    before.bytes += wholeBytes;
-    snapshotBytes = wholeBytes;
-    const [tickMs, tickBytes] = timed(journal.tick);
-    const into = s < busySeconds ? after : idle;
-    into.bytes += tickBytes;
-    if (tickBytes > wholeBytes / 2) compactions.push(tickMs);
-    else into.ms.push(tickMs);
-  }
-  journal.close();
-  rmSync(dir, { recursive: true, force: true });
+  const whole = simulate(profile, busySeconds, idleSeconds, wholeExport);
+  const ticks = simulate(profile, busySeconds, idleSeconds, journalTick);
+  const snapshotBytes = whole[whole.length - 1]?.bytes ?? 0;
+  const isCompaction = (sample: Sample): boolean => sample.bytes > snapshotBytes / 2;
+  const before = whole.map((sample) => sample.ms);
+  const busyTicks = ticks.filter((sample) => sample.busy && !isCompaction(sample));
+  const after = busyTicks.map((sample) => sample.ms);
+  const compactions = ticks.filter(isCompaction).map((sample) => sample.ms);
+  const idle = ticks.filter((sample) => !sample.busy);
+  const busyBytes = ticks.filter((sample) => sample.busy).reduce((sum, sample) => sum + sample.bytes, 0);
+  const idleBytes = idle.reduce((sum, sample) => sum + sample.bytes, 0);
   const load = `2 releases (${profile.rate} and ${profile.rate / 4} req/s), 900-s rings, ${profile.users} users, 3 features; ${busySeconds} busy then ${idleSeconds} idle simulated seconds; whole snapshot ${Math.round(snapshotBytes / 1024)} KB`;
   const figure = (name: string, value: number, unit: string, baselines: BenchFigure['baselines']): BenchFigure => ({
     bench: 'telemetry-snapshot',
@@ -133,22 +149,25 @@ function measure(profile: Profile, busySeconds: number, idleSeconds: number): Be
     note: `${profile.name}: ${load}`,
   });
   return [
-    figure('per second, journal tick (median)', quantile(after.ms, 0.5), 'ms', [
-      { name: 'whole snapshot', value: quantile(before.ms, 0.5) },
+    figure('per second, journal tick (median)', quantile(after, 0.5), 'ms', [
+      { name: 'whole snapshot', value: quantile(before, 0.5) },
     ]),
-    figure('per second, journal tick (p99)', quantile(after.ms, 0.99), 'ms', [
-      { name: 'whole snapshot', value: quantile(before.ms, 0.99) },
+    figure('per second, journal tick (p99)', quantile(after, 0.99), 'ms', [
+      { name: 'whole snapshot', value: quantile(before, 0.99) },
     ]),
-    figure('per second, journal tick (max, no compaction)', Math.max(...after.ms), 'ms', [
-      { name: 'whole snapshot', value: Math.max(...before.ms) },
+    figure('per second, journal tick (max, no compaction)', Math.max(...after), 'ms', [
+      { name: 'whole snapshot', value: Math.max(...before) },
+    ]),
+    figure('per second, journal tick (CPU, max, no compaction)', Math.max(...busyTicks.map((t) => t.cpuMs)), 'ms', [
+      { name: 'whole snapshot', value: Math.max(...whole.map((sample) => sample.cpuMs)) },
     ]),
     figure(`compaction (${compactions.length} in ${busySeconds} s, max)`, Math.max(0, ...compactions), 'ms', []),
-    figure('bytes written per busy second (compactions included)', after.bytes / busySeconds, 'B', [
+    figure('bytes written per busy second (compactions included)', busyBytes / busySeconds, 'B', [
       { name: 'whole snapshot', value: snapshotBytes },
     ]),
-    figure('bytes written per idle second', idle.bytes / idleSeconds, 'B', [
+    figure('bytes written per idle second', idleBytes / idleSeconds, 'B', [
       { name: 'whole snapshot', value: snapshotBytes },
     ]),
-    figure('per idle second, journal tick (max)', Math.max(...idle.ms), 'ms', []),
+    figure('per idle second, journal tick (max)', Math.max(...idle.map((sample) => sample.ms)), 'ms', []),
   ];
 }
