@@ -154,7 +154,14 @@ export function openTelemetryJournal(options: TelemetryJournalOptions): Telemetr
     if (text === '') return 0;
     if (replacedUnderUs()) return compact();
     const chunk = Buffer.from(text);
-    for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done);
+    try {
+      for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done);
+    } catch (error) {
+      // a full disk may have left half a line: the next tick writes the whole export and a fresh journal
+      closeSync(fd);
+      fd = undefined;
+      throw error;
+    }
     bytes += chunk.length;
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines += 1;
     return chunk.length;
