@@ -3,7 +3,7 @@
  * figures beside its baselines (DESIGN.md "Measured, not assumed"). Progress and skip lines go to stderr, the table to stdout.
  *
  *   npm run bench                      every module
- *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, controller-restart, failover, containers, alert-restore, outbox, users, process-faults, drill-auto)
+ *   npm run bench -- proxy fault-restore   only these (names: proxy, db, fault-restore, controller-cost, controller-restart, failover, containers, alert-restore, outbox, users, process-faults, drill-auto, telemetry-snapshot)
  *
  * Modules that live on other branches (bench/db-backup.ts) are loaded by a dynamic
  * import, so a checkout without them still builds and runs the rest.
@@ -19,6 +19,7 @@ import { drillAutoBench } from './drill-auto.js';
 import { printBenchTable, type BenchFigure } from './lib/bench-table.js';
 import { proxyFigures } from './lib/proxy-figures.js';
 import { proxyBench } from './proxy.js';
+import { telemetrySnapshotBench } from './telemetry-snapshot.js';
 import { usersBench } from './users.js';
 
 interface DbRow {
@@ -87,6 +88,7 @@ const modules: Record<string, () => Promise<BenchFigure[] | null>> = {
   'process-faults': async () => processFaultsBench(),
   'drill-auto': async () => drillAutoBench(),
   users: async () => usersBench(Number(process.env.BENCH_SECONDS ?? 3)),
+  'telemetry-snapshot': async () => telemetrySnapshotBench(),
 };
 
 const wanted = process.argv.slice(2);

@@ -2,10 +2,12 @@
  * The builtin front door's telemetry outlives its worker: with no controller
  * running, requests are counted by the worker, the worker is SIGKILLed, and
  * the fresh worker its supervisor starts reports at least the same counts per
- * release (it starts from the snapshot the dead one wrote beside the run file,
- * owner-only), and a controller that starts then reads them too.
+ * release (it starts from the snapshot and the journal of closed seconds the dead
+ * one wrote beside the run file, owner-only) — second by second the same counts
+ * for every second that had closed — which is what a controller that starts then
+ * reads. While no request comes, neither file is written.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { controlCall } from '../../src/proxy/front-door/control-channel.js';
@@ -40,32 +42,59 @@ async function counted(dir: string): Promise<Record<string, number>> {
   );
 }
 
+/** Requests per release and second, as the front door reports them over its control channel. */
+async function perSecond(dir: string): Promise<Record<string, Record<number, number>>> {
+  const exported = await controlCall<TelemetryExport>(
+    join(dir, 'state/front-door/web/control.sock'),
+    { op: 'telemetry', since: 0 },
+    5000,
+  );
+  return Object.fromEntries(
+    Object.entries(exported.releases).map(([revision, { rows }]) => [
+      revision,
+      Object.fromEntries(rows.filter((row) => row[1] > 0).map((row) => [row[0], row[1]])),
+    ]),
+  );
+}
+
+const stamp = (file: string): string => {
+  const stat = statSync(file);
+  return `${stat.size} bytes, modified ${stat.mtimeMs}`;
+};
+
+/** A deployed project on the builtin front door, its controller stopped: the front door counts on alone. */
+async function frontDoorAlone(): Promise<{ dir: string; front: number }> {
+  project = tempProject('rewind-fd-telemetry-');
+  const ports = { controller: await freePort(), front: await freePort() };
+  writeProject(project, ports, 'builtin');
+  serve = await startServe(project, ports.controller);
+  expect((await runCli(['deploy', 'web', 'v1'], { cwd: project.dir })).code).toBe(0);
+  await serve.kill('SIGTERM');
+  serve = null;
+  return { dir: project.dir, front: ports.front };
+}
+
+async function killWorker(): Promise<void> {
+  const run = frontDoorRun(project as Project) as RunFile;
+  process.kill(run.workerPid as number, 'SIGKILL');
+  await waitFor('a fresh worker', async () => {
+    const now = frontDoorRun(project as Project);
+    return now && now.workerPid !== run.workerPid && startTime(run.workerPid as number) === null;
+  });
+}
+
 describe('the builtin front door when its worker dies', () => {
   it('a fresh worker starts from the counts of the one that died', async () => {
-    project = tempProject('rewind-fd-telemetry-');
-    const dir = project.dir;
-    const ports = { controller: await freePort(), front: await freePort() };
-    writeProject(project, ports, 'builtin');
-    const cli = (...args: string[]) => runCli(args, { cwd: dir });
-    serve = await startServe(project, ports.controller);
-    expect((await cli('deploy', 'web', 'v1')).code).toBe(0);
-    await serve.kill('SIGTERM');
-    serve = null;
-
-    for (let i = 0; i < 150; i += 1) expect(await whoAnswers(ports.front)).toBe('v1');
-    await sleep(1500); // one snapshot at least after the last request
+    const { dir, front } = await frontDoorAlone();
+    for (let i = 0; i < 150; i += 1) expect(await whoAnswers(front)).toBe('v1');
+    await sleep(1500); // the last request's second closed, and journaled
     const before = await counted(dir);
     const total = Object.values(before).reduce((sum, n) => sum + n, 0);
     expect(total).toBeGreaterThanOrEqual(150);
     const snapshot = join(dir, 'state/front-door/web/telemetry.json');
     expect(statSync(snapshot).mode & 0o777).toBe(0o600);
 
-    const run = frontDoorRun(project) as RunFile;
-    process.kill(run.workerPid as number, 'SIGKILL');
-    await waitFor('a fresh worker', async () => {
-      const now = frontDoorRun(project as Project);
-      return now && now.workerPid !== run.workerPid && startTime(run.workerPid as number) === null;
-    });
+    await killWorker();
     const after = await counted(dir);
     console.log(
       `requests counted before the worker's SIGKILL ${JSON.stringify(before)}, after ${JSON.stringify(after)}`,
@@ -74,8 +103,45 @@ describe('the builtin front door when its worker dies', () => {
       expect(after[revision] ?? 0).toBeGreaterThanOrEqual(requests);
 
     // and it goes on counting from there
-    for (let i = 0; i < 10; i += 1) expect(await whoAnswers(ports.front)).toBe('v1');
+    for (let i = 0; i < 10; i += 1) expect(await whoAnswers(front)).toBe('v1');
     const later = await counted(dir);
     expect(Object.values(later).reduce((sum, n) => sum + n, 0)).toBeGreaterThanOrEqual(total + 10);
+  }, 120_000);
+
+  it('a worker SIGKILLed after three closed seconds is replaced, and the telemetry read still holds each of them', async () => {
+    const { dir, front } = await frontDoorAlone();
+    const snapshot = join(dir, 'state/front-door/web/telemetry.json');
+    const journal = join(dir, 'state/front-door/web/telemetry.jsonl');
+    for (let k = 0; k < 3; k += 1) {
+      await sleep(1050 - (Date.now() % 1000)); // early in a second of its own
+      for (let i = 0; i < 10 + k; i += 1) expect(await whoAnswers(front)).toBe('v1');
+    }
+    await sleep(1600); // the last of those seconds closed, and the tick after it
+    const before = await perSecond(dir);
+    const seconds = Object.values(before).flatMap((bySecond) => Object.keys(bySecond));
+    const total = Object.values(before).reduce(
+      (sum, bySecond) => sum + Object.values(bySecond).reduce((a, b) => a + b, 0),
+      0,
+    );
+    expect(seconds.length).toBeGreaterThanOrEqual(3);
+    expect(total).toBeGreaterThanOrEqual(33);
+    expect(statSync(journal).mode & 0o777).toBe(0o600);
+    // journaled one line per closed second (and per user bucket), after the journal's header
+    expect(readFileSync(journal, 'utf8').split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(1 + 3);
+
+    // idle: nothing is written
+    const idle = [stamp(snapshot), stamp(journal)];
+    await sleep(3000);
+    expect([stamp(snapshot), stamp(journal)]).toEqual(idle);
+
+    await killWorker();
+    const after = await perSecond(dir);
+    console.log(
+      `requests per second before the worker's SIGKILL ${JSON.stringify(before)}, after ${JSON.stringify(after)}`,
+    );
+    for (const [revision, bySecond] of Object.entries(before)) {
+      for (const [second, requests] of Object.entries(bySecond))
+        expect(after[revision]?.[Number(second)]).toBe(requests);
+    }
   }, 120_000);
 });

@@ -38,8 +38,10 @@ export interface FrontDoorPaths {
   dir: string;
   run: string;
   weights: string;
-  /** builtin switch: the telemetry its worker counted, written every second for a worker that replaces it */
+  /** builtin switch: the telemetry its worker counted, compacted now and then for a worker that replaces it */
   telemetry: string;
+  /** builtin switch: the seconds closed since that compaction, one JSON line each (telemetry-journal.ts) */
+  telemetryJournal: string;
   control: string;
   log: string;
   haproxyConfig: string;
@@ -53,6 +55,7 @@ export function frontDoorPaths(stateDir: string, service: string): FrontDoorPath
     run: path.join(dir, 'run.json'),
     weights: path.join(dir, 'weights.json'),
     telemetry: path.join(dir, 'telemetry.json'),
+    telemetryJournal: path.join(dir, 'telemetry.jsonl'),
     control: path.join(dir, 'control.sock'),
     log: path.join(dir, 'front-door.log'),
     haproxyConfig: path.join(dir, 'haproxy.cfg'),
@@ -75,11 +78,13 @@ export function readJson<T>(file: string): T | undefined {
   }
 }
 
-/** Written to a temporary name and renamed, so a crash never leaves half a file. */
-export function writeJson(file: string, value: unknown): void {
+/** Written to a temporary name and renamed, so a crash never leaves half a file. Returns the bytes written. */
+export function writeJson(file: string, value: unknown): number {
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(value)}\n`, { mode: 0o600 });
+  const text = Buffer.from(`${JSON.stringify(value)}\n`);
+  writeFileSync(temporary, text, { mode: 0o600 });
   renameSync(temporary, file);
+  return text.length;
 }
 
 export function readRun(file: string): FrontDoorRun | undefined {

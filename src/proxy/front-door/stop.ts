@@ -44,6 +44,7 @@ export async function stopFrontDoor(paths: FrontDoorPaths, run: FrontDoorRun, gr
   rmSync(paths.run, { force: true });
   rmSync(paths.weights, { force: true });
   rmSync(paths.telemetry, { force: true });
+  rmSync(paths.telemetryJournal, { force: true });
   rmSync(paths.control, { force: true });
   rmSync(paths.haproxyAdmin, { force: true });
   return stopped;

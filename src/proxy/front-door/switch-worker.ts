@@ -14,12 +14,14 @@ import type { ControlRequest, FrontDoorState } from './control-channel.js';
 import { serveControl } from './control-channel.js';
 import type { SavedWeights, StartMessage, WorkerMessage } from './switch-config.js';
 import { succeed } from './switch-succession.js';
-import { exportAll, loadSnapshot, saveSnapshot } from './telemetry-sync.js';
+import { openTelemetryJournal } from './telemetry-journal.js';
+import { loadTelemetry } from './telemetry-restore.js';
+import { exportAll } from './telemetry-sync.js';
 
 /** how long requests in flight may take to finish once a successor serves */
 const HAND_OVER_GRACE_MS = 30_000;
-/** how often the telemetry counted so far is written for a worker that replaces this one */
-const SNAPSHOT_EVERY_MS = 1000;
+/** how often the seconds closed since are journaled for a worker that replaces this one (nothing when idle) */
+const JOURNAL_EVERY_MS = 1000;
 
 const send = (message: WorkerMessage, handle?: object): void => {
   // the handle type Node's IPC accepts: a listening TCP handle
@@ -64,15 +66,25 @@ async function start(message: StartMessage, handle: object | undefined): Promise
     }
   }
   // what the worker before this one counted (it died, or handed over): counting goes on from there
-  loadSnapshot(config.paths.telemetry, sw.store);
-  const snapshot = (): void => {
+  const snapshotFile = config.paths.telemetry;
+  // a supervisor started by an older Rewind hands paths without the journal's
+  const journalFile = (config.paths.telemetryJournal as string | undefined) ?? `${snapshotFile}l`;
+  loadTelemetry(snapshotFile, journalFile, sw.store);
+  const journal = openTelemetryJournal({
+    snapshotFile,
+    journalFile,
+    store: sw.store,
+    revisions: () => releases.keys(),
+  });
+  const keep = (write: () => number): void => {
     try {
-      saveSnapshot(config.paths.telemetry, releases.keys(), (revision) => sw.store.forRelease(revision));
+      write();
     } catch (error) {
       process.stderr.write(`front door: the telemetry snapshot could not be written: ${String(error)}\n`);
     }
   };
-  const snapshots = setInterval(snapshot, SNAPSHOT_EVERY_MS).unref();
+  keep(journal.compact);
+  const journaling = setInterval(() => keep(journal.tick), JOURNAL_EVERY_MS).unref();
   try {
     const address = await sw.listen(handle);
     port = address.port;
@@ -108,15 +120,17 @@ async function start(message: StartMessage, handle: object | undefined): Promise
   let stopping = false;
   const stop = (): void => {
     stopping = true;
-    clearInterval(snapshots);
-    snapshot();
+    clearInterval(journaling);
+    keep(journal.compact); // the second still counting too
+    journal.close();
     void sw.close().then(() => process.exit(0));
     setTimeout(() => process.exit(0), 5000).unref();
   };
   // the successor serves the socket now: requests in flight here finish, then this worker goes
   const handOver = async (): Promise<void> => {
     stopping = true;
-    clearInterval(snapshots); // the successor's worker writes them now
+    clearInterval(journaling); // the successor's worker writes them now
+    journal.close();
     await sw.stopListening(HAND_OVER_GRACE_MS);
     await sw.close();
     process.exit(0);

@@ -3,13 +3,31 @@
  * one-second slots of each release, the controller writes them into a mirror
  * of the same store, so triggers, the judge and reports read it unchanged —
  * and the seconds the front door counted while no controller was connected
- * arrive with the first read. The same export, written every second beside
- * the run file, is what a fresh worker starts from after a worker died.
+ * arrive with the first read. The same export, compacted now and then beside
+ * the run file with a journal of the seconds closed since (telemetry-journal.ts),
+ * is what a fresh worker starts from after a worker died.
  */
 import { BUCKET_COUNT } from '../latency-histogram.js';
 import type { ReleaseTelemetry, TelemetryStore } from '../telemetry.js';
 import type { TelemetryExport, TelemetryRow } from './control-channel.js';
-import { readJson, writeJson } from './files.js';
+
+/** The second a slot holds, as it travels: counts and the sparse latency histogram ([bucket, count]…). */
+export function exportSlot(ring: ReleaseTelemetry, slot: number): TelemetryRow {
+  const sparse: number[] = [];
+  for (let b = 0; b < BUCKET_COUNT; b += 1) {
+    const count = ring.histogram[slot * BUCKET_COUNT + b] ?? 0;
+    if (count > 0) sparse.push(b, count);
+  }
+  return [
+    ring.second[slot] ?? -1,
+    ring.requests[slot] ?? 0,
+    ring.errors[slot] ?? 0,
+    ring.maxStreak[slot] ?? 0,
+    sparse,
+    ring.userRequests[slot] ?? 0,
+    ring.userFailures[slot] ?? 0,
+  ];
+}
 
 /** The retained seconds of one release from `since` on, oldest first. */
 export function exportSince(ring: ReleaseTelemetry, since: number): TelemetryRow[] {
@@ -17,26 +35,13 @@ export function exportSince(ring: ReleaseTelemetry, since: number): TelemetryRow
   for (let slot = 0; slot < ring.slots; slot += 1) {
     const second = ring.second[slot] ?? -1;
     if (second < 0 || second < since) continue;
-    const sparse: number[] = [];
-    for (let b = 0; b < BUCKET_COUNT; b += 1) {
-      const count = ring.histogram[slot * BUCKET_COUNT + b] ?? 0;
-      if (count > 0) sparse.push(b, count);
-    }
-    rows.push([
-      second,
-      ring.requests[slot] ?? 0,
-      ring.errors[slot] ?? 0,
-      ring.maxStreak[slot] ?? 0,
-      sparse,
-      ring.userRequests[slot] ?? 0,
-      ring.userFailures[slot] ?? 0,
-    ]);
+    rows.push(exportSlot(ring, slot));
   }
   return rows.sort((a, b) => a[0] - b[0]);
 }
 
-/** Writes one exported second into the mirror's ring, replacing what the slot held. */
-function importRow(
+/** Writes one exported second into the mirror's ring, replacing what the slot held (unless it holds a newer second). */
+export function importRow(
   ring: ReleaseTelemetry,
   [second, requests, errors, streak, sparse, userRequests, userFailures]: TelemetryRow,
 ): void {
@@ -94,28 +99,4 @@ export function exportAll(
     };
   }
   return { releases };
-}
-
-/** Writes every retained second of `revisions` to `file` (owner-only, replaced whole). */
-export function saveSnapshot(
-  file: string,
-  revisions: Iterable<number>,
-  ringOf: (revision: number) => ReleaseTelemetry,
-): void {
-  writeJson(file, exportAll(revisions, ringOf, 0));
-}
-
-/**
- * Loads what a worker that died had counted into `store`; its requests in
- * flight are not loaded (they died with it). Returns the revisions it held.
- */
-export function loadSnapshot(file: string, store: TelemetryStore): Set<number> {
-  const known = new Set<number>();
-  const saved = readJson<TelemetryExport>(file);
-  if (!saved || typeof saved.releases !== 'object' || saved.releases === null) return known;
-  const finished = Object.fromEntries(
-    Object.entries(saved.releases).map(([revision, release]) => [revision, { ...release, pending: [] }]),
-  );
-  importExport(store, { releases: finished }, known);
-  return known;
 }

@@ -39,6 +39,14 @@ export type UserBucketRow = [number, SketchJson, SketchJson, [number, SketchJson
 
 const bucketStart = (atMs: number): number => Math.floor(atMs / USER_BUCKET_MS) * USER_BUCKET_MS;
 
+function rowOf(bucket: Bucket): UserBucketRow {
+  const features: UserBucketRow[3] = [];
+  bucket.features.forEach((f, i) => {
+    if (f !== undefined) features.push([i, f.served.toJSON(), f.affected.toJSON(), f.requests, f.failedRequests]);
+  });
+  return [bucket.at, bucket.served.toJSON(), bucket.affected.toJSON(), features];
+}
+
 export class ReleaseUsers {
   private readonly buckets: (Bucket | undefined)[];
 
@@ -129,13 +137,16 @@ export class ReleaseUsers {
     const rows: UserBucketRow[] = [];
     for (const bucket of this.buckets) {
       if (bucket === undefined || bucket.at + USER_BUCKET_MS <= sinceMs) continue;
-      const features: UserBucketRow[3] = [];
-      bucket.features.forEach((f, i) => {
-        if (f !== undefined) features.push([i, f.served.toJSON(), f.affected.toJSON(), f.requests, f.failedRequests]);
-      });
-      rows.push([bucket.at, bucket.served.toJSON(), bucket.affected.toJSON(), features]);
+      rows.push(rowOf(bucket));
     }
     return rows;
+  }
+
+  /** The bucket holding `atMs` as it stands, for the front door's telemetry journal; undefined when none is retained. */
+  exportBucket(atMs: number): UserBucketRow | undefined {
+    const at = bucketStart(atMs);
+    const bucket = this.buckets[(at / USER_BUCKET_MS) % this.slots];
+    return bucket === undefined || bucket.at !== at ? undefined : rowOf(bucket);
   }
 
   /** Replaces the mirrored bucket with the front door's (which is always the more complete). */
