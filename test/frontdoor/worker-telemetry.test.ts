@@ -27,21 +27,6 @@ afterEach(async () => {
   project?.cleanup();
 });
 
-/** Requests counted per release by the front door itself, over its control channel. */
-async function counted(dir: string): Promise<Record<string, number>> {
-  const exported = await controlCall<TelemetryExport>(
-    join(dir, 'state/front-door/web/control.sock'),
-    { op: 'telemetry', since: 0 },
-    5000,
-  );
-  return Object.fromEntries(
-    Object.entries(exported.releases).map(([revision, { rows }]) => [
-      revision,
-      rows.reduce((sum, row) => sum + row[1], 0),
-    ]),
-  );
-}
-
 /** Requests per release and second, as the front door reports them over its control channel. */
 async function perSecond(dir: string): Promise<Record<string, Record<number, number>>> {
   const exported = await controlCall<TelemetryExport>(
@@ -53,6 +38,16 @@ async function perSecond(dir: string): Promise<Record<string, Record<number, num
     Object.entries(exported.releases).map(([revision, { rows }]) => [
       revision,
       Object.fromEntries(rows.filter((row) => row[1] > 0).map((row) => [row[0], row[1]])),
+    ]),
+  );
+}
+
+/** Requests counted per release by the front door itself. */
+async function counted(dir: string): Promise<Record<string, number>> {
+  return Object.fromEntries(
+    Object.entries(await perSecond(dir)).map(([revision, seconds]) => [
+      revision,
+      Object.values(seconds).reduce((sum, n) => sum + n, 0),
     ]),
   );
 }
