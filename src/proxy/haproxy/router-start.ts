@@ -1,40 +1,62 @@
 /**
- * What the haproxy router does before it drives HAProxy: decide whether the
- * HAProxy a run file names can be adopted (its runtime API answers, allowing
- * for a restart under its supervisor in progress), clear away an HAProxy whose
- * supervisor died (it was ours; left alone it would hold the port that the
- * new one needs, since `noreuseport` forbids sharing it), and write the
- * haproxy.cfg of a fresh one.
+ * What the haproxy router does before it drives HAProxy: decide what becomes
+ * of the front door a run file names (`fateOf`: adopted, handed over, replaced
+ * or forgotten), clear away an HAProxy whose supervisor died when it cannot be
+ * handed over (it was ours; left alone it would hold the port that the new one
+ * needs, since `noreuseport` forbids sharing it), and write the haproxy.cfg of
+ * a fresh one.
  */
 import { writeFileSync } from 'node:fs';
 import type { Clock } from '../../core/clock.js';
 import type { FrontDoorRun } from '../front-door/files.js';
-import { isOurs } from '../front-door/files.js';
+import { CONTROL_PROTOCOL, isOurs } from '../front-door/files.js';
 import { userSecret } from '../users/user-identity.js';
 import { haproxyConfig } from './haproxy-config.js';
+import { oldProcesses } from './handover.js';
 import { stopHaproxy } from './haproxy-process.js';
 import type { ResolvedRouterOptions } from './options.js';
 
 /** how long an adopted HAProxy's runtime API may take to answer (it may be starting again under its supervisor) */
 const ANSWER_WAIT_MS = 3000;
 
-/** Whether the HAProxy `run` names (ours, alive) can be adopted for `port` (0: any): a haproxy run whose API answers. */
-export async function adoptable(
-  run: FrontDoorRun,
-  port: number,
-  api: (command: string, timeoutMs?: number) => Promise<string>,
-  clock: Clock,
-): Promise<boolean> {
-  if (run.router !== 'haproxy' || (port !== 0 && run.port !== port)) return false;
+/** Whether HAProxy's runtime API answers within ANSWER_WAIT_MS (it may be starting again under its supervisor). */
+async function answers(api: (command: string, timeoutMs?: number) => Promise<string>, clock: Clock): Promise<boolean> {
   const deadline = clock.now() + ANSWER_WAIT_MS;
   for (;;) {
-    const answers = await api('show info', 1000).then(
+    const answered = await api('show info', 1000).then(
       () => true,
       () => false,
     );
-    if (answers || clock.now() >= deadline) return answers;
+    if (answered || clock.now() >= deadline) return answered;
     await clock.sleep(100);
   }
+}
+
+/**
+ * What becomes of the front door `run` names, for a router on `port` (0: any):
+ * - `adopt`: ours, HAProxy, same port and protocol, its API answers (and a
+ *   supervisor when this router supervises);
+ * - `hand-over`: it serves on the same port but cannot be adopted (another
+ *   protocol, no supervisor, its supervisor died): the new front door takes
+ *   the port over from it without a refused connection (handover.ts);
+ * - `replace`: it is not serving at all (its API does not answer), or is on
+ *   another port, or is not HAProxy: stopped, then a fresh one starts — the
+ *   only case with a gap, since nothing that serves is lost by it;
+ * - `gone`: nothing of it is alive.
+ */
+export async function fateOf(
+  run: FrontDoorRun,
+  router: { port: number; supervised: boolean },
+  api: (command: string, timeoutMs?: number) => Promise<string>,
+  clock: Clock,
+): Promise<'adopt' | 'hand-over' | 'replace' | 'gone'> {
+  const { supervisor, haproxy } = oldProcesses(run);
+  if (!supervisor && !haproxy) return 'gone';
+  if (run.router !== 'haproxy' || !(await answers(api, clock))) return 'replace';
+  if (router.port !== 0 && run.port !== router.port) return 'replace';
+  const whole = supervisor !== undefined && (run.workerPid !== undefined || !router.supervised);
+  if (whole && run.protocol === CONTROL_PROTOCOL) return 'adopt';
+  return router.supervised ? 'hand-over' : 'replace';
 }
 
 /**
