@@ -99,7 +99,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   async function adopt(): Promise<boolean> {
     const run = paths ? readRun(paths.run) : undefined;
     if (!paths || !run) return false;
-    const fate = await fateOf(run, { port: resolved.port, supervised }, api, clock);
+    const fate = await fateOf(run, { host: resolved.host, port: resolved.port, supervised }, api, clock);
     if (fate === 'hand-over') replacing = run;
     // not serving at all: stopped before a fresh one starts (the one case with a gap: nothing served is lost)
     else if (fate === 'replace') await stopHaproxy(run, clock).then(() => stopOrphan(run, clock));
@@ -119,7 +119,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
 
   async function start(): Promise<void> {
     if (!(await adopt())) {
-      const port = resolved.port === 0 ? await freeLocalPort(resolved.host) : resolved.port;
+      const port = replacing?.port ?? (resolved.port === 0 ? await freeLocalPort(resolved.host) : resolved.port);
       logs ??= await startLogReceiver(telemetry, known, clock, 0, 0, features);
       writeRouterConfig(resolved, files, port, logs.port, supervised);
       address = { host: resolved.host, port };

@@ -40,20 +40,20 @@ async function answers(api: (command: string, timeoutMs?: number) => Promise<str
  *   protocol, no supervisor, its supervisor died): the new front door takes
  *   the port over from it without a refused connection (handover.ts);
  * - `replace`: it is not serving at all (its API does not answer), or is on
- *   another port, or is not HAProxy: stopped, then a fresh one starts — the
+ *   another address, or is not HAProxy: stopped, then a fresh one starts — the
  *   only case with a gap, since nothing that serves is lost by it;
  * - `gone`: nothing of it is alive.
  */
 export async function fateOf(
   run: FrontDoorRun,
-  router: { port: number; supervised: boolean },
+  router: { host: string; port: number; supervised: boolean },
   api: (command: string, timeoutMs?: number) => Promise<string>,
   clock: Clock,
 ): Promise<'adopt' | 'hand-over' | 'replace' | 'gone'> {
   const { supervisor, haproxy } = oldProcesses(run);
   if (!supervisor && !haproxy) return 'gone';
   if (run.router !== 'haproxy' || !(await answers(api, clock))) return 'replace';
-  if (router.port !== 0 && run.port !== router.port) return 'replace';
+  if (run.host !== router.host || (router.port !== 0 && run.port !== router.port)) return 'replace';
   const whole = supervisor !== undefined && (run.workerPid !== undefined || !router.supervised);
   if (whole && run.protocol === CONTROL_PROTOCOL) return 'adopt';
   return router.supervised ? 'hand-over' : 'replace';
