@@ -1,8 +1,11 @@
 /**
  * An HAProxy front door that serves but cannot be adopted is handed over, with
  * real processes and ~200 requests/s of GET and POST from a separate client:
- * - its run file names another control protocol: the old supervisor hands the
- *   listening socket to the new one (no request fails);
+ * - its run file names another control protocol, or its config is not the one
+ *   the new controller would write: the old supervisor hands the listening
+ *   socket to the new one (no request fails);
+ * - an HAProxy whose supervisor died: it answers a second more, each client
+ *   closing after its answer, then its soft stop frees the port (no request fails);
  * - an unsupervised HAProxy started the way Rewind did before its supervisor
  *   (bound to the port itself): soft-stopped as the new one binds;
  * and afterwards one socket listens, one front door runs, the new HAProxy is
@@ -114,6 +117,27 @@ describe('an HAProxy front door that cannot be adopted', () => {
     expect(readFileSync(file('front-door.log'), 'utf8')).toContain(
       `handing the listening socket to successor ${after.pid}`,
     );
+    expect(stats.failed).toBe(0);
+    expect(stats.byRelease).toEqual({ v1: stats.answered });
+    await oneOwner(ports, after);
+  }, 180_000);
+
+  it('whose config changed (upstreamTimeout): handed over the same way, the new config in force', async (ctx) => {
+    requirePart(ctx, findHaproxy(), 'Debian haproxy (/usr/sbin/haproxy)');
+    const { ports, before } = await servingV1();
+    const yaml = readFileSync(join((project as Project).dir, 'rewind.yaml'), 'utf8');
+    expect(readFileSync(file('haproxy.cfg'), 'utf8')).toContain('timeout server 30000ms');
+    (project as Project).write(
+      'rewind.yaml',
+      yaml.replace('stopTimeout: 2s', 'stopTimeout: 2s\n      upstreamTimeout: 20s'),
+    );
+    const old = [before.pid, before.workerPid as number];
+    const { after, stats } = await controllerUnderLoad(ports.front, ports.controller, old);
+    report('config changed, handed over', stats);
+    expect(readFileSync(file('front-door.log'), 'utf8')).toContain(
+      `handing the listening socket to successor ${after.pid}`,
+    );
+    expect(readFileSync(file('haproxy.cfg'), 'utf8')).toContain('timeout server 20000ms');
     expect(stats.failed).toBe(0);
     expect(stats.byRelease).toEqual({ v1: stats.answered });
     await oneOwner(ports, after);

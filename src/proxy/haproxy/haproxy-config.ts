@@ -36,6 +36,9 @@ export interface HaproxyConfigInput {
 export const BACKEND = 'releases';
 /** the file descriptor HAProxy's supervisor hands the listening socket on */
 export const INHERITED_FD = 3;
+/** where the servers put back from weights.json by the supervisor begin in haproxy.cfg (the router writes the lines above it) */
+export const SAVED_SERVERS_MARK =
+  '  # servers put back by the supervisor from weights.json; the runtime API changes them';
 /** the process variable that makes an HAProxy being replaced close each client connection after its next answer */
 export const RETIRING_VAR = 'retiring';
 /** the ring the request log goes through (and that `show events` dumps) */

@@ -99,7 +99,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   async function adopt(): Promise<boolean> {
     const run = paths ? readRun(paths.run) : undefined;
     if (!paths || !run) return false;
-    const fate = await fateOf(run, { host: resolved.host, port: resolved.port, supervised }, api, clock);
+    const fate = await fateOf(run, { resolved, files, supervised }, api, clock);
     if (fate === 'hand-over') replacing = run;
     // not serving at all: stopped before a fresh one starts (the one case with a gap: nothing served is lost)
     else if (fate === 'replace') await stopHaproxy(run, clock).then(() => stopOrphan(run, clock));

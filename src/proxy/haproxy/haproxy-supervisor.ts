@@ -29,7 +29,7 @@ import { CONTROL_PROTOCOL, startTimeOf, writeJson } from '../front-door/files.js
 import type { FrontDoorRun } from '../front-door/files.js';
 import { keepAlive } from '../front-door/keep-alive.js';
 import type { KeepAlive } from '../front-door/keep-alive.js';
-import { INHERITED_FD } from './haproxy-config.js';
+import { INHERITED_FD, SAVED_SERVERS_MARK } from './haproxy-config.js';
 import type { HaproxySupervisorConfig } from './haproxy-process.js';
 import { runtimeCommand } from './runtime-api.js';
 import { createServerSync, loadServers, savedServerLines } from './server-sync.js';
@@ -106,9 +106,6 @@ async function whenReady(child: ChildProcess, restarts: number): Promise<void> {
     });
 }
 
-/** where the servers put back from weights.json begin in haproxy.cfg (the router writes the lines above it) */
-const SAVED_SERVERS = '  # servers put back by the supervisor from weights.json; the runtime API changes them';
-
 /**
  * Writes the saved servers into haproxy.cfg, after the router's lines (its releases
  * backend is last), so a fresh HAProxy answers its first request from them instead
@@ -120,8 +117,8 @@ function writeSavedServers(): void {
   try {
     if (!loadServers(paths.weights, sync)) return;
     const text = readFileSync(paths.haproxyConfig, 'utf8');
-    const base = text.split(`${SAVED_SERVERS}\n`)[0] ?? text;
-    writeFileSync(paths.haproxyConfig, `${base}${SAVED_SERVERS}\n${savedServerLines(sync).join('\n')}\n`, {
+    const base = text.split(`${SAVED_SERVERS_MARK}\n`)[0] ?? text;
+    writeFileSync(paths.haproxyConfig, `${base}${SAVED_SERVERS_MARK}\n${savedServerLines(sync).join('\n')}\n`, {
       mode: 0o600,
     });
   } catch (error) {

@@ -6,12 +6,12 @@
  * needs, since `noreuseport` forbids sharing it), and write the haproxy.cfg of
  * a fresh one.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Clock } from '../../core/clock.js';
 import type { FrontDoorRun } from '../front-door/files.js';
 import { CONTROL_PROTOCOL, isOurs } from '../front-door/files.js';
 import { userSecret } from '../users/user-identity.js';
-import { haproxyConfig } from './haproxy-config.js';
+import { SAVED_SERVERS_MARK, haproxyConfig } from './haproxy-config.js';
 import { oldProcesses } from './handover.js';
 import { stopHaproxy } from './haproxy-process.js';
 import type { ResolvedRouterOptions } from './options.js';
@@ -33,11 +33,11 @@ async function answers(api: (command: string, timeoutMs?: number) => Promise<str
 }
 
 /**
- * What becomes of the front door `run` names, for a router on `port` (0: any):
- * - `adopt`: ours, HAProxy, same port and protocol, its API answers (and a
- *   supervisor when this router supervises);
- * - `hand-over`: it serves on the same port but cannot be adopted (another
- *   protocol, no supervisor, its supervisor died): the new front door takes
+ * What becomes of the front door `run` names, for a router of `resolved` (port 0: any):
+ * - `adopt`: ours, HAProxy, same address, protocol and config, its API answers
+ *   (and a supervisor when this router supervises);
+ * - `hand-over`: it serves on the same address but cannot be adopted (another
+ *   protocol or config, no supervisor, its supervisor died): the new front door takes
  *   the port over from it without a refused connection (handover.ts);
  * - `replace`: it is not serving at all (its API does not answer), or is on
  *   another address, or is not HAProxy: stopped, then a fresh one starts — the
@@ -46,16 +46,17 @@ async function answers(api: (command: string, timeoutMs?: number) => Promise<str
  */
 export async function fateOf(
   run: FrontDoorRun,
-  router: { host: string; port: number; supervised: boolean },
+  router: { resolved: ResolvedRouterOptions; files: { config: string; admin: string }; supervised: boolean },
   api: (command: string, timeoutMs?: number) => Promise<string>,
   clock: Clock,
 ): Promise<'adopt' | 'hand-over' | 'replace' | 'gone'> {
   const { supervisor, haproxy } = oldProcesses(run);
   if (!supervisor && !haproxy) return 'gone';
   if (run.router !== 'haproxy' || !(await answers(api, clock))) return 'replace';
-  if (run.host !== router.host || (router.port !== 0 && run.port !== router.port)) return 'replace';
+  const { resolved, files } = router;
+  if (run.host !== resolved.host || (resolved.port !== 0 && run.port !== resolved.port)) return 'replace';
   const whole = supervisor !== undefined && (run.workerPid !== undefined || !router.supervised);
-  if (whole && run.protocol === CONTROL_PROTOCOL) return 'adopt';
+  if (whole && run.protocol === CONTROL_PROTOCOL && sameConfig(run, resolved, files)) return 'adopt';
   return router.supervised ? 'hand-over' : 'replace';
 }
 
@@ -73,23 +74,20 @@ export async function stopOrphan(run: FrontDoorRun, clock: Clock): Promise<boole
   return true;
 }
 
-/**
- * Writes the haproxy.cfg of a fresh HAProxy for `port`, its request log streamed to `logPort`;
- * `inheritedSocket` when it runs under its supervisor, which holds the listening socket.
- */
-export function writeRouterConfig(
+/** The haproxy.cfg this router writes for `port`, its request log streamed to `logPort` (`inheritedSocket` under a supervisor). */
+function routerConfig(
   resolved: ResolvedRouterOptions,
-  files: { config: string; admin: string },
+  admin: string,
   port: number,
   logPort: number,
   inheritedSocket: boolean,
-): void {
+): string {
   const { users } = resolved;
-  const config = haproxyConfig({
+  return haproxyConfig({
     host: resolved.host,
     port,
     inheritedSocket,
-    adminSocket: files.admin,
+    adminSocket: admin,
     logPort,
     ...(users === undefined
       ? {}
@@ -105,5 +103,35 @@ export function writeRouterConfig(
     clientKeepAliveTimeoutMs: resolved.clientKeepAliveTimeoutMs,
     trustForwardedFrom: resolved.trustForwardedFrom,
   });
-  writeFileSync(files.config, config, { mode: 0o600 });
+}
+
+/** Writes the haproxy.cfg of a fresh HAProxy (routerConfig). */
+export function writeRouterConfig(
+  resolved: ResolvedRouterOptions,
+  files: { config: string; admin: string },
+  port: number,
+  logPort: number,
+  inheritedSocket: boolean,
+): void {
+  writeFileSync(files.config, routerConfig(resolved, files.admin, port, logPort, inheritedSocket), { mode: 0o600 });
+}
+
+/**
+ * Whether the haproxy.cfg the front door `run` names was started from is the one
+ * this router would write for it (the supervisor's saved servers aside): another
+ * Rewind's, or one written before `upstreamTimeout` or `trustForwardedFrom`
+ * changed, is not, and that front door is handed over rather than adopted.
+ */
+function sameConfig(
+  run: FrontDoorRun,
+  resolved: ResolvedRouterOptions,
+  files: { config: string; admin: string },
+): boolean {
+  try {
+    const text = readFileSync(files.config, 'utf8').split(`${SAVED_SERVERS_MARK}\n`)[0];
+    const inherited = run.workerPid !== undefined;
+    return text === routerConfig(resolved, files.admin, run.port, run.logPort ?? 0, inherited);
+  } catch {
+    return false;
+  }
 }
