@@ -5,7 +5,9 @@
  * child that cannot start does not spin); a child that never served ends the
  * supervisor instead (the controller that launched it reads why from the log).
  * SIGTERM and SIGINT stop the child and then the supervisor; SIGHUP is
- * ignored (a closing terminal is no reason to stop serving).
+ * ignored (a closing terminal is no reason to stop serving). `retire` ends the
+ * supervisor once a successor serves: its child is asked to finish (HAProxy's
+ * soft stop) and the supervisor exits with it.
  */
 import type { ChildProcess } from 'node:child_process';
 
@@ -29,6 +31,8 @@ export interface KeepAliveInput {
 export interface KeepAlive {
   readonly current: ChildProcess | undefined;
   readonly restarts: number;
+  /** stops for good: `signal` to the child, exit when it ends; after `graceMs` SIGKILL and exit */
+  retire(signal: NodeJS.Signals, graceMs: number): void;
 }
 
 export function keepAlive(input: KeepAliveInput): KeepAlive {
@@ -54,14 +58,19 @@ export function keepAlive(input: KeepAliveInput): KeepAlive {
     });
   };
 
-  const stop = (): void => {
+  const stop = (signal: NodeJS.Signals, graceMs: number, last?: NodeJS.Signals): void => {
     stopping = true;
     if (current === undefined || current.exitCode !== null || current.signalCode !== null) process.exit(0);
-    current.kill('SIGTERM');
-    setTimeout(() => process.exit(0), input.stopGraceMs ?? 6000).unref();
+    current.kill(signal);
+    const child = current;
+    setTimeout(() => {
+      if (last) child.kill(last);
+      process.exit(0);
+    }, graceMs).unref();
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  const stopNow = (): void => stop('SIGTERM', input.stopGraceMs ?? 6000);
+  process.on('SIGTERM', stopNow);
+  process.on('SIGINT', stopNow);
   process.on('SIGHUP', () => undefined);
   startOne();
   return {
@@ -71,5 +80,6 @@ export function keepAlive(input: KeepAliveInput): KeepAlive {
     get restarts() {
       return restarts;
     },
+    retire: (signal, graceMs) => stop(signal, graceMs, 'SIGKILL'),
   };
 }

@@ -36,6 +36,11 @@ export interface HaproxyConfigInput {
 export const BACKEND = 'releases';
 /** the file descriptor HAProxy's supervisor hands the listening socket on */
 export const INHERITED_FD = 3;
+/** where the servers put back from weights.json by the supervisor begin in haproxy.cfg (the router writes the lines above it) */
+export const SAVED_SERVERS_MARK =
+  '  # servers put back by the supervisor from weights.json; the runtime API changes them';
+/** the process variable that makes an HAProxy being replaced close each client connection after its next answer */
+export const RETIRING_VAR = 'retiring';
 /** the ring the request log goes through (and that `show events` dumps) */
 export const LOG_RING = 'requests';
 
@@ -128,6 +133,9 @@ ${
   http-request set-header x-forwarded-proto http unless { req.hdr(x-forwarded-proto) -m found }
   http-request set-header x-forwarded-host %[req.hdr(host)] unless { req.hdr(x-forwarded-host) -m found }
 ${input.users === undefined ? '' : usersFrontendLines({ ...input.users, trusted: trusted !== '' })}  option forwardfor
+  # set over the runtime API on an HAProxy being replaced: each client closes its connection after
+  # its next answer (never HAProxy closing an idle one just as a request leaves on it)
+  http-after-response set-header connection close if { var(proc.${RETIRING_VAR}) -m found }
   default_backend ${BACKEND}
 
 backend ${BACKEND}

@@ -4,7 +4,8 @@
  * controller), so stopping or killing the controller leaves it serving; its run
  * file (pid plus /proc start time) lets the next controller adopt it. With
  * stable files and Rewind running compiled, it runs under its supervisor
- * (haproxy-supervisor.ts), which starts it again when it dies.
+ * (haproxy-supervisor.ts), which starts it again when it dies. A front door
+ * that serves but cannot be adopted is handed over to the new one (handover.ts).
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import type { Clock } from '../../core/clock.js';
 import { badRequest } from '../../core/errors.js';
 import { CONTROL_PROTOCOL, isOurs, readRun, startTimeOf, writeJson } from '../front-door/files.js';
 import type { FrontDoorPaths, FrontDoorRun } from '../front-door/files.js';
+import { askHandOver, leaveHaproxyAlone, markRetiring } from './handover.js';
 import { runtimeCommand } from './runtime-api.js';
 
 export interface HaproxyProcess {
@@ -32,7 +34,19 @@ export interface HaproxySupervisorConfig {
   /** where HAProxy streams its request log */
   logPort: number;
   paths: FrontDoorPaths;
+  /** an HAProxy on the port that has no hand-over socket: soft-stopped by the bind helper once the port is found taken */
+  replaces?: { pid: number; startTime: number | null; inherited: boolean };
 }
+
+/** What a controller asks a serving supervisor on its control socket (supervisor-handover.ts). */
+export interface HandOverRequest {
+  op: 'hand-over';
+  /** the node binary and supervisor script of the new Rewind */
+  node: string;
+  script: string;
+  config: HaproxySupervisorConfig;
+}
+export type HandOverReply = { successor: number } | { error: string };
 
 const SUPERVISOR = fileURLToPath(new URL('./haproxy-supervisor.js', import.meta.url));
 
@@ -43,10 +57,18 @@ const LAUNCH_TIMEOUT_MS = 15_000;
 
 export const haproxyAlive = (proc: HaproxyProcess): boolean => isOurs(proc);
 
+/** The new supervisor forked by the old one, which hands it the socket; undefined when the old one cannot. */
+async function successorOf(supervisor: HaproxySupervisorConfig): Promise<number | undefined> {
+  const request: HandOverRequest = { op: 'hand-over', node: process.execPath, script: SUPERVISOR, config: supervisor };
+  return askHandOver(supervisor.paths.control, request);
+}
+
 /**
  * Starts HAProxy on `configFile` (under its supervisor when `supervisor` is
  * given) and waits for its runtime API (and the supervisor's run file); a
- * failure names HAProxy's own words.
+ * failure names HAProxy's own words. With `replacing` (the run of a front door
+ * that serves but cannot be adopted) the new supervisor takes the port over
+ * from it (handover.ts).
  */
 export async function launchHaproxy(
   binary: string,
@@ -55,18 +77,30 @@ export async function launchHaproxy(
   logFile: string,
   clock: Clock,
   supervisor?: HaproxySupervisorConfig,
+  replacing?: FrontDoorRun,
 ): Promise<HaproxyProcess> {
-  if (supervisor) rmSync(supervisor.paths.run, { force: true });
-  const out = openSync(logFile, 'a', 0o600);
-  const [command, args] = supervisor
-    ? [process.execPath, [SUPERVISOR, JSON.stringify(supervisor)]]
-    : [binary, ['-db', '-f', configFile]];
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out] });
-  closeSync(out);
-  child.unref();
   let exit: number | null = null;
-  child.once('exit', (code) => (exit = code ?? 1));
-  child.once('error', () => (exit = 127));
+  if (replacing && supervisor) await markRetiring(adminSocket);
+  let pid = replacing && supervisor ? await successorOf(supervisor) : undefined;
+  if (pid === undefined) {
+    if (replacing && supervisor) {
+      const old = await leaveHaproxyAlone(replacing, clock);
+      if (old) supervisor = { ...supervisor, replaces: { ...old, inherited: replacing.workerPid !== undefined } };
+    }
+    if (supervisor) rmSync(supervisor.paths.run, { force: true });
+    const out = openSync(logFile, 'a', 0o600);
+    const [command, args] = supervisor
+      ? [process.execPath, [SUPERVISOR, JSON.stringify(supervisor)]]
+      : [binary, ['-db', '-f', configFile]];
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out] });
+    closeSync(out);
+    child.unref();
+    child.once('exit', (code) => (exit = code ?? 1));
+    child.once('error', () => (exit = 127));
+    pid = child.pid;
+  }
+  const successor = pid !== undefined ? { pid, startTime: startTimeOf(pid) } : undefined;
+  const kill = (): void => void (successor && isOurs(successor) && process.kill(successor.pid, 'SIGKILL'));
   const deadline = clock.now() + LAUNCH_TIMEOUT_MS;
   const tail = (): string => {
     try {
@@ -76,6 +110,7 @@ export async function launchHaproxy(
     }
   };
   for (;;) {
+    if (exit === null && successor && !isOurs(successor)) exit = 1; // a successor forked by the old supervisor died
     if (exit !== null) {
       const words = tail();
       const error = badRequest(`haproxy exited at start (${String(exit)}): ${words}`, 'HAPROXY_START');
@@ -87,10 +122,10 @@ export async function launchHaproxy(
       () => false,
     );
     const run = supervisor ? readRun(supervisor.paths.run) : undefined;
-    if (ready && child.pid !== undefined && (!supervisor || run?.pid === child.pid))
-      return { pid: child.pid, startTime: startTimeOf(child.pid), ...(run ? { haproxyPid: run.workerPid } : {}) };
+    if (ready && successor && (!supervisor || run?.pid === successor.pid))
+      return { ...successor, ...(run ? { haproxyPid: run.workerPid } : {}) };
     if (clock.now() > deadline) {
-      child.kill('SIGKILL');
+      kill();
       throw badRequest(
         `haproxy did not open its runtime API within ${LAUNCH_TIMEOUT_MS / 1000} s: ${tail()}`,
         'HAPROXY_START',

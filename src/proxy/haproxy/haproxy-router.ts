@@ -15,12 +15,12 @@ import path from 'node:path';
 import { systemClock } from '../../core/clock.js';
 import { badRequest } from '../../core/errors.js';
 import { ensurePrivateDir, isOurs, readRun } from '../front-door/files.js';
+import type { FrontDoorRun } from '../front-door/files.js';
 import { createTelemetryStore } from '../telemetry.js';
 import { featureNames } from '../users/feature-paths.js';
 import type { TrafficSwitch, Upstream } from '../types.js';
 import { WeightTable } from '../weight-table.js';
 import { requireHaproxy } from './binary.js';
-import { BACKEND, LOG_RING } from './haproxy-config.js';
 import { canSuperviseHaproxy, haproxyAlive, launchHaproxy, stopHaproxy, writeHaproxyRun } from './haproxy-process.js';
 import type { HaproxyProcess } from './haproxy-process.js';
 import { SESSION_POLL_MS, SessionCounts } from './in-flight.js';
@@ -29,9 +29,10 @@ import type { LogReceiver } from './log-receiver.js';
 import type { HaproxyRouterOptions } from './options.js';
 import { freeLocalPort, resolveRouterOptions } from './options.js';
 import { runtimeCommand } from './runtime-api.js';
-import { adoptable, stopOrphan, writeRouterConfig } from './router-start.js';
+import { awaitRetired } from './handover.js';
+import { takeState } from './router-adopt.js';
+import { fateOf, stopOrphan, writeRouterConfig } from './router-start.js';
 import { createServerSync, saveServers } from './server-sync.js';
-import { parseServersState, releasesFromServers } from './server-state.js';
 
 /** how many session polls go by between two reads of the run file (a restart under the supervisor) */
 const RUN_FILE_EVERY = 5;
@@ -73,6 +74,8 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
   let logs: LogReceiver | undefined;
   let address: Upstream | undefined;
   let [closing, restarting] = [false, false];
+  /** a front door that serves but cannot be adopted: the one started next takes its port over */
+  let replacing: FrontDoorRun | undefined;
   let poller: NodeJS.Timeout | undefined;
   let ticks = 0;
 
@@ -92,63 +95,56 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     }
   };
 
-  /** A HAProxy left by an earlier controller: adopted when it is ours and answers, with the servers it has. */
+  /** The front door a run file names: adopted with the servers it has when it can be, else what `fateOf` says. */
   async function adopt(): Promise<boolean> {
     const run = paths ? readRun(paths.run) : undefined;
     if (!paths || !run) return false;
-    if (!isOurs(run)) {
-      await stopOrphan(run, clock);
-      rmSync(paths.run, { force: true }); // stale: the pid is dead or someone else's now, never signalled
-      return false;
-    }
-    if (!(await adoptable(run, resolved.port, api, clock))) {
-      await stopHaproxy(run, clock);
-      return false;
-    }
+    const fate = await fateOf(run, { resolved, files, supervised }, api, clock);
+    if (fate === 'hand-over') replacing = run;
+    // not serving at all: stopped before a fresh one starts (the one case with a gap: nothing served is lost)
+    else if (fate === 'replace') await stopHaproxy(run, clock).then(() => stopOrphan(run, clock));
+    else if (fate === 'gone') rmSync(paths.run, { force: true }); // stale: dead or someone else's pid, never signalled
+    if (fate !== 'adopt') return false;
     proc = { pid: run.pid, startTime: run.startTime, ...(run.workerPid ? { haproxyPid: run.workerPid } : {}) };
-    // Requests that finished before this instant come from the ring's dump below (what
-    // the controller before this one counted, and the seconds when none listened);
-    // later ones from the stream, which resumes where the last controller left it.
-    const since = Date.now();
-    logs = await startLogReceiver(telemetry, known, clock, run.logPort ?? 0, since, features).catch(() =>
-      startLogReceiver(telemetry, known, clock, 0, since, features),
-    );
-    const rebuilt = releasesFromServers(parseServersState(await api(`show servers state ${BACKEND}`), BACKEND));
-    for (const [revision, ups] of rebuilt.releases) releases.set(revision, ups);
-    for (const [name, revision] of rebuilt.applied) applied.set(name, revision);
-    const dump = await api(`show events ${LOG_RING}`, 15_000).catch(() => '');
-    const replayed = dump === '' ? 0 : (logs?.replay(dump) ?? 0);
-    sync.table = WeightTable.from(rebuilt.weights, (revision) => (releases.get(revision)?.length ?? 0) > 0);
+    const adopted = await takeState(run, { api, telemetry, known, clock, features, sync });
+    logs = adopted.logs;
     address = { host: run.host, port: run.port };
     notice('adopted', `HAProxy front door of ${resolved.service} adopted (pid ${run.pid})`, {
       pid: run.pid,
       weights: sync.table.weights,
-      replayedRequests: replayed,
+      replayedRequests: adopted.replayed,
     });
     return true;
   }
 
   async function start(): Promise<void> {
     if (!(await adopt())) {
-      const port = resolved.port === 0 ? await freeLocalPort(resolved.host) : resolved.port;
+      const port = replacing?.port ?? (resolved.port === 0 ? await freeLocalPort(resolved.host) : resolved.port);
       logs ??= await startLogReceiver(telemetry, known, clock, 0, 0, features);
       writeRouterConfig(resolved, files, port, logs.port, supervised);
       address = { host: resolved.host, port };
-      await launch();
-      notice('started', `HAProxy front door of ${resolved.service} started (pid ${proc?.pid ?? '?'})`, {});
+      const from = replacing;
+      replacing = undefined;
+      const retiredAfterMs = await launch(from);
+      const took = from ? `, taking the port over from pid ${from.workerPid ?? from.pid}` : '';
+      notice('started', `HAProxy front door of ${resolved.service} started (pid ${proc?.pid ?? '?'}${took})`, {
+        ...(from ? { handedOverFrom: from.pid, retiredAfterMs } : {}),
+      });
     }
     poller ??= setInterval(watch, SESSION_POLL_MS).unref();
   }
 
-  async function launch(): Promise<void> {
+  /** Starts HAProxy (taking the port over from the front door `from` names); gives how long the old one took to end. */
+  async function launch(from?: FrontDoorRun): Promise<number> {
     applied.clear();
     const supervisor =
       supervised && paths && address && logs
         ? { service: resolved.service, binary, ...address, logPort: logs.port, paths }
         : undefined;
-    proc = await launchHaproxy(binary, files.config, files.admin, files.log, clock, supervisor);
+    proc = await launchHaproxy(binary, files.config, files.admin, files.log, clock, supervisor, from);
     if (paths && address && logs && !supervisor)
       writeHaproxyRun(paths.run, { service: resolved.service, proc, ...address, logPort: logs.port });
+    return from ? awaitRetired(from, clock) : 0;
   }
 
   /** HAProxy's supervisor started a fresh HAProxy (it put the saved servers back): check them all again. */
@@ -171,10 +167,11 @@ export function createHaproxyRouter(options: HaproxyRouterOptions = {}): Haproxy
     restarting = true;
     void enqueue(async () => {
       if (closing) return;
-      // its supervisor died and the HAProxy it left holds the port: stopped first (it was ours)
+      // its supervisor died and the HAProxy it left serves on: the new one takes the port over from it
       const left = paths ? readRun(paths.run) : undefined;
-      if (left && !isOurs(left)) await stopOrphan(left, clock);
-      await launch();
+      const from = left && !isOurs(left) && supervised ? left : undefined;
+      if (left && !from) await stopOrphan(left, clock);
+      await launch(from);
       await reconcile();
       const pid = proc?.haproxyPid ?? proc?.pid ?? '?';
       notice('restarted', `HAProxy front door of ${resolved.service} died; started again (pid ${pid})`, {});

@@ -14,35 +14,44 @@
  * so the supervisor itself never accepts on it, and every HAProxy inherits it
  * as file descriptor 3 (`bind fd@3`). While HAProxy restarts the socket stays
  * open and connections wait in the kernel's queue instead of being refused.
+ * Once serving it takes hand-over requests on the control socket, and a
+ * supervisor started with `--succeed` takes the socket from its predecessor
+ * instead of binding (supervisor-handover.ts).
  *
  * Run as `node haproxy-supervisor.js '<HaproxySupervisorConfig as JSON>'`.
  */
 import { fork, spawn } from 'node:child_process';
 import type { ChildProcess, SendHandle } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../core/clock.js';
 import { CONTROL_PROTOCOL, startTimeOf, writeJson } from '../front-door/files.js';
 import type { FrontDoorRun } from '../front-door/files.js';
 import { keepAlive } from '../front-door/keep-alive.js';
-import { INHERITED_FD } from './haproxy-config.js';
+import type { KeepAlive } from '../front-door/keep-alive.js';
+import { INHERITED_FD, SAVED_SERVERS_MARK } from './haproxy-config.js';
 import type { HaproxySupervisorConfig } from './haproxy-process.js';
 import { runtimeCommand } from './runtime-api.js';
 import { createServerSync, loadServers, savedServerLines } from './server-sync.js';
+import { DRAIN_MS, bindAndHandOver, receiveListening, serveHandOver, succeeded } from './supervisor-handover.js';
+import type { BindMessage } from './supervisor-handover.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as HaproxySupervisorConfig;
 const { paths } = config;
 const startedAt = Date.now();
 let served = false;
-/** the listening socket's descriptor in this process */
+/** the listening socket's descriptor in this process, and its handle (what a successor is sent) */
 let listeningFd = -1;
+let listening: SendHandle | undefined;
+let alive: KeepAlive | undefined;
 
 const log = (line: string): void =>
   void process.stderr.write(`${new Date().toISOString()} front door ${config.service}: ${line}\n`);
 const api = (command: string): Promise<string> => runtimeCommand(paths.haproxyAdmin, command, 5000);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ended = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+/** how long an HAProxy that handed its socket over may take to finish its connections */
+const HAND_OVER_GRACE_MS = 30_000;
 
 function writeRun(haproxyPid: number): void {
   const run: FrontDoorRun = {
@@ -86,12 +95,16 @@ async function whenReady(child: ChildProcess, restarts: number): Promise<void> {
   }
   if (ended(child)) return;
   writeRun(child.pid);
-  served = true;
   log(`haproxy serving on ${config.host}:${config.port} (pid ${child.pid}, restart ${restarts})`);
+  if (served) return;
+  served = true;
+  succeeded(config); // the front door this one replaces stops now
+  if (listening)
+    serveHandOver(paths.control, listening, log, () => {
+      alive?.current?.kill('SIGTTOU'); // stops accepting; the successor's HAProxy accepts from the same socket
+      setTimeout(() => alive?.retire('SIGUSR1', HAND_OVER_GRACE_MS), DRAIN_MS);
+    });
 }
-
-/** where the servers put back from weights.json begin in haproxy.cfg (the router writes the lines above it) */
-const SAVED_SERVERS = '  # servers put back by the supervisor from weights.json; the runtime API changes them';
 
 /**
  * Writes the saved servers into haproxy.cfg, after the router's lines (its releases
@@ -104,8 +117,8 @@ function writeSavedServers(): void {
   try {
     if (!loadServers(paths.weights, sync)) return;
     const text = readFileSync(paths.haproxyConfig, 'utf8');
-    const base = text.split(`${SAVED_SERVERS}\n`)[0] ?? text;
-    writeFileSync(paths.haproxyConfig, `${base}${SAVED_SERVERS}\n${savedServerLines(sync).join('\n')}\n`, {
+    const base = text.split(`${SAVED_SERVERS_MARK}\n`)[0] ?? text;
+    writeFileSync(paths.haproxyConfig, `${base}${SAVED_SERVERS_MARK}\n${savedServerLines(sync).join('\n')}\n`, {
       mode: 0o600,
     });
   } catch (error) {
@@ -135,19 +148,6 @@ function failedCode(code: number | null): number {
   return code ?? 3;
 }
 
-type BindMessage = { type: 'bound' } | { type: 'failed'; message: string };
-
-/** The helper: binds the front door, hands the listening socket to the supervisor, exits. */
-function bindAndHandOver(): void {
-  const server = createServer();
-  const send = (message: BindMessage, handle?: object): void =>
-    void process.send?.(message, handle as SendHandle, {}, () => process.exit(0));
-  server.once('error', (error) => send({ type: 'failed', message: error.message }));
-  server.listen(config.port, config.host, () =>
-    send({ type: 'bound' }, (server as unknown as { _handle: object })._handle),
-  );
-}
-
 /** The supervisor: the helper's socket, then HAProxy kept alive on it. */
 function supervise(): void {
   const helper = fork(fileURLToPath(import.meta.url), [process.argv[2] ?? '{}', '--bind'], {
@@ -158,13 +158,24 @@ function supervise(): void {
       log(`cannot bind ${config.host}:${config.port}: ${message.type === 'failed' ? message.message : 'no socket'}`);
       process.exit(message.type === 'failed' && /in use/i.test(message.message) ? 4 : 3);
     }
-    listeningFd = handle.fd;
-    keepAlive({ start: startHaproxy, served: () => served, failedCode, log: (line) => log(`haproxy ${line}`) });
+    serveOn(handle);
   });
   helper.once('exit', () => {
     if (listeningFd < 0) process.exit(3);
   });
 }
 
-if (process.argv[3] === '--bind') bindAndHandOver();
+function serveOn(handle: { fd?: number }): void {
+  listeningFd = handle.fd ?? -1;
+  listening = handle as SendHandle;
+  alive = keepAlive({ start: startHaproxy, served: () => served, failedCode, log: (line) => log(`haproxy ${line}`) });
+}
+
+if (process.argv[3] === '--bind') bindAndHandOver(config);
+else if (process.argv[3] === '--succeed')
+  void receiveListening().then((handle) => {
+    if (typeof handle?.fd !== 'number' || handle.fd < 0) process.exit(3);
+    log('taking the listening socket over from the supervisor before this one');
+    serveOn(handle);
+  });
 else supervise();

@@ -1,40 +1,63 @@
 /**
- * What the haproxy router does before it drives HAProxy: decide whether the
- * HAProxy a run file names can be adopted (its runtime API answers, allowing
- * for a restart under its supervisor in progress), clear away an HAProxy whose
- * supervisor died (it was ours; left alone it would hold the port that the
- * new one needs, since `noreuseport` forbids sharing it), and write the
- * haproxy.cfg of a fresh one.
+ * What the haproxy router does before it drives HAProxy: decide what becomes
+ * of the front door a run file names (`fateOf`: adopted, handed over, replaced
+ * or forgotten), clear away an HAProxy whose supervisor died when it cannot be
+ * handed over (it was ours; left alone it would hold the port that the new one
+ * needs, since `noreuseport` forbids sharing it), and write the haproxy.cfg of
+ * a fresh one.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Clock } from '../../core/clock.js';
 import type { FrontDoorRun } from '../front-door/files.js';
-import { isOurs } from '../front-door/files.js';
+import { CONTROL_PROTOCOL, isOurs } from '../front-door/files.js';
 import { userSecret } from '../users/user-identity.js';
-import { haproxyConfig } from './haproxy-config.js';
+import { SAVED_SERVERS_MARK, haproxyConfig } from './haproxy-config.js';
+import { oldProcesses } from './handover.js';
 import { stopHaproxy } from './haproxy-process.js';
 import type { ResolvedRouterOptions } from './options.js';
 
 /** how long an adopted HAProxy's runtime API may take to answer (it may be starting again under its supervisor) */
 const ANSWER_WAIT_MS = 3000;
 
-/** Whether the HAProxy `run` names (ours, alive) can be adopted for `port` (0: any): a haproxy run whose API answers. */
-export async function adoptable(
-  run: FrontDoorRun,
-  port: number,
-  api: (command: string, timeoutMs?: number) => Promise<string>,
-  clock: Clock,
-): Promise<boolean> {
-  if (run.router !== 'haproxy' || (port !== 0 && run.port !== port)) return false;
+/** Whether HAProxy's runtime API answers within ANSWER_WAIT_MS (it may be starting again under its supervisor). */
+async function answers(api: (command: string, timeoutMs?: number) => Promise<string>, clock: Clock): Promise<boolean> {
   const deadline = clock.now() + ANSWER_WAIT_MS;
   for (;;) {
-    const answers = await api('show info', 1000).then(
+    const answered = await api('show info', 1000).then(
       () => true,
       () => false,
     );
-    if (answers || clock.now() >= deadline) return answers;
+    if (answered || clock.now() >= deadline) return answered;
     await clock.sleep(100);
   }
+}
+
+/**
+ * What becomes of the front door `run` names, for a router of `resolved` (port 0: any):
+ * - `adopt`: ours, HAProxy, same address, protocol and config, its API answers
+ *   (and a supervisor when this router supervises);
+ * - `hand-over`: it serves on the same address but cannot be adopted (another
+ *   protocol or config, no supervisor, its supervisor died): the new front door takes
+ *   the port over from it without a refused connection (handover.ts);
+ * - `replace`: it is not serving at all (its API does not answer), or is on
+ *   another address, or is not HAProxy: stopped, then a fresh one starts — the
+ *   only case with a gap, since nothing that serves is lost by it;
+ * - `gone`: nothing of it is alive.
+ */
+export async function fateOf(
+  run: FrontDoorRun,
+  router: { resolved: ResolvedRouterOptions; files: { config: string; admin: string }; supervised: boolean },
+  api: (command: string, timeoutMs?: number) => Promise<string>,
+  clock: Clock,
+): Promise<'adopt' | 'hand-over' | 'replace' | 'gone'> {
+  const { supervisor, haproxy } = oldProcesses(run);
+  if (!supervisor && !haproxy) return 'gone';
+  if (run.router !== 'haproxy' || !(await answers(api, clock))) return 'replace';
+  const { resolved, files } = router;
+  if (run.host !== resolved.host || (resolved.port !== 0 && run.port !== resolved.port)) return 'replace';
+  const whole = supervisor !== undefined && (run.workerPid !== undefined || !router.supervised);
+  if (whole && run.protocol === CONTROL_PROTOCOL && sameConfig(run, resolved, files)) return 'adopt';
+  return router.supervised ? 'hand-over' : 'replace';
 }
 
 /**
@@ -51,23 +74,20 @@ export async function stopOrphan(run: FrontDoorRun, clock: Clock): Promise<boole
   return true;
 }
 
-/**
- * Writes the haproxy.cfg of a fresh HAProxy for `port`, its request log streamed to `logPort`;
- * `inheritedSocket` when it runs under its supervisor, which holds the listening socket.
- */
-export function writeRouterConfig(
+/** The haproxy.cfg this router writes for `port`, its request log streamed to `logPort` (`inheritedSocket` under a supervisor). */
+function routerConfig(
   resolved: ResolvedRouterOptions,
-  files: { config: string; admin: string },
+  admin: string,
   port: number,
   logPort: number,
   inheritedSocket: boolean,
-): void {
+): string {
   const { users } = resolved;
-  const config = haproxyConfig({
+  return haproxyConfig({
     host: resolved.host,
     port,
     inheritedSocket,
-    adminSocket: files.admin,
+    adminSocket: admin,
     logPort,
     ...(users === undefined
       ? {}
@@ -83,5 +103,35 @@ export function writeRouterConfig(
     clientKeepAliveTimeoutMs: resolved.clientKeepAliveTimeoutMs,
     trustForwardedFrom: resolved.trustForwardedFrom,
   });
-  writeFileSync(files.config, config, { mode: 0o600 });
+}
+
+/** Writes the haproxy.cfg of a fresh HAProxy (routerConfig). */
+export function writeRouterConfig(
+  resolved: ResolvedRouterOptions,
+  files: { config: string; admin: string },
+  port: number,
+  logPort: number,
+  inheritedSocket: boolean,
+): void {
+  writeFileSync(files.config, routerConfig(resolved, files.admin, port, logPort, inheritedSocket), { mode: 0o600 });
+}
+
+/**
+ * Whether the haproxy.cfg the front door `run` names was started from is the one
+ * this router would write for it (the supervisor's saved servers aside): another
+ * Rewind's, or one written before `upstreamTimeout` or `trustForwardedFrom`
+ * changed, is not, and that front door is handed over rather than adopted.
+ */
+function sameConfig(
+  run: FrontDoorRun,
+  resolved: ResolvedRouterOptions,
+  files: { config: string; admin: string },
+): boolean {
+  try {
+    const text = readFileSync(files.config, 'utf8').split(`${SAVED_SERVERS_MARK}\n`)[0];
+    const inherited = run.workerPid !== undefined;
+    return text === routerConfig(resolved, files.admin, run.port, run.logPort ?? 0, inherited);
+  } catch {
+    return false;
+  }
 }
