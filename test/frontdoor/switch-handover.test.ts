@@ -7,8 +7,10 @@
  * socket to the new controller's supervisor: no request fails; afterwards one
  * socket listens, one front door runs (a supervisor and its worker), the new
  * worker answers the control channel in the current protocol, and a deploy
- * moves every request.
+ * moves every request. A switch that takes no hand-over (an older Rewind's,
+ * which answers "unknown operation") is stopped, then a fresh one started.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,7 +34,9 @@ import {
 let project: Project | undefined;
 let serve: Serve | null = null;
 let loading: { stop(): Promise<LoadStats> } | null = null;
+const strays: number[] = [];
 afterEach(async () => {
+  for (const pid of strays.splice(0)) if (startTime(pid) !== null) process.kill(pid, 'SIGKILL');
   await loading?.stop();
   loading = null;
   await serve?.kill('SIGKILL');
@@ -128,5 +132,49 @@ describe('a builtin front door that cannot be adopted', () => {
     expect(now).toMatch(/^[0-9a-f]{16}$/);
     expect(now).not.toBe(digest);
     await oneOwner(ports, before, after);
+  }, 180_000);
+
+  it('of an older Rewind, which answers no hand-over: stopped, then a fresh one started; one owner after', async () => {
+    const { ports, before } = await servingV1();
+    process.kill(-before.pid, 'SIGKILL'); // the release instances serve on; the port is free
+    await waitFor('the front door gone', async () => listeningSockets(ports.front) === 0, 10_000, 20);
+    // a switch that holds the port and answers `state` in protocol 0 and nothing else, as one from before the hand-over
+    const older = `const net = require('net'); const [sock, port] = process.argv.slice(1);
+      require('fs').rmSync(sock, { force: true });
+      net.createServer((s) => s.on('data', (d) => { const op = JSON.parse(String(d)).op;
+        s.end(JSON.stringify(op === 'state' ? { ok: true, result: { protocol: 0 } }
+          : { ok: false, error: 'unknown operation ' + JSON.stringify(op) }) + '\\n'); })).listen(sock);
+      net.createServer().listen(Number(port), '127.0.0.1');`;
+    const child = spawn(process.execPath, ['-e', older, file('control.sock'), String(ports.front)], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    child.unref();
+    const pid = child.pid as number;
+    strays.push(pid);
+    await waitFor('the older switch to listen', async () => listeningSockets(ports.front) === 1, 10_000, 20);
+    const run = { service: 'web', router: 'builtin', pid, startTime: startTime(pid), host: '127.0.0.1' };
+    writeFileSync(file('run.json'), JSON.stringify({ ...run, port: ports.front, protocol: 0, startedAt: Date.now() }));
+    serve = await startServe(project as Project, ports.controller);
+    const after = await waitFor(
+      'a fresh front door',
+      async () => {
+        const found = frontDoorRun(project as Project);
+        return found && found.pid !== pid && found.workerPid ? found : null;
+      },
+      30_000,
+      20,
+    );
+    expect(startTime(pid)).toBeNull();
+    expect(after.pid).not.toBe(pid);
+    expect(readFileSync(file('front-door.log'), 'utf8')).not.toContain('asked for a hand-over');
+    await waitFor('v1 served again', async () => (await whoAnswers(ports.front)) === 'v1', 10_000, 50);
+    expect(listeningSockets(ports.front)).toBe(1);
+    expect(frontDoorProcesses(project as Project, 'builtin').sort()).toEqual([after.pid, after.workerPid].sort());
+    const state = await controlCall<FrontDoorState>(file('control.sock'), { op: 'state' });
+    expect(state).toMatchObject({ protocol: CONTROL_PROTOCOL, pid: after.pid, workerPid: after.workerPid });
+    expect((await runCli(['deploy', 'web', 'v2'], { cwd: (project as Project).dir })).code).toBe(0);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => whoAnswers(ports.front)));
+    expect(new Set(answers)).toEqual(new Set(['v2']));
   }, 180_000);
 });
