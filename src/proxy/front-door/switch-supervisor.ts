@@ -58,7 +58,7 @@ function startWorker(restarts: number, lastRestartAt: number | null): ChildProce
     if (message.type === 'bound') listening = handle;
     else if (message.type === 'ready') {
       writeRun(worker.pid ?? 0, message.port);
-      // the worker whose supervisor died can stop now: this one serves on the same socket
+      // the worker that handed the socket over (its supervisor died, or a controller asked) can stop now
       if (succeeding && process.connected) process.send?.({ type: 'succeeded' } satisfies SuccessionMessage);
       log(`serving on ${config.host}:${message.port} (worker ${worker.pid ?? '?'}, restart ${restarts})`);
     } else if (message.type === 'handed-over') {
