@@ -9,6 +9,7 @@ import { connect, createServer } from 'node:net';
 import type { Server } from 'node:net';
 import type { Upstream } from '../types.js';
 import type { UserBucketRow } from '../users/release-users.js';
+import type { SwitchProcessConfig } from './switch-config.js';
 
 export interface FrontDoorState {
   protocol: number;
@@ -44,7 +45,13 @@ export type ControlRequest =
   | { op: 'state' }
   | { op: 'apply'; releases: Record<string, Upstream[]>; weights: Record<string, number> }
   | { op: 'drain'; revision: number; timeoutMs: number }
-  | { op: 'telemetry'; since: number };
+  | { op: 'telemetry'; since: number }
+  /**
+   * The one request every switch takes from this version on, whatever the protocol becomes: fork the
+   * supervisor `script` (run by `node`) with `config` and hand it the listening socket (switch-succession.ts).
+   * The answer is `{ successor: pid }`.
+   */
+  | { op: 'hand-over'; node: string; script: string; config: SwitchProcessConfig };
 
 export type ControlAnswer = { ok: true; result: unknown } | { ok: false; error: string };
 
@@ -92,6 +99,9 @@ export function serveControl(
   });
 }
 
+/** The code of the error `controlCall` rejects with when the front door answered, but with an error. */
+export const REFUSED = 'FRONT_DOOR_REFUSED';
+
 /** Sends one request; rejects when the front door does not answer within `timeoutMs` or answers an error. */
 export function controlCall<T>(socketPath: string, request: ControlRequest, timeoutMs = 3000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -118,7 +128,7 @@ export function controlCall<T>(socketPath: string, request: ControlRequest, time
         return;
       }
       if (answer.ok) resolve(answer.result as T);
-      else reject(new Error(`front door refused "${request.op}": ${answer.error}`));
+      else reject(Object.assign(new Error(`front door refused "${request.op}": ${answer.error}`), { code: REFUSED }));
     });
   });
 }

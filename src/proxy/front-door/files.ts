@@ -8,7 +8,10 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** The version of the control channel's protocol; a front door speaking another one is replaced, not adopted. */
+/**
+ * The version of the control channel's protocol; a front door speaking another one is handed over to a new
+ * one, not adopted. Whatever it becomes, `hand-over` keeps its meaning (switch-succession.ts).
+ */
 export const CONTROL_PROTOCOL = 1;
 
 export interface FrontDoorRun {
@@ -25,6 +28,11 @@ export interface FrontDoorRun {
   workerPid?: number;
   /** /proc start time of `workerPid` */
   workerStartTime?: number | null;
+  /**
+   * builtin: digest of the switch options it was started with (`optionsDigest`); one started with other
+   * options is handed over, since adoption applies only releases and weights
+   */
+  optionsDigest?: string;
   /** haproxy: the TCP port its request log is streamed to */
   logPort?: number;
   startedAt: number;

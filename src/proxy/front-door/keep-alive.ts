@@ -7,7 +7,8 @@
  * SIGTERM and SIGINT stop the child and then the supervisor; SIGHUP is
  * ignored (a closing terminal is no reason to stop serving). `retire` ends the
  * supervisor once a successor serves: its child is asked to finish (HAProxy's
- * soft stop) and the supervisor exits with it.
+ * soft stop) or is finishing already (the switch's worker that handed its
+ * socket over), and the supervisor exits with it.
  */
 import type { ChildProcess } from 'node:child_process';
 
@@ -31,8 +32,8 @@ export interface KeepAliveInput {
 export interface KeepAlive {
   readonly current: ChildProcess | undefined;
   readonly restarts: number;
-  /** stops for good: `signal` to the child, exit when it ends; after `graceMs` SIGKILL and exit */
-  retire(signal: NodeJS.Signals, graceMs: number): void;
+  /** stops for good: `signal` to the child (none: it is finishing by itself), exit when it ends; after `graceMs` SIGKILL and exit */
+  retire(signal: NodeJS.Signals | null, graceMs: number): void;
 }
 
 export function keepAlive(input: KeepAliveInput): KeepAlive {
@@ -58,10 +59,10 @@ export function keepAlive(input: KeepAliveInput): KeepAlive {
     });
   };
 
-  const stop = (signal: NodeJS.Signals, graceMs: number, last?: NodeJS.Signals): void => {
+  const stop = (signal: NodeJS.Signals | null, graceMs: number, last?: NodeJS.Signals): void => {
     stopping = true;
     if (current === undefined || current.exitCode !== null || current.signalCode !== null) process.exit(0);
-    current.kill(signal);
+    if (signal) current.kill(signal);
     const child = current;
     setTimeout(() => {
       if (last) child.kill(last);

@@ -148,14 +148,18 @@ export function createRemoteSwitch(options: RemoteSwitchOptions): RemoteSwitch {
       // adopted: start from what the front door has, so the first reconcile changes only what differs
       for (const [revision, ups] of Object.entries(opened.state.releases)) desired.set(Number(revision), ups);
       table = WeightTable.from(opened.state.weights, (revision) => (desired.get(revision)?.length ?? 0) > 0);
-      notice(
-        opened.adopted ? 'adopted' : 'started',
-        `front door of ${config.service} ${opened.adopted ? 'adopted' : 'started'} (pid ${opened.run.pid})`,
-        {
-          pid: opened.run.pid,
-          weights: opened.state.weights,
-        },
-      );
+      const how = opened.adopted
+        ? 'adopted'
+        : opened.handedOverFrom
+          ? `started, handed the socket over by pid ${opened.handedOverFrom.pid}`
+          : 'started';
+      notice(opened.adopted ? 'adopted' : 'started', `front door of ${config.service} ${how} (pid ${opened.run.pid})`, {
+        pid: opened.run.pid,
+        weights: opened.state.weights,
+        ...(opened.handedOverFrom
+          ? { handedOverFrom: opened.handedOverFrom.pid, retiredAfterMs: opened.handedOverFrom.retiredAfterMs }
+          : {}),
+      });
       await sync();
       timer ??= setInterval(() => void sync(), options.syncMs ?? 250);
       timer.unref();

@@ -7,7 +7,8 @@ import { rmSync } from 'node:fs';
 import { isOurs } from './files.js';
 import type { FrontDoorPaths, FrontDoorRun } from './files.js';
 
-const signal = (pid: number, name: NodeJS.Signals): void => {
+/** `name` to the group `pid` leads, or to the process alone when it leads none. */
+export const signal = (pid: number, name: NodeJS.Signals): void => {
   try {
     process.kill(-pid, name);
   } catch {
@@ -20,7 +21,7 @@ const signal = (pid: number, name: NodeJS.Signals): void => {
 };
 
 /** Whether any process is still in the group `pgid`. */
-function groupAlive(pgid: number): boolean {
+export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;

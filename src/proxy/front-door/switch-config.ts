@@ -1,4 +1,5 @@
 /** What the builtin switch's own process is started with (one JSON argument). */
+import { createHash } from 'node:crypto';
 import type { TrafficSwitchOptions } from '../options.js';
 import type { FrontDoorPaths } from './files.js';
 
@@ -11,11 +12,18 @@ export interface SwitchProcessConfig {
   paths: FrontDoorPaths;
 }
 
-/** Messages between the supervisor and its serving worker. */
+/** Messages from the serving worker to its supervisor. */
 export type WorkerMessage =
-  { type: 'bound' } | { type: 'ready'; port: number } | { type: 'failed'; code: string; message: string };
+  | { type: 'bound' }
+  | { type: 'ready'; port: number }
+  | { type: 'failed'; code: string; message: string }
+  /** a successor serves on the socket: this worker finishes its requests and exits, and the supervisor with it */
+  | { type: 'handed-over' };
 
-/** Between a worker whose supervisor died and the successor it forked: the socket, then "serving". */
+/**
+ * Between a worker that hands its socket over and the successor supervisor it forked: the socket, then
+ * "serving". Part of the hand-over, so it never changes whatever the control protocol becomes.
+ */
 export type SuccessionMessage = { type: 'listening' } | { type: 'succeeded' };
 
 export interface StartMessage {
@@ -29,4 +37,25 @@ export interface StartMessage {
 export interface SavedWeights {
   releases: Record<string, { host: string; port: number }[]>;
   weights: Record<string, number>;
+}
+
+/** Keys sorted at every level, so the same options always give the same text. */
+const canonical = (value: unknown): unknown =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? Object.fromEntries(
+        Object.entries(value)
+          .filter(([, inner]) => inner !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([key, inner]) => [key, canonical(inner)]),
+      )
+    : Array.isArray(value)
+      ? value.map(canonical)
+      : value;
+
+/** What the run file records of the options a switch was started with (compared, never read back). */
+export function optionsDigest(options: SwitchProcessConfig['options']): string {
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(options)))
+    .digest('hex')
+    .slice(0, 16);
 }

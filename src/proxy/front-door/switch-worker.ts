@@ -13,7 +13,8 @@ import { CONTROL_PROTOCOL, readJson, writeJson } from './files.js';
 import type { ControlRequest, FrontDoorState } from './control-channel.js';
 import { serveControl } from './control-channel.js';
 import type { SavedWeights, StartMessage, WorkerMessage } from './switch-config.js';
-import { succeed } from './switch-succession.js';
+import { handOver, thisRewind } from './switch-succession.js';
+import type { Successor } from './switch-succession.js';
 import { openTelemetryJournal } from './telemetry-journal.js';
 import { loadTelemetry } from './telemetry-restore.js';
 import { exportAll } from './telemetry-sync.js';
@@ -95,6 +96,8 @@ async function start(message: StartMessage, handle: object | undefined): Promise
   }
   if (handle === undefined) send({ type: 'bound' }, sw.listeningHandle());
 
+  let stopping = false;
+  let handing = false;
   const handleControl = async (request: ControlRequest): Promise<unknown> => {
     switch (request.op) {
       case 'state':
@@ -109,6 +112,8 @@ async function start(message: StartMessage, handle: object | undefined): Promise
         return { drained: await sw.drain(request.revision, request.timeoutMs) };
       case 'telemetry':
         return exportAll(releases.keys(), (revision) => sw.store.forRelease(revision), request.since);
+      case 'hand-over':
+        return { successor: passSocket({ node: request.node, script: request.script, config: request.config }) };
       default:
         throw new Error(`unknown operation ${JSON.stringify((request as { op?: unknown }).op)}`);
     }
@@ -117,7 +122,6 @@ async function start(message: StartMessage, handle: object | undefined): Promise
   if (message.lastRestartAt !== null) lastGapMs = Math.max(0, Date.now() - message.lastRestartAt);
   send({ type: 'ready', port });
 
-  let stopping = false;
   const stop = (): void => {
     stopping = true;
     clearInterval(journaling);
@@ -127,20 +131,34 @@ async function start(message: StartMessage, handle: object | undefined): Promise
     setTimeout(() => process.exit(0), 5000).unref();
   };
   // the successor serves the socket now: requests in flight here finish, then this worker goes
-  const handOver = async (): Promise<void> => {
+  const retire = async (): Promise<void> => {
     stopping = true;
     clearInterval(journaling); // the successor's worker writes them now
     journal.close();
+    // a supervisor still alive (a controller's hand-over) exits with this worker instead of starting another
+    if (process.connected) send({ type: 'handed-over' });
     await sw.stopListening(HAND_OVER_GRACE_MS);
     await sw.close();
     process.exit(0);
   };
+  /** one hand-over at a time; the successor's pid */
+  function passSocket(successor: Successor, why = 'a controller asked for a hand-over'): number {
+    const listening = sw.listeningHandle();
+    if (stopping || handing || !listening) throw new Error('this worker is stopping or already handing over');
+    handing = true;
+    return handOver(
+      successor,
+      listening,
+      why,
+      () => void retire(),
+      () => (handing = false),
+    );
+  }
   process.on('SIGTERM', stop);
   process.on('SIGINT', () => undefined);
   // the supervisor is gone (not stopped by us): serve on, and hand the socket to a successor
   process.on('disconnect', () => {
-    const listening = sw.listeningHandle();
-    if (!stopping && listening) succeed(config, listening, () => void handOver());
+    if (!stopping && !handing) passSocket(thisRewind(config), 'its supervisor is gone');
   });
 }
 
