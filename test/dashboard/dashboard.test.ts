@@ -320,7 +320,14 @@ describe('the dashboard in Chromium', () => {
         if (name === 'incident') await page.getByRole('heading', { name: 'Timeline' }).waitFor();
         // nothing wider than the screen: tables scroll inside their own box
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        expect(overflow, `${name} at ${viewport}`).toBeLessThanOrEqual(0);
+        // when it fails, say which elements stick out (their tag, class and first words)
+        const wide = await page.evaluate(() =>
+          [...document.querySelectorAll('main *')]
+            .filter((el) => el.getBoundingClientRect().right > window.innerWidth && !el.closest('.table-wrap'))
+            .slice(0, 3)
+            .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${(el.textContent ?? '').slice(0, 60)}`),
+        );
+        expect(overflow, `${name} at ${viewport}: ${wide.join(' | ')}`).toBeLessThanOrEqual(0);
         if (viewport === 'phone' && ['overview', 'service', 'rollback'].includes(name!)) {
           await shot(page, `dashboard-phone-${name}`);
         }

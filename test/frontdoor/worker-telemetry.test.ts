@@ -7,7 +7,7 @@
  * for every second that had closed — which is what a controller that starts then
  * reads. While no request comes, neither file is written.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { controlCall } from '../../src/proxy/front-door/control-channel.js';
@@ -57,6 +57,24 @@ const stamp = (file: string): string => {
   return `${stat.size} bytes, modified ${stat.mtimeMs}`;
 };
 
+/**
+ * Waits until the worker has journaled every second it counted: the second of the last request closes
+ * at the next whole second, the worker's once-a-second tick then appends it, and after that an idle
+ * worker writes nothing (the journal's size and time stay put for more than a tick).
+ */
+async function journaled(dir: string): Promise<void> {
+  const journal = join(dir, 'state/front-door/web/telemetry.jsonl');
+  await sleep(1000 - (Date.now() % 1000) + 200);
+  let last = existsSync(journal) ? stamp(journal) : '';
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    await sleep(1300);
+    const now = existsSync(journal) ? stamp(journal) : '';
+    if (now === last) return;
+    last = now;
+  }
+  throw new Error('the telemetry journal was still being written after 30 s of no requests');
+}
+
 /** A deployed project on the builtin front door, its controller stopped: the front door counts on alone. */
 async function frontDoorAlone(): Promise<{ dir: string; front: number }> {
   project = tempProject('rewind-fd-telemetry-');
@@ -82,7 +100,7 @@ describe('the builtin front door when its worker dies', () => {
   it('a fresh worker starts from the counts of the one that died', async () => {
     const { dir, front } = await frontDoorAlone();
     for (let i = 0; i < 150; i += 1) expect(await whoAnswers(front)).toBe('v1');
-    await sleep(1500); // the last request's second closed, and journaled
+    await journaled(dir);
     const before = await counted(dir);
     const total = Object.values(before).reduce((sum, n) => sum + n, 0);
     expect(total).toBeGreaterThanOrEqual(150);
@@ -111,9 +129,7 @@ describe('the builtin front door when its worker dies', () => {
       await sleep(1050 - (Date.now() % 1000)); // early in a second of its own
       for (let i = 0; i < 10 + k; i += 1) expect(await whoAnswers(front)).toBe('v1');
     }
-    // the second of the last request closes at the next whole second (the requests may have run into a
-    // fourth one), and the worker's once-a-second tick journals it within a second after that
-    await sleep(1000 - (Date.now() % 1000) + 1600);
+    await journaled(dir);
     const before = await perSecond(dir);
     const seconds = Object.values(before).flatMap((bySecond) => Object.keys(bySecond));
     const total = Object.values(before).reduce(
