@@ -322,7 +322,7 @@ describe('the dashboard in Chromium', () => {
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         // when it fails, say which elements stick out (their tag, class and first words)
         const wide = await page.evaluate(() =>
-          [...document.querySelectorAll('main *')]
+          Array.from(document.querySelectorAll('main *'))
             .filter((el) => el.getBoundingClientRect().right > window.innerWidth && !el.closest('.table-wrap'))
             .slice(0, 3)
             .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${(el.textContent ?? '').slice(0, 60)}`),
