@@ -22,10 +22,10 @@ import { runtimeCommand } from '../../src/proxy/haproxy/runtime-api.js';
 import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
 import { requirePart } from '../harness/free-port.js';
-import { whoAnswers } from '../local-app/harness.js';
 import type { LoadStats, RunFile } from './harness.js';
 import {
   frontDoorProcesses,
+  answersAll,
   frontDoorRun,
   listeningSockets,
   sleep,
@@ -48,10 +48,6 @@ afterEach(async () => {
   project?.cleanup();
 });
 
-const answersAll = async (port: number, release: string): Promise<boolean> => {
-  const answers = await Promise.all(Array.from({ length: 20 }, () => whoAnswers(port)));
-  return answers.every((answer) => answer === release);
-};
 const file = (name: string): string => join((project as Project).dir, 'state/front-door/web', name);
 const rewriteRun = (change: (run: Record<string, unknown>) => Record<string, unknown>): void =>
   writeFileSync(file('run.json'), JSON.stringify(change(JSON.parse(readFileSync(file('run.json'), 'utf8')))));

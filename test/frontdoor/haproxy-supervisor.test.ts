@@ -14,10 +14,10 @@ import { findHaproxy } from '../../src/proxy/haproxy/index.js';
 import type { Project, Serve } from '../helpers/cli.js';
 import { freePort, runCli, startServe, tempProject, waitFor } from '../helpers/cli.js';
 import { requirePart } from '../harness/free-port.js';
-import { whoAnswers } from '../local-app/harness.js';
 import type { RunFile } from './harness.js';
 import {
   frontDoorProcesses,
+  answersAll,
   frontDoorRun,
   listeningSockets,
   sleep,
@@ -37,11 +37,6 @@ afterEach(async () => {
   if (project) await runCli(['down'], { cwd: project.dir });
   project?.cleanup();
 });
-
-const answersAll = async (port: number, release: string): Promise<boolean> => {
-  const answers = await Promise.all(Array.from({ length: 20 }, () => whoAnswers(port)));
-  return answers.every((answer) => answer === release);
-};
 
 describe('HAProxy under its supervisor', () => {
   it('comes back after a SIGKILL with no controller running, and a later controller adopts it', async (ctx) => {

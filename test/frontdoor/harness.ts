@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Project } from '../helpers/cli.js';
+import { whoAnswers } from '../local-app/harness.js';
 
 export const SAMPLE_APP = resolve(import.meta.dirname, '../../examples/demo/app/server.js');
 const LOAD_CLIENT = resolve(import.meta.dirname, 'load-client.mjs');
@@ -162,3 +163,9 @@ export function startTime(pid: number): number | null {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether 20 requests at once to the front door on `port` are all answered by `release`. */
+export const answersAll = async (port: number, release: string): Promise<boolean> => {
+  const answers = await Promise.all(Array.from({ length: 20 }, () => whoAnswers(port)));
+  return answers.every((answer) => answer === release);
+};

@@ -100,15 +100,15 @@ export function openTelemetryJournal(options: TelemetryJournalOptions): Telemetr
     if (ended) return 0;
     const at = now();
     const id = `${process.pid}.${at}.${(serial += 1)}`;
-    const current = releaseSet(revisions());
+    const routed = [...revisions()];
     const ringOf = (revision: number) => store.forRelease(revision);
-    const snapshot: SnapshotFile = { journal: id, ...exportAll(revisions(), ringOf, 0) };
+    const snapshot: SnapshotFile = { journal: id, ...exportAll(routed, ringOf, 0) };
     // the snapshot first: killed before the journal is replaced, the old journal names another snapshot
     const written = writeJson(snapshotFile, snapshot) + startJournal(id);
-    releases = current;
+    releases = releaseSet(routed);
     closedThrough.clear();
     const newest = Math.floor(at / 1000) - 1;
-    for (const revision of revisions()) closedThrough.set(revision, newest);
+    for (const revision of routed) closedThrough.set(revision, newest);
     return written;
   }
 
